@@ -1,0 +1,1 @@
+"""Drawing: DOT building, fixed-layout frames and the writers for every output format."""

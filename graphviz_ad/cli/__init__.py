@@ -1,0 +1,43 @@
+"""The ``graphviz-ad`` command group: thin wrappers over the library, one module per command."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from .. import __version__
+
+# command name -> "module:function"; commands are imported lazily so `--help` stays fast.
+COMMANDS = {
+    "trace": "trace:trace",
+    "check": "trace:check",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="graphviz-ad")
+def main() -> None:
+    """See how derivatives flow through computational graphs and how receptive
+    fields grow through convolution stacks.
+
+    \b
+    Examples:
+      graphviz-ad trace "exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)" --at x=0.5
+      graphviz-ad render graphs/problem9.toml --format gif,png
+      graphviz-ad rf --layer k=5,s=2 --layer k=3 --layer k=5,d=2
+    """

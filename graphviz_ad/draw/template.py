@@ -1,0 +1,507 @@
+"""Lay out once, fill slots per frame.
+
+Graphviz lays out ONE DOT graph; every animation frame is then made by string
+substitution into that SVG, so every node sits at exactly the same place in every
+frame and a 60-frame animation costs one Graphviz call.
+
+A builder writes its DOT with :class:`SlotDot`:
+
+* ``slots.color(key, initial)`` returns a *sentinel* colour to put in the DOT
+  (``fillcolor``, ``color``, ``fontcolor``, ...).  Sentinels are the reserved hex
+  colours ``#c0d000`` .. ``#c0dfff`` (:data:`SENTINEL_PATTERN`); a DOT source must
+  not use that range for anything else (``layout`` checks).  Graphviz copies the
+  sentinel verbatim into ``fill=``/``stroke=`` attributes; an edge colour shows up
+  in the path stroke and the arrowhead fill and stroke, so one slot may occur many
+  times -- all of them are replaced.
+* ``slots.text(key, variants, group=..., index=...)`` declares that the
+  ``index``-th ``<text>`` element of the SVG group ``group`` (a node ``id`` such as
+  ``n_f3``, an edge id ``e_f1_f3`` or a cluster id) is a text slot.  It returns the
+  WIDEST variant (measured with DejaVu Sans), which the builder puts in the label so
+  the layout is big enough for every frame.  ``slots.label(group, lines)`` does this
+  for a whole plain multi-line label and returns the quoted DOT string.
+
+Supported labels: plain labels with centred lines (``\\n``); Graphviz emits one
+``<text>`` per non-empty line.  For HTML-like labels Graphviz left-anchors the text
+(``text-anchor="start"``); such slots are re-centred on substitution (correct for
+the default centred cell alignment).  Record shapes are not supported.
+
+>>> slots = SlotDot()
+>>> fill = slots.color("a.fill", "white")
+>>> label = slots.label("n_a", ["a", ("a.value", ["?", "3.14159"])])
+>>> print(label)
+"a\\n3.14159"
+>>> dot = f'digraph {{ node [id="n_\\\\N", style=filled]; a [fillcolor="{fill}", label={label}] }}'
+>>> tpl = SvgTemplate.layout(dot, slots)                        # doctest: +SKIP
+>>> svg = tpl.fill({"a.fill": "#ffcc00", "a.value": "2.0"})     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from xml.sax.saxutils import escape
+
+from graphviz_ad.draw.graphviz_run import run_graphviz
+from graphviz_ad.errors import RenderError
+
+SENTINEL_PREFIX = "#c0d"
+SENTINEL_PATTERN = re.compile(r"#c0d[0-9a-f]{3}(?![0-9a-f])", re.IGNORECASE)
+MAX_COLOR_SLOTS = 16 ** 3
+FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+BOLD_FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+FONT_FAMILY = "DejaVu Sans"
+PX_PER_PT = 4 / 3  # composed frames give their size in px (CSS 96 dpi); some renderers reject pt
+
+_GROUP_RE = re.compile(r'<g id="([^"]+)" class="(?:node|edge|cluster)">')
+_TEXT_RE = re.compile(r"<text([^>]*)>(.*?)</text>", re.DOTALL)
+_X_RE = re.compile(r'\sx="([-0-9.e]+)"')
+_SIZE_RE = re.compile(r'font-size="([0-9.]+)"')
+
+
+# --------------------------------------------------------------------------- fonts
+@lru_cache(maxsize=64)
+def _font(size: float, bold: bool):  # -> ImageFont.FreeTypeFont | None
+    try:
+        from PIL import ImageFont
+        return ImageFont.truetype(BOLD_FONT_PATH if bold else FONT_PATH, size=max(1, round(size)))
+    except (ImportError, OSError):
+        return None
+
+
+@lru_cache(maxsize=8192)
+def text_width(text: str, size: float = 14.0, bold: bool = False) -> float:
+    """Width of ``text`` in points when set in DejaVu Sans at ``size`` points.
+
+    Measured with Pillow on the DejaVu font file; falls back to 0.6 em per character
+    when Pillow or the font is missing.
+
+    >>> text_width("WWW") > text_width("iii")
+    True
+    """
+    font = _font(size, bold)
+    if font is None:
+        return 0.6 * size * len(text)
+    return float(font.getlength(text)) * size / max(1, round(size))
+
+
+def widest(variants: Iterable[str], size: float = 14.0) -> str:
+    """The variant that needs the most horizontal room (the first one on ties).
+
+    >>> widest(["1.0", "−123.456", "x"])
+    '−123.456'
+    """
+    items = list(variants)
+    if not items:
+        raise ValueError("a text slot needs at least one variant")
+    return max(items, key=lambda s: max((text_width(ln, size) for ln in s.split("\n")),
+                                         default=0.0))
+
+
+def dot_quote(text: str) -> str:
+    """Quote ``text`` as a DOT string whose lines are centred (``\\n`` separators)."""
+    body = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + body.replace("\r\n", "\n").replace("\n", "\\n") + '"'
+
+
+# --------------------------------------------------------------------------- builder
+@dataclass(frozen=True)
+class TextSlot:
+    """The ``index``-th ``<text>`` element of SVG group ``group``, filled per frame."""
+
+    key: str
+    group: str
+    index: int
+    initial: str
+    layout_text: str
+
+
+@dataclass
+class SlotDot:
+    """Collects colour and text slots while a builder writes its DOT source."""
+
+    colors: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (sentinel, initial)
+    texts: dict[str, TextSlot] = field(default_factory=dict)
+    font_size: float = 14.0
+
+    def color(self, key: str, initial: str) -> str:
+        """Return the sentinel colour for slot ``key`` (the same one on repeated calls)."""
+        if key in self.texts:
+            raise ValueError(f"slot {key!r} is already a text slot")
+        if key not in self.colors:
+            if len(self.colors) >= MAX_COLOR_SLOTS:
+                raise ValueError(f"more than {MAX_COLOR_SLOTS} colour slots")
+            self.colors[key] = (f"{SENTINEL_PREFIX}{len(self.colors):03x}", initial)
+        return self.colors[key][0]
+
+    def text(self, key: str, variants: Iterable[str], *, group: str, index: int,
+             initial: str | None = None) -> str:
+        """Declare text slot ``key`` and return the widest variant to put in the DOT.
+
+        ``index`` counts the ``<text>`` elements of ``group`` from 0 (one per
+        non-empty label line).  ``initial`` defaults to the first variant.
+        """
+        if key in self.colors or key in self.texts:
+            raise ValueError(f"slot {key!r} declared twice")
+        items = [str(v) for v in variants]
+        layout_text = widest(items, self.font_size)
+        if "\n" in layout_text:
+            raise ValueError(f"text slot {key!r}: a variant spans several lines")
+        self.texts[key] = TextSlot(key, group, index, items[0] if initial is None else initial,
+                                   layout_text)
+        return layout_text
+
+    def label(self, group: str, lines: Sequence[str | tuple[str, Iterable[str]]]) -> str:
+        """Build a quoted plain DOT label; a ``(key, variants)`` line becomes a text slot.
+
+        Empty fixed lines are allowed (Graphviz emits no ``<text>`` for them).
+        """
+        out: list[str] = []
+        index = 0
+        for line in lines:
+            if isinstance(line, tuple):
+                key, variants = line
+                out.append(self.text(key, variants, group=group, index=index))
+            else:
+                out.append(line)
+            if out[-1].strip():
+                index += 1
+        return dot_quote("\n".join(out))
+
+
+# --------------------------------------------------------------------------- template
+def _normalise(text: str) -> str:
+    return " ".join(html.unescape(text).replace("\xa0", " ").split())
+
+
+@dataclass(frozen=True)
+class _TextSite:
+    """Where a text slot sits in the SVG: content span, and x span when left-anchored."""
+
+    key: str
+    content: tuple[int, int]
+    x_span: tuple[int, int] | None
+    x: float
+    size: float
+    bold: bool
+    layout_width: float
+
+
+@dataclass
+class SvgTemplate:
+    """A laid-out SVG split into static chunks and slot references.
+
+    ``warnings`` holds Graphviz's stderr warnings from the layout call (e.g. a label
+    that does not fit a fixed-size node).  ``width``/``height``/``view_box`` are the
+    graph's size in points.
+    """
+
+    svg: str
+    chunks: list[str]
+    refs: list[tuple[str, str]]  # (kind, key) between chunks: kind "color" | "text" | "x"
+    initial: dict[str, str]
+    sites: dict[str, list[_TextSite]]
+    warnings: tuple[str, ...]
+    width: float
+    height: float
+    view_box: tuple[float, float, float, float]
+
+    @classmethod
+    def layout(cls, dot_source: str, slots: SlotDot, engine: str = "dot",
+               args: Sequence[str] = (), *, strict: bool = False) -> SvgTemplate:
+        """Lay out ``dot_source`` with ONE Graphviz call and locate every slot.
+
+        ``engine="neato", args=["-n"]`` keeps pinned ``pos`` attributes.  With
+        ``strict=True`` any Graphviz warning raises RenderError.
+        """
+        registered = {s for s, _ in slots.colors.values()}
+        stray = {m.lower() for m in SENTINEL_PATTERN.findall(dot_source)} - registered
+        if stray:
+            raise ValueError(f"colours {sorted(stray)} are reserved for slots "
+                             f"({SENTINEL_PREFIX}xxx); use SlotDot.color")
+        result = run_graphviz(dot_source, "svg", engine, args)
+        if strict and result.warnings:
+            raise RenderError(f"Graphviz warned: {result.warnings[0]}")
+        return cls.from_svg(result.output.decode("utf-8"), slots, result.warnings)
+
+    @classmethod
+    def from_svg(cls, svg: str, slots: SlotDot, warnings: tuple[str, ...] = ()) -> SvgTemplate:
+        """Build a template from SVG text Graphviz already produced."""
+        by_sentinel = {s: key for key, (s, _) in slots.colors.items()}
+        cuts: list[tuple[int, int, str, str]] = []
+        for m in SENTINEL_PATTERN.finditer(svg):
+            key = by_sentinel.get(m.group(0).lower())
+            if key is not None:
+                cuts.append((m.start(), m.end(), "color", key))
+        sites = _locate_texts(svg, slots)
+        for site_list in sites.values():
+            for site in site_list:
+                cuts.append((*site.content, "text", site.key))
+                if site.x_span is not None:
+                    cuts.append((*site.x_span, "x", site.key))
+        cuts.sort()
+        chunks, refs, pos = [], [], 0
+        for start, end, kind, key in cuts:
+            chunks.append(svg[pos:start])
+            refs.append((kind, key))
+            pos = end
+        chunks.append(svg[pos:])
+        initial = {k: escape(init) for k, (_, init) in slots.colors.items()}
+        initial.update({k: escape(t.initial) for k, t in slots.texts.items()})
+        width, height, view_box = _svg_size(svg)
+        return cls(svg, chunks, refs, initial, sites, tuple(warnings), width, height, view_box)
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """All slot keys."""
+        return frozenset(self.initial)
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        """The SVG for one frame; slots missing from ``values`` keep their initial value.
+
+        Values are XML-escaped here; an unknown key raises KeyError (typo guard).
+        """
+        unknown = values.keys() - self.initial.keys()
+        if unknown:
+            raise KeyError(f"unknown slot(s): {', '.join(sorted(unknown))}")
+        filled = dict(self.initial)
+        filled.update((k, escape(str(v))) for k, v in values.items())
+        xs = self._recentred_x(values)
+        parts = [self.chunks[0]]
+        for (kind, key), chunk in zip(self.refs, self.chunks[1:]):
+            parts.append(xs[key] if kind == "x" else filled[key])
+            parts.append(chunk)
+        return "".join(parts)
+
+    def _recentred_x(self, values: Mapping[str, str]) -> dict[str, str]:
+        """x attributes of left-anchored (HTML-label) text slots, shifted to stay centred."""
+        xs: dict[str, str] = {}
+        for key, site_list in self.sites.items():
+            site = site_list[0]
+            if site.x_span is None:
+                continue
+            text = values.get(key)
+            if text is None:
+                text = html.unescape(self.initial[key])
+            shift = (site.layout_width - text_width(str(text), site.size, site.bold)) / 2
+            xs[key] = f"{site.x + shift:.2f}"
+        return xs
+
+
+def _locate_texts(svg: str, slots: SlotDot) -> dict[str, list[_TextSite]]:
+    """Find the ``<text>`` element of every text slot; check it shows the layout text."""
+    starts = [(m.group(1), m.end()) for m in _GROUP_RE.finditer(svg)]
+    regions: dict[str, tuple[int, int]] = {}
+    for i, (gid, start) in enumerate(starts):
+        end = starts[i + 1][1] if i + 1 < len(starts) else len(svg)
+        regions.setdefault(gid, (start, end))
+    sites: dict[str, list[_TextSite]] = {}
+    for slot in slots.texts.values():
+        if slot.group not in regions:
+            raise RenderError(f"text slot {slot.key!r}: no SVG group with id {slot.group!r} "
+                              "(give nodes id=\"n_\\N\" and edges explicit ids)")
+        start, end = regions[slot.group]
+        texts = list(_TEXT_RE.finditer(svg, start, end))
+        if slot.index >= len(texts):
+            raise RenderError(f"text slot {slot.key!r}: group {slot.group!r} has only "
+                              f"{len(texts)} text element(s), slot index is {slot.index}")
+        m = texts[slot.index]
+        if _normalise(m.group(2)) != _normalise(slot.layout_text):
+            raise RenderError(f"text slot {slot.key!r}: text {slot.index} of {slot.group!r} "
+                              f"reads {html.unescape(m.group(2))!r}, "
+                              f"expected {slot.layout_text!r}")
+        sites.setdefault(slot.key, []).append(_text_site(slot, m))
+    return sites
+
+
+def _text_site(slot: TextSlot, m: re.Match[str]) -> _TextSite:
+    attrs = m.group(1)
+    size_m = _SIZE_RE.search(attrs)
+    size = float(size_m.group(1)) if size_m else 14.0
+    bold = 'font-weight="bold"' in attrs
+    x_span = None
+    x = 0.0
+    if 'text-anchor="start"' in attrs:
+        xm = _X_RE.search(attrs)
+        if xm is not None:
+            x = float(xm.group(1))
+            offset = m.start(1)
+            x_span = (offset + xm.start(1), offset + xm.end(1))
+    return _TextSite(slot.key, m.span(2), x_span, x, size, bold,
+                     text_width(slot.layout_text, size, bold))
+
+
+def _svg_size(svg: str) -> tuple[float, float, tuple[float, float, float, float]]:
+    m = re.search(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"\s+viewBox="([^"]+)"', svg)
+    if m is None:
+        raise RenderError("Graphviz SVG without width/height/viewBox (was dpi set?)")
+    vb = tuple(float(v) for v in m.group(3).split())
+    return float(m.group(1)), float(m.group(2)), vb  # type: ignore[return-value]
+
+
+def svg_body(svg: str) -> str:
+    """The children of a Graphviz SVG's root element (no prolog, no ``<svg>`` wrapper)."""
+    start = svg.index(">", svg.index("<svg")) + 1
+    return svg[start:svg.rindex("</svg>")]
+
+
+
+
+# --------------------------------------------------------------------------- frames
+def wrap_text(text: str, width: float, size: float, bold: bool = False) -> list[str]:
+    """Greedy word wrap of ``text`` to ``width`` points (DejaVu Sans); keeps ``\\n`` breaks.
+
+    >>> wrap_text("a b c", width=1000, size=14)
+    ['a b c']
+    """
+    lines: list[str] = []
+    for para in text.split("\n"):
+        line = ""
+        for word in para.split():
+            trial = f"{line} {word}" if line else word
+            if line and text_width(trial, size, bold) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = trial
+        lines.append(line)
+    return lines
+
+
+@dataclass(frozen=True)
+class _Band:
+    """Geometry shared by every frame of one animation (fixed so frames never jump)."""
+
+    width: float
+    height: float
+    size: float
+    graph_xy: tuple[float, float]
+    caption_top: float
+    caption_lines: int
+    head: str  # title + legend markup, identical in every frame
+
+
+def compose_frames(template: SvgTemplate, frame_values: Sequence[Mapping[str, str]],
+                   captions: Sequence[str], durations: int | Sequence[int] = 1500, *,
+                   caption_font_size: float | None = None, title: str | None = None,
+                   legend: Sequence[tuple[str, str]] = (), aspect: float | None = None,
+                   ) -> list:  # list[Frame]
+    """Fill ``template`` once per frame and wrap each graph in a fixed-size canvas.
+
+    Below the graph sits a caption band tall enough for the longest wrapped caption
+    (and an optional legend row of ``(colour, text)`` swatches); a title goes on
+    top.  Every frame has identical width, height and viewBox.  ``aspect`` (e.g.
+    ``16/9``) widens or heightens the canvas to that ratio so captions use the whole
+    slide width.  The caption size defaults to 1/45 of the content width, at least
+    14 pt: big enough for the back row once the frame is scaled to a slide.
+
+    >>> frames = compose_frames(tpl, [{}, {"a.fill": "red"}], ["start", "a turns red"])  # doctest: +SKIP
+    """
+    from graphviz_ad.draw.frames import Frame
+
+    if len(captions) != len(frame_values):
+        raise ValueError(f"{len(frame_values)} frames but {len(captions)} captions")
+    durs = [durations] * len(frame_values) if isinstance(durations, int) else list(durations)
+    if len(durs) != len(frame_values):
+        raise ValueError(f"{len(frame_values)} frames but {len(durs)} durations")
+    band = _plan_band(template, captions, caption_font_size, title, legend, aspect)
+    vb = " ".join(f"{v:g}" for v in template.view_box)
+    gx, gy = band.graph_xy
+    prefix = (f'<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+              f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+              f' width="{band.width * PX_PER_PT:.2f}" height="{band.height * PX_PER_PT:.2f}"'
+              f' viewBox="0 0 {band.width:.2f} {band.height:.2f}">\n'
+              f'<rect x="0" y="0" width="{band.width:.2f}" height="{band.height:.2f}" fill="white"/>\n'
+              f'{band.head}<svg x="{gx:.2f}" y="{gy:.2f}" width="{template.width:g}"'
+              f' height="{template.height:g}" viewBox="{vb}">')
+    frames = []
+    for values, caption, dur in zip(frame_values, captions, durs):
+        body = svg_body(template.fill(values))
+        svg = f"{prefix}{body}</svg>\n{_caption_svg(caption, band)}</svg>\n"
+        frames.append(Frame(svg=svg, caption=caption, duration_ms=int(dur)))
+    return frames
+
+
+def _plan_band(template: SvgTemplate, captions: Sequence[str], size: float | None,
+               title: str | None, legend: Sequence[tuple[str, str]],
+               aspect: float | None) -> _Band:
+    gw, gh = template.width, template.height
+    base = max(gw, gh * aspect) if aspect else gw
+    fs = size or max(14.0, base / 45)
+    margin = 0.6 * fs
+    width = max(gw, 28 * fs) + 2 * margin
+    for _ in range(4):  # widening for the aspect ratio re-wraps captions: iterate to a fixpoint
+        inner = width - 2 * margin
+        n_lines = max((len(wrap_text(c, inner, fs)) for c in captions), default=1)
+        title_h = 1.6 * fs * 1.25 if title else 0.0
+        legend_rows = _legend_rows(legend, inner, fs)
+        legend_h = len(legend_rows) * 1.5 * fs
+        height = title_h + gh + legend_h + n_lines * 1.3 * fs + 2 * margin
+        if not aspect or width / height >= aspect - 1e-6:
+            break
+        width = height * aspect
+    if aspect:
+        height = max(height, width / aspect)
+    graph_top = title_h + margin / 2
+    spare = height - (title_h + gh + legend_h + n_lines * 1.3 * fs + 2 * margin)
+    graph_top += spare / 2
+    legend_top = graph_top + gh + spare / 2 + margin / 2
+    head = _title_svg(title, width, fs) + _legend_svg(legend_rows, width, legend_top, fs)
+    return _Band(width, height, fs, ((width - gw) / 2, graph_top),
+                 legend_top + legend_h + margin / 2, n_lines, head)
+
+
+def _title_svg(title: str | None, width: float, fs: float) -> str:
+    if not title:
+        return ""
+    tfs = 1.25 * fs
+    return (f'<text x="{width / 2:.2f}" y="{1.15 * tfs:.2f}" text-anchor="middle" '
+            f'font-family="{FONT_FAMILY}" font-size="{tfs:.2f}" font-weight="bold" '
+            f'fill="#222222">{escape(title)}</text>\n')
+
+
+def _legend_rows(legend: Sequence[tuple[str, str]], inner: float,
+                 fs: float) -> list[list[tuple[str, str, float]]]:
+    lfs = 0.85 * fs
+    rows: list[list[tuple[str, str, float]]] = []
+    used = inner + 1
+    for colour, text in legend:
+        w = 0.9 * lfs + 0.4 * lfs + text_width(text, lfs) + 1.2 * lfs
+        if used + w > inner:
+            rows.append([])
+            used = 0.0
+        rows[-1].append((colour, text, w))
+        used += w
+    return rows
+
+
+def _legend_svg(rows: list[list[tuple[str, str, float]]], width: float, top: float,
+                fs: float) -> str:
+    lfs, sw = 0.85 * fs, 0.9 * 0.85 * fs
+    out = []
+    for r, row in enumerate(rows):
+        x = (width - sum(w for *_, w in row) + 1.2 * lfs) / 2
+        y = top + r * 1.5 * fs
+        for colour, text, w in row:
+            out.append(f'<rect x="{x:.2f}" y="{y + 0.25 * fs:.2f}" width="{sw:.2f}" '
+                       f'height="{sw:.2f}" fill="{escape(colour)}" stroke="#444444"/>'
+                       f'<text x="{x + sw + 0.4 * lfs:.2f}" y="{y + 0.25 * fs + sw * 0.85:.2f}" '
+                       f'font-family="{FONT_FAMILY}" font-size="{lfs:.2f}" '
+                       f'fill="#222222">{escape(text)}</text>\n')
+            x += w
+    return "".join(out)
+
+
+def _caption_svg(caption: str, band: _Band) -> str:
+    fs = band.size
+    inner = band.width - 2 * 0.6 * fs
+    lines = wrap_text(caption, inner, fs)
+    out = [(f'<g class="caption" font-family="{FONT_FAMILY}" font-size="{fs:.2f}" '
+            'text-anchor="middle" fill="#111111">')]
+    for i, line in enumerate(lines):
+        y = band.caption_top + (i + 1) * 1.3 * fs - 0.3 * fs
+        out.append(f'<text x="{band.width / 2:.2f}" y="{y:.2f}">{escape(line)}</text>')
+    out.append("</g>\n")
+    return "\n".join(out)

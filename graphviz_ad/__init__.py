@@ -4,10 +4,17 @@
 >>> G = ad.parse("y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)")
 >>> [G.nodes[n]["name"] for n in G.graph["order"]]
 ['x', 'f1', '2', 'f2', 'f3', 'f4', 'f5', 'y']
+>>> trace = ad.reverse_mode(G, {"x": 0.5})
+>>> round(float(trace.derivative("x")), 4)
+555.9717
 """
 
 __version__ = "0.1.0"
 
-from .errors import GraphvizAdError  # noqa: E402
+from .autodiff import evaluate, forward_mode, reverse_mode  # noqa: E402
+from .errors import GraphvizAdError, InputError  # noqa: E402
+from .parse import parse  # noqa: E402
+from .trace import Contribution, Step, Trace  # noqa: E402
 
-__all__ = ["GraphvizAdError", "__version__"]
+__all__ = ["Contribution", "GraphvizAdError", "InputError", "Step", "Trace", "__version__",
+           "evaluate", "forward_mode", "parse", "reverse_mode"]

@@ -1,0 +1,257 @@
+"""The passes: evaluate, forward mode and reverse mode, each returning a :class:`Trace`.
+
+Each pass is a small interpreter over the DAG in ``G.graph["order"]`` using the one
+table of primitives (numbers from :mod:`graphviz_ad.ops`, local partials from
+:mod:`graphviz_ad.rules`).  Reverse mode *pulls*: the step for node n sums
+``∂of/∂c · ∂c/∂n`` over n's consumers c, exactly as a student writes it.
+
+>>> import graphviz_ad as ad
+>>> G = ad.parse("y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)")
+>>> t = ad.reverse_mode(G, {"x": 0.0})
+>>> [s.derivative for s in t.steps]
+['∂y/∂f5', '∂y/∂f4', '∂y/∂f3', '∂y/∂f2', '∂y/∂f1', '∂y/∂x']
+>>> t.steps[2].formula
+'∂y/∂f3 = ∂y/∂f4·∂f4/∂f3 + ∂y/∂f5·∂f5/∂f3'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from numbers import Real
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from .errors import InputError
+from .ops import PRIMITIVES
+from .rules import partial_function
+from .trace import Contribution, Step, Trace
+
+Inputs = Mapping[str, Any]
+
+
+def evaluate(G: nx.DiGraph, inputs: Inputs) -> Trace:
+    """Annotate every node with its ``value``; one step per operation node."""
+    values = _check_inputs(G, inputs)
+    with np.errstate(all="ignore"):
+        _run_values(G, values)
+    steps = [Step(i, "value", n, values[n], (), G) for i, n in enumerate(_op_nodes(G))]
+    return _finish(G, "evaluate", values, steps, {"value": values})
+
+
+def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None) -> Trace:
+    """Values and tangents ∂node/∂wrt, one step per operation node in forward order."""
+    values = _check_inputs(G, inputs)
+    wrt = _choose_wrt(G, wrt)
+    nodes = G.nodes
+    tangents: dict[str, Any] = {wrt: np.ones_like(values[wrt], dtype=float)}
+    steps, edge_locals = [], {}
+    with np.errstate(all="ignore"):
+        _run_values(G, values)
+        for n in _op_nodes(G):
+            data = nodes[n]
+            operands = data["operands"]
+            args = [values[o] for o in operands]
+            contributions = []
+            for source, positions in _distinct(operands):
+                if source not in tangents:
+                    continue
+                local = _local(data["op"], positions, args)
+                carried = tangents[source]
+                prod = _forward_product(data["op"], local, carried)
+                edge_locals[source, n] = local
+                contributions.append(Contribution(source, n, positions, local, carried, prod, G,
+                                                  trivial=source == wrt))
+            if contributions:
+                total = contributions[0].product
+                for c in contributions[1:]:
+                    total = total + c.product
+                tangents[n] = total
+            steps.append(Step(len(steps), "tangent", n, tangents.get(n, _zero_like(values[n])),
+                              tuple(contributions), G, wrt=wrt))
+    full = {n: tangents.get(n, _zero_like(values[n])) for n in values}
+    trace = _finish(G, "forward", values, steps, {"value": values, "tangent": full}, edge_locals)
+    trace.wrt = wrt
+    return trace
+
+
+def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None) -> Trace:
+    """Values and adjoints ∂of/∂node; one step per non-constant node other than ``of``,
+    in exactly the reverse of the forward order (homework problem 9's order)."""
+    values = _check_inputs(G, inputs)
+    of = _choose_of(G, of)
+    nodes = G.nodes
+    adjoints: dict[str, Any] = {}
+    steps, edge_locals = [], {}
+    with np.errstate(all="ignore"):
+        _run_values(G, values)
+        adjoints[of] = np.ones_like(values[of], dtype=float)
+        for n in reversed(G.graph["order"]):
+            if n == of or nodes[n]["op"] == "const":
+                continue
+            contributions = []
+            for consumer, edge in G._succ[n].items():
+                carried = adjoints.get(consumer)
+                if carried is None:
+                    continue
+                cdata = nodes[consumer]
+                args = [values[o] for o in cdata["operands"]]
+                local = _local(cdata["op"], edge["positions"], args)
+                prod = _unbroadcast(carried * local, values[n])
+                edge_locals[n, consumer] = local
+                contributions.append(Contribution(n, consumer, edge["positions"], local, carried,
+                                                  prod, G, trivial=consumer == of))
+            if contributions:  # consumers come in graph order: edges were added that way
+                total = contributions[0].product
+                for c in contributions[1:]:
+                    total = total + c.product
+                adjoints[n] = total
+            steps.append(Step(len(steps), "adjoint", n, adjoints.get(n, _zero_like(values[n])),
+                              tuple(contributions), G, of=of))
+    full = {n: adjoints.get(n, _zero_like(values[n])) for n in values}
+    trace = _finish(G, "reverse", values, steps, {"value": values, "adjoint": full}, edge_locals)
+    trace.of = of
+    return trace
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+def _op_nodes(G: nx.DiGraph) -> list[str]:
+    nodes = G.nodes
+    return [n for n in G.graph["order"] if nodes[n]["op"] not in ("input", "const")]
+
+
+def _run_values(G: nx.DiGraph, values: dict[str, Any]) -> None:
+    """Fill ``values`` (which holds the inputs) for every node, in graph order."""
+    nodes = G.nodes
+    for n in G.graph["order"]:
+        data = nodes[n]
+        op = data["op"]
+        if op == "input":
+            continue
+        if op == "const":
+            values[n] = np.float64(data["value"])
+        else:
+            values[n] = PRIMITIVES[op].fn(*[values[o] for o in data["operands"]])
+
+
+def _distinct(operands: tuple[str, ...]) -> list[tuple[str, tuple[int, ...]]]:
+    """Group argument positions by operand: x·x → [("x", (0, 1))]."""
+    if len(operands) == 1:
+        return [(operands[0], (0,))]
+    grouped: dict[str, tuple[int, ...]] = {}
+    for position, operand in enumerate(operands):
+        grouped[operand] = grouped.get(operand, ()) + (position,)
+    return list(grouped.items())
+
+
+def _local(op: str, positions: tuple[int, ...], args: list[Any]) -> Any:
+    """∂op/∂operand at ``args``, summed over the positions that operand fills."""
+    total = partial_function(op, positions[0])(*args)
+    for p in positions[1:]:
+        total = total + partial_function(op, p)(*args)
+    return total
+
+
+def _forward_product(op: str, local: Any, carried: Any) -> Any:
+    product = local * carried
+    if PRIMITIVES[op].reduces:
+        return np.sum(product)
+    return product
+
+
+def _unbroadcast(adjoint: Any, like: Any) -> Any:
+    """Sum an adjoint over the axes broadcasting added, so it has ``like``'s shape."""
+    shape = np.shape(like)
+    if np.shape(adjoint) == shape:
+        return adjoint
+    adjoint = np.asarray(adjoint)
+    while adjoint.ndim > len(shape):
+        adjoint = adjoint.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and adjoint.shape[axis] != 1:
+            adjoint = adjoint.sum(axis=axis, keepdims=True)
+    return adjoint[()] if adjoint.ndim == 0 else adjoint
+
+
+def _zero_like(value: Any) -> Any:
+    return np.zeros_like(value, dtype=float)[()] if np.ndim(value) == 0 else np.zeros_like(
+        value, dtype=float)
+
+
+def _finish(G: nx.DiGraph, mode: str, values: dict[str, Any], steps: list[Step],
+            annotations: dict[str, dict[str, Any]],
+            edge_locals: dict[tuple[str, str], Any] | None = None) -> Trace:
+    """Copy the graph, write the annotations onto it and flag non-finite numbers."""
+    annotated = G.copy()
+    nodes = annotated.nodes
+    for attribute, per_node in annotations.items():
+        for n, v in per_node.items():
+            nodes[n][attribute] = v
+    for n in annotated.graph["order"]:
+        data = nodes[n]
+        if not all(np.all(np.isfinite(data[a])) for a in annotations):
+            data["nonfinite"] = True
+    for (u, v), local in (edge_locals or {}).items():
+        annotated.edges[u, v]["local"] = local
+    for step in steps:
+        step.graph = annotated
+        for c in step.contributions:
+            c.graph = annotated
+    inputs = {n: values[n] for n in G.graph["inputs"]}
+    return Trace(annotated, steps, mode, inputs)
+
+
+def _check_inputs(G: nx.DiGraph, inputs: Inputs) -> dict[str, Any]:
+    """Validate ``inputs`` against the graph's inputs; numbers become numpy float64."""
+    if not isinstance(inputs, Mapping):
+        raise InputError("inputs must be a mapping of input name to number")
+    expected = G.graph["inputs"]
+    missing = [n for n in expected if n not in inputs]
+    if missing:
+        raise InputError(f"missing value for input {', '.join(missing)} "
+                         f"(inputs: {', '.join(expected)})")
+    unknown = [n for n in inputs if n not in expected]
+    if unknown:
+        raise InputError(f"unknown input {', '.join(map(str, unknown))} "
+                         f"(inputs: {', '.join(expected) or 'none'})")
+    values = {}
+    for name in expected:
+        values[name] = _as_number(name, inputs[name])
+    return values
+
+
+def _as_number(name: str, value: Any) -> Any:
+    if isinstance(value, (bool, np.bool_)):
+        raise InputError(f"input {name} must be a number, got {value!r}")
+    if isinstance(value, Real):
+        return np.float64(value)
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"input {name} must be a number, got {value!r}") from None
+    return array[()] if array.ndim == 0 else array
+
+
+def _choose_wrt(G: nx.DiGraph, wrt: str | None) -> str:
+    inputs = G.graph["inputs"]
+    if wrt is None:
+        if not inputs:
+            raise InputError("the program has no inputs to differentiate with respect to")
+        return inputs[0]
+    if wrt not in inputs:
+        raise InputError(f"wrt {wrt!r} names no input (inputs: {', '.join(inputs) or 'none'})")
+    return wrt
+
+
+def _choose_of(G: nx.DiGraph, of: str | None) -> str:
+    outputs = G.graph["outputs"]
+    if of is None:
+        return outputs[0]
+    if of in G and G.nodes[of]["op"] != "const":
+        return of
+    named = [n for n in outputs if G.nodes[n]["name"] == of]
+    if len(named) == 1:
+        return named[0]
+    raise InputError(f"of {of!r} names no node (outputs: {', '.join(outputs)})")

@@ -1,0 +1,378 @@
+"""Source text → networkx DAG: one node per input, constant and operation.
+
+The grammar lives in ``language.lark``; lark's LALR parser calls :class:`_Builder` on
+every reduction, so the DAG is built in one left-to-right pass with no recursion (a
+100,000-deep expression parses as easily as a shallow one) and nothing is ever
+``eval``-ed.  Structurally identical subexpressions are shared (CSE) and unnamed
+intermediates are called f1, f2, … in the order they are completed.
+
+>>> G = parse("y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)")
+>>> sorted(G.predecessors("f3"))
+['f1', 'f2']
+>>> G.graph["inputs"], G.graph["outputs"]
+(['x'], ['y'])
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+from lark import Lark, Token, Transformer
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
+
+from .errors import GraphvizAdError
+from .ops import PRIMITIVES, function_names, lookup_function
+
+MAX_SOURCE_CHARS = 20_000_000
+MAX_NODES = 2_000_000
+DEFAULT_OUTPUT = "y"
+
+_TOKEN_NAMES = {
+    "$END": "end of input", "_NEWLINE": "end of line", "NAME": "name", "NUMBER": "number",
+    "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COMMA": "','",
+    "EQUAL": "'='", "SEMICOLON": "';'", "POW": "power operator", "AUGOP": "augmented assignment",
+}
+_PYTHON_HINT = re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b|__\w+__|[\"'`.:{}@$]")
+
+
+class _Separators:
+    """Post-lexer: newlines inside (...) or [...] continue the statement, as in Python,
+    and runs of separators (blank lines, ``;;``) count as one."""
+
+    always_accept = ("_NEWLINE", "SEMICOLON")
+
+    def process(self, stream):
+        depth, after_separator = 0, True
+        for tok in stream:
+            if tok.type in ("LPAR", "LSQB"):
+                depth += 1
+            elif tok.type in ("RPAR", "RSQB"):
+                depth = max(0, depth - 1)
+            elif tok.type in ("_NEWLINE", "SEMICOLON"):
+                if (tok.type == "_NEWLINE" and depth) or after_separator:
+                    continue
+                after_separator = True
+                yield tok
+                continue
+            after_separator = False
+            yield tok
+
+
+@dataclass
+class _Binding:
+    name: str
+    handle: int
+    read: bool = False
+
+
+@dataclass
+class _Builder:
+    """Receives lark's reductions and grows the DAG as lists indexed by node handle."""
+
+    source: str
+    cse: bool
+    op: list[str] = field(default_factory=list)
+    operands: list[tuple[int, ...]] = field(default_factory=list)
+    pos: list[tuple[int, int]] = field(default_factory=list)
+    const: dict[int, tuple[float, str]] = field(default_factory=dict)
+    user_name: dict[int, str] = field(default_factory=dict)
+    inputs: dict[str, int] = field(default_factory=dict)
+    memo: dict[tuple, int] = field(default_factory=dict)
+    env: dict[str, _Binding] = field(default_factory=dict)
+    bindings: list[_Binding] = field(default_factory=list)
+
+    # -- errors -------------------------------------------------------------------
+    def error(self, message: str, line: int, column: int) -> GraphvizAdError:
+        return GraphvizAdError(message, source=self.source, line=line, column=column)
+
+    # -- node creation ----------------------------------------------------------------
+    def _new(self, op: str, args: tuple[int, ...], pos: tuple[int, int]) -> int:
+        if len(self.op) >= MAX_NODES:
+            raise self.error(f"program too large: more than {MAX_NODES:,} nodes", *pos)
+        self.op.append(op)
+        self.operands.append(args)
+        self.pos.append(pos)
+        return len(self.op) - 1
+
+    def _node(self, op: str, args: tuple[int, ...], pos: tuple[int, int]) -> int:
+        if not self.cse:
+            return self._new(op, args, pos)
+        key = (op, args)
+        handle = self.memo.get(key)
+        if handle is None:
+            handle = self.memo[key] = self._new(op, args, pos)
+        return handle
+
+    def _const(self, value: float, text: str, pos: tuple[int, int]) -> int:
+        key = ("const", value)
+        if self.cse and key in self.memo:
+            return self.memo[key]
+        handle = self._new("const", (), pos)
+        self.const[handle] = (value, text)
+        if self.cse:
+            self.memo[key] = handle
+        return handle
+
+    # -- lark callbacks (one per grammar rule alias) ------------------------------------
+    def number(self, tok: Token) -> int:
+        value = float(tok)
+        if not math.isfinite(value):
+            raise self.error(f"number {tok} is too large", tok.line, tok.column)
+        return self._const(value, str(tok), (tok.line, tok.column))
+
+    def name(self, tok: Token) -> int:
+        if tok.startswith("__") or keyword.iskeyword(str(tok)):
+            raise self.error(f"{tok!s} is Python, not part of the expression language",
+                             tok.line, tok.column)
+        binding = self.env.get(str(tok))
+        if binding is not None:
+            binding.read = True
+            return binding.handle
+        if lookup_function(str(tok)) is not None:
+            raise self.error(f"{tok!s} is a function: call it as {tok!s}(...)",
+                             tok.line, tok.column)
+        handle = self.inputs.get(str(tok))
+        if handle is None:
+            handle = self.inputs[str(tok)] = self._new("input", (), (tok.line, tok.column))
+        return handle
+
+    def call(self, tok: Token, args: list[int] | None) -> int:
+        prim = lookup_function(str(tok))
+        if prim is None:
+            known = ", ".join(function_names())
+            raise self.error(f"unknown function {tok!s}(); known functions: {known}",
+                             tok.line, tok.column)
+        args = args or []
+        if len(args) != prim.arity:
+            plural = "s" if prim.arity != 1 else ""
+            raise self.error(f"{tok!s}() takes {prim.arity} argument{plural}, got {len(args)}",
+                             tok.line, tok.column)
+        return self._node(prim.name, tuple(args), (tok.line, tok.column))
+
+    def args(self, *items: int) -> list[int]:
+        return list(items)
+
+    def _binary(op: str):
+        def method(self, a: int, b: int) -> int:
+            return self._node(op, (a, b), self.pos[a])
+        return method
+
+    add, sub, mul, div = _binary("add"), _binary("sub"), _binary("mul"), _binary("div")
+
+    def pow(self, a: int, _tok: Token, b: int) -> int:
+        return self._node("pow", (a, b), self.pos[a])
+
+    def neg(self, a: int) -> int:
+        if a in self.const:  # fold "-2" into one constant
+            value, text = self.const[a]
+            return self._const(-value, "-" + text, self.pos[a])
+        return self._node("neg", (a,), self.pos[a])
+
+    def pos_(self, a: int) -> int:
+        return a
+
+    def index(self, a: int, i: int) -> int:
+        line, column = self.pos[a]
+        raise self.error("indexing is not supported for scalar programs", line, column)
+
+    def assign(self, tok: Token, handle: int) -> None:
+        self._bind(str(tok), handle, (tok.line, tok.column))
+
+    def augassign(self, tok: Token, augop: Token, handle: int) -> None:
+        current = self.name(tok)
+        op = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}[str(augop)]
+        self._bind(str(tok), self._node(op, (current, handle), (tok.line, tok.column)),
+                   (tok.line, tok.column))
+
+    def bare(self, handle: int) -> None:
+        self._bind(DEFAULT_OUTPUT, handle, self.pos[handle])
+
+    def program(self, *_stmts) -> None:
+        return None
+
+    def _bind(self, name: str, handle: int, pos: tuple[int, int]) -> None:
+        if name.startswith("__") or keyword.iskeyword(name):
+            raise self.error(f"{name} is Python, not part of the expression language", *pos)
+        if lookup_function(name) is not None:
+            raise self.error(f"cannot assign to {name}: it is a function name", *pos)
+        taken = self.op[handle] in ("input", "const") or handle in self.user_name
+        if taken:  # an alias such as `b = a`: give the new name a node of its own
+            handle = self._new("id", (handle,), pos)
+        self.user_name[handle] = name
+        binding = _Binding(name, handle)
+        self.env[name] = binding
+        self.bindings.append(binding)
+
+
+def _forward(rule: str):
+    target = "pos_" if rule == "pos" else rule
+
+    def method(self, children):
+        return getattr(self.builder, target)(*children)
+    return method
+
+
+class _Dispatch(Transformer):
+    """lark needs its inline transformer at construction; this forwards to the current build."""
+
+    builder: _Builder | None = None
+
+
+for _rule in ("number", "name", "call", "args", "add", "sub", "mul", "div", "pow", "neg", "pos",
+              "index", "assign", "augassign", "bare", "program"):
+    setattr(_Dispatch, _rule, _forward(_rule))
+
+_DISPATCH = _Dispatch()
+_LOCK = threading.Lock()
+_PARSER = Lark(
+    (Path(__file__).with_name("language.lark")).read_text(encoding="utf-8"),
+    parser="lalr", start="program", transformer=_DISPATCH, postlex=_Separators(),
+    maybe_placeholders=True,
+)
+
+
+def parse(source: str, cse: bool = True) -> nx.DiGraph:
+    """Parse a bare expression (its output is ``y``) or a program of assignments into a DAG.
+
+    Node attributes: ``op`` (``"input"``, ``"const"`` or a primitive name), ``operands``
+    (node ids in argument order), ``name`` (display name), ``line``/``column`` (first
+    occurrence in the source) and, for constants, ``value``.  Each edge carries the
+    argument ``positions`` it fills.  Graph attributes: ``inputs``, ``outputs``,
+    ``order`` (every node, operands before results) and ``source``.
+
+    Raises :class:`GraphvizAdError` with line, column and a caret for bad source.
+    """
+    if not isinstance(source, str):
+        raise GraphvizAdError("source must be text")
+    if len(source) > MAX_SOURCE_CHARS:
+        raise GraphvizAdError(f"source too large: {len(source):,} characters "
+                              f"(limit {MAX_SOURCE_CHARS:,})")
+    builder = _Builder(source, cse)
+    with _LOCK:
+        _DISPATCH.builder = builder
+        try:
+            _PARSER.parse(source)
+        except VisitError as err:  # an error raised inside a callback
+            if isinstance(err.orig_exc, GraphvizAdError):
+                raise err.orig_exc from None
+            raise
+        except UnexpectedInput as err:
+            raise _syntax_error(source, err) from None
+        finally:
+            _DISPATCH.builder = None
+    if not builder.bindings:
+        raise GraphvizAdError("empty source: write an expression such as  sin(x)*x  "
+                              "or assignments such as  y = sin(x)*x")
+    return _to_graph(builder)
+
+
+def _syntax_error(source: str, err: UnexpectedInput) -> GraphvizAdError:
+    """One clear message for a lark error, naming Python constructs that are not allowed."""
+    line, column = getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1
+    if isinstance(err, UnexpectedEOF) or (isinstance(err, UnexpectedToken)
+                                           and err.token.type == "$END"):
+        lines = source.splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+        message = "unexpected end of input (unclosed parenthesis or missing operand?)"
+    elif isinstance(err, UnexpectedCharacters):
+        message = f"unexpected character {source[err.pos_in_stream]!r}"
+    elif isinstance(err, UnexpectedToken):
+        tok = err.token
+        what = _TOKEN_NAMES.get(tok.type, f"{str(tok)!r}")
+        if tok.type in ("NAME", "NUMBER"):
+            what = f"{what} {str(tok)!r}"
+        message = f"unexpected {what}"
+    else:  # pragma: no cover - lark has no other kinds today
+        message = "syntax error"
+    source_line = source.splitlines()[line - 1] if source.splitlines() else ""
+    hint = _PYTHON_HINT.search(source_line)
+    if hint and hint.start() <= column:
+        message += (f"; {hint.group(0)!r} looks like Python, which is not part of the "
+                    "expression language")
+    return GraphvizAdError(message, source=source, line=line, column=column)
+
+
+def _to_graph(b: _Builder) -> nx.DiGraph:
+    """Name the nodes, drop unused constants and build the networkx DiGraph."""
+    count = len(b.op)
+    used = [False] * count
+    for args in b.operands:
+        for a in args:
+            used[a] = True
+    outputs = [bd.handle for bd in b.bindings if not bd.read and b.env[bd.name] is bd]
+    keep = [used[h] or b.op[h] != "const" or h in b.user_name for h in range(count)]
+
+    ids: list[str] = [""] * count
+    taken: set[str] = set()
+
+    def claim(name: str) -> str:
+        node_id, k = name, 1
+        while node_id in taken:
+            k += 1
+            node_id = f"{name}#{k}"
+        taken.add(node_id)
+        return node_id
+
+    for name, h in b.inputs.items():
+        ids[h] = claim(name)
+    for bd in b.bindings:  # user names in statement order: re-bindings get c#2, c#3, …
+        if not ids[bd.handle]:
+            ids[bd.handle] = claim(bd.name)
+    user_names = {bd.name for bd in b.bindings} | set(b.inputs)
+    counter = 0
+    for h in range(count):
+        if ids[h] or not keep[h]:
+            continue
+        if b.op[h] == "const":
+            ids[h] = claim(_const_id(b.const[h]))
+            continue
+        while True:
+            counter += 1
+            if f"f{counter}" not in user_names and f"f{counter}" not in taken:
+                break
+        ids[h] = claim(f"f{counter}")
+
+    G = nx.DiGraph()
+    order = [ids[h] for h in range(count) if keep[h]]
+    for h in range(count):
+        if not keep[h]:
+            continue
+        line, column = b.pos[h]
+        attrs = {"op": b.op[h], "operands": tuple(ids[a] for a in b.operands[h]),
+                 "name": b.user_name.get(h, ids[h].split("#")[0]), "line": line,
+                 "column": column}
+        if b.op[h] == "const":
+            attrs["value"] = b.const[h][0]
+            attrs["name"] = ids[h].split("#")[0]
+        G.add_node(ids[h], **attrs)
+    for h in range(count):
+        if keep[h]:
+            for position, a in enumerate(b.operands[h]):
+                data = G.get_edge_data(ids[a], ids[h])
+                if data is None:
+                    G.add_edge(ids[a], ids[h], positions=(position,))
+                else:
+                    data["positions"] += (position,)
+    G.graph.update(inputs=[ids[h] for h in b.inputs.values()],
+                   outputs=[ids[h] for h in outputs], order=order, source=b.source)
+    return G
+
+
+def _const_id(const: tuple[float, str]) -> str:
+    value, text = const
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else text
+
+
+assert set(PRIMITIVES) >= {"add", "sub", "mul", "div", "neg", "pow", "id"}

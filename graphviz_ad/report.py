@@ -1,0 +1,134 @@
+"""A Trace as text: the terminal table (Wengert list), Markdown, LaTeX and JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .formula import definition, derivative_symbol, fmt_number
+
+if TYPE_CHECKING:
+    from .trace import Trace
+
+TABLE_DIGITS = 6
+
+
+def _plain(value: Any) -> Any:
+    """numpy numbers/arrays → JSON-ready floats and lists; nan and inf → None."""
+    if np.ndim(value) > 0:
+        return [_plain(v) for v in np.asarray(value)]
+    v = float(value)
+    return v if np.isfinite(v) else None
+
+
+def _derivative_header(trace: Trace, style: str = "text") -> str | None:
+    G = trace.graph
+    if trace.mode == "forward":
+        return derivative_symbol("·", G.nodes[trace.wrt]["name"], style)
+    if trace.mode == "reverse":
+        return derivative_symbol(G.nodes[trace.of]["name"], "·", style)
+    return None
+
+
+def _title(trace: Trace) -> str:
+    at = ", ".join(f"{k} = {fmt_number(v, digits=TABLE_DIGITS)}" for k, v in trace.inputs.items())
+    what = {"evaluate": "Evaluation", "forward": "Forward mode", "reverse": "Reverse mode"}
+    return f"{what[trace.mode]} at {at}" if at else what[trace.mode]
+
+
+def trace_dict(trace: Trace) -> dict[str, Any]:
+    """The machine-readable form (see the README for the schema)."""
+    G = trace.graph
+    attribute = trace.derivative_attribute
+    nodes = {}
+    for n in G.graph["order"]:
+        d = G.nodes[n]
+        entry = {"name": d["name"], "op": d["op"], "operands": list(d["operands"]),
+                 "definition": definition(G, n), "value": _plain(d["value"])}
+        if attribute:
+            entry[attribute] = _plain(d[attribute])
+        if d.get("nonfinite"):
+            entry["nonfinite"] = True
+        nodes[n] = entry
+    steps = []
+    for s in trace.steps:
+        steps.append({
+            "index": s.index, "node": s.node, "kind": s.kind, "derivative": s.derivative,
+            "formula": s.formula, "equation": s.equation, "latex": s.latex,
+            "value": _plain(s.result),
+            "contributions": [{"edge": [c.source, c.target], "local_formula": c.local_formula(),
+                               "local": _plain(c.local), "carried": _plain(c.carried),
+                               "product": _plain(c.product)} for c in s.contributions],
+        })
+    out: dict[str, Any] = {"mode": trace.mode,
+                           "inputs": {k: _plain(v) for k, v in trace.inputs.items()},
+                           "outputs": trace.outputs}
+    if trace.mode == "forward":
+        out["wrt"] = trace.wrt
+    if trace.mode == "reverse":
+        out["of"] = trace.of
+    out.update(nodes=nodes, steps=steps, warnings=trace.warnings())
+    return out
+
+
+def trace_json(trace: Trace, indent: int | None = 2) -> str:
+    return json.dumps(trace_dict(trace), indent=indent, ensure_ascii=False)
+
+
+def _rows(trace: Trace) -> tuple[list[str], list[list[str]]]:
+    G = trace.graph
+    header = ["node", "definition", "value"]
+    derivative = _derivative_header(trace)
+    if derivative:
+        header.append(derivative)
+    rows = []
+    for n in G.graph["order"]:
+        d = G.nodes[n]
+        if d["op"] == "const":
+            continue
+        kind = "input" if d["op"] == "input" else definition(G, n)
+        row = [d["name"], kind, fmt_number(d["value"], digits=TABLE_DIGITS)]
+        if derivative:
+            row.append(fmt_number(d[trace.derivative_attribute], digits=TABLE_DIGITS))
+        rows.append(row)
+    return header, rows
+
+
+def trace_table(trace: Trace) -> str:
+    """What a student reads in a terminal: the Wengert list, then every step's equation."""
+    header, rows = _rows(trace)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    out = [_title(trace), "", line(header), line(["─" * w for w in widths])]
+    out += [line(r) for r in rows]
+    if trace.mode != "evaluate":
+        out += ["", "Steps:"]
+        digits = len(str(len(trace.steps)))
+        out += [f"  {s.index + 1:>{digits}}. {s.equation}" for s in trace.steps]
+    out += [f"warning: {w}" for w in trace.warnings()]
+    return "\n".join(out)
+
+
+def trace_markdown(trace: Trace) -> str:
+    header, rows = _rows(trace)
+    esc = lambda t: t.replace("|", r"\|")  # noqa: E731
+    out = [f"**{_title(trace)}**", "", "| " + " | ".join(header) + " |",
+           "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(f"`{esc(c)}`" if i == 1 else esc(c) for i, c in enumerate(r)) + " |"
+            for r in rows]
+    if trace.mode != "evaluate":
+        out += ["", "Steps:", ""]
+        out += [f"{s.index + 1}. `{s.equation}`" for s in trace.steps]
+    return "\n".join(out)
+
+
+def trace_latex(trace: Trace) -> str:
+    """An ``align*`` block ready for a solution sheet."""
+    lines = []
+    for s in trace.steps:
+        lhs, _, rhs = s.latex.partition(" = ")
+        lines.append(f"  {lhs} &= {rhs}" if rhs else f"  {lhs}")
+    body = " \\\\\n".join(lines)
+    return f"% {_title(trace)}\n\\begin{{align*}}\n{body}\n\\end{{align*}}"

@@ -1,0 +1,246 @@
+"""``Step`` and ``Trace``: what a pass computed, in order, with its chain-rule formulas.
+
+Steps are cheap records of numbers; their formulas (Unicode and LaTeX) are built on
+first access from the graph, so a 100,000-step trace costs little until it is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from .formula import (
+    definition,
+    definition_tree,
+    derivative_symbol,
+    fmt_name,
+    fmt_number,
+    parenthesize_negative,
+    product,
+    show,
+)
+from .rules import name_leaf, number_leaf, partial_tree, simplify
+
+MODES = ("evaluate", "forward", "reverse")
+
+
+@dataclass(eq=False)
+class Contribution:
+    """One edge's share in a chain-rule step.
+
+    Forward mode: ``carried`` is the source's tangent, the step's node is ``target``.
+    Reverse mode: ``carried`` is the target's adjoint, the step's node is ``source``.
+    ``local`` is ∂target/∂source at the current values and ``product = carried·local``.
+    """
+
+    source: str
+    target: str
+    positions: tuple[int, ...]
+    local: Any
+    carried: Any
+    product: Any
+    graph: nx.DiGraph = field(repr=False)
+    trivial: bool = False  # the carried factor is ∂x/∂x or ∂y/∂y = 1: show the local part only
+
+    def local_tree(self):
+        """Display tree of ∂target/∂source in terms of the target's operands."""
+        data = self.graph.nodes[self.target]
+        leaves = definition_tree(self.graph, self.target)[2]
+        trees = [partial_tree(data["op"], p, leaves) for p in self.positions]
+        tree = trees[0]
+        for extra in trees[1:]:  # x·x: both operand slots are x
+            tree = ("op", "add", (tree, extra))
+        return simplify(tree)
+
+    def local_formula(self, style: str = "text") -> str:
+        """``∂f4/∂f3 = exp(f3)`` (or its LaTeX)."""
+        symbol = derivative_symbol(self._name(self.target), self._name(self.source), style)
+        return f"{symbol} = {show(self.local_tree(), style)}"
+
+    def _name(self, node: str) -> str:
+        return self.graph.nodes[node]["name"]
+
+
+@dataclass(eq=False)
+class Step:
+    """One step of a pass: the quantity computed for ``node`` and how.
+
+    ``kind`` is ``"value"`` (evaluate), ``"tangent"`` (forward: ∂node/∂wrt) or
+    ``"adjoint"`` (reverse: ∂of/∂node); ``result`` is the number computed.
+    """
+
+    index: int
+    kind: str
+    node: str
+    result: Any
+    contributions: tuple[Contribution, ...]
+    graph: nx.DiGraph = field(repr=False)
+    wrt: str | None = None
+    of: str | None = None
+
+    @property
+    def derivative(self) -> str:
+        """The quantity as a symbol: ``∂y/∂f3``, ``∂f3/∂x`` or the node name for values."""
+        return self.symbol("text")
+
+    def symbol(self, style: str = "text") -> str:
+        name = self.graph.nodes[self.node]["name"]
+        if self.kind == "value":
+            return fmt_name(name, style)
+        if self.kind == "tangent":
+            return derivative_symbol(name, self._name(self.wrt), style)
+        return derivative_symbol(self._name(self.of), name, style)
+
+    @cached_property
+    def formula(self) -> str:
+        """The chain rule in symbols: ``∂y/∂f3 = ∂y/∂f4·∂f4/∂f3 + ∂y/∂f5·∂f5/∂f3``."""
+        return f"{self.symbol()} = {self._symbolic('text')}"
+
+    @cached_property
+    def equation(self) -> str:
+        """Symbols, then numbers, then the result: what a slide caption shows."""
+        return self._equation("text")
+
+    @cached_property
+    def latex(self) -> str:
+        """:attr:`equation` in LaTeX (for an ``align*`` block)."""
+        return self._equation("latex")
+
+    def _name(self, node: str | None) -> str:
+        return self.graph.nodes[node]["name"] if node is not None else "?"
+
+    def _equation(self, style: str) -> str:
+        parts = [self.symbol(style), self._symbolic(style), self._numeric(style),
+                 fmt_number(self.result, style)]
+        kept = [parts[0]]
+        for part in parts[1:]:
+            if part != kept[-1]:
+                kept.append(part)
+        return " = ".join(kept)
+
+    def _symbolic(self, style: str) -> str:
+        if self.kind == "value":
+            return definition(self.graph, self.node, style)
+        if not self.contributions:
+            return "0"
+        return " + ".join(self._term(c, style) for c in self.contributions)
+
+    def _term(self, c: Contribution, style: str) -> str:
+        if c.trivial:
+            return show(c.local_tree(), style)
+        local = derivative_symbol(self._name(c.target), self._name(c.source), style)
+        if self.kind == "tangent":
+            carried = derivative_symbol(self._name(c.source), self._name(self.wrt), style)
+            return product([local, carried], style)
+        carried = derivative_symbol(self._name(self.of), self._name(c.target), style)
+        return product([carried, local], style)
+
+    def _numeric(self, style: str) -> str:
+        if self.kind == "value":
+            data = self.graph.nodes[self.node]
+            if data["op"] == "input":
+                return fmt_number(self.result, style)
+            leaves = tuple(number_leaf(self.graph.nodes[o]["value"])
+                           if np.ndim(self.graph.nodes[o]["value"]) == 0
+                           else name_leaf(fmt_number(self.graph.nodes[o]["value"], style))
+                           for o in data["operands"])
+            return show(("op", data["op"], leaves), style)
+        if not self.contributions:
+            return "0"
+        terms = []
+        for c in self.contributions:
+            local = parenthesize_negative(fmt_number(c.local, style), style)
+            if c.trivial:
+                terms.append(fmt_number(c.local, style))
+            else:
+                carried = parenthesize_negative(fmt_number(c.carried, style), style)
+                factors = [local, carried] if self.kind == "tangent" else [carried, local]
+                terms.append(product(factors, style))
+        return " + ".join(terms)
+
+
+@dataclass(eq=False)
+class Trace:
+    """The result of a pass: an annotated copy of the graph and the ordered steps.
+
+    Node attributes added: ``value`` always, ``tangent`` (forward) or ``adjoint``
+    (reverse), and ``nonfinite=True`` where numbers became nan/inf.  Edges used by a
+    derivative step get ``local`` (their local partial derivative).
+    """
+
+    graph: nx.DiGraph
+    steps: list[Step]
+    mode: str
+    inputs: dict[str, Any]
+    wrt: str | None = None
+    of: str | None = None
+
+    @property
+    def outputs(self) -> list[str]:
+        return list(self.graph.graph["outputs"])
+
+    @property
+    def derivative_attribute(self) -> str | None:
+        """``"tangent"``, ``"adjoint"`` or None for an evaluate trace."""
+        return {"forward": "tangent", "reverse": "adjoint"}.get(self.mode)
+
+    def value(self, node: str) -> Any:
+        return self.graph.nodes[node]["value"]
+
+    def derivative(self, node: str) -> Any:
+        """The tangent (forward) or adjoint (reverse) of ``node``."""
+        attribute = self.derivative_attribute
+        if attribute is None:
+            raise ValueError("an evaluate trace has no derivatives")
+        return self.graph.nodes[node][attribute]
+
+    def gradient(self) -> dict[str, Any]:
+        """Reverse mode: ∂of/∂input for every input.  Forward mode: ∂output/∂wrt per output."""
+        if self.mode == "reverse":
+            return {n: self.derivative(n) for n in self.graph.graph["inputs"]}
+        return {n: self.derivative(n) for n in self.outputs}
+
+    @property
+    def flagged(self) -> list[str]:
+        """Nodes whose value or derivative is nan or inf, in graph order."""
+        return [n for n in self.graph.graph["order"] if self.graph.nodes[n].get("nonfinite")]
+
+    def warnings(self) -> list[str]:
+        """One line per node with a non-finite number, naming the source position."""
+        lines = []
+        for n in self.flagged:
+            d = self.graph.nodes[n]
+            what = ", ".join(f"{k} = {fmt_number(d[k])}" for k in ("value", "tangent", "adjoint")
+                             if k in d and not np.all(np.isfinite(d[k])))
+            lines.append(f"{d['line']}:{d['column']}: {d['name']} = "
+                         f"{definition(self.graph, n)} gives {what}")
+        return lines
+
+    # The report formats live in report.py; these keep the Trace convenient to use.
+    def to_dict(self) -> dict[str, Any]:
+        from .report import trace_dict
+        return trace_dict(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        from .report import trace_json
+        return trace_json(self, indent)
+
+    def table(self) -> str:
+        from .report import trace_table
+        return trace_table(self)
+
+    def markdown(self) -> str:
+        from .report import trace_markdown
+        return trace_markdown(self)
+
+    def latex(self) -> str:
+        from .report import trace_latex
+        return trace_latex(self)
+
+    def __repr__(self) -> str:
+        return (f"<Trace {self.mode}: {self.graph.number_of_nodes()} nodes, "
+                f"{len(self.steps)} steps>")

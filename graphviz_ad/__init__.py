@@ -6,7 +6,7 @@
 ['x', 'f1', '2', 'f2', 'f3', 'f4', 'f5', 'y']
 >>> trace = ad.reverse_mode(G, {"x": 0.5})
 >>> round(float(trace.derivative("x")), 4)
-555.9717
+555.972
 """
 
 __version__ = "0.1.0"

@@ -122,18 +122,31 @@ def _op_nodes(G: nx.DiGraph) -> list[str]:
     return [n for n in G.graph["order"] if nodes[n]["op"] not in ("input", "const")]
 
 
-def _run_values(G: nx.DiGraph, values: dict[str, Any]) -> None:
-    """Fill ``values`` (which holds the inputs) for every node, in graph order."""
+def _run_values(G: nx.DiGraph, values: dict[str, Any],
+                offset: tuple[str, float] | None = None) -> None:
+    """Fill ``values`` (which holds the inputs) for every node, in graph order.
+
+    ``offset=(node, h)`` adds h to that node's value as soon as it is computed, which is
+    how finite differences probe ∂output/∂node for an intermediate node."""
     nodes = G.nodes
     for n in G.graph["order"]:
         data = nodes[n]
         op = data["op"]
-        if op == "input":
-            continue
         if op == "const":
             values[n] = np.float64(data["value"])
-        else:
+        elif op != "input":
             values[n] = PRIMITIVES[op].fn(*[values[o] for o in data["operands"]])
+        if offset is not None and n == offset[0]:
+            values[n] = values[n] + offset[1]
+
+
+def values_at(G: nx.DiGraph, inputs: Inputs, offset: tuple[str, float] | None = None
+              ) -> dict[str, Any]:
+    """Every node's value (no trace), optionally with one node nudged by ``offset``."""
+    values = _check_inputs(G, inputs)
+    with np.errstate(all="ignore"):
+        _run_values(G, values, offset)
+    return values
 
 
 def _distinct(operands: tuple[str, ...]) -> list[tuple[str, tuple[int, ...]]]:

@@ -107,7 +107,6 @@ def trace_table(trace: Trace) -> str:
         out += ["", "Steps:"]
         digits = len(str(len(trace.steps)))
         out += [f"  {s.index + 1:>{digits}}. {s.equation}" for s in trace.steps]
-    out += [f"warning: {w}" for w in trace.warnings()]
     return "\n".join(out)
 
 

@@ -45,3 +45,65 @@ def split_formats(value: str, allowed: Iterable[str], option: str = "--format") 
         if name not in allowed:
             raise GraphvizAdError(f"{option}: unknown format {name!r}; choose from {', '.join(allowed)}")
     return list(dict.fromkeys(names))
+
+
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789")
+
+
+def parse_assignment(text: str, option: str = "--at") -> tuple[str, str]:
+    """``"x=0.5"`` → ``("x", "0.5")`` with a clear error for anything else."""
+    name, eq, value = text.partition("=")
+    name, value = name.strip(), value.strip()
+    if not eq or not name or not value:
+        raise GraphvizAdError(f"{option} {text!r}: expected NAME=VALUE, e.g. {option} x=0.5")
+    if not set(name) <= _NAME_CHARS or name[0].isdigit():
+        raise GraphvizAdError(f"{option} {text!r}: {name!r} is not a valid input name")
+    return name, value
+
+
+def parse_number(text: str, where: str) -> float:
+    """A float from user text, or one clear error naming where it came from."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise GraphvizAdError(f"{where}: {text!r} is not a number") from None
+    return value
+
+
+def parse_at(values: Iterable[str]) -> dict[str, Any]:
+    """All ``--at NAME=VALUE`` options as a dict; a name given twice is an error."""
+    out: dict[str, Any] = {}
+    for text in values:
+        name, value = parse_assignment(text)
+        if name in out:
+            raise GraphvizAdError(f"--at {name} given twice")
+        out[name] = parse_number(value, f"--at {text}")
+    return out
+
+
+def at_option(func: F) -> F:
+    """The ``--at NAME=VALUE`` option, repeatable, shared by every command."""
+    return click.option("--at", "at", multiple=True, metavar="NAME=VALUE",
+                        help="Value of an input (repeatable: --at x=0.5 --at w=2). "
+                             "Overrides the graph file's [inputs].")(func)
+
+
+def source_argument(func: F) -> F:
+    return click.argument("source", metavar="SOURCE")(func)
+
+
+def load_program(source_arg: str, at: Iterable[str], cse: bool = True):
+    """Resolve SOURCE and ``--at``: returns ``(source, graph, inputs)``."""
+    from ..parse import parse
+    from ..source import load_source
+
+    source = load_source(source_arg)
+    graph = parse(source.program, cse=cse and source.settings.get("cse", True))
+    inputs = {**source.inputs, **parse_at(at)}
+    return source, graph, inputs
+
+
+def warn(lines: Iterable[str]) -> None:
+    """Print ``graphviz-ad: warning: …`` lines on stderr."""
+    for line in lines:
+        click.echo(f"graphviz-ad: warning: {line}", err=True)

@@ -1,0 +1,128 @@
+"""Where a program comes from: text, stdin or a graph file (TOML) in ``graphs/``.
+
+A graph file holds a program, its input values, a title and render hints::
+
+    title = "Homework 1, problem 9: dy/dx by reverse mode"
+    program = '''
+    y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)
+    '''
+    mode = "reverse"          # evaluate | forward | reverse | both (default for render/trace)
+    wrt = "x"                 # optional: forward mode's input
+    of = "y"                  # optional: reverse mode's output
+
+    [inputs]
+    x = 0.5
+
+    [render]                  # optional hints for `graphviz-ad render`
+    rankdir = "LR"
+    show_constants = false
+
+Values given on the command line (``--at x=1``) override ``[inputs]``.
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import GraphvizAdError
+
+GRAPH_FILE_SUFFIXES = (".toml",)
+PROGRAM_FILE_SUFFIXES = (".txt", ".ad", ".gad")
+MAX_FILE_BYTES = 50_000_000
+
+
+@dataclass
+class Source:
+    """A program with the settings that came with it."""
+
+    program: str
+    name: str = "expression"
+    title: str = ""
+    inputs: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)  # mode, wrt, of, cse, …
+    render: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+
+def read_text_file(path: Path) -> str:
+    """Read a UTF-8 text file with one clear error for every way it can fail."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise GraphvizAdError(f"{path}: file too large (limit {MAX_FILE_BYTES:,} bytes)")
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise GraphvizAdError(f"{path}: not UTF-8 text (byte {err.start})") from None
+    except OSError as err:
+        raise GraphvizAdError(f"{path}: cannot read: {err.strerror}") from None
+
+
+def read_stdin() -> str:
+    """All of standard input as UTF-8 text."""
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise GraphvizAdError(f"stdin: too large (limit {MAX_FILE_BYTES:,} bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise GraphvizAdError(f"stdin: not UTF-8 text (byte {err.start})") from None
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; syntax errors become one line with the position."""
+    text = read_text_file(path)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise GraphvizAdError(f"{path}: invalid TOML: {err}") from None
+
+
+def load_source(arg: str) -> Source:
+    """Resolve a SOURCE argument: ``-`` (stdin), a graph/program file, or program text."""
+    if arg == "-":
+        return Source(read_stdin(), name="stdin")
+    path = Path(arg)
+    looks_like_path = path.suffix.lower() in GRAPH_FILE_SUFFIXES + PROGRAM_FILE_SUFFIXES
+    if looks_like_path or (len(arg) < 4096 and "\n" not in arg and _is_file(path)):
+        if not path.exists():
+            raise GraphvizAdError(f"{arg}: no such file")
+        if path.suffix.lower() in GRAPH_FILE_SUFFIXES:
+            return graph_file(path)
+        return Source(read_text_file(path), name=path.stem, path=path)
+    return Source(arg)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+_SETTINGS = ("mode", "wrt", "of", "cse")
+
+
+def graph_file(path: Path) -> Source:
+    """Load a graph file (see the module docstring for the format)."""
+    data = load_toml(path)
+    program = data.get("program")
+    if not isinstance(program, str):
+        raise GraphvizAdError(f"{path}: a graph file needs a string 'program' "
+                              "(conv stacks are read by `graphviz-ad rf`)")
+    inputs = data.get("inputs", {})
+    if not isinstance(inputs, dict):
+        raise GraphvizAdError(f"{path}: [inputs] must be a table of name = value")
+    render = data.get("render", {})
+    if not isinstance(render, dict):
+        raise GraphvizAdError(f"{path}: [render] must be a table")
+    settings = {k: data[k] for k in _SETTINGS if k in data}
+    known = {"title", "program", "inputs", "render", "data", "plots", "description", *_SETTINGS}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise GraphvizAdError(f"{path}: unknown key {unknown[0]!r} "
+                              f"(known: {', '.join(sorted(known))})")
+    return Source(program, name=path.stem, title=str(data.get("title", "")), inputs=dict(inputs),
+                  settings=settings, render=dict(render), path=path)

@@ -77,6 +77,13 @@ class _Binding:
     read: bool = False
 
 
+def _binary(op: str):
+    """A builder callback for a binary operator."""
+    def method(self, a: int, b: int) -> int:
+        return self._node(op, (a, b), self.pos[a])
+    return method
+
+
 @dataclass
 class _Builder:
     """Receives lark's reductions and grows the DAG as lists indexed by node handle."""
@@ -163,11 +170,6 @@ class _Builder:
 
     def args(self, *items: int) -> list[int]:
         return list(items)
-
-    def _binary(op: str):
-        def method(self, a: int, b: int) -> int:
-            return self._node(op, (a, b), self.pos[a])
-        return method
 
     add, sub, mul, div = _binary("add"), _binary("sub"), _binary("mul"), _binary("div")
 

@@ -43,7 +43,8 @@ def split_formats(value: str, allowed: Iterable[str], option: str = "--format") 
         raise GraphvizAdError(f"{option} needs at least one of: {', '.join(allowed)}")
     for name in names:
         if name not in allowed:
-            raise GraphvizAdError(f"{option}: unknown format {name!r}; choose from {', '.join(allowed)}")
+            raise GraphvizAdError(f"{option}: unknown format {name!r}; "
+                                  f"choose from {', '.join(allowed)}")
     return list(dict.fromkeys(names))
 
 

@@ -16,6 +16,7 @@ table of primitives (numbers from :mod:`graphviz_ad.ops`, local partials from
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from numbers import Real
 from typing import Any
@@ -188,9 +189,20 @@ def _unbroadcast(adjoint: Any, like: Any) -> Any:
     return adjoint[()] if adjoint.ndim == 0 else adjoint
 
 
+_ZERO = np.float64(0.0)
+
+
 def _zero_like(value: Any) -> Any:
-    return np.zeros_like(value, dtype=float)[()] if np.ndim(value) == 0 else np.zeros_like(
-        value, dtype=float)
+    if type(value) is np.float64:
+        return _ZERO
+    zero = np.zeros_like(value, dtype=float)
+    return zero[()] if zero.ndim == 0 else zero
+
+
+def _finite(value: Any) -> bool:
+    if type(value) is np.float64:
+        return math.isfinite(value)
+    return bool(np.all(np.isfinite(value)))
 
 
 def _finish(G: nx.DiGraph, mode: str, values: dict[str, Any], steps: list[Step],
@@ -204,7 +216,7 @@ def _finish(G: nx.DiGraph, mode: str, values: dict[str, Any], steps: list[Step],
             nodes[n][attribute] = v
     for n in annotated.graph["order"]:
         data = nodes[n]
-        if not all(np.all(np.isfinite(data[a])) for a in annotations):
+        if not all(_finite(data[a]) for a in annotations):
             data["nonfinite"] = True
     for (u, v), local in (edge_locals or {}).items():
         annotated.edges[u, v]["local"] = local

@@ -359,14 +359,13 @@ def _to_graph(b: _Builder) -> nx.DiGraph:
             attrs["value"] = b.const[h][0]
             attrs["name"] = ids[h].split("#")[0]
         G.add_node(ids[h], **attrs)
+    edges: dict[tuple[str, str], tuple[int, ...]] = {}
     for h in range(count):
         if keep[h]:
             for position, a in enumerate(b.operands[h]):
-                data = G.get_edge_data(ids[a], ids[h])
-                if data is None:
-                    G.add_edge(ids[a], ids[h], positions=(position,))
-                else:
-                    data["positions"] += (position,)
+                key = (ids[a], ids[h])
+                edges[key] = edges.get(key, ()) + (position,)
+    G.add_edges_from((u, v, {"positions": p}) for (u, v), p in edges.items())
     G.graph.update(inputs=[ids[h] for h in b.inputs.values()],
                    outputs=[ids[h] for h in outputs], order=order, source=b.source)
     return G

@@ -19,7 +19,6 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
 
 from PIL import Image
 
@@ -27,7 +26,7 @@ from graphviz_ad.errors import RenderError
 
 CAIRO_HINT = "rasterizing SVG needs cairosvg: pip install cairosvg (and the Cairo library)"
 _ROOT_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([0-9.]+)(px|pt)?"[^>]*?\sheight="([0-9.]+)(px|pt)?"',
-                        re.S)
+                        re.DOTALL)
 
 
 def svg_size(svg: str) -> tuple[float, float]:
@@ -93,10 +92,11 @@ def png_bytes(img: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-def _job(args: tuple[str, tuple[int, int] | None, float, tuple[int, int] | None, str]) -> Any:
-    svg, canvas, scale, size, kind = args
+def _job(args: tuple[str, tuple[int, int] | None, float, tuple[int, int] | None, bool],
+         ) -> tuple[Image.Image, bytes | None]:
+    svg, canvas, scale, size, want_png = args
     img = rasterize(svg, canvas, scale, size)
-    return png_bytes(img) if kind == "png" else img
+    return img, (png_bytes(img) if want_png else None)
 
 
 def quantize(img: Image.Image, palette: Image.Image) -> Image.Image:
@@ -105,19 +105,23 @@ def quantize(img: Image.Image, palette: Image.Image) -> Image.Image:
 
 
 def render_frames(svgs: Sequence[str], *, canvas: tuple[int, int] | None = None,
-                  scale: float = 2.0, kind: str = "image",
-                  workers: int | None = None,
-                  on_done: Callable[[], None] | None = None) -> Iterator[Any]:
-    """Rasterize frames in order: ``kind`` "image" (RGB images) or "png" (PNG bytes).
+                  scale: float = 2.0, want_png: bool = False, workers: int | None = None,
+                  on_done: Callable[[], None] | None = None,
+                  ) -> Iterator[tuple[Image.Image, bytes | None]]:
+    """Rasterize frames in order, yielding (RGB image, PNG bytes if ``want_png``).
 
-    All frames get the pixel size of the largest one.  Work is spread over
+    All frames get the pixel size of the largest one, rounded up to even numbers
+    (H.264's yuv420p needs even sizes).  Work is spread over
     ``workers`` processes (default: the CPU count, at most 4; 1 for tiny jobs).
     """
     if not svgs:
         return
     sizes = [raster_size(s, canvas, scale) for s in svgs]
-    size = None if canvas else (max(w for w, _ in sizes), max(h for _, h in sizes))
-    jobs = [(s, canvas, scale, size, kind) for s in svgs]
+    size = None
+    if canvas is None:
+        w, h = max(w for w, _ in sizes), max(h for _, h in sizes)
+        size = (w + w % 2, h + h % 2)
+    jobs = [(s, canvas, scale, size, want_png) for s in svgs]
     n = workers if workers is not None else min(os.cpu_count() or 1, 4)
     if n <= 1 or len(jobs) < 3:
         for job in jobs:

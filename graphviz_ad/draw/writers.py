@@ -1,0 +1,295 @@
+"""Every output format from one list of frames, written atomically.
+
+All files of one call are first written to hidden temporary files in ``out_dir``
+and renamed into place only when every format succeeded, so a failure leaves no
+half-written output and never touches files this call did not create.
+
+>>> paths = write_frames(frames, Path("out"), "reverse", ["gif", "html"], slide="16:9")  # doctest: +SKIP
+>>> paths["gif"]                                                                      # doctest: +SKIP
+[PosixPath('out/reverse.gif')]
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from graphviz_ad.draw import raster
+from graphviz_ad.draw.frames import Frame
+from graphviz_ad.errors import RenderError
+
+FORMATS = ("svg", "png", "pdf", "gif", "apng", "mp4", "html", "beamer")
+RASTER_FORMATS = {"png", "gif", "apng", "mp4"}
+LAST_FRAME_HOLD_MS = 3000
+VIDEO_HINT = "MP4 needs the video extra: pip install 'graphviz-ad[video]'"
+
+
+class _Staging:
+    """Temporary files beside their final names; committed by rename, or removed."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.pairs: list[tuple[Path, Path]] = []
+
+    def path(self, name: str) -> Path:
+        final = self.out_dir / name
+        tmp = final.with_name(f".{final.stem}.tmp{os.getpid()}-{len(self.pairs)}{final.suffix}")
+        self.pairs.append((tmp, final))
+        return tmp
+
+    def commit(self) -> None:
+        for tmp, final in self.pairs:
+            os.replace(tmp, final)
+
+    def abort(self) -> None:
+        for tmp, _ in self.pairs:
+            tmp.unlink(missing_ok=True)
+
+
+def slide_canvas(slide: str | None) -> tuple[int, int] | None:
+    """Pixel canvas for a slide ratio: ``"16:9"`` -> (1920, 1080), ``"4:3"`` -> (1440, 1080)."""
+    if slide is None:
+        return None
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*[:x/]\s*(\d+(?:\.\d+)?)\s*", slide)
+    if m is None or float(m.group(2)) == 0:
+        raise RenderError(f"slide ratio {slide!r} not understood; use e.g. 16:9 or 4:3")
+    width = round(1080 * float(m.group(1)) / float(m.group(2)))
+    return width + width % 2, 1080
+
+
+@contextmanager
+def _progress(enabled: bool, length: int, label: str):  # -> Iterator[Callable[[], None]]
+    if not enabled:
+        yield lambda: None
+        return
+    import click
+
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield lambda: bar.update(1)
+
+
+def write_frames(frames: Sequence[Frame], out_dir: Path, stem: str, formats: Iterable[str], *,
+                 slide: str | None = None, progress: bool = False, title: str = "",
+                 scale: float = 2.0) -> dict[str, list[Path]]:
+    """Write ``frames`` in each of ``formats``; return the paths written per format.
+
+    svg/png/pdf give one file per frame (``stem-000.svg`` ...); gif/apng/mp4/html
+    one file; beamer a ``stem.tex`` overlaying the PDF frames (so it writes them).
+    ``slide="16:9"`` makes raster frames exactly 1920x1080 and PDF pages 16:9,
+    padded on white, never stretched; without it raster frames are ``scale`` times
+    the SVG's CSS size.  ``progress`` shows progress bars on stderr.
+    """
+    wanted = list(dict.fromkeys(f.lower() for f in formats))
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown:
+        raise RenderError(f"unknown format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+    if not frames:
+        raise RenderError("no frames to write")
+    if "mp4" in wanted:
+        _ffmpeg_module()  # fail before doing any work
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    canvas = slide_canvas(slide)
+    stage = _Staging(out_dir)
+    written: dict[str, list[Path]] = {}
+    try:
+        images: list[Image.Image] = []
+        if RASTER_FORMATS & set(wanted):
+            images = _raster(frames, canvas, scale, "png" in wanted, stage, stem, written,
+                             progress)
+        for fmt in wanted:
+            if fmt in ("png",):
+                continue
+            _WRITERS[fmt](frames, images, stage, stem, written, canvas, progress, title)
+        stage.commit()
+    except BaseException:
+        stage.abort()
+        raise
+    return {fmt: [p for p in written[fmt]] for fmt in wanted}
+
+
+def _name(stem: str, i: int, ext: str) -> str:
+    return f"{stem}-{i:03d}.{ext}"
+
+
+def _raster(frames, canvas, scale, want_png, stage, stem, written, progress):
+    images = []
+    pngs = []
+    with _progress(progress, len(frames), "rasterizing") as tick:
+        for i, (img, png) in enumerate(raster.render_frames(
+                [f.svg for f in frames], canvas=canvas, scale=scale, want_png=want_png,
+                on_done=tick)):
+            images.append(img)
+            if png is not None:
+                tmp = stage.path(_name(stem, i, "png"))
+                tmp.write_bytes(png)
+                pngs.append(stage.pairs[-1][1])
+    if want_png:
+        written["png"] = pngs
+    return images
+
+
+def _write_svg(frames, images, stage, stem, written, canvas, progress, title) -> None:
+    written["svg"] = []
+    for i, frame in enumerate(frames):
+        stage.path(_name(stem, i, "svg")).write_text(frame.svg, encoding="utf-8")
+        written["svg"].append(stage.pairs[-1][1])
+
+
+def _durations(frames: Sequence[Frame]) -> list[int]:
+    durs = [max(20, int(f.duration_ms)) for f in frames]
+    durs[-1] = max(durs[-1], LAST_FRAME_HOLD_MS)
+    return durs
+
+
+def _write_gif(frames, images, stage, stem, written, canvas, progress, title) -> None:
+    palette = raster.build_palette(images, raster.theme_colours([f.svg for f in frames]))
+    quantized = [raster.quantize(im, palette) for im in images]
+    tmp = stage.path(f"{stem}.gif")
+    quantized[0].save(tmp, "GIF", save_all=True, append_images=quantized[1:],
+                      duration=_durations(frames), loop=0, optimize=False, disposal=1)
+    written["gif"] = [stage.pairs[-1][1]]
+
+
+def _write_apng(frames, images, stage, stem, written, canvas, progress, title) -> None:
+    tmp = stage.path(f"{stem}.png")
+    images[0].save(tmp, "PNG", save_all=True, append_images=images[1:],
+                   duration=_durations(frames), loop=0, default_image=False, compress_level=3)
+    written["apng"] = [stage.pairs[-1][1]]
+
+
+def _ffmpeg_module() -> Any:
+    try:
+        import imageio_ffmpeg
+    except ImportError as exc:
+        raise RenderError(VIDEO_HINT) from exc
+    return imageio_ffmpeg
+
+
+def _mp4_timing(durations: Sequence[int]) -> tuple[float, list[int]]:
+    """Frame rate and per-frame repeat counts: the rate is 1 / gcd of the durations
+    (rounded to 100 ms, at most 10 fps), so each frame is piped to ffmpeg rarely."""
+    step = 0
+    for d in durations:
+        step = math.gcd(step, max(100, round(d / 100) * 100))
+    return 1000 / step, [max(1, round(d / step)) for d in durations]
+
+
+def _write_mp4(frames, images, stage, stem, written, canvas, progress, title) -> None:
+    ffmpeg = _ffmpeg_module()
+    tmp = stage.path(f"{stem}.mp4")
+    fps, repeats = _mp4_timing(_durations(frames))
+    writer = ffmpeg.write_frames(str(tmp), images[0].size, fps=fps, codec="libx264",
+                                 pix_fmt_in="rgb24", pix_fmt_out="yuv420p", macro_block_size=1,
+                                 ffmpeg_log_level="error",
+                                 output_params=["-preset", "veryfast", "-tune", "stillimage",
+                                                "-movflags", "+faststart"])
+    writer.send(None)  # even size: see raster.render_frames
+    try:
+        with _progress(progress, len(images), "encoding MP4") as tick:
+            for img, count in zip(images, repeats):
+                data = img.tobytes()
+                for _ in range(count):
+                    writer.send(data)
+                tick()
+    finally:
+        writer.close()
+    written["mp4"] = [stage.pairs[-1][1]]
+
+
+def _pdf_job(args: tuple[str, float | None]) -> bytes:
+    svg, aspect = args
+    try:
+        import cairosvg
+    except (ImportError, OSError) as exc:
+        raise RenderError(raster.CAIRO_HINT) from exc
+    return cairosvg.svg2pdf(bytestring=pad_svg(svg, aspect).encode("utf-8"))
+
+
+def pad_svg(svg: str, aspect: float | None) -> str:
+    """Widen or heighten an SVG's root viewBox (centred, white) to ``aspect``."""
+    if not aspect:
+        return svg
+    root = re.search(r"<svg\b[^>]*>", svg)
+    vb = re.search(r'viewBox="([^"]+)"', root.group(0)) if root else None
+    if root is None or vb is None:
+        return svg
+    x, y, w, h = (float(v) for v in vb.group(1).replace(",", " ").split())
+    cw, ch = raster.svg_size(svg)
+    nw, nh = (h * aspect, h) if w / h < aspect else (w, w / aspect)
+    k = cw / w
+    head = re.sub(r'\swidth="[^"]*"', f' width="{nw * k:.2f}"', root.group(0), count=1)
+    head = re.sub(r'\sheight="[^"]*"', f' height="{nh * k:.2f}"', head, count=1)
+    head = head.replace(vb.group(0), f'viewBox="{x - (nw - w) / 2:.2f} {y - (nh - h) / 2:.2f} '
+                                     f'{nw:.2f} {nh:.2f}"')
+    backdrop = (f'<rect x="{x - (nw - w) / 2:.2f}" y="{y - (nh - h) / 2:.2f}" '
+                f'width="{nw:.2f}" height="{nh:.2f}" fill="white"/>')
+    return svg[:root.start()] + head + backdrop + svg[root.end():]
+
+
+def _write_pdf(frames, images, stage, stem, written, canvas, progress, title) -> None:
+    if "pdf" in written:
+        return
+    aspect = canvas[0] / canvas[1] if canvas else None
+    jobs = [(f.svg, aspect) for f in frames]
+    written["pdf"] = []
+    with _progress(progress, len(jobs), "writing PDF") as tick:
+        if len(jobs) < 3:
+            results: Iterable[bytes] = map(_pdf_job, jobs)
+        else:
+            pool = ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 4))
+            results = pool.map(_pdf_job, jobs)
+        for i, data in enumerate(results):
+            stage.path(_name(stem, i, "pdf")).write_bytes(data)
+            written["pdf"].append(stage.pairs[-1][1])
+            tick()
+        if len(jobs) >= 3:
+            pool.shutdown()
+
+
+def beamer_tex(stem: str, count: int, title: str = "") -> str:
+    """A beamer document: one frame, one ``\\only<k>`` overlay per PDF frame."""
+    lines = [r"\documentclass[aspectratio=169]{beamer}",
+             r"\setbeamertemplate{navigation symbols}{}",
+             r"\begin{document}",
+             f"% {_tex_comment(title)}" if title else "%",
+             r"% Copy the frame below into your own slides (keep the PDFs beside the .tex).",
+             r"\begin{frame}[plain]",
+             r"  \centering"]
+    for i in range(count):
+        lines.append(f"  \\only<{i + 1}>{{\\includegraphics[width=\\paperwidth,height=\\paperheight,"
+                     f"keepaspectratio]{{{_name(stem, i, 'pdf')}}}}}%")
+    lines += [r"\end{frame}", r"\end{document}", ""]
+    return "\n".join(lines)
+
+
+def _tex_comment(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _write_beamer(frames, images, stage, stem, written, canvas, progress, title) -> None:
+    _write_pdf(frames, images, stage, stem, written, canvas or (1920, 1080), progress, title)
+    stage.path(f"{stem}.tex").write_text(beamer_tex(stem, len(frames), title), encoding="utf-8")
+    written["beamer"] = [stage.pairs[-1][1]]
+
+
+def _write_html(frames, images, stage, stem, written, canvas, progress, title) -> None:
+    from graphviz_ad.draw.player import player_html
+
+    stage.path(f"{stem}.html").write_text(player_html(frames, title or stem), encoding="utf-8")
+    written["html"] = [stage.pairs[-1][1]]
+
+
+_WRITERS: dict[str, Callable[..., None]] = {
+    "svg": _write_svg, "pdf": _write_pdf, "gif": _write_gif, "apng": _write_apng,
+    "mp4": _write_mp4, "beamer": _write_beamer, "html": _write_html,
+}

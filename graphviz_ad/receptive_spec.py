@@ -61,7 +61,7 @@ class Spec:
 
 def _vgg16() -> list[Layer]:
     layers: list[Layer] = []
-    for block, (convs, width) in enumerate([(2, 64), (2, 128), (3, 256), (3, 512), (3, 512)]):
+    for block, convs in enumerate([2, 2, 3, 3, 3]):
         layers += [conv(3, padding=1, name=f"conv{block + 1}_{i + 1}") for i in range(convs)]
         layers.append(pool(2, 2, name=f"pool{block + 1}"))
     return layers

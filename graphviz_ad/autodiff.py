@@ -24,6 +24,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from ._gc import gc_paused
 from .errors import InputError
 from .ops import PRIMITIVES
 from .rules import partial_function
@@ -32,6 +33,7 @@ from .trace import Contribution, Step, Trace
 Inputs = Mapping[str, Any]
 
 
+@gc_paused
 def evaluate(G: nx.DiGraph, inputs: Inputs) -> Trace:
     """Annotate every node with its ``value``; one step per operation node."""
     values = _check_inputs(G, inputs)
@@ -41,6 +43,7 @@ def evaluate(G: nx.DiGraph, inputs: Inputs) -> Trace:
     return _finish(G, "evaluate", values, steps, {"value": values})
 
 
+@gc_paused
 def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None) -> Trace:
     """Values and tangents ∂node/∂wrt, one step per operation node in forward order."""
     values = _check_inputs(G, inputs)
@@ -77,6 +80,7 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None) -> Trace
     return trace
 
 
+@gc_paused
 def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None) -> Trace:
     """Values and adjoints ∂of/∂node; one step per non-constant node other than ``of``,
     in exactly the reverse of the forward order (homework problem 9's order)."""
@@ -248,7 +252,7 @@ def _check_inputs(G: nx.DiGraph, inputs: Inputs) -> dict[str, Any]:
 
 
 def _as_number(name: str, value: Any) -> Any:
-    if isinstance(value, (bool, np.bool_)):
+    if value is None or isinstance(value, (bool, np.bool_)):  # float(None) would be nan
         raise InputError(f"input {name} must be a number, got {value!r}")
     if isinstance(value, Real):
         return np.float64(value)

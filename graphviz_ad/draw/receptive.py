@@ -100,6 +100,21 @@ def _cones(field: StackField, plain: Plain) -> list[dict[int, dict[int, float]]]
     return out
 
 
+def _padding_hits(cones: list[dict[int, dict[int, float]]], plain: Plain) -> list[set]:
+    """Per frame 1..L: the (row, index) padding units tapped by a lit unit."""
+    out = []
+    for lit in cones:
+        hits = set()
+        for m, units in lit.items():
+            if m == 0:
+                continue
+            for i in units:
+                hits.update((m - 1, t) for t in _taps(plain, Unit(m, i, 0.0, False))
+                            if not 0 <= t < plain.sizes[m - 1])
+        out.append(hits)
+    return out
+
+
 def _shade(count: float, top: float) -> tuple[str, str]:
     level = 0 if top <= 1 else int(round((len(YLORBR) - 1) * np.log(count) / np.log(top)))
     return YLORBR[level], (WHITE if level >= 5 else INK)
@@ -137,7 +152,11 @@ def _captions(field: StackField, paths: bool, top: float) -> list[str]:
         text = f"{row.name}: {recurrence(row, r_prev, j_prev)}."
         if row.unit is not None:
             text += (f" Unit {row.unit} of {row.name} sees inputs [{row.start}, {row.end}]"
-                     .replace("-", "−") + ".")
+                     .replace("-", "−"))
+            lo, hi = max(row.start, 0), min(row.end, field.input_size - 1)
+            if (lo, hi) != (row.start, row.end):
+                text += f", real inputs {lo} to {hi}, the rest is zero padding"
+            text += "."
         if row.index == len(field.layers) and field.holes:
             text += f" {len(field.holes)} units inside that span are holes: not connected."
         caps.append(text)
@@ -173,6 +192,7 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
     rows = grid(field, plain)
     check_size(rows)
     cones = _cones(field, plain)
+    pad_hits = _padding_hits(cones, plain)
     n_frames = 1 + len(cones) + (1 if paths else 0)
     final = cones[-1]
     top = max(final.get(0, {}).values(), default=1.0)
@@ -194,6 +214,8 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
         level = min(frame, len(cones))  # the paths frame repeats the last cone
         if u.row == level and u.index == field.layers[level - 1].unit:
             return "top"
+        if u.pad:
+            return "lit" if (u.row, u.index) in pad_hits[level - 1] else "idle"
         return "lit" if u.index in cones[level - 1].get(u.row, {}) else "idle"
 
     text_frames: dict[str, list[str]] = {}
@@ -205,7 +227,7 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
                 st = state(f, u)
                 if u.pad:
                     fills.append(PAD_FILL)
-                    strokes.append(PAD_LINE)
+                    strokes.append(BLUE if st == "lit" else PAD_LINE)
                     fonts.append(INK)
                 elif paths and f == n_frames - 1 and u.row == 0 and st == "lit":
                     fill, ink = _shade(final[0][u.index], top)
@@ -263,6 +285,7 @@ def rf_frames(layers: Sequence[Layer], unit: int | None = None, input_size: int 
     durations = [frame_ms] * len(values)
     durations[-1] = frame_ms * 2  # linger on the answer
     frames = compose_frames(template, values, captions, durations,
+                            caption_font_size=max(ROW_FONT * 1.2, template.width / 60),
                             title=title or f"Receptive field of output unit {field.unit}",
                             legend=legend, aspect=aspect)
     return frames, dot, field

@@ -32,6 +32,7 @@ from lark.exceptions import (
     VisitError,
 )
 
+from ._gc import gc_paused
 from .errors import GraphvizAdError
 from .ops import PRIMITIVES, function_names, lookup_function
 
@@ -245,6 +246,7 @@ _PARSER = Lark(
 )
 
 
+@gc_paused
 def parse(source: str, cse: bool = True) -> nx.DiGraph:
     """Parse a bare expression (its output is ``y``) or a program of assignments into a DAG.
 

@@ -74,7 +74,7 @@ def _identity(a):
 def _f(name: str, fn, partials, latex: str | None = None, text: str | None = None) -> Primitive:
     """A one-argument function ``name(a)``."""
     return Primitive(name, 1, fn, tuple(partials), text or f"{name}({{a}})",
-                     latex or rf"\operatorname{{{name}}}({{a}})")
+                     latex or rf"\operatorname{{{{{name}}}}}({{a}})")  # braces doubled for .format
 
 
 _TABLE = [

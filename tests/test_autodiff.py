@@ -10,6 +10,7 @@ import pytest
 import graphviz_ad as ad
 from graphviz_ad import InputError, evaluate, forward_mode, parse, reverse_mode
 from graphviz_ad.check import check_derivatives
+from graphviz_ad.ops import function_names, lookup_function
 
 PROBLEM9 = "y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)"
 XS = [-1.0, 0.0, 0.5, 1.3]
@@ -333,3 +334,20 @@ def test_check_flags_a_kink_and_a_tiny_tolerance():
     assert not report.ok and report.worst.error == pytest.approx(0.5)
     report = check_derivatives(parse(PROBLEM9), {"x": 0.5}, tolerance=1e-300)
     assert not report.ok
+
+
+@pytest.mark.parametrize("name", function_names())
+def test_every_function_displays_in_text_and_latex(name):
+    arity = lookup_function(name).arity
+    G = parse(f"y = {name}(x)" if arity == 1 else f"y = {name}(x, w)")
+    inputs = {"x": 0.7} if arity == 1 else {"x": 0.7, "w": 1.1}
+    for t in (evaluate(G, inputs), forward_mode(G, inputs), reverse_mode(G, inputs)):
+        for s in t.steps:
+            assert s.formula and s.equation and s.latex
+            assert "{" not in s.formula and "}" not in s.formula
+            assert s.latex.count("{") == s.latex.count("}")
+            for c in s.contributions:
+                assert c.local_formula().startswith("∂")
+                assert c.local_formula("latex").startswith(r"\frac")
+        assert r"\begin{align*}" in t.latex() and t.table() and t.markdown()
+    assert r"\operatorname{relu}(x)" in evaluate(parse("y = relu(x)"), {"x": 1.0}).latex()

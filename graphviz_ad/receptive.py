@@ -26,6 +26,8 @@ size is given, n is taken to be a multiple of s (total = max(k̂ − s, 0)).
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -277,6 +279,47 @@ def cone(plain: Plain, layer: int, unit: int) -> list[tuple[int, np.ndarray]]:
     return rows
 
 
+def offsets(plain: Plain) -> int:
+    """Bitmask of the input offsets (from ``start``) one unit depends on, padding aside.
+
+    The sumset of every layer's tap offsets {t·d_l·j_{l−1}}: bit x set means input unit
+    start + x is connected. While the set is a full interval and the next taps are no
+    further apart than its length, it stays full, so holes cost nothing unless they exist.
+    """
+    mask, width, jump, full = 1, 1, 1, True
+    for k, s, d in zip(plain.kernel, plain.stride, plain.dilation):
+        step = d * jump
+        if full and step <= width:
+            width += (k - 1) * step
+        else:
+            if full:
+                mask, full = (1 << width) - 1, False
+            mask = functools.reduce(operator.or_, (mask << (t * step) for t in range(k)))
+            width += (k - 1) * step
+        jump *= s
+    return (1 << width) - 1 if full else mask
+
+
+def _reached(plain: Plain, unit: int, start: int, end: int, r: int
+             ) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
+    """Connected real input units and holes: a sumset when no padding is involved, else a walk."""
+    if r > REACHED_LIMIT:
+        return None, None
+    if start >= 0 and end < plain.sizes[0]:  # padding never enters: the sumset is exact
+        mask = offsets(plain)
+        if mask == (1 << r) - 1:
+            return tuple(range(start, end + 1)), ()
+        bits = np.unpackbits(np.frombuffer(mask.to_bytes((r + 7) // 8, "little"), np.uint8),
+                             bitorder="little")[:r]
+        return (tuple((start + np.flatnonzero(bits)).tolist()),
+                tuple((start + np.flatnonzero(bits == 0)).tolist()))
+    lo, counts = cone(plain, len(plain.kernel), unit)[-1]
+    reached = tuple((lo + np.nonzero(counts)[0]).tolist())
+    hit = set(reached)
+    span = range(max(start, 0), min(end, plain.sizes[0] - 1) + 1)
+    return reached, tuple(x for x in span if x not in hit)
+
+
 def plain_axis(layers: Sequence[Layer], axis: int = 0, input_size: int | None = None,
                unit: int | None = None) -> tuple[Plain, int]:
     """Resolve padding and sizes for one axis; pick the default input size and unit.
@@ -331,13 +374,7 @@ def receptive_field(layers: Sequence[Layer], unit: int | None = None,
                               r, jump, eff_pad, c, start, None if c is None else start + r - 1))
     start = unit * jump - eff_pad
     end = start + r - 1
-    reached = holes = None
-    if r <= REACHED_LIMIT:
-        lo, counts = cone(plain, len(layers), unit)[-1]
-        reached = tuple(int(x) for x in lo + np.nonzero(counts)[0])
-        hit = set(reached)
-        span = range(max(start, 0), min(end, plain.sizes[0] - 1) + 1)
-        holes = tuple(x for x in span if x not in hit)
+    reached, holes = _reached(plain, unit, start, end, r)
     return StackField(tuple(out), plain.sizes[0], unit, start, end, reached, holes, axis,
                       plain.sizes)
 

@@ -240,15 +240,25 @@ def _check_inputs(G: nx.DiGraph, inputs: Inputs) -> dict[str, Any]:
     missing = [n for n in expected if n not in inputs]
     if missing:
         raise InputError(f"missing value for input {', '.join(missing)} "
-                         f"(inputs: {', '.join(expected)})")
+                         f"(inputs: {', '.join(expected)})", **_where(G, missing[0]))
     unknown = [n for n in inputs if n not in expected]
     if unknown:
         raise InputError(f"unknown input {', '.join(map(str, unknown))} "
                          f"(inputs: {', '.join(expected) or 'none'})")
     values = {}
     for name in expected:
-        values[name] = _as_number(name, inputs[name])
+        try:
+            values[name] = _as_number(name, inputs[name])
+        except InputError as err:
+            raise InputError(err.message, **_where(G, name)) from None
     return values
+
+
+def _where(G: nx.DiGraph, node: str) -> dict[str, Any]:
+    """Source position of ``node`` (an input's first use) for an error's caret line."""
+    data = G.nodes[node]
+    return {"source": G.graph.get("source"), "line": data.get("line"),
+            "column": data.get("column")}
 
 
 def _as_number(name: str, value: Any) -> Any:

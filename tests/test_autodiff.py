@@ -298,6 +298,19 @@ def test_bad_inputs(inputs, message):
             run(G, inputs)
 
 
+def test_missing_or_non_numeric_input_points_at_its_first_use():
+    G = parse("a = 2\ny = a * sin(x)")
+    with pytest.raises(InputError) as info:
+        reverse_mode(G, {})
+    assert (info.value.line, info.value.column) == (2, 13)
+    assert str(info.value).splitlines() == ["2:13: missing value for input x (inputs: x)",
+                                            "  y = a * sin(x)", "              ^"]
+    with pytest.raises(InputError) as info:
+        evaluate(G, {"x": "abc"})
+    assert (info.value.line, info.value.column) == (2, 13)
+    assert "input x must be a number, got 'abc'" in str(info.value)
+
+
 def test_bad_wrt_and_of():
     G = parse("y = sin(x)")
     with pytest.raises(InputError, match="wrt 'q' names no input"):

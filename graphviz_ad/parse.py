@@ -278,7 +278,8 @@ def parse(source: str, cse: bool = True) -> nx.DiGraph:
             _DISPATCH.builder = None
     if not builder.bindings:
         raise GraphvizAdError("empty source: write an expression such as  sin(x)*x  "
-                              "or assignments such as  y = sin(x)*x")
+                              "or assignments such as  y = sin(x)*x", source=source,
+                              line=1, column=1)
     return _to_graph(builder)
 
 

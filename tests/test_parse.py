@@ -259,8 +259,10 @@ def test_bad_source_raises_with_position_and_caret(source, line, column, fragmen
 
 @pytest.mark.parametrize("source", ["", "   ", "# just a comment\n\n", ";;\n;"])
 def test_empty_source(source):
-    with pytest.raises(GraphvizAdError, match="empty source"):
+    with pytest.raises(GraphvizAdError, match="empty source") as info:
         parse(source)
+    assert (info.value.line, info.value.column) == (1, 1)
+    assert str(info.value).startswith("1:1: empty source")
 
 
 def test_non_text_source():

@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import GraphvizAdError
 from ..receptive import Layer, Plain, StackField, cone, plain_axis, receptive_field
 from ..receptive_text import recurrence, sub
+from .frames import Frame
 from .template import SlotDot, SvgTemplate, compose_frames, text_width
 
 MAX_COLUMNS = 100  # grid columns (input units incl. padding) a slide can still show
@@ -271,7 +272,7 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
 
 def rf_frames(layers: Sequence[Layer], unit: int | None = None, input_size: int | None = None,
               axis: int = 0, paths: bool = False, title: str = "", aspect: float | None = None,
-              frame_ms: int = 2500) -> tuple[list, str, StackField]:
+              frame_ms: int = 2500) -> tuple[list[Frame], str, StackField]:
     """Frames (fixed layout, fixed size) growing the receptive field layer by layer.
 
     Returns ``(frames, dot_source, field)``; frames are :class:`~graphviz_ad.draw.frames.Frame`.

@@ -124,7 +124,7 @@ class _Builder:
         return handle
 
     def _const(self, value: float, text: str, pos: tuple[int, int]) -> int:
-        key = ("const", value)
+        key = ("const", value, math.copysign(1.0, value))  # -0.0 == 0.0, but 1/-0.0 = -inf
         if self.cse and key in self.memo:
             return self.memo[key]
         handle = self._new("const", (), pos)

@@ -93,6 +93,12 @@ def test_cse_false_keeps_the_tree():
     assert t1.derivative("x") == pytest.approx(float(t2.derivative("x")), rel=1e-12)
 
 
+def test_cse_keeps_negative_zero_apart_from_zero():
+    for cse in (True, False):
+        G = parse("y = 1/-0 + 0*x", cse=cse)
+        assert float(ad.evaluate(G, {"x": 1.0}).value("y")) == -math.inf, cse
+
+
 def test_cse_shares_same_operands_only():
     G = parse("y = x*w + w*x")  # not commutativity-aware: two products
     assert sum(d["op"] == "mul" for _, d in G.nodes(data=True)) == 2

@@ -216,8 +216,9 @@ class Trace:
             d = self.graph.nodes[n]
             what = ", ".join(f"{k} = {fmt_number(d[k])}" for k in ("value", "tangent", "adjoint")
                              if k in d and not np.all(np.isfinite(d[k])))
-            lines.append(f"{d['line']}:{d['column']}: {d['name']} = "
-                         f"{definition(self.graph, n)} gives {what}")
+            shown = (f"{d['name']} (input)" if d["op"] == "input"  # not "x = x"
+                     else f"{d['name']} = {definition(self.graph, n)}")
+            lines.append(f"{d['line']}:{d['column']}: {shown} gives {what}")
         return lines
 
     # The report formats live in report.py; these keep the Trace convenient to use.

@@ -278,6 +278,7 @@ def test_finite_value_with_infinite_derivative_is_flagged():
     t = reverse_mode(parse("y = sqrt(x)"), {"x": 0.0})
     assert float(t.value("y")) == 0.0 and float(t.derivative("x")) == math.inf
     assert t.flagged == ["x"]
+    assert t.warnings() == ["1:10: x (input) gives adjoint = inf"]
 
 
 # ------------------------------------------------------------------ inputs

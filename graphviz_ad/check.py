@@ -20,6 +20,7 @@ import networkx as nx
 import numpy as np
 
 from .autodiff import Inputs, forward_mode, reverse_mode, values_at
+from .errors import GraphvizAdError
 
 DEFAULT_TOLERANCE = 1e-6
 _STEP = np.cbrt(np.finfo(float).eps)  # the step that balances truncation and rounding
@@ -71,6 +72,8 @@ def check_derivatives(G: nx.DiGraph, inputs: Inputs,
                       tolerance: float = DEFAULT_TOLERANCE) -> CheckReport:
     """Compare every tangent (each input) and every adjoint (each output) with central
     finite differences.  Scalar programs only."""
+    if not G.graph["inputs"]:  # else no comparisons, and `worst` would be max() of nothing
+        raise GraphvizAdError("nothing to check: the program has no inputs")
     comparisons = []
     for wrt in G.graph["inputs"]:
         trace = forward_mode(G, inputs, wrt=wrt)

@@ -286,6 +286,7 @@ def test_check_fails_with_tiny_tolerance_or_at_a_kink():
 
 def test_check_bad_source_exit_2():
     assert_clean_error(run("check", "y = (x", "--at", "x=1"), 1, 7, "end of input")
+    assert_clean_error(run("check", "y = 2"), fragment="nothing to check")
 
 
 # ------------------------------------------------------------------ help and version

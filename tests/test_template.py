@@ -9,7 +9,13 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from graphviz_ad.draw.template import (
-    SlotDot, SvgTemplate, compose_frames, dot_quote, text_width, widest, wrap_text,
+    SlotDot,
+    SvgTemplate,
+    compose_frames,
+    dot_quote,
+    text_width,
+    widest,
+    wrap_text,
 )
 from graphviz_ad.errors import RenderError
 

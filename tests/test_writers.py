@@ -112,8 +112,9 @@ def test_beamer_overlays(slide_out) -> None:
     assert tex.count(r"\only<") == 3 and "demo-002.pdf" in tex
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex not installed: .tex not compiled")
-    if subprocess.run(["kpsewhich", "beamer.cls"], capture_output=True).returncode != 0:
-        pytest.skip("beamer class not installed")
+    for needed in ("beamer.cls", "pgfmath.sty"):
+        if not subprocess.run(["kpsewhich", needed], capture_output=True).stdout.strip():
+            pytest.skip(f"{needed} not installed (apt-get install texlive-latex-recommended)")
     proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
                            "-output-directory", str(out), paths["beamer"][0].name],
                           cwd=out, capture_output=True, timeout=180)

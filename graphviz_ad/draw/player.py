@@ -34,7 +34,7 @@ PAGE = r"""<!DOCTYPE html>
   body { display: flex; flex-direction: column; }
   #stage { flex: 1 1 auto; min-height: 0; display: flex; align-items: center;
            justify-content: center; padding: 8px; box-sizing: border-box; }
-  #stage svg { width: 100%; height: 100%; }
+  #stage > svg { width: 100%; height: 100%; }
   #caption { margin: 0; padding: 4px 16px; font-size: 22px; text-align: center; min-height: 1.4em; }
   #controls { display: flex; gap: 12px; align-items: center; padding: 8px 16px 12px; }
   #controls button { font-size: 18px; min-width: 3em; }

@@ -25,8 +25,8 @@ from PIL import Image
 from graphviz_ad.errors import RenderError
 
 CAIRO_HINT = "rasterizing SVG needs cairosvg: pip install cairosvg (and the Cairo library)"
-_ROOT_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([0-9.]+)(px|pt)?"[^>]*?\sheight="([0-9.]+)(px|pt)?"',
-                        re.DOTALL)
+_ROOT_SIZE = re.compile(
+    r'<svg\b[^>]*?\swidth="([0-9.]+)(px|pt)?"[^>]*?\sheight="([0-9.]+)(px|pt)?"', re.DOTALL)
 
 
 def svg_size(svg: str) -> tuple[float, float]:

@@ -397,7 +397,8 @@ def compose_frames(template: SvgTemplate, frame_values: Sequence[Mapping[str, st
     slide width.  The caption size defaults to 1/45 of the content width, at least
     14 pt: big enough for the back row once the frame is scaled to a slide.
 
-    >>> frames = compose_frames(tpl, [{}, {"a.fill": "red"}], ["start", "a turns red"])  # doctest: +SKIP
+    >>> frames = compose_frames(tpl, [{}, {"a.fill": "red"}],
+    ...                         ["start", "a turns red"])      # doctest: +SKIP
     """
     from graphviz_ad.draw.frames import Frame
 
@@ -413,7 +414,8 @@ def compose_frames(template: SvgTemplate, frame_values: Sequence[Mapping[str, st
               f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
               f' width="{band.width * PX_PER_PT:.2f}" height="{band.height * PX_PER_PT:.2f}"'
               f' viewBox="0 0 {band.width:.2f} {band.height:.2f}">\n'
-              f'<rect x="0" y="0" width="{band.width:.2f}" height="{band.height:.2f}" fill="white"/>\n'
+              f'<rect x="0" y="0" width="{band.width:.2f}" height="{band.height:.2f}"'
+              ' fill="white"/>\n'
               f'{band.head}<svg x="{gx:.2f}" y="{gy:.2f}" width="{template.width:g}"'
               f' height="{template.height:g}" viewBox="{vb}">')
     frames = []

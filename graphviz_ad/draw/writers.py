@@ -4,8 +4,9 @@ All files of one call are first written to hidden temporary files in ``out_dir``
 and renamed into place only when every format succeeded, so a failure leaves no
 half-written output and never touches files this call did not create.
 
->>> paths = write_frames(frames, Path("out"), "reverse", ["gif", "html"], slide="16:9")  # doctest: +SKIP
->>> paths["gif"]                                                                      # doctest: +SKIP
+>>> paths = write_frames(frames, Path("out"), "reverse", ["gif", "html"],
+...                      slide="16:9")                      # doctest: +SKIP
+>>> paths["gif"]                                            # doctest: +SKIP
 [PosixPath('out/reverse.gif')]
 """
 
@@ -91,7 +92,8 @@ def write_frames(frames: Sequence[Frame], out_dir: Path, stem: str, formats: Ite
     wanted = list(dict.fromkeys(f.lower() for f in formats))
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown:
-        raise RenderError(f"unknown format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+        raise RenderError(f"unknown format(s) {', '.join(unknown)}; "
+                          f"choose from {', '.join(FORMATS)}")
     if not frames:
         raise RenderError("no frames to write")
     if "mp4" in wanted:
@@ -107,14 +109,14 @@ def write_frames(frames: Sequence[Frame], out_dir: Path, stem: str, formats: Ite
             images = _raster(frames, canvas, scale, "png" in wanted, stage, stem, written,
                              progress)
         for fmt in wanted:
-            if fmt in ("png",):
+            if fmt == "png":
                 continue
             _WRITERS[fmt](frames, images, stage, stem, written, canvas, progress, title)
         stage.commit()
     except BaseException:
         stage.abort()
         raise
-    return {fmt: [p for p in written[fmt]] for fmt in wanted}
+    return {fmt: list(written[fmt]) for fmt in wanted}
 
 
 def _name(stem: str, i: int, ext: str) -> str:
@@ -266,8 +268,8 @@ def beamer_tex(stem: str, count: int, title: str = "") -> str:
              r"\begin{frame}[plain]",
              r"  \centering"]
     for i in range(count):
-        lines.append(f"  \\only<{i + 1}>{{\\includegraphics[width=\\paperwidth,height=\\paperheight,"
-                     f"keepaspectratio]{{{_name(stem, i, 'pdf')}}}}}%")
+        lines.append(f"  \\only<{i + 1}>{{\\includegraphics[width=\\paperwidth,"
+                     f"height=\\paperheight,keepaspectratio]{{{_name(stem, i, 'pdf')}}}}}%")
     lines += [r"\end{frame}", r"\end{document}", ""]
     return "\n".join(lines)
 

@@ -288,9 +288,9 @@ def _choose_of(G: nx.DiGraph, of: str | None) -> str:
     outputs = G.graph["outputs"]
     if of is None:
         return outputs[0]
+    named = [n for n in outputs if G.nodes[n]["name"] == of]
+    if len(named) == 1:  # a re-bound name means its final binding: `c` is c#2 in c = c*x
+        return named[0]
     if of in G and G.nodes[of]["op"] != "const":
         return of
-    named = [n for n in outputs if G.nodes[n]["name"] == of]
-    if len(named) == 1:
-        return named[0]
     raise InputError(f"of {of!r} names no node (outputs: {', '.join(outputs)})")

@@ -204,10 +204,12 @@ def test_of_by_node_id_and_intermediate():
     assert t.of == "c#2" and float(t.derivative("x")) == pytest.approx(32.0)
     t = reverse_mode(G, {"x": 2.0}, of="c#2")
     assert float(t.derivative("x")) == pytest.approx(32.0)
-    t = reverse_mode(G, {"x": 2.0}, of="c")  # the node id c: the first binding, x^3
+    t = reverse_mode(G, {"x": 2.0}, of="c")  # a re-bound output name: its final binding
+    assert t.of == "c#2" and float(t.derivative("x")) == pytest.approx(32.0)
+    t = reverse_mode(parse("c = x^3; d = c * x"), {"x": 2.0}, of="c")  # an intermediate
     assert t.of == "c" and float(t.derivative("x")) == pytest.approx(12.0)
-    assert [s.node for s in t.steps] == ["c#2", "x"]
-    assert float(t.derivative("c#2")) == 0.0
+    assert [s.node for s in t.steps] == ["d", "x"]
+    assert float(t.derivative("d")) == 0.0
 
 
 @pytest.mark.parametrize("source, x, local", [

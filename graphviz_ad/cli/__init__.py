@@ -12,6 +12,9 @@ from .. import __version__
 COMMANDS = {
     "trace": "trace:trace",
     "check": "trace:check",
+    "rf": "rf:rf",
+    "render": "render:render",
+    "gallery": "render:gallery",
 }
 
 

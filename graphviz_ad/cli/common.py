@@ -108,3 +108,22 @@ def warn(lines: Iterable[str]) -> None:
     """Print ``graphviz-ad: warning: …`` lines on stderr."""
     for line in lines:
         click.echo(f"graphviz-ad: warning: {line}", err=True)
+
+
+def report_written(paths: Iterable[Any]) -> None:
+    """``wrote …`` on stderr: one line per single file, one line per numbered frame series."""
+    series: dict[tuple[str, str], list[str]] = {}
+    for path in paths:
+        text = str(path)
+        stem, dot, ext = text.rpartition(".")
+        base, dash, number = stem.rpartition("-")
+        if dash and number.isdigit():
+            series.setdefault((base, ext), []).append(number)
+        else:
+            series.setdefault((text, ""), [])
+    for (base, ext), numbers in series.items():
+        if numbers:
+            click.echo(f"wrote {len(numbers)} frames {base}-{numbers[0]}…{numbers[-1]}.{ext}",
+                       err=True)
+        else:
+            click.echo(f"wrote {base}", err=True)

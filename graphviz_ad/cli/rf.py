@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
+from ..draw.output import DRAW_FORMATS, write_drawing
 from ..errors import GraphvizAdError
 from ..receptive import receptive_fields, stack_ndim
 from ..receptive_spec import PRESETS, Spec, load_toml, parse_layer, preset
 from ..receptive_text import TEXT_FORMATS
-from .common import reports_errors, split_formats
-
-DRAW_FORMATS = ("svg", "png", "pdf", "gif", "apng", "mp4", "html", "beamer", "dot")
+from .common import report_written, reports_errors, split_formats
 
 
 def _ints(value: str | None, option: str) -> list[int | None] | None:
@@ -50,14 +48,6 @@ def _aspect(slide: str | None) -> float | None:
     return width / height
 
 
-def _write_dot(dot: str, out_dir: Path, stem: str) -> Path:
-    final = out_dir / f"{stem}.dot"
-    tmp = out_dir / f".{stem}.tmp{os.getpid()}.dot"
-    tmp.write_text(dot, encoding="utf-8")
-    os.replace(tmp, final)
-    return final
-
-
 def draw(spec: Spec, formats: list[str], out: str | None, unit, input_size, axis: int,
          paths: bool, slide: str | None, frame_ms: int, progress: bool) -> list[Path]:
     """Build the frames (all checks happen here), then write every format."""
@@ -71,18 +61,8 @@ def draw(spec: Spec, formats: list[str], out: str | None, unit, input_size, axis
     frames, dot, _ = rf_frames(spec.layers, pick(unit), pick(input_size), axis, paths, title,
                                _aspect(slide), frame_ms)
     out_dir = Path(out) if out else Path("render") / spec.name
-    written: list[Path] = []
-    anim = [f for f in formats if f != "dot"]
-    if anim:
-        from ..draw.writers import write_frames
-
-        result = write_frames(frames, out_dir, spec.name, anim, slide=slide, progress=progress,
-                              title=spec.title)
-        written += [p for paths_ in result.values() for p in paths_]
-    if "dot" in formats:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written.append(_write_dot(dot, out_dir, spec.name))
-    return written
+    return write_drawing(frames, dot, out_dir, spec.name, formats, slide=slide,
+                         progress=progress, title=spec.title)
 
 
 @click.command()
@@ -149,5 +129,4 @@ def rf(spec_file, layers, preset_name, unit, input_size, format_, out, slide, pa
     texts = [TEXT_FORMATS[f](fields, spec.title) for f in formats if f in TEXT_FORMATS]
     if texts:
         click.echo("\n".join(texts), nl=False)
-    for path in written:
-        click.echo(f"wrote {path}", err=True)
+    report_written(written)

@@ -1,0 +1,157 @@
+"""``graphviz-ad render`` (one graph) and ``graphviz-ad gallery`` (every graph file)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..draw.output import DRAW_FORMATS
+from ..errors import GraphvizAdError
+from .common import (
+    at_option,
+    load_program,
+    report_written,
+    reports_errors,
+    source_argument,
+    split_formats,
+    warn,
+)
+from .trace import run_pass
+
+MODES = ("reverse", "forward", "both", "evaluate")
+DEFAULT_FORMATS = "svg,png,gif,html"
+
+
+def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, rankdir,
+                   show_constants, no_cse, title, progress) -> list[Path]:
+    """Parse, run the pass(es) and write the drawing; shared by render and gallery."""
+    from ..render import render
+
+    src, graph, inputs = load_program(source_arg, at, cse=not no_cse)
+    mode = mode or src.settings.get("mode", "reverse")
+    if mode not in MODES:
+        raise GraphvizAdError(f"mode {mode!r}: choose one of {', '.join(MODES)}")
+    wrt = wrt or src.settings.get("wrt")
+    of = of or src.settings.get("of")
+    passes = ["forward", "reverse"] if mode == "both" else [mode]
+    traces = [run_pass(graph, inputs, m, wrt, of) for m in passes]
+    hints = src.render
+    rankdir = rankdir or hints.get("rankdir", "LR")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise GraphvizAdError(f"rankdir {rankdir!r}: choose LR, TB, RL or BT")
+    out_dir = Path(out) if out else Path("render") / src.name
+    return render(traces, out_dir, formats, stem=f"{src.name}-{mode}",
+                  slide=slide or hints.get("slide"), rankdir=rankdir,
+                  show_constants=show_constants or bool(hints.get("show_constants", False)),
+                  title=title or src.title, progress=progress)
+
+
+@click.command()
+@source_argument
+@at_option
+@click.option("--mode", type=click.Choice(MODES), default=None,
+              help="Pass to animate; 'both' shows forward then reverse on one layout "
+                   "(default: the graph file's mode, else reverse).")
+@click.option("--wrt", default=None, help="Forward mode: the input to differentiate by.")
+@click.option("--of", default=None, help="Reverse mode: the output to differentiate.")
+@click.option("--format", "format_", default=DEFAULT_FORMATS, show_default=True,
+              metavar="LIST", help="Comma list of: " + ", ".join(DRAW_FORMATS) + ".")
+@click.option("--out", metavar="DIR", help="Output directory (default render/<name>/).")
+@click.option("--slide", metavar="W:H", default=None,
+              help="Slide frames: 16:9 gives 1920x1080 PNGs (padded) and 16:9 PDF pages.")
+@click.option("--rankdir", type=click.Choice(["LR", "TB", "RL", "BT"]), default=None,
+              help="Graph direction (default LR, or the graph file's hint).")
+@click.option("--show-constants", is_flag=True,
+              help="Draw constants as nodes instead of folding them into labels.")
+@click.option("--title", default="", help="Title shown above the graph.")
+@click.option("--no-cse", is_flag=True, help="Keep repeated subexpressions as separate nodes.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bars (default: when stderr is a terminal).")
+@reports_errors
+def render(source, at, mode, wrt, of, format_, out, slide, rankdir, show_constants, title,
+           no_cse, progress):
+    """Animate a pass over SOURCE: one frame per step on a layout that never moves.
+
+    SOURCE is an expression, a program, a graph file (graphs/*.toml) or - for stdin.
+
+    \b
+    Examples:
+      graphviz-ad render graphs/problem9.toml
+      graphviz-ad render graphs/problem10.toml --format gif,pdf,beamer --slide 16:9
+      graphviz-ad render "y = sin(x)*x" --at x=1 --mode both --format html
+      graphviz-ad render "L = (w*x + b - t)^2" --at w=0.5 --at x=2 --at b=0 --at t=1 \\
+          --format png,svg --out render/loss
+    """
+    formats = split_formats(format_, DRAW_FORMATS)
+    show = sys.stderr.isatty() if progress is None else progress
+    written = render_program(source, at, mode=mode, wrt=wrt, of=of, formats=formats, out=out,
+                             slide=slide, rankdir=rankdir, show_constants=show_constants,
+                             no_cse=no_cse, title=title, progress=show)
+    report_written(written)
+
+
+def _kind(path: Path) -> str:
+    from ..source import load_toml
+
+    data = load_toml(path)
+    if "program" in data:
+        return "program"
+    if "layers" in data or "preset" in data:
+        return "conv"
+    raise GraphvizAdError(f"{path}: neither a program nor a conv stack")
+
+
+@click.command()
+@click.argument("directory", metavar="DIR", default="graphs",
+                type=click.Path(exists=True, file_okay=False))
+@click.option("--out", metavar="DIR", default="render", show_default=True,
+              help="Each graph goes to DIR/<name>/.")
+@click.option("--format", "format_", default="svg,png,gif", show_default=True, metavar="LIST",
+              help="Comma list of: " + ", ".join(DRAW_FORMATS) + ".")
+@click.option("--slide", metavar="W:H", default=None, help="Slide frames, e.g. 16:9.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: when stderr is a terminal).")
+@reports_errors
+def gallery(directory, out, format_, slide, progress):
+    """Render every graph file in DIR: programs as derivative animations, conv stacks
+    as receptive-field animations.
+
+    \b
+    Examples:
+      graphviz-ad gallery graphs/ --out render/
+      graphviz-ad gallery graphs/ --format png --slide 16:9
+    """
+    formats = split_formats(format_, DRAW_FORMATS)
+    files = sorted(Path(directory).glob("*.toml"))
+    if not files:
+        raise GraphvizAdError(f"{directory}: no *.toml graph files")
+    show = sys.stderr.isatty() if progress is None else progress
+    written, skipped = [], []
+    with click.progressbar(files, label="gallery", file=sys.stderr,
+                           item_show_func=lambda p: p.name if p else "",
+                           hidden=not show) as bar:
+        for path in bar:
+            try:
+                written += _render_file(path, Path(out) / path.stem, formats, slide)
+            except GraphvizAdError as err:  # e.g. a stack too wide to draw: say so, go on
+                skipped.append(f"skipped {path.name}: {err}")
+    warn(skipped)
+    click.echo(f"wrote {len(written)} files for {len(files) - len(skipped)} of {len(files)} "
+               f"graphs under {out}/", err=True)
+
+
+def _render_file(path: Path, target: Path, formats: list[str], slide: str | None) -> list[Path]:
+    """One gallery entry: a program's derivative animation or a conv stack's growth."""
+    from ..receptive_spec import load_toml as load_stack
+    from .rf import draw as draw_stack
+
+    if _kind(path) == "program":
+        return render_program(str(path), (), mode=None, wrt=None, of=None, formats=formats,
+                              out=str(target), slide=slide, rankdir=None, show_constants=False,
+                              no_cse=False, title="", progress=False)
+    spec = load_stack(path)
+    return draw_stack(spec, formats, str(target), spec.unit, spec.input_size, 0,
+                      bool(spec.render.get("paths", False)), slide or spec.render.get("slide"),
+                      2500, False)

@@ -1,0 +1,308 @@
+"""Frames of derivative passes: the graph laid out once, one frame per step.
+
+Each frame is a full picture of the graph at one moment: every node shows its
+definition, its value once known and its tangent/adjoint once computed; the node
+being computed and the edges it uses are highlighted; edges already used show their
+local derivative; the caption writes the step's chain rule with numbers.
+
+The frames are described first as plain dicts (slot → text or colour), then the
+DOT is built with every text slot at its widest variant and laid out ONCE
+(:mod:`graphviz_ad.draw.template`), so no node moves between frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..formula import definition, derivative_symbol, fmt_number
+from ..trace import Step, Trace
+from .frames import Frame
+from .template import SlotDot, SvgTemplate, compose_frames, dot_quote
+
+# Okabe & Ito's colour-blind-safe palette, with light tints for fills.
+VERMILLION, BLUE, GREEN, SKY, ORANGE = "#D55E00", "#0072B2", "#009E73", "#56B4E9", "#E69F00"
+INK, GREY = "#222222", "#B8B8B8"
+FILL = {"pending": "#FFFFFF", "value": "#E4F1FA", "active": "#FBDCC4", "done": "#D4EFE6"}
+BORDER = {"pending": "#666666", "value": "#0072B2", "active": VERMILLION, "done": GREEN}
+EDGE = {"idle": GREY, "used": BLUE, "active": VERMILLION}
+LEGEND = [(FILL["value"], "value known"), (FILL["active"], "computing now"),
+          (FILL["done"], "derivative known"), (VERMILLION, "edges used in this step"),
+          (BLUE, "edges used before")]
+NODE_FONT, EDGE_FONT = 20, 17
+STEP_MS, FIRST_MS, LAST_MS = 2000, 2500, 4000
+
+
+@dataclass
+class _Picture:
+    """The mutable state of the drawing; each frame is a snapshot of it."""
+
+    texts: dict[str, str] = field(default_factory=dict)
+    colors: dict[str, str] = field(default_factory=dict)
+
+    def snapshot(self) -> dict[str, str]:
+        return {**self.texts, **self.colors}
+
+
+def _node_state(picture: _Picture, node: str, state: str) -> None:
+    picture.colors[f"{node}.fill"] = FILL[state]
+    picture.colors[f"{node}.border"] = BORDER[state]
+
+
+def _visible_nodes(trace: Trace, show_constants: bool) -> list[str]:
+    G = trace.graph
+    return [n for n in G.graph["order"] if show_constants or G.nodes[n]["op"] != "const"]
+
+
+def _edge_key(u: str, v: str) -> str:
+    return f"{u}~{v}"
+
+
+EDGE_LINES = 3  # ∂f4/∂f3 | = exp(f3) | = 78.81
+NODE_DERIVATIVE_LINES = 2  # ∂y/∂f3 = 78.47 | (78.81 − 0.3386)
+
+
+def _local_lines(contribution) -> list[str]:
+    """What a used edge shows, one part per line: ``∂f4/∂f3``, ``= exp(f3)``, ``= 78.81``."""
+    symbol, _, formula = contribution.local_formula().partition(" = ")
+    number = fmt_number(contribution.local)
+    lines = [symbol, f"= {formula}"]
+    if formula != number:
+        lines.append(f"= {number}")
+    return lines + [""] * (EDGE_LINES - len(lines))
+
+
+def _derivative_lines(step: Step) -> list[str]:
+    """A node's derivative; where several edges contribute, their terms, then the sum."""
+    total = fmt_number(step.result)
+    symbol = step.symbol()
+    if len(step.contributions) > 1:
+        terms = " + ".join(fmt_number(c.product) for c in step.contributions)
+        return [f"{symbol} = {total}", f"= {terms}".replace("+ −", "− ")]
+    return [f"{symbol} = {total}", ""]
+
+
+class DerivativeFrames:
+    """Builds the frames of one or more passes (``forward`` then ``reverse``) over one graph.
+
+    >>> import graphviz_ad as ad
+    >>> G = ad.parse("y = sin(x)*x")
+    >>> frames = DerivativeFrames([ad.reverse_mode(G, {"x": 1.0})])
+    >>> len(frames.states), frames.captions[-1]
+    (5, 'Done: ∂y/∂x = 1.382 (reverse mode, 2 steps)')
+    """
+
+    def __init__(self, traces: Sequence[Trace], *, rankdir: str = "LR",
+                 show_constants: bool = False, title: str = "") -> None:
+        if not traces:
+            raise ValueError("no traces to draw")
+        self.traces = list(traces)
+        self.graph = self.traces[0].graph
+        self.rankdir = rankdir
+        self.title = title
+        self.nodes = _visible_nodes(self.traces[0], show_constants)
+        shown = set(self.nodes)
+        self.edges = [(u, v) for u, v in self.graph.edges if u in shown and v in shown]
+        self.kinds = [t.derivative_attribute for t in self.traces if t.derivative_attribute]
+        self.states: list[dict[str, str]] = []
+        self.captions: list[str] = []
+        self.durations: list[int] = []
+        self._build()
+
+    # -- the story, frame by frame --------------------------------------------------------
+    def _build(self) -> None:
+        picture = _Picture()
+        for n in self.nodes:
+            _node_state(picture, n, "pending")
+            picture.texts[f"{n}.value"] = ""
+            for kind in self.kinds:
+                for i in range(NODE_DERIVATIVE_LINES):
+                    picture.texts[f"{n}.{kind}{i}"] = ""
+        for u, v in self.edges:
+            picture.colors[_edge_key(u, v) + ".color"] = EDGE["idle"]
+            for i in range(EDGE_LINES):
+                picture.texts[f"{_edge_key(u, v)}.label{i}"] = ""
+        self._emit(picture, self._opening_caption(), FIRST_MS)
+        for trace in self.traces:
+            self._pass(picture, trace)
+        self._settle(picture)
+        self._emit(picture, self._closing_caption(), LAST_MS)
+
+    def _emit(self, picture: _Picture, caption: str, duration: int) -> None:
+        self.states.append(picture.snapshot())
+        self.captions.append(caption)
+        self.durations.append(duration)
+
+    def _settle(self, picture: _Picture) -> None:
+        """End of a step: the active node is done, active edges become used."""
+        for key, colour in picture.colors.items():
+            if colour == EDGE["active"] and key.endswith(".color"):
+                picture.colors[key] = EDGE["used"]
+        for n in self.nodes:
+            if picture.colors[f"{n}.fill"] == FILL["active"]:
+                _node_state(picture, n, "done")
+
+    def _show_values(self, picture: _Picture, trace: Trace, nodes: Sequence[str]) -> None:
+        for n in nodes:
+            picture.texts[f"{n}.value"] = f"= {fmt_number(trace.value(n))}"
+            if picture.colors[f"{n}.fill"] == FILL["pending"]:
+                _node_state(picture, n, "value")
+
+    def _pass(self, picture: _Picture, trace: Trace) -> None:
+        G, kind = self.graph, trace.derivative_attribute
+        inputs = list(G.graph["inputs"])
+        if trace.mode == "forward":
+            self._show_values(picture, trace, inputs)
+            for n in inputs:
+                picture.texts[f"{n}.{kind}0"] = f"{derivative_symbol(n, trace.wrt)} = " + (
+                    "1" if n == trace.wrt else "0")
+                _node_state(picture, n, "done" if n == trace.wrt else "value")
+            self._settle(picture)
+            at = ", ".join(f"{n} = {fmt_number(trace.value(n))}" for n in inputs)
+            self._emit(picture, f"Forward mode at {at}: seed ∂{trace.wrt}/∂{trace.wrt} = 1; "
+                                f"every other input has tangent 0.", STEP_MS)
+        elif trace.mode == "reverse":
+            self._show_values(picture, trace, self.nodes)
+            of = G.nodes[trace.of]["name"]
+            picture.texts[f"{trace.of}.{kind}0"] = f"{derivative_symbol(of, of)} = 1"
+            for n in self.nodes:  # after a forward pass, "done" meant tangents: start afresh
+                _node_state(picture, n, "value")
+            _node_state(picture, trace.of, "done")
+            self._settle(picture)
+            self._emit(picture, f"Reverse mode: the forward sweep has computed every value; "
+                                f"seed ∂{of}/∂{of} = 1 and sweep back to the inputs.", STEP_MS)
+        else:
+            self._show_values(picture, trace, inputs)
+            self._emit(picture, "Evaluation: inputs " + ", ".join(
+                f"{n} = {fmt_number(trace.value(n))}" for n in inputs), STEP_MS)
+        for step in trace.steps:
+            self._step(picture, trace, step)
+
+    def _step(self, picture: _Picture, trace: Trace, step: Step) -> None:
+        self._settle(picture)
+        n = step.node
+        _node_state(picture, n, "active")
+        caption = step.equation
+        if step.kind in ("value", "tangent"):
+            picture.texts[f"{n}.value"] = f"= {fmt_number(trace.value(n))}"
+            value_step = f"{_n(self, n)} = {definition(self.graph, n)}"
+            caption = f"{value_step} = {fmt_number(trace.value(n))}"
+            if step.kind == "tangent":
+                caption += "\n" + step.equation
+        if step.kind != "value":
+            for i, line in enumerate(_derivative_lines(step)):
+                picture.texts[f"{n}.{step.kind}{i}"] = line
+            for c in step.contributions:
+                key = _edge_key(c.source, c.target)
+                if key + ".color" in picture.colors:
+                    picture.colors[key + ".color"] = EDGE["active"]
+                    for i, line in enumerate(_local_lines(c)):
+                        picture.texts[f"{key}.label{i}"] = line
+        else:
+            for operand in self.graph.nodes[n]["operands"]:
+                key = _edge_key(operand, n)
+                if key + ".color" in picture.colors:
+                    picture.colors[key + ".color"] = EDGE["active"]
+        self._emit(picture, caption, STEP_MS)
+
+    def _opening_caption(self) -> str:
+        outputs = ", ".join(self.graph.nodes[n]["name"] for n in self.graph.graph["outputs"])
+        program = " ; ".join(line.strip() for line in self.graph.graph["source"].splitlines()
+                             if line.strip() and not line.strip().startswith("#"))
+        return f"The computational graph of {program}  (output: {outputs})"
+
+    def _closing_caption(self) -> str:
+        parts = []
+        for trace in self.traces:
+            steps = f"{len(trace.steps)} steps"
+            if trace.mode == "reverse":
+                grads = ", ".join(f"∂{_n(self, trace.of)}/∂{_n(self, i)} = "
+                                  f"{fmt_number(trace.derivative(i))}"
+                                  for i in self.graph.graph["inputs"])
+                parts.append(f"{grads} (reverse mode, {steps})")
+            elif trace.mode == "forward":
+                grads = ", ".join(f"∂{_n(self, o)}/∂{_n(self, trace.wrt)} = "
+                                  f"{fmt_number(trace.derivative(o))}" for o in trace.outputs)
+                parts.append(f"{grads} (forward mode, {steps})")
+            else:
+                parts.append(", ".join(f"{_n(self, o)} = {fmt_number(trace.value(o))}"
+                                       for o in trace.outputs))
+        return "Done: " + "; ".join(parts)
+
+    # -- drawing ----------------------------------------------------------------------
+    def variants(self) -> dict[str, list[str]]:
+        """Every text each text slot shows over the animation (the widest sets the layout)."""
+        out: dict[str, list[str]] = {}
+        for state in self.states:
+            for key, value in state.items():
+                if not value.startswith("#"):
+                    out.setdefault(key, [])
+                    if value not in out[key]:
+                        out[key].append(value)
+        return out
+
+    def dot(self, slots: SlotDot | None = None, state: dict[str, str] | None = None) -> str:
+        """The DOT source: with ``slots``, slot sentinels and widest texts for the layout;
+        with ``state``, the plain DOT of that frame (the last one by default)."""
+        state = state if state is not None else self.states[-1]
+        variants = self.variants()
+
+        def colour(key: str) -> str:
+            return slots.color(key, self.states[0][key]) if slots else state[key]
+
+        def text_lines(group: str, lines: list) -> str:
+            if slots is not None:
+                return slots.label(group, lines)
+            shown = [state[line[0]] if isinstance(line, tuple) else line for line in lines]
+            return dot_quote("\n".join(line for line in shown if line))
+
+        out = ["digraph graphviz_ad {",
+               f'  graph [rankdir={self.rankdir}, nodesep=0.3, ranksep=0.35, pad=0.2, '
+               'fontname="DejaVu Sans", bgcolor="white"];',
+               f'  node [fontname="DejaVu Sans", fontsize={NODE_FONT}, shape=box, '
+               'style="rounded,filled", penwidth=2.5, margin="0.14,0.06", id="n_\\N"];',
+               f'  edge [fontname="DejaVu Sans", fontsize={EDGE_FONT}, penwidth=2.5, '
+               'arrowsize=0.9, fontcolor="#222222"];']
+        G = self.graph
+        for n in self.nodes:
+            data = G.nodes[n]
+            head = data["name"] if data["op"] in ("input", "const") else \
+                f"{data['name']} = {definition(G, n)}"
+            lines: list = [head]
+            keys = [f"{n}.value"] + [f"{n}.{kind}{i}" for kind in self.kinds
+                                     for i in range(NODE_DERIVATIVE_LINES)]
+            lines += [(key, variants[key]) for key in keys if any(variants.get(key, [""]))]
+            shape = ""
+            if data["op"] == "input":
+                shape = ", shape=ellipse, style=filled, margin=0.02"
+            if n in G.graph["outputs"]:
+                shape += ", peripheries=2"
+            out.append(f'  {dot_quote(n)} [label={text_lines("n_" + n, lines)}, '
+                       f'fillcolor="{colour(n + ".fill")}", color="{colour(n + ".border")}"'
+                       f'{shape}];')
+        for u, v in self.edges:
+            key = _edge_key(u, v)
+            lines = [(f"{key}.label{i}", variants[f"{key}.label{i}"]) for i in range(EDGE_LINES)
+                     if any(variants.get(f"{key}.label{i}", [""]))]
+            label = f", label={text_lines('e_' + key, lines)}" if lines else ""
+            out.append(f'  {dot_quote(u)} -> {dot_quote(v)} [id={dot_quote("e_" + key)}, '
+                       f'color="{colour(key + ".color")}"{label}];')
+        out.append("}")
+        return "\n".join(out) + "\n"
+
+    def frames(self, aspect: float | None = None, caption_font_size: float | None = None
+               ) -> list[Frame]:
+        """Lay the graph out once and fill it for every frame."""
+        slots = SlotDot(font_size=NODE_FONT)
+        dot = self.dot(slots)
+        template = SvgTemplate.layout(dot, slots)
+        keys = template.keys  # slots that are empty in every frame were never declared
+        states = [{k: v for k, v in state.items() if k in keys} for state in self.states]
+        return compose_frames(template, states, self.captions, self.durations,
+                              title=self.title or None, legend=LEGEND, aspect=aspect,
+                              caption_font_size=caption_font_size)
+
+
+def _n(self: DerivativeFrames, node: str | None) -> str:
+    return self.graph.nodes[node]["name"] if node is not None else "?"
+

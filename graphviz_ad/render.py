@@ -1,0 +1,55 @@
+"""Render derivative passes: frames with a fixed layout, in every output format.
+
+>>> import graphviz_ad as ad
+>>> G = ad.parse("y = sin(x)*x")
+>>> paths = ad.render(ad.reverse_mode(G, {"x": 1.0}), "render/demo", ["svg"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .draw.derivatives import DerivativeFrames
+from .draw.frames import Frame
+from .draw.output import write_drawing
+from .trace import Trace
+
+SLIDE_ASPECTS = {"16:9": 16 / 9, "4:3": 4 / 3}
+
+
+def slide_aspect(slide: str | None) -> float | None:
+    """``"16:9"`` → 1.777…; None stays None."""
+    if slide is None:
+        return None
+    from .draw.writers import slide_canvas
+
+    width, height = slide_canvas(slide)
+    return width / height
+
+
+def _as_list(traces: Trace | Sequence[Trace]) -> list[Trace]:
+    return [traces] if isinstance(traces, Trace) else list(traces)
+
+
+def derivative_frames(traces: Trace | Sequence[Trace], *, rankdir: str = "LR",
+                      show_constants: bool = False, title: str = "",
+                      slide: str | None = None) -> tuple[list[Frame], str]:
+    """The frames of one or more passes over one graph, and the DOT of the last frame."""
+    builder = DerivativeFrames(_as_list(traces), rankdir=rankdir, show_constants=show_constants,
+                               title=title)
+    return builder.frames(aspect=slide_aspect(slide)), builder.dot()
+
+
+def render(traces: Trace | Sequence[Trace], out_dir: str | Path, formats: Iterable[str] = ("svg",),
+           *, stem: str | None = None, slide: str | None = None, rankdir: str = "LR",
+           show_constants: bool = False, title: str = "", progress: bool = False) -> list[Path]:
+    """Draw ``traces`` (e.g. ``[forward_mode(...), reverse_mode(...)]`` for both passes on
+    one layout) into ``out_dir`` in each format: svg, png, pdf, gif, apng, mp4, html,
+    beamer, dot.  Returns the paths written."""
+    traces = _as_list(traces)
+    frames, dot = derivative_frames(traces, rankdir=rankdir, show_constants=show_constants,
+                                    title=title, slide=slide)
+    stem = stem or "-".join(t.mode for t in traces)
+    return write_drawing(frames, dot, Path(out_dir), stem, formats, slide=slide,
+                         progress=progress, title=title)

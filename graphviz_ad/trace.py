@@ -242,6 +242,41 @@ class Trace:
         from .report import trace_latex
         return trace_latex(self)
 
+    # Notebook display: the final annotated graph, and the step-by-step player.
+    def _repr_svg_(self) -> str:
+        from .render import derivative_frames
+
+        frames, _ = derivative_frames(self)
+        return frames[-1].svg
+
+    def player(self, **options: Any) -> Player:
+        """The self-contained HTML player of this pass (shows itself in Jupyter)."""
+        from .draw.player import player_html
+        from .render import derivative_frames
+
+        frames, _ = derivative_frames(self, **options)
+        return Player(player_html(frames, title=options.get("title") or "graphviz-ad"))
+
     def __repr__(self) -> str:
         return (f"<Trace {self.mode}: {self.graph.number_of_nodes()} nodes, "
                 f"{len(self.steps)} steps>")
+
+
+@dataclass(frozen=True)
+class Player:
+    """An HTML player page; Jupyter shows it in an isolated iframe, ``save`` writes it."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return (f'<iframe srcdoc="{escape(self.html, quote=True)}" '
+                'style="width:100%;height:640px;border:0"></iframe>')
+
+    def save(self, path) -> None:
+        from pathlib import Path
+
+        from .draw.output import write_text_atomic
+
+        write_text_atomic(Path(path), self.html)

@@ -32,7 +32,7 @@ def _as_list(traces: Trace | Sequence[Trace]) -> list[Trace]:
     return [traces] if isinstance(traces, Trace) else list(traces)
 
 
-def derivative_frames(traces: Trace | Sequence[Trace], *, rankdir: str = "LR",
+def derivative_frames(traces: Trace | Sequence[Trace], *, rankdir: str = "auto",
                       show_constants: bool = False, title: str = "",
                       slide: str | None = None) -> tuple[list[Frame], str]:
     """The frames of one or more passes over one graph, and the DOT of the last frame."""
@@ -42,7 +42,7 @@ def derivative_frames(traces: Trace | Sequence[Trace], *, rankdir: str = "LR",
 
 
 def render(traces: Trace | Sequence[Trace], out_dir: str | Path, formats: Iterable[str] = ("svg",),
-           *, stem: str | None = None, slide: str | None = None, rankdir: str = "LR",
+           *, stem: str | None = None, slide: str | None = None, rankdir: str = "auto",
            show_constants: bool = False, title: str = "", progress: bool = False) -> list[Path]:
     """Draw ``traces`` (e.g. ``[forward_mode(...), reverse_mode(...)]`` for both passes on
     one layout) into ``out_dir`` in each format: svg, png, pdf, gif, apng, mp4, html,

@@ -21,6 +21,7 @@ from .common import (
 from .trace import run_pass
 
 MODES = ("reverse", "forward", "both", "evaluate")
+RANKDIRS = ("auto", "LR", "TB", "RL", "BT")
 DEFAULT_FORMATS = "svg,png,gif,html"
 
 
@@ -38,9 +39,9 @@ def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, r
     passes = ["forward", "reverse"] if mode == "both" else [mode]
     traces = [run_pass(graph, inputs, m, wrt, of) for m in passes]
     hints = src.render
-    rankdir = rankdir or hints.get("rankdir", "LR")
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise GraphvizAdError(f"rankdir {rankdir!r}: choose LR, TB, RL or BT")
+    rankdir = rankdir or hints.get("rankdir", "auto")
+    if rankdir not in RANKDIRS:
+        raise GraphvizAdError(f"rankdir {rankdir!r}: choose {', '.join(RANKDIRS)}")
     out_dir = Path(out) if out else Path("render") / src.name
     return render(traces, out_dir, formats, stem=f"{src.name}-{mode}",
                   slide=slide or hints.get("slide"), rankdir=rankdir,
@@ -61,8 +62,9 @@ def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, r
 @click.option("--out", metavar="DIR", help="Output directory (default render/<name>/).")
 @click.option("--slide", metavar="W:H", default=None,
               help="Slide frames: 16:9 gives 1920x1080 PNGs (padded) and 16:9 PDF pages.")
-@click.option("--rankdir", type=click.Choice(["LR", "TB", "RL", "BT"]), default=None,
-              help="Graph direction (default LR, or the graph file's hint).")
+@click.option("--rankdir", type=click.Choice(RANKDIRS), default=None,
+              help="Graph direction; auto (default unless the graph file says) picks LR or TB, "
+                   "whichever draws larger in a 16:9 frame.")
 @click.option("--show-constants", is_flag=True,
               help="Draw constants as nodes instead of folding them into labels.")
 @click.option("--title", default="", help="Title shown above the graph.")

@@ -31,6 +31,7 @@ LEGEND = [(FILL["value"], "value known"), (FILL["active"], "computing now"),
           (BLUE, "edges used before")]
 NODE_FONT, EDGE_FONT = 20, 17
 STEP_MS, FIRST_MS, LAST_MS = 2000, 2500, 4000
+DEFAULT_ASPECT = 16 / 9  # the frame shape "auto" direction optimises for without --slide
 
 
 @dataclass
@@ -92,7 +93,7 @@ class DerivativeFrames:
     (5, 'Done: ∂y/∂x = 1.382 (reverse mode, 2 steps)')
     """
 
-    def __init__(self, traces: Sequence[Trace], *, rankdir: str = "LR",
+    def __init__(self, traces: Sequence[Trace], *, rankdir: str = "auto",
                  show_constants: bool = False, title: str = "") -> None:
         if not traces:
             raise ValueError("no traces to draw")
@@ -290,12 +291,25 @@ class DerivativeFrames:
         out.append("}")
         return "\n".join(out) + "\n"
 
+    def _layout(self, aspect: float) -> SvgTemplate:
+        """Lay out once; with ``rankdir="auto"`` try LR and TB and keep the one that can be
+        drawn largest in a frame of the given aspect ratio."""
+        chosen = self.rankdir
+        best = None
+        for rankdir in (["LR", "TB"] if chosen == "auto" else [chosen]):
+            self.rankdir = rankdir
+            slots = SlotDot(font_size=NODE_FONT)
+            template = SvgTemplate.layout(self.dot(slots), slots)
+            scale = min(aspect / template.width, 1 / template.height)
+            if best is None or scale > best[0]:
+                best = (scale, rankdir, template)
+        _, self.rankdir, template = best
+        return template
+
     def frames(self, aspect: float | None = None, caption_font_size: float | None = None
                ) -> list[Frame]:
         """Lay the graph out once and fill it for every frame."""
-        slots = SlotDot(font_size=NODE_FONT)
-        dot = self.dot(slots)
-        template = SvgTemplate.layout(dot, slots)
+        template = self._layout(aspect or DEFAULT_ASPECT)
         keys = template.keys  # slots that are empty in every frame were never declared
         states = [{k: v for k, v in state.items() if k in keys} for state in self.states]
         return compose_frames(template, states, self.captions, self.durations,

@@ -25,9 +25,9 @@ import networkx as nx
 import numpy as np
 
 from ._gc import gc_paused
-from .errors import InputError
-from .ops import PRIMITIVES
-from .rules import partial_function
+from .errors import GraphvizAdError, InputError
+from .ops import PRIMITIVES, fit
+from .rules import local_function
 from .trace import Contribution, Step, Trace
 
 Inputs = Mapping[str, Any]
@@ -44,12 +44,17 @@ def evaluate(G: nx.DiGraph, inputs: Inputs) -> Trace:
 
 
 @gc_paused
-def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None) -> Trace:
-    """Values and tangents ∂node/∂wrt, one step per operation node in forward order."""
+def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
+                 seed: Any = None) -> Trace:
+    """Values and tangents ∂node/∂wrt, one step per operation node in forward order.
+
+    For an array input the tangent seeds every element with 1 (the derivative along
+    all-ones); ``seed`` (an array of wrt's shape) sets another direction, e.g. a one-hot
+    vector for one column of a Jacobian."""
     values = _check_inputs(G, inputs)
     wrt = _choose_wrt(G, wrt)
     nodes = G.nodes
-    tangents: dict[str, Any] = {wrt: np.ones_like(values[wrt], dtype=float)}
+    tangents: dict[str, Any] = {wrt: _seed(values[wrt], seed, f"seed for {wrt}")}
     steps, edge_locals = [], {}
     with np.errstate(all="ignore"):
         _run_values(G, values)
@@ -61,9 +66,9 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None) -> Trace
             for source, positions in _distinct(operands):
                 if source not in tangents:
                     continue
-                local = _local(data["op"], positions, args)
+                local = _local(data["op"], positions, args, values[n])
                 carried = tangents[source]
-                prod = _forward_product(data["op"], local, carried)
+                prod = _forward_product(local, carried, values[n])
                 edge_locals[source, n] = local
                 contributions.append(Contribution(source, n, positions, local, carried, prod, G,
                                                   trivial=source == wrt))
@@ -81,9 +86,14 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None) -> Trace
 
 
 @gc_paused
-def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None) -> Trace:
+def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
+                 seed: Any = None) -> Trace:
     """Values and adjoints ∂of/∂node; one step per non-constant node other than ``of``,
-    in exactly the reverse of the forward order (homework problem 9's order)."""
+    in exactly the reverse of the forward order (homework problem 9's order).
+
+    An array-valued ``of`` is seeded with ones (the gradient of the sum of its elements);
+    ``seed`` (an array of of's shape) weights them instead, e.g. one-hot for one row of
+    a Jacobian.  Adjoints have their node's shape: broadcasting is undone by summing."""
     values = _check_inputs(G, inputs)
     of = _choose_of(G, of)
     nodes = G.nodes
@@ -91,7 +101,7 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None) -> Trace:
     steps, edge_locals = [], {}
     with np.errstate(all="ignore"):
         _run_values(G, values)
-        adjoints[of] = np.ones_like(values[of], dtype=float)
+        adjoints[of] = _seed(values[of], seed, f"seed for {of}")
         for n in reversed(G.graph["order"]):
             if n == of or nodes[n]["op"] == "const":
                 continue
@@ -102,8 +112,10 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None) -> Trace:
                     continue
                 cdata = nodes[consumer]
                 args = [values[o] for o in cdata["operands"]]
-                local = _local(cdata["op"], edge["positions"], args)
-                prod = _unbroadcast(carried * local, values[n])
+                local = _local(cdata["op"], edge["positions"], args, values[consumer])
+                prod = carried * local
+                if type(prod) is not np.float64 or type(values[n]) is not np.float64:
+                    prod = fit(prod, values[n])  # un-broadcast, or spread a reduction back
                 edge_locals[n, consumer] = local
                 contributions.append(Contribution(n, consumer, edge["positions"], local, carried,
                                                   prod, G, trivial=consumer == of))
@@ -132,17 +144,45 @@ def _run_values(G: nx.DiGraph, values: dict[str, Any],
     """Fill ``values`` (which holds the inputs) for every node, in graph order.
 
     ``offset=(node, h)`` adds h to that node's value as soon as it is computed, which is
-    how finite differences probe ∂output/∂node for an intermediate node."""
+    how finite differences probe ∂output/∂node for an intermediate node.  Shape errors
+    (vectors of different lengths, an index out of range) name the node's position."""
     nodes = G.nodes
-    for n in G.graph["order"]:
-        data = nodes[n]
-        op = data["op"]
-        if op == "const":
-            values[n] = np.float64(data["value"])
-        elif op != "input":
-            values[n] = PRIMITIVES[op].fn(*[values[o] for o in data["operands"]])
-        if offset is not None and n == offset[0]:
-            values[n] = values[n] + offset[1]
+    n = None
+    try:
+        for n in G.graph["order"]:
+            data = nodes[n]
+            op = data["op"]
+            if op == "const":
+                values[n] = np.float64(data["value"])
+            elif op != "input":
+                values[n] = PRIMITIVES[op].fn(*[values[o] for o in data["operands"]])
+            if offset is not None and n == offset[0]:
+                values[n] = values[n] + offset[1]
+    except (ValueError, IndexError, GraphvizAdError) as err:
+        raise InputError(_shape_message(G, n, values, err), **_where(G, n)) from None
+
+
+def _shape_message(G: nx.DiGraph, node: str, values: dict[str, Any], err: Exception) -> str:
+    from .formula import definition
+
+    data = G.nodes[node]
+    if isinstance(err, GraphvizAdError):
+        reason = err.message
+    else:
+        shapes = " and ".join("×".join(map(str, np.shape(values[o]))) or "scalar"
+                              for o in data["operands"] if o in values)
+        reason = f"operand shapes {shapes} do not broadcast"
+    return f"{data['name']} = {definition(G, node)}: {reason}"
+
+
+def _seed(value: Any, seed: Any, what: str) -> Any:
+    """The starting tangent/adjoint: ones of ``value``'s shape, or ``seed`` checked."""
+    if seed is None:
+        return np.ones_like(value, dtype=float) if np.ndim(value) else np.float64(1.0)
+    seed = np.asarray(seed, dtype=float)
+    if seed.shape != np.shape(value):
+        raise InputError(f"{what} has shape {seed.shape}, expected {np.shape(value)}")
+    return seed[()] if seed.ndim == 0 else seed
 
 
 def values_at(G: nx.DiGraph, inputs: Inputs, offset: tuple[str, float] | None = None
@@ -164,33 +204,27 @@ def _distinct(operands: tuple[str, ...]) -> list[tuple[str, tuple[int, ...]]]:
     return list(grouped.items())
 
 
-def _local(op: str, positions: tuple[int, ...], args: list[Any]) -> Any:
-    """∂op/∂operand at ``args``, summed over the positions that operand fills."""
-    total = partial_function(op, positions[0])(*args)
+def _local(op: str, positions: tuple[int, ...], args: list[Any], out: Any) -> Any:
+    """∂op/∂operand at ``args`` (``out`` is op's result), summed over the positions that
+    operand fills."""
+    total = local_function(op, positions[0])(args, out)
     for p in positions[1:]:
-        total = total + partial_function(op, p)(*args)
+        total = total + local_function(op, p)(args, out)
     return total
 
 
-def _forward_product(op: str, local: Any, carried: Any) -> Any:
+def _forward_product(local: Any, carried: Any, out: Any) -> Any:
+    """local·tangent with the result's shape: summed for reductions (sum, dot, a[i]),
+    broadcast up when a scalar feeds an array."""
     product = local * carried
-    if PRIMITIVES[op].reduces:
-        return np.sum(product)
-    return product
+    if type(product) is np.float64 and type(out) is np.float64:
+        return product
+    return fit(product, out)
 
 
 def _unbroadcast(adjoint: Any, like: Any) -> Any:
-    """Sum an adjoint over the axes broadcasting added, so it has ``like``'s shape."""
-    shape = np.shape(like)
-    if np.shape(adjoint) == shape:
-        return adjoint
-    adjoint = np.asarray(adjoint)
-    while adjoint.ndim > len(shape):
-        adjoint = adjoint.sum(axis=0)
-    for axis, size in enumerate(shape):
-        if size == 1 and adjoint.shape[axis] != 1:
-            adjoint = adjoint.sum(axis=axis, keepdims=True)
-    return adjoint[()] if adjoint.ndim == 0 else adjoint
+    """Sum (or broadcast) an adjoint to ``like``'s shape; see :func:`graphviz_ad.ops.fit`."""
+    return fit(adjoint, like)
 
 
 _ZERO = np.float64(0.0)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import InputError
+
 # Display precedence: higher binds tighter.
 PREC_ADD, PREC_MUL, PREC_NEG, PREC_POW, PREC_ATOM = 1, 2, 3, 4, 10
 
@@ -33,8 +35,10 @@ class Primitive:
     strength of the displayed form and ``assoc`` says which operand may sit beside an
     equal-precedence op without parentheses (``"left"``, ``"right"`` or ``"both"``).
     ``functional`` ops are written ``name(a, …)`` in the language; the others come from
-    operators.  ``reduces`` ops map an array operand to a scalar (their local partial is
-    elementwise, and forward mode sums the contributions).
+    operators.  ``reduces`` ops sum over the first axis (``sum``, ``dot``, ``a[i]``, …):
+    their local partial has the operand's shape, and a forward contribution
+    ``local·tangent`` is summed down to the result's shape (reverse mode broadcasts
+    ``adjoint·local`` up to the operand's shape): one rule, :func:`fit`, for both.
     """
 
     name: str
@@ -47,6 +51,7 @@ class Primitive:
     assoc: str = "none"
     functional: bool = True
     reduces: bool = False
+    helper: bool = False  # used by other ops' partials; callable, but not advertised
 
 
 def _step(a):
@@ -69,6 +74,80 @@ def _softplus(a):
 
 def _identity(a):
     return a
+
+
+# -- arrays ---------------------------------------------------------------------------------
+# Reductions act on the FIRST axis (the data axis).  For a vector that is the whole vector;
+# any further axes are batch axes, which is how a loss surface is evaluated on a whole grid
+# of parameters at once: data of shape (n, 1) against parameters of shape (P,) gives (n, P),
+# and sum(...) gives one loss per grid point.
+
+def _sum(a):
+    return np.sum(a, axis=0) if np.ndim(a) else a
+
+
+def _mean(a):
+    return np.mean(a, axis=0) if np.ndim(a) else a
+
+
+def _size(a):
+    """Length of the first axis (1 for a scalar): what mean divides by."""
+    return np.float64(np.shape(a)[0] if np.ndim(a) else 1)
+
+
+def _dot(a, b):
+    return _sum(np.multiply(a, b))
+
+
+def _logsumexp(a):
+    """log Σ exp(a) over the first axis, without overflow."""
+    if not np.ndim(a):
+        return np.float64(a)
+    m = np.max(a, axis=0)
+    safe = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        out = safe + np.log(np.sum(np.exp(a - safe), axis=0))
+    return out[()] if np.ndim(out) == 0 else out
+
+
+def _position(a, b):
+    """A constant index as an int, checked against the first axis of ``a``."""
+    if np.ndim(a) == 0:
+        raise InputError(f"cannot index a scalar (value {float(a):g}); indexing needs a vector")
+    i, n = int(b), np.shape(a)[0]
+    if not -n <= i < n:
+        raise InputError(f"index {i} is out of range for a vector of length {n}")
+    return i
+
+
+def _index(a, b):
+    return np.asarray(a)[_position(a, b)]
+
+
+def _onehot(a, b):
+    """∂a[i]/∂a: zeros of a's shape with ones at position i (the adjoint's scatter)."""
+    out = np.zeros(np.shape(a))
+    out[_position(a, b)] = 1.0
+    return out
+
+
+def fit(value, like):
+    """``value`` summed down or broadcast up to ``like``'s shape (numpy's rules, trailing
+    axes aligned): the un-broadcasting of reverse mode and the re-broadcasting of a
+    reduction's adjoint, in one function."""
+    shape = np.shape(like)
+    if np.shape(value) == shape:
+        return value
+    value = np.asarray(value)
+    while value.ndim > len(shape):
+        value = value.sum(axis=0)
+    offset = len(shape) - value.ndim
+    for axis in range(value.ndim):
+        if shape[axis + offset] == 1 and value.shape[axis] != 1:
+            value = value.sum(axis=axis, keepdims=True)
+    if value.shape != shape:
+        value = np.broadcast_to(value, shape).copy()
+    return value[()] if value.ndim == 0 else value
 
 
 def _f(name: str, fn, partials, latex: str | None = None, text: str | None = None) -> Primitive:
@@ -105,6 +184,21 @@ _TABLE = [
     _f("square", np.square, ["2*a"], "{a}^{{2}}", "({a})²"),
     _f("sign", np.sign, ["0"]),
     _f("step", _step, ["0"]),
+    Primitive("index", 2, _index, ("onehot(a, b)", "0"), "{a}[{b}]", "{a}_{{[{b}]}}",
+              PREC_ATOM, "none", False, reduces=True),
+    # arrays: reductions over the first axis, and their helpers
+    Primitive("sum", 1, _sum, ("1",), "Σ{a}", r"\sum {a}", reduces=True),
+    Primitive("mean", 1, _mean, ("1/size(a)",), "mean({a})", r"\operatorname{{mean}}({a})",
+              reduces=True),
+    Primitive("dot", 2, _dot, ("b", "a"), "⟨{a}, {b}⟩", r"\langle {a}, {b} \rangle",
+              reduces=True),
+    Primitive("logsumexp", 1, _logsumexp, ("exp(a - logsumexp(a))",), "logsumexp({a})",
+              r"\operatorname{{logsumexp}}({a})", reduces=True),
+    Primitive("size", 1, _size, ("0",), "size({a})", r"\operatorname{{size}}({a})",
+              helper=True),
+    Primitive("onehot", 2, _onehot, ("0", "0"), "e[{b}]", "e_{{{b}}}", helper=True),
+    Primitive("sum_like", 2, fit, ("1", "0"), "Σ→{b}({a})", r"\Sigma_{{\to {b}}}({a})",
+              reduces=True, helper=True),
     Primitive("max", 2, np.maximum, ("step(a - b)", "1 - step(a - b)"), "max({a}, {b})",
               r"\max({a}, {b})"),
     Primitive("min", 2, np.minimum, ("1 - step(a - b)", "step(a - b)"), "min({a}, {b})",
@@ -112,6 +206,12 @@ _TABLE = [
 ]
 
 PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
+
+#: Functions defined by composition, written in the language and expanded when parsed.
+#: softmax is not elementwise (each output depends on every input), so it has no
+#: elementwise partial; as exp(a − logsumexp(a)) its Jacobian diag(s) − s·sᵀ comes out
+#: of the chain rule through primitives that do have one.
+MACROS: dict[str, str] = {"softmax": "exp(a - logsumexp(a))"}
 
 #: Other spellings accepted in source text.
 ALIASES: dict[str, str] = {"sig": "sigmoid", "ln": "log"}
@@ -131,5 +231,6 @@ def lookup_function(name: str) -> Primitive | None:
 
 def function_names() -> list[str]:
     """Every name usable as a function call, for error messages and help text."""
-    names = [p.name for p in _TABLE if p.functional] + sorted(CALLABLE_OPERATORS)
+    names = [p.name for p in _TABLE if p.functional and not p.helper]
+    names += sorted(CALLABLE_OPERATORS) + list(MACROS)
     return sorted(set(names) | set(ALIASES))

@@ -34,7 +34,7 @@ from lark.exceptions import (
 
 from ._gc import gc_paused
 from .errors import GraphvizAdError
-from .ops import PRIMITIVES, function_names, lookup_function
+from .ops import MACROS, PRIMITIVES, function_names, lookup_function
 
 MAX_SOURCE_CHARS = 20_000_000
 MAX_NODES = 2_000_000
@@ -157,6 +157,8 @@ class _Builder:
         return handle
 
     def call(self, tok: Token, args: list[int] | None) -> int:
+        if str(tok) in MACROS:
+            return self._expand(str(tok), args or [], (tok.line, tok.column))
         prim = lookup_function(str(tok))
         if prim is None:
             known = ", ".join(function_names())
@@ -186,9 +188,33 @@ class _Builder:
     def pos_(self, a: int) -> int:
         return a
 
+    def _expand(self, name: str, args: list[int], pos: tuple[int, int]) -> int:
+        """Inline a composed function (``softmax(z)`` → exp(z − logsumexp(z))) as nodes."""
+        G = _macro_graph(name)
+        if len(args) != len(G.graph["inputs"]):
+            plural = "s" if len(G.graph["inputs"]) != 1 else ""
+            raise self.error(f"{name}() takes {len(G.graph['inputs'])} argument{plural}, "
+                             f"got {len(args)}", *pos)
+        handles = dict(zip(("a", "b"), args))
+        for n in G.graph["order"]:
+            data = G.nodes[n]
+            if data["op"] == "const":
+                handles[n] = self._const(data["value"], data["name"], pos)
+            elif data["op"] != "input":
+                handles[n] = self._node(data["op"], tuple(handles[o] for o in data["operands"]),
+                                        pos)
+        return handles[G.graph["outputs"][0]]
+
     def index(self, a: int, i: int) -> int:
-        line, column = self.pos[a]
-        raise self.error("indexing is not supported for scalar programs", line, column)
+        """``s[0]``: a constant integer index into a vector (its adjoint scatters back)."""
+        line, column = self.pos[i]
+        if i not in self.const:
+            raise self.error("an index must be a constant integer such as s[0]", line, column)
+        value = self.const[i][0]
+        if not value.is_integer():
+            raise self.error(f"an index must be an integer, got {self.const[i][1]}",
+                             line, column)
+        return self._node("index", (a, i), self.pos[a])
 
     def assign(self, tok: Token, handle: int) -> None:
         self._bind(str(tok), handle, (tok.line, tok.column))
@@ -281,6 +307,14 @@ def parse(source: str, cse: bool = True) -> nx.DiGraph:
                               "or assignments such as  y = sin(x)*x", source=source,
                               line=1, column=1)
     return _to_graph(builder)
+
+
+_MACROS: dict[str, nx.DiGraph] = {}
+
+
+def _macro_graph(name: str) -> nx.DiGraph:
+    """The parsed definition of a composed function (parsed at import: see the end)."""
+    return _MACROS[name]
 
 
 def _syntax_error(source: str, err: UnexpectedInput) -> GraphvizAdError:
@@ -380,3 +414,4 @@ def _const_id(const: tuple[float, str]) -> str:
 
 
 assert set(PRIMITIVES) >= {"add", "sub", "mul", "div", "neg", "pow", "id"}
+_MACROS.update({name: parse(text) for name, text in MACROS.items()})  # not under a callback

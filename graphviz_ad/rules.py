@@ -52,15 +52,33 @@ def partial_function(op: str, position: int) -> Callable[..., object]:
     return partial
 
 
+@cache
+def local_function(op: str, position: int) -> Callable[..., object]:
+    """Like :func:`partial_function`, called as ``f(operands, out)`` with the op's own
+    result ``out``: wherever the partial recomputes ``op(a, b)`` (exp's ``exp(a)``,
+    sigmoid's ``sigmoid(a)·(1 − sigmoid(a))``) it reads ``out`` instead, which on large
+    arrays saves reverse mode a transcendental function per edge."""
+    G = partial_graph(op, position)
+    (out,) = G.graph["outputs"]
+    compiled = _compile(G, out, op)
+    return lambda operands, result: compiled((*operands, result))
+
+
 def is_constant_partial(op: str, position: int) -> bool:
     """True when the partial does not depend on the operands (``add``'s 1, ``sub``'s −1)."""
     return not partial_graph(op, position).graph["inputs"]
 
 
-def _compile(G: nx.DiGraph, node: str) -> Callable[[Sequence[object]], object]:
-    """Nested closures evaluating ``node`` of a partial's DAG from the operand tuple."""
+def _compile(G: nx.DiGraph, node: str, reuse: str | None = None
+             ) -> Callable[[Sequence[object]], object]:
+    """Nested closures evaluating ``node`` of a partial's DAG from the operand tuple.
+
+    With ``reuse=op`` the tuple ends with op's result, read for any ``op(a[, b])`` node."""
     data = G.nodes[node]
     op = data["op"]
+    if reuse is not None and op == reuse and data["operands"] == OPERAND_NAMES[
+            :PRIMITIVES[op].arity]:
+        return lambda v: v[-1]
     if op == "input":
         index = OPERAND_NAMES.index(node)
         return lambda v: v[index]
@@ -68,9 +86,9 @@ def _compile(G: nx.DiGraph, node: str) -> Callable[[Sequence[object]], object]:
         value = np.float64(data["value"])
         return lambda v: value
     if op == "id":
-        return _compile(G, data["operands"][0])
+        return _compile(G, data["operands"][0], reuse)
     fn = PRIMITIVES[op].fn
-    children = [_compile(G, child) for child in data["operands"]]
+    children = [_compile(G, child, reuse) for child in data["operands"]]
     if len(children) == 1:
         (c0,) = children
         return lambda v: fn(c0(v))

@@ -329,7 +329,8 @@ def test_subprocess_python_m():
     assert bad.stderr.splitlines() == ["graphviz-ad: error: 1:5: unknown function foo(); known "
                                        "functions: abs, cos, dot, exp, ln, log, logsumexp, max, "
                                        "mean, min, pow, relu, sig, sigmoid, sign, sin, "
-                                       "softmax, softplus, sqrt, square, step, sum, tan, tanh", "  y = foo(x)", "      ^"]
+                                       "softmax, softplus, sqrt, square, step, sum, tan, tanh",
+                                       "  y = foo(x)", "      ^"]
     warn = subprocess.run([sys.executable, "-m", "graphviz_ad", "trace", "-", "--at", "x=0"],
                           input="y = log(x)\n", capture_output=True, text=True, env=_env(),
                           timeout=120, encoding="utf-8")

@@ -66,6 +66,9 @@ def fmt_name(name: str, style: str = "text") -> str:
     """A node name for display; in LaTeX ``f1`` → ``f_{1}``, ``phi0`` → ``\\phi_{0}``."""
     if style == "text":
         return name
+    if name.startswith("∂") and "/∂" in name:  # a gradient graph's node, e.g. ∂L/∂phi0
+        of, wrt = name[1:].split("/∂", 1)
+        return derivative_symbol(of, wrt, style)
     match = _NAME_PARTS.match(name)
     base, sub = (match.group(1), match.group(2)) if match else (name, "")
     if base in GREEK:
@@ -156,6 +159,7 @@ def derivative_symbol(of: str, wrt: str, style: str = "text") -> str:
     """``∂y/∂f3`` or ``\\frac{\\partial y}{\\partial f_{3}}``."""
     if style == "latex":
         return rf"\frac{{\partial {fmt_name(of, style)}}}{{\partial {fmt_name(wrt, style)}}}"
+    of, wrt = (f"({n})" if "/" in n else n for n in (of, wrt))  # ∂(∂L/∂phi0)/∂phi1
     return f"∂{of}/∂{wrt}"
 
 

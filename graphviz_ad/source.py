@@ -17,7 +17,24 @@ A graph file holds a program, its input values, a title and render hints::
     rankdir = "LR"
     show_constants = false
 
-Values given on the command line (``--at x=1``) override ``[inputs]``.
+Array inputs and plots (homework problems 1, 2, 3, 7, 8)::
+
+    [inputs]
+    z = [1.0, 2.0, 3.0]       # an input may be a literal array
+
+    [data]                    # more inputs: literal arrays or seeded draws (graphviz_ad.data)
+    x = {normal = [[-1, 1], [1, 1]], size = 10, seed = 0}   # 10 from N(-1,1), 10 from N(1,1)
+    y = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+
+    [[plots]]                 # each one is drawn by `graphviz-ad gallery` (and `plot`)
+    kind = "surface"          # curves | surface | convexity | weight-decay | jacobian
+    of = "L"
+    over = ["phi0=-5:5:101", "phi1=-5:5:101"]
+    path = "gd:lr=0.05,steps=60"      # further keys are the plot command's options
+    at = ["lam=0.1"]                  # (see `graphviz-ad plot KIND --help`)
+
+Values given on the command line (``--at x=1``, ``--data file.csv``) override
+``[inputs]`` and ``[data]``.
 """
 
 from __future__ import annotations
@@ -46,6 +63,8 @@ class Source:
     settings: dict[str, Any] = field(default_factory=dict)  # mode, wrt, of, cse, …
     render: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # [data]: arrays, drawn once
+    plots: list[dict[str, Any]] = field(default_factory=list)  # [[plots]] tables
 
 
 def read_text_file(path: Path) -> str:
@@ -124,5 +143,16 @@ def graph_file(path: Path) -> Source:
     if unknown:
         raise GraphvizAdError(f"{path}: unknown key {unknown[0]!r} "
                               f"(known: {', '.join(sorted(known))})")
+    from .data import as_array, data_table
+
+    where = str(path)
+    inputs = {k: v if isinstance(v, (int, float)) and not isinstance(v, bool)
+              else as_array(k, v, f"{where}: [inputs]") for k, v in inputs.items()}
+    plots = data.get("plots", [])
+    if isinstance(plots, dict):
+        plots = [plots]
+    if not isinstance(plots, list) or not all(isinstance(p, dict) for p in plots):
+        raise GraphvizAdError(f"{path}: plots must be [[plots]] tables")
     return Source(program, name=path.stem, title=str(data.get("title", "")), inputs=dict(inputs),
-                  settings=settings, render=dict(render), path=path)
+                  settings=settings, render=dict(render), path=path,
+                  data=data_table(data.get("data", {}), where), plots=list(plots))

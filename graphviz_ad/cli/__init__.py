@@ -15,6 +15,10 @@ COMMANDS = {
     "rf": "rf:rf",
     "render": "render:render",
     "gallery": "render:gallery",
+    "jacobian": "calculus:jacobian",
+    "hessian": "calculus:hessian",
+    "cost": "calculus:cost",
+    "plot": "plot:plot",
 }
 
 

@@ -71,36 +71,73 @@ def parse_number(text: str, where: str) -> float:
     return value
 
 
+def parse_value(text: str, where: str) -> Any:
+    """A number, or a JSON-style list such as ``[1, 2, 3]`` (``[[1, 2], [3, 4]]`` for a
+    matrix) as a numpy array; never eval'd."""
+    if not text.startswith("["):
+        return parse_number(text, where)
+    import json
+
+    from ..data import as_array
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise GraphvizAdError(f"{where}: {text!r} is not a list of numbers such as "
+                              "[1, 2.5, -3]") from None
+    return as_array(where.split()[-1].split("=")[0], value, where)
+
+
 def parse_at(values: Iterable[str]) -> dict[str, Any]:
-    """All ``--at NAME=VALUE`` options as a dict; a name given twice is an error."""
+    """All ``--at NAME=VALUE`` options as a dict; a name given twice is an error.
+    VALUE is a number or a list ``[1, 2, 3]``."""
     out: dict[str, Any] = {}
     for text in values:
         name, value = parse_assignment(text)
         if name in out:
             raise GraphvizAdError(f"--at {name} given twice")
-        out[name] = parse_number(value, f"--at {text}")
+        out[name] = parse_value(value, f"--at {text}")
     return out
 
 
 def at_option(func: F) -> F:
     """The ``--at NAME=VALUE`` option, repeatable, shared by every command."""
     return click.option("--at", "at", multiple=True, metavar="NAME=VALUE",
-                        help="Value of an input (repeatable: --at x=0.5 --at w=2). "
-                             "Overrides the graph file's [inputs].")(func)
+                        help="Value of an input (repeatable: --at x=0.5 --at w=2), a number "
+                             "or a list --at 'z=[1,2,3]'. Overrides the graph file's "
+                             "[inputs].")(func)
+
+
+def data_option(func: F) -> F:
+    """The ``--data FILE`` option (CSV columns or a .npy array as inputs), repeatable."""
+    return click.option("--data", "data", multiple=True, metavar="FILE",
+                        help="Inputs from a file: file.csv (one input per header column), "
+                             "file.npy (named by the stem) or NAME=file.npy. "
+                             "Repeatable.")(func)
 
 
 def source_argument(func: F) -> F:
     return click.argument("source", metavar="SOURCE")(func)
 
 
-def load_program(source_arg: str, at: Iterable[str], cse: bool = True):
-    """Resolve SOURCE and ``--at``: returns ``(source, graph, inputs)``."""
+def load_program(source_arg: str, at: Iterable[str], cse: bool = True,
+                 data: Iterable[str] = ()):
+    """Resolve SOURCE, ``--data`` and ``--at``: returns ``(source, graph, inputs)``.
+
+    Data (the graph file's [data] and --data files) fills only the program's inputs, so
+    a CSV file may carry columns the program does not use; --at is strict."""
+    from ..data import load_data
     from ..parse import parse
     from ..source import load_source
 
     source = load_source(source_arg)
     graph = parse(source.program, cse=cse and source.settings.get("cse", True))
-    inputs = {**source.inputs, **parse_at(at)}
+    arrays = dict(source.data)
+    for spec in data:
+        arrays.update(load_data(spec))
+    used = set(graph.graph["inputs"])
+    inputs = {**source.inputs, **{k: v for k, v in arrays.items() if k in used},
+              **parse_at(at)}
     return source, graph, inputs
 
 

@@ -1,0 +1,391 @@
+"""Jacobians, gradient graphs and Hessians by automatic differentiation (never finite
+differences), and the cost of forward versus reverse mode.
+
+The Hessian reuses the one table of primitives twice.  :func:`gradient_graph` writes
+reverse mode *as a graph in the same language*: each adjoint ``∂L/∂n`` becomes nodes
+``Σ_c ∂L/∂c · ∂c/∂n`` with every local partial inlined from
+:func:`graphviz_ad.rules.partial_graph` (the parsed text of :mod:`graphviz_ad.ops`).
+Differentiating that graph again with the ordinary reverse pass gives the Hessian
+(reverse over reverse); no second rule table and no symbolic algebra at run time.
+
+>>> import graphviz_ad as ad
+>>> G = ad.parse("L = phi0^2*phi1 + sin(phi1)")
+>>> hessian(G, {"phi0": 1.0, "phi1": 0.0}, wrt=["phi0", "phi1"]).tolist()
+[[0.0, 2.0], [2.0, 0.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+import networkx as nx
+import numpy as np
+
+from .autodiff import Inputs, _choose_of, forward_mode, reverse_mode, values_at
+from .errors import GraphvizAdError, InputError
+from .ops import PRIMITIVES
+from .rules import partial_graph
+
+Wrt = str | Sequence[str] | None
+
+
+# -- Jacobians ------------------------------------------------------------------------------
+
+def _wrt_list(G: nx.DiGraph, wrt: Wrt) -> tuple[list[str], bool]:
+    """The inputs to differentiate by, and whether one name (not a list) was given."""
+    inputs = G.graph["inputs"]
+    if wrt is None:
+        names, single = list(inputs), False
+    elif isinstance(wrt, str):
+        names, single = [wrt], True
+    else:
+        names, single = list(wrt), False
+    if not names:
+        raise InputError("nothing to differentiate with respect to: the program has no inputs")
+    for name in names:
+        if name not in inputs:
+            raise InputError(f"wrt {name!r} names no input (inputs: {', '.join(inputs)})")
+    if len(set(names)) != len(names):
+        raise InputError("wrt names an input twice")
+    return names, single
+
+
+def jacobian(G: nx.DiGraph, inputs: Inputs, of: str | Sequence[str] | None = None,
+             wrt: Wrt = None, mode: str = "auto") -> np.ndarray:
+    """∂of/∂wrt as a numpy array of shape ``of.shape + wrt.shape``.
+
+    ``wrt`` is an input name, or a list of names (their elements are flattened into one
+    axis: ``wrt=["phi0", "phi1"]`` gives a length-2 last axis); default: every input.
+    ``of`` is a node name or a list of them (flattened likewise); default: the first output.
+    ``mode`` ``"reverse"`` runs one reverse sweep per output element, ``"forward"`` one
+    forward sweep per input element, ``"auto"`` whichever needs fewer sweeps.
+
+    >>> import graphviz_ad as ad
+    >>> J = jacobian(ad.parse("s = softmax(z)"), {"z": [0.0, 0.0]}, wrt="z")
+    >>> J.tolist()
+    [[0.25, -0.25], [-0.25, 0.25]]
+    """
+    names, single = _wrt_list(G, wrt)
+    values = values_at(G, inputs)
+    ofs = [_choose_of(G, of)] if of is None or isinstance(of, str) else [
+        _choose_of(G, o) for o in of]
+    out_shapes = [np.shape(values[o]) for o in ofs]
+    in_shapes = [np.shape(values[w]) for w in names]
+    n_out = sum(int(np.prod(s)) for s in out_shapes)
+    n_in = sum(int(np.prod(s)) for s in in_shapes)
+    if mode == "auto":
+        mode = "reverse" if n_out <= n_in else "forward"
+    if mode not in ("forward", "reverse"):
+        raise GraphvizAdError(f"mode {mode!r}: choose forward, reverse or auto")
+    rows = np.zeros((n_out, n_in))
+    if mode == "reverse":
+        r = 0
+        for o, shape in zip(ofs, out_shapes):
+            for k in range(int(np.prod(shape))):
+                seed = np.zeros(shape)
+                seed.flat[k] = 1.0
+                adj = reverse_mode(G, inputs, of=o, seed=seed).graph.nodes
+                rows[r] = np.concatenate([np.ravel(adj[w]["adjoint"]) for w in names])
+                r += 1
+    else:
+        c = 0
+        for w, shape in zip(names, in_shapes):
+            for k in range(int(np.prod(shape))):
+                seed = np.zeros(shape)
+                seed.flat[k] = 1.0
+                tan = forward_mode(G, inputs, wrt=w, seed=seed).graph.nodes
+                rows[:, c] = np.concatenate([np.ravel(tan[o]["tangent"]) for o in ofs])
+                c += 1
+    of_shape = out_shapes[0] if len(ofs) == 1 else (n_out,)
+    wrt_shape = in_shapes[0] if single else (n_in,)
+    return rows.reshape(of_shape + wrt_shape)
+
+
+# -- the gradient as a graph --------------------------------------------------------------
+
+class _GraphWriter:
+    """Grows a copy of a parsed graph with new nodes, sharing identical ones (CSE) and
+    dropping ×1, +0 and ×0 so the written gradient stays readable."""
+
+    def __init__(self, G: nx.DiGraph) -> None:
+        self.G = G.copy()
+        self.order = list(G.graph["order"])
+        self.memo: dict[tuple, str] = {}
+        self.consts: dict[tuple[float, float], str] = {}
+        for n in self.order:
+            d = self.G.nodes[n]
+            if d["op"] == "const":
+                self.consts.setdefault(_const_key(d["value"]), n)
+            elif d["op"] != "input":
+                self.memo.setdefault((d["op"], d["operands"]), n)
+        self.counter = 0
+
+    def _fresh(self, base: str) -> str:
+        node = base
+        while node in self.G:
+            self.counter += 1
+            node = f"{base}#{self.counter}"
+        return node
+
+    def const(self, value: float, pos: tuple[int, int]) -> str:
+        key = _const_key(value)
+        if key in self.consts:
+            return self.consts[key]
+        text = str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
+        node = self._fresh(text)
+        self.G.add_node(node, op="const", operands=(), name=text, value=float(value),
+                        line=pos[0], column=pos[1])
+        self.order.append(node)
+        self.consts[key] = node
+        return node
+
+    def value_of(self, node: str) -> float | None:
+        d = self.G.nodes[node]
+        return float(d["value"]) if d["op"] == "const" else None
+
+    def op(self, op: str, operands: tuple[str, ...], pos: tuple[int, int]) -> str:
+        numbers = [self.value_of(o) for o in operands]
+        if op == "mul":
+            if numbers[0] == 1:
+                return operands[1]
+            if numbers[1] == 1:
+                return operands[0]
+        if op == "add":
+            if numbers[0] == 0:
+                return operands[1]
+            if numbers[1] == 0:
+                return operands[0]
+        if op in ("sub", "div", "pow") and len(numbers) > 1 and numbers[1] == (
+                0 if op == "sub" else 1):
+            return operands[0]
+        if numbers and all(v is not None for v in numbers) and op != "sum_like":
+            with np.errstate(all="ignore"):
+                value = float(PRIMITIVES[op].fn(*[np.float64(v) for v in numbers]))
+            if np.isfinite(value):
+                return self.const(value, pos)
+        key = (op, operands)
+        if key in self.memo:
+            return self.memo[key]
+        self.counter += 1
+        node = self._fresh(f"g{self.counter}")
+        self._add(node, op, operands, node, pos)
+        self.memo[key] = node
+        return node
+
+    def named(self, node: str, name: str, pos: tuple[int, int]) -> str:
+        """A node called ``name`` holding ``node``'s value (an ``id`` node, as for an
+        alias ``b = a`` in source text)."""
+        new = self._fresh(name)
+        self._add(new, "id", (node,), name, pos)
+        return new
+
+    def _add(self, node: str, op: str, operands: tuple[str, ...], name: str,
+             pos: tuple[int, int]) -> None:
+        self.G.add_node(node, op=op, operands=operands, name=name, line=pos[0], column=pos[1])
+        for position, o in enumerate(operands):
+            if self.G.has_edge(o, node):
+                self.G.edges[o, node]["positions"] += (position,)
+            else:
+                self.G.add_edge(o, node, positions=(position,))
+        self.order.append(node)
+
+    def inline(self, op: str, position: int, operands: tuple[str, ...],
+               pos: tuple[int, int]) -> str:
+        """∂op/∂(operand ``position``) with ``a``, ``b`` replaced by ``operands``."""
+        P = partial_graph(op, position)
+        mapped: dict[str, str] = dict(zip(("a", "b"), operands))
+        for n in P.graph["order"]:
+            d = P.nodes[n]
+            if d["op"] == "const":
+                mapped[n] = self.const(d["value"], pos)
+            elif d["op"] == "id":
+                mapped[n] = mapped[d["operands"][0]]
+            elif d["op"] != "input":
+                mapped[n] = self.op(d["op"], tuple(mapped[o] for o in d["operands"]), pos)
+        return mapped[P.graph["outputs"][0]]
+
+
+def _const_key(value: float) -> tuple[float, float]:
+    return (float(value), float(np.copysign(1.0, value)))
+
+
+def gradient_graph(G: nx.DiGraph, of: str | None = None, wrt: Wrt = None) -> nx.DiGraph:
+    """A new graph computing G's nodes *and* ∂of/∂w for each ``w`` in ``wrt`` (its
+    outputs, named ``∂L/∂phi0``): reverse mode written out in the same language.
+
+    Adjoint of n = Σ over consumers c of ``sum_like(∂of/∂c · ∂c/∂n, n)``, where the local
+    partial ∂c/∂n is inlined from the op's entry in :mod:`graphviz_ad.ops` and
+    ``sum_like`` un-broadcasts to n's shape (a no-op when shapes already agree), so the
+    graph holds for scalars, vectors and whole parameter grids alike.
+
+    >>> import graphviz_ad as ad
+    >>> Gg = gradient_graph(ad.parse("y = sin(x)*x"), wrt="x")
+    >>> Gg.graph["outputs"], round(float(ad.evaluate(Gg, {"x": 1.0}).value("∂y/∂x")), 6)
+    (['∂y/∂x'], 1.381773)
+    """
+    names, _ = _wrt_list(G, wrt)
+    of = _choose_of(G, of)
+    w = _GraphWriter(G)
+    nodes = G.nodes
+    of_name = nodes[of]["name"]
+    adjoint: dict[str, str] = {of: w.const(1.0, (nodes[of]["line"], nodes[of]["column"]))}
+    needed = set(names).union(*(nx.descendants(G, name) for name in names))
+    for n in reversed(G.graph["order"]):
+        if n == of or n not in needed:  # only adjoints on a path from wrt are written
+            continue
+        pos = (nodes[n]["line"], nodes[n]["column"])
+        total = None
+        for consumer, edge in G._succ[n].items():
+            if consumer not in adjoint:
+                continue
+            cdata = nodes[consumer]
+            local = None
+            for p in edge["positions"]:
+                part = w.inline(cdata["op"], p, cdata["operands"], pos)
+                local = part if local is None else w.op("add", (local, part), pos)
+            term = w.op("mul", (adjoint[consumer], local), pos)
+            prim = PRIMITIVES[cdata["op"]]
+            if prim.arity > 1 or prim.reduces:  # shapes may differ: fit to n's shape
+                term = w.op("sum_like", (term, n), pos)
+            total = term if total is None else w.op("add", (total, term), pos)
+        if total is not None:
+            adjoint[n] = total
+    outputs = []
+    for name in names:
+        pos = (nodes[name]["line"], nodes[name]["column"])
+        value = adjoint.get(name) or w.const(0.0, pos)
+        if w.value_of(value) is not None:  # a constant gradient still has the input's shape
+            value = w.op("sum_like", (value, name), pos)
+        outputs.append(w.named(value, f"∂{of_name}/∂{nodes[name]['name']}", pos))
+    H = w.G
+    H.graph.update(inputs=list(G.graph["inputs"]), outputs=outputs, order=w.order,
+                   source=G.graph.get("source"), gradient_of=of, gradient_wrt=names)
+    return H
+
+
+def hessian(G: nx.DiGraph, inputs: Inputs, of: str | None = None, wrt: Wrt = None
+            ) -> np.ndarray:
+    """∂²of/∂wrt² by reverse mode over :func:`gradient_graph` (reverse over reverse).
+
+    ``of`` must be a scalar.  ``wrt`` a list (default: every input) gives a k×k matrix
+    over all their elements; one name gives shape ``w.shape + w.shape`` (a 0-d array for
+    a scalar input).
+    """
+    names, single = _wrt_list(G, wrt)
+    of = _choose_of(G, of)
+    value = values_at(G, inputs)[of]
+    if np.ndim(value):
+        raise InputError(f"the Hessian needs a scalar output; {G.nodes[of]['name']} has shape "
+                         f"{np.shape(value)} (reduce it with sum(...) or mean(...))")
+    Gg = gradient_graph(G, of, names)
+    return jacobian(Gg, inputs, of=Gg.graph["outputs"] if not single else
+                    Gg.graph["outputs"][0], wrt=names[0] if single else names)
+
+
+def hessian_on_grid(G: nx.DiGraph, inputs: Inputs, of: str | None, wrt: Sequence[str]
+                    ) -> np.ndarray:
+    """Hessians at many parameter points at once: ``inputs[w]`` for ``w`` in ``wrt`` are
+    arrays of one grid shape, every other input is the same at every point (data arrays
+    already carry trailing unit axes).  Returns shape ``grid + (k, k)``.
+
+    Each grid point's loss depends only on its own parameters, so one reverse sweep of
+    the gradient graph seeded with ones gives ∂g_i/∂w_j at every point together."""
+    names = list(wrt)
+    Gg = gradient_graph(G, of, names)
+    grid = np.broadcast_shapes(*(np.shape(inputs[w]) for w in names))
+    H = np.zeros(grid + (len(names), len(names)))
+    for i, g in enumerate(Gg.graph["outputs"]):
+        adj = reverse_mode(Gg, inputs, of=g).graph.nodes
+        for j, w in enumerate(names):
+            H[..., i, j] = np.broadcast_to(adj[w]["adjoint"], grid)
+    return H
+
+
+# -- forward versus reverse cost -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cost:
+    """What the full Jacobian costs in each mode, counted on the graph's structure.
+
+    One sweep evaluates every op once (``values``) and, along every edge, the local
+    partial (the primitives of its inlined partial graph) and one chain-rule product,
+    plus one addition wherever contributions meet: ``per_sweep`` primitive evaluations.
+    Forward mode needs one sweep per input element, reverse mode one per output element.
+    """
+
+    inputs: int
+    outputs: int
+    values: int
+    per_sweep: int
+
+    @property
+    def forward_sweeps(self) -> int:
+        return self.inputs
+
+    @property
+    def reverse_sweeps(self) -> int:
+        return self.outputs
+
+    @property
+    def forward(self) -> int:
+        return self.forward_sweeps * self.per_sweep
+
+    @property
+    def reverse(self) -> int:
+        return self.reverse_sweeps * self.per_sweep
+
+
+def cost(G: nx.DiGraph, inputs: Inputs | None = None, wrt: Wrt = None,
+         of: str | Sequence[str] | None = None) -> Cost:
+    """Count sweeps and primitive evaluations for the full Jacobian ∂outputs/∂inputs.
+
+    Array inputs count one sweep per element when ``inputs`` gives their values
+    (without values every input counts as a scalar).
+
+    >>> import graphviz_ad as ad
+    >>> c = cost(ad.parse("y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)"))
+    >>> c.forward_sweeps, c.reverse_sweeps, c.forward == c.reverse
+    (1, 1, True)
+    """
+    names, _ = _wrt_list(G, wrt) if G.graph["inputs"] else ([], False)
+    ofs = list(G.graph["outputs"]) if of is None else [of] if isinstance(of, str) else list(of)
+    ofs = [_choose_of(G, o) for o in ofs]
+    values = values_at(G, inputs) if inputs is not None else None
+    size = (lambda n: int(np.size(values[n]))) if values is not None else (lambda n: 1)
+    nodes = G.nodes
+    ops = [n for n in G.graph["order"] if nodes[n]["op"] not in ("input", "const")]
+    partial_ops = 0
+    products = 0
+    adds = 0
+    for n in G.graph["order"]:
+        if nodes[n]["op"] == "const":
+            continue
+        consumers = 0
+        for consumer, edge in G._succ[n].items():
+            consumers += 1
+            products += 1
+            for p in edge["positions"]:
+                P = partial_graph(nodes[consumer]["op"], p)
+                partial_ops += sum(1 for m in P if P.nodes[m]["op"] not in
+                                   ("input", "const", "id"))
+        adds += max(0, consumers - 1)
+    per_sweep = len(ops) + partial_ops + products + adds
+    return Cost(inputs=sum(size(w) for w in names), outputs=sum(size(o) for o in ofs),
+                values=len(ops), per_sweep=per_sweep)
+
+
+def chain_program(n: int) -> str:
+    """The n-input, 1-output family of the cost plot: y = Σ sin(x_i)·x_{i+1} (+ sin(x1))."""
+    if n < 1:
+        raise GraphvizAdError("the family needs n ≥ 1 inputs")
+    if n == 1:
+        return "y = sin(x1)*x1"
+    return "y = " + " + ".join(f"sin(x{i})*x{i + 1}" for i in range(1, n))
+
+
+def cost_family(ns: Sequence[int]) -> list[tuple[int, Cost]]:
+    """:func:`cost` of :func:`chain_program` for each n (what ``graphviz-ad cost`` plots)."""
+    from .parse import parse
+
+    return [(n, cost(parse(chain_program(n)))) for n in ns]
+

@@ -1,0 +1,163 @@
+"""Array inputs: data files (``--data``), seeded draws and literal arrays in graph files.
+
+``--data points.csv`` gives one input per CSV column, named by the header row;
+``--data x.npy`` one input named by the file stem, ``--data x0=draws.npy`` a chosen name.
+A graph file's ``[data]`` table holds literal arrays or seeded draws::
+
+    [data]
+    x = [0.5, 1.0, 2.0]                                          # literal
+    x0 = {normal = [-1, 1], size = 10, seed = 0}                 # Normal(mean -1, sd 1)
+    x = {normal = [[-1, 1], [1, 1]], size = 10, seed = 0}        # 10 from each, concatenated
+    u = {uniform = [0, 1], size = 5, seed = 3}
+
+>>> draw("x", {"normal": [0, 1], "size": 3, "seed": 0}).round(3).tolist()
+[0.126, -0.132, 0.64]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import GraphvizAdError
+
+MAX_ELEMENTS = 50_000_000
+_DRAW_KEYS = {"normal", "uniform", "size", "seed"}
+
+
+def as_array(name: str, value: Any, where: str) -> np.ndarray | np.float64:
+    """A number or a rectangular list of numbers as float64, or one clear error."""
+    def bad(what: str) -> GraphvizAdError:
+        return GraphvizAdError(f"{where}: {name} must be a number or a list of numbers, {what}")
+
+    def check(v: Any) -> None:
+        if isinstance(v, bool) or v is None or isinstance(v, (str, dict)):
+            raise bad(f"got {v!r}")
+        if isinstance(v, list):
+            for item in v:
+                check(item)
+
+    check(value)
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise bad("not a rectangular array") from None
+    if array.size == 0:
+        raise bad("got an empty list")
+    if array.ndim > 2:
+        raise bad(f"got {array.ndim} nested levels (at most 2)")
+    if not np.all(np.isfinite(array)):
+        raise bad("got nan or inf")
+    return array[()] if array.ndim == 0 else array
+
+
+def draw(name: str, spec: dict[str, Any], where: str = "[data]") -> np.ndarray:
+    """Seeded draws: ``{normal = [mean, sd] | [[mean, sd], …], size = n, seed = s}`` (or
+    ``uniform = [low, high]``); several groups are drawn ``size`` each and concatenated."""
+    unknown = sorted(set(spec) - _DRAW_KEYS)
+    if unknown:
+        raise GraphvizAdError(f"{where}: {name}: unknown key {unknown[0]!r} "
+                              f"(known: {', '.join(sorted(_DRAW_KEYS))})")
+    kinds = [k for k in ("normal", "uniform") if k in spec]
+    if len(kinds) != 1:
+        raise GraphvizAdError(f"{where}: {name} needs exactly one of normal = [mean, sd] or "
+                              "uniform = [low, high]")
+    kind = kinds[0]
+    size, seed = spec.get("size", 1), spec.get("seed", 0)
+    for key, value in (("size", size), ("seed", seed)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < (key == "size"):
+            raise GraphvizAdError(f"{where}: {name}: {key} must be a "
+                                  f"{'positive' if key == 'size' else 'non-negative'} integer")
+    groups = spec[kind]
+    if isinstance(groups, list) and groups and not isinstance(groups[0], list):
+        groups = [groups]
+    if (not isinstance(groups, list) or not groups
+            or not all(isinstance(g, list) and len(g) == 2 for g in groups)):
+        raise GraphvizAdError(f"{where}: {name}: {kind} must be [a, b] or a list of [a, b] pairs")
+    if size * len(groups) > MAX_ELEMENTS:
+        raise GraphvizAdError(f"{where}: {name}: too many draws (limit {MAX_ELEMENTS:,})")
+    rng = np.random.default_rng(seed)
+    parts = []
+    for a, b in groups:
+        a, b = (float(as_array(name, v, where)) for v in (a, b))
+        if kind == "normal":
+            if b < 0:
+                raise GraphvizAdError(f"{where}: {name}: a standard deviation must be ≥ 0")
+            parts.append(rng.normal(a, b, size))
+        else:
+            parts.append(rng.uniform(a, b, size))
+    return np.concatenate(parts)
+
+
+def data_table(table: Any, where: str) -> dict[str, Any]:
+    """A graph file's ``[data]`` table → input name → array."""
+    if not isinstance(table, dict):
+        raise GraphvizAdError(f"{where}: [data] must be a table of name = array or draw")
+    out = {}
+    for name, spec in table.items():
+        out[name] = draw(name, spec, where) if isinstance(spec, dict) else as_array(
+            name, spec, where)
+    return out
+
+
+def load_data(spec: str) -> dict[str, np.ndarray]:
+    """One ``--data`` argument: ``file.csv``, ``file.npy`` or ``name=file.npy``."""
+    from .source import MAX_FILE_BYTES, read_text_file
+
+    name, eq, file = spec.partition("=")
+    path = Path(file if eq else spec)
+    if not eq:
+        name = path.stem
+    if not name.isidentifier():
+        raise GraphvizAdError(f"--data {spec}: {name!r} is not a valid input name "
+                              "(use --data NAME=FILE)")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        if eq:
+            raise GraphvizAdError(f"--data {spec}: a CSV file names its columns in its header")
+        return _csv(path, read_text_file(path))
+    if suffix != ".npy":
+        raise GraphvizAdError(f"--data {spec}: expected a .csv or .npy file")
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise GraphvizAdError(f"{path}: file too large (limit {MAX_FILE_BYTES:,} bytes)")
+        array = np.load(path, allow_pickle=False)
+    except OSError as err:
+        raise GraphvizAdError(f"{path}: cannot read: {err.strerror or err}") from None
+    except ValueError as err:
+        raise GraphvizAdError(f"{path}: not a numeric .npy array ({err})") from None
+    if array.dtype.kind not in "biuf" or array.ndim > 2:
+        raise GraphvizAdError(f"{path}: expected a 1-D or 2-D numeric array, got "
+                              f"{array.dtype} with shape {array.shape}")
+    return {name: array.astype(float)}
+
+
+def _csv(path: Path, text: str) -> dict[str, np.ndarray]:
+    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    if len(rows) < 2:
+        raise GraphvizAdError(f"{path}: a CSV file needs a header row and at least one row")
+    header = [h.strip() for h in rows[0]]
+    for h in header:
+        if not h.isidentifier():
+            raise GraphvizAdError(f"{path}:1: column name {h!r} is not a valid input name")
+    if len(set(header)) != len(header):
+        raise GraphvizAdError(f"{path}:1: a column name appears twice")
+    columns: list[list[float]] = [[] for _ in header]
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise GraphvizAdError(f"{path}:{line}: {len(row)} fields, the header has "
+                                  f"{len(header)}")
+        for k, cell in enumerate(row):
+            try:
+                value = float(cell)
+            except ValueError:
+                raise GraphvizAdError(f"{path}:{line}: {cell.strip()!r} is not a number") from None
+            if not math.isfinite(value):
+                raise GraphvizAdError(f"{path}:{line}: {cell.strip()!r} is not finite")
+            columns[k].append(value)
+    return {h: np.array(c) for h, c in zip(header, columns)}

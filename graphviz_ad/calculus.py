@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
 import networkx as nx
 import numpy as np
 
@@ -375,12 +376,11 @@ def cost(G: nx.DiGraph, inputs: Inputs | None = None, wrt: Wrt = None,
 
 
 def chain_program(n: int) -> str:
-    """The n-input, 1-output family of the cost plot: y = Σ sin(x_i)·x_{i+1} (+ sin(x1))."""
+    """The n-input, 1-output family of the cost plot: y = Σ sin(x_i)·x_(i+1), indices
+    cyclic (so every input feeds two products, also for n = 1)."""
     if n < 1:
         raise GraphvizAdError("the family needs n ≥ 1 inputs")
-    if n == 1:
-        return "y = sin(x1)*x1"
-    return "y = " + " + ".join(f"sin(x{i})*x{i + 1}" for i in range(1, n))
+    return "y = " + " + ".join(f"sin(x{i})*x{i % n + 1}" for i in range(1, n + 1))
 
 
 def cost_family(ns: Sequence[int]) -> list[tuple[int, Cost]]:

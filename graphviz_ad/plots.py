@@ -1,0 +1,414 @@
+"""Plots of losses over data (homework problems 1, 2, 3, 7, 8), drawn with matplotlib.
+
+Every value comes from the graph: a surface is one evaluation of the graph on the whole
+grid (data of shape (n, 1) against parameters of shape (P,): reductions act on the data
+axis, see :mod:`graphviz_ad.ops`), in chunks that keep arrays near a million elements;
+gradient-descent paths use reverse mode; Hessians use :mod:`graphviz_ad.calculus`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from .autodiff import _choose_of, reverse_mode, values_at
+from .errors import GraphvizAdError, InputError
+from .plots_style import (
+    BLUE,
+    CONVEXITY,
+    DIVERGING,
+    GREEN,
+    OKABE_ITO,
+    SEQUENTIAL,
+    VERMILLION,
+    figure,
+    pretty,
+    save,
+)
+
+CHUNK_ELEMENTS = 1 << 20
+Over = Sequence[tuple[str, np.ndarray]]
+
+
+def _check_names(G: nx.DiGraph, names: Sequence[str], option: str) -> None:
+    for name in names:
+        if name not in G.graph["inputs"]:
+            raise InputError(f"{option} {name}: no such input (inputs: "
+                             f"{', '.join(G.graph['inputs'])})")
+
+
+def evaluate_on_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
+                     points: Mapping[str, np.ndarray]) -> np.ndarray:
+    """``of`` at many points at once: ``points`` maps inputs to equal-length 1-D arrays
+    (one entry per point); every other input is the same at every point.  Returns one
+    value per point.  Array inputs get a trailing axis, so reductions act on the data
+    and leave one number per point."""
+    of = _choose_of(G, of)
+    count = len(next(iter(points.values())))
+    fixed = {k: (np.reshape(v, np.shape(v) + (1,)) if np.ndim(v) else v)
+             for k, v in inputs.items() if k not in points}
+    widest = max([int(np.size(v)) for v in fixed.values()] + [1])
+    chunk = max(1, CHUNK_ELEMENTS // widest)
+    out = np.empty(count)
+    for start in range(0, count, chunk):
+        part = {k: np.asarray(v[start:start + chunk], dtype=float) for k, v in points.items()}
+        value = values_at(G, {**fixed, **part})[of]
+        size = len(next(iter(part.values())))
+        if np.shape(value) not in ((), (size,)):
+            raise InputError(f"{G.nodes[of]['name']} is not one number per point (shape "
+                             f"{np.shape(value)[:-1]} for each): reduce the data with "
+                             "sum(...) or mean(...)")
+        out[start:start + size] = value
+    return out
+
+
+def surface_values(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over
+                   ) -> np.ndarray:
+    """``of`` on the grid ``over = [(name0, values0), (name1, values1)]``: shape
+    ``(len(values1), len(values0))`` (rows follow the vertical axis)."""
+    (n0, v0), (n1, v1) = over
+    P0, P1 = np.meshgrid(v0, v1)
+    Z = evaluate_on_grid(G, inputs, of, {n0: P0.ravel(), n1: P1.ravel()})
+    return Z.reshape(P0.shape)
+
+
+def gradient_descent(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
+                     start: Mapping[str, float], lr: float, steps: int,
+                     decay: float = 0.0) -> np.ndarray:
+    """Parameters after each update φ ← (1 − decay)·φ − lr·∂of/∂φ (reverse mode);
+    ``decay=0`` is plain gradient descent.  Returns shape ``(steps + 1, len(start))``."""
+    names = list(start)
+    phi = np.array([float(start[n]) for n in names])
+    path = [phi.copy()]
+    for _ in range(steps):
+        trace = reverse_mode(G, {**inputs, **dict(zip(names, phi))}, of=of)
+        grad = np.array([float(trace.derivative(n)) for n in names])
+        phi = (1.0 - decay) * phi - lr * grad
+        path.append(phi.copy())
+        if not np.all(np.isfinite(phi)):
+            raise InputError(f"gradient descent diverged after {len(path) - 1} steps: "
+                             f"lower lr (now {lr:g})")
+    return np.array(path)
+
+
+def _axes_labels(ax, over: Over) -> None:
+    ax.set_xlabel(pretty(over[0][0]))
+    ax.set_ylabel(pretty(over[1][0]))
+
+
+def _heatmap(ax, fig, over: Over, Z: np.ndarray, label: str, cmap: str, contours: bool = True):
+    (_, v0), (_, v1) = over
+    finite = Z[np.isfinite(Z)]
+    if finite.size == 0:
+        raise InputError("the function is nan or inf everywhere on this grid")
+    lo, hi = float(finite.min()), float(finite.max())
+    mesh = ax.pcolormesh(v0, v1, Z, cmap=cmap, shading="auto", vmin=lo, vmax=hi,
+                         rasterized=True)
+    bar = fig.colorbar(mesh, ax=ax, pad=0.02)
+    bar.set_label(label)
+    if contours and hi > lo:
+        levels = np.unique(np.quantile(finite, np.linspace(0.04, 0.96, 9)))
+        if len(levels) > 1:
+            ax.contour(v0, v1, Z, levels=levels, colors="white", linewidths=1.0, alpha=0.75)
+    return mesh
+
+
+def _mark_minimum(ax, over: Over, Z: np.ndarray, label: str) -> tuple[float, float, float]:
+    (_, v0), (_, v1) = over
+    i, j = np.unravel_index(np.nanargmin(Z), Z.shape)
+    x, y, z = float(v0[j]), float(v1[i]), float(Z[i, j])
+    ax.plot([x], [y], marker="*", markersize=22, color=OKABE_ITO[6], markeredgecolor="black",
+            markeredgewidth=1.2, linestyle="none",
+            label=f"grid minimum {label} = {z:.4g} at ({x:.3g}, {y:.3g})")
+    return x, y, z
+
+
+def _legend(ax, outside: bool = True) -> None:
+    """The legend below the axes, where it never hides a path or a curve."""
+    if outside:
+        leg = ax.figure.legend(loc="outside lower center", ncols=1, frameon=False)
+    else:
+        leg = ax.legend(loc="best", framealpha=0.92)
+        leg.get_frame().set_edgecolor("#999999")
+
+
+def surface_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over,
+                 out: str | Path, *, slide: str | None = None, title: str = "",
+                 path: Mapping[str, Any] | None = None) -> list[Path]:
+    """Heatmap of ``of`` over two inputs with contours and the grid minimum marked;
+    ``path={"lr": …, "steps": …, "start": {name: value}}`` overlays gradient descent."""
+    _check_names(G, [n for n, _ in over], "--over")
+    of = _choose_of(G, of)
+    name = pretty(G.nodes[of]["name"])
+    Z = surface_values(G, inputs, of, over)
+    fig, ax = figure(slide)
+    _heatmap(ax, fig, over, Z, name, SEQUENTIAL)
+    _mark_minimum(ax, over, Z, name)
+    if path is not None:
+        trail = gradient_descent(G, inputs, of, path["start"], path["lr"], path["steps"])
+        final = values_at(G, {**inputs, **dict(zip(path["start"], trail[-1]))})[of]
+        ax.plot(trail[:, 0], trail[:, 1], color=VERMILLION, marker="o", markersize=4,
+                label=f"gradient descent, lr = {path['lr']:g}: {len(trail) - 1} steps, "
+                      f"{name} = {float(final):.4g}")
+        ax.plot(trail[:1, 0], trail[:1, 1], marker="o", markersize=11, color=VERMILLION,
+                markeredgecolor="white", linestyle="none")
+    _axes_labels(ax, over)
+    _clip(ax, over)
+    ax.set_title(title or f"{name} over ({pretty(over[0][0])}, {pretty(over[1][0])})")
+    _legend(ax)
+    return save(fig, out)
+
+
+def _clip(ax, over: Over) -> None:
+    ax.set_xlim(over[0][1][0], over[0][1][-1])
+    ax.set_ylim(over[1][1][0], over[1][1][-1])
+
+
+def curves_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
+                x: tuple[str, np.ndarray], vary: Sequence[tuple[str, Sequence[float]]],
+                out: str | Path, *, slide: str | None = None, title: str = "") -> list[Path]:
+    """One curve of ``of`` against ``x`` per combination of the ``vary`` values."""
+    xname, xs = x
+    _check_names(G, [xname, *(n for n, _ in vary)], "--x/--vary")
+    of = _choose_of(G, of)
+    fig, ax = figure(slide)
+    combos = list(itertools.product(*[[(n, v) for v in values] for n, values in vary])) or [()]
+    styles = ["-", "--", "-.", ":"]
+    for k, combo in enumerate(combos):
+        ys = evaluate_on_grid(G, {**inputs, **dict(combo)}, of, {xname: xs})
+        label = ", ".join(f"{pretty(n)} = {v:g}" for n, v in combo) or None
+        ax.plot(xs, ys, label=label, color=OKABE_ITO[k % len(OKABE_ITO)],
+                linestyle=styles[(k // len(OKABE_ITO)) % len(styles)])
+    ax.set_xlabel(pretty(xname))
+    ax.set_ylabel(pretty(G.nodes[of]["name"]))
+    ax.set_xlim(xs[0], xs[-1])
+    ax.grid(True, color="#dddddd", linewidth=0.8)
+    ax.set_title(title or f"{pretty(G.nodes[of]['name'])} against {pretty(xname)}")
+    if combos != [()]:
+        _legend(ax, outside=False)
+    return save(fig, out)
+
+
+def hessian_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over
+                 ) -> np.ndarray:
+    """The Hessian over the two ``over`` inputs at every grid point: shape (rows, cols, 2, 2)."""
+    from .calculus import hessian_on_grid
+
+    (n0, v0), (n1, v1) = over
+    P0, P1 = np.meshgrid(v0, v1)
+    fixed = {k: (np.reshape(v, np.shape(v) + (1,)) if np.ndim(v) else v)
+             for k, v in inputs.items() if k not in (n0, n1)}
+    widest = max([int(np.size(v)) for v in fixed.values()] + [1])
+    chunk = max(1, CHUNK_ELEMENTS // widest)
+    flat0, flat1 = P0.ravel(), P1.ravel()
+    H = np.empty((flat0.size, 2, 2))
+    for s in range(0, flat0.size, chunk):
+        part = {n0: flat0[s:s + chunk], n1: flat1[s:s + chunk]}
+        H[s:s + chunk] = hessian_on_grid(G, {**fixed, **part}, of, [n0, n1])
+    return H.reshape(P0.shape + (2, 2))
+
+
+def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over,
+                   out: str | Path, *, slide: str | None = None, title: str = ""
+                   ) -> tuple[list[Path], float]:
+    """The smallest eigenvalue of the Hessian over the grid: ≥ 0 everywhere is what a
+    convex function shows (a negative value anywhere disproves convexity)."""
+    _check_names(G, [n for n, _ in over], "--over")
+    of = _choose_of(G, of)
+    H = hessian_grid(G, inputs, of, over)
+    lam = np.linalg.eigvalsh((H + np.swapaxes(H, -1, -2)) / 2)[..., 0]
+    low = float(np.nanmin(lam))
+    fig, ax = figure(slide)
+    _heatmap(ax, fig, over, lam, "smallest Hessian eigenvalue λmin", CONVEXITY, contours=False)
+    tol = 1e-9 * max(1.0, float(np.nanmax(np.abs(H))))
+    if low < -tol:
+        ax.contour(over[0][1], over[1][1], lam, levels=[0.0], colors=VERMILLION, linewidths=2.5)
+        verdict = f"λmin < 0 somewhere (min {low:.3g}): not convex"
+    else:
+        verdict = f"λmin ≥ 0 on the whole grid (min {low:.3g}): consistent with convexity"
+    _axes_labels(ax, over)
+    _clip(ax, over)
+    name = pretty(G.nodes[of]["name"])
+    ax.set_title(f"{title or f'Convexity of {name}: the smallest Hessian eigenvalue'}\n"
+                 f"{verdict}")
+    return save(fig, out), low
+
+
+def regularized_graph(G: nx.DiGraph, of: str | None, params: Sequence[str], coefficient: float
+                      ) -> tuple[nx.DiGraph, str]:
+    """G's program plus ``L_reg = L + c·Σφ²`` (re-parsed source text: the language's own
+    parser, never eval)."""
+    from .parse import parse
+
+    of = _choose_of(G, of)
+    taken = {G.nodes[n]["name"] for n in G}
+    name = next(f"{G.nodes[of]['name']}_reg{k or ''}" for k in range(1000)
+                if f"{G.nodes[of]['name']}_reg{k or ''}" not in taken)
+    squares = " + ".join(f"{p}^2" for p in params)
+    source = G.graph["source"] + f"\n{name} = {G.nodes[of]['name']} + {coefficient!r}*({squares})"
+    return parse(source), name
+
+
+def weight_decay_paths(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
+                       start: Mapping[str, float], lam: float, lr: float, steps: int
+                       ) -> tuple[np.ndarray, np.ndarray, nx.DiGraph, str]:
+    """Problem 3: the weight-decay update φ ← (1 − λ)φ − α∂L/∂φ, and plain gradient
+    descent (rate α) on L̃ = L + λ/(2α)·Σφ², both by reverse mode.  They coincide."""
+    if lr <= 0:
+        raise InputError("the learning rate must be positive")
+    decayed = gradient_descent(G, inputs, of, start, lr, steps, decay=lam)
+    Greg, reg = regularized_graph(G, of, list(start), lam / (2 * lr))
+    regular = gradient_descent(Greg, inputs, reg, start, lr, steps)
+    return decayed, regular, Greg, reg
+
+
+def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over,
+                      out: str | Path, *, lam: float, lr: float, steps: int,
+                      start: Mapping[str, float], slide: str | None = None, title: str = ""
+                      ) -> tuple[list[Path], float]:
+    """Both paths of :func:`weight_decay_paths` on the surface of L̃, with their largest
+    difference."""
+    _check_names(G, [n for n, _ in over], "--over")
+    decayed, regular, Greg, reg = weight_decay_paths(G, inputs, of, start, lam, lr, steps)
+    diff = float(np.max(np.abs(decayed - regular)))
+    Z = surface_values(Greg, inputs, reg, over)
+    name = pretty(G.nodes[_choose_of(G, of)]["name"])
+    fig, ax = figure(slide)
+    _heatmap(ax, fig, over, Z, f"{name}̃ = {name} + λ/(2α)·Σφ²", SEQUENTIAL)
+    ax.plot(decayed[:, 0], decayed[:, 1], color=VERMILLION, linewidth=5, alpha=0.85,
+            label=f"weight decay: φ ← (1 − λ)φ − α∇{name}   (λ = {lam:g}, α = {lr:g})")
+    ax.plot(regular[:, 0], regular[:, 1], color=BLUE, linestyle="none", marker="o",
+            markersize=5, markerfacecolor="white", markeredgewidth=1.6,
+            label=f"gradient descent on {name}̃, rate α")
+    ax.plot(decayed[:1, 0], decayed[:1, 1], marker="o", markersize=12, color=GREEN,
+            markeredgecolor="white", linestyle="none", label="start")
+    _axes_labels(ax, over)
+    _clip(ax, over)
+    ax.set_title(title or "Weight decay = gradient descent on the L2-regularized loss")
+    ax.text(0.99, 0.02, f"{steps} steps; largest difference between the paths: {diff:.2g}",
+            transform=ax.transAxes, ha="right", va="bottom", fontsize="small",
+            bbox={"facecolor": "white", "alpha": 0.9, "edgecolor": "#999999"})
+    _legend(ax)
+    return save(fig, out), diff
+
+
+def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt: str,
+                  out: str | Path, *, slide: str | None = None, title: str = ""
+                  ) -> tuple[list[Path], np.ndarray]:
+    """The Jacobian ∂of/∂wrt as an annotated heatmap (problem 1: softmax)."""
+    from .calculus import jacobian
+
+    of = _choose_of(G, of)
+    _check_names(G, [wrt], "--wrt")
+    J = np.atleast_2d(jacobian(G, inputs, of=of, wrt=wrt))
+    if J.ndim != 2:
+        raise InputError("a Jacobian heatmap needs a vector output and a vector input")
+    if J.size > 400:
+        raise InputError(f"the Jacobian is {J.shape[0]}×{J.shape[1]}: too large to annotate "
+                         "(at most 400 cells)")
+    fig, ax = figure(slide)
+    bound = float(np.max(np.abs(J))) or 1.0
+    image = ax.imshow(J, cmap=DIVERGING, vmin=-bound, vmax=bound)
+    bar = fig.colorbar(image, ax=ax, pad=0.02)
+    oname, wname = pretty(G.nodes[of]["name"]), pretty(G.nodes[wrt]["name"])
+    bar.set_label(f"∂{oname}ᵢ/∂{wname}ⱼ")
+    cmap = image.cmap
+    for (i, j), v in np.ndenumerate(J):
+        r, g, b, _ = cmap((v + bound) / (2 * bound))
+        light = 0.299 * r + 0.587 * g + 0.114 * b > 0.55
+        ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize="small",
+                color="black" if light else "white")
+    sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+    ax.set_xticks(range(J.shape[1]), [f"{wname}{str(j).translate(sub)}"
+                                      for j in range(J.shape[1])])
+    ax.set_yticks(range(J.shape[0]), [f"{oname}{str(i).translate(sub)}"
+                                      for i in range(J.shape[0])])
+    ax.tick_params(length=0)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    at = np.asarray(values_at(G, inputs)[wrt])
+    shown = ", ".join(f"{v:g}" for v in at.ravel()[:8]) + (", …" if at.size > 8 else "")
+    ax.set_title(title or f"Jacobian ∂{oname}/∂{wname} at {wname} = [{shown}]")
+    return save(fig, out), J
+
+
+def cost_plot(out: str | Path, *, max_n: int = 40, slide: str | None = None) -> list[Path]:
+    """Primitive evaluations for the full Jacobian of y = Σ sin(x_i)·x_(i+1), n inputs:
+    forward mode grows like n², reverse mode like n."""
+    from .calculus import cost_family
+
+    ns = list(range(1, max_n + 1))
+    costs = cost_family(ns)
+    fig, ax = figure(slide)
+    ax.plot(ns, [c.forward for _, c in costs], color=VERMILLION, marker="o", markersize=5,
+            label="forward mode: one sweep per input")
+    ax.plot(ns, [c.reverse for _, c in costs], color=BLUE, marker="s", markersize=5,
+            label="reverse mode: one sweep per output")
+    ax.set_xlabel("number of inputs n (one output)")
+    ax.set_ylabel("primitive evaluations")
+    ax.set_yscale("log")
+    ax.set_xlim(1, max_n)
+    ax.grid(True, which="major", color="#dddddd", linewidth=0.8)
+    last = costs[-1][1]
+    ax.set_title(f"Cost of the full gradient of y = Σ sin(xᵢ)·xᵢ₊₁\nat n = {max_n}: "
+                 f"forward / reverse = {last.forward / last.reverse:.0f}×")
+    _legend(ax)
+    return save(fig, out)
+
+
+def parse_range(text: str, default_count: int, option: str) -> tuple[str, np.ndarray]:
+    """``phi0=-5:5:101`` → ("phi0", 101 evenly spaced values from −5 to 5)."""
+    from .cli.common import parse_assignment, parse_number
+
+    name, spec = parse_assignment(text, option)
+    parts = spec.split(":")
+    if len(parts) not in (2, 3):
+        raise GraphvizAdError(f"{option} {text!r}: expected NAME=LOW:HIGH[:COUNT], "
+                              f"e.g. {option} {name}=-5:5:101")
+    low, high = (parse_number(p, f"{option} {text}") for p in parts[:2])
+    count = default_count
+    if len(parts) == 3:
+        try:
+            count = int(parts[2])
+        except ValueError:
+            raise GraphvizAdError(f"{option} {text!r}: COUNT must be an integer") from None
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise GraphvizAdError(f"{option} {text!r}: need finite LOW < HIGH")
+    if not 2 <= count <= 2001:
+        raise GraphvizAdError(f"{option} {text!r}: COUNT must be between 2 and 2001")
+    return name, np.linspace(low, high, count)
+
+
+def parse_values(text: str, option: str) -> tuple[str, list[float]]:
+    """``phi1=0.5,1,2`` → ("phi1", [0.5, 1.0, 2.0])."""
+    from .cli.common import parse_assignment, parse_number
+
+    name, spec = parse_assignment(text, option)
+    values = [parse_number(p.strip(), f"{option} {text}") for p in spec.split(",") if p.strip()]
+    if not values or not all(np.isfinite(values)):
+        raise GraphvizAdError(f"{option} {text!r}: expected NAME=V1,V2,…")
+    return name, values
+
+
+def parse_path(text: str) -> dict[str, Any]:
+    """``gd:lr=0.05,steps=60`` → {"lr": 0.05, "steps": 60}."""
+    kind, colon, rest = text.partition(":")
+    if kind.strip() != "gd":
+        raise GraphvizAdError(f"--path {text!r}: expected gd:lr=RATE,steps=N")
+    options: dict[str, Any] = {"lr": 0.1, "steps": 50}
+    for item in filter(None, (p.strip() for p in rest.split(","))):
+        key, eq, value = item.partition("=")
+        if key not in options or not eq:
+            raise GraphvizAdError(f"--path {text!r}: unknown setting {item!r} (lr, steps)")
+        try:
+            options[key] = int(value) if key == "steps" else float(value)
+        except ValueError:
+            raise GraphvizAdError(f"--path {text!r}: {key} must be a number") from None
+    if not (options["lr"] > 0 and 1 <= options["steps"] <= 100_000):
+        raise GraphvizAdError(f"--path {text!r}: need lr > 0 and 1 ≤ steps ≤ 100000")
+    return options

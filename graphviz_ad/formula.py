@@ -39,7 +39,9 @@ def fmt_number(value: object, style: str = "text", digits: int = 4) -> str:
     if arr.ndim > 0:
         if arr.size > MAX_SHOWN_ELEMENTS:
             shape = "×".join(str(n) for n in arr.shape)
-            return f"[{shape} array]" if style == "text" else rf"[{shape}\ \text{{array}}]"
+            kind = "vector" if arr.ndim == 1 else "array"
+            return (f"[{shape}-{kind}]" if style == "text"
+                    else rf"[{shape}\text{{-{kind}}}]")
         inner = ", ".join(fmt_number(v, style, digits) for v in arr.ravel())
         return f"[{inner}]" if style == "text" else rf"\left[{inner}\right]"
     v = float(arr)

@@ -68,6 +68,21 @@ def figure(slide: str | None = None):
     return fig, ax
 
 
+def _wrap_titles(fig) -> None:
+    """Break long titles into lines that fit the figure's width (no clipped text)."""
+    import textwrap
+
+    width_pt = fig.get_figwidth() * 72
+    for ax in fig.axes:
+        title = ax.title
+        text = title.get_text()
+        if not text:
+            continue
+        chars = max(30, int(width_pt / (title.get_fontsize() * 0.56)))
+        lines = [w for line in text.split("\n") for w in (textwrap.wrap(line, chars) or [""])]
+        title.set_text("\n".join(lines))
+
+
 def save(fig, out: str | Path) -> list[Path]:
     """Write ``fig`` to ``out`` (format from the extension: png, svg or pdf) and close it."""
     path = Path(out)
@@ -76,6 +91,7 @@ def save(fig, out: str | Path) -> list[Path]:
         plt.close(fig)
         raise GraphvizAdError(f"--out {out}: the extension must be one of "
                               f"{', '.join('.' + f for f in PLOT_FORMATS)}")
+    _wrap_titles(fig)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, format=fmt)

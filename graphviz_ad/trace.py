@@ -159,7 +159,11 @@ class Step:
             else:
                 carried = parenthesize_negative(fmt_number(c.carried, style), style)
                 factors = [local, carried] if self.kind == "tangent" else [carried, local]
-                terms.append(product(factors, style))
+                term = product(factors, style)
+                if np.ndim(c.product) < np.ndim(c.local) or np.ndim(c.product) < np.ndim(
+                        c.carried):  # summed over the broadcast (data) axis
+                    term = f"Σ({term})" if style == "text" else rf"\sum\left({term}\right)"
+                terms.append(term)
         return " + ".join(terms)
 
 

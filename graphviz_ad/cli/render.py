@@ -144,15 +144,35 @@ def gallery(directory, out, format_, slide, progress):
                f"graphs under {out}/", err=True)
 
 
+def _render_plots(path: Path, target: Path, formats: list[str], slide: str | None
+                  ) -> list[Path]:
+    """A graph file's [[plots]], in the gallery's plot formats (png when it asks for none)."""
+    from ..plots_style import PLOT_FORMATS
+    from ..source import graph_file
+    from .plot import draw_plot
+
+    specs = graph_file(path).plots
+    kinds = [fmt for fmt in formats if fmt in PLOT_FORMATS] or ["png"]
+    written: list[Path] = []
+    for k, spec in enumerate(specs, start=1):
+        kind = str(spec.get("kind", ""))
+        name = spec.get("name") or f"{path.stem}-plot{k}-{kind}"
+        options = {key: value for key, value in spec.items() if key != "kind"}
+        for fmt in kinds:
+            written += draw_plot(kind, str(path), options, target / f"{name}.{fmt}", slide)[0]
+    return written
+
+
 def _render_file(path: Path, target: Path, formats: list[str], slide: str | None) -> list[Path]:
     """One gallery entry: a program's derivative animation or a conv stack's growth."""
     from ..receptive_spec import load_toml as load_stack
     from .rf import draw as draw_stack
 
     if _kind(path) == "program":
-        return render_program(str(path), (), mode=None, wrt=None, of=None, formats=formats,
-                              out=str(target), slide=slide, rankdir=None, show_constants=False,
-                              no_cse=False, title="", progress=False)
+        written = render_program(str(path), (), mode=None, wrt=None, of=None, formats=formats,
+                                 out=str(target), slide=slide, rankdir=None,
+                                 show_constants=False, no_cse=False, title="", progress=False)
+        return written + _render_plots(path, target, formats, slide)
     spec = load_stack(path)
     return draw_stack(spec, formats, str(target), spec.unit, spec.input_size, 0,
                       bool(spec.render.get("paths", False)), slide or spec.render.get("slide"),

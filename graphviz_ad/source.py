@@ -146,8 +146,8 @@ def graph_file(path: Path) -> Source:
     from .data import as_array, data_table
 
     where = str(path)
-    inputs = {k: v if isinstance(v, (int, float)) and not isinstance(v, bool)
-              else as_array(k, v, f"{where}: [inputs]") for k, v in inputs.items()}
+    inputs = {k: as_array(k, v, f"{where}: [inputs]") if isinstance(v, list) else v
+              for k, v in inputs.items()}
     plots = data.get("plots", [])
     if isinstance(plots, dict):
         plots = [plots]

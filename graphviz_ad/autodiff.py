@@ -77,9 +77,9 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
                 for c in contributions[1:]:
                     total = total + c.product
                 tangents[n] = total
-            steps.append(Step(len(steps), "tangent", n, tangents.get(n, _zero_like(values[n])),
-                              tuple(contributions), G, wrt=wrt))
-    full = {n: tangents.get(n, _zero_like(values[n])) for n in values}
+            result = tangents[n] if n in tangents else _zero_like(values[n])
+            steps.append(Step(len(steps), "tangent", n, result, tuple(contributions), G, wrt=wrt))
+    full = {n: (tangents[n] if n in tangents else _zero_like(values[n])) for n in values}
     trace = _finish(G, "forward", values, steps, {"value": values, "tangent": full}, edge_locals)
     trace.wrt = wrt
     return trace
@@ -124,9 +124,9 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
                 for c in contributions[1:]:
                     total = total + c.product
                 adjoints[n] = total
-            steps.append(Step(len(steps), "adjoint", n, adjoints.get(n, _zero_like(values[n])),
-                              tuple(contributions), G, of=of))
-    full = {n: adjoints.get(n, _zero_like(values[n])) for n in values}
+            result = adjoints[n] if n in adjoints else _zero_like(values[n])
+            steps.append(Step(len(steps), "adjoint", n, result, tuple(contributions), G, of=of))
+    full = {n: (adjoints[n] if n in adjoints else _zero_like(values[n])) for n in values}
     trace = _finish(G, "reverse", values, steps, {"value": values, "adjoint": full}, edge_locals)
     trace.of = of
     return trace

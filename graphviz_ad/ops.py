@@ -63,8 +63,11 @@ def _sigmoid(a):
     """Logistic function, computed without overflow for large |a|."""
     a = np.asarray(a, dtype=float)
     e = np.exp(-np.abs(a))
-    out = np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    return out[()] if out.ndim == 0 else out
+    if a.ndim == 0:
+        return np.float64(1.0 / (1.0 + e) if a >= 0 else e / (1.0 + e))
+    out = 1.0 / (1.0 + e)
+    np.multiply(out, e, out=out, where=a < 0)  # e/(1 + e) for negative a
+    return out
 
 
 def _softplus(a):
@@ -146,7 +149,7 @@ def fit(value, like):
         if shape[axis + offset] == 1 and value.shape[axis] != 1:
             value = value.sum(axis=axis, keepdims=True)
     if value.shape != shape:
-        value = np.broadcast_to(value, shape).copy()
+        value = np.broadcast_to(value, shape)  # a read-only view: nothing writes adjoints
     return value[()] if value.ndim == 0 else value
 
 

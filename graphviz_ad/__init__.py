@@ -12,10 +12,12 @@
 __version__ = "0.1.0"
 
 from .autodiff import evaluate, forward_mode, reverse_mode  # noqa: E402
+from .calculus import cost, gradient_graph, hessian, jacobian  # noqa: E402
 from .errors import GraphvizAdError, InputError  # noqa: E402
 from .parse import parse  # noqa: E402
 from .render import derivative_frames, render  # noqa: E402
 from .trace import Contribution, Step, Trace  # noqa: E402
 
 __all__ = ["Contribution", "GraphvizAdError", "InputError", "Step", "Trace", "__version__",
-           "derivative_frames", "evaluate", "forward_mode", "parse", "render", "reverse_mode"]
+           "cost", "derivative_frames", "evaluate", "forward_mode", "gradient_graph", "hessian",
+           "jacobian", "parse", "render", "reverse_mode"]

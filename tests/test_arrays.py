@@ -250,3 +250,19 @@ def test_data_draws_and_files(tmp_path):
                          ({"x": ["a"]}, "list of numbers")]:
         with pytest.raises(GraphvizAdError, match=message):
             data_table(bad, "test")
+
+
+def test_check_derivatives_on_arrays():
+    from graphviz_ad.check import check_derivatives
+
+    rng = np.random.default_rng(11)
+    G = parse(LOGISTIC)
+    inputs = {"phi0": 0.2, "phi1": -0.4, "x": rng.normal(size=6),
+              "y": rng.integers(0, 2, 6).astype(float)}
+    report = check_derivatives(G, inputs)
+    assert report.ok and report.worst.error < 1e-6
+    assert {c.mode for c in report.comparisons} == {"forward", "reverse"}
+
+
+def test_package_exports():
+    assert ad.jacobian is jacobian and ad.hessian is hessian and ad.gradient_graph is gradient_graph

@@ -64,12 +64,23 @@ def _common(func):
     return func
 
 
+def _parameters(graph, src, data) -> list[str]:
+    """Default --wrt: the inputs that are not data (x, y of a loss), else every input."""
+    from ..data import load_data
+
+    data_names = set(src.data)
+    for spec in data:
+        data_names |= set(load_data(spec))
+    params = [n for n in graph.graph["inputs"] if n not in data_names]
+    return params or list(graph.graph["inputs"])
+
+
 def _prepare(source, at, data, of, wrt):
     from ..autodiff import _choose_of, values_at
 
     src, graph, inputs = load_program(source, at, data=data)
     of = _choose_of(graph, of or src.settings.get("of"))
-    names = list(wrt) or list(graph.graph["inputs"])
+    names = list(wrt) or _parameters(graph, src, data)
     for name in names:
         if name not in graph.graph["inputs"]:
             raise GraphvizAdError(f"--wrt {name}: no such input (inputs: "

@@ -321,7 +321,7 @@ def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt:
     for (i, j), v in np.ndenumerate(J):
         r, g, b, _ = cmap((v + bound) / (2 * bound))
         light = 0.299 * r + 0.587 * g + 0.114 * b > 0.55
-        ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize="small",
+        ax.text(j, i, f"{v:.3f}".replace("-", "−"), ha="center", va="center", fontsize="small",
                 color="black" if light else "white")
     sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
     ax.set_xticks(range(J.shape[1]), [f"{wname}{str(j).translate(sub)}"
@@ -333,7 +333,7 @@ def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt:
         ax.spines[side].set_visible(False)
     at = np.asarray(values_at(G, inputs)[wrt])
     shown = ", ".join(f"{v:g}" for v in at.ravel()[:8]) + (", …" if at.size > 8 else "")
-    ax.set_title(title or f"Jacobian ∂{oname}/∂{wname} at {wname} = [{shown}]")
+    fig.suptitle(title or f"Jacobian ∂{oname}/∂{wname} at {wname} = [{shown}]")
     return save(fig, out), J
 
 

@@ -177,6 +177,9 @@ def _ffmpeg_module() -> Any:
     return imageio_ffmpeg
 
 
+MP4_OUTPUT_FPS = 24  # frames are sent at 1/gcd(durations); ffmpeg repeats them for players
+
+
 def _mp4_timing(durations: Sequence[int]) -> tuple[float, list[int]]:
     """Frame rate and per-frame repeat counts: the rate is 1 / gcd of the durations
     (rounded to 100 ms, at most 10 fps), so each frame is piped to ffmpeg rarely."""
@@ -194,6 +197,7 @@ def _write_mp4(frames, images, stage, stem, written, canvas, progress, title) ->
                                  pix_fmt_in="rgb24", pix_fmt_out="yuv420p", macro_block_size=1,
                                  ffmpeg_log_level="error",
                                  output_params=["-preset", "veryfast", "-tune", "stillimage",
+                                                "-r", str(MP4_OUTPUT_FPS),
                                                 "-movflags", "+faststart"])
     writer.send(None)  # even size: see raster.render_frames
     try:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from timing import best  # noqa: E402
 
 import graphviz_ad as ad  # noqa: E402
 from graphviz_ad.plots import surface_values  # noqa: E402
@@ -34,13 +35,6 @@ def data(n: int, seed: int = 0) -> dict[str, np.ndarray]:
     return {"x": x, "y": y}
 
 
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from timing import best  # noqa: E402
 
 import graphviz_ad as ad  # noqa: E402
 
@@ -43,13 +44,6 @@ def program(operations: int, seed: int = 0) -> str:
     return "\n".join(lines)
 
 
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def pipeline(source: str) -> None:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from timing import best  # noqa: E402
 
 import graphviz_ad as ad  # noqa: E402
 from graphviz_ad.draw.derivatives import DerivativeFrames  # noqa: E402
@@ -55,13 +55,6 @@ def baseline_svgs(frames: DerivativeFrames) -> list[bytes]:
     return [run_graphviz(frames.dot(state=s), "svg").output for s in frames.states]
 
 
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -70,8 +63,8 @@ def main(argv: list[str] | None = None) -> None:
     opts = parser.parse_args(argv)
     n_ops, repeat = (10, 2) if opts.quick else (30, 5)
     frames = builder(n_ops)
-    fast = best_of(lambda: ours(frames), repeat)
-    slow = best_of(lambda: baseline_svgs(frames), max(1, repeat // 2))
+    fast = best(lambda: ours(frames), repeat)
+    slow = best(lambda: baseline_svgs(frames), max(1, repeat // 2))
     print(f"| SVG frames, {n_ops} ops, {len(frames.states)} frames | dot per frame "
           f"{slow * 1000:.0f} ms | layout once + fill {fast * 1000:.0f} ms | "
           f"{slow / fast:.1f}x (target >= 20x) |")

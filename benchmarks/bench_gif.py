@@ -24,7 +24,8 @@ from PIL import Image, ImageOps
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_frames import best_of, builder  # noqa: E402
+from bench_frames import builder  # noqa: E402
+from timing import best  # noqa: E402
 
 from graphviz_ad.draw.graphviz_run import run_graphviz  # noqa: E402
 from graphviz_ad.draw.writers import write_frames  # noqa: E402
@@ -54,8 +55,8 @@ def main(argv: list[str] | None = None) -> None:
     frames = builder(n_ops)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        fast = best_of(lambda: ours(frames, out), repeat)
-        slow = best_of(lambda: baseline(frames, out), repeat)
+        fast = best(lambda: ours(frames, out), repeat)
+        slow = best(lambda: baseline(frames, out), repeat)
         sizes = {p.name: p.stat().st_size / 1e6 for p in out.glob("*.gif")}
     print(f"| GIF 1920x1080, {n_ops} ops, {len(frames.states)} frames | dot -Tpng per frame + "
           f"Pillow default {slow:.2f} s ({sizes['baseline.gif']:.1f} MB) | ours "

@@ -12,24 +12,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from timing import best  # noqa: E402
+
 from graphviz_ad.draw.graphviz_run import run_graphviz  # noqa: E402
 from graphviz_ad.draw.receptive import build, rf_frames  # noqa: E402
 from graphviz_ad.receptive import REACHED_LIMIT, conv, pool, receptive_field  # noqa: E402
-
-
-def best(func, repeat: int) -> float:
-    """Best wall time of ``repeat`` calls, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def naive_walk(layers, unit: int) -> set[int]:

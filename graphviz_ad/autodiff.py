@@ -72,15 +72,9 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
                 edge_locals[source, n] = local
                 contributions.append(Contribution(source, n, positions, local, carried, prod, G,
                                                   trivial=source == wrt))
-            if contributions:
-                total = contributions[0].product
-                for c in contributions[1:]:
-                    total = total + c.product
-                tangents[n] = total
-            result = tangents[n] if n in tangents else _zero_like(values[n])
-            steps.append(Step(len(steps), "tangent", n, result, tuple(contributions), G, wrt=wrt))
-    full = {n: (tangents[n] if n in tangents else _zero_like(values[n])) for n in values}
-    trace = _finish(G, "forward", values, steps, {"value": values, "tangent": full}, edge_locals)
+            _record(steps, "tangent", n, contributions, tangents, values, G, wrt=wrt)
+    trace = _finish(G, "forward", values, steps,
+                    {"value": values, "tangent": _everywhere(tangents, values)}, edge_locals)
     trace.wrt = wrt
     return trace
 
@@ -119,20 +113,32 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
                 edge_locals[n, consumer] = local
                 contributions.append(Contribution(n, consumer, edge["positions"], local, carried,
                                                   prod, G, trivial=consumer == of))
-            if contributions:  # consumers come in graph order: edges were added that way
-                total = contributions[0].product
-                for c in contributions[1:]:
-                    total = total + c.product
-                adjoints[n] = total
-            result = adjoints[n] if n in adjoints else _zero_like(values[n])
-            steps.append(Step(len(steps), "adjoint", n, result, tuple(contributions), G, of=of))
-    full = {n: (adjoints[n] if n in adjoints else _zero_like(values[n])) for n in values}
-    trace = _finish(G, "reverse", values, steps, {"value": values, "adjoint": full}, edge_locals)
+            # consumers come in graph order: the edges were added that way
+            _record(steps, "adjoint", n, contributions, adjoints, values, G, of=of)
+    trace = _finish(G, "reverse", values, steps,
+                    {"value": values, "adjoint": _everywhere(adjoints, values)}, edge_locals)
     trace.of = of
     return trace
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+def _record(steps: list[Step], kind: str, n: str, contributions: list[Contribution],
+            derived: dict[str, Any], values: dict[str, Any], G: nx.DiGraph, **who: Any) -> None:
+    """Sum a step's contributions into ``derived[n]`` and append the step (0 if none)."""
+    if contributions:
+        total = contributions[0].product
+        for c in contributions[1:]:
+            total = total + c.product
+        derived[n] = total
+    result = derived[n] if n in derived else _zero_like(values[n])
+    steps.append(Step(len(steps), kind, n, result, tuple(contributions), G, **who))
+
+
+def _everywhere(derived: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Every node's derivative: the computed ones, zeros (of the node's shape) elsewhere."""
+    return {n: (derived[n] if n in derived else _zero_like(values[n])) for n in values}
+
 
 def _op_nodes(G: nx.DiGraph) -> list[str]:
     nodes = G.nodes

@@ -51,6 +51,14 @@ def _wrt_list(G: nx.DiGraph, wrt: Wrt) -> tuple[list[str], bool]:
     return names, single
 
 
+def _one_hots(shape: tuple[int, ...]):
+    """Unit seeds e_k of the given shape, one per element, in C order."""
+    for k in range(int(np.prod(shape))):
+        seed = np.zeros(shape)
+        seed.flat[k] = 1.0
+        yield seed
+
+
 def jacobian(G: nx.DiGraph, inputs: Inputs, of: str | Sequence[str] | None = None,
              wrt: Wrt = None, mode: str = "auto") -> np.ndarray:
     """∂of/∂wrt as a numpy array of shape ``of.shape + wrt.shape``.
@@ -79,24 +87,16 @@ def jacobian(G: nx.DiGraph, inputs: Inputs, of: str | Sequence[str] | None = Non
     if mode not in ("forward", "reverse"):
         raise GraphvizAdError(f"mode {mode!r}: choose forward, reverse or auto")
     rows = np.zeros((n_out, n_in))
-    if mode == "reverse":
-        r = 0
-        for o, shape in zip(ofs, out_shapes):
-            for k in range(int(np.prod(shape))):
-                seed = np.zeros(shape)
-                seed.flat[k] = 1.0
-                adj = reverse_mode(G, inputs, of=o, seed=seed).graph.nodes
-                rows[r] = np.concatenate([np.ravel(adj[w]["adjoint"]) for w in names])
-                r += 1
-    else:
-        c = 0
-        for w, shape in zip(names, in_shapes):
-            for k in range(int(np.prod(shape))):
-                seed = np.zeros(shape)
-                seed.flat[k] = 1.0
-                tan = forward_mode(G, inputs, wrt=w, seed=seed).graph.nodes
-                rows[:, c] = np.concatenate([np.ravel(tan[o]["tangent"]) for o in ofs])
-                c += 1
+    if mode == "reverse":  # one sweep per output element: a row each
+        seeds = [(o, seed) for o, shape in zip(ofs, out_shapes) for seed in _one_hots(shape)]
+        for r, (o, seed) in enumerate(seeds):
+            adj = reverse_mode(G, inputs, of=o, seed=seed).graph.nodes
+            rows[r] = np.concatenate([np.ravel(adj[w]["adjoint"]) for w in names])
+    else:  # one sweep per input element: a column each
+        seeds = [(w, seed) for w, shape in zip(names, in_shapes) for seed in _one_hots(shape)]
+        for c, (w, seed) in enumerate(seeds):
+            tan = forward_mode(G, inputs, wrt=w, seed=seed).graph.nodes
+            rows[:, c] = np.concatenate([np.ravel(tan[o]["tangent"]) for o in ofs])
     of_shape = out_shapes[0] if len(ofs) == 1 else (n_out,)
     wrt_shape = in_shapes[0] if single else (n_in,)
     return rows.reshape(of_shape + wrt_shape)

@@ -210,7 +210,7 @@ class DerivativeFrames:
         outputs = ", ".join(self.graph.nodes[n]["name"] for n in self.graph.graph["outputs"])
         program = " ; ".join(line.strip() for line in self.graph.graph["source"].splitlines()
                              if line.strip() and not line.strip().startswith("#"))
-        return f"The computational graph of {program}  (output: {outputs})"
+        return f"The computational graph (output: {outputs})\n{program}"
 
     def _closing_caption(self) -> str:
         parts = []

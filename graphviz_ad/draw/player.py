@@ -35,7 +35,9 @@ PAGE = r"""<!DOCTYPE html>
   #stage { flex: 1 1 auto; min-height: 0; display: flex; align-items: center;
            justify-content: center; padding: 8px; box-sizing: border-box; }
   #stage > svg { width: 100%; height: 100%; }
-  #caption { margin: 0; padding: 4px 16px; font-size: 22px; text-align: center; min-height: 1.4em; }
+  /* every frame draws its caption; this copy is for screen readers and copy-paste */
+  #caption { position: absolute; width: 1px; height: 1px; overflow: hidden;
+             clip-path: inset(50%); white-space: nowrap; }
   #controls { display: flex; gap: 12px; align-items: center; padding: 8px 16px 12px; }
   #controls button { font-size: 18px; min-width: 3em; }
   #slider { flex: 1 1 auto; }
@@ -43,8 +45,8 @@ PAGE = r"""<!DOCTYPE html>
 </style>
 </head>
 <body>
-<div id="stage" aria-live="polite"></div>
-<p id="caption"></p>
+<div id="stage"></div>
+<p id="caption" aria-live="polite"></p>
 <div id="controls">
   <button id="prev" title="previous step (Left arrow)">&#9664;</button>
   <button id="play" title="play / pause (Space)">&#9654;</button>

@@ -16,8 +16,9 @@ from .calculus import cost, gradient_graph, hessian, jacobian  # noqa: E402
 from .errors import GraphvizAdError, InputError  # noqa: E402
 from .parse import parse  # noqa: E402
 from .render import derivative_frames, render  # noqa: E402
+from .source import load  # noqa: E402
 from .trace import Contribution, Step, Trace  # noqa: E402
 
 __all__ = ["Contribution", "GraphvizAdError", "InputError", "Step", "Trace", "__version__",
            "cost", "derivative_frames", "evaluate", "forward_mode", "gradient_graph", "hessian",
-           "jacobian", "parse", "render", "reverse_mode"]
+           "jacobian", "load", "parse", "render", "reverse_mode"]

@@ -209,6 +209,9 @@ def parse_toml(source: str, path: str = "<spec>") -> Spec:
             raise GraphvizAdError(f"{path}: {text}", source=source, line=int(found[1]),
                                   column=int(found[2])) from None
         raise GraphvizAdError(f"{path}: {text}") from None
+    if "program" in data:
+        raise GraphvizAdError(f"{path} is a program, not a conv stack: use "
+                              f"`graphviz-ad trace {path}` or `graphviz-ad render {path}`")
     for key in data:
         if key not in TOP_KEYS:
             raise _toml_error(source, path, f"unknown key {key!r}; use {', '.join(TOP_KEYS)}",

@@ -34,22 +34,26 @@ def _as_list(traces: Trace | Sequence[Trace]) -> list[Trace]:
 
 def derivative_frames(traces: Trace | Sequence[Trace], *, rankdir: str = "auto",
                       show_constants: bool = False, title: str = "",
-                      slide: str | None = None) -> tuple[list[Frame], str]:
-    """The frames of one or more passes over one graph, and the DOT of the last frame."""
+                      slide: str | None = None, quiet: Iterable[str] = ()
+                      ) -> tuple[list[Frame], str]:
+    """The frames of one or more passes over one graph, and the DOT of the last frame.
+
+    Steps of ``quiet`` nodes (e.g. data inputs) are drawn without a frame of their own."""
     builder = DerivativeFrames(_as_list(traces), rankdir=rankdir, show_constants=show_constants,
-                               title=title)
+                               title=title, quiet=quiet)
     return builder.frames(aspect=slide_aspect(slide)), builder.dot()
 
 
 def render(traces: Trace | Sequence[Trace], out_dir: str | Path, formats: Iterable[str] = ("svg",),
            *, stem: str | None = None, slide: str | None = None, rankdir: str = "auto",
-           show_constants: bool = False, title: str = "", progress: bool = False) -> list[Path]:
+           show_constants: bool = False, title: str = "", progress: bool = False,
+           quiet: Iterable[str] = ()) -> list[Path]:
     """Draw ``traces`` (e.g. ``[forward_mode(...), reverse_mode(...)]`` for both passes on
     one layout) into ``out_dir`` in each format: svg, png, pdf, gif, apng, mp4, html,
     beamer, dot.  Returns the paths written."""
     traces = _as_list(traces)
     frames, dot = derivative_frames(traces, rankdir=rankdir, show_constants=show_constants,
-                                    title=title, slide=slide)
+                                    title=title, slide=slide, quiet=quiet)
     stem = stem or "-".join(t.mode for t in traces)
     return write_drawing(frames, dot, Path(out_dir), stem, formats, slide=slide,
                          progress=progress, title=title)

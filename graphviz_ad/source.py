@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import sys
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,7 @@ def read_text_file(path: Path) -> str:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise GraphvizAdError(f"{path}: file too large (limit {MAX_FILE_BYTES:,} bytes)")
-        return path.read_bytes().decode("utf-8")
+        return path.read_bytes().decode("utf-8-sig")  # a BOM from Windows editors is fine
     except UnicodeDecodeError as err:
         raise GraphvizAdError(f"{path}: not UTF-8 text (byte {err.start})") from None
     except OSError as err:
@@ -85,7 +86,7 @@ def read_stdin() -> str:
     if len(data) > MAX_FILE_BYTES:
         raise GraphvizAdError(f"stdin: too large (limit {MAX_FILE_BYTES:,} bytes)")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise GraphvizAdError(f"stdin: not UTF-8 text (byte {err.start})") from None
 
@@ -122,6 +123,7 @@ def _is_file(path: Path) -> bool:
 
 
 _SETTINGS = ("mode", "wrt", "of", "cse")
+MODES = ("evaluate", "forward", "reverse", "both")
 
 
 def graph_file(path: Path) -> Source:
@@ -138,6 +140,9 @@ def graph_file(path: Path) -> Source:
     if not isinstance(render, dict):
         raise GraphvizAdError(f"{path}: [render] must be a table")
     settings = {k: data[k] for k in _SETTINGS if k in data}
+    if settings.get("mode", "reverse") not in MODES:
+        raise GraphvizAdError(f"{path}: mode {settings['mode']!r}: choose one of "
+                              f"{', '.join(MODES)}")
     known = {"title", "program", "inputs", "render", "data", "plots", "description", *_SETTINGS}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -156,3 +161,28 @@ def graph_file(path: Path) -> Source:
     return Source(program, name=path.stem, title=str(data.get("title", "")), inputs=dict(inputs),
                   settings=settings, render=dict(render), path=path,
                   data=data_table(data.get("data", {}), where), plots=list(plots))
+
+
+def load(source: str | Path, *, data: Iterable[str] = (), cse: bool = True
+         ) -> tuple[Source, Any, dict[str, Any]]:
+    """A graph file, program file, program text or ``-`` ready for the passes.
+
+    Returns ``(source, graph, inputs)``: the parsed DAG and its input values from
+    ``[inputs]``, ``[data]`` and the ``data`` files (``--data`` specs).  Data fills only
+    inputs the program has, so a CSV file may carry columns it does not use.
+
+    >>> src, G, inputs = load("graphs/problem9.toml")      # doctest: +SKIP
+    >>> inputs                                              # doctest: +SKIP
+    {'x': 0.5}
+    """
+    from .data import load_data
+    from .parse import parse
+
+    loaded = load_source(str(source))
+    graph = parse(loaded.program, cse=cse and loaded.settings.get("cse", True))
+    arrays = dict(loaded.data)
+    for spec in data:
+        arrays.update(load_data(spec))
+    used = set(graph.graph["inputs"])
+    inputs = {**loaded.inputs, **{k: v for k, v in arrays.items() if k in used}}
+    return loaded, graph, inputs

@@ -36,7 +36,7 @@ def test_jacobian_softmax_values():
     np.testing.assert_allclose(out["jacobian"], np.diag(s) - np.outer(s, s), atol=1e-14)
     assert out["rows"] == ["s[0]", "s[1]", "s[2]"] and out["columns"] == ["z[0]", "z[1]", "z[2]"]
     table = run("jacobian", "s = softmax(z)", "--at", "z=[1,2,3]", "--wrt", "z")
-    assert "Jacobian ∂s/∂(z) (3×3" in table.stdout and "0.184836" in table.stdout
+    assert "Jacobian ∂s/∂z (3×3, reverse mode" in table.stdout and "0.184836" in table.stdout
 
 
 def test_hessian_table_and_json():

@@ -7,6 +7,7 @@ import json
 import click
 import numpy as np
 
+from ..data import data_names, parameters
 from ..errors import GraphvizAdError
 from .common import (
     at_option,
@@ -56,7 +57,8 @@ def _common(func):
         click.option("--format", "format_", type=click.Choice(["table", "json"]),
                      default="table", show_default=True),
         click.option("--wrt", multiple=True, metavar="NAME",
-                     help="Input to differentiate by (repeatable; default: every input)."),
+                     help="Input to differentiate by (repeatable; default: the inputs that are not "
+                          "data, i.e. not from [data] or --data)."),
         click.option("--of", default=None, help="The output (default: the program's first)."),
         data_option, at_option, source_argument,
     ):
@@ -64,23 +66,12 @@ def _common(func):
     return func
 
 
-def _parameters(graph, src, data) -> list[str]:
-    """Default --wrt: the inputs that are not data (x, y of a loss), else every input."""
-    from ..data import load_data
-
-    data_names = set(src.data)
-    for spec in data:
-        data_names |= set(load_data(spec))
-    params = [n for n in graph.graph["inputs"] if n not in data_names]
-    return params or list(graph.graph["inputs"])
-
-
 def _prepare(source, at, data, of, wrt):
     from ..autodiff import _choose_of, values_at
 
     src, graph, inputs = load_program(source, at, data=data)
     of = _choose_of(graph, of or src.settings.get("of"))
-    names = list(wrt) or _parameters(graph, src, data)
+    names = list(wrt) or parameters(graph.graph["inputs"], data_names(src.data, data))
     for name in names:
         if name not in graph.graph["inputs"]:
             raise GraphvizAdError(f"--wrt {name}: no such input (inputs: "
@@ -113,8 +104,11 @@ def jacobian(source, at, data, of, wrt, format_, mode):
         click.echo(json.dumps({"of": of, "wrt": names, "rows": rows, "columns": cols,
                                "jacobian": J.tolist()}, indent=2, ensure_ascii=False))
         return
-    click.echo(f"Jacobian ∂{graph.nodes[of]['name']}/∂({', '.join(names)}) "
-               f"({J.shape[0]}×{J.shape[1]}, {mode} mode):")
+    used = mode if mode != "auto" else ("reverse" if J.shape[0] <= J.shape[1] else "forward")
+    wrt_text = names[0] if len(names) == 1 else f"({', '.join(names)})"
+    click.echo(f"Jacobian ∂{graph.nodes[of]['name']}/∂{wrt_text} "
+               f"({J.shape[0]}×{J.shape[1]}, {used} mode: one sweep per "
+               f"{'output' if used == 'reverse' else 'input'} element):")
     click.echo(matrix_table(J, rows, cols))
 
 
@@ -161,7 +155,8 @@ def hessian(source, at, data, of, wrt, format_):
 @at_option
 @data_option
 @click.option("--wrt", multiple=True, metavar="NAME",
-              help="Inputs the Jacobian is taken by (repeatable; default: every input).")
+              help="Inputs the Jacobian is taken by (repeatable; default: the inputs that "
+                   "are not data).")
 @click.option("--out", metavar="FILE", default=None,
               help="Also plot cost against the number of inputs (png, svg or pdf).")
 @click.option("--max-n", type=click.IntRange(2, 500), default=40, show_default=True,
@@ -185,7 +180,8 @@ def cost(source, at, data, wrt, out, max_n, slide):
         if name not in graph.graph["inputs"]:
             raise GraphvizAdError(f"--wrt {name}: no such input")
     known = all(n in inputs for n in graph.graph["inputs"])
-    c = count(graph, inputs if known else None, wrt=list(wrt) or None)
+    names = list(wrt) or parameters(graph.graph["inputs"], data_names(src.data, data))
+    c = count(graph, inputs if known else None, wrt=names)
     click.echo(f"graph: {c.values} operations; Jacobian {c.outputs}×{c.inputs} "
                f"(output elements × input elements)")
     click.echo(f"one sweep: {c.per_sweep} primitive evaluations "

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import click
 
+from ..data import data_names
 from ..draw.output import DRAW_FORMATS
 from ..errors import GraphvizAdError
 from .common import (
     at_option,
+    data_option,
     load_program,
     report_written,
     reports_errors,
@@ -26,11 +28,11 @@ DEFAULT_FORMATS = "svg,png,gif,html"
 
 
 def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, rankdir,
-                   show_constants, no_cse, title, progress) -> list[Path]:
+                   show_constants, no_cse, title, progress, data=()) -> list[Path]:
     """Parse, run the pass(es) and write the drawing; shared by render and gallery."""
     from ..render import render
 
-    src, graph, inputs = load_program(source_arg, at, cse=not no_cse)
+    src, graph, inputs = load_program(source_arg, at, cse=not no_cse, data=data)
     mode = mode or src.settings.get("mode", "reverse")
     if mode not in MODES:
         raise GraphvizAdError(f"mode {mode!r}: choose one of {', '.join(MODES)}")
@@ -46,12 +48,14 @@ def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, r
     return render(traces, out_dir, formats, stem=f"{src.name}-{mode}",
                   slide=slide or hints.get("slide"), rankdir=rankdir,
                   show_constants=show_constants or bool(hints.get("show_constants", False)),
-                  title=title or src.title, progress=progress)
+                  title=title or src.title, progress=progress,
+                  quiet=data_names(src.data, data))
 
 
 @click.command()
 @source_argument
 @at_option
+@data_option
 @click.option("--mode", type=click.Choice(MODES), default=None,
               help="Pass to animate; 'both' shows forward then reverse on one layout "
                    "(default: the graph file's mode, else reverse).")
@@ -72,7 +76,7 @@ def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, r
 @click.option("--progress/--no-progress", default=None,
               help="Progress bars (default: when stderr is a terminal).")
 @reports_errors
-def render(source, at, mode, wrt, of, format_, out, slide, rankdir, show_constants, title,
+def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, show_constants, title,
            no_cse, progress):
     """Animate a pass over SOURCE: one frame per step on a layout that never moves.
 
@@ -90,7 +94,7 @@ def render(source, at, mode, wrt, of, format_, out, slide, rankdir, show_constan
     show = sys.stderr.isatty() if progress is None else progress
     written = render_program(source, at, mode=mode, wrt=wrt, of=of, formats=formats, out=out,
                              slide=slide, rankdir=rankdir, show_constants=show_constants,
-                             no_cse=no_cse, title=title, progress=show)
+                             no_cse=no_cse, title=title, progress=show, data=data)
     report_written(written)
 
 

@@ -6,7 +6,7 @@ import click
 
 from ..autodiff import evaluate, forward_mode, reverse_mode
 from ..check import DEFAULT_TOLERANCE, check_derivatives
-from .common import at_option, load_program, reports_errors, source_argument, warn
+from .common import at_option, data_option, load_program, reports_errors, source_argument, warn
 
 TEXT_FORMATS = ("table", "json", "markdown", "latex")
 
@@ -23,6 +23,7 @@ def run_pass(graph, inputs, mode: str, wrt: str | None, of: str | None):
 @click.command()
 @source_argument
 @at_option
+@data_option
 @click.option("--mode", type=click.Choice(["reverse", "forward", "evaluate"]), default=None,
               help="Which pass to show (default: the graph file's mode, else reverse).")
 @click.option("--wrt", default=None, help="Forward mode: the input to differentiate by.")
@@ -31,7 +32,7 @@ def run_pass(graph, inputs, mode: str, wrt: str | None, of: str | None):
               show_default=True, help="table (Wengert list), json, markdown or latex.")
 @click.option("--no-cse", is_flag=True, help="Keep repeated subexpressions as separate nodes.")
 @reports_errors
-def trace(source, at, mode, wrt, of, format_, no_cse):
+def trace(source, at, data, mode, wrt, of, format_, no_cse):
     """Print the Wengert list and every step of a pass over SOURCE.
 
     SOURCE is an expression or program ("y = sin(x)*x"), a graph file
@@ -44,7 +45,7 @@ def trace(source, at, mode, wrt, of, format_, no_cse):
       graphviz-ad trace "a = x*w; y = sin(a)" --at x=1 --at w=2 --format json
       echo "y = x^2" | graphviz-ad trace - --at x=3
     """
-    src, graph, inputs = load_program(source, at, cse=not no_cse)
+    src, graph, inputs = load_program(source, at, cse=not no_cse, data=data)
     mode = mode or src.settings.get("mode", "reverse")
     if mode not in ("reverse", "forward", "evaluate"):
         mode = "reverse"
@@ -59,13 +60,14 @@ def trace(source, at, mode, wrt, of, format_, no_cse):
 @click.command()
 @source_argument
 @at_option
+@data_option
 @click.option("--tolerance", type=float, default=DEFAULT_TOLERANCE, show_default=True,
               help="Largest acceptable error |ad − fd| / max(1, |ad|, |fd|).")
 @click.option("--format", "format_", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @click.option("--no-cse", is_flag=True, help="Keep repeated subexpressions as separate nodes.")
 @reports_errors
-def check(source, at, tolerance, format_, no_cse):
+def check(source, at, data, tolerance, format_, no_cse):
     """Check every derivative of both modes against central finite differences.
 
     Exit status 0 when the worst error is within --tolerance, 1 when it is not.
@@ -77,7 +79,7 @@ def check(source, at, tolerance, format_, no_cse):
     """
     import json
 
-    _, graph, inputs = load_program(source, at, cse=not no_cse)
+    _, graph, inputs = load_program(source, at, cse=not no_cse, data=data)
     report = check_derivatives(graph, inputs, tolerance)
     worst = report.worst
     if format_ == "json":

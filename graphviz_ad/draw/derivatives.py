@@ -12,9 +12,10 @@ DOT is built with every text slot at its widest variant and laid out ONCE
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ..errors import GraphvizAdError
 from ..formula import definition, derivative_symbol, fmt_number
 from ..trace import Step, Trace
 from .frames import Frame
@@ -30,6 +31,8 @@ LEGEND = [(FILL["value"], "value known"), (FILL["active"], "computing now"),
           (FILL["done"], "derivative known"), (VERMILLION, "edges used in this step"),
           (BLUE, "edges used before")]
 NODE_FONT, EDGE_FONT = 20, 17
+CAPTION_FONT = 24  # points, like the node text's 20: the graph is the subject, not the band
+MAX_DRAWN_NODES = 150
 STEP_MS, FIRST_MS, LAST_MS = 2000, 2500, 4000
 DEFAULT_ASPECT = 16 / 9  # the frame shape "auto" direction optimises for without --slide
 
@@ -94,14 +97,20 @@ class DerivativeFrames:
     """
 
     def __init__(self, traces: Sequence[Trace], *, rankdir: str = "auto",
-                 show_constants: bool = False, title: str = "") -> None:
+                 show_constants: bool = False, title: str = "",
+                 quiet: Iterable[str] = ()) -> None:
         if not traces:
             raise ValueError("no traces to draw")
         self.traces = list(traces)
         self.graph = self.traces[0].graph
         self.rankdir = rankdir
         self.title = title
+        self.quiet = set(quiet)
         self.nodes = _visible_nodes(self.traces[0], show_constants)
+        if len(self.nodes) > MAX_DRAWN_NODES:
+            raise GraphvizAdError(
+                f"the graph has {len(self.nodes)} nodes; drawings stop at {MAX_DRAWN_NODES} to "
+                "stay readable: use `graphviz-ad trace` for the numbers, or a smaller program")
         shown = set(self.nodes)
         self.edges = [(u, v) for u, v in self.graph.edges if u in shown and v in shown]
         self.kinds = [t.derivative_attribute for t in self.traces if t.derivative_attribute]
@@ -177,9 +186,17 @@ class DerivativeFrames:
             self._emit(picture, "Evaluation: inputs " + ", ".join(
                 f"{n} = {fmt_number(trace.value(n))}" for n in inputs), STEP_MS)
         for step in trace.steps:
-            self._step(picture, trace, step)
+            self._step(picture, trace, step, emit=self._shows(step))
 
-    def _step(self, picture: _Picture, trace: Trace, step: Step) -> None:
+    def _shows(self, step: Step) -> bool:
+        """Whether a step gets a frame of its own.  Adjoints that are zero because the
+        node does not reach the output, and the steps of ``quiet`` nodes (data), are
+        still written onto the drawing, in the next frame, without a frame of their own."""
+        if step.node in self.quiet:
+            return False
+        return step.kind != "adjoint" or bool(step.contributions)
+
+    def _step(self, picture: _Picture, trace: Trace, step: Step, emit: bool = True) -> None:
         self._settle(picture)
         n = step.node
         _node_state(picture, n, "active")
@@ -204,7 +221,8 @@ class DerivativeFrames:
                 key = _edge_key(operand, n)
                 if key + ".color" in picture.colors:
                     picture.colors[key + ".color"] = EDGE["active"]
-        self._emit(picture, caption, STEP_MS)
+        if emit:
+            self._emit(picture, caption, STEP_MS)
 
     def _opening_caption(self) -> str:
         outputs = ", ".join(self.graph.nodes[n]["name"] for n in self.graph.graph["outputs"])
@@ -314,7 +332,7 @@ class DerivativeFrames:
         states = [{k: v for k, v in state.items() if k in keys} for state in self.states]
         return compose_frames(template, states, self.captions, self.durations,
                               title=self.title or None, legend=LEGEND, aspect=aspect,
-                              caption_font_size=caption_font_size)
+                              caption_font_size=caption_font_size or CAPTION_FONT)
 
 
 def _n(self: DerivativeFrames, node: str | None) -> str:

@@ -351,49 +351,36 @@ def svg_body(svg: str) -> str:
 
 # --------------------------------------------------------------------------- frames
 def wrap_text(text: str, width: float, size: float, bold: bool = False) -> list[str]:
-    """Wrap ``text`` to ``width`` points (DejaVu Sans); keeps ``\n`` breaks.
+    """Wrap ``text`` to ``width`` points (DejaVu Sans); keeps ``\\n`` breaks.
 
-    An equation breaks before its ``=`` signs where it can, so a chain rule wraps as
-    ``∂y/∂f3 = … = 1·78.81 + …`` / ``= 78.47`` rather than splitting a term; a part
-    too long for one line falls back to a greedy word wrap.
+    Greedy by words, but an overflowing line breaks before its last ``=`` sign when
+    that keeps at least half a line, so a chain rule wraps as ``∂y/∂f3 = … + …`` /
+    ``= 78.47`` rather than splitting a term; sentences wrap at the last space.
 
     >>> wrap_text("a b c", width=1000, size=14)
     ['a b c']
     >>> wrap_text("dy/dx = 1.5·2 + 3 = 6", width=140, size=14)
     ['dy/dx = 1.5·2 + 3', '= 6']
+    >>> wrap_text("seed ∂y/∂y = 1 and sweep back to the inputs", width=200, size=14)
+    ['seed ∂y/∂y = 1 and sweep', 'back to the inputs']
     """
+    fits = lambda words: text_width(" ".join(words), size, bold) <= width  # noqa: E731
     lines: list[str] = []
-    fits = lambda candidate: text_width(candidate, size, bold) <= width  # noqa: E731
     for para in text.split("\n"):
-        parts = para.split(" = ")
-        pieces = [parts[0]] + [f"= {p}" for p in parts[1:]]
-        line = ""
-        for piece in pieces:
-            trial = f"{line} {piece}" if line else piece
-            if fits(trial) or not line:
-                line = trial
-            else:
-                lines.append(line)
-                line = piece
-            if not fits(line):  # a single part wider than the band: wrap it by words
-                words = _word_wrap(line, fits)
-                lines.extend(words[:-1])
-                line = words[-1]
-        lines.append(line)
+        line: list[str] = []
+        for word in para.split():
+            line.append(word)
+            if fits(line) or len(line) == 1:
+                continue
+            cut = len(line) - 1  # default: before the word that overflowed
+            for i in range(len(line) - 2, 0, -1):
+                if line[i] == "=" and 2 * text_width(" ".join(line[:i]), size, bold) >= width:
+                    cut = i
+                    break
+            lines.append(" ".join(line[:cut]))
+            line = line[cut:]
+        lines.append(" ".join(line))
     return lines
-
-
-def _word_wrap(text: str, fits) -> list[str]:
-    out, line = [], ""
-    for word in text.split():
-        trial = f"{line} {word}" if line else word
-        if line and not fits(trial):
-            out.append(line)
-            line = word
-        else:
-            line = trial
-    out.append(line)
-    return out
 
 
 @dataclass(frozen=True)

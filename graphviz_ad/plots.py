@@ -231,6 +231,10 @@ def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, ove
         verdict = f"λmin < 0 somewhere (min {low:.3g}): not convex"
     else:
         verdict = f"λmin ≥ 0 on the whole grid (min {low:.3g}): consistent with convexity"
+    spread = float(np.nanmax(lam)) - low
+    if spread <= 1e-9 * max(1.0, abs(low)):  # e.g. least squares: the Hessian is constant
+        verdict = f"λmin = {low:.4g} at every point: the Hessian does not depend on " + ", ".join(
+            pretty(n) for n, _ in over) + (" (convex)" if low >= -tol else " (not convex)")
     _axes_labels(ax, over)
     _clip(ax, over)
     name = pretty(G.nodes[of]["name"])

@@ -177,7 +177,15 @@ def plot() -> None:
               help="One curve per value (repeatable: every combination is drawn).")
 @reports_errors
 def curves(source, at, data, of, out, slide, title, x, vary):
-    """One curve of OF against an input per value of the varied inputs (problem 8 i)."""
+    """One curve of OF against an input per value of the varied inputs (problem 8 i).
+
+    \b
+    Examples:
+      graphviz-ad plot curves "p = sigmoid(phi0 + phi1*x)" --x x=-5:5 --vary phi1=0.5,1,2 \\
+          --at phi0=0 --out curves.png
+      graphviz-ad plot curves graphs/problem8.toml --of p --x x=-5:5 --vary phi0=-2,0,2 \\
+          --out shift.svg --slide 16:9
+    """
     _run("curves", source, at, data, out, slide, of=of, title=title, x=x, vary=vary)
 
 
@@ -191,7 +199,15 @@ def curves(source, at, data, of, out, slide, title, x, vary):
               help="Start of the path (default: near the grid's top-left corner).")
 @reports_errors
 def surface(source, at, data, of, out, slide, title, over, path, start):
-    """Heatmap of OF over two inputs with contours and the minimum marked (problems 7, 8)."""
+    """Heatmap of OF over two inputs with contours and the minimum marked (problems 7, 8).
+
+    \b
+    Examples:
+      graphviz-ad plot surface graphs/problem8.toml --over phi0=-5:5:101 --over phi1=-5:5:101 \\
+          --path gd:lr=0.05,steps=60 --out surface.png
+      graphviz-ad plot surface graphs/problem7.toml --over phi0=-3:4 --over phi1=-2:3 \\
+          --out least-squares.pdf
+    """
     _run("surface", source, at, data, out, slide, of=of, title=title, over=over, path=path,
          start=start)
 
@@ -202,7 +218,13 @@ def surface(source, at, data, of, out, slide, title, over, path, start):
               help="A grid axis (give two; COUNT defaults to 101).")
 @reports_errors
 def convexity(source, at, data, of, out, slide, title, over):
-    """The smallest eigenvalue of OF's Hessian (by AD) over a grid (problems 7, 8 v)."""
+    """The smallest eigenvalue of OF's Hessian (by AD) over a grid (problems 7, 8 v).
+
+    \b
+    Examples:
+      graphviz-ad plot convexity graphs/problem8.toml --over phi0=-5:5:41 --over phi1=-5:5:41 \\
+          --out convexity.png
+    """
     _run("convexity", source, at, data, out, slide, of=of, title=title, over=over)
 
 
@@ -217,7 +239,13 @@ def convexity(source, at, data, of, out, slide, title, over):
 @reports_errors
 def weight_decay(source, at, data, of, out, slide, title, over, lam, lr, steps, start):
     """Weight decay φ ← (1 − λ)φ − α∇L against gradient descent on L + λ/(2α)Σφ²:
-    two paths that coincide (problem 3)."""
+    two paths that coincide (problem 3).
+
+    \b
+    Examples:
+      graphviz-ad plot weight-decay graphs/problem3.toml --over phi0=-5:5 --over phi1=-5:5 \\
+          --lam 0.1 --lr 0.05 --steps 40 --out decay.png
+    """
     _run("weight-decay", source, at, data, out, slide, of=of, title=title, over=over,
          lam=lam, lr=lr, steps=steps, start=start)
 
@@ -227,5 +255,11 @@ def weight_decay(source, at, data, of, out, slide, title, over, lam, lr, steps, 
 @click.option("--wrt", default=None, help="The vector input (default: the first input).")
 @reports_errors
 def jacobian(source, at, data, of, out, slide, title, wrt):
-    """The Jacobian ∂OF/∂WRT as an annotated heatmap (problem 1: softmax)."""
+    """The Jacobian ∂OF/∂WRT as an annotated heatmap (problem 1: softmax).
+
+    \b
+    Examples:
+      graphviz-ad plot jacobian graphs/problem1.toml --of s --wrt z --out softmax.png
+      graphviz-ad plot jacobian "s = softmax(z)" --at 'z=[0,1,4,2]' --wrt z --out s.svg
+    """
     _run("jacobian", source, at, data, out, slide, of=of, title=title, wrt=wrt)

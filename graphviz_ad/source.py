@@ -103,7 +103,8 @@ def load_toml(path: Path) -> dict[str, Any]:
 def load_source(arg: str) -> Source:
     """Resolve a SOURCE argument: ``-`` (stdin), a graph/program file, or program text."""
     if arg == "-":
-        return Source(read_stdin(), name="stdin")
+        text = read_stdin()
+        return Source(text, name=_text_name("stdin", text))
     path = Path(arg)
     looks_like_path = path.suffix.lower() in GRAPH_FILE_SUFFIXES + PROGRAM_FILE_SUFFIXES
     if looks_like_path or (len(arg) < 4096 and "\n" not in arg and _is_file(path)):
@@ -112,7 +113,15 @@ def load_source(arg: str) -> Source:
         if path.suffix.lower() in GRAPH_FILE_SUFFIXES:
             return graph_file(path)
         return Source(read_text_file(path), name=path.stem, path=path)
-    return Source(arg)
+    return Source(arg, name=_text_name("expression", arg))
+
+
+def _text_name(kind: str, text: str) -> str:
+    """``expression-1a2b3c4d``: a stable name per program text, so renders of different
+    expressions land in different directories."""
+    import hashlib
+
+    return f"{kind}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:8]}"
 
 
 def _is_file(path: Path) -> bool:

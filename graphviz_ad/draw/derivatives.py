@@ -27,14 +27,22 @@ INK, GREY = "#222222", "#B8B8B8"
 FILL = {"pending": "#FFFFFF", "value": "#E4F1FA", "active": "#FBDCC4", "done": "#D4EFE6"}
 BORDER = {"pending": "#666666", "value": "#0072B2", "active": VERMILLION, "done": GREEN}
 EDGE = {"idle": GREY, "used": BLUE, "active": VERMILLION}
-LEGEND = [(FILL["value"], "value known"), (FILL["active"], "computing now"),
-          (FILL["done"], "derivative known"), (VERMILLION, "edges used in this step"),
-          (BLUE, "edges used before")]
+DONE_LABEL = {("tangent",): "tangent known", ("adjoint",): "adjoint known",
+              ("tangent", "adjoint"): "derivative of this pass known"}
+
 NODE_FONT, EDGE_FONT = 20, 17
 CAPTION_FONT = 24  # points, like the node text's 20: the graph is the subject, not the band
 MAX_DRAWN_NODES = 150
 STEP_MS, FIRST_MS, LAST_MS = 2000, 2500, 4000
 DEFAULT_ASPECT = 16 / 9  # the frame shape "auto" direction optimises for without --slide
+
+
+def legend(kinds: Sequence[str]) -> list[tuple[str, str]]:
+    """The colour key; "derivative known" says which derivative the passes compute."""
+    done = DONE_LABEL.get(tuple(kinds), "value computed")
+    return [(FILL["value"], "value known"), (FILL["active"], "computing now"),
+            (FILL["done"], done), (VERMILLION, "edges used in this step"),
+            (BLUE, "edges used before")]
 
 
 @dataclass
@@ -331,7 +339,7 @@ class DerivativeFrames:
         keys = template.keys  # slots that are empty in every frame were never declared
         states = [{k: v for k, v in state.items() if k in keys} for state in self.states]
         return compose_frames(template, states, self.captions, self.durations,
-                              title=self.title or None, legend=LEGEND, aspect=aspect,
+                              title=self.title or None, legend=legend(self.kinds), aspect=aspect,
                               caption_font_size=caption_font_size or CAPTION_FONT)
 
 

@@ -95,7 +95,9 @@ def to_table(fields: Sequence[StackField], title: str = "") -> str:
             if n == 0:
                 out.append("  ".join("-" * w for w in widths))
         out.append("")
-        out += [f"{size:<44} {jump}" for size, jump in recurrences(field)]
+        pairs = list(recurrences(field))
+        width = max((len(size) for size, _ in pairs), default=0) + 2
+        out += [f"{size:<{width}}{jump}" for size, jump in pairs]
         out.append("")
         out.append(summary(field))
         out.append("")

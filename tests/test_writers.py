@@ -58,7 +58,8 @@ def test_every_format_written(slide_out) -> None:
         for p in files:
             assert p.is_file() and p.stat().st_size > 0
     assert (out / "notes.txt").read_text() == "keep me"  # unrelated file survives
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+    hidden = [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert hidden == [writers.MANIFEST]  # no temp files left, only the record of what we wrote
 
 
 def test_png_frames_are_slide_sized(slide_out) -> None:
@@ -107,20 +108,65 @@ def test_pdf_is_16_9_with_dejavu(slide_out) -> None:
     assert b"DejaVu" in data  # the font carrying ∂ · − ² ₁ is embedded
 
 
-def test_beamer_overlays(slide_out) -> None:
-    out, paths = slide_out
-    tex = paths["beamer"][0].read_text()
-    assert tex.count(r"\only<") == 3 and "demo-002.pdf" in tex
+def _pdflatex_or_skip() -> None:
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex not installed: .tex not compiled")
     for needed in ("beamer.cls", "pgfmath.sty"):
         if not subprocess.run(["kpsewhich", needed], capture_output=True).stdout.strip():
             pytest.skip(f"{needed} not installed (apt-get install texlive-latex-recommended)")
-    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
-                           "-output-directory", str(out), paths["beamer"][0].name],
-                          cwd=out, capture_output=True, timeout=180)
+
+
+def _compile(tex: Path) -> str:
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+                          cwd=tex.parent, capture_output=True, timeout=180)
     assert proc.returncode == 0, proc.stdout.decode(errors="replace")[-2000:]
-    assert "(3 pages" in (out / "demo.log").read_text(errors="replace")
+    return tex.with_suffix(".log").read_text(errors="replace")
+
+
+def test_beamer_overlays(slide_out) -> None:
+    out, paths = slide_out
+    tex = paths["beamer"][0].read_text()
+    assert tex.count(r"\only<") == 3 and "demo-002.pdf" in tex
+    assert "aspectratio=169" in tex
+    _pdflatex_or_skip()
+    log = _compile(paths["beamer"][0])
+    assert "(3 pages" in log  # one page per frame
+    assert "Overfull \\hbox" not in log  # the image is not pushed past the right margin
+
+
+def test_beamer_aspect_follows_slide() -> None:
+    assert "aspectratio=43]" in writers.beamer_tex("x", 2, aspect=4 / 3)
+    assert "aspectratio=169]" in writers.beamer_tex("x", 2, aspect=16 / 9)
+    assert writers.beamer_aspect(3.0) == "169"  # widest beamer page for a wide drawing
+    assert writers.beamer_aspect(1.3) == "43"
+
+
+@pytest.mark.parametrize("slide", ["4:3", None])
+def test_beamer_page_filled_and_centred(frames: list[Frame], tmp_path: Path,
+                                        slide: str | None) -> None:
+    paths = writers.write_frames(frames, tmp_path, "b", ["beamer"], slide=slide)
+    tex = paths["beamer"][0]
+    expected = "43" if slide else writers.beamer_aspect(writers._frames_aspect(frames))
+    assert f"aspectratio={expected}]" in tex.read_text()
+    _pdflatex_or_skip()
+    log = _compile(tex)
+    assert "(3 pages" in log and "Overfull \\hbox" not in log
+    if shutil.which("pdftoppm") is None:
+        return
+    # the page looks like the frame PDF itself: same drawing, same place, nothing cut
+    pages = []
+    for pdf, first in ((tex.with_suffix(".pdf"), 2), (tmp_path / "b-001.pdf", 1)):
+        subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", str(first), "-l", str(first),
+                        "-scale-to-x", "320", "-scale-to-y", "-1", str(pdf),
+                        str(tmp_path / f"look-{pdf.stem}")], check=True)
+        page = Image.open(next(tmp_path.glob(f"look-{pdf.stem}*.png"))).convert("L")
+        pages.append(page)
+    page, frame = pages
+    assert abs(page.height - frame.height) <= 1
+    box_page = page.point(lambda v: 255 if v < 200 else 0).getbbox()
+    box_frame = frame.point(lambda v: 255 if v < 200 else 0).getbbox()
+    assert box_page is not None and box_frame is not None
+    assert all(abs(a - b) <= 3 for a, b in zip(box_page, box_frame)), (box_page, box_frame)
 
 
 def test_html_player_self_contained(slide_out) -> None:
@@ -166,6 +212,101 @@ def test_errors(frames: list[Frame], tmp_path: Path, monkeypatch: pytest.MonkeyP
     with pytest.raises(RenderError, match="slide ratio"):
         writers.slide_canvas("wide")
     assert writers.slide_canvas("4:3") == (1440, 1080)
+
+
+@pytest.mark.parametrize("slide", ["0:9", "9:0", "100000:1", "1:100", "1.5:1", "wide", "-4:3",
+                                   "99999999999:1"])
+def test_slide_rejected_before_any_work(frames: list[Frame], tmp_path: Path, slide: str) -> None:
+    with pytest.raises(RenderError, match=r"slide ratio .*16:9 or 4:3"):
+        writers.slide_canvas(slide)
+    target = tmp_path / "new" / "dir"
+    with pytest.raises(RenderError, match="slide ratio"):
+        writers.write_frames(frames, target, "x", ["png", "pdf"], slide=slide)
+    assert list(tmp_path.iterdir()) == []  # no directory made for nothing
+
+
+def test_slide_accepted() -> None:
+    assert writers.slide_canvas("16:9") == (1920, 1080)
+    assert writers.slide_canvas(" 16x9 ") == (1920, 1080)
+    assert writers.slide_canvas("3:1") == (3240, 1080)
+    assert writers.slide_canvas("1:3") == (360, 1080)
+
+
+def test_unusable_out_dir(frames: list[Frame], tmp_path: Path) -> None:
+    blocker = tmp_path / "f"
+    blocker.write_text("hi")
+    for target in (blocker, blocker / "sub"):
+        with pytest.raises(RenderError, match=rf"cannot write to {re.escape(str(target))}: "):
+            writers.write_frames(frames, target, "x", ["svg", "png"])
+    assert blocker.read_text() == "hi"
+    from graphviz_ad.draw.output import write_text_atomic
+
+    with pytest.raises(RenderError, match="cannot write to"):
+        write_text_atomic(blocker / "sub" / "x.html", "<p>")
+    with pytest.raises(RenderError, match="cannot write to .*: Is a directory"):
+        (tmp_path / "d.html").mkdir()
+        write_text_atomic(tmp_path / "d.html", "<p>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.html", "f"]
+
+
+def test_write_failure_removes_created_dirs(frames: list[Frame], tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writers.Path, "write_bytes", broken)
+    with pytest.raises(RenderError, match="cannot write to .*: No space left on device"):
+        writers.write_frames(frames, tmp_path / "a" / "b", "x", ["svg", "png"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stale_frames_removed_only_ours(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "stem-009.png").write_bytes(b"not from graphviz-ad")
+    eight = [Frame(make_frames(1)[0].svg, f"step {i}", 500) for i in range(8)]
+    writers.write_frames(eight, tmp_path, "stem", ["png", "svg"])
+    writers.write_frames(eight[:2], tmp_path, "other", ["png"])
+    assert len(list(tmp_path.glob("stem-*.png"))) == 9
+    paths = writers.write_frames(eight[:4], tmp_path, "stem", ["png"])
+    assert [p.name for p in paths["png"]] == [f"stem-{i:03d}.png" for i in range(4)]
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {f"stem-{i:03d}.png" for i in range(4, 8)}.isdisjoint(names)  # stale frames gone
+    assert {"notes.txt", "stem-009.png", "other-000.png", "other-001.png"} <= names
+    assert {f"stem-{i:03d}.svg" for i in range(8)} <= names  # a format not rewritten stays
+    assert (tmp_path / "stem-009.png").read_bytes() == b"not from graphviz-ad"
+    manifest = writers.read_manifest(tmp_path)
+    assert manifest["stem"]["png"] == [f"stem-{i:03d}.png" for i in range(4)]
+    assert manifest["other"]["png"] == ["other-000.png", "other-001.png"]
+
+
+def test_damaged_manifest_removes_nothing(tmp_path: Path) -> None:
+    (tmp_path / writers.MANIFEST).write_text('{"stems": {"s": {"png": ["../x", ".hidden"]}}')
+    (tmp_path / "s-005.png").write_bytes(b"x")
+    writers.write_frames(make_frames(1), tmp_path, "s", ["png"])
+    assert (tmp_path / "s-005.png").exists()
+    (tmp_path / writers.MANIFEST).write_text(
+        '{"stems": {"s": {"png": ["../escape.png", ".hidden.png", "s-005.png"]}}}')
+    (tmp_path.parent / "escape.png").write_bytes(b"outside")
+    writers.write_frames(make_frames(1), tmp_path, "s", ["png"])
+    assert (tmp_path.parent / "escape.png").exists()  # never outside the directory
+    assert not (tmp_path / "s-005.png").exists()  # listed as ours: removed
+    (tmp_path.parent / "escape.png").unlink()
+
+
+def test_mp4_without_slide_fits_1080p(tmp_path: Path) -> None:
+    ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    paths = writers.write_frames(make_frames(2), tmp_path, "v", ["mp4", "png"], scale=12.0)
+    with Image.open(paths["png"][0]) as png:
+        big = png.size
+    assert big[0] > 1920 or big[1] > 1080  # the PNG frames stay large
+    reader = ffmpeg.read_frames(str(paths["mp4"][0]))
+    w, h = next(reader)["size"]
+    reader.close()
+    assert w <= 1920 and h <= 1080 and w % 2 == 0 and h % 2 == 0
+    assert max(w / 1920, h / 1080) > 0.99  # as large as fits
+    assert abs(w / h - big[0] / big[1]) < 0.02  # aspect kept
+    assert writers.mp4_size((4186, 1408)) == (1920, 644)
+    assert writers.mp4_size((640, 481)) == (640, 480)
 
 
 def test_progress_on_stderr(frames: list[Frame], tmp_path: Path,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -14,23 +16,54 @@ from ..errors import GraphvizAdError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``graphviz-ad: error: <message>`` on stderr and exit (default code 2)."""
     click.echo(f"graphviz-ad: error: {message}", err=True)
     sys.exit(code)
 
 
+class Terminated(SystemExit):
+    """SIGTERM, raised as an exception so ``finally``/cleanup code runs (exit code 143)."""
+
+    def __init__(self) -> None:
+        super().__init__(128 + signal.SIGTERM)
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
+def os_error_message(err: OSError) -> str:
+    """``<filename>: <strerror>`` (or the error's text when it names no file)."""
+    reason = err.strerror or str(err)
+    if err.filename is not None:
+        return f"{err.filename}: {reason}"
+    return reason
+
+
 def reports_errors(func: F) -> F:
-    """Turn GraphvizAdError (and numpy-free user mistakes) into one message and exit code 2."""
+    """Turn GraphvizAdError (and any OSError) into one message and exit code 2; Ctrl-C
+    into ``interrupted`` (130) and SIGTERM into ``terminated`` (143), after cleanup."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = None
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
         try:
             return func(*args, **kwargs)
         except GraphvizAdError as err:
             fail(str(err))
-        except KeyboardInterrupt:  # pragma: no cover - interactive only
+        except OSError as err:  # safety net: a file problem is the user's, not a bug
+            fail(os_error_message(err))
+        except KeyboardInterrupt:
             fail("interrupted", 130)
+        except Terminated:
+            fail("terminated", 128 + signal.SIGTERM)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper  # type: ignore[return-value]
 

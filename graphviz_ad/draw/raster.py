@@ -18,8 +18,12 @@ from __future__ import annotations
 import io
 import os
 import re
+import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
 
 from PIL import Image
 
@@ -143,6 +147,72 @@ def quantize(img: Image.Image, palette: Image.Image) -> Image.Image:
     return img.quantize(palette=palette, dither=Image.Dither.NONE)
 
 
+def _worker_init() -> None:
+    """Pool workers leave Ctrl-C to the parent (which cancels the pool) and die on SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextmanager
+def process_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """A process pool of ``workers`` (None for one: run in this process), always shut down:
+    on an error or interrupt the queued jobs are cancelled and the workers joined."""
+    if workers <= 1:
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _deliver(signum: int, previous: Any) -> None:
+    """Act on a deferred signal from Python code, as its previous handler would have."""
+    if callable(previous):
+        previous(signum, None)  # e.g. default_int_handler -> KeyboardInterrupt
+    elif signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    else:
+        raise SystemExit(128 + signum)
+
+
+@contextmanager
+def deferred_signals() -> Iterator[Callable[[], None]]:
+    """While the block runs, SIGINT and SIGTERM only set a flag; the yielded ``check()``
+    raises for them (KeyboardInterrupt, or whatever the previous handler does).
+
+    libvips calls back into Python (cffi) while it draws, and an exception raised by a
+    signal handler inside such a callback is printed and swallowed, so Ctrl-C would
+    not stop a render.  Checked between frames instead.  Only in the main thread;
+    ignored signals stay ignored; the previous handlers are restored afterwards and a
+    signal caught after the last check is delivered on a normal exit."""
+    caught: list[int] = []
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            old = signal.getsignal(sig)
+            if old is None or old == signal.SIG_IGN:
+                continue
+            previous[sig] = old
+            signal.signal(sig, lambda signum, frame: caught.append(signum))
+
+    def check() -> None:
+        if caught:
+            signum = caught[0]
+            caught.clear()
+            _deliver(signum, previous.get(signum))
+
+    try:
+        yield check
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+    check()
+
+
 def render_frames(svgs: Sequence[str], *, canvas: tuple[int, int] | None = None,
                   scale: float = 2.0, want_png: bool = False, workers: int | None = None,
                   on_done: Callable[[], None] | None = None,
@@ -153,6 +223,8 @@ def render_frames(svgs: Sequence[str], *, canvas: tuple[int, int] | None = None,
     (H.264's yuv420p needs even sizes).  With libvips frames are drawn in this process
     (libvips uses every core itself); the cairosvg fallback spreads them over
     ``workers`` processes (default: the CPU count, at most 4; 1 for tiny jobs).
+    Ctrl-C and SIGTERM are honoured between frames (see ``deferred_signals``); close
+    the generator (``contextlib.closing``) when not running it to the end.
     """
     if not svgs:
         return
@@ -165,17 +237,17 @@ def render_frames(svgs: Sequence[str], *, canvas: tuple[int, int] | None = None,
     n = workers if workers is not None else min(os.cpu_count() or 1, 4)
     if _vips() is not None:  # libvips threads internally, and forking after it started hangs
         n = 1
-    if n <= 1 or len(jobs) < 3:
-        for job in jobs:
-            yield _job(job)
-            if on_done:
-                on_done()
-        return
-    with ProcessPoolExecutor(max_workers=n) as pool:
-        for result in pool.map(_job, jobs, chunksize=1):
+    if len(jobs) < 3:
+        n = 1
+    with deferred_signals() as check, process_pool(n) as pool:
+        results = pool.map(_job, jobs, chunksize=1) if pool is not None else map(_job, jobs)
+        check()
+        for result in results:
+            check()
             yield result
             if on_done:
                 on_done()
+            check()
 
 
 _HEX = re.compile(r'(?:fill|stroke)="#([0-9a-fA-F]{6})"')

@@ -12,13 +12,13 @@ half-written output and never touches files this call did not create.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,36 +34,116 @@ LAST_FRAME_HOLD_MS = 3000
 VIDEO_HINT = "MP4 needs the video extra: pip install 'graphviz-ad[video]'"
 
 
+class OutputError(RenderError):
+    """The output directory, or a file in it, cannot be written (``cannot write to DIR: …``)."""
+
+
 class _Staging:
-    """Temporary files beside their final names; committed by rename, or removed."""
+    """Temporary files beside their final names; committed by rename, or removed.
+
+    The output directory is created only when the first file is about to be written,
+    and removed again on abort when this call created it and it is still empty.
+    """
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.pairs: list[tuple[Path, Path]] = []
+        self.created: list[Path] = []  # directories this call made, deepest first
+
+    def check(self) -> None:
+        """Fail early when ``out_dir`` cannot be a directory (a file is in the way)."""
+        probe = self.out_dir
+        while not probe.exists() and probe != probe.parent:
+            if probe.is_symlink():  # a dangling link: mkdir would fail on it
+                raise OutputError(f"cannot write to {self.out_dir}: {probe} is a broken link")
+            probe = probe.parent
+        if not probe.is_dir():
+            raise OutputError(f"cannot write to {self.out_dir}: {probe} is not a directory")
+
+    def _ensure_dir(self) -> None:
+        if self.pairs or self.out_dir.is_dir():
+            return
+        self.check()
+        missing = []
+        probe = self.out_dir
+        while not probe.exists() and probe != probe.parent:
+            missing.append(probe)
+            probe = probe.parent
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise cannot_write(self.out_dir, exc) from exc
+        self.created = missing
 
     def path(self, name: str) -> Path:
+        self._ensure_dir()
         final = self.out_dir / name
         tmp = final.with_name(f".{final.stem}.tmp{os.getpid()}-{len(self.pairs)}{final.suffix}")
         self.pairs.append((tmp, final))
         return tmp
 
+    def write_bytes(self, name: str, data: bytes) -> Path:
+        """Stage ``data`` as ``name``; return the final path."""
+        tmp = self.path(name)
+        with self.guard():
+            tmp.write_bytes(data)
+        return self.pairs[-1][1]
+
+    def write_text(self, name: str, text: str) -> Path:
+        return self.write_bytes(name, text.encode("utf-8"))
+
+    @contextmanager
+    def guard(self):  # -> Iterator[None]
+        """Report an OSError while writing into ``out_dir`` as one RenderError."""
+        try:
+            yield
+        except OSError as exc:
+            raise cannot_write(self.out_dir, exc) from exc
+
     def commit(self) -> None:
-        for tmp, final in self.pairs:
-            os.replace(tmp, final)
+        with self.guard():
+            for tmp, final in self.pairs:
+                os.replace(tmp, final)
 
     def abort(self) -> None:
         for tmp, _ in self.pairs:
-            tmp.unlink(missing_ok=True)
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+        for directory in self.created:  # only directories this call made, only if empty
+            try:
+                directory.rmdir()
+            except OSError:
+                break
+
+
+def cannot_write(where: Path, exc: OSError) -> OutputError:
+    """``cannot write to DIR: <reason>`` for an OSError raised while writing output."""
+    return OutputError(f"cannot write to {where}: {exc.strerror or exc}")
+
+
+SLIDE_HINT = "use W:H with positive whole numbers, e.g. 16:9 or 4:3"
+SLIDE_MAX_RATIO = 3.0
 
 
 def slide_canvas(slide: str | None) -> tuple[int, int] | None:
-    """Pixel canvas for a slide ratio: ``"16:9"`` -> (1920, 1080), ``"4:3"`` -> (1440, 1080)."""
+    """Pixel canvas for a slide ratio: ``"16:9"`` -> (1920, 1080), ``"4:3"`` -> (1440, 1080).
+
+    Accepts ``W:H`` (also ``WxH`` or ``W/H``) with positive whole numbers and a ratio
+    between 1:3 and 3:1; anything else is a RenderError naming the accepted form."""
     if slide is None:
         return None
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*[:x/]\s*(\d+(?:\.\d+)?)\s*", slide)
-    if m is None or float(m.group(2)) == 0:
-        raise RenderError(f"slide ratio {slide!r} not understood; use e.g. 16:9 or 4:3")
-    width = round(1080 * float(m.group(1)) / float(m.group(2)))
+    m = re.fullmatch(r"\s*(\d{1,6})\s*[:x/]\s*(\d{1,6})\s*", str(slide))
+    if m is None:
+        raise RenderError(f"slide ratio {slide!r} not understood; {SLIDE_HINT}")
+    w, h = int(m.group(1)), int(m.group(2))
+    if w == 0 or h == 0:
+        raise RenderError(f"slide ratio {slide!r}: both sides must be positive; {SLIDE_HINT}")
+    if not 1 / SLIDE_MAX_RATIO <= w / h <= SLIDE_MAX_RATIO:
+        raise RenderError(f"slide ratio {slide!r} is too extreme (allowed: 1:3 to 3:1); "
+                          f"{SLIDE_HINT}")
+    width = round(1080 * w / h)
     return width + width % 2, 1080
 
 
@@ -80,28 +160,35 @@ def _progress(enabled: bool, length: int, label: str):  # -> Iterator[Callable[[
 
 def write_frames(frames: Sequence[Frame], out_dir: Path, stem: str, formats: Iterable[str], *,
                  slide: str | None = None, progress: bool = False, title: str = "",
-                 scale: float = 2.0) -> dict[str, list[Path]]:
+                 scale: float = 2.0, text_files: Mapping[str, tuple[str, str]] | None = None,
+                 ) -> dict[str, list[Path]]:
     """Write ``frames`` in each of ``formats``; return the paths written per format.
 
     svg/png/pdf give one file per frame (``stem-000.svg`` ...); gif/apng/mp4/html
     one file; beamer a ``stem.tex`` overlaying the PDF frames (so it writes them).
     ``slide="16:9"`` makes raster frames exactly 1920x1080 and PDF pages 16:9,
     padded on white, never stretched; without it raster frames are ``scale`` times
-    the SVG's CSS size.  ``progress`` shows progress bars on stderr.
+    the SVG's CSS size (MP4 frames at most 1920x1080).  ``progress`` shows progress
+    bars on stderr.  ``text_files`` maps further formats to ``(file name, text)``
+    written in the same all-or-nothing step (e.g. ``{"dot": ("x.dot", dot)}``).
+
+    The files written are recorded per stem in ``out_dir/.graphviz-ad.json``; files an
+    earlier call wrote for the same stem and format that this call does not rewrite
+    (frames beyond the new last step) are removed, and nothing else.
     """
     wanted = list(dict.fromkeys(f.lower() for f in formats))
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown:
         raise RenderError(f"unknown format(s) {', '.join(unknown)}; "
                           f"choose from {', '.join(FORMATS)}")
-    if not frames:
+    if wanted and not frames:
         raise RenderError("no frames to write")
     if "mp4" in wanted:
         _ffmpeg_module()  # fail before doing any work
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     canvas = slide_canvas(slide)
+    out_dir = Path(out_dir)
     stage = _Staging(out_dir)
+    stage.check()
     written: dict[str, list[Path]] = {}
     try:
         images: list[Image.Image] = []
@@ -112,11 +199,73 @@ def write_frames(frames: Sequence[Frame], out_dir: Path, stem: str, formats: Ite
             if fmt == "png":
                 continue
             _WRITERS[fmt](frames, images, stage, stem, written, canvas, progress, title)
+        for fmt, (name, text) in (text_files or {}).items():
+            written[fmt] = [stage.write_text(name, text)]
+        stale = _stage_manifest(stage, stem, written)
         stage.commit()
     except BaseException:
         stage.abort()
         raise
-    return {fmt: list(written[fmt]) for fmt in wanted}
+    _remove_stale(out_dir, stale)
+    return {fmt: list(written[fmt]) for fmt in [*wanted, *(text_files or {})]}
+
+
+MANIFEST = ".graphviz-ad.json"
+
+
+def read_manifest(out_dir: Path) -> dict[str, dict[str, list[str]]]:
+    """``{stem: {format: [file names]}}`` from ``out_dir/.graphviz-ad.json`` ({} if none
+    or unreadable: a damaged manifest only means nothing is cleaned up)."""
+    try:
+        data = json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    stems = data.get("stems") if isinstance(data, dict) else None
+    if not isinstance(stems, dict):
+        return {}
+    out: dict[str, dict[str, list[str]]] = {}
+    for stem, per_format in stems.items():
+        if isinstance(stem, str) and isinstance(per_format, dict):
+            out[stem] = {fmt: [n for n in names if _plain_name(n)]
+                         for fmt, names in per_format.items()
+                         if isinstance(fmt, str) and isinstance(names, list)}
+    return out
+
+
+def _plain_name(name: object) -> bool:
+    """A bare file name inside the output directory (no path, not hidden)."""
+    return (isinstance(name, str) and bool(name) and not name.startswith(".")
+            and "/" not in name and "\\" not in name and "\0" not in name)
+
+
+def _stage_manifest(stage: _Staging, stem: str, written: dict[str, list[Path]]) -> list[str]:
+    """Stage the updated manifest; return the names an earlier call wrote for ``stem``
+    in the formats written now that this call does not write again."""
+    if not written:
+        return []
+    manifest = read_manifest(stage.out_dir)
+    previous = manifest.get(stem, {})
+    entry = dict(previous)
+    for fmt, paths in written.items():
+        entry[fmt] = [p.name for p in paths]
+    manifest[stem] = entry
+    keep = {name for per_format in manifest.values() for names in per_format.values()
+            for name in names}
+    stale = [name for fmt in written for name in previous.get(fmt, []) if name not in keep]
+    stage.write_text(MANIFEST, json.dumps({"graphviz-ad": 1, "stems": manifest}, indent=1,
+                                          sort_keys=True) + "\n")
+    return list(dict.fromkeys(stale))
+
+
+def _remove_stale(out_dir: Path, names: Iterable[str]) -> None:
+    """Remove files graphviz-ad wrote earlier and no longer wants (best effort)."""
+    for name in names:
+        path = out_dir / name
+        try:
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+        except OSError:
+            pass
 
 
 def _name(stem: str, i: int, ext: str) -> str:
@@ -126,25 +275,21 @@ def _name(stem: str, i: int, ext: str) -> str:
 def _raster(frames, canvas, scale, want_png, stage, stem, written, progress):
     images = []
     pngs = []
-    with _progress(progress, len(frames), "rasterizing") as tick:
-        for i, (img, png) in enumerate(raster.render_frames(
-                [f.svg for f in frames], canvas=canvas, scale=scale, want_png=want_png,
-                on_done=tick)):
+    with _progress(progress, len(frames), "rasterizing") as tick, closing(raster.render_frames(
+            [f.svg for f in frames], canvas=canvas, scale=scale, want_png=want_png,
+            on_done=tick)) as results:
+        for i, (img, png) in enumerate(results):
             images.append(img)
             if png is not None:
-                tmp = stage.path(_name(stem, i, "png"))
-                tmp.write_bytes(png)
-                pngs.append(stage.pairs[-1][1])
+                pngs.append(stage.write_bytes(_name(stem, i, "png"), png))
     if want_png:
         written["png"] = pngs
     return images
 
 
 def _write_svg(frames, images, stage, stem, written, canvas, progress, title) -> None:
-    written["svg"] = []
-    for i, frame in enumerate(frames):
-        stage.path(_name(stem, i, "svg")).write_text(frame.svg, encoding="utf-8")
-        written["svg"].append(stage.pairs[-1][1])
+    written["svg"] = [stage.write_text(_name(stem, i, "svg"), frame.svg)
+                      for i, frame in enumerate(frames)]
 
 
 def _durations(frames: Sequence[Frame]) -> list[int]:
@@ -157,15 +302,18 @@ def _write_gif(frames, images, stage, stem, written, canvas, progress, title) ->
     palette = raster.build_palette(images, raster.theme_colours([f.svg for f in frames]))
     quantized = [raster.quantize(im, palette) for im in images]
     tmp = stage.path(f"{stem}.gif")
-    quantized[0].save(tmp, "GIF", save_all=True, append_images=quantized[1:],
-                      duration=_durations(frames), loop=0, optimize=False, disposal=1)
+    with stage.guard():
+        quantized[0].save(tmp, "GIF", save_all=True, append_images=quantized[1:],
+                          duration=_durations(frames), loop=0, optimize=False, disposal=1)
     written["gif"] = [stage.pairs[-1][1]]
 
 
 def _write_apng(frames, images, stage, stem, written, canvas, progress, title) -> None:
     tmp = stage.path(f"{stem}.png")
-    images[0].save(tmp, "PNG", save_all=True, append_images=images[1:],
-                   duration=_durations(frames), loop=0, default_image=False, compress_level=3)
+    with stage.guard():
+        images[0].save(tmp, "PNG", save_all=True, append_images=images[1:],
+                       duration=_durations(frames), loop=0, default_image=False,
+                       compress_level=3)
     written["apng"] = [stage.pairs[-1][1]]
 
 
@@ -178,6 +326,7 @@ def _ffmpeg_module() -> Any:
 
 
 MP4_OUTPUT_FPS = 24  # frames are sent at 1/gcd(durations); ffmpeg repeats them for players
+MP4_MAX_SIZE = (1920, 1080)  # without --slide: many hardware decoders cap width at 4096
 
 
 def _mp4_timing(durations: Sequence[int]) -> tuple[float, list[int]]:
@@ -189,20 +338,32 @@ def _mp4_timing(durations: Sequence[int]) -> tuple[float, list[int]]:
     return 1000 / step, [max(1, round(d / step)) for d in durations]
 
 
+def mp4_size(size: tuple[int, int], limit: tuple[int, int] = MP4_MAX_SIZE) -> tuple[int, int]:
+    """``size`` scaled down (never up) to fit ``limit``, aspect kept, both sides even."""
+    w, h = size
+    k = min(1.0, limit[0] / w, limit[1] / h)
+    if k >= 1.0:
+        return w - w % 2, h - h % 2
+    return max(2, int(w * k) // 2 * 2), max(2, int(h * k) // 2 * 2)
+
+
 def _write_mp4(frames, images, stage, stem, written, canvas, progress, title) -> None:
     ffmpeg = _ffmpeg_module()
+    size = images[0].size if canvas else mp4_size(images[0].size)
     tmp = stage.path(f"{stem}.mp4")
     fps, repeats = _mp4_timing(_durations(frames))
-    writer = ffmpeg.write_frames(str(tmp), images[0].size, fps=fps, codec="libx264",
+    writer = ffmpeg.write_frames(str(tmp), size, fps=fps, codec="libx264",
                                  pix_fmt_in="rgb24", pix_fmt_out="yuv420p", macro_block_size=1,
                                  ffmpeg_log_level="error",
                                  output_params=["-preset", "veryfast", "-tune", "stillimage",
                                                 "-r", str(MP4_OUTPUT_FPS),
                                                 "-movflags", "+faststart"])
-    writer.send(None)  # even size: see raster.render_frames
+    writer.send(None)  # even size: see raster.render_frames and mp4_size
     try:
         with _progress(progress, len(images), "encoding MP4") as tick:
             for img, count in zip(images, repeats):
+                if img.size != size:
+                    img = img.resize(size, Image.Resampling.LANCZOS)
                 data = img.tobytes()
                 for _ in range(count):
                     writer.send(data)
@@ -248,32 +409,41 @@ def _write_pdf(frames, images, stage, stem, written, canvas, progress, title) ->
     aspect = canvas[0] / canvas[1] if canvas else None
     jobs = [(f.svg, aspect) for f in frames]
     written["pdf"] = []
-    with _progress(progress, len(jobs), "writing PDF") as tick:
-        if len(jobs) < 3:
-            results: Iterable[bytes] = map(_pdf_job, jobs)
-        else:
-            pool = ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 4))
-            results = pool.map(_pdf_job, jobs)
+    with _progress(progress, len(jobs), "writing PDF") as tick, \
+            raster.process_pool(min(os.cpu_count() or 1, 4) if len(jobs) >= 3 else 1) as pool:
+        results = pool.map(_pdf_job, jobs) if pool is not None else map(_pdf_job, jobs)
         for i, data in enumerate(results):
-            stage.path(_name(stem, i, "pdf")).write_bytes(data)
-            written["pdf"].append(stage.pairs[-1][1])
+            written["pdf"].append(stage.write_bytes(_name(stem, i, "pdf"), data))
             tick()
-        if len(jobs) >= 3:
-            pool.shutdown()
 
 
-def beamer_tex(stem: str, count: int, title: str = "") -> str:
-    """A beamer document: one frame, one ``\\only<k>`` overlay per PDF frame."""
-    lines = [r"\documentclass[aspectratio=169]{beamer}",
+# beamer's built-in aspectratio options (every beamer version): code -> width / height
+BEAMER_ASPECTS = {"169": 16 / 9, "1610": 16 / 10, "149": 14 / 9, "141": 1.41, "54": 5 / 4,
+                  "43": 4 / 3, "32": 3 / 2}
+
+
+def beamer_aspect(aspect: float) -> str:
+    """The beamer ``aspectratio`` option nearest to ``aspect`` (width / height)."""
+    return min(BEAMER_ASPECTS, key=lambda code: abs(math.log(BEAMER_ASPECTS[code] / aspect)))
+
+
+def beamer_tex(stem: str, count: int, title: str = "", aspect: float = 16 / 9) -> str:
+    """A beamer document: one frame, one ``\\only<k>`` overlay per PDF frame.
+
+    The page has the beamer aspect ratio nearest ``aspect``; each image is as large
+    as the page allows (aspect kept) and centred on it, whatever the text margins."""
+    lines = [rf"\documentclass[aspectratio={beamer_aspect(aspect)}]{{beamer}}",
              r"\setbeamertemplate{navigation symbols}{}",
+             r"\setbeamersize{text margin left=0pt,text margin right=0pt}",
              r"\begin{document}",
              f"% {_tex_comment(title)}" if title else "%",
              r"% Copy the frame below into your own slides (keep the PDFs beside the .tex).",
              r"\begin{frame}[plain]",
              r"  \centering"]
     for i in range(count):
-        lines.append(f"  \\only<{i + 1}>{{\\includegraphics[width=\\paperwidth,"
-                     f"height=\\paperheight,keepaspectratio]{{{_name(stem, i, 'pdf')}}}}}%")
+        lines.append(f"  \\only<{i + 1}>{{\\makebox[\\textwidth][c]{{\\includegraphics["
+                     f"width=\\paperwidth,height=\\paperheight,keepaspectratio]"
+                     f"{{{_name(stem, i, 'pdf')}}}}}}}%")
     lines += [r"\end{frame}", r"\end{document}", ""]
     return "\n".join(lines)
 
@@ -282,17 +452,24 @@ def _tex_comment(text: str) -> str:
     return " ".join(text.split())
 
 
+def _frames_aspect(frames: Sequence[Frame]) -> float:
+    sizes = [raster.svg_size(f.svg) for f in frames]
+    return max(w for w, _ in sizes) / max(h for _, h in sizes)
+
+
 def _write_beamer(frames, images, stage, stem, written, canvas, progress, title) -> None:
-    _write_pdf(frames, images, stage, stem, written, canvas or (1920, 1080), progress, title)
-    stage.path(f"{stem}.tex").write_text(beamer_tex(stem, len(frames), title), encoding="utf-8")
-    written["beamer"] = [stage.pairs[-1][1]]
+    aspect = canvas[0] / canvas[1] if canvas else _frames_aspect(frames)
+    page = BEAMER_ASPECTS[beamer_aspect(aspect)]
+    _write_pdf(frames, images, stage, stem, written, canvas or (round(1080 * page), 1080),
+               progress, title)
+    tex = beamer_tex(stem, len(frames), title, aspect)
+    written["beamer"] = [stage.write_text(f"{stem}.tex", tex)]
 
 
 def _write_html(frames, images, stage, stem, written, canvas, progress, title) -> None:
     from graphviz_ad.draw.player import player_html
 
-    stage.path(f"{stem}.html").write_text(player_html(frames, title or stem), encoding="utf-8")
-    written["html"] = [stage.pairs[-1][1]]
+    written["html"] = [stage.write_text(f"{stem}.html", player_html(frames, title or stem))]
 
 
 _WRITERS: dict[str, Callable[..., None]] = {

@@ -203,3 +203,17 @@ def test_signal_mid_render_cleans_up(tmp_path: Path, sig: int, when: str, code: 
 def test_mp4_cap_helper() -> None:
     assert writers.mp4_size((1920, 1080)) == (1920, 1080)
     assert writers.mp4_size((3000, 3000)) == (1080, 1080)
+
+
+def test_gallery_stops_once_on_an_unusable_out_or_slide(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("mine")
+    graphs = str(Path(__file__).resolve().parents[1] / "graphs")
+    result = CliRunner().invoke(main, ["gallery", graphs, "--out", str(blocker),
+                                       "--format", "svg"])
+    assert result.exit_code == 2 and "is not a directory" in result.stderr
+    assert result.stderr.count("error:") == 1 and blocker.read_text() == "mine"
+    result = CliRunner().invoke(main, ["gallery", graphs, "--out", str(tmp_path / "g"),
+                                       "--slide", "0:1"])
+    assert result.exit_code == 2 and "slide ratio" in result.stderr
+    assert not (tmp_path / "g").exists()

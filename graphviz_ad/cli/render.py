@@ -9,6 +9,7 @@ import click
 
 from ..data import data_names
 from ..draw.output import DRAW_FORMATS
+from ..draw.writers import OutputError, slide_canvas
 from ..errors import GraphvizAdError
 from .common import (
     at_option,
@@ -130,6 +131,7 @@ def gallery(directory, out, format_, slide, progress):
       graphviz-ad gallery graphs/ --format png --slide 16:9
     """
     formats = split_formats(format_, DRAW_FORMATS)
+    slide_canvas(slide)  # a bad --slide fails once, before any graph is read
     files = sorted(Path(directory).glob("*.toml"))
     if not files:
         raise GraphvizAdError(f"{directory}: no *.toml graph files")
@@ -141,6 +143,8 @@ def gallery(directory, out, format_, slide, progress):
         for path in bar:
             try:
                 written += _render_file(path, Path(out) / path.stem, formats, slide)
+            except OutputError:  # the output directory is unusable: no point going on
+                raise
             except GraphvizAdError as err:  # e.g. a stack too wide to draw: say so, go on
                 skipped.append(f"skipped {path.name}: {err}")
     warn(skipped)

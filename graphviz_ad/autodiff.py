@@ -55,6 +55,7 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
     wrt = _choose_wrt(G, wrt)
     nodes = G.nodes
     tangents: dict[str, Any] = {wrt: _seed(values[wrt], seed, f"seed for {wrt}")}
+    kind = seed_kind(tangents[wrt])
     steps, edge_locals = [], {}
     with np.errstate(all="ignore"):
         _run_values(G, values)
@@ -71,11 +72,11 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
                 prod = _forward_product(local, carried, values[n])
                 edge_locals[source, n] = local
                 contributions.append(Contribution(source, n, positions, local, carried, prod, G,
-                                                  trivial=source == wrt))
-            _record(steps, "tangent", n, contributions, tangents, values, G, wrt=wrt)
+                                                  trivial=source == wrt and kind is None))
+            _record(steps, "tangent", n, contributions, tangents, values, G, wrt=wrt, seed=kind)
     trace = _finish(G, "forward", values, steps,
                     {"value": values, "tangent": _everywhere(tangents, values)}, edge_locals)
-    trace.wrt = wrt
+    trace.wrt, trace.seed = wrt, kind
     return trace
 
 
@@ -96,6 +97,7 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
     with np.errstate(all="ignore"):
         _run_values(G, values)
         adjoints[of] = _seed(values[of], seed, f"seed for {of}")
+        kind = seed_kind(adjoints[of])
         for n in reversed(G.graph["order"]):
             if n == of or nodes[n]["op"] == "const":
                 continue
@@ -112,12 +114,12 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
                     prod = fit(prod, values[n])  # un-broadcast, or spread a reduction back
                 edge_locals[n, consumer] = local
                 contributions.append(Contribution(n, consumer, edge["positions"], local, carried,
-                                                  prod, G, trivial=consumer == of))
+                                                  prod, G, trivial=consumer == of and kind is None))
             # consumers come in graph order: the edges were added that way
-            _record(steps, "adjoint", n, contributions, adjoints, values, G, of=of)
+            _record(steps, "adjoint", n, contributions, adjoints, values, G, of=of, seed=kind)
     trace = _finish(G, "reverse", values, steps,
                     {"value": values, "adjoint": _everywhere(adjoints, values)}, edge_locals)
-    trace.of = of
+    trace.of, trace.seed = of, kind
     return trace
 
 
@@ -169,7 +171,7 @@ def _run_values(G: nx.DiGraph, values: dict[str, Any],
 
 
 def _shape_message(G: nx.DiGraph, node: str, values: dict[str, Any], err: Exception) -> str:
-    from .formula import definition
+    from .formula import definition, node_label
 
     data = G.nodes[node]
     if isinstance(err, GraphvizAdError):
@@ -178,7 +180,7 @@ def _shape_message(G: nx.DiGraph, node: str, values: dict[str, Any], err: Except
         shapes = " and ".join("×".join(map(str, np.shape(values[o]))) or "scalar"
                               for o in data["operands"] if o in values)
         reason = f"operand shapes {shapes} do not broadcast"
-    return f"{data['name']} = {definition(G, node)}: {reason}"
+    return f"{node_label(G, node)} = {definition(G, node)}: {reason}"
 
 
 def _seed(value: Any, seed: Any, what: str) -> Any:
@@ -189,6 +191,21 @@ def _seed(value: Any, seed: Any, what: str) -> Any:
     if seed.shape != np.shape(value):
         raise InputError(f"{what} has shape {seed.shape}, expected {np.shape(value)}")
     return seed[()] if seed.ndim == 0 else seed
+
+
+def seed_kind(seed: Any) -> str | None:
+    """How a seed is labelled (see :func:`graphviz_ad.formula.seeded_symbol`): None for
+    the scalar 1, ``"1"`` for an array of ones, ``"[i]"`` (``"[i, j]"``) for a one-hot
+    array and ``"v"`` for anything else."""
+    seed = np.asarray(seed, dtype=float)
+    if seed.ndim == 0:
+        return None if seed == 1 else "v"
+    if seed.size and np.all(seed == 1):
+        return "1"
+    hot = np.flatnonzero(seed)
+    if hot.size == 1 and seed.flat[hot[0]] == 1:
+        return "[" + ", ".join(str(int(i)) for i in np.unravel_index(hot[0], seed.shape)) + "]"
+    return "v"
 
 
 def values_at(G: nx.DiGraph, inputs: Inputs, offset: tuple[str, float] | None = None
@@ -331,6 +348,9 @@ def _choose_of(G: nx.DiGraph, of: str | None) -> str:
     named = [n for n in outputs if G.nodes[n]["name"] == of]
     if len(named) == 1:  # a re-bound name means its final binding: `c` is c#2 in c = c*x
         return named[0]
+    labelled = [n for n in G if G.nodes[n].get("label") == of and G.nodes[n]["op"] != "const"]
+    if len(labelled) == 1:  # `c⁽²⁾`, as the displays write it
+        return labelled[0]
     if of in G and G.nodes[of]["op"] != "const":
         return of
     raise InputError(f"of {of!r} names no node (outputs: {', '.join(outputs)})")

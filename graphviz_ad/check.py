@@ -1,9 +1,14 @@
-"""Check every derivative of both modes against central finite differences.
+"""Check every derivative of both modes against central finite differences, per element.
 
-Forward mode: ∂node/∂x for every node and input x, probing x.  Reverse mode:
-∂output/∂node for every output and non-constant node, probing the node's value itself
-(the finite difference an adjoint stands for).  The error of one derivative is
-``|ad − fd| / max(1, |ad|, |fd|)``: relative for large numbers, absolute near zero.
+Forward mode: ∂node/∂x for every node and input x, seeding x one-hot at each element
+and nudging that element alone.  Reverse mode: ∂output/∂node for every output and
+non-constant node, seeding an array output one-hot at each element and nudging each
+element of the node's value itself (the finite difference an adjoint stands for).  So a
+gradient with its elements swapped fails, where an all-ones direction would not.  The
+error of one derivative is ``|ad − fd| / max(1, |ad|, |fd|)``: relative for large
+numbers, absolute near zero.  At most :data:`MAX_PROBES` elements of an array are
+probed, evenly spaced and the same every run; a row says when an array was probed in
+part.
 
 >>> import graphviz_ad as ad
 >>> report = check_derivatives(ad.parse("y = sin(x)*x"), {"x": 0.3})
@@ -13,7 +18,7 @@ Forward mode: ∂node/∂x for every node and input x, probing x.  Reverse mode:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import networkx as nx
@@ -21,8 +26,10 @@ import numpy as np
 
 from .autodiff import Inputs, forward_mode, reverse_mode, values_at
 from .errors import GraphvizAdError
+from .formula import node_label
 
 DEFAULT_TOLERANCE = 1e-6
+MAX_PROBES = 64  # elements probed per array, so a check of large data stays quick
 _STEP = np.cbrt(np.finfo(float).eps)  # the step that balances truncation and rounding
 
 
@@ -49,55 +56,158 @@ class CheckReport:
         return bool(self.comparisons) and bool(self.worst.error <= self.tolerance)
 
 
-def _error(a: float, b: float) -> float:
-    if not (np.isfinite(a) and np.isfinite(b)):
-        return 0.0 if a == b else float("inf")
-    return float(abs(a - b) / max(1.0, abs(a), abs(b)))
+def _errors(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``|ad − fd| / max(1, |ad|, |fd|)`` element by element (0 where both are the same
+    infinity, inf where either is not finite otherwise)."""
+    with np.errstate(all="ignore"):
+        scale = np.maximum(np.maximum(1.0, np.abs(a)), np.abs(b))
+        errors = np.abs(a - b) / scale
+    both = np.isfinite(a) & np.isfinite(b)
+    return np.where(both, errors, np.where(a == b, 0.0, np.inf))
 
 
-def _central(G: nx.DiGraph, inputs: dict[str, Any], target: str, node: str,
-             base: Any) -> Any:
-    """(target(node + h) − target(node − h)) / 2h, with h scaled to the node's value.
-
-    For an array node h is added to every element: the derivative along all-ones, which
-    is what a seeded-with-ones tangent, or the sum of an adjoint, stands for."""
-    h = _STEP * max(1.0, float(np.max(np.abs(base))))
-    if G.nodes[node]["op"] == "input":
-        plus = values_at(G, {**inputs, node: inputs[node] + h})[target]
-        minus = values_at(G, {**inputs, node: inputs[node] - h})[target]
+def _probes(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """The elements probed of an array of ``shape``: all of them up to MAX_PROBES, else
+    MAX_PROBES evenly spaced ones (first and last included), the same on every run."""
+    size = int(np.prod(shape, dtype=int))
+    if size <= MAX_PROBES:
+        flat = list(range(size))
     else:
-        plus = values_at(G, inputs, (node, h))[target]
-        minus = values_at(G, inputs, (node, -h))[target]
-    return (plus - minus) / (2 * h)
+        flat = sorted({int(k) for k in np.linspace(0, size - 1, MAX_PROBES).round()})
+    return [tuple(int(i) for i in np.unravel_index(k, shape)) for k in flat]
 
 
-def _compare(mode: str, derivative: str, automatic: Any, fd: Any) -> Comparison:
-    """One comparison; for arrays, the element with the largest error."""
+def _one_hot(shape: tuple[int, ...], index: tuple[int, ...], scale: float = 1.0) -> Any:
+    if not shape:
+        return np.float64(scale)
+    e = np.zeros(shape)
+    e[index] = scale
+    return e
+
+
+def _element(index: tuple[int, ...]) -> str:
+    return f"[{', '.join(map(str, index))}]" if index else ""
+
+
+def _symbol(of: str, of_index: tuple[int, ...], wrt: str, wrt_index: tuple[int, ...]) -> str:
+    """``∂y/∂z[1]``, ``∂f1[0]/∂z[1]``: which element of which derivative."""
+    of, wrt = (f"({n})" if "/" in n else n for n in (of, wrt))
+    return f"∂{of}{_element(of_index)}/∂{wrt}{_element(wrt_index)}"
+
+
+def _probed(G: nx.DiGraph, nodes: dict[str, tuple[int, ...]]) -> str:
+    """`` (probed 64 of 1000 elements of z)`` for each array probed only in part."""
+    notes = [f"{MAX_PROBES} of {int(np.prod(shape, dtype=int))} elements of "
+             f"{node_label(G, n)}" for n, shape in nodes.items()
+             if int(np.prod(shape, dtype=int)) > MAX_PROBES]
+    return f" (probed {'; '.join(notes)})" if notes else ""
+
+
+def _step_size(base: Any, index: tuple[int, ...], target: Any) -> float:
+    """h for nudging one element of ``base``: scaled to that element and, when it is one
+    of several, to the target's magnitude, since then the change it makes can be tiny
+    beside a large sum and rounding (≈ eps·|target|/h) would swamp it."""
+    h = _STEP * max(1.0, abs(float(np.asarray(base)[index])))
+    if np.size(base) > 1:
+        finite = np.abs(np.asarray(target, dtype=float))
+        finite = finite[np.isfinite(finite)]
+        h *= np.cbrt(max(1.0, float(finite.max()) if finite.size else 1.0))
+    return float(h)
+
+
+def _nudged(G: nx.DiGraph, inputs: dict[str, Any], node: str, delta: Any) -> dict[str, Any]:
+    """Every node's value with ``delta`` added to ``node``'s value (an input or not)."""
+    if G.nodes[node]["op"] == "input":
+        return values_at(G, {**inputs, node: inputs[node] + delta})
+    return values_at(G, inputs, (node, delta))
+
+
+class _Worst:
+    """The worst comparison seen per key, in the order keys first appeared."""
+
+    def __init__(self) -> None:
+        self.rows: dict[Any, Comparison] = {}
+
+    def add(self, key: Any, comparison: Comparison) -> None:
+        old = self.rows.get(key)
+        if old is None or _rank(comparison) > _rank(old):
+            self.rows[key] = comparison
+
+
+def _rank(c: Comparison) -> float:
+    return float(np.nan_to_num(c.error, nan=np.inf))
+
+
+def _forward(G: nx.DiGraph, inputs: Inputs, wrt: str, worst: _Worst) -> None:
+    """Tangents seeded one-hot at each probed element of ``wrt`` against central
+    differences of every node for a nudge of that element alone."""
+    every = values_at(G, inputs)  # the inputs as numbers, once
+    values = {n: every[n] for n in G.graph["inputs"]}
+    base = values[wrt]
+    shape = np.shape(base)
+    note = _probed(G, {wrt: shape})
+    for index in _probes(shape):
+        trace = forward_mode(G, inputs, wrt=wrt, seed=_one_hot(shape, index) if shape else None)
+        h = _step_size(base, index, [every[o] for o in G.graph["outputs"]])
+        plus = _nudged(G, values, wrt, _one_hot(shape, index, h))
+        minus = _nudged(G, values, wrt, _one_hot(shape, index, -h))
+        for step in trace.steps:
+            fd = (plus[step.node] - minus[step.node]) / (2 * h)
+            comparison, at = _compare(step.result, fd)
+            label = _symbol(node_label(G, step.node), at, node_label(G, wrt), index) + note
+            worst.add(("forward", wrt, step.node), replace(comparison, mode="forward",
+                                                           derivative=label))
+
+
+def _reverse(G: nx.DiGraph, inputs: Inputs, of: str, worst: _Worst) -> None:
+    """Adjoints seeded one-hot at each probed element of ``of`` (plain 1 for a scalar)
+    against central differences of ``of`` for a nudge of each probed element of each
+    node's value."""
+    first = reverse_mode(G, inputs, of=of)
+    values = dict(first.inputs)
+    of_shape = np.shape(first.value(of))
+    of_probes = _probes(of_shape)
+    traces = [first] if not of_shape else [
+        reverse_mode(G, inputs, of=of, seed=_one_hot(of_shape, i)) for i in of_probes]
+    for step in first.steps:
+        n = step.node
+        base = first.value(n)
+        shape = np.shape(base)
+        note = _probed(G, {of: of_shape, n: shape})
+        for j in _probes(shape):
+            h = _step_size(base, j, first.value(of))
+            fd = (_nudged(G, values, n, _one_hot(shape, j, h))[of]
+                  - _nudged(G, values, n, _one_hot(shape, j, -h))[of]) / (2 * h)
+            for i, trace in zip(of_probes, traces):
+                automatic = np.asarray(trace.derivative(n), dtype=float)[j]
+                comparison, _ = _compare(automatic, np.asarray(fd)[i])
+                label = _symbol(node_label(G, of), i, node_label(G, n), j) + note
+                worst.add(("reverse", of, n), replace(comparison, mode="reverse",
+                                                      derivative=label))
+
+
+def _compare(automatic: Any, fd: Any) -> tuple[Comparison, tuple[int, ...]]:
+    """One comparison and the index of the element with the largest error."""
     a, f = np.broadcast_arrays(np.asarray(automatic, dtype=float), np.asarray(fd, dtype=float))
-    errors = np.array([_error(float(x), float(y)) for x, y in zip(a.ravel(), f.ravel())])
+    errors = _errors(a.ravel(), f.ravel())
     k = int(np.argmax(np.nan_to_num(errors, nan=np.inf))) if errors.size else 0
-    return Comparison(mode, derivative, float(a.ravel()[k]), float(f.ravel()[k]),
-                      float(errors[k]) if errors.size else 0.0)
+    at = tuple(int(i) for i in np.unravel_index(k, a.shape)) if a.shape else ()
+    return Comparison("", "", float(a.ravel()[k]), float(f.ravel()[k]),
+                      float(errors[k]) if errors.size else 0.0), at
 
 
 def check_derivatives(G: nx.DiGraph, inputs: Inputs,
                       tolerance: float = DEFAULT_TOLERANCE) -> CheckReport:
     """Compare every tangent (each input) and every adjoint (each output) with central
-    finite differences.  Arrays are probed along all-ones (tangents elementwise, adjoints
-    summed), and an array comparison reports its worst element."""
+    finite differences, element by element: one row per (input, node) and per (output,
+    node), holding the worst probed element, which the row names (``∂y/∂z[1]``).  At most
+    :data:`MAX_PROBES` elements of an array are probed (evenly spaced, deterministic);
+    a row says so when an array was probed only in part."""
     if not G.graph["inputs"]:  # else no comparisons, and `worst` would be max() of nothing
         raise GraphvizAdError("nothing to check: the program has no inputs")
-    comparisons = []
+    worst = _Worst()
     for wrt in G.graph["inputs"]:
-        trace = forward_mode(G, inputs, wrt=wrt)
-        values = trace.inputs
-        for step in trace.steps:
-            fd = _central(G, dict(values), step.node, wrt, values[wrt])
-            comparisons.append(_compare("forward", step.derivative, step.result, fd))
+        _forward(G, inputs, wrt, worst)
     for of in G.graph["outputs"]:
-        trace = reverse_mode(G, inputs, of=of)
-        values = trace.inputs
-        for step in trace.steps:
-            fd = np.sum(_central(G, dict(values), of, step.node, trace.value(step.node)))
-            comparisons.append(_compare("reverse", step.derivative, np.sum(step.result), fd))
-    return CheckReport(comparisons, tolerance)
+        _reverse(G, inputs, of, worst)
+    return CheckReport(list(worst.rows.values()), tolerance)

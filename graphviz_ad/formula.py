@@ -29,19 +29,20 @@ GREEK = {
     "psi": "ψ", "omega": "ω", "rho": "ρ", "xi": "ξ", "nu": "ν", "kappa": "κ", "zeta": "ζ",
 }
 _NAME_PARTS = re.compile(r"^([A-Za-z]+?)_?(\d+)$")
+_VERSION = re.compile(r"⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾$")
+_PLAIN_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
 MAX_SHOWN_ELEMENTS = 6
 
 
 def fmt_number(value: object, style: str = "text", digits: int = 4) -> str:
     """A number as a reader wants it: 4 significant digits, integers without '.0',
-    a real minus sign in text, small arrays element by element."""
+    a real minus sign in text, small arrays element by element and larger ones as a
+    preview: ``[−1.134, 0.6402, …, 2.51] (20)``."""
     arr = np.asarray(value)
     if arr.ndim > 0:
         if arr.size > MAX_SHOWN_ELEMENTS:
-            shape = "×".join(str(n) for n in arr.shape)
-            kind = "vector" if arr.ndim == 1 else "array"
-            return (f"[{shape}-{kind}]" if style == "text"
-                    else rf"[{shape}\text{{-{kind}}}]")
+            return _preview(arr, style, digits)
         inner = ", ".join(fmt_number(v, style, digits) for v in arr.ravel())
         return f"[{inner}]" if style == "text" else rf"\left[{inner}\right]"
     v = float(arr)
@@ -64,13 +65,40 @@ def fmt_number(value: object, style: str = "text", digits: int = 4) -> str:
     return text.replace("-", "−") if style == "text" else text
 
 
+def _preview(arr: np.ndarray, style: str, digits: int) -> str:
+    """A large array as its first two and last elements and its length (or shape):
+    ``[−1.13, 0.64, …, 2.51] (20)``."""
+    flat = arr.ravel()
+    first, second, last = (fmt_number(flat[i], style, digits) for i in (0, 1, -1))
+    times = "×" if style == "text" else r" \times "
+    shape = times.join(str(n) for n in arr.shape)
+    if style == "text":
+        return f"[{first}, {second}, …, {last}] ({shape})"
+    return rf"\left[{first}, {second}, \ldots, {last}\right]_{{({shape})}}"  # not ·(20)
+
+
+def node_label(G, node: str) -> str:
+    """What every display calls ``node``: its ``label`` attribute (``c⁽²⁾`` for the
+    second binding of ``c``), or its ``name`` in a graph built without labels."""
+    data = G.nodes[node]
+    return data.get("label") or data["name"]
+
+
 def fmt_name(name: str, style: str = "text") -> str:
-    """A node name for display; in LaTeX ``f1`` → ``f_{1}``, ``phi0`` → ``\\phi_{0}``."""
+    """A node label for display; in LaTeX ``f1`` → ``f_{1}``, ``phi0`` → ``\\phi_{0}``,
+    ``c⁽²⁾`` → ``c^{(2)}``.  Text that is not a name (an array already formatted) is
+    returned unchanged."""
     if style == "text":
         return name
     if name.startswith("∂") and "/∂" in name:  # a gradient graph's node, e.g. ∂L/∂phi0
         of, wrt = name[1:].split("/∂", 1)
         return derivative_symbol(of, wrt, style)
+    version = _VERSION.search(name)
+    if version:
+        number = version.group(1).translate(_PLAIN_DIGITS)
+        return f"{fmt_name(name[:version.start()], style)}^{{({number})}}"
+    if not _IDENTIFIER.match(name):
+        return name
     match = _NAME_PARTS.match(name)
     base, sub = (match.group(1), match.group(2)) if match else (name, "")
     if base in GREEK:
@@ -143,7 +171,8 @@ def definition_tree(G, node: str) -> Tree:
     leaves = []
     for operand in data["operands"]:
         od = G.nodes[operand]
-        leaves.append(number_leaf(od["value"]) if od["op"] == "const" else name_leaf(od["name"]))
+        leaves.append(number_leaf(od["value"]) if od["op"] == "const"
+                      else name_leaf(node_label(G, operand)))
     return ("op", data["op"], tuple(leaves))
 
 
@@ -151,7 +180,7 @@ def definition(G, node: str, style: str = "text") -> str:
     """``f1²`` for node f2 of problem 9; an input or constant shows its own name."""
     data = G.nodes[node]
     if data["op"] == "input":
-        return fmt_name(data["name"], style)
+        return fmt_name(node_label(G, node), style)
     if data["op"] == "const":
         return fmt_number(data["value"], style)
     return show(definition_tree(G, node), style)
@@ -162,6 +191,49 @@ def derivative_symbol(of: str, wrt: str, style: str = "text") -> str:
     if style == "latex":
         return rf"\frac{{\partial {fmt_name(of, style)}}}{{\partial {fmt_name(wrt, style)}}}"
     of, wrt = (f"({n})" if "/" in n else n for n in (of, wrt))  # ∂(∂L/∂phi0)/∂phi1
+    return f"∂{of}/∂{wrt}"
+
+
+def seeded_symbol(kind: str, node: str, other: str, seed: str | None,
+                  style: str = "text") -> str:
+    """The symbol of a tangent (``kind="tangent"``: ∂node/∂other) or an adjoint
+    (``"adjoint"``: ∂other/∂node) whose seed is described by ``seed``:
+
+    * None, a scalar seed of 1: ``∂f/∂x``, ``∂y/∂f``;
+    * ``"1"``, an array seeded with ones: ``∂f/∂z·1`` (the derivative along all-ones),
+      ``∂(Σy)/∂f`` (the gradient of the sum);
+    * ``"[i]"``, one-hot at element i: ``∂f/∂z[i]``, ``∂y[i]/∂f``;
+    * ``"v"``, any other seed v: ``∂f/∂z·v``, ``∂(v·y)/∂f``.
+    """
+    if seed is None:
+        return (derivative_symbol(node, other, style) if kind == "tangent"
+                else derivative_symbol(other, node, style))
+    latex = style == "latex"
+    if kind == "tangent":
+        of, wrt = _operand(node, style), _operand(other, style)
+        if seed.startswith("["):
+            return _partial(of, wrt + seed, style)
+        vector = (r"\mathbf{1}" if seed == "1" else "v") if latex else seed
+        return product([_partial(of, wrt, style), vector], style)
+    of, wrt = _operand(other, style), _operand(node, style)
+    if seed.startswith("["):
+        of += seed
+    elif seed == "1":
+        of = rf"\left(\sum {of}\right)" if latex else f"(Σ{of})"
+    else:
+        of = rf"\left(v \cdot {of}\right)" if latex else f"(v·{of})"
+    return _partial(of, wrt, style)
+
+
+def _operand(name: str, style: str) -> str:
+    if style == "latex":
+        return fmt_name(name, style)
+    return f"({name})" if "/" in name else name
+
+
+def _partial(of: str, wrt: str, style: str) -> str:
+    if style == "latex":
+        return rf"\frac{{\partial {of}}}{{\partial {wrt}}}"
     return f"∂{of}/∂{wrt}"
 
 

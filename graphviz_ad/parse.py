@@ -277,10 +277,12 @@ def parse(source: str, cse: bool = True) -> nx.DiGraph:
     """Parse a bare expression (its output is ``y``) or a program of assignments into a DAG.
 
     Node attributes: ``op`` (``"input"``, ``"const"`` or a primitive name), ``operands``
-    (node ids in argument order), ``name`` (display name), ``line``/``column`` (first
-    occurrence in the source) and, for constants, ``value``.  Each edge carries the
-    argument ``positions`` it fills.  Graph attributes: ``inputs``, ``outputs``,
-    ``order`` (every node, operands before results) and ``source``.
+    (node ids in argument order), ``name`` (the name as written), ``label`` (what every
+    display shows: the name, except that a re-bound name's later versions, node ids
+    ``c#2``, ``c#3``, read ``c⁽²⁾``, ``c⁽³⁾``; see :func:`version_label`),
+    ``line``/``column`` (first occurrence in the source) and, for constants, ``value``.
+    Each edge carries the argument ``positions`` it fills.  Graph attributes:
+    ``inputs``, ``outputs``, ``order`` (every node, operands before results), ``source``.
 
     Raises :class:`GraphvizAdError` with line, column and a caret for bad source.
     """
@@ -395,6 +397,9 @@ def _to_graph(b: _Builder) -> nx.DiGraph:
         if b.op[h] == "const":
             attrs["value"] = b.const[h][0]
             attrs["name"] = ids[h].split("#")[0]
+            attrs["label"] = attrs["name"]  # shown as its number: duplicates need no version
+        else:
+            attrs["label"] = version_label(attrs["name"], ids[h])
         G.add_node(ids[h], **attrs)
     edges: dict[tuple[str, str], tuple[int, ...]] = {}
     for h in range(count):
@@ -406,6 +411,22 @@ def _to_graph(b: _Builder) -> nx.DiGraph:
     G.graph.update(inputs=[ids[h] for h in b.inputs.values()],
                    outputs=[ids[h] for h in outputs], order=order, source=b.source)
     return G
+
+
+def version_label(name: str, node_id: str) -> str:
+    """The display label of a binding: ``c`` for node ``c``, ``c⁽²⁾`` for ``c#2`` (the
+    second binding of ``c``, or the first binding of an input named ``c``).
+
+    >>> version_label("c", "c#3"), version_label("c", "c")
+    ('c⁽³⁾', 'c')
+    """
+    _, sep, version = node_id.rpartition("#")
+    if not sep or not version.isdigit():
+        return name
+    return f"{name}⁽{version.translate(_SUPERSCRIPT_DIGITS)}⁾"
+
+
+_SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _const_id(const: tuple[float, str]) -> str:

@@ -1,4 +1,12 @@
-"""A Trace as text: the terminal table (Wengert list), Markdown, LaTeX and JSON."""
+"""A Trace as text: the terminal table (Wengert list), Markdown, LaTeX and JSON.
+
+Every display names a node by its ``label`` (``c``, ``c⁽²⁾`` for a re-bound name's
+second version).  In JSON, numbers are floats, arrays nested lists, and the non-finite
+numbers the strings ``"nan"``, ``"inf"`` and ``"-inf"`` (JSON has no literal for them,
+and ``null`` would not tell them apart).  A node entry has ``name`` (as written) and
+``label`` (as shown); a pass seeded with anything but the scalar 1 has ``"seed"``
+(``"1"`` for ones, ``"[i]"`` one-hot, ``"v"`` other) and its symbols say so.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .formula import definition, derivative_symbol, fmt_number
+from .formula import definition, fmt_number, node_label, seeded_symbol
 
 if TYPE_CHECKING:
     from .trace import Trace
@@ -16,19 +24,22 @@ TABLE_DIGITS = 6
 
 
 def _plain(value: Any) -> Any:
-    """numpy numbers/arrays → JSON-ready floats and lists; nan and inf → None."""
+    """numpy numbers/arrays → JSON-ready floats and lists; nan, inf and −inf → the
+    strings ``"nan"``, ``"inf"`` and ``"-inf"``."""
     if np.ndim(value) > 0:
         return [_plain(v) for v in np.asarray(value)]
     v = float(value)
-    return v if np.isfinite(v) else None
+    if np.isfinite(v):
+        return v
+    return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
 
 
 def _derivative_header(trace: Trace, style: str = "text") -> str | None:
     G = trace.graph
     if trace.mode == "forward":
-        return derivative_symbol("·", G.nodes[trace.wrt]["name"], style)
+        return seeded_symbol("tangent", "·", node_label(G, trace.wrt), trace.seed, style)
     if trace.mode == "reverse":
-        return derivative_symbol(G.nodes[trace.of]["name"], "·", style)
+        return seeded_symbol("adjoint", "·", node_label(G, trace.of), trace.seed, style)
     return None
 
 
@@ -45,7 +56,8 @@ def trace_dict(trace: Trace) -> dict[str, Any]:
     nodes = {}
     for n in G.graph["order"]:
         d = G.nodes[n]
-        entry = {"name": d["name"], "op": d["op"], "operands": list(d["operands"]),
+        entry = {"name": d["name"], "label": node_label(G, n), "op": d["op"],
+                 "operands": list(d["operands"]),
                  "definition": definition(G, n), "value": _plain(d["value"])}
         if attribute:
             entry[attribute] = _plain(d[attribute])
@@ -69,6 +81,10 @@ def trace_dict(trace: Trace) -> dict[str, Any]:
         out["wrt"] = trace.wrt
     if trace.mode == "reverse":
         out["of"] = trace.of
+    if trace.mode != "evaluate":
+        out["derivative"] = _derivative_header(trace)
+        if trace.seed is not None:
+            out["seed"] = trace.seed
     out.update(nodes=nodes, steps=steps, warnings=trace.warnings())
     return out
 
@@ -89,7 +105,7 @@ def _rows(trace: Trace) -> tuple[list[str], list[list[str]]]:
         if d["op"] == "const":
             continue
         kind = "input" if d["op"] == "input" else definition(G, n)
-        row = [d["name"], kind, fmt_number(d["value"], digits=TABLE_DIGITS)]
+        row = [node_label(G, n), kind, fmt_number(d["value"], digits=TABLE_DIGITS)]
         if derivative:
             row.append(fmt_number(d[trace.derivative_attribute], digits=TABLE_DIGITS))
         rows.append(row)

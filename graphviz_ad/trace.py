@@ -19,8 +19,10 @@ from .formula import (
     derivative_symbol,
     fmt_name,
     fmt_number,
+    node_label,
     parenthesize_negative,
     product,
+    seeded_symbol,
     show,
 )
 from .rules import name_leaf, number_leaf, partial_tree, simplify
@@ -62,7 +64,7 @@ class Contribution:
         return f"{symbol} = {show(self.local_tree(), style)}"
 
     def _name(self, node: str) -> str:
-        return self.graph.nodes[node]["name"]
+        return node_label(self.graph, node)
 
 
 @dataclass(eq=False)
@@ -70,7 +72,11 @@ class Step:
     """One step of a pass: the quantity computed for ``node`` and how.
 
     ``kind`` is ``"value"`` (evaluate), ``"tangent"`` (forward: ∂node/∂wrt) or
-    ``"adjoint"`` (reverse: ∂of/∂node); ``result`` is the number computed.
+    ``"adjoint"`` (reverse: ∂of/∂node); ``result`` is the number computed.  ``seed``
+    says what the pass was seeded with when that was not the scalar 1 (see
+    :func:`graphviz_ad.formula.seeded_symbol`): ``"1"`` (an array seeded with ones, so
+    a tangent is the derivative along all-ones, ``∂f/∂z·1``, and an adjoint the
+    gradient of the sum, ``∂(Σy)/∂f``), ``"[i]"`` (one-hot) or ``"v"`` (any other).
     """
 
     index: int
@@ -81,19 +87,23 @@ class Step:
     graph: nx.DiGraph = field(repr=False)
     wrt: str | None = None
     of: str | None = None
+    seed: str | None = None
 
     @property
     def derivative(self) -> str:
-        """The quantity as a symbol: ``∂y/∂f3``, ``∂f3/∂x`` or the node name for values."""
+        """The quantity as a symbol: ``∂y/∂f3``, ``∂f3/∂x`` or the node label for values."""
         return self.symbol("text")
 
     def symbol(self, style: str = "text") -> str:
-        name = self.graph.nodes[self.node]["name"]
+        """The step's quantity as a symbol (text or LaTeX), labels and seed included."""
         if self.kind == "value":
-            return fmt_name(name, style)
-        if self.kind == "tangent":
-            return derivative_symbol(name, self._name(self.wrt), style)
-        return derivative_symbol(self._name(self.of), name, style)
+            return fmt_name(self._name(self.node), style)
+        return self._symbol_of(self.node, style)
+
+    def _symbol_of(self, node: str, style: str) -> str:
+        """The tangent or adjoint symbol of any node of this pass."""
+        other = self.wrt if self.kind == "tangent" else self.of
+        return seeded_symbol(self.kind, self._name(node), self._name(other), self.seed, style)
 
     @cached_property
     def formula(self) -> str:
@@ -111,7 +121,7 @@ class Step:
         return self._equation("latex")
 
     def _name(self, node: str | None) -> str:
-        return self.graph.nodes[node]["name"] if node is not None else "?"
+        return node_label(self.graph, node) if node is not None else "?"
 
     def _equation(self, style: str) -> str:
         parts = [self.symbol(style), self._symbolic(style), self._numeric(style),
@@ -134,10 +144,8 @@ class Step:
             return show(c.local_tree(), style)
         local = derivative_symbol(self._name(c.target), self._name(c.source), style)
         if self.kind == "tangent":
-            carried = derivative_symbol(self._name(c.source), self._name(self.wrt), style)
-            return product([local, carried], style)
-        carried = derivative_symbol(self._name(self.of), self._name(c.target), style)
-        return product([carried, local], style)
+            return product([local, self._symbol_of(c.source, style)], style)
+        return product([self._symbol_of(c.target, style), local], style)
 
     def _numeric(self, style: str) -> str:
         if self.kind == "value":
@@ -182,6 +190,7 @@ class Trace:
     inputs: dict[str, Any]
     wrt: str | None = None
     of: str | None = None
+    seed: str | None = None  # as Step.seed: None when seeded with the scalar 1
 
     @property
     def outputs(self) -> list[str]:
@@ -208,6 +217,17 @@ class Trace:
             return {n: self.derivative(n) for n in self.graph.graph["inputs"]}
         return {n: self.derivative(n) for n in self.outputs}
 
+    def symbol(self, node: str, style: str = "text") -> str:
+        """The symbol of ``node``'s derivative in this pass, as the steps write it:
+        ``∂f3/∂x``, ``∂(Σy)/∂f3``, ``∂c⁽²⁾/∂x``; its label for an evaluate trace.  Seed
+        captions use it too: ``trace.symbol(trace.wrt)`` is ``∂x/∂x`` (or ``∂z/∂z·1``)."""
+        if self.mode == "evaluate":
+            return fmt_name(node_label(self.graph, node), style)
+        kind = "tangent" if self.mode == "forward" else "adjoint"
+        other = self.wrt if self.mode == "forward" else self.of
+        return seeded_symbol(kind, node_label(self.graph, node),
+                             node_label(self.graph, other), self.seed, style)
+
     @property
     def flagged(self) -> list[str]:
         """Nodes whose value or derivative is nan or inf, in graph order."""
@@ -220,8 +240,9 @@ class Trace:
             d = self.graph.nodes[n]
             what = ", ".join(f"{k} = {fmt_number(d[k])}" for k in ("value", "tangent", "adjoint")
                              if k in d and not np.all(np.isfinite(d[k])))
-            shown = (f"{d['name']} (input)" if d["op"] == "input"  # not "x = x"
-                     else f"{d['name']} = {definition(self.graph, n)}")
+            label = node_label(self.graph, n)
+            shown = (f"{label} (input)" if d["op"] == "input"  # not "x = x"
+                     else f"{label} = {definition(self.graph, n)}")
             lines.append(f"{d['line']}:{d['column']}: {shown} gives {what}")
         return lines
 

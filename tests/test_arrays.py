@@ -220,7 +220,9 @@ def test_array_display_shows_numbers_or_shape():
     assert "[1, 2]" in t.table()
     assert "Σ(" in t.steps[-1].equation or "Σ(" in t.table()
     big = ad.evaluate(parse("y = sum(x)"), {"x": np.arange(10.0)})
-    assert "[10-vector]" in big.table()
+    assert "[0, 1, …, 9] (10)" in big.table()  # a preview: first two, last, length
+    assert r"= \left[2, 2, \ldots, 2\right]_{(10)}" in ad.forward_mode(
+        parse("y = 2*x"), {"x": np.arange(10.0)}).latex()
 
 
 def test_cost_counts_sweeps():

@@ -259,7 +259,7 @@ def test_numeric_trouble_warns_and_exits_0(source, shown, warned):
     assert f"graphviz-ad: warning: {warned}" in result.stderr.splitlines()
     assert "Traceback" not in result.stderr
     data = json.loads(run("trace", source, "--at", "x=1", "--format", "json").stdout)
-    assert data["nodes"]["y"]["nonfinite"] is True and data["nodes"]["y"]["value"] is None
+    assert data["nodes"]["y"]["nonfinite"] is True and data["nodes"]["y"]["value"] == shown
     assert any(warned in w for w in data["warnings"])
 
 
@@ -353,3 +353,14 @@ def test_console_script():
     assert result.returncode == 1
     result = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and ad.__version__ in result.stdout
+
+
+def test_trace_tells_rebound_versions_apart_and_check_names_elements():
+    result = run("trace", "c = x + 1; c = c*c; c *= 2", "--at", "x=3")
+    assert result.exit_code == 0, result.stderr
+    assert "  2. ∂c⁽³⁾/∂c = ∂c⁽³⁾/∂c⁽²⁾·∂c⁽²⁾/∂c = 2·8 = 16" in result.stdout
+    result = run("trace", "y = x", "--at", "x=[1,2,3]")
+    assert "∂(Σy)/∂x = " in result.stdout
+    result = run("check", "y = sum(z*w)", "--at", "z=[1,2]", "--at", "w=[3,5]")
+    assert result.exit_code == 0, result.stderr
+    assert "∂y/∂z[" in result.stdout and "∂y/∂z " not in result.stdout

@@ -15,8 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..errors import GraphvizAdError
-from ..formula import definition, derivative_symbol, fmt_number
+from ..formula import definition, fmt_number, node_label
 from ..trace import Step, Trace
 from .frames import Frame
 from .template import SlotDot, SvgTemplate, compose_frames, dot_quote
@@ -74,10 +76,19 @@ EDGE_LINES = 3  # ∂f4/∂f3 | = exp(f3) | = 78.81
 NODE_DERIVATIVE_LINES = 2  # ∂y/∂f3 = 78.47 | (78.81 − 0.3386)
 
 
+def _short(value) -> str:
+    """A number for a node or edge label: arrays of more than a few elements shortened to
+    their first element and length (the caption and `trace` show more)."""
+    array = np.asarray(value)
+    if array.size <= 3:
+        return fmt_number(value)
+    return f"[{fmt_number(array.flat[0])}, …] ({array.size})"
+
+
 def _local_lines(contribution) -> list[str]:
     """What a used edge shows, one part per line: ``∂f4/∂f3``, ``= exp(f3)``, ``= 78.81``."""
     symbol, _, formula = contribution.local_formula().partition(" = ")
-    number = fmt_number(contribution.local)
+    number = _short(contribution.local)
     lines = [symbol, f"= {formula}"]
     if formula != number:
         lines.append(f"= {number}")
@@ -86,9 +97,9 @@ def _local_lines(contribution) -> list[str]:
 
 def _derivative_lines(step: Step) -> list[str]:
     """A node's derivative; where several edges contribute, their terms, then the sum."""
-    total = fmt_number(step.result)
+    total = _short(step.result)
     symbol = step.symbol()
-    if len(step.contributions) > 1:
+    if len(step.contributions) > 1 and all(np.ndim(c.product) == 0 for c in step.contributions):
         terms = " + ".join(fmt_number(c.product) for c in step.contributions)
         return [f"{symbol} = {total}", f"= {terms}".replace("+ −", "− ")]
     return [f"{symbol} = {total}", ""]
@@ -162,7 +173,7 @@ class DerivativeFrames:
 
     def _show_values(self, picture: _Picture, trace: Trace, nodes: Sequence[str]) -> None:
         for n in nodes:
-            picture.texts[f"{n}.value"] = f"= {fmt_number(trace.value(n))}"
+            picture.texts[f"{n}.value"] = f"= {_short(trace.value(n))}"
             if picture.colors[f"{n}.fill"] == FILL["pending"]:
                 _node_state(picture, n, "value")
 
@@ -172,27 +183,29 @@ class DerivativeFrames:
         if trace.mode == "forward":
             self._show_values(picture, trace, inputs)
             for n in inputs:
-                picture.texts[f"{n}.{kind}0"] = f"{derivative_symbol(n, trace.wrt)} = " + (
-                    "1" if n == trace.wrt else "0")
+                seed = f"{trace.symbol(n)} = {_short(trace.derivative(n))}"
+                picture.texts[f"{n}.{kind}0"] = seed
                 _node_state(picture, n, "done" if n == trace.wrt else "value")
             self._settle(picture)
-            at = ", ".join(f"{n} = {fmt_number(trace.value(n))}" for n in inputs)
-            self._emit(picture, f"Forward mode at {at}: seed ∂{trace.wrt}/∂{trace.wrt} = 1; "
-                                f"every other input has tangent 0.", STEP_MS)
+            at = ", ".join(f"{_n(self, n)} = {fmt_number(trace.value(n))}" for n in inputs)
+            seed = f"{trace.symbol(trace.wrt)} = {fmt_number(trace.derivative(trace.wrt))}"
+            self._emit(picture, f"Forward mode at {at}: seed {seed}; every other input has "
+                                "tangent 0.", STEP_MS)
         elif trace.mode == "reverse":
             self._show_values(picture, trace, self.nodes)
-            of = G.nodes[trace.of]["name"]
-            picture.texts[f"{trace.of}.{kind}0"] = f"{derivative_symbol(of, of)} = 1"
+            seed = f"{trace.symbol(trace.of)} = {fmt_number(trace.derivative(trace.of))}"
+            picture.texts[f"{trace.of}.{kind}0"] = \
+                f"{trace.symbol(trace.of)} = {_short(trace.derivative(trace.of))}"
             for n in self.nodes:  # after a forward pass, "done" meant tangents: start afresh
                 _node_state(picture, n, "value")
             _node_state(picture, trace.of, "done")
             self._settle(picture)
             self._emit(picture, f"Reverse mode: the forward sweep has computed every value; "
-                                f"seed ∂{of}/∂{of} = 1 and sweep back to the inputs.", STEP_MS)
+                                f"seed {seed} and sweep back to the inputs.", STEP_MS)
         else:
             self._show_values(picture, trace, inputs)
             self._emit(picture, "Evaluation: inputs " + ", ".join(
-                f"{n} = {fmt_number(trace.value(n))}" for n in inputs), STEP_MS)
+                f"{_n(self, n)} = {fmt_number(trace.value(n))}" for n in inputs), STEP_MS)
         for step in trace.steps:
             self._step(picture, trace, step, emit=self._shows(step))
 
@@ -210,7 +223,7 @@ class DerivativeFrames:
         _node_state(picture, n, "active")
         caption = step.equation
         if step.kind in ("value", "tangent"):
-            picture.texts[f"{n}.value"] = f"= {fmt_number(trace.value(n))}"
+            picture.texts[f"{n}.value"] = f"= {_short(trace.value(n))}"
             value_step = f"{_n(self, n)} = {definition(self.graph, n)}"
             caption = f"{value_step} = {fmt_number(trace.value(n))}"
             if step.kind == "tangent":
@@ -233,7 +246,7 @@ class DerivativeFrames:
             self._emit(picture, caption, STEP_MS)
 
     def _opening_caption(self) -> str:
-        outputs = ", ".join(self.graph.nodes[n]["name"] for n in self.graph.graph["outputs"])
+        outputs = ", ".join(_n(self, n) for n in self.graph.graph["outputs"])
         program = " ; ".join(line.strip() for line in self.graph.graph["source"].splitlines()
                              if line.strip() and not line.strip().startswith("#"))
         return f"The computational graph (output: {outputs})\n{program}"
@@ -242,15 +255,12 @@ class DerivativeFrames:
         parts = []
         for trace in self.traces:
             steps = f"{len(trace.steps)} steps"
-            if trace.mode == "reverse":
-                grads = ", ".join(f"∂{_n(self, trace.of)}/∂{_n(self, i)} = "
-                                  f"{fmt_number(trace.derivative(i))}"
-                                  for i in self.graph.graph["inputs"])
-                parts.append(f"{grads} (reverse mode, {steps})")
-            elif trace.mode == "forward":
-                grads = ", ".join(f"∂{_n(self, o)}/∂{_n(self, trace.wrt)} = "
-                                  f"{fmt_number(trace.derivative(o))}" for o in trace.outputs)
-                parts.append(f"{grads} (forward mode, {steps})")
+            if trace.mode in ("reverse", "forward"):
+                shown = self.graph.graph["inputs"] if trace.mode == "reverse" else trace.outputs
+                shown = [n for n in shown if n not in self.quiet] or shown
+                grads = ", ".join(f"{trace.symbol(n)} = {fmt_number(trace.derivative(n))}"
+                                  for n in shown)
+                parts.append(f"{grads} ({trace.mode} mode, {steps})")
             else:
                 parts.append(", ".join(f"{_n(self, o)} = {fmt_number(trace.value(o))}"
                                        for o in trace.outputs))
@@ -293,8 +303,8 @@ class DerivativeFrames:
         G = self.graph
         for n in self.nodes:
             data = G.nodes[n]
-            head = data["name"] if data["op"] in ("input", "const") else \
-                f"{data['name']} = {definition(G, n)}"
+            head = node_label(G, n) if data["op"] in ("input", "const") else \
+                f"{node_label(G, n)} = {definition(G, n)}"
             lines: list = [head]
             keys = [f"{n}.value"] + [f"{n}.{kind}{i}" for kind in self.kinds
                                      for i in range(NODE_DERIVATIVE_LINES)]
@@ -344,5 +354,5 @@ class DerivativeFrames:
 
 
 def _n(self: DerivativeFrames, node: str | None) -> str:
-    return self.graph.nodes[node]["name"] if node is not None else "?"
+    return node_label(self.graph, node) if node is not None else "?"
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from .autodiff import Inputs, _choose_of, forward_mode, reverse_mode, values_at
 from .errors import GraphvizAdError, InputError
+from .formula import node_label
 from .ops import PRIMITIVES
 from .rules import partial_graph
 
@@ -228,7 +229,7 @@ def gradient_graph(G: nx.DiGraph, of: str | None = None, wrt: Wrt = None) -> nx.
     of = _choose_of(G, of)
     w = _GraphWriter(G)
     nodes = G.nodes
-    of_name = nodes[of]["name"]
+    of_name = node_label(G, of)
     adjoint: dict[str, str] = {of: w.const(1.0, (nodes[of]["line"], nodes[of]["column"]))}
     needed = set(names).union(*(nx.descendants(G, name) for name in names))
     for n in reversed(G.graph["order"]):
@@ -257,7 +258,7 @@ def gradient_graph(G: nx.DiGraph, of: str | None = None, wrt: Wrt = None) -> nx.
         value = adjoint.get(name) or w.const(0.0, pos)
         if w.value_of(value) is not None:  # a constant gradient still has the input's shape
             value = w.op("sum_like", (value, name), pos)
-        outputs.append(w.named(value, f"∂{of_name}/∂{nodes[name]['name']}", pos))
+        outputs.append(w.named(value, f"∂{of_name}/∂{node_label(G, name)}", pos))
     H = w.G
     H.graph.update(inputs=list(G.graph["inputs"]), outputs=outputs, order=w.order,
                    source=G.graph.get("source"), gradient_of=of, gradient_wrt=names)

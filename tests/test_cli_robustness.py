@@ -217,3 +217,15 @@ def test_gallery_stops_once_on_an_unusable_out_or_slide(tmp_path):
                                        "--slide", "0:1"])
     assert result.exit_code == 2 and "slide ratio" in result.stderr
     assert not (tmp_path / "g").exists()
+
+
+def test_closed_pipe_exits_quietly():
+    """`graphviz-ad jacobian … | head -1`: no error message, no traceback, SIGPIPE's status."""
+    proc = subprocess.Popen([sys.executable, "-m", "graphviz_ad", "jacobian",
+                             "s = softmax(z)", "--at", "z=[" + ",".join("1" * 400) + "]",
+                             "--wrt", "z"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away before the 400 rows are printed
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 128 + signal.SIGPIPE
+    assert stderr == ""

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..data import data_names, parameters
 from ..errors import GraphvizAdError
+from ..formula import node_label
 from .common import (
     at_option,
     data_option,
@@ -25,7 +26,7 @@ def _labels(graph, names: list[str], values: dict) -> list[str]:
     """One label per element: ``phi0`` for a scalar, ``z[0]``, ``z[1]``, … for a vector."""
     labels = []
     for n in names:
-        shown = graph.nodes[n]["name"]
+        shown = node_label(graph, n)
         size = int(np.size(values[n]))
         if np.ndim(values[n]) == 0:
             labels.append(shown)
@@ -106,7 +107,7 @@ def jacobian(source, at, data, of, wrt, format_, mode):
         return
     used = mode if mode != "auto" else ("reverse" if J.shape[0] <= J.shape[1] else "forward")
     wrt_text = names[0] if len(names) == 1 else f"({', '.join(names)})"
-    click.echo(f"Jacobian ∂{graph.nodes[of]['name']}/∂{wrt_text} "
+    click.echo(f"Jacobian ∂{node_label(graph, of)}/∂{wrt_text} "
                f"({J.shape[0]}×{J.shape[1]}, {used} mode: one sweep per "
                f"{'output' if used == 'reverse' else 'input'} element):")
     click.echo(matrix_table(J, rows, cols))
@@ -142,7 +143,7 @@ def hessian(source, at, data, of, wrt, format_):
                                "determinant": float(np.linalg.det(H)), "convex": convex},
                               indent=2, ensure_ascii=False))
         return
-    click.echo(f"Hessian of {graph.nodes[of]['name']} with respect to ({', '.join(names)}), "
+    click.echo(f"Hessian of {node_label(graph, of)} with respect to ({', '.join(names)}), "
                "by reverse mode over the gradient graph:")
     click.echo(matrix_table(H, labels, labels))
     click.echo(f"eigenvalues: {', '.join(_number(v) for v in eig)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import signal
 import sys
 import threading
@@ -55,6 +56,10 @@ def reports_errors(func: F) -> F:
             return func(*args, **kwargs)
         except GraphvizAdError as err:
             fail(str(err))
+        except BrokenPipeError:  # `graphviz-ad trace … | head`: the reader left; stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(128 + signal.SIGPIPE)
         except OSError as err:  # safety net: a file problem is the user's, not a bug
             fail(os_error_message(err))
         except KeyboardInterrupt:

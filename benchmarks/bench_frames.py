@@ -29,15 +29,23 @@ UNARY = ["sin", "cos", "exp", "tanh", "sigmoid"]
 
 
 def program(operations: int = 30, seed: int = 1) -> str:
-    """A random program of exactly ``operations`` operations over three inputs."""
+    """A random program of exactly ``operations`` operations over three inputs in which
+    every value is used, so the output depends on every node: forward and reverse mode
+    then take one step per operation each (about 60 frames for 30 operations)."""
     rng = random.Random(seed)
-    names, lines = ["x", "w", "b"], []
-    for i in range(operations - 1):
-        a, b = rng.sample(names[-6:], 2)
-        expr = rng.choice([f"{rng.choice(UNARY)}({a})", f"{a}*{b}", f"{a} + {b}", f"{a} - {b}"])
-        lines.append(f"v{i} = {expr}")
-        names.append(f"v{i}")
-    lines.append(f"y = {names[-1]} + {names[-2]}")
+    names, lines, unused = ["x", "w", "b"], [], ["x", "w", "b"]
+    while len(lines) + max(len(unused) - 1, 1) < operations:  # the last line: y = …
+        a = unused.pop(0) if unused else rng.choice(names[-6:])
+        if rng.random() < 0.3:
+            expr = f"{rng.choice(UNARY)}({a})"
+        else:
+            b = unused.pop(0) if unused else rng.choice([n for n in names[-6:] if n != a])
+            expr = f"{a} {rng.choice('*+-')} {b}"
+        name = f"v{len(lines)}"
+        lines.append(f"{name} = {expr}")
+        names.append(name)
+        unused.append(name)
+    lines.append("y = " + (" + ".join(unused) if len(unused) > 1 else f"2*{unused[0]}"))
     return "\n".join(lines)
 
 

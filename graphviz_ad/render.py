@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .draw.derivatives import DerivativeFrames
+from .draw.derivatives import STEP_MS, DerivativeFrames
 from .draw.frames import Frame
 from .draw.output import write_drawing
 from .trace import Trace
@@ -34,26 +34,26 @@ def _as_list(traces: Trace | Sequence[Trace]) -> list[Trace]:
 
 def derivative_frames(traces: Trace | Sequence[Trace], *, rankdir: str = "auto",
                       show_constants: bool = False, title: str = "",
-                      slide: str | None = None, quiet: Iterable[str] = ()
-                      ) -> tuple[list[Frame], str]:
+                      slide: str | None = None, quiet: Iterable[str] = (),
+                      step_ms: int = STEP_MS) -> tuple[list[Frame], str]:
     """The frames of one or more passes over one graph, and the DOT of the last frame.
 
     Steps of ``quiet`` nodes (e.g. data inputs) are drawn without a frame of their own."""
     builder = DerivativeFrames(_as_list(traces), rankdir=rankdir, show_constants=show_constants,
-                               title=title, quiet=quiet)
+                               title=title, quiet=quiet, step_ms=step_ms)
     return builder.frames(aspect=slide_aspect(slide)), builder.dot()
 
 
 def render(traces: Trace | Sequence[Trace], out_dir: str | Path, formats: Iterable[str] = ("svg",),
            *, stem: str | None = None, slide: str | None = None, rankdir: str = "auto",
            show_constants: bool = False, title: str = "", progress: bool = False,
-           quiet: Iterable[str] = ()) -> list[Path]:
+           quiet: Iterable[str] = (), step_ms: int = STEP_MS) -> list[Path]:
     """Draw ``traces`` (e.g. ``[forward_mode(...), reverse_mode(...)]`` for both passes on
     one layout) into ``out_dir`` in each format: svg, png, pdf, gif, apng, mp4, html,
     beamer, dot.  Returns the paths written."""
     traces = _as_list(traces)
     frames, dot = derivative_frames(traces, rankdir=rankdir, show_constants=show_constants,
-                                    title=title, slide=slide, quiet=quiet)
+                                    title=title, slide=slide, quiet=quiet, step_ms=step_ms)
     stem = stem or "-".join(t.mode for t in traces)
     return write_drawing(frames, dot, Path(out_dir), stem, formats, slide=slide,
                          progress=progress, title=title)

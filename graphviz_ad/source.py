@@ -14,8 +14,10 @@ A graph file holds a program, its input values, a title and render hints::
     x = 0.5
 
     [render]                  # optional hints for `graphviz-ad render`
-    rankdir = "LR"
+    rankdir = "LR"            # auto (default), LR, TB, RL, BT
     show_constants = false
+    slide = "16:9"
+    frame_ms = 2000           # how long each step shows in animations
 
 Array inputs and plots (homework problems 1, 2, 3, 7, 8)::
 

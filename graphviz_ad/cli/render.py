@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..data import data_names
+from ..draw.derivatives import STEP_MS
 from ..draw.output import DRAW_FORMATS
 from ..draw.writers import OutputError, slide_canvas
 from ..errors import GraphvizAdError
@@ -29,7 +30,8 @@ DEFAULT_FORMATS = "svg,png,gif,html"
 
 
 def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, rankdir,
-                   show_constants, no_cse, title, progress, data=()) -> list[Path]:
+                   show_constants, no_cse, title, progress, data=(),
+                   frame_ms: int | None = None) -> list[Path]:
     """Parse, run the pass(es) and write the drawing; shared by render and gallery."""
     from ..render import render
 
@@ -50,7 +52,8 @@ def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, r
                   slide=slide or hints.get("slide"), rankdir=rankdir,
                   show_constants=show_constants or bool(hints.get("show_constants", False)),
                   title=title or src.title, progress=progress,
-                  quiet=data_names(src.data, data))
+                  quiet=data_names(src.data, data),
+                  step_ms=frame_ms or int(hints.get("frame_ms", STEP_MS)))
 
 
 @click.command()
@@ -74,11 +77,14 @@ def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, r
               help="Draw constants as nodes instead of folding them into labels.")
 @click.option("--title", default="", help="Title shown above the graph.")
 @click.option("--no-cse", is_flag=True, help="Keep repeated subexpressions as separate nodes.")
+@click.option("--frame-ms", type=click.IntRange(100, 60000), default=None,
+              help=f"How long each step shows in animations (default {STEP_MS}; the first "
+                   "frame 1.25x, the last 2x).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bars (default: when stderr is a terminal).")
 @reports_errors
 def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, show_constants, title,
-           no_cse, progress):
+           no_cse, frame_ms, progress):
     """Animate a pass over SOURCE: one frame per step on a layout that never moves.
 
     SOURCE is an expression, a program, a graph file (graphs/*.toml) or - for stdin.
@@ -95,7 +101,8 @@ def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, show_c
     show = sys.stderr.isatty() if progress is None else progress
     written = render_program(source, at, mode=mode, wrt=wrt, of=of, formats=formats, out=out,
                              slide=slide, rankdir=rankdir, show_constants=show_constants,
-                             no_cse=no_cse, title=title, progress=show, data=data)
+                             no_cse=no_cse, title=title, progress=show, data=data,
+                             frame_ms=frame_ms)
     report_written(written)
 
 

@@ -35,7 +35,7 @@ DONE_LABEL = {("tangent",): "tangent known", ("adjoint",): "adjoint known",
 NODE_FONT, EDGE_FONT = 20, 17
 CAPTION_FONT = 24  # points, like the node text's 20: the graph is the subject, not the band
 MAX_DRAWN_NODES = 150
-STEP_MS, FIRST_MS, LAST_MS = 2000, 2500, 4000
+STEP_MS = 2000  # how long a step's frame shows in animations (--frame-ms)
 DEFAULT_ASPECT = 16 / 9  # the frame shape "auto" direction optimises for without --slide
 
 
@@ -117,7 +117,7 @@ class DerivativeFrames:
 
     def __init__(self, traces: Sequence[Trace], *, rankdir: str = "auto",
                  show_constants: bool = False, title: str = "",
-                 quiet: Iterable[str] = ()) -> None:
+                 quiet: Iterable[str] = (), step_ms: int = STEP_MS) -> None:
         if not traces:
             raise ValueError("no traces to draw")
         self.traces = list(traces)
@@ -125,6 +125,7 @@ class DerivativeFrames:
         self.rankdir = rankdir
         self.title = title
         self.quiet = set(quiet)
+        self.step_ms = step_ms  # first and last frames hold 1.25x and 2x as long
         self.nodes = _visible_nodes(self.traces[0], show_constants)
         if len(self.nodes) > MAX_DRAWN_NODES:
             raise GraphvizAdError(
@@ -151,11 +152,11 @@ class DerivativeFrames:
             picture.colors[_edge_key(u, v) + ".color"] = EDGE["idle"]
             for i in range(EDGE_LINES):
                 picture.texts[f"{_edge_key(u, v)}.label{i}"] = ""
-        self._emit(picture, self._opening_caption(), FIRST_MS)
+        self._emit(picture, self._opening_caption(), round(1.25 * self.step_ms))
         for trace in self.traces:
             self._pass(picture, trace)
         self._settle(picture)
-        self._emit(picture, self._closing_caption(), LAST_MS)
+        self._emit(picture, self._closing_caption(), 2 * self.step_ms)
 
     def _emit(self, picture: _Picture, caption: str, duration: int) -> None:
         self.states.append(picture.snapshot())
@@ -190,7 +191,7 @@ class DerivativeFrames:
             at = ", ".join(f"{_n(self, n)} = {fmt_number(trace.value(n))}" for n in inputs)
             seed = f"{trace.symbol(trace.wrt)} = {fmt_number(trace.derivative(trace.wrt))}"
             self._emit(picture, f"Forward mode at {at}: seed {seed}; every other input has "
-                                "tangent 0.", STEP_MS)
+                                "tangent 0.", self.step_ms)
         elif trace.mode == "reverse":
             self._show_values(picture, trace, self.nodes)
             seed = f"{trace.symbol(trace.of)} = {fmt_number(trace.derivative(trace.of))}"
@@ -201,11 +202,11 @@ class DerivativeFrames:
             _node_state(picture, trace.of, "done")
             self._settle(picture)
             self._emit(picture, f"Reverse mode: the forward sweep has computed every value; "
-                                f"seed {seed} and sweep back to the inputs.", STEP_MS)
+                                f"seed {seed} and sweep back to the inputs.", self.step_ms)
         else:
             self._show_values(picture, trace, inputs)
             self._emit(picture, "Evaluation: inputs " + ", ".join(
-                f"{_n(self, n)} = {fmt_number(trace.value(n))}" for n in inputs), STEP_MS)
+                f"{_n(self, n)} = {fmt_number(trace.value(n))}" for n in inputs), self.step_ms)
         for step in trace.steps:
             self._step(picture, trace, step, emit=self._shows(step))
 
@@ -243,7 +244,7 @@ class DerivativeFrames:
                 if key + ".color" in picture.colors:
                     picture.colors[key + ".color"] = EDGE["active"]
         if emit:
-            self._emit(picture, caption, STEP_MS)
+            self._emit(picture, caption, self.step_ms)
 
     def _opening_caption(self) -> str:
         outputs = ", ".join(_n(self, n) for n in self.graph.graph["outputs"])

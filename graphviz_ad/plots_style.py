@@ -70,17 +70,14 @@ def figure(slide: str | None = None):
 
 def _wrap_titles(fig) -> None:
     """Break long titles into lines that fit the figure's width (no clipped text)."""
-    import textwrap
+    from .draw.template import wrap_text
 
-    width_pt = fig.get_figwidth() * 72
-    for ax in fig.axes:
-        title = ax.title
+    width_pt = 0.92 * fig.get_figwidth() * 72
+    titles = [ax.title for ax in fig.axes] + ([fig._suptitle] if fig._suptitle else [])
+    for title in titles:
         text = title.get_text()
-        if not text:
-            continue
-        chars = max(30, int(width_pt / (title.get_fontsize() * 0.56)))
-        lines = [w for line in text.split("\n") for w in (textwrap.wrap(line, chars) or [""])]
-        title.set_text("\n".join(lines))
+        if text:
+            title.set_text("\n".join(wrap_text(text, width_pt, title.get_fontsize())))
 
 
 def save(fig, out: str | Path) -> list[Path]:

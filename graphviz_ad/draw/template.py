@@ -353,9 +353,11 @@ def svg_body(svg: str) -> str:
 def wrap_text(text: str, width: float, size: float, bold: bool = False) -> list[str]:
     """Wrap ``text`` to ``width`` points (DejaVu Sans); keeps ``\\n`` breaks.
 
-    Greedy by words, but an overflowing line breaks before its last ``=`` sign when
-    that keeps at least half a line, so a chain rule wraps as ``∂y/∂f3 = … + …`` /
-    ``= 78.47`` rather than splitting a term; sentences wrap at the last space.
+    Greedy by words, but an overflowing line breaks at its last *preferred* point
+    outside parentheses that keeps a third of a line: after a clause (a word ending in
+    ``,`` ``:`` ``;``), else, in an equation, before an ``=`` sign, so a chain rule wraps as
+    ``∂y/∂f3 = … + …`` / ``= 78.47`` rather than splitting a term; otherwise at the
+    last space outside parentheses, and only then inside them.
 
     >>> wrap_text("a b c", width=1000, size=14)
     ['a b c']
@@ -372,15 +374,26 @@ def wrap_text(text: str, width: float, size: float, bold: bool = False) -> list[
             line.append(word)
             if fits(line) or len(line) == 1:
                 continue
-            cut = len(line) - 1  # default: before the word that overflowed
-            for i in range(len(line) - 2, 0, -1):
-                if line[i] == "=" and 2 * text_width(" ".join(line[:i]), size, bold) >= width:
-                    cut = i
-                    break
+            cut = _cut(line, lambda i, w=line: 3 * text_width(" ".join(w[:i]), size, bold) >= width,
+                       equation=para.count(" = ") >= 2)
             lines.append(" ".join(line[:cut]))
             line = line[cut:]
         lines.append(" ".join(line))
     return lines
+
+
+def _cut(words: list[str], long_enough, equation: bool) -> int:
+    """Where to break an overflowing line (its last word did not fit): the last
+    ``long_enough`` break outside parentheses after a clause (, : ;), else (in an
+    equation: two or more ``=``) before an ``=``, else any, else before the last word."""
+    depth, depths = 0, []
+    for w in words:
+        depths.append(depth)
+        depth += w.count("(") + w.count("[") - w.count(")") - w.count("]")
+    outside = [i for i in range(len(words) - 1, 0, -1) if depths[i] <= 0 and long_enough(i)]
+    clause = [i for i in outside if words[i - 1].endswith((",", ":", ";"))]
+    equals = [i for i in outside if words[i] == "="] if equation else []
+    return (clause or equals or outside or [len(words) - 1])[0]
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def figure(slide: str | None = None):
 
 def _wrap_titles(fig) -> None:
     """Break long titles into lines that fit the figure's width (no clipped text)."""
-    from .draw.template import wrap_text
+    from .draw.compose import wrap_text
 
     width_pt = 0.92 * fig.get_figwidth() * 72
     titles = [ax.title for ax in fig.axes] + ([fig._suptitle] if fig._suptitle else [])

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from graphviz_ad.draw import writers
-from graphviz_ad.draw.template import SlotDot, SvgTemplate, compose_frames
+from graphviz_ad.draw.compose import compose_frames
+from graphviz_ad.draw.template import SlotDot, SvgTemplate
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

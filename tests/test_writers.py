@@ -12,8 +12,9 @@ import pytest
 from PIL import Image
 
 from graphviz_ad.draw import writers
+from graphviz_ad.draw.compose import compose_frames
 from graphviz_ad.draw.frames import Frame
-from graphviz_ad.draw.template import SlotDot, SvgTemplate, compose_frames
+from graphviz_ad.draw.template import SlotDot, SvgTemplate
 from graphviz_ad.errors import RenderError
 
 pytest.importorskip("cairosvg", reason="cairosvg is needed to rasterize")

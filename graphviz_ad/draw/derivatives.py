@@ -20,8 +20,9 @@ import numpy as np
 from ..errors import GraphvizAdError
 from ..formula import definition, fmt_number, node_label
 from ..trace import Step, Trace
+from .compose import compose_frames
 from .frames import Frame
-from .template import SlotDot, SvgTemplate, compose_frames, dot_quote
+from .template import SlotDot, SvgTemplate, dot_quote
 
 # Okabe & Ito's colour-blind-safe palette, with light tints for fills.
 VERMILLION, BLUE, GREEN, SKY, ORANGE = "#D55E00", "#0072B2", "#009E73", "#56B4E9", "#E69F00"

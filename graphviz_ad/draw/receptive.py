@@ -24,8 +24,9 @@ import numpy as np
 from ..errors import GraphvizAdError
 from ..receptive import Layer, Plain, StackField, cone, plain_axis, receptive_field
 from ..receptive_text import recurrence, sub
+from .compose import compose_frames
 from .frames import Frame
-from .template import SlotDot, SvgTemplate, compose_frames, text_width
+from .template import SlotDot, SvgTemplate, text_width
 
 MAX_COLUMNS = 100  # grid columns (input units incl. padding) a slide can still show
 MAX_ROWS = 12

@@ -1,0 +1,199 @@
+"""Compose frames: a filled template plus title, legend and caption band, all frames alike.
+
+Every frame of one animation gets the same canvas (so nothing jumps): the band below
+the graph is tall enough for the longest wrapped caption.  ``wrap_text`` is also the
+one line-breaking rule for plot titles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from .template import FONT_FAMILY, PX_PER_PT, SvgTemplate, svg_body, text_width
+
+
+def wrap_text(text: str, width: float, size: float, bold: bool = False) -> list[str]:
+    """Wrap ``text`` to ``width`` points (DejaVu Sans); keeps ``\\n`` breaks.
+
+    Greedy by words, but an overflowing line breaks at its last *preferred* point
+    outside parentheses that keeps a third of a line: after a clause (a word ending in
+    ``,`` ``:`` ``;``), else, in an equation, before an ``=`` sign, so a chain rule wraps as
+    ``∂y/∂f3 = … + …`` / ``= 78.47`` rather than splitting a term; otherwise at the
+    last space outside parentheses, and only then inside them.
+
+    >>> wrap_text("a b c", width=1000, size=14)
+    ['a b c']
+    >>> wrap_text("dy/dx = 1.5·2 + 3 = 6", width=140, size=14)
+    ['dy/dx = 1.5·2 + 3', '= 6']
+    >>> wrap_text("seed ∂y/∂y = 1 and sweep back to the inputs", width=200, size=14)
+    ['seed ∂y/∂y = 1 and sweep', 'back to the inputs']
+    """
+    fits = lambda words: text_width(" ".join(words), size, bold) <= width  # noqa: E731
+    lines: list[str] = []
+    for para in text.split("\n"):
+        line: list[str] = []
+        for word in para.split():
+            line.append(word)
+            if fits(line) or len(line) == 1:
+                continue
+            cut = _cut(line, lambda i, w=line: 3 * text_width(" ".join(w[:i]), size, bold) >= width,
+                       equation=para.count(" = ") >= 2)
+            lines.append(" ".join(line[:cut]))
+            line = line[cut:]
+        lines.append(" ".join(line))
+    return lines
+
+
+def _cut(words: list[str], long_enough, equation: bool) -> int:
+    """Where to break an overflowing line (its last word did not fit): the last
+    ``long_enough`` break outside parentheses after a clause (, : ;), else (in an
+    equation: two or more ``=``) before an ``=``, else any, else before the last word."""
+    depth, depths = 0, []
+    for w in words:
+        depths.append(depth)
+        depth += w.count("(") + w.count("[") - w.count(")") - w.count("]")
+    outside = [i for i in range(len(words) - 1, 0, -1) if depths[i] <= 0 and long_enough(i)]
+    clause = [i for i in outside if words[i - 1].endswith((",", ":", ";"))]
+    equals = [i for i in outside if words[i] == "="] if equation else []
+    return (clause or equals or outside or [len(words) - 1])[0]
+
+
+@dataclass(frozen=True)
+class _Band:
+    """Geometry shared by every frame of one animation (fixed so frames never jump)."""
+
+    width: float
+    height: float
+    size: float
+    graph_xy: tuple[float, float]
+    caption_top: float
+    caption_lines: int
+    head: str  # title + legend markup, identical in every frame
+
+
+def compose_frames(template: SvgTemplate, frame_values: Sequence[Mapping[str, str]],
+                   captions: Sequence[str], durations: int | Sequence[int] = 1500, *,
+                   caption_font_size: float | None = None, title: str | None = None,
+                   legend: Sequence[tuple[str, str]] = (), aspect: float | None = None,
+                   ) -> list:  # list[Frame]
+    """Fill ``template`` once per frame and wrap each graph in a fixed-size canvas.
+
+    Below the graph sits a caption band tall enough for the longest wrapped caption
+    (and an optional legend row of ``(colour, text)`` swatches); a title goes on
+    top.  Every frame has identical width, height and viewBox.  ``aspect`` (e.g.
+    ``16/9``) widens or heightens the canvas to that ratio so captions use the whole
+    slide width.  The caption size defaults to 1/45 of the content width, at least
+    14 pt: big enough for the back row once the frame is scaled to a slide.
+
+    >>> frames = compose_frames(tpl, [{}, {"a.fill": "red"}],
+    ...                         ["start", "a turns red"])      # doctest: +SKIP
+    """
+    from graphviz_ad.draw.frames import Frame
+
+    if len(captions) != len(frame_values):
+        raise ValueError(f"{len(frame_values)} frames but {len(captions)} captions")
+    durs = [durations] * len(frame_values) if isinstance(durations, int) else list(durations)
+    if len(durs) != len(frame_values):
+        raise ValueError(f"{len(frame_values)} frames but {len(durs)} durations")
+    band = _plan_band(template, captions, caption_font_size, title, legend, aspect)
+    vb = " ".join(f"{v:g}" for v in template.view_box)
+    gx, gy = band.graph_xy
+    prefix = (f'<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+              f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+              f' width="{band.width * PX_PER_PT:.2f}" height="{band.height * PX_PER_PT:.2f}"'
+              f' viewBox="0 0 {band.width:.2f} {band.height:.2f}">\n'
+              f'<rect x="0" y="0" width="{band.width:.2f}" height="{band.height:.2f}"'
+              ' fill="white"/>\n'
+              f'{band.head}<svg x="{gx:.2f}" y="{gy:.2f}" width="{template.width:g}"'
+              f' height="{template.height:g}" viewBox="{vb}">')
+    frames = []
+    for values, caption, dur in zip(frame_values, captions, durs):
+        body = svg_body(template.fill(values))
+        svg = f"{prefix}{body}</svg>\n{_caption_svg(caption, band)}</svg>\n"
+        frames.append(Frame(svg=svg, caption=caption, duration_ms=int(dur)))
+    return frames
+
+
+def _plan_band(template: SvgTemplate, captions: Sequence[str], size: float | None,
+               title: str | None, legend: Sequence[tuple[str, str]],
+               aspect: float | None) -> _Band:
+    gw, gh = template.width, template.height
+    base = max(gw, gh * aspect) if aspect else gw
+    fs = size or max(14.0, base / 45)
+    margin = 0.6 * fs
+    width = max(gw, 28 * fs) + 2 * margin
+    for _ in range(4):  # widening for the aspect ratio re-wraps captions: iterate to a fixpoint
+        inner = width - 2 * margin
+        n_lines = max((len(wrap_text(c, inner, fs)) for c in captions), default=1)
+        title_h = 1.6 * fs * 1.25 if title else 0.0
+        legend_rows = _legend_rows(legend, inner, fs)
+        legend_h = len(legend_rows) * 1.5 * fs
+        height = title_h + gh + legend_h + n_lines * 1.3 * fs + 2 * margin
+        if not aspect or width / height >= aspect - 1e-6:
+            break
+        width = height * aspect
+    if aspect:
+        height = max(height, width / aspect)
+    graph_top = title_h + margin / 2
+    spare = height - (title_h + gh + legend_h + n_lines * 1.3 * fs + 2 * margin)
+    graph_top += spare / 2
+    legend_top = graph_top + gh + spare / 2 + margin / 2
+    head = _title_svg(title, width, fs) + _legend_svg(legend_rows, width, legend_top, fs)
+    return _Band(width, height, fs, ((width - gw) / 2, graph_top),
+                 legend_top + legend_h + margin / 2, n_lines, head)
+
+
+def _title_svg(title: str | None, width: float, fs: float) -> str:
+    if not title:
+        return ""
+    tfs = 1.25 * fs
+    return (f'<text x="{width / 2:.2f}" y="{1.15 * tfs:.2f}" text-anchor="middle" '
+            f'font-family="{FONT_FAMILY}" font-size="{tfs:.2f}" font-weight="bold" '
+            f'fill="#222222">{escape(title)}</text>\n')
+
+
+def _legend_rows(legend: Sequence[tuple[str, str]], inner: float,
+                 fs: float) -> list[list[tuple[str, str, float]]]:
+    lfs = 0.85 * fs
+    rows: list[list[tuple[str, str, float]]] = []
+    used = inner + 1
+    for colour, text in legend:
+        w = 0.9 * lfs + 0.4 * lfs + text_width(text, lfs) + 1.2 * lfs
+        if used + w > inner:
+            rows.append([])
+            used = 0.0
+        rows[-1].append((colour, text, w))
+        used += w
+    return rows
+
+
+def _legend_svg(rows: list[list[tuple[str, str, float]]], width: float, top: float,
+                fs: float) -> str:
+    lfs, sw = 0.85 * fs, 0.9 * 0.85 * fs
+    out = []
+    for r, row in enumerate(rows):
+        x = (width - sum(w for *_, w in row) + 1.2 * lfs) / 2
+        y = top + r * 1.5 * fs
+        for colour, text, w in row:
+            out.append(f'<rect x="{x:.2f}" y="{y + 0.25 * fs:.2f}" width="{sw:.2f}" '
+                       f'height="{sw:.2f}" fill="{escape(colour)}" stroke="#444444"/>'
+                       f'<text x="{x + sw + 0.4 * lfs:.2f}" y="{y + 0.25 * fs + sw * 0.85:.2f}" '
+                       f'font-family="{FONT_FAMILY}" font-size="{lfs:.2f}" '
+                       f'fill="#222222">{escape(text)}</text>\n')
+            x += w
+    return "".join(out)
+
+
+def _caption_svg(caption: str, band: _Band) -> str:
+    fs = band.size
+    inner = band.width - 2 * 0.6 * fs
+    lines = wrap_text(caption, inner, fs)
+    out = [(f'<g class="caption" font-family="{FONT_FAMILY}" font-size="{fs:.2f}" '
+            'text-anchor="middle" fill="#111111">')]
+    for i, line in enumerate(lines):
+        y = band.caption_top + (i + 1) * 1.3 * fs - 0.3 * fs
+        out.append(f'<text x="{band.width / 2:.2f}" y="{y:.2f}">{escape(line)}</text>')
+    out.append("</g>\n")
+    return "\n".join(out)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from graphviz_ad.draw import writers
+from graphviz_ad.draw import staging, writers
 from graphviz_ad.draw.compose import compose_frames
 from graphviz_ad.draw.frames import Frame
 from graphviz_ad.draw.template import SlotDot, SvgTemplate
@@ -60,7 +60,7 @@ def test_every_format_written(slide_out) -> None:
             assert p.is_file() and p.stat().st_size > 0
     assert (out / "notes.txt").read_text() == "keep me"  # unrelated file survives
     hidden = [p.name for p in out.iterdir() if p.name.startswith(".")]
-    assert hidden == [writers.MANIFEST]  # no temp files left, only the record of what we wrote
+    assert hidden == [staging.MANIFEST]  # no temp files left, only the record of what we wrote
 
 
 def test_png_frames_are_slide_sized(slide_out) -> None:
@@ -275,17 +275,17 @@ def test_stale_frames_removed_only_ours(tmp_path: Path) -> None:
     assert {"notes.txt", "stem-009.png", "other-000.png", "other-001.png"} <= names
     assert {f"stem-{i:03d}.svg" for i in range(8)} <= names  # a format not rewritten stays
     assert (tmp_path / "stem-009.png").read_bytes() == b"not from graphviz-ad"
-    manifest = writers.read_manifest(tmp_path)
+    manifest = staging.read_manifest(tmp_path)
     assert manifest["stem"]["png"] == [f"stem-{i:03d}.png" for i in range(4)]
     assert manifest["other"]["png"] == ["other-000.png", "other-001.png"]
 
 
 def test_damaged_manifest_removes_nothing(tmp_path: Path) -> None:
-    (tmp_path / writers.MANIFEST).write_text('{"stems": {"s": {"png": ["../x", ".hidden"]}}')
+    (tmp_path / staging.MANIFEST).write_text('{"stems": {"s": {"png": ["../x", ".hidden"]}}')
     (tmp_path / "s-005.png").write_bytes(b"x")
     writers.write_frames(make_frames(1), tmp_path, "s", ["png"])
     assert (tmp_path / "s-005.png").exists()
-    (tmp_path / writers.MANIFEST).write_text(
+    (tmp_path / staging.MANIFEST).write_text(
         '{"stems": {"s": {"png": ["../escape.png", ".hidden.png", "s-005.png"]}}}')
     (tmp_path.parent / "escape.png").write_bytes(b"outside")
     writers.write_frames(make_frames(1), tmp_path, "s", ["png"])

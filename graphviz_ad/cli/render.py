@@ -10,7 +10,8 @@ import click
 from ..data import data_names
 from ..draw.derivatives import STEP_MS
 from ..draw.output import DRAW_FORMATS
-from ..draw.writers import OutputError, slide_canvas
+from ..draw.staging import OutputError
+from ..draw.writers import slide_canvas
 from ..errors import GraphvizAdError
 from .common import (
     at_option,

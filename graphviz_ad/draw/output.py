@@ -22,7 +22,7 @@ def write_text_atomic(path: Path, text: str) -> Path:
     An OSError (a file where the directory should be, no permission, disk full) is a
     RenderError ``cannot write to DIR: <reason>``; directories this call created are
     removed again on failure."""
-    from .writers import OutputError, cannot_write
+    from .staging import OutputError, cannot_write
 
     path = Path(path)
     parent = path.parent

@@ -158,13 +158,16 @@ def hessian(source, at, data, of, wrt, format_):
 @click.option("--wrt", multiple=True, metavar="NAME",
               help="Inputs the Jacobian is taken by (repeatable; default: the inputs that "
                    "are not data).")
+@click.option("--of", "of", multiple=True, metavar="NAME",
+              help="Outputs of the Jacobian (repeatable; default: the graph file's `of`, "
+                   "else every output).")
 @click.option("--out", metavar="FILE", default=None,
               help="Also plot cost against the number of inputs (png, svg or pdf).")
 @click.option("--max-n", type=click.IntRange(2, 500), default=40, show_default=True,
               help="Largest number of inputs in the plotted family.")
 @click.option("--slide", metavar="W:H", default=None, help="Slide-sized plot, e.g. 16:9.")
 @reports_errors
-def cost(source, at, data, wrt, out, max_n, slide):
+def cost(source, at, data, wrt, of, out, max_n, slide):
     """How many sweeps and primitive evaluations forward and reverse mode need for the
     full Jacobian of SOURCE (homework problem 10's question), and optionally a plot of
     both against n for the n-input, 1-output family y = Σ sin(x_i)·x_(i+1).
@@ -182,7 +185,8 @@ def cost(source, at, data, wrt, out, max_n, slide):
             raise GraphvizAdError(f"--wrt {name}: no such input")
     known = all(n in inputs for n in graph.graph["inputs"])
     names = list(wrt) or parameters(graph.graph["inputs"], data_names(src.data, data))
-    c = count(graph, inputs if known else None, wrt=names)
+    ofs = list(of) or ([src.settings["of"]] if src.settings.get("of") else None)
+    c = count(graph, inputs if known else None, wrt=names, of=ofs)
     click.echo(f"graph: {c.values} operations; Jacobian {c.outputs}×{c.inputs} "
                f"(output elements × input elements)")
     click.echo(f"one sweep: {c.per_sweep} primitive evaluations "

@@ -276,8 +276,9 @@ def test_stale_frames_removed_only_ours(tmp_path: Path) -> None:
     assert {f"stem-{i:03d}.svg" for i in range(8)} <= names  # a format not rewritten stays
     assert (tmp_path / "stem-009.png").read_bytes() == b"not from graphviz-ad"
     manifest = staging.read_manifest(tmp_path)
-    assert manifest["stem"]["png"] == [f"stem-{i:03d}.png" for i in range(4)]
-    assert manifest["other"]["png"] == ["other-000.png", "other-001.png"]
+    assert list(manifest["stem"]["png"]) == [f"stem-{i:03d}.png" for i in range(4)]
+    assert list(manifest["other"]["png"]) == ["other-000.png", "other-001.png"]
+    assert manifest["stem"]["png"]["stem-000.png"] == (tmp_path / "stem-000.png").stat().st_size
 
 
 def test_damaged_manifest_removes_nothing(tmp_path: Path) -> None:
@@ -285,13 +286,26 @@ def test_damaged_manifest_removes_nothing(tmp_path: Path) -> None:
     (tmp_path / "s-005.png").write_bytes(b"x")
     writers.write_frames(make_frames(1), tmp_path, "s", ["png"])
     assert (tmp_path / "s-005.png").exists()
+    # a forged or old manifest: a path outside, a hidden file, an old entry without a size
     (tmp_path / staging.MANIFEST).write_text(
         '{"stems": {"s": {"png": ["../escape.png", ".hidden.png", "s-005.png"]}}}')
     (tmp_path.parent / "escape.png").write_bytes(b"outside")
     writers.write_frames(make_frames(1), tmp_path, "s", ["png"])
     assert (tmp_path.parent / "escape.png").exists()  # never outside the directory
-    assert not (tmp_path / "s-005.png").exists()  # listed as ours: removed
+    assert (tmp_path / "s-005.png").exists()  # no recorded size: not provably ours
     (tmp_path.parent / "escape.png").unlink()
+
+
+def test_manifest_removes_only_unchanged_files_named_like_ours(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "s-005.png").write_bytes(b"12345")
+    (tmp_path / "s-006.png").write_bytes(b"1234")
+    (tmp_path / staging.MANIFEST).write_text(
+        '{"stems": {"s": {"png": {"notes.txt": 4, "s-005.png": 5, "s-006.png": 99}}}}')
+    writers.write_frames(make_frames(1), tmp_path, "s", ["png"])
+    assert (tmp_path / "notes.txt").read_text() == "mine"  # not named like an output of s
+    assert not (tmp_path / "s-005.png").exists()  # ours, unchanged: stale, removed
+    assert (tmp_path / "s-006.png").exists()  # changed since (size differs): kept
 
 
 def test_mp4_without_slide_fits_1080p(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -106,11 +106,13 @@ def cannot_write(where: Path, exc: OSError) -> OutputError:
 
 
 MANIFEST = ".graphviz-ad.json"
+Entries = dict[str, dict[str, dict[str, int | None]]]  # stem -> format -> file name -> size
 
 
-def read_manifest(out_dir: Path) -> dict[str, dict[str, list[str]]]:
-    """``{stem: {format: [file names]}}`` from ``out_dir/.graphviz-ad.json`` ({} if none
-    or unreadable: a damaged manifest only means nothing is cleaned up)."""
+def read_manifest(out_dir: Path) -> Entries:
+    """``{stem: {format: {file name: size}}}`` from ``out_dir/.graphviz-ad.json`` ({} if
+    none or unreadable: a damaged manifest only means nothing is cleaned up).  Names
+    from older manifests (lists, no sizes) get size None, which protects them."""
     try:
         data = json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -118,12 +120,17 @@ def read_manifest(out_dir: Path) -> dict[str, dict[str, list[str]]]:
     stems = data.get("stems") if isinstance(data, dict) else None
     if not isinstance(stems, dict):
         return {}
-    out: dict[str, dict[str, list[str]]] = {}
+    out: Entries = {}
     for stem, per_format in stems.items():
-        if isinstance(stem, str) and isinstance(per_format, dict):
-            out[stem] = {fmt: [n for n in names if _plain_name(n)]
-                         for fmt, names in per_format.items()
-                         if isinstance(fmt, str) and isinstance(names, list)}
+        if not (isinstance(stem, str) and isinstance(per_format, dict)):
+            continue
+        out[stem] = {}
+        for fmt, names in per_format.items():
+            if isinstance(names, list):
+                names = {n: None for n in names if isinstance(n, str)}
+            if isinstance(fmt, str) and isinstance(names, dict):
+                out[stem][fmt] = {n: (size if isinstance(size, int) else None)
+                                  for n, size in names.items() if _plain_name(n)}
     return out
 
 
@@ -133,31 +140,42 @@ def _plain_name(name: object) -> bool:
             and "/" not in name and "\\" not in name and "\0" not in name)
 
 
-def stage_manifest(stage: Staging, stem: str, written: dict[str, list[Path]]) -> list[str]:
-    """Stage the updated manifest; return the names an earlier call wrote for ``stem``
-    in the formats written now that this call does not write again."""
+def _ours(stem: str, name: str) -> bool:
+    """Named like an output of ``stem``: ``stem.ext`` or a frame ``stem-007.ext``."""
+    return re.fullmatch(re.escape(stem) + r"(-\d{3,})?\.[A-Za-z0-9]+", name) is not None
+
+
+def stage_manifest(stage: Staging, stem: str, written: dict[str, list[Path]]
+                   ) -> dict[str, int | None]:
+    """Stage the updated manifest; return the files (name → recorded size) an earlier call
+    wrote for ``stem`` in the formats written now that this call does not write again."""
     if not written:
-        return []
+        return {}
+    sizes = {final: tmp.stat().st_size for tmp, final in stage.pairs if tmp.exists()}
     manifest = read_manifest(stage.out_dir)
     previous = manifest.get(stem, {})
     entry = dict(previous)
     for fmt, paths in written.items():
-        entry[fmt] = [p.name for p in paths]
+        entry[fmt] = {p.name: sizes.get(p) for p in paths}
     manifest[stem] = entry
     keep = {name for per_format in manifest.values() for names in per_format.values()
             for name in names}
-    stale = [name for fmt in written for name in previous.get(fmt, []) if name not in keep]
-    stage.write_text(MANIFEST, json.dumps({"graphviz-ad": 1, "stems": manifest}, indent=1,
+    stale = {name: size for fmt in written for name, size in previous.get(fmt, {}).items()
+             if name not in keep}
+    stage.write_text(MANIFEST, json.dumps({"graphviz-ad": 2, "stems": manifest}, indent=1,
                                           sort_keys=True) + "\n")
-    return list(dict.fromkeys(stale))
+    return {name: size for name, size in stale.items() if _ours(stem, name)}
 
 
-def remove_stale(out_dir: Path, names: Iterable[str]) -> None:
-    """Remove files graphviz-ad wrote earlier and no longer wants (best effort)."""
-    for name in names:
+def remove_stale(out_dir: Path, files: dict[str, int | None]) -> None:
+    """Remove files graphviz-ad wrote earlier and no longer wants (best effort): only
+    when the file still has the size graphviz-ad recorded, so a file someone replaced or
+    edited since is left alone."""
+    for name, size in files.items():
         path = out_dir / name
         try:
-            if path.is_file() and not path.is_symlink():
+            if (size is not None and path.is_file() and not path.is_symlink()
+                    and path.stat().st_size == size):
                 path.unlink()
         except OSError:
             pass

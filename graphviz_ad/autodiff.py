@@ -291,6 +291,9 @@ def _finish(G: nx.DiGraph, mode: str, values: dict[str, Any], steps: list[Step],
 
 def _check_inputs(G: nx.DiGraph, inputs: Inputs) -> dict[str, Any]:
     """Validate ``inputs`` against the graph's inputs; numbers become numpy float64."""
+    if not isinstance(G, nx.DiGraph) or "order" not in G.graph:
+        raise GraphvizAdError(f"expected a graph from graphviz_ad.parse(), got "
+                              f"{type(G).__name__}: parse the source first")
     if not isinstance(inputs, Mapping):
         raise InputError("inputs must be a mapping of input name to number")
     expected = G.graph["inputs"]

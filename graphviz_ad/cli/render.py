@@ -52,9 +52,17 @@ def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, r
     return render(traces, out_dir, formats, stem=f"{src.name}-{mode}",
                   slide=slide or hints.get("slide"), rankdir=rankdir,
                   show_constants=show_constants or bool(hints.get("show_constants", False)),
-                  title=title or src.title, progress=progress,
+                  title=title or _file_title(src, mode), progress=progress,
                   quiet=data_names(src.data, data),
                   step_ms=frame_ms or int(hints.get("frame_ms", STEP_MS)))
+
+
+def _file_title(src, mode: str) -> str:
+    """The graph file's title, saying so when the frames show another mode than its own."""
+    if not src.title or mode == src.settings.get("mode", "reverse"):
+        return src.title
+    shown = "forward, then reverse mode" if mode == "both" else f"{mode} mode"
+    return f"{src.title} (shown: {shown})"
 
 
 @click.command()
@@ -157,7 +165,7 @@ def gallery(directory, out, format_, slide, progress):
                 skipped.append(f"skipped {path.name}: {err}")
     warn(skipped)
     click.echo(f"wrote {len(written)} files for {len(files) - len(skipped)} of {len(files)} "
-               f"graphs under {out}/", err=True)
+               f"graphs under {Path(out)}/", err=True)
 
 
 def _render_plots(path: Path, target: Path, formats: list[str], slide: str | None

@@ -200,6 +200,9 @@ class DerivativeFrames:
                 f"{trace.symbol(trace.of)} = {_short(trace.derivative(trace.of))}"
             for n in self.nodes:  # after a forward pass, "done" meant tangents: start afresh
                 _node_state(picture, n, "value")
+            for key in picture.colors:  # ... and its used edges are not this pass's
+                if key.endswith(".color"):
+                    picture.colors[key] = EDGE["idle"]
             _node_state(picture, trace.of, "done")
             self._settle(picture)
             self._emit(picture, f"Reverse mode: the forward sweep has computed every value; "
@@ -222,6 +225,11 @@ class DerivativeFrames:
     def _step(self, picture: _Picture, trace: Trace, step: Step, emit: bool = True) -> None:
         self._settle(picture)
         n = step.node
+        if n in self.quiet:  # data: its number is written, the drawing does not dwell on it
+            if step.kind != "value":
+                for i, line in enumerate(_derivative_lines(step)):
+                    picture.texts[f"{n}.{step.kind}{i}"] = line
+            return
         _node_state(picture, n, "active")
         caption = step.equation
         if step.kind in ("value", "tangent"):
@@ -267,6 +275,11 @@ class DerivativeFrames:
                 parts.append(", ".join(f"{_n(self, o)} = {fmt_number(trace.value(o))}"
                                        for o in trace.outputs))
         return "Done: " + "; ".join(parts)
+
+    def _legend(self) -> list[tuple[str, str]]:
+        """The colour key, keeping only the colours some frame shows."""
+        shown = {v for state in self.states for v in state.values()}
+        return [(colour, text) for colour, text in legend(self.kinds) if colour in shown]
 
     # -- drawing ----------------------------------------------------------------------
     def variants(self) -> dict[str, list[str]]:
@@ -351,7 +364,7 @@ class DerivativeFrames:
         keys = template.keys  # slots that are empty in every frame were never declared
         states = [{k: v for k, v in state.items() if k in keys} for state in self.states]
         return compose_frames(template, states, self.captions, self.durations,
-                              title=self.title or None, legend=legend(self.kinds), aspect=aspect,
+                              title=self.title or None, legend=self._legend(), aspect=aspect,
                               caption_font_size=caption_font_size or CAPTION_FONT)
 
 

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from ..errors import RenderError
 from .frames import Frame
 
 DRAW_FORMATS = ("svg", "png", "pdf", "gif", "apng", "mp4", "html", "beamer", "dot")
@@ -67,7 +68,11 @@ def write_drawing(frames: Sequence[Frame], dot: str, out_dir: Path, stem: str,
     Everything is written in one all-or-nothing step (see ``writers.write_frames``)."""
     from .writers import write_frames
 
-    formats = list(formats)
+    formats = [f.lower() for f in formats]
+    unknown = [f for f in formats if f not in DRAW_FORMATS]
+    if unknown:
+        raise RenderError(f"unknown format(s) {', '.join(unknown)}; choose from "
+                          f"{', '.join(DRAW_FORMATS)}")
     animated = [f for f in formats if f != "dot"]
     texts = {"dot": (f"{stem}.dot", dot)} if "dot" in formats else None
     result = write_frames(frames, Path(out_dir), stem, animated, slide=slide, progress=progress,

@@ -16,6 +16,7 @@ Layout happens once (:mod:`graphviz_ad.draw.template`); frames are colour/text s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from ..receptive import Layer, Plain, StackField, cone, plain_axis, receptive_fi
 from ..receptive_text import recurrence, sub
 from .compose import compose_frames
 from .frames import Frame
+from .graphviz_run import run_graphviz
 from .template import SlotDot, SvgTemplate, text_width
 
 MAX_COLUMNS = 100  # grid columns (input units incl. padding) a slide can still show
@@ -221,6 +223,7 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
         return "lit" if u.index in cones[level - 1].get(u.row, {}) else "idle"
 
     text_frames: dict[str, list[str]] = {}
+    lit_edges: list[str] = []
     for row in rows:
         for u in row:
             x, y = label_w + (u.x - x0) * DX + DX, u.row * DY
@@ -253,11 +256,15 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
                          f'fontcolor="{colour(fonts)}"];')
             if u.row > 0 and not u.pad:
                 for t in _taps(plain, u):
-                    edge = [IDLE_EDGE] + [BLUE if state(f, u) != "idle" else IDLE_EDGE
-                                          for f in range(1, n_frames)]
                     child = Unit(u.row - 1, t, 0.0, False).name
                     lines.append(f'{u.name} -> {child} [id="e_{u.name}_{child}", '
-                                 f'color="{colour(edge)}"];')
+                                 f'color="{IDLE_EDGE}"];')
+                    # the lit copy is declared after every grey edge, so it is drawn on top
+                    lit = ["none"] + [BLUE if state(f, u) != "idle" else "none"
+                                      for f in range(1, n_frames)]
+                    lit_edges.append(f'{u.name} -> {child} [id="h_{u.name}_{child}", '
+                                     f'color="{colour(lit)}"];')
+    lines += lit_edges
     for m, texts in enumerate(row_texts):
         name = f"row{m}"
         label = slots.label(f"n_{name}", [_row_head(field, m), (f"r_{m}", texts)])
@@ -271,6 +278,21 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
     return "\n".join(lines), slots, values, _captions(field, paths, top), field
 
 
+_EDGE_GROUP = re.compile(r'<!-- [^>]*? -->\n<g id="(?:e|h)_[^"]*" class="edge">.*?</g>\n',
+                         re.DOTALL)
+
+
+def _lit_edges_on_top(svg: str) -> str:
+    """Graphviz writes edges grouped by tail node, so a grey tap edge can be painted over
+    a lit one; move the lit copies (ids ``h_…``) after every grey edge."""
+    edges = list(_EDGE_GROUP.finditer(svg))
+    if not edges:
+        return svg
+    grey = [m.group(0) for m in edges if 'id="e_' in m.group(0)]
+    lit = [m.group(0) for m in edges if 'id="h_' in m.group(0)]
+    return svg[:edges[0].start()] + "".join(grey + lit) + svg[edges[-1].end():]
+
+
 def rf_frames(layers: Sequence[Layer], unit: int | None = None, input_size: int | None = None,
               axis: int = 0, paths: bool = False, title: str = "", aspect: float | None = None,
               frame_ms: int = 2500) -> tuple[list[Frame], str, StackField]:
@@ -279,7 +301,9 @@ def rf_frames(layers: Sequence[Layer], unit: int | None = None, input_size: int 
     Returns ``(frames, dot_source, field)``; frames are :class:`~graphviz_ad.draw.frames.Frame`.
     """
     dot, slots, values, captions, field = build(layers, unit, input_size, axis, paths)
-    template = SvgTemplate.layout(dot, slots, engine="neato", args=["-n"])
+    result = run_graphviz(dot, "svg", "neato", ["-n"])
+    template = SvgTemplate.from_svg(_lit_edges_on_top(result.output.decode("utf-8")), slots,
+                                    result.warnings)
     legend = [(ORANGE, "unit on the path to the output"), (SKY, "units it depends on"),
               (BLUE, "input units it sees"), (PAD_FILL, "zero padding (dashed)")]
     if paths:

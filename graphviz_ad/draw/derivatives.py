@@ -35,6 +35,7 @@ DONE_LABEL = {("tangent",): "tangent known", ("adjoint",): "adjoint known",
 
 NODE_FONT, EDGE_FONT = 20, 17
 CAPTION_FONT = 24  # points, like the node text's 20: the graph is the subject, not the band
+SLIDE_CAPTION_SHARE = 60  # slide captions: 1/60 of the slide width (32 px at 1920)
 MAX_DRAWN_NODES = 150
 STEP_MS = 2000  # how long a step's frame shows in animations (--frame-ms)
 DEFAULT_ASPECT = 16 / 9  # the frame shape "auto" direction optimises for without --slide
@@ -363,9 +364,14 @@ class DerivativeFrames:
         template = self._layout(aspect or DEFAULT_ASPECT)
         keys = template.keys  # slots that are empty in every frame were never declared
         states = [{k: v for k, v in state.items() if k in keys} for state in self.states]
+        if caption_font_size is None:
+            caption_font_size = CAPTION_FONT
+            if aspect:  # on a slide the caption keeps one size (1/60 of the slide's width)
+                base = max(template.width, template.height * aspect)
+                caption_font_size = max(CAPTION_FONT, base / SLIDE_CAPTION_SHARE)
         return compose_frames(template, states, self.captions, self.durations,
                               title=self.title or None, legend=self._legend(), aspect=aspect,
-                              caption_font_size=caption_font_size or CAPTION_FONT)
+                              caption_font_size=caption_font_size)
 
 
 def _n(self: DerivativeFrames, node: str | None) -> str:

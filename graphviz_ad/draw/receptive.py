@@ -2,7 +2,8 @@
 
 Unit i of row m sits at the centre of its receptive field in input coordinates,
 x = −P_m + (r_m − 1)/2 + i·j_m, so strides and dilations line up visually; positions are pinned
-(``pos="x,y!"``, ``neato -n``). Kernel taps are edges, zero padding is dashed.
+(``pos="x,y!"``, ``neato -n2``, edges as given straight segments). Kernel taps are edges,
+zero padding is dashed.
 
 The animation grows the highlighted region UP from the input: frame 0 is the bare stack and
 frame l lights the layer-l unit on the path to the chosen output unit together with everything
@@ -224,9 +225,10 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
 
     text_frames: dict[str, list[str]] = {}
     lit_edges: list[str] = []
+    where = {u.name: (label_w + (u.x - x0) * DX + DX, u.row * DY) for row in rows for u in row}
     for row in rows:
         for u in row:
-            x, y = label_w + (u.x - x0) * DX + DX, u.row * DY
+            x, y = where[u.name]
             fills, strokes, fonts = [], [], []
             for f in range(n_frames):
                 st = state(f, u)
@@ -257,12 +259,17 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
             if u.row > 0 and not u.pad:
                 for t in _taps(plain, u):
                     child = Unit(u.row - 1, t, 0.0, False).name
-                    lines.append(f'{u.name} -> {child} [id="e_{u.name}_{child}", '
+                    # a straight segment given explicitly (neato -n2 keeps it), so the lit
+                    # copy lies exactly on the grey edge instead of bending away from it
+                    (x2, y2) = where[child]
+                    ends = f"{x:.1f},{y:.1f} {x:.1f},{y:.1f} {x2:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+                    line = f'pos="{ends}"'
+                    lines.append(f'{u.name} -> {child} [id="e_{u.name}_{child}", {line}, '
                                  f'color="{IDLE_EDGE}"];')
-                    # the lit copy is declared after every grey edge, so it is drawn on top
+                    # the lit copy is moved after every grey edge, so it is drawn on top
                     lit = ["none"] + [BLUE if state(f, u) != "idle" else "none"
                                       for f in range(1, n_frames)]
-                    lit_edges.append(f'{u.name} -> {child} [id="h_{u.name}_{child}", '
+                    lit_edges.append(f'{u.name} -> {child} [id="h_{u.name}_{child}", {line}, '
                                      f'color="{colour(lit)}"];')
     lines += lit_edges
     for m, texts in enumerate(row_texts):
@@ -301,7 +308,7 @@ def rf_frames(layers: Sequence[Layer], unit: int | None = None, input_size: int 
     Returns ``(frames, dot_source, field)``; frames are :class:`~graphviz_ad.draw.frames.Frame`.
     """
     dot, slots, values, captions, field = build(layers, unit, input_size, axis, paths)
-    result = run_graphviz(dot, "svg", "neato", ["-n"])
+    result = run_graphviz(dot, "svg", "neato", ["-n2"])
     template = SvgTemplate.from_svg(_lit_edges_on_top(result.output.decode("utf-8")), slots,
                                     result.warnings)
     legend = [(ORANGE, "unit on the path to the output"), (SKY, "units it depends on"),

@@ -3,7 +3,7 @@
 * arithmetic for a 1,000-layer stack (target < 50 ms): formulas only, and formulas plus the
   enumerated reached set; baseline: the same stack walked unit by unit in pure Python,
 * drawing plus all frames (SVG) for a 64-input-unit, 4-layer stack (target < 2 s); baseline:
-  one bare ``neato -n`` call on the same DOT (the layout cost every frame shares).
+  one bare ``neato -n2`` call on the same DOT (the layout cost every frame shares).
 
 Run from the repository root:  python benchmarks/bench_receptive.py [--quick]
 """
@@ -60,10 +60,10 @@ def main() -> None:
     print("\ndrawing, 64 input units, 4 layers, every frame as SVG (target < 2 s)")
     total = best(lambda: rf_frames(layers, input_size=64, paths=True), repeat)
     frames, dot, _ = rf_frames(layers, input_size=64, paths=True)
-    layout = best(lambda: run_graphviz(dot, "svg", "neato", ["-n"]), repeat)
+    layout = best(lambda: run_graphviz(dot, "svg", "neato", ["-n2"]), repeat)
     dot_build = best(lambda: build(layers, input_size=64, paths=True), repeat)
     print(f"  DOT + slots built                       {dot_build * 1e3:7.1f} ms")
-    print(f"  one neato -n layout (baseline)          {layout * 1e3:7.1f} ms")
+    print(f"  one neato -n2 layout (baseline)         {layout * 1e3:7.1f} ms")
     print(f"  all {len(frames)} frames, end to end              {total * 1e3:7.1f} ms "
           f"({total / layout:.1f}x one layout; {len(dot.splitlines())} DOT lines)")
 

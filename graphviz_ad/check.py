@@ -109,7 +109,8 @@ def _step_size(base: Any, index: tuple[int, ...], target: Any) -> float:
     beside a large sum and rounding (≈ eps·|target|/h) would swamp it."""
     h = _STEP * max(1.0, abs(float(np.asarray(base)[index])))
     if np.size(base) > 1:
-        finite = np.abs(np.asarray(target, dtype=float))
+        parts = target if isinstance(target, list) else [target]  # outputs may differ in shape
+        finite = np.abs(np.concatenate([np.ravel(np.asarray(t, dtype=float)) for t in parts]))
         finite = finite[np.isfinite(finite)]
         h *= np.cbrt(max(1.0, float(finite.max()) if finite.size else 1.0))
     return float(h)

@@ -207,3 +207,11 @@ def test_large_arrays_show_a_preview():
                                         ([1.0, 1.0, 1.0], "1"), ([0.0, 2.0, 0.0], "v")])
 def test_seed_kinds(seed, kind):
     assert forward_mode(parse("y = x*2"), {"x": [1.0, 2.0, 3.0]}, seed=seed).seed == kind
+
+
+def test_check_with_outputs_of_different_shapes():
+    """p (an array) and L (a scalar) are both outputs: the step size must read both."""
+    G = parse("z = w*x; p = sigmoid(z); L = sum(softplus(z) - y*z)")
+    report = check_derivatives(G, {"w": 0.7, "x": np.array([-1.0, 0.5, 2.0]),
+                                   "y": np.array([0.0, 1.0, 1.0])})
+    assert report.ok and report.worst.error < 1e-7

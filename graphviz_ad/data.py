@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -162,17 +162,6 @@ def _csv(path: Path, text: str) -> dict[str, np.ndarray]:
                 raise GraphvizAdError(f"{path}:{line}: {cell.strip()!r} is not finite")
             columns[k].append(value)
     return {h: np.array(c) for h, c in zip(header, columns)}
-
-
-def data_names(declared: Iterable[str], specs: Iterable[str] = ()) -> set[str]:
-    """The inputs given as data: a graph file's ``[data]`` names plus ``--data`` files'.
-
-    Data inputs (the x and y of a loss) are what a Jacobian or Hessian is *not* taken
-    with respect to by default, and what an animation does not spend frames on."""
-    names = set(declared)
-    for spec in specs:
-        names |= set(load_data(spec))
-    return names
 
 
 def parameters(inputs: Sequence[str], data: set[str]) -> list[str]:

@@ -13,19 +13,8 @@ from pathlib import Path
 from .draw.derivatives import STEP_MS, DerivativeFrames
 from .draw.frames import Frame
 from .draw.output import write_drawing
+from .draw.writers import slide_aspect
 from .trace import Trace
-
-SLIDE_ASPECTS = {"16:9": 16 / 9, "4:3": 4 / 3}
-
-
-def slide_aspect(slide: str | None) -> float | None:
-    """``"16:9"`` → 1.777…; None stays None."""
-    if slide is None:
-        return None
-    from .draw.writers import slide_canvas
-
-    width, height = slide_canvas(slide)
-    return width / height
 
 
 def _as_list(traces: Trace | Sequence[Trace]) -> list[Trace]:

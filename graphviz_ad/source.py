@@ -68,6 +68,9 @@ class Source:
     path: Path | None = None
     data: dict[str, Any] = field(default_factory=dict)  # [data]: arrays, drawn once
     plots: list[dict[str, Any]] = field(default_factory=list)  # [[plots]] tables
+    # Inputs given as data ([data] and --data files), filled by :func:`load`: what a
+    # Jacobian is not taken by default, and what an animation spends no frames on.
+    data_inputs: set[str] = field(default_factory=set)
 
 
 def read_text_file(path: Path) -> str:
@@ -194,6 +197,7 @@ def load(source: str | Path, *, data: Iterable[str] = (), cse: bool = True
     arrays = dict(loaded.data)
     for spec in data:
         arrays.update(load_data(spec))
+    loaded.data_inputs = set(arrays)
     used = set(graph.graph["inputs"])
     inputs = {**loaded.inputs, **{k: v for k, v in arrays.items() if k in used}}
     return loaded, graph, inputs

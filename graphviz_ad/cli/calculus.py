@@ -7,7 +7,7 @@ import json
 import click
 import numpy as np
 
-from ..data import data_names, parameters
+from ..data import parameters
 from ..errors import GraphvizAdError
 from ..formula import node_label
 from .common import (
@@ -72,7 +72,7 @@ def _prepare(source, at, data, of, wrt):
 
     src, graph, inputs = load_program(source, at, data=data)
     of = _choose_of(graph, of or src.settings.get("of"))
-    names = list(wrt) or parameters(graph.graph["inputs"], data_names(src.data, data))
+    names = list(wrt) or parameters(graph.graph["inputs"], src.data_inputs)
     for name in names:
         if name not in graph.graph["inputs"]:
             raise GraphvizAdError(f"--wrt {name}: no such input (inputs: "
@@ -184,7 +184,7 @@ def cost(source, at, data, wrt, of, out, max_n, slide):
         if name not in graph.graph["inputs"]:
             raise GraphvizAdError(f"--wrt {name}: no such input")
     known = all(n in inputs for n in graph.graph["inputs"])
-    names = list(wrt) or parameters(graph.graph["inputs"], data_names(src.data, data))
+    names = list(wrt) or parameters(graph.graph["inputs"], src.data_inputs)
     ofs = list(of) or ([src.settings["of"]] if src.settings.get("of") else None)
     c = count(graph, inputs if known else None, wrt=names, of=ofs)
     click.echo(f"graph: {c.values} operations; Jacobian {c.outputs}×{c.inputs} "

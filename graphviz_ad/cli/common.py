@@ -162,21 +162,12 @@ def load_program(source_arg: str, at: Iterable[str], cse: bool = True,
                  data: Iterable[str] = ()):
     """Resolve SOURCE, ``--data`` and ``--at``: returns ``(source, graph, inputs)``.
 
-    Data (the graph file's [data] and --data files) fills only the program's inputs, so
-    a CSV file may carry columns the program does not use; --at is strict."""
-    from ..data import load_data
-    from ..parse import parse
-    from ..source import load_source
+    :func:`graphviz_ad.source.load` reads the program and its data; ``--at`` (strict:
+    every name must be an input) overrides both."""
+    from ..source import load
 
-    source = load_source(source_arg)
-    graph = parse(source.program, cse=cse and source.settings.get("cse", True))
-    arrays = dict(source.data)
-    for spec in data:
-        arrays.update(load_data(spec))
-    used = set(graph.graph["inputs"])
-    inputs = {**source.inputs, **{k: v for k, v in arrays.items() if k in used},
-              **parse_at(at)}
-    return source, graph, inputs
+    source, graph, inputs = load(source_arg, data=data, cse=cse)
+    return source, graph, {**inputs, **parse_at(at)}
 
 
 def warn(lines: Iterable[str]) -> None:

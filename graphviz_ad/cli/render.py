@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..data import data_names
 from ..draw.derivatives import STEP_MS
 from ..draw.output import DRAW_FORMATS
 from ..draw.staging import OutputError
@@ -53,7 +52,7 @@ def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, r
                   slide=slide or hints.get("slide"), rankdir=rankdir,
                   show_constants=show_constants or bool(hints.get("show_constants", False)),
                   title=title or _file_title(src, mode), progress=progress,
-                  quiet=data_names(src.data, data),
+                  quiet=src.data_inputs,
                   step_ms=frame_ms or int(hints.get("frame_ms", STEP_MS)))
 
 

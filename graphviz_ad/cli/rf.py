@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..draw.output import DRAW_FORMATS, write_drawing
+from ..draw.writers import slide_aspect
 from ..errors import GraphvizAdError
 from ..receptive import receptive_fields, stack_ndim
 from ..receptive_spec import PRESETS, Spec, load_toml, parse_layer, preset
@@ -39,15 +40,6 @@ def load_spec(spec_file: str | None, layers: tuple[str, ...], preset_name: str |
     return Spec([parse_layer(text, i + 1) for i, text in enumerate(layers)])
 
 
-def _aspect(slide: str | None) -> float | None:
-    if not slide:
-        return None
-    from ..draw.writers import slide_canvas
-
-    width, height = slide_canvas(slide)
-    return width / height
-
-
 def draw(spec: Spec, formats: list[str], out: str | None, unit, input_size, axis: int,
          paths: bool, slide: str | None, frame_ms: int, progress: bool) -> list[Path]:
     """Build the frames (all checks happen here), then write every format."""
@@ -59,7 +51,7 @@ def draw(spec: Spec, formats: list[str], out: str | None, unit, input_size, axis
     pick = lambda values: None if values is None else values[axis if len(values) > 1 else 0]
     title = spec.title + (f" (axis {axis})" if ndim > 1 else "")
     frames, dot, _ = rf_frames(spec.layers, pick(unit), pick(input_size), axis, paths, title,
-                               _aspect(slide), frame_ms)
+                               slide_aspect(slide), frame_ms)
     out_dir = Path(out) if out else Path("render") / spec.name
     return write_drawing(frames, dot, out_dir, spec.name, formats, slide=slide,
                          progress=progress, title=spec.title)

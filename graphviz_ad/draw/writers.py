@@ -62,6 +62,12 @@ def slide_canvas(slide: str | None) -> tuple[int, int] | None:
     return width + width % 2, 1080
 
 
+def slide_aspect(slide: str | None) -> float | None:
+    """``"16:9"`` → 1.777…; None stays None (validated as :func:`slide_canvas` does)."""
+    canvas = slide_canvas(slide)
+    return canvas[0] / canvas[1] if canvas else None
+
+
 @contextmanager
 def _progress(enabled: bool, length: int, label: str):  # -> Iterator[Callable[[], None]]
     if not enabled:

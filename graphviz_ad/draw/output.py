@@ -7,7 +7,6 @@ touching files graphviz-ad did not write).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -22,42 +21,18 @@ def write_text_atomic(path: Path, text: str) -> Path:
 
     An OSError (a file where the directory should be, no permission, disk full) is a
     RenderError ``cannot write to DIR: <reason>``; directories this call created are
-    removed again on failure."""
-    from .staging import OutputError, cannot_write
+    removed again on failure (the same staging every writer uses)."""
+    from .staging import Staging
 
     path = Path(path)
-    parent = path.parent
-    created = []
-    probe = parent
-    while not probe.exists() and probe != probe.parent:
-        created.append(probe)
-        probe = probe.parent
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    stage = Staging(path.parent)
     try:
-        if probe.exists() and not probe.is_dir():
-            raise OutputError(f"cannot write to {parent}: {probe} is not a directory")
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        _undo(tmp, created)
-        raise cannot_write(parent, exc) from exc
+        final = stage.write_text(path.name, text)
+        stage.commit()
     except BaseException:
-        _undo(tmp, created)
+        stage.abort()
         raise
-    return path
-
-
-def _undo(tmp: Path, created: list[Path]) -> None:
-    try:
-        tmp.unlink(missing_ok=True)
-    except OSError:
-        pass
-    for directory in created:  # deepest first, only if still empty
-        try:
-            directory.rmdir()
-        except OSError:
-            break
+    return final
 
 
 def write_drawing(frames: Sequence[Frame], dot: str, out_dir: Path, stem: str,

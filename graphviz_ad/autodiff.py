@@ -245,11 +245,6 @@ def _forward_product(local: Any, carried: Any, out: Any) -> Any:
     return fit(product, out)
 
 
-def _unbroadcast(adjoint: Any, like: Any) -> Any:
-    """Sum (or broadcast) an adjoint to ``like``'s shape; see :func:`graphviz_ad.ops.fit`."""
-    return fit(adjoint, like)
-
-
 _ZERO = np.float64(0.0)
 
 

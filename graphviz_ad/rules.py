@@ -64,11 +64,6 @@ def local_function(op: str, position: int) -> Callable[..., object]:
     return lambda operands, result: compiled((*operands, result))
 
 
-def is_constant_partial(op: str, position: int) -> bool:
-    """True when the partial does not depend on the operands (``add``'s 1, ``sub``'s −1)."""
-    return not partial_graph(op, position).graph["inputs"]
-
-
 def _compile(G: nx.DiGraph, node: str, reuse: str | None = None
              ) -> Callable[[Sequence[object]], object]:
     """Nested closures evaluating ``node`` of a partial's DAG from the operand tuple.

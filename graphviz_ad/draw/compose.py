@@ -69,7 +69,6 @@ class _Band:
     size: float
     graph_xy: tuple[float, float]
     caption_top: float
-    caption_lines: int
     head: str  # title + legend markup, identical in every frame
 
 
@@ -142,7 +141,7 @@ def _plan_band(template: SvgTemplate, captions: Sequence[str], size: float | Non
     legend_top = graph_top + gh + spare / 2 + margin / 2
     head = _title_svg(title, width, fs) + _legend_svg(legend_rows, width, legend_top, fs)
     return _Band(width, height, fs, ((width - gw) / 2, graph_top),
-                 legend_top + legend_h + margin / 2, n_lines, head)
+                 legend_top + legend_h + margin / 2, head)
 
 
 def _title_svg(title: str | None, width: float, fs: float) -> str:

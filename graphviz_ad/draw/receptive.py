@@ -38,7 +38,7 @@ LABEL_ROW_LIMIT = 40  # hidden rows get index labels when they have at most this
 DX, DY, DIAM = 38.0, 130.0, 31.0  # column pitch, row pitch, unit diameter (points)
 FONT = "DejaVu Sans"
 # Okabe-Ito (colour-blind safe) for states; Paul Tol YlOrBr for path counts.
-ORANGE, SKY, BLUE, VERMILION = "#E69F00", "#56B4E9", "#0072B2", "#D55E00"
+ORANGE, SKY, BLUE = "#E69F00", "#56B4E9", "#0072B2"
 INK, IDLE_EDGE, PAD_FILL, PAD_LINE, WHITE = "#333333", "#D9D9D9", "#F2F2F2", "#9A9A9A", "#FFFFFF"
 YLORBR = ["#FFF7BC", "#FEE391", "#FEC44F", "#FB9A29", "#EC7014", "#CC4C02", "#993404", "#662506"]
 

@@ -28,6 +28,7 @@ import numpy as np
 from .errors import GraphvizAdError
 
 MAX_ELEMENTS = 50_000_000
+MAX_NESTING = 32  # list levels looked at before an array is refused (arrays have at most 2)
 _DRAW_KEYS = {"normal", "uniform", "size", "seed"}
 
 
@@ -36,16 +37,20 @@ def as_array(name: str, value: Any, where: str) -> np.ndarray | np.float64:
     def bad(what: str) -> GraphvizAdError:
         return GraphvizAdError(f"{where}: {name} must be a number or a list of numbers, {what}")
 
-    def check(v: Any) -> None:
-        if isinstance(v, bool) or v is None or isinstance(v, (str, dict)):
-            raise bad(f"got {v!r}")
+    depth, level = 0, [(value, 0)]
+    while level:  # iterative: a list nested 30,000 deep must not overflow the stack
+        v, d = level.pop()
         if isinstance(v, list):
-            for item in v:
-                check(item)
-
-    check(value)
+            depth = max(depth, d + 1)
+            if depth > MAX_NESTING:
+                raise bad(f"nested more than {MAX_NESTING} levels deep (at most 2)")
+            level.extend((item, d + 1) for item in v)
+        elif isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise bad(f"got {_short(v)}")
     try:
         array = np.asarray(value, dtype=float)
+    except OverflowError:
+        raise bad("got a number too large for a float") from None
     except (TypeError, ValueError):
         raise bad("not a rectangular array") from None
     if array.size == 0:
@@ -55,6 +60,11 @@ def as_array(name: str, value: Any, where: str) -> np.ndarray | np.float64:
     if not np.all(np.isfinite(array)):
         raise bad("got nan or inf")
     return array[()] if array.ndim == 0 else array
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def draw(name: str, spec: dict[str, Any], where: str = "[data]") -> np.ndarray:
@@ -86,13 +96,17 @@ def draw(name: str, spec: dict[str, Any], where: str = "[data]") -> np.ndarray:
     parts = []
     for a, b in groups:
         a, b = (float(as_array(name, v, where)) for v in (a, b))
-        if kind == "normal":
-            if b < 0:
-                raise GraphvizAdError(f"{where}: {name}: a standard deviation must be ≥ 0")
-            parts.append(rng.normal(a, b, size))
-        else:
-            parts.append(rng.uniform(a, b, size))
-    return np.concatenate(parts)
+        if kind == "normal" and b < 0:
+            raise GraphvizAdError(f"{where}: {name}: a standard deviation must be ≥ 0")
+        if not math.isfinite(b - a):
+            raise GraphvizAdError(f"{where}: {name}: {kind} = [{a:g}, {b:g}] spans more than "
+                                  "a float can hold")
+        parts.append(rng.normal(a, b, size) if kind == "normal" else rng.uniform(a, b, size))
+    drawn = np.concatenate(parts)
+    if not np.all(np.isfinite(drawn)):
+        raise GraphvizAdError(f"{where}: {name}: the draws overflow to inf; use a smaller "
+                              "spread")
+    return drawn
 
 
 def data_table(table: Any, where: str) -> dict[str, Any]:
@@ -108,7 +122,7 @@ def data_table(table: Any, where: str) -> dict[str, Any]:
 
 def load_data(spec: str) -> dict[str, np.ndarray]:
     """One ``--data`` argument: ``file.csv``, ``file.npy`` or ``name=file.npy``."""
-    from .source import MAX_FILE_BYTES, read_text_file
+    from . import files
 
     name, eq, file = spec.partition("=")
     path = Path(file if eq else spec)
@@ -121,21 +135,31 @@ def load_data(spec: str) -> dict[str, np.ndarray]:
     if suffix == ".csv":
         if eq:
             raise GraphvizAdError(f"--data {spec}: a CSV file names its columns in its header")
-        return _csv(path, read_text_file(path))
+        return _csv(path, files.read_text(path))
     if suffix != ".npy":
         raise GraphvizAdError(f"--data {spec}: expected a .csv or .npy file")
+    return {name: _npy(path, files.read_bytes(path))}
+
+
+def _npy(path: Path, data: bytes) -> np.ndarray:
+    """A 1-D or 2-D finite numeric array from the bytes of a ``.npy`` file (never
+    unpickled; a ``.npz`` archive or anything else is one clear error)."""
+    if not data.startswith(b"\x93NUMPY"):
+        kind = "a .npz archive" if data.startswith(b"PK") else "not a .npy file"
+        raise GraphvizAdError(f"{path}: {kind}; expected one array saved with numpy.save")
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise GraphvizAdError(f"{path}: file too large (limit {MAX_FILE_BYTES:,} bytes)")
-        array = np.load(path, allow_pickle=False)
-    except OSError as err:
-        raise GraphvizAdError(f"{path}: cannot read: {err.strerror or err}") from None
-    except ValueError as err:
-        raise GraphvizAdError(f"{path}: not a numeric .npy array ({err})") from None
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, EOFError, OSError) as err:
+        raise GraphvizAdError(f"{path}: not a readable .npy array ({err})") from None
     if array.dtype.kind not in "biuf" or array.ndim > 2:
         raise GraphvizAdError(f"{path}: expected a 1-D or 2-D numeric array, got "
                               f"{array.dtype} with shape {array.shape}")
-    return {name: array.astype(float)}
+    if array.size == 0:
+        raise GraphvizAdError(f"{path}: the array is empty (shape {array.shape})")
+    array = array.astype(float)
+    if not np.all(np.isfinite(array)):
+        raise GraphvizAdError(f"{path}: the array holds nan or inf")
+    return array[()] if array.ndim == 0 else array
 
 
 def _csv(path: Path, text: str) -> dict[str, np.ndarray]:

@@ -33,7 +33,7 @@ from lark.exceptions import (
 )
 
 from ._gc import gc_paused
-from .errors import GraphvizAdError
+from .errors import GraphvizAdError, source_lines
 from .ops import MACROS, PRIMITIVES, function_names, lookup_function
 
 MAX_SOURCE_CHARS = 20_000_000
@@ -324,7 +324,7 @@ def _syntax_error(source: str, err: UnexpectedInput) -> GraphvizAdError:
     line, column = getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1
     if isinstance(err, UnexpectedEOF) or (isinstance(err, UnexpectedToken)
                                            and err.token.type == "$END"):
-        lines = source.splitlines() or [""]
+        lines = source_lines(source.rstrip("\n")) or [""]
         line, column = len(lines), len(lines[-1]) + 1
         message = "unexpected end of input (unclosed parenthesis or missing operand?)"
     elif isinstance(err, UnexpectedCharacters):
@@ -337,7 +337,8 @@ def _syntax_error(source: str, err: UnexpectedInput) -> GraphvizAdError:
         message = f"unexpected {what}"
     else:  # pragma: no cover - lark has no other kinds today
         message = "syntax error"
-    source_line = source.splitlines()[line - 1] if source.splitlines() else ""
+    lines = source_lines(source)
+    source_line = lines[line - 1] if line <= len(lines) else ""
     hint = _PYTHON_HINT.search(source_line)
     if hint and hint.start() <= column:
         message += (f"; {hint.group(0)!r} looks like Python, which is not part of the "
@@ -357,12 +358,14 @@ def _to_graph(b: _Builder) -> nx.DiGraph:
 
     ids: list[str] = [""] * count
     taken: set[str] = set()
+    versions: dict[str, int] = {}  # name -> last version handed out, so claims stay O(1)
 
     def claim(name: str) -> str:
-        node_id, k = name, 1
+        node_id, k = name, versions.get(name, 1)
         while node_id in taken:
             k += 1
             node_id = f"{name}#{k}"
+        versions[name] = k
         taken.add(node_id)
         return node_id
 

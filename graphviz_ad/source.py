@@ -49,10 +49,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import GraphvizAdError
+from .files import read_text
 
 GRAPH_FILE_SUFFIXES = (".toml",)
 PROGRAM_FILE_SUFFIXES = (".txt", ".ad", ".gad")
-MAX_FILE_BYTES = 50_000_000
 
 
 @dataclass
@@ -73,36 +73,27 @@ class Source:
     data_inputs: set[str] = field(default_factory=set)
 
 
-def read_text_file(path: Path) -> str:
-    """Read a UTF-8 text file with one clear error for every way it can fail."""
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise GraphvizAdError(f"{path}: file too large (limit {MAX_FILE_BYTES:,} bytes)")
-        return path.read_bytes().decode("utf-8-sig")  # a BOM from Windows editors is fine
-    except UnicodeDecodeError as err:
-        raise GraphvizAdError(f"{path}: not UTF-8 text (byte {err.start})") from None
-    except OSError as err:
-        raise GraphvizAdError(f"{path}: cannot read: {err.strerror}") from None
-
-
 def read_stdin() -> str:
-    """All of standard input as UTF-8 text."""
-    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise GraphvizAdError(f"stdin: too large (limit {MAX_FILE_BYTES:,} bytes)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise GraphvizAdError(f"stdin: not UTF-8 text (byte {err.start})") from None
+    """All of standard input as UTF-8 text, read with the same bound as a file."""
+    from . import files
+
+    limit = files.MAX_INPUT_BYTES
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        raise GraphvizAdError(f"stdin: too large (limit {limit:,} bytes; {files.LIMIT_HINT})")
+    return files.decode_text(data, "stdin")
 
 
 def load_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; syntax errors become one line with the position."""
-    text = read_text_file(path)
+    text = read_text(path)
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise GraphvizAdError(f"{path}: invalid TOML: {err}") from None
+    except RecursionError:
+        raise GraphvizAdError(f"{path}: invalid TOML: nested too deeply") from None
+    except ValueError as err:  # TOMLDecodeError, or an integer of more than 4,300 digits
+        reason = str(err) if isinstance(err, tomllib.TOMLDecodeError) else "a number too large"
+        raise GraphvizAdError(f"{path}: invalid TOML: {reason}") from None
 
 
 def load_source(arg: str) -> Source:
@@ -117,16 +108,30 @@ def load_source(arg: str) -> Source:
             raise GraphvizAdError(f"{arg}: no such file")
         if path.suffix.lower() in GRAPH_FILE_SUFFIXES:
             return graph_file(path)
-        return Source(read_text_file(path), name=path.stem, path=path)
-    return Source(arg, name=_text_name("expression", arg))
+        return Source(read_text(path), name=path.stem, path=path)
+    return Source(_argument_text(arg), name=_text_name("expression", arg))
+
+
+def _argument_text(arg: str) -> str:
+    """Program text from the command line; bytes that were not UTF-8 arrive as lone
+    surrogates (Python's surrogateescape) and get one clear error."""
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError as err:
+        byte = ord(arg[err.start]) - 0xDC00 if 0xDC80 <= ord(arg[err.start]) <= 0xDCFF else None
+        what = f" (byte 0x{byte:02x})" if byte is not None else ""
+        raise GraphvizAdError(f"SOURCE is not UTF-8 text{what} at character {err.start + 1}"
+                              ) from None
+    return arg
 
 
 def _text_name(kind: str, text: str) -> str:
-    """``expression-1a2b3c4d``: a stable name per program text, so renders of different
-    expressions land in different directories."""
+    """``expression-1a2b3c4d5e6f7a8b``: a stable name per program text (64 bits of its
+    SHA-256), so renders of different expressions land in different directories."""
     import hashlib
 
-    return f"{kind}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:8]}"
+    digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+    return f"{kind}-{digest[:16]}"
 
 
 def _is_file(path: Path) -> bool:
@@ -136,8 +141,87 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-_SETTINGS = ("mode", "wrt", "of", "cse")
 MODES = ("evaluate", "forward", "reverse", "both")
+RANKDIRS = ("auto", "LR", "TB", "RL", "BT")
+FRAME_MS_RANGE = (100, 60_000)
+def _typed(value: Any, kind: type) -> Any:
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ValueError
+    return value
+
+
+def _choice(value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError
+    return value
+
+
+def _names(value: Any) -> str | list[str]:
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return value
+    return _typed(value, str)
+
+
+def _whole(value: Any, low: int, high: int) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError
+    return value
+
+
+# key -> (check, what it must be); each check returns the value to keep or raises ValueError
+_SETTINGS: dict[str, tuple[Any, str]] = {
+    "mode": (lambda v: _choice(v, MODES), f"one of {', '.join(MODES)}"),
+    "wrt": (_names, "an input name or a list of names"),
+    "of": (_names, "an output name or a list of names"),
+    "cse": (lambda v: _typed(v, bool), "true or false"),
+}
+RENDER_HINTS: dict[str, tuple[Any, str]] = {
+    "rankdir": (lambda v: _choice(v, RANKDIRS), f"one of {', '.join(RANKDIRS)}"),
+    "show_constants": (lambda v: _typed(v, bool), "true or false"),
+    "paths": (lambda v: _typed(v, bool), "true or false"),
+    "slide": (lambda v: _typed(v, str), 'a ratio such as "16:9"'),
+    "frame_ms": (lambda v: _whole(v, *FRAME_MS_RANGE),
+                 f"a whole number of milliseconds from {FRAME_MS_RANGE[0]:,} to "
+                 f"{FRAME_MS_RANGE[1]:,}"),
+}
+
+
+def checked_table(table: Any, rules: dict[str, tuple[Any, str]], where: str,
+                  ) -> dict[str, Any]:
+    """The keys of ``table`` that ``rules`` knows, each checked; an unknown key, or a value
+    of the wrong kind, is one clear error (``x = '1'`` is not a number, ``'no'`` not a
+    boolean).
+
+    >>> checked_table({"frame_ms": 2000, "rankdir": "LR"}, RENDER_HINTS, "[render]")
+    {'frame_ms': 2000, 'rankdir': 'LR'}
+    >>> checked_table({"frame_ms": 0}, RENDER_HINTS, "[render]")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    graphviz_ad.errors.GraphvizAdError: [render]: frame_ms = 0: must be a whole number ...
+    """
+    if not isinstance(table, dict):
+        raise GraphvizAdError(f"{where} must be a table")
+    out = {}
+    for key, value in table.items():
+        if key not in rules:
+            raise GraphvizAdError(f"{where}: unknown key {key!r} "
+                                  f"(known: {', '.join(sorted(rules))})")
+        check, what = rules[key]
+        try:
+            out[key] = check(value)
+        except ValueError:
+            raise GraphvizAdError(f"{where}: {key} = {_shown(value)}: must be {what}") from None
+    return out
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_FILE_KEYS = {"title", "program", "inputs", "render", "data", "plots", "description",
+              *_SETTINGS}
 
 
 def graph_file(path: Path) -> Source:
@@ -147,34 +231,35 @@ def graph_file(path: Path) -> Source:
     if not isinstance(program, str):
         raise GraphvizAdError(f"{path}: a graph file needs a string 'program' "
                               "(conv stacks are read by `graphviz-ad rf`)")
+    unknown = sorted(set(data) - _FILE_KEYS)
+    if unknown:
+        raise GraphvizAdError(f"{path}: unknown key {unknown[0]!r} "
+                              f"(known: {', '.join(sorted(_FILE_KEYS))})")
+    for key in ("title", "description"):
+        if not isinstance(data.get(key, ""), str):
+            raise GraphvizAdError(f"{path}: {key} must be a string")
+    settings = checked_table({k: data[k] for k in _SETTINGS if k in data}, _SETTINGS, str(path))
+    render = checked_table(data.get("render", {}), RENDER_HINTS, f"{path}: [render]")
     inputs = data.get("inputs", {})
     if not isinstance(inputs, dict):
         raise GraphvizAdError(f"{path}: [inputs] must be a table of name = value")
-    render = data.get("render", {})
-    if not isinstance(render, dict):
-        raise GraphvizAdError(f"{path}: [render] must be a table")
-    settings = {k: data[k] for k in _SETTINGS if k in data}
-    if settings.get("mode", "reverse") not in MODES:
-        raise GraphvizAdError(f"{path}: mode {settings['mode']!r}: choose one of "
-                              f"{', '.join(MODES)}")
-    known = {"title", "program", "inputs", "render", "data", "plots", "description", *_SETTINGS}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise GraphvizAdError(f"{path}: unknown key {unknown[0]!r} "
-                              f"(known: {', '.join(sorted(known))})")
     from .data import as_array, data_table
 
     where = str(path)
-    inputs = {k: as_array(k, v, f"{where}: [inputs]") if isinstance(v, list) else v
-              for k, v in inputs.items()}
+    inputs = {k: _input_value(as_array(k, v, f"{where}: [inputs]")) for k, v in inputs.items()}
     plots = data.get("plots", [])
     if isinstance(plots, dict):
         plots = [plots]
     if not isinstance(plots, list) or not all(isinstance(p, dict) for p in plots):
         raise GraphvizAdError(f"{path}: plots must be [[plots]] tables")
     return Source(program, name=path.stem, title=str(data.get("title", "")), inputs=dict(inputs),
-                  settings=settings, render=dict(render), path=path,
+                  settings=settings, render=render, path=path,
                   data=data_table(data.get("data", {}), where), plots=list(plots))
+
+
+def _input_value(value: Any) -> Any:
+    """A 0-d array becomes a plain float (what ``--at x=1`` gives)."""
+    return float(value) if getattr(value, "ndim", 1) == 0 else value
 
 
 def load(source: str | Path, *, data: Iterable[str] = (), cse: bool = True

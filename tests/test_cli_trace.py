@@ -177,14 +177,15 @@ def test_stdin_source_and_program_file(tmp_path):
 
 def test_non_utf8_stdin():
     result = run("trace", "-", "--at", "x=1", input=b"y = x\xff\n")
-    assert_clean_error(result, fragment="stdin: not UTF-8 text (byte 5)")
+    assert_clean_error(result, fragment="stdin: not UTF-8 text (byte 5: 0xff)")
 
 
 @pytest.mark.parametrize("content, fragment", [
     ("program = 3\n", "needs a string 'program'"),
     ("program = 'y = x'\nbogus = 1\n", "unknown key 'bogus'"),
     ("program = \n", "invalid TOML"),
-    ("program = 'y = x'\n[inputs]\nx = 'abc'\n", "input x must be a number"),
+    ("program = 'y = x'\n[inputs]\nx = 'abc'\n",
+     "x must be a number or a list of numbers, got 'abc'"),
 ])
 def test_bad_graph_files(tmp_path, content, fragment):
     path = tmp_path / "g.toml"

@@ -54,8 +54,9 @@ class LazyGroup(click.Group):
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"graphviz-ad: error: {message}", err=True)
-    sys.exit(code)
+    from .common import fail
+
+    fail(message, code)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

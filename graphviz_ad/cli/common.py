@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import signal
 import sys
@@ -12,15 +13,33 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from ..errors import GraphvizAdError
+from ..errors import GraphvizAdError, visible
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``graphviz-ad: error: <message>`` on stderr and exit (default code 2)."""
-    click.echo(f"graphviz-ad: error: {message}", err=True)
+    click.echo(f"graphviz-ad: error: {shown_message(message)}", err=True)
     sys.exit(code)
+
+
+MAX_MESSAGE_LINE = 300
+
+
+def shown_message(message: str) -> str:
+    """``message`` safe for a terminal: control characters escaped, and each line cut to
+    :data:`MAX_MESSAGE_LINE` characters (a 30,000-character ``--at`` value is not echoed).
+
+    >>> shown_message("bad \\x1b[2J " + "[" * 400)[-40:]
+    '[[[[[[[[[[[[[[[[[… (112 more characters)'
+    """
+    lines = []
+    for line in visible(message, keep="\n").split("\n"):
+        if len(line) > MAX_MESSAGE_LINE:
+            line = f"{line[:MAX_MESSAGE_LINE]}… ({len(line) - MAX_MESSAGE_LINE:,} more characters)"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 class Terminated(SystemExit):
@@ -106,6 +125,8 @@ def parse_number(text: str, where: str) -> float:
         value = float(text)
     except ValueError:
         raise GraphvizAdError(f"{where}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise GraphvizAdError(f"{where}: {text!r} is not a finite number")
     return value
 
 
@@ -120,7 +141,7 @@ def parse_value(text: str, where: str) -> Any:
 
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise GraphvizAdError(f"{where}: {text!r} is not a list of numbers such as "
                               "[1, 2.5, -3]") from None
     return as_array(where.split()[-1].split("=")[0], value, where)
@@ -173,7 +194,7 @@ def load_program(source_arg: str, at: Iterable[str], cse: bool = True,
 def warn(lines: Iterable[str]) -> None:
     """Print ``graphviz-ad: warning: …`` lines on stderr."""
     for line in lines:
-        click.echo(f"graphviz-ad: warning: {line}", err=True)
+        click.echo(f"graphviz-ad: warning: {shown_message(line)}", err=True)
 
 
 def report_written(paths: Iterable[Any]) -> None:

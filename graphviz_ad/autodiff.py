@@ -274,6 +274,7 @@ def _finish(G: nx.DiGraph, mode: str, values: dict[str, Any], steps: list[Step],
         data = nodes[n]
         if not all(_finite(data[a]) for a in annotations):
             data["nonfinite"] = True
+    _mark_derivatives_through_nonfinite(annotated, mode)
     for (u, v), local in (edge_locals or {}).items():
         annotated.edges[u, v]["local"] = local
     for step in steps:
@@ -282,6 +283,42 @@ def _finish(G: nx.DiGraph, mode: str, values: dict[str, Any], steps: list[Step],
             c.graph = annotated
     inputs = {n: values[n] for n in G.graph["inputs"]}
     return Trace(annotated, steps, mode, inputs)
+
+
+def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: str) -> None:
+    """Flag finite derivatives that were computed through a node evaluated where it is
+    undefined (``log(x)`` at −1: the adjoint 1/x = −1 means nothing).  Such an origin has a
+    nan/inf value from finite operands; every derivative whose chain rule uses its local
+    partial gets ``through`` = that node and counts as non-finite."""
+    kind = {"forward": "tangent", "reverse": "adjoint"}.get(mode)
+    if kind is None:
+        return
+    nodes = G.nodes
+
+    def origin(n: str) -> bool:
+        return (not _finite(nodes[n]["value"])
+                and all(_finite(nodes[a]["value"]) for a in G.predecessors(n)))
+
+    through: dict[str, str] = {}
+    if mode == "forward":  # a tangent uses its own node's partials and its operands' tangents
+        for n in G.graph["order"]:
+            if origin(n):
+                through[n] = n
+                continue
+            upstream = next((through[a] for a in G.predecessors(n) if a in through), None)
+            if upstream is not None:
+                through[n] = upstream
+    else:  # an adjoint uses its consumers' partials and adjoints
+        for n in reversed(G.graph["order"]):
+            for v in G.successors(n):
+                if origin(v) or v in through:
+                    through[n] = through.get(v, v)
+                    break
+    for n, where in through.items():
+        data = nodes[n]
+        if kind in data and _finite(data[kind]):
+            data["through"] = where
+            data["nonfinite"] = True
 
 
 def _check_inputs(G: nx.DiGraph, inputs: Inputs) -> dict[str, Any]:

@@ -58,7 +58,7 @@ def as_array(name: str, value: Any, where: str) -> np.ndarray | np.float64:
     if array.ndim > 2:
         raise bad(f"got {array.ndim} nested levels (at most 2)")
     if not np.all(np.isfinite(array)):
-        raise bad("got nan or inf")
+        raise bad("got nan or inf (not finite)")
     return array[()] if array.ndim == 0 else array
 
 

@@ -240,6 +240,13 @@ class Trace:
             d = self.graph.nodes[n]
             what = ", ".join(f"{k} = {fmt_number(d[k])}" for k in ("value", "tangent", "adjoint")
                              if k in d and not np.all(np.isfinite(d[k])))
+            if "through" in d:
+                kind = "tangent" if self.mode == "forward" else "adjoint"
+                origin = d["through"]
+                what += (", " if what else "") + (
+                    f"{kind} = {fmt_number(d[kind])} (meaningless: computed through "
+                    f"{node_label(self.graph, origin)} = {definition(self.graph, origin)}, "
+                    f"which is {fmt_number(self.graph.nodes[origin]['value'])} here)")
             label = node_label(self.graph, n)
             shown = (f"{label} (input)" if d["op"] == "input"  # not "x = x"
                      else f"{label} = {definition(self.graph, n)}")

@@ -59,8 +59,19 @@ def _fail(message: str, code: int) -> None:
     fail(message, code)
 
 
+def _set_input_limit(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
+    if value is not None:
+        from .. import files
+
+        files.MAX_INPUT_BYTES = value * 1_000_000
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="graphviz-ad")
+@click.option("--max-input-mb", type=click.IntRange(1, 100_000), default=None,
+              expose_value=False, is_eager=True, callback=_set_input_limit, metavar="MB",
+              help="Largest input file (graph, program or data file, stdin) read, in MB "
+                   "(default 50).")
 def main() -> None:
     """See how derivatives flow through computational graphs and how receptive
     fields grow through convolution stacks.

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn, TypeVar
 
@@ -72,7 +73,10 @@ def reports_errors(func: F) -> F:
                 and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
             previous = signal.signal(signal.SIGTERM, _on_sigterm)
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                # nan/inf are reported by graphviz-ad itself, per node and source position
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return func(*args, **kwargs)
         except GraphvizAdError as err:
             fail(str(err))
         except BrokenPipeError:  # `graphviz-ad trace … | head`: the reader left; stop quietly
@@ -126,11 +130,12 @@ def parse_number(text: str, where: str) -> float:
     except ValueError:
         raise GraphvizAdError(f"{where}: {text!r} is not a number") from None
     if not math.isfinite(value):
-        raise GraphvizAdError(f"{where}: {text!r} is not a finite number")
+        raise GraphvizAdError(f"{where}: {text!r} is not a finite number (nan and inf are "
+                              "not inputs)")
     return value
 
 
-def parse_value(text: str, where: str) -> Any:
+def parse_value(text: str, where: str, name: str = "value") -> Any:
     """A number, or a JSON-style list such as ``[1, 2, 3]`` (``[[1, 2], [3, 4]]`` for a
     matrix) as a numpy array; never eval'd."""
     if not text.startswith("["):
@@ -144,7 +149,7 @@ def parse_value(text: str, where: str) -> Any:
     except (ValueError, RecursionError):
         raise GraphvizAdError(f"{where}: {text!r} is not a list of numbers such as "
                               "[1, 2.5, -3]") from None
-    return as_array(where.split()[-1].split("=")[0], value, where)
+    return as_array(name, value, where)
 
 
 def parse_at(values: Iterable[str]) -> dict[str, Any]:
@@ -155,7 +160,7 @@ def parse_at(values: Iterable[str]) -> dict[str, Any]:
         name, value = parse_assignment(text)
         if name in out:
             raise GraphvizAdError(f"--at {name} given twice")
-        out[name] = parse_value(value, f"--at {text}")
+        out[name] = parse_value(value, f"--at {text}", name)
     return out
 
 

@@ -1,0 +1,170 @@
+"""Fuzzing the CLI (issue 8): random sources, graph files and argument lists go through
+click's runner; whatever the input, the result is a normal exit (0, 1 for a failed check,
+2 for bad input) with at most one error line, never a traceback, and nothing is written
+outside the output directory.  The budget is bounded (a few hundred examples)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from graphviz_ad.cli import main
+
+TOKENS = ["x", "y", "w", "b", "z", "f1", "1", "2.5", "-3", "1e400", "0", "+", "-", "*", "/",
+          "^", "**", "(", ")", "[", "]", ",", "=", "+=", ";", "\n", " ", "sin", "exp", "log",
+          "sum", "mean", "dot", "softmax", "relu", "sqrt", "tanh", "s[0]", "#c\n", "\\\n",
+          "import", "__x__", "lambda", "'", "\x00", "\x1b[31m", "\r", "\u2028", "\udcff",
+          "é", "∂"]
+SOURCES = st.one_of(
+    st.lists(st.sampled_from(TOKENS), min_size=1, max_size=30).map("".join),
+    st.text(min_size=1, max_size=40),
+    st.sampled_from(["y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)", "x*w + b",
+                     "a = x; a += a; a *= a", "sum(softmax(z))", "log(x)", "sqrt(x - 1)"]),
+)
+SCALARS = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**500, 10**500),
+                    st.sampled_from(["1", "abc", "", "[1,2]", "nan", "1e999"]))
+VALUE_TEXT = st.one_of(
+    SCALARS.map(str),
+    st.lists(st.floats(-1e3, 1e3), min_size=0, max_size=4).map(str),
+    st.integers(0, 60).map(lambda d: "[" * d + "1" + "]" * d),
+    st.text(max_size=12),
+)
+
+
+def toml_value(value: object) -> str:
+    """A TOML literal for ``value`` (strings quoted, anything odd passed as a string)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return {"nan": "nan", "inf": "inf", "-inf": "-inf"}.get(str(value), repr(value))
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    text = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text
+                   if not 0xD800 <= ord(ch) < 0xE000)
+    return f'"{text}"'
+
+
+LEAVES = st.one_of(st.booleans(), st.integers(-10**30, 10**30), st.floats(), st.text(max_size=8))
+HOSTILE = st.recursive(LEAVES, lambda inner: st.lists(inner, max_size=3), max_leaves=6)
+PROGRAMS = st.sampled_from(["y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)",
+                            "y = x*w + sin(x)", "y = sum(softmax(x))*w", "a = x; a += w; y = a*a",
+                            "L = sum((w*x - 1)^2)", "y = log(x) + sqrt(w)", "y = x / w"])
+GOOD = {
+    "mode": st.sampled_from(["evaluate", "forward", "reverse", "both"]),
+    "wrt": st.sampled_from(["x", "w", ["x", "w"]]), "of": st.sampled_from(["y", "L", "a"]),
+    "cse": st.booleans(), "title": st.text(max_size=30), "rankdir": st.sampled_from(["LR", "TB"]),
+    "frame_ms": st.integers(100, 60_000), "slide": st.sampled_from(["16:9", "4:3"]),
+    "show_constants": st.booleans(),
+}
+NUMBERS = st.one_of(st.floats(-5, 5), st.lists(st.floats(-5, 5), min_size=1, max_size=4))
+
+
+def maybe_hostile(draw, good) -> object:
+    """Usually a sensible value, one time in ten a hostile one."""
+    return draw(HOSTILE) if draw(st.integers(0, 9)) == 9 else draw(good)
+
+
+@st.composite
+def graph_files(draw) -> str:
+    """Mostly well-formed graph files, some values hostile; sometimes raw text."""
+    if draw(st.integers(0, 19)) == 19:
+        return draw(st.text(max_size=80))
+    program = draw(SOURCES) if draw(st.integers(0, 9)) == 9 else draw(PROGRAMS)
+    lines = [f"program = {toml_value(program)}"]
+    for key in draw(st.sets(st.sampled_from(["title", "mode", "wrt", "of", "cse", "title"]),
+                            max_size=3)):
+        lines.append(f"{key} = {toml_value(maybe_hostile(draw, GOOD.get(key, HOSTILE)))}")
+    lines.append("[inputs]")
+    for name in draw(st.sets(st.sampled_from(["x", "w", "q"]), max_size=1)) | {"x", "w"}:
+        lines.append(f"{name} = {toml_value(maybe_hostile(draw, NUMBERS))}")
+    lines.append("[render]")
+    for key in draw(st.sets(st.sampled_from(["rankdir", "frame_ms", "slide", "show_constants"]),
+                            max_size=2)):
+        lines.append(f"{key} = {toml_value(maybe_hostile(draw, GOOD[key]))}")
+    if draw(st.integers(0, 4)) == 4:
+        lines.append("[data]")
+        lines.append(f"x = {{normal = {toml_value(maybe_hostile(draw, st.just([0, 1])))}, "
+                     f"size = {draw(st.integers(-2, 50))}}}")
+    return "\n".join(lines) + "\n"
+
+
+COMMANDS = st.sampled_from(["trace", "check", "jacobian", "hessian", "cost", "render"])
+GOOD_OPTIONS = st.sampled_from([["--mode", "forward"], ["--mode", "reverse"], ["--wrt", "x"],
+                                 ["--of", "y"], ["--format", "json"], ["--no-cse"]])
+BAD_OPTIONS = st.one_of(
+    VALUE_TEXT.map(lambda v: ["--at", f"x={v}"]),
+    st.sampled_from(["w", "b", "q", "z", "x x", "2x"]).flatmap(
+        lambda n: VALUE_TEXT.map(lambda v: ["--at", f"{n}={v}"])),
+    st.sampled_from([["--mode", "both"], ["--mode", "sideways"], ["--wrt", "nope"],
+                     ["--of", "zz"], ["--format", "markdown"], ["--format", "latex"],
+                     ["--format", "bogus"], ["--data", "missing.csv"], ["--slide", "16:9"],
+                     ["--slide", "0:0"]]),
+)
+OPTIONS = st.lists(st.one_of(GOOD_OPTIONS, GOOD_OPTIONS, GOOD_OPTIONS, BAD_OPTIONS), max_size=3)
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(root)): (p.lstat().st_size, p.lstat().st_mtime_ns)
+            for p in root.rglob("*")}
+
+
+def invoke(args: list[str], workdir: Path):
+    # render output goes to workdir/out; everything else in workdir must stay unchanged
+    if args[0] == "render":
+        args = [*args, "--format", "svg", "--out", str(workdir / "out")]
+    before = snapshot(workdir)
+    cwd = os.getcwd()
+    os.chdir(workdir)
+    try:
+        result = CliRunner().invoke(main, args, catch_exceptions=True)
+    finally:
+        os.chdir(cwd)
+    after = {k: v for k, v in snapshot(workdir).items() if not k.startswith("out")}
+    return result, before, after
+
+
+def assert_clean(result, args) -> None:
+    where = f"args={args!r}\nstderr={result.stderr[-2000:]!r}"
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        f"{where}\nexception={result.exception!r}"
+    assert result.exit_code in (0, 1, 2), where
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout, where
+    errors = [ln for ln in result.stderr.split("\n") if ln.startswith("graphviz-ad: error:")]
+    assert len(errors) == (result.exit_code == 2), where
+
+
+# FUZZ_EXAMPLES=5000 runs a longer, randomized hunt; the suite runs a fixed, short one
+EXAMPLES = os.environ.get("FUZZ_EXAMPLES")
+FUZZ = settings(max_examples=int(EXAMPLES or 120), deadline=None, derandomize=not EXAMPLES,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@FUZZ
+@given(command=COMMANDS, source=SOURCES, options=OPTIONS)
+def test_random_sources_and_arguments(command, source, options):
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        args = [command, source, *[part for option in options for part in option]]
+        result, before, after = invoke(args, workdir)
+        assert_clean(result, args)
+        assert after == before
+
+
+@FUZZ
+@given(command=COMMANDS, text=graph_files(), options=OPTIONS)
+def test_random_graph_files(command, text, options):
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        (workdir / "g.toml").write_text(text, encoding="utf-8", errors="surrogatepass")
+        args = [command, str(workdir / "g.toml"), *[part for o in options for part in o]]
+        result, before, after = invoke(args, workdir)
+        assert_clean(result, args)
+        assert after == before

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..draw.compose import check_title
 from ..draw.output import DRAW_FORMATS, write_drawing
 from ..draw.writers import slide_aspect
 from ..errors import GraphvizAdError
@@ -111,6 +112,7 @@ def rf(spec_file, layers, preset_name, unit, input_size, format_, out, slide, pa
     """
     formats = split_formats(format_, [*TEXT_FORMATS, *DRAW_FORMATS])
     spec = load_spec(spec_file, layers, preset_name)
+    check_title(spec.title)
     unit_v = _ints(unit, "--unit") or spec.unit
     size_v = _ints(input_size, "--input-size") or spec.input_size
     slide = slide or spec.render.get("slide")

@@ -109,6 +109,7 @@ def rf(spec_file, layers, preset_name, unit, input_size, format_, out, slide, pa
       graphviz-ad rf --layer k=3,d=2 --layer k=3,d=2 --format table,dot
       graphviz-ad rf --layer pool,k=2 --layer k=3x5,p=same --format markdown
       graphviz-ad rf --preset vgg16 --format latex
+      graphviz-ad rf --layer k=3 --input-size 150 --format svg --max-units 160
     """
     formats = split_formats(format_, [*TEXT_FORMATS, *DRAW_FORMATS])
     spec = load_spec(spec_file, layers, preset_name)

@@ -29,6 +29,9 @@ from .ops import PRIMITIVES
 from .rules import partial_graph
 
 Wrt = str | Sequence[str] | None
+#: default cap on Jacobian/Hessian entries (rows × columns), checked before any sweep:
+#: 10⁶ float64 entries are 8 MB; ``jacobian``/``hessian --max-elements`` raise it.
+MAX_ELEMENTS = 1_000_000
 
 
 # -- Jacobians ------------------------------------------------------------------------------
@@ -52,6 +55,20 @@ def _wrt_list(G: nx.DiGraph, wrt: Wrt) -> tuple[list[str], bool]:
     return names, single
 
 
+def check_size(what: str, n_out: int, n_in: int, sweeps: int, max_elements: int,
+               names: Sequence[str]) -> None:
+    """Refuse an empty or too large result before any work: ``n_out × n_in`` entries
+    (``sweeps`` sweeps) against ``max_elements``."""
+    if n_out == 0 or n_in == 0:
+        raise InputError(f"the {what} is empty ({n_out}×{n_in}): "
+                         f"{', '.join(names) if n_in == 0 else 'the output'} has no elements")
+    if n_out * n_in > max_elements:
+        raise GraphvizAdError(
+            f"the {what} would have {n_out:,}×{n_in:,} = {n_out * n_in:,} entries "
+            f"({sweeps:,} sweeps), over the limit of {max_elements:,}; differentiate by fewer "
+            f"elements (--wrt) or raise it with --max-elements {n_out * n_in}")
+
+
 def _one_hots(shape: tuple[int, ...]):
     """Unit seeds e_k of the given shape, one per element, in C order."""
     for k in range(int(np.prod(shape))):
@@ -61,7 +78,8 @@ def _one_hots(shape: tuple[int, ...]):
 
 
 def jacobian(G: nx.DiGraph, inputs: Inputs, of: str | Sequence[str] | None = None,
-             wrt: Wrt = None, mode: str = "auto") -> np.ndarray:
+             wrt: Wrt = None, mode: str = "auto", max_elements: int = MAX_ELEMENTS
+             ) -> np.ndarray:
     """∂of/∂wrt as a numpy array of shape ``of.shape + wrt.shape``.
 
     ``wrt`` is an input name, or a list of names (their elements are flattened into one
@@ -69,6 +87,7 @@ def jacobian(G: nx.DiGraph, inputs: Inputs, of: str | Sequence[str] | None = Non
     ``of`` is a node name or a list of them (flattened likewise); default: the first output.
     ``mode`` ``"reverse"`` runs one reverse sweep per output element, ``"forward"`` one
     forward sweep per input element, ``"auto"`` whichever needs fewer sweeps.
+    More than ``max_elements`` entries (or none) is refused before the first sweep.
 
     >>> import graphviz_ad as ad
     >>> J = jacobian(ad.parse("s = softmax(z)"), {"z": [0.0, 0.0]}, wrt="z")
@@ -87,6 +106,8 @@ def jacobian(G: nx.DiGraph, inputs: Inputs, of: str | Sequence[str] | None = Non
         mode = "reverse" if n_out <= n_in else "forward"
     if mode not in ("forward", "reverse"):
         raise GraphvizAdError(f"mode {mode!r}: choose forward, reverse or auto")
+    check_size("Jacobian", n_out, n_in, n_out if mode == "reverse" else n_in, max_elements,
+               names)
     rows = np.zeros((n_out, n_in))
     if mode == "reverse":  # one sweep per output element: a row each
         seeds = [(o, seed) for o, shape in zip(ofs, out_shapes) for seed in _one_hots(shape)]
@@ -265,23 +286,26 @@ def gradient_graph(G: nx.DiGraph, of: str | None = None, wrt: Wrt = None) -> nx.
     return H
 
 
-def hessian(G: nx.DiGraph, inputs: Inputs, of: str | None = None, wrt: Wrt = None
-            ) -> np.ndarray:
+def hessian(G: nx.DiGraph, inputs: Inputs, of: str | None = None, wrt: Wrt = None,
+            max_elements: int = MAX_ELEMENTS) -> np.ndarray:
     """∂²of/∂wrt² by reverse mode over :func:`gradient_graph` (reverse over reverse).
 
     ``of`` must be a scalar.  ``wrt`` a list (default: every input) gives a k×k matrix
     over all their elements; one name gives shape ``w.shape + w.shape`` (a 0-d array for
-    a scalar input).
+    a scalar input). More than ``max_elements`` entries (or none) is refused first.
     """
     names, single = _wrt_list(G, wrt)
     of = _choose_of(G, of)
-    value = values_at(G, inputs)[of]
-    if np.ndim(value):
+    values = values_at(G, inputs)
+    if np.ndim(values[of]):
         raise InputError(f"the Hessian needs a scalar output; {G.nodes[of]['name']} has shape "
-                         f"{np.shape(value)} (reduce it with sum(...) or mean(...))")
+                         f"{np.shape(values[of])} (reduce it with sum(...) or mean(...))")
+    n = sum(int(np.size(values[w])) for w in names)
+    check_size("Hessian", n, n, n, max_elements, names)
     Gg = gradient_graph(G, of, names)
     return jacobian(Gg, inputs, of=Gg.graph["outputs"] if not single else
-                    Gg.graph["outputs"][0], wrt=names[0] if single else names)
+                    Gg.graph["outputs"][0], wrt=names[0] if single else names,
+                    max_elements=max_elements)
 
 
 def hessian_on_grid(G: nx.DiGraph, inputs: Inputs, of: str | None, wrt: Sequence[str]

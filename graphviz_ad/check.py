@@ -7,8 +7,9 @@ element of the node's value itself (the finite difference an adjoint stands for)
 gradient with its elements swapped fails, where an all-ones direction would not.  The
 error of one derivative is ``|ad − fd| / max(1, |ad|, |fd|)``: relative for large
 numbers, absolute near zero.  At most :data:`MAX_PROBES` elements of an array are
-probed, evenly spaced and the same every run; a row says when an array was probed in
-part.
+probed, evenly spaced and the same every run, and fewer (down to :data:`MIN_PROBES`) when
+the arrays are so large that every probe's full evaluations would exceed
+:data:`PROBE_BUDGET`; a row says when an array was probed in part.
 
 >>> import graphviz_ad as ad
 >>> report = check_derivatives(ad.parse("y = sin(x)*x"), {"x": 0.3})
@@ -30,6 +31,10 @@ from .formula import node_label
 
 DEFAULT_TOLERANCE = 1e-6
 MAX_PROBES = 64  # elements probed per array, so a check of large data stays quick
+MIN_PROBES = 2  # first and last element, however large the arrays
+#: element evaluations a whole check may spend: each probe re-evaluates the graph
+#: (all of its array elements) about three times, once per probed array.
+PROBE_BUDGET = 300_000_000
 _STEP = np.cbrt(np.finfo(float).eps)  # the step that balances truncation and rounding
 
 
@@ -66,14 +71,22 @@ def _errors(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(both, errors, np.where(a == b, 0.0, np.inf))
 
 
-def _probes(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
-    """The elements probed of an array of ``shape``: all of them up to MAX_PROBES, else
-    MAX_PROBES evenly spaced ones (first and last included), the same on every run."""
+def probe_count(G: nx.DiGraph, values: dict[str, Any]) -> int:
+    """Elements to probe per array: MAX_PROBES, fewer when the graph's arrays are so large
+    that the check would spend more than PROBE_BUDGET element evaluations."""
+    elements = sum(max(int(np.size(v)), 1) for v in values.values())
+    arrays = len(G.graph["inputs"]) + G.number_of_nodes()
+    return int(np.clip(PROBE_BUDGET // (3 * arrays * elements), MIN_PROBES, MAX_PROBES))
+
+
+def _probes(shape: tuple[int, ...], count: int = MAX_PROBES) -> list[tuple[int, ...]]:
+    """The elements probed of an array of ``shape``: all of them up to ``count``, else
+    ``count`` evenly spaced ones (first and last included), the same on every run."""
     size = int(np.prod(shape, dtype=int))
-    if size <= MAX_PROBES:
+    if size <= count:
         flat = list(range(size))
     else:
-        flat = sorted({int(k) for k in np.linspace(0, size - 1, MAX_PROBES).round()})
+        flat = sorted({int(k) for k in np.linspace(0, size - 1, count).round()})
     return [tuple(int(i) for i in np.unravel_index(k, shape)) for k in flat]
 
 
@@ -95,11 +108,11 @@ def _symbol(of: str, of_index: tuple[int, ...], wrt: str, wrt_index: tuple[int, 
     return f"∂{of}{_element(of_index)}/∂{wrt}{_element(wrt_index)}"
 
 
-def _probed(G: nx.DiGraph, nodes: dict[str, tuple[int, ...]]) -> str:
+def _probed(G: nx.DiGraph, nodes: dict[str, tuple[int, ...]], count: int) -> str:
     """`` (probed 64 of 1000 elements of z)`` for each array probed only in part."""
-    notes = [f"{MAX_PROBES} of {int(np.prod(shape, dtype=int))} elements of "
+    notes = [f"{count} of {int(np.prod(shape, dtype=int))} elements of "
              f"{node_label(G, n)}" for n, shape in nodes.items()
-             if int(np.prod(shape, dtype=int)) > MAX_PROBES]
+             if int(np.prod(shape, dtype=int)) > count]
     return f" (probed {'; '.join(notes)})" if notes else ""
 
 
@@ -139,15 +152,15 @@ def _rank(c: Comparison) -> float:
     return float(np.nan_to_num(c.error, nan=np.inf))
 
 
-def _forward(G: nx.DiGraph, inputs: Inputs, wrt: str, worst: _Worst) -> None:
+def _forward(G: nx.DiGraph, inputs: Inputs, wrt: str, worst: _Worst, count: int) -> None:
     """Tangents seeded one-hot at each probed element of ``wrt`` against central
     differences of every node for a nudge of that element alone."""
     every = values_at(G, inputs)  # the inputs as numbers, once
     values = {n: every[n] for n in G.graph["inputs"]}
     base = values[wrt]
     shape = np.shape(base)
-    note = _probed(G, {wrt: shape})
-    for index in _probes(shape):
+    note = _probed(G, {wrt: shape}, count)
+    for index in _probes(shape, count):
         trace = forward_mode(G, inputs, wrt=wrt, seed=_one_hot(shape, index) if shape else None)
         h = _step_size(base, index, [every[o] for o in G.graph["outputs"]])
         plus = _nudged(G, values, wrt, _one_hot(shape, index, h))
@@ -160,22 +173,22 @@ def _forward(G: nx.DiGraph, inputs: Inputs, wrt: str, worst: _Worst) -> None:
                                                            derivative=label))
 
 
-def _reverse(G: nx.DiGraph, inputs: Inputs, of: str, worst: _Worst) -> None:
+def _reverse(G: nx.DiGraph, inputs: Inputs, of: str, worst: _Worst, count: int) -> None:
     """Adjoints seeded one-hot at each probed element of ``of`` (plain 1 for a scalar)
     against central differences of ``of`` for a nudge of each probed element of each
     node's value."""
     first = reverse_mode(G, inputs, of=of)
     values = dict(first.inputs)
     of_shape = np.shape(first.value(of))
-    of_probes = _probes(of_shape)
+    of_probes = _probes(of_shape, count)
     traces = [first] if not of_shape else [
         reverse_mode(G, inputs, of=of, seed=_one_hot(of_shape, i)) for i in of_probes]
     for step in first.steps:
         n = step.node
         base = first.value(n)
         shape = np.shape(base)
-        note = _probed(G, {of: of_shape, n: shape})
-        for j in _probes(shape):
+        note = _probed(G, {of: of_shape, n: shape}, count)
+        for j in _probes(shape, count):
             h = _step_size(base, j, first.value(of))
             fd = (_nudged(G, values, n, _one_hot(shape, j, h))[of]
                   - _nudged(G, values, n, _one_hot(shape, j, -h))[of]) / (2 * h)
@@ -202,13 +215,23 @@ def check_derivatives(G: nx.DiGraph, inputs: Inputs,
     """Compare every tangent (each input) and every adjoint (each output) with central
     finite differences, element by element: one row per (input, node) and per (output,
     node), holding the worst probed element, which the row names (``∂y/∂z[1]``).  At most
-    :data:`MAX_PROBES` elements of an array are probed (evenly spaced, deterministic);
-    a row says so when an array was probed only in part."""
+    :data:`MAX_PROBES` elements of an array are probed (evenly spaced, deterministic;
+    fewer for huge arrays, see :func:`probe_count`); a row says so when an array was
+    probed only in part."""
     if not G.graph["inputs"]:  # else no comparisons, and `worst` would be max() of nothing
         raise GraphvizAdError("nothing to check: the program has no inputs")
+    values = values_at(G, inputs)
+    empty = [node_label(G, n) for n in G.graph["inputs"] if np.size(values[n]) == 0]
+    if empty:
+        raise GraphvizAdError(f"nothing to check: {', '.join(empty)} "
+                              f"{'is an empty array' if len(empty) == 1 else 'are empty arrays'}"
+                              " (0 elements)")
+    count = probe_count(G, values)
     worst = _Worst()
     for wrt in G.graph["inputs"]:
-        _forward(G, inputs, wrt, worst)
+        _forward(G, inputs, wrt, worst, count)
     for of in G.graph["outputs"]:
-        _reverse(G, inputs, of, worst)
+        _reverse(G, inputs, of, worst, count)
+    if not worst.rows:
+        raise GraphvizAdError("nothing to check: every output is an empty array")
     return CheckReport(list(worst.rows.values()), tolerance)

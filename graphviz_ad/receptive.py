@@ -38,6 +38,16 @@ from .errors import GraphvizAdError
 KINDS = ("conv", "pool")
 #: above this many input units the reached set is not enumerated (the formulas still hold).
 REACHED_LIMIT = 2_000_000
+#: stacks longer than this are refused before any arithmetic (the table would be unreadable).
+MAX_LAYERS = 10_000
+#: 1D, 2D or 3D stacks (axes are named height, width, depth).
+MAX_AXES = 3
+#: largest kernel, stride, dilation, padding, input size or unit a user may give.
+MAX_VALUE = 10**15
+#: largest receptive field, jump or effective padding a stack may grow to: the arithmetic is
+#: exact (Python ints), this only keeps every number printable (Python refuses to print
+#: integers of over 4,300 digits).
+MAX_DERIVED = 10**1000
 
 Pad = tuple[int, int] | str  # (left, right) or "same"
 IntOrTuple = int | Sequence[int]
@@ -65,6 +75,13 @@ class Layer:
         return pick(self.kernel), pick(self.stride), pick(self.dilation), pick(self.padding)
 
 
+def _short(value: int) -> str:
+    """An integer as text, abbreviated to its digit count when huge (no 4,300-digit error)."""
+    if abs(value) < 10**30:
+        return str(value)
+    return f"a {value.bit_length() * 30103 // 100000 + 1}-digit number"
+
+
 def _ints(value: IntOrTuple, what: str, minimum: int) -> tuple[int, ...]:
     values = tuple(value) if isinstance(value, Sequence) and not isinstance(value, str) \
         else (value,)
@@ -74,7 +91,9 @@ def _ints(value: IntOrTuple, what: str, minimum: int) -> tuple[int, ...]:
         if isinstance(v, bool) or not isinstance(v, int | np.integer):
             raise GraphvizAdError(f"{what} must be an integer, got {v!r}")
         if v < minimum:
-            raise GraphvizAdError(f"{what} must be at least {minimum}, got {v}")
+            raise GraphvizAdError(f"{what} must be at least {minimum}, got {_short(v)}")
+        if v > MAX_VALUE:
+            raise GraphvizAdError(f"{what} {_short(v)} is over the limit of {MAX_VALUE:.0e}")
     return tuple(int(v) for v in values)
 
 
@@ -113,6 +132,9 @@ def make_layer(kernel: IntOrTuple, stride: IntOrTuple | None = None, dilation: I
     if len(ndims) > 1:
         raise GraphvizAdError(f"per-axis values disagree on the number of axes: {sorted(ndims)}")
     ndim = ndims.pop() if ndims else 1
+    if ndim > MAX_AXES:
+        raise GraphvizAdError(f"{ndim} axes per layer is over the limit of {MAX_AXES} "
+                              f"(1D, 2D or 3D stacks)")
     return Layer(k, s, d, _pad(padding, ndim), kind, name)
 
 
@@ -132,10 +154,37 @@ def stack_ndim(layers: Sequence[Layer]) -> int:
     """Number of axes of a stack; raises if layers disagree (1-axis layers broadcast)."""
     if not layers:
         raise GraphvizAdError("the stack has no layers")
+    check_layer_count(len(layers))
     ndims = {lay.ndim for lay in layers if lay.ndim > 1}
     if len(ndims) > 1:
         raise GraphvizAdError(f"layers disagree on the number of axes: {sorted(ndims)}")
-    return ndims.pop() if ndims else 1
+    ndim = ndims.pop() if ndims else 1
+    for axis in range(ndim):
+        _check_growth(layers, axis)
+    return ndim
+
+
+def check_layer_count(count: int) -> None:
+    """Refuse stacks of more than MAX_LAYERS layers (call before building them)."""
+    if count > MAX_LAYERS:
+        raise GraphvizAdError(f"{count} layers is over the limit of {MAX_LAYERS:,}")
+
+
+def _check_growth(layers: Sequence[Layer], axis: int) -> None:
+    """Refuse stacks whose receptive field, jump or effective padding passes MAX_DERIVED."""
+    jump, r, eff_pad = 1, 1, 0
+    for i, lay in enumerate(layers):
+        k, s, d, pad = lay.axis(axis)
+        left = d * (k - 1) // 2 if pad == "same" else pad[0]  # "same": at most this
+        r += d * (k - 1) * jump
+        eff_pad += left * jump
+        jump *= s
+        for what, value in (("receptive field", r), ("jump", jump),
+                            ("effective padding", eff_pad)):
+            if value > MAX_DERIVED:
+                label = f"layer {i + 1}" + (f" ({lay.name})" if lay.name else "")
+                raise GraphvizAdError(f"{label}: the {what} grows to {_short(value)}, over the "
+                                      f"limit of 10^1000")
 
 
 @dataclass(frozen=True)
@@ -243,10 +292,10 @@ def _chain(plain: Plain, unit: int) -> list[int | None]:
             chain.append(None)
             continue
         k, s, d, left = plain.kernel[li], plain.stride[li], plain.dilation[li], plain.pad_left[li]
-        n_in = plain.sizes[li]
-        taps = [t for t in range(k) if 0 <= c * s - left + t * d < n_in]
-        best = min(taps, key=lambda t: (abs(2 * t - (k - 1)), t), default=None)
-        chain.append(None if best is None else c * s - left + best * d)
+        base = c * s - left  # real taps t satisfy 0 <= base + t·d < n_in, an interval of t
+        lo, hi = max(-(base // d), 0), min((plain.sizes[li] - 1 - base) // d, k - 1)
+        best = None if lo > hi else min(max((k - 1) // 2, lo), hi)  # nearest the middle
+        chain.append(None if best is None else base + best * d)
     return chain[::-1]  # c_1 … c_L
 
 
@@ -328,6 +377,8 @@ def plain_axis(layers: Sequence[Layer], axis: int = 0, input_size: int | None = 
     receptive field starts at input unit 0 or later) has its whole receptive field inside.
     Default unit with an explicit input size: the middle output unit.
     """
+    if unit is not None and unit > MAX_VALUE:
+        raise GraphvizAdError(f"unit {_short(unit)} is over the limit of {MAX_VALUE:.0e}")
     rows = _resolve(layers, axis, input_size)
     if input_size is None:
         jump, r, eff_pad = 1, 1, 0
@@ -337,16 +388,17 @@ def plain_axis(layers: Sequence[Layer], axis: int = 0, input_size: int | None = 
             jump *= s
         unit = -(-eff_pad // jump) if unit is None else unit
         if unit < 0:
-            raise GraphvizAdError(f"unit must be 0 or more, got {unit}")
+            raise GraphvizAdError(f"unit must be 0 or more, got {_short(unit)}")
         input_size = max(unit * jump - eff_pad + r, 1)
-    elif input_size < 1:
-        raise GraphvizAdError(f"input size must be at least 1, got {input_size}")
+    elif not 1 <= input_size <= MAX_VALUE:
+        raise GraphvizAdError(f"input size must be between 1 and {MAX_VALUE:.0e}, got "
+                              f"{_short(input_size)}")
     sizes = _sizes(layers, rows, input_size)
     if unit is None:
         unit = (sizes[-1] - 1) // 2
     if not 0 <= unit < sizes[-1]:
-        raise GraphvizAdError(f"unit {unit} is out of range: the output layer has {sizes[-1]} "
-                              f"units (0..{sizes[-1] - 1}) for input size {input_size}")
+        raise GraphvizAdError(f"unit {_short(unit)} is out of range: the output layer has "
+                              f"{sizes[-1]} units (0..{sizes[-1] - 1}) for input size {input_size}")
     cols = list(zip(*rows))
     return Plain(*(tuple(c) for c in cols), sizes=sizes), unit
 

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import GraphvizAdError
-from .receptive import Layer, conv, make_layer, pool
+from .receptive import Layer, check_layer_count, conv, make_layer, pool
 
 ALIASES = {"k": "kernel", "s": "stride", "d": "dilation", "p": "padding", "t": "kind",
            "type": "kind", "n": "name"}
@@ -119,6 +119,9 @@ def _cli_value(key: str, raw: str) -> Any:
     if key == "padding" and raw.lower() in ("same", "valid"):
         return raw.lower()
     if re.fullmatch(r"[+-]?\d+", raw):
+        if len(raw.lstrip("+-0")) > 30:  # int() refuses over 4,300 digits; no layer needs 30
+            raise GraphvizAdError(f"{key} has {len(raw.lstrip('+-0'))} digits, over the "
+                                  f"limit of 30")
         return int(raw)
     raise GraphvizAdError(f"{key} must be an integer, got {raw!r}")
 
@@ -126,7 +129,7 @@ def _cli_value(key: str, raw: str) -> Any:
 def parse_layer(text: str, position: int = 1) -> Layer:
     """Parse one ``--layer`` value such as ``"k=5,s=2"`` or ``"pool,k=2"``."""
     values: dict[str, Any] = {}
-    where = f"--layer {position} {text!r}"
+    where = f"--layer {position} {text if len(text) <= 60 else text[:57] + '...'!r}"
     for item in _split_top(text):
         if "=" not in item:
             if item.lower() in ("conv", "pool"):
@@ -199,9 +202,13 @@ def _per_axis(value: Any, what: str, source: str, path: str) -> list[int | None]
 
 def parse_toml(source: str, path: str = "<spec>") -> Spec:
     """Parse a TOML graph file (format in the module docstring)."""
+    # count the tables before parsing: a million of them takes tomllib ~16 s
+    check_layer_count(len(re.findall(r"^[ \t]*\[\[[ \t]*layers[ \t]*\]\]", source, re.M)))
     try:
         data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as err:
+    except ValueError as err:  # TOMLDecodeError, or an integer of over 4,300 digits
+        if not isinstance(err, tomllib.TOMLDecodeError):
+            raise GraphvizAdError(f"{path}: an integer has over 4,300 digits") from None
         msg = str(err)
         found = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         text = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg) or "invalid TOML"
@@ -227,6 +234,7 @@ def parse_toml(source: str, path: str = "<spec>") -> Spec:
         tables = data.get("layers")
         if not isinstance(tables, list) or not tables:
             raise GraphvizAdError(f"{path}: no layers: add [[layers]] tables or a preset")
+        check_layer_count(len(tables))
         spec = Spec([_toml_layer(t, i + 1, source, path) for i, t in enumerate(tables)])
     spec.title = str(data.get("title", spec.title))
     spec.unit = _per_axis(data.get("unit"), "unit", source, path)
@@ -239,7 +247,12 @@ def parse_toml(source: str, path: str = "<spec>") -> Spec:
 def load_toml(path: str | Path) -> Spec:
     """Read and parse a TOML graph file; missing files become a GraphvizAdError."""
     try:
-        source = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as err:
         raise GraphvizAdError(f"cannot read {path}: {err.strerror}") from None
+    try:
+        source = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise GraphvizAdError(f"{path} is not UTF-8 text (byte 0x{raw[err.start]:02x} at "
+                              f"offset {err.start})") from None
     return parse_toml(source, str(path))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from .draw.compose import check_title
 from .draw.derivatives import STEP_MS, DerivativeFrames
 from .draw.frames import Frame
 from .draw.output import write_drawing
@@ -27,7 +28,9 @@ def derivative_frames(traces: Trace | Sequence[Trace], *, rankdir: str = "auto",
                       step_ms: int = STEP_MS) -> tuple[list[Frame], str]:
     """The frames of one or more passes over one graph, and the DOT of the last frame.
 
-    Steps of ``quiet`` nodes (e.g. data inputs) are drawn without a frame of their own."""
+    Steps of ``quiet`` nodes (e.g. data inputs) are drawn without a frame of their own.
+    A title over :data:`~graphviz_ad.draw.compose.MAX_TITLE` characters is refused first."""
+    check_title(title)
     builder = DerivativeFrames(_as_list(traces), rankdir=rankdir, show_constants=show_constants,
                                title=title, quiet=quiet, step_ms=step_ms)
     return builder.frames(aspect=slide_aspect(slide)), builder.dot()

@@ -7,6 +7,7 @@ import json
 import click
 import numpy as np
 
+from ..calculus import MAX_ELEMENTS
 from ..data import parameters
 from ..errors import GraphvizAdError
 from ..formula import node_label
@@ -61,6 +62,9 @@ def _common(func):
                      help="Input to differentiate by (repeatable; default: the inputs that are not "
                           "data, i.e. not from [data] or --data)."),
         click.option("--of", default=None, help="The output (default: the program's first)."),
+        click.option("--max-elements", type=click.IntRange(1), default=MAX_ELEMENTS,
+                     show_default=True, help="Largest matrix (rows × columns) to compute; "
+                     "checked before any work."),
         data_option, at_option, source_argument,
     ):
         func = option(func)
@@ -87,18 +91,19 @@ def _prepare(source, at, data, of, wrt):
               show_default=True, help="One forward sweep per input element, or one reverse "
                                       "sweep per output element (auto: fewer sweeps).")
 @reports_errors
-def jacobian(source, at, data, of, wrt, format_, mode):
+def jacobian(source, at, data, of, wrt, max_elements, format_, mode):
     """Print the Jacobian ∂OF/∂WRT of SOURCE at a point, computed by AD.
 
     \b
     Examples:
       graphviz-ad jacobian "s = softmax(z)" --at 'z=[1,2,3]' --wrt z
       graphviz-ad jacobian graphs/problem8.toml --of L --wrt phi0 --wrt phi1
+      graphviz-ad jacobian "y = sin(x)" --data x=big.npy --max-elements 4000000
     """
     from ..calculus import jacobian as compute
 
     graph, inputs, of, names, values = _prepare(source, at, data, of, wrt)
-    J = compute(graph, inputs, of=of, wrt=names, mode=mode)
+    J = compute(graph, inputs, of=of, wrt=names, mode=mode, max_elements=max_elements)
     J = J.reshape(int(np.size(values[of])), -1)
     rows, cols = _labels(graph, [of], values), _labels(graph, names, values)
     if format_ == "json":
@@ -116,7 +121,7 @@ def jacobian(source, at, data, of, wrt, format_, mode):
 @click.command()
 @_common
 @reports_errors
-def hessian(source, at, data, of, wrt, format_):
+def hessian(source, at, data, of, wrt, max_elements, format_):
     """Print the Hessian of SOURCE's (scalar) output at a point, computed by AD, with
     its eigenvalues, trace, determinant and whether it is convex there.
 
@@ -128,7 +133,7 @@ def hessian(source, at, data, of, wrt, format_):
     from ..calculus import hessian as compute
 
     graph, inputs, of, names, values = _prepare(source, at, data, of, wrt)
-    H = np.atleast_2d(compute(graph, inputs, of=of, wrt=names))
+    H = np.atleast_2d(compute(graph, inputs, of=of, wrt=names, max_elements=max_elements))
     labels = _labels(graph, names, values)
     eig = np.linalg.eigvalsh((H + H.T) / 2)
     tol = 1e-10 * max(1.0, float(np.max(np.abs(H))))

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..draw.derivatives import STEP_MS
+from ..draw.graphviz_run import LAYOUT_TIMEOUT, layout_time_limit
 from ..draw.output import DRAW_FORMATS
 from ..draw.staging import OutputError
 from ..draw.writers import slide_canvas
@@ -90,9 +91,11 @@ def _file_title(src, mode: str) -> str:
                    "frame 1.25x, the last 2x).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bars (default: when stderr is a terminal).")
+@click.option("--layout-timeout", type=click.FloatRange(min=1), default=LAYOUT_TIMEOUT,
+              show_default=True, metavar="SECONDS", help="Longest Graphviz layout allowed.")
 @reports_errors
 def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, show_constants, title,
-           no_cse, frame_ms, progress):
+           no_cse, frame_ms, progress, layout_timeout):
     """Animate a pass over SOURCE: one frame per step on a layout that never moves.
 
     SOURCE is an expression, a program, a graph file (graphs/*.toml) or - for stdin.
@@ -107,10 +110,11 @@ def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, show_c
     """
     formats = split_formats(format_, DRAW_FORMATS)
     show = sys.stderr.isatty() if progress is None else progress
-    written = render_program(source, at, mode=mode, wrt=wrt, of=of, formats=formats, out=out,
-                             slide=slide, rankdir=rankdir, show_constants=show_constants,
-                             no_cse=no_cse, title=title, progress=show, data=data,
-                             frame_ms=frame_ms)
+    with layout_time_limit(layout_timeout):
+        written = render_program(source, at, mode=mode, wrt=wrt, of=of, formats=formats,
+                                 out=out, slide=slide, rankdir=rankdir,
+                                 show_constants=show_constants, no_cse=no_cse, title=title,
+                                 progress=show, data=data, frame_ms=frame_ms)
     report_written(written)
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from ..draw.compose import check_title
 from ..draw.output import DRAW_FORMATS, write_drawing
 from ..draw.writers import slide_aspect
 from ..errors import GraphvizAdError
-from ..receptive import receptive_fields, stack_ndim
+from ..receptive import check_layer_count, receptive_fields, stack_ndim
 from ..receptive_spec import PRESETS, Spec, load_toml, parse_layer, preset
 from ..receptive_text import TEXT_FORMATS
 from .common import report_written, reports_errors, split_formats
@@ -37,11 +38,13 @@ def load_spec(spec_file: str | None, layers: tuple[str, ...], preset_name: str |
         return load_toml(spec_file)
     if preset_name:
         return preset(preset_name)
+    check_layer_count(len(layers))
     return Spec([parse_layer(text, i + 1) for i, text in enumerate(layers)])
 
 
 def draw(spec: Spec, formats: list[str], out: str | None, unit, input_size, axis: int,
-         paths: bool, slide: str | None, frame_ms: int, progress: bool) -> list[Path]:
+         paths: bool, slide: str | None, frame_ms: int, progress: bool,
+         max_units: int = 100) -> list[Path]:
     """Build the frames (all checks happen here), then write every format."""
     from ..draw.receptive import rf_frames
 
@@ -51,7 +54,7 @@ def draw(spec: Spec, formats: list[str], out: str | None, unit, input_size, axis
     pick = lambda values: None if values is None else values[axis if len(values) > 1 else 0]
     title = spec.title + (f" (axis {axis})" if ndim > 1 else "")
     frames, dot, _ = rf_frames(spec.layers, pick(unit), pick(input_size), axis, paths, title,
-                               slide_aspect(slide), frame_ms)
+                               slide_aspect(slide), frame_ms, max_units)
     out_dir = Path(out) if out else Path("render") / spec.name
     return write_drawing(frames, dot, out_dir, spec.name, formats, slide=slide,
                          progress=progress, title=spec.title)
@@ -85,9 +88,12 @@ def draw(spec: Spec, formats: list[str], out: str | None, unit, input_size, axis
               help="How long each animation frame shows.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bars while writing (default: when stderr is a terminal).")
+@click.option("--max-units", type=click.IntRange(1), default=100, show_default=True,
+              help="Widest drawing, in grid columns (input units incl. padding); checked "
+                   "before any drawing work.")
 @reports_errors
 def rf(spec_file, layers, preset_name, unit, input_size, format_, out, slide, paths, axis,
-       frame_ms, progress):
+       frame_ms, progress, max_units):
     """Receptive fields of a 1D/2D conv or pool stack: sizes, jumps, input intervals,
     the recurrence with its numbers, and unit-level drawings that grow layer by layer.
 
@@ -103,9 +109,11 @@ def rf(spec_file, layers, preset_name, unit, input_size, format_, out, slide, pa
       graphviz-ad rf --layer k=3,d=2 --layer k=3,d=2 --format table,dot
       graphviz-ad rf --layer pool,k=2 --layer k=3x5,p=same --format markdown
       graphviz-ad rf --preset vgg16 --format latex
+      graphviz-ad rf --layer k=3 --input-size 150 --format svg --max-units 160
     """
     formats = split_formats(format_, [*TEXT_FORMATS, *DRAW_FORMATS])
     spec = load_spec(spec_file, layers, preset_name)
+    check_title(spec.title)
     unit_v = _ints(unit, "--unit") or spec.unit
     size_v = _ints(input_size, "--input-size") or spec.input_size
     slide = slide or spec.render.get("slide")
@@ -117,7 +125,8 @@ def rf(spec_file, layers, preset_name, unit, input_size, format_, out, slide, pa
     written = []
     if drawings:  # build and write before printing, so a refusal prints nothing
         show = sys.stderr.isatty() if progress is None else progress
-        written = draw(spec, drawings, out, unit_v, size_v, axis, paths, slide, frame_ms, show)
+        written = draw(spec, drawings, out, unit_v, size_v, axis, paths, slide, frame_ms, show,
+                       max_units)
     texts = [TEXT_FORMATS[f](fields, spec.title) for f in formats if f in TEXT_FORMATS]
     if texts:
         click.echo("\n".join(texts), nl=False)

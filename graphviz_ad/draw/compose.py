@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
-from .template import FONT_FAMILY, PX_PER_PT, SvgTemplate, svg_body, text_width
+from ..errors import GraphvizAdError
+from .template import FONT_FAMILY, PX_PER_PT, SvgTemplate, svg_body, text_width, xml_escape
+
+MAX_TITLE = 300  # characters: a title is one line above the drawing
+
+
+def check_title(title: str | None) -> None:
+    """Refuse a title over MAX_TITLE characters (call before any drawing work)."""
+    if title and len(title) > MAX_TITLE:
+        raise GraphvizAdError(f"the title has {len(title):,} characters, over the limit of "
+                              f"{MAX_TITLE}; shorten --title or the graph file's title")
 
 
 def wrap_text(text: str, width: float, size: float, bold: bool = False) -> list[str]:
@@ -54,7 +63,11 @@ def _cut(words: list[str], long_enough, equation: bool) -> int:
     for w in words:
         depths.append(depth)
         depth += w.count("(") + w.count("[") - w.count(")") - w.count("]")
-    outside = [i for i in range(len(words) - 1, 0, -1) if depths[i] <= 0 and long_enough(i)]
+    lo, hi = 1, len(words)  # long_enough grows with i: bisect for the first break it allows
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if long_enough(mid) else (mid + 1, hi)
+    outside = [i for i in range(len(words) - 1, lo - 1, -1) if depths[i] <= 0]
     clause = [i for i in outside if words[i - 1].endswith((",", ":", ";"))]
     equals = [i for i in outside if words[i] == "="] if equation else []
     return (clause or equals or outside or [len(words) - 1])[0]
@@ -91,6 +104,7 @@ def compose_frames(template: SvgTemplate, frame_values: Sequence[Mapping[str, st
     """
     from graphviz_ad.draw.frames import Frame
 
+    check_title(title)
     if len(captions) != len(frame_values):
         raise ValueError(f"{len(frame_values)} frames but {len(captions)} captions")
     durs = [durations] * len(frame_values) if isinstance(durations, int) else list(durations)
@@ -150,7 +164,7 @@ def _title_svg(title: str | None, width: float, fs: float) -> str:
     tfs = 1.25 * fs
     return (f'<text x="{width / 2:.2f}" y="{1.15 * tfs:.2f}" text-anchor="middle" '
             f'font-family="{FONT_FAMILY}" font-size="{tfs:.2f}" font-weight="bold" '
-            f'fill="#222222">{escape(title)}</text>\n')
+            f'fill="#222222">{xml_escape(title)}</text>\n')
 
 
 def _legend_rows(legend: Sequence[tuple[str, str]], inner: float,
@@ -177,10 +191,10 @@ def _legend_svg(rows: list[list[tuple[str, str, float]]], width: float, top: flo
         y = top + r * 1.5 * fs
         for colour, text, w in row:
             out.append(f'<rect x="{x:.2f}" y="{y + 0.25 * fs:.2f}" width="{sw:.2f}" '
-                       f'height="{sw:.2f}" fill="{escape(colour)}" stroke="#444444"/>'
+                       f'height="{sw:.2f}" fill="{xml_escape(colour)}" stroke="#444444"/>'
                        f'<text x="{x + sw + 0.4 * lfs:.2f}" y="{y + 0.25 * fs + sw * 0.85:.2f}" '
                        f'font-family="{FONT_FAMILY}" font-size="{lfs:.2f}" '
-                       f'fill="#222222">{escape(text)}</text>\n')
+                       f'fill="#222222">{xml_escape(text)}</text>\n')
             x += w
     return "".join(out)
 
@@ -193,6 +207,6 @@ def _caption_svg(caption: str, band: _Band) -> str:
             'text-anchor="middle" fill="#111111">')]
     for i, line in enumerate(lines):
         y = band.caption_top + (i + 1) * 1.3 * fs - 0.3 * fs
-        out.append(f'<text x="{band.width / 2:.2f}" y="{y:.2f}">{escape(line)}</text>')
+        out.append(f'<text x="{band.width / 2:.2f}" y="{y:.2f}">{xml_escape(line)}</text>')
     out.append("</g>\n")
     return "\n".join(out)

@@ -31,7 +31,7 @@ from .frames import Frame
 from .graphviz_run import run_graphviz
 from .template import SlotDot, SvgTemplate, text_width
 
-MAX_COLUMNS = 100  # grid columns (input units incl. padding) a slide can still show
+MAX_COLUMNS = 100  # default cap on grid columns (input units incl. padding): rf --max-units
 MAX_ROWS = 12
 ROW_FONT, UNIT_FONT = 22, 13
 LABEL_ROW_LIMIT = 40  # hidden rows get index labels when they have at most this many units
@@ -57,33 +57,46 @@ class Unit:
         return f"u{self.row}_{self.index}".replace("-", "m")
 
 
+def _row_geometry(field: StackField, plain: Plain, m: int) -> tuple[int, int, int, int]:
+    """Row m's doubled first x (2·x of its unit 0, an exact int), pitch j, and the padding
+    units drawn left and right."""
+    if m == 0:
+        r, j, eff = 1, 1, 0
+    else:
+        lay = field.layers[m - 1]
+        r, j, eff = lay.receptive_field, lay.jump, lay.effective_padding
+    inner = m < len(plain.kernel)
+    left, right = (plain.pad_left[m], plain.pad_right[m]) if inner else (0, 0)
+    return r - 1 - 2 * eff, j, left, right
+
+
 def grid(field: StackField, plain: Plain) -> list[list[Unit]]:
     """Units of every row (input first), padding included, at their input-space centres."""
     rows = []
     for m, n in enumerate(plain.sizes):
-        if m == 0:
-            r, j, eff = 1, 1, 0
-        else:
-            lay = field.layers[m - 1]
-            r, j, eff = lay.receptive_field, lay.jump, lay.effective_padding
-        left = plain.pad_left[m] if m < len(plain.kernel) else 0
-        right = plain.pad_right[m] if m < len(plain.kernel) else 0
-        rows.append([Unit(m, i, -eff + (r - 1) / 2 + i * j, not 0 <= i < n)
+        x2, j, left, right = _row_geometry(field, plain, m)
+        rows.append([Unit(m, i, x2 / 2 + i * j, not 0 <= i < n)
                      for i in range(-left, n + right)])
     return rows
 
 
-def check_size(rows: list[list[Unit]]) -> None:
-    """Refuse drawings too wide or tall to read on a slide."""
-    xs = [u.x for row in rows for u in row]
-    columns = int(max(xs) - min(xs)) + 1
-    if columns > MAX_COLUMNS:
+def check_size(field: StackField, plain: Plain, max_units: int = MAX_COLUMNS) -> None:
+    """Refuse drawings too wide or tall to read on a slide, from exact integer arithmetic
+    alone (before a single unit is enumerated)."""
+    ends = []  # doubled x of the first and last unit of every row
+    for m, n in enumerate(plain.sizes):
+        x2, j, left, right = _row_geometry(field, plain, m)
+        ends += [x2 - 2 * left * j, x2 + 2 * (n + right - 1) * j]
+    columns = (max(ends) - min(ends)) // 2 + 1
+    if columns > max_units:
+        huge = columns >= 10**30
         raise GraphvizAdError(
-            f"the drawing would be {columns} units wide (limit {MAX_COLUMNS}); pass a smaller "
-            f"--input-size, fewer layers, or a text format (--format table)")
-    if len(rows) - 1 > MAX_ROWS:
-        raise GraphvizAdError(f"{len(rows) - 1} layers are too many to draw (limit {MAX_ROWS}); "
-                              "use a text format (--format table)")
+            f"the drawing would be {'over 10^30' if huge else f'{columns:,}'} units wide "
+            f"(limit {max_units:,}); pass a smaller --input-size, fewer layers, a text format "
+            f"(--format table)" + ("" if huge else f", or --max-units {columns} to draw it"))
+    if len(plain.sizes) - 1 > MAX_ROWS:
+        raise GraphvizAdError(f"{len(plain.sizes) - 1} layers are too many to draw (limit "
+                              f"{MAX_ROWS}); use a text format (--format table)")
 
 
 def _taps(plain: Plain, unit: Unit) -> list[int]:
@@ -189,13 +202,13 @@ class _Slots:
 
 
 def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | None = None,
-          axis: int = 0, paths: bool = False) -> tuple[str, SlotDot, list[dict[str, str]],
-                                                       list[str], StackField]:
+          axis: int = 0, paths: bool = False, max_units: int = MAX_COLUMNS
+          ) -> tuple[str, SlotDot, list[dict[str, str]], list[str], StackField]:
     """DOT source, slots, per-frame slot values and captions for a unit-level drawing."""
     field = receptive_field(layers, unit, input_size, axis)
     plain, _ = plain_axis(layers, axis, input_size, field.unit)
+    check_size(field, plain, max_units)
     rows = grid(field, plain)
-    check_size(rows)
     cones = _cones(field, plain)
     pad_hits = _padding_hits(cones, plain)
     n_frames = 1 + len(cones) + (1 if paths else 0)
@@ -302,12 +315,14 @@ def _lit_edges_on_top(svg: str) -> str:
 
 def rf_frames(layers: Sequence[Layer], unit: int | None = None, input_size: int | None = None,
               axis: int = 0, paths: bool = False, title: str = "", aspect: float | None = None,
-              frame_ms: int = 2500) -> tuple[list[Frame], str, StackField]:
+              frame_ms: int = 2500, max_units: int = MAX_COLUMNS
+              ) -> tuple[list[Frame], str, StackField]:
     """Frames (fixed layout, fixed size) growing the receptive field layer by layer.
 
     Returns ``(frames, dot_source, field)``; frames are :class:`~graphviz_ad.draw.frames.Frame`.
+    ``max_units`` caps the drawing's width in grid columns (checked before any work).
     """
-    dot, slots, values, captions, field = build(layers, unit, input_size, axis, paths)
+    dot, slots, values, captions, field = build(layers, unit, input_size, axis, paths, max_units)
     result = run_graphviz(dot, "svg", "neato", ["-n2"])
     template = SvgTemplate.from_svg(_lit_edges_on_top(result.output.decode("utf-8")), slots,
                                     result.warnings)

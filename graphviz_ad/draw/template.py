@@ -59,6 +59,20 @@ _GROUP_RE = re.compile(r'<g id="([^"]+)" class="(?:node|edge|cluster)">')
 _TEXT_RE = re.compile(r"<text([^>]*)>(.*?)</text>", re.DOTALL)
 _X_RE = re.compile(r'\sx="([-0-9.e]+)"')
 _SIZE_RE = re.compile(r'font-size="([0-9.]+)"')
+#: characters XML 1.0 forbids (C0 controls but tab/LF/CR, surrogates, U+FFFE, U+FFFF)
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML 1.0 forbids replaced by U+FFFD (�); every text
+    that reaches an SVG or DOT file passes through here (via :func:`xml_escape`,
+    :func:`dot_quote` or a text slot)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def xml_escape(text: str) -> str:
+    """``text`` for SVG character data: forbidden characters replaced, ``& < >`` escaped."""
+    return escape(xml_safe(text))
 
 
 # --------------------------------------------------------------------------- fonts
@@ -102,7 +116,7 @@ def widest(variants: Iterable[str], size: float = 14.0) -> str:
 
 def dot_quote(text: str) -> str:
     """Quote ``text`` as a DOT string whose lines are centred (``\\n`` separators)."""
-    body = text.replace("\\", "\\\\").replace('"', '\\"')
+    body = xml_safe(text).replace("\\", "\\\\").replace('"', '\\"')
     return '"' + body.replace("\r\n", "\n").replace("\n", "\\n") + '"'
 
 
@@ -145,12 +159,12 @@ class SlotDot:
         """
         if key in self.colors or key in self.texts:
             raise ValueError(f"slot {key!r} declared twice")
-        items = [str(v) for v in variants]
+        items = [xml_safe(str(v)) for v in variants]
         layout_text = widest(items, self.font_size)
         if "\n" in layout_text:
             raise ValueError(f"text slot {key!r}: a variant spans several lines")
-        self.texts[key] = TextSlot(key, group, index, items[0] if initial is None else initial,
-                                   layout_text)
+        self.texts[key] = TextSlot(key, group, index,
+                                   items[0] if initial is None else xml_safe(initial), layout_text)
         return layout_text
 
     def label(self, group: str, lines: Sequence[str | tuple[str, Iterable[str]]]) -> str:
@@ -248,8 +262,8 @@ class SvgTemplate:
             refs.append((kind, key))
             pos = end
         chunks.append(svg[pos:])
-        initial = {k: escape(init) for k, (_, init) in slots.colors.items()}
-        initial.update({k: escape(t.initial) for k, t in slots.texts.items()})
+        initial = {k: xml_escape(init) for k, (_, init) in slots.colors.items()}
+        initial.update({k: xml_escape(t.initial) for k, t in slots.texts.items()})
         width, height, view_box = _svg_size(svg)
         return cls(svg, chunks, refs, initial, sites, tuple(warnings), width, height, view_box)
 
@@ -267,7 +281,7 @@ class SvgTemplate:
         if unknown:
             raise KeyError(f"unknown slot(s): {', '.join(sorted(unknown))}")
         filled = dict(self.initial)
-        filled.update((k, escape(str(v))) for k, v in values.items())
+        filled.update((k, xml_escape(str(v))) for k, v in values.items())
         xs = self._recentred_x(values)
         parts = [self.chunks[0]]
         for (kind, key), chunk in zip(self.refs, self.chunks[1:]):

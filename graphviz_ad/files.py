@@ -17,7 +17,8 @@ from pathlib import Path
 
 from .errors import GraphvizAdError
 
-MAX_INPUT_BYTES = 50_000_000
+DEFAULT_MAX_INPUT_MB = 50
+MAX_INPUT_BYTES = DEFAULT_MAX_INPUT_MB * 1_000_000  # set per CLI call by --max-input-mb
 LIMIT_HINT = "raise it with graphviz-ad --max-input-mb N"
 
 

@@ -245,14 +245,9 @@ def parse_toml(source: str, path: str = "<spec>") -> Spec:
 
 
 def load_toml(path: str | Path) -> Spec:
-    """Read and parse a TOML graph file; missing files become a GraphvizAdError."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as err:
-        raise GraphvizAdError(f"cannot read {path}: {err.strerror}") from None
-    try:
-        source = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise GraphvizAdError(f"{path} is not UTF-8 text (byte 0x{raw[err.start]:02x} at "
-                              f"offset {err.start})") from None
+    """Read (bounded, regular files only: see :mod:`graphviz_ad.files`) and parse a TOML
+    conv-stack file."""
+    from .files import read_text
+
+    source = read_text(path)
     return parse_toml(source, str(path))

@@ -60,10 +60,11 @@ def _fail(message: str, code: int) -> None:
 
 
 def _set_input_limit(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
-    if value is not None:
-        from .. import files
+    """Every call sets the bound (the default when not given), so one call's option never
+    carries over to the next call in the same process."""
+    from .. import files
 
-        files.MAX_INPUT_BYTES = value * 1_000_000
+    files.MAX_INPUT_BYTES = (value or files.DEFAULT_MAX_INPUT_MB) * 1_000_000
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -154,6 +154,24 @@ def test_beamer_refuses_a_stem_latex_cannot_read(tmp_path: Path) -> None:
         "% x \\typeout{no} %"]
 
 
+@needs_dot
+def test_gallery_refuses_a_linked_target_directory(tmp_path: Path) -> None:
+    graphs = tmp_path / "graphs"
+    graphs.mkdir()
+    (graphs / "p.toml").write_text(PROGRAM)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "p-reverse-000.svg").write_text("precious")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "p").symlink_to(victim)  # planted in a shared --out
+    before = snapshot(tmp_path)
+    result = CliRunner().invoke(main, ["gallery", str(graphs), "--out", str(out),
+                                       "--format", "svg"])
+    assert_one_line_error(result, "output name 'p' would leave", str(out))
+    assert snapshot(tmp_path) == before
+
+
 # --- 2. planted links are never followed ----------------------------------------------------
 
 def test_planted_links_are_not_followed(tmp_path: Path) -> None:
@@ -347,3 +365,13 @@ def test_manifest_never_leads_outside_or_through_links(tmp_path: Path) -> None:
     assert (out / "s-007.svg").is_symlink() and (out / ".s-008.svg").exists()
     assert staging.read_manifest(out)["s"]["svg"] == {
         "s-000.svg": (out / "s-000.svg").stat().st_size}
+
+
+def test_staging_a_name_twice_keeps_the_last(tmp_path: Path) -> None:
+    stage = staging.Staging(tmp_path)
+    stage.write_text("a.txt", "first")
+    stage.write_text("b.txt", "b")
+    stage.write_text("a.txt", "second")
+    stage.commit()
+    assert (tmp_path / "a.txt").read_text() == "second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]

@@ -159,8 +159,8 @@ def gallery(directory, out, format_, slide, progress):
                            hidden=not show) as bar:
         for path in bar:
             try:
-                written += _render_file(path, Path(out) / safe_stem(path.stem), formats,
-                                        slide)
+                target = confine(Path(out), safe_stem(path.stem), resolve=True)
+                written += _render_file(path, target, formats, slide)
             except OutputError:  # the output directory is unusable: no point going on
                 raise
             except GraphvizAdError as err:  # e.g. a stack too wide to draw: say so, go on

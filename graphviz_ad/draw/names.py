@@ -45,14 +45,17 @@ def plain_name(name: object) -> bool:
             and os.sep not in name)
 
 
-def confine(out_dir: Path, name: str) -> Path:
+def confine(out_dir: Path, name: str, *, resolve: bool = False) -> Path:
     """``out_dir / name``, refused (OutputError) unless ``name`` is a plain, visible file
-    name whose path stays directly inside ``out_dir``."""
+    name whose path stays directly inside ``out_dir``; with ``resolve`` (a directory to
+    write into) also when a link there leads elsewhere.  A link at a file's name is
+    replaced by the writers, never followed, so files need no ``resolve``."""
     if isinstance(name, str) and name.startswith(".") and plain_name(name[1:] or "/"):
         raise OutputError(f"output name {name!r} is hidden; graphviz-ad writes no hidden "
                           f"files into {out_dir}")
     path = Path(out_dir) / name if plain_name(name) else None
-    if path is None or Path(os.path.abspath(path)).parent != Path(os.path.abspath(out_dir)):
+    where = os.path.realpath if resolve else os.path.abspath
+    if path is None or Path(where(path)) != Path(where(out_dir)) / name:
         raise OutputError(f"output name {name!r} would leave {out_dir}")
     return path
 

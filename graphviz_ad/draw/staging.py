@@ -48,6 +48,8 @@ class Staging:
         self.pairs: list[tuple[Path, Path]] = []  # (staged file, final path)
         self.created: list[Path] = []  # directories this call made, deepest first
         self.private: Path | None = None
+        self.finals: set[Path] = set()
+        self.staged_count = 0
 
     def check(self) -> None:
         """Fail early when ``out_dir`` cannot be a directory (a file is in the way)."""
@@ -83,12 +85,15 @@ class Staging:
 
     def _stage(self, final: Path) -> Path:
         private = self._ensure_private()
-        for staged, earlier in self.pairs:
-            if earlier == final:
-                staged.unlink(missing_ok=True)
-        self.pairs = [pair for pair in self.pairs if pair[1] != final]
-        staged = private / f"{len(self.pairs):05d}-{final.name}"
+        if final in self.finals:
+            for staged, earlier in self.pairs:
+                if earlier == final:
+                    staged.unlink(missing_ok=True)
+            self.pairs = [pair for pair in self.pairs if pair[1] != final]
+        self.staged_count += 1
+        staged = private / f"{self.staged_count:05d}-{final.name}"  # never reused
         self.pairs.append((staged, final))
+        self.finals.add(final)
         return staged
 
     def write_bytes(self, name: str, data: bytes) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -242,6 +243,56 @@ def test_interrupted_commit_changes_nothing(tmp_path: Path, monkeypatch: pytest.
             named = str(raised.value).split(":")[0]
             assert named.startswith(f"cannot write to {out}/"), raised.value
             assert "nothing in" in str(raised.value)
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
+                    reason="signals are deferred on the main thread only")
+def test_real_ctrl_c_mid_commit_waits_for_the_commit(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    writers.write_frames(svg_frames(5, "old"), out, "s", ["svg"])
+    real = os.replace
+    calls: list = []
+
+    def interrupted(src, dst, *args, **kwargs):
+        calls.append(dst)
+        if len(calls) == 3:
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C between two renames
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(staging.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):  # delivered once the commit is complete
+        writers.write_frames(svg_frames(3, "new"), out, "s", ["svg"])
+    monkeypatch.setattr(staging.os, "replace", real)
+    assert sorted(p.name for p in out.glob("*.svg")) == ["s-000.svg", "s-001.svg", "s-002.svg"]
+    assert all("new" in p.read_text() for p in out.glob("*.svg"))
+    assert sorted(staging.read_manifest(out)["s"]["svg"]) == ["s-000.svg", "s-001.svg",
+                                                               "s-002.svg"]
+    assert not private_dirs(out)
+
+
+def test_failed_roll_back_keeps_the_originals(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    writers.write_frames(svg_frames(2, "old"), out, "s", ["svg"])
+    old = contents(out)
+    real = os.replace
+    calls: list = []
+
+    def broken(src, dst, *args, **kwargs):  # the disk goes away after two renames
+        calls.append(dst)
+        if len(calls) > 2:
+            raise OSError(5, "Input/output error")
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(staging.os, "replace", broken)
+    with pytest.raises(OutputError, match="could not restore .*: the originals are in"):
+        writers.write_frames(svg_frames(2, "new"), out, "s", ["svg"])
+    monkeypatch.setattr(staging.os, "replace", real)
+    [private] = private_dirs(out)  # kept: it holds the originals
+    kept = [p.read_bytes() for p in (private / "replaced").iterdir()]
+    assert kept == [old["s-000.svg"]]  # moved aside, could not be moved back
+    assert (out / "s-001.svg").read_bytes() == old["s-001.svg"]  # never moved
 
 
 @needs_dot

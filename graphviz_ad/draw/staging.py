@@ -50,6 +50,7 @@ class Staging:
         self.private: Path | None = None
         self.finals: set[Path] = set()
         self.staged_count = 0
+        self.keep_private = False  # a failed roll-back left originals in it
 
     def check(self) -> None:
         """Fail early when ``out_dir`` cannot be a directory (a file is in the way)."""
@@ -124,7 +125,7 @@ class Staging:
 
         try:
             if self.pairs:
-                with _locked(self.out_dir), deferred_signals():
+                with self.guard(), _locked(self.out_dir), deferred_signals():
                     stale = self._stage_manifest(stem, written or {}) if stem else {}
                     self._swap(stale)
         finally:
@@ -140,7 +141,7 @@ class Staging:
                 break
 
     def _remove_private(self) -> None:
-        if self.private is not None:
+        if self.private is not None and not self.keep_private:
             shutil.rmtree(self.private, ignore_errors=True)  # never follows links
 
     def _stage_manifest(self, stem: str, written: dict[str, list[Path]]
@@ -185,10 +186,15 @@ class Staging:
                 os.replace(staged, final)
                 placed.append(final)
         except BaseException as exc:
-            _roll_back(placed, moved)
+            lost = _roll_back(placed, moved)
+            self.keep_private = bool(lost)
+            outcome = (f"nothing in {self.out_dir} was changed" if not lost else
+                       f"could not restore {', '.join(lost)}: the originals are in {aside}")
             if isinstance(exc, OSError):
                 raise OutputError(f"cannot write to {current}: {exc.strerror or exc} "
-                                  f"(nothing in {self.out_dir} was changed)") from exc
+                                  f"({outcome})") from exc
+            if lost:
+                exc.add_note(outcome)
             raise
 
 
@@ -210,18 +216,21 @@ def _move_aside(path: Path, aside: Path, index: int) -> Path:
     return target
 
 
-def _roll_back(placed: list[Path], moved: list[tuple[Path, Path]]) -> None:
-    """Remove new files renamed in, then move the originals back (best effort)."""
+def _roll_back(placed: list[Path], moved: list[tuple[Path, Path]]) -> list[str]:
+    """Remove new files renamed in, then move the originals back; return the names of
+    originals that could not be put back (they stay in the private directory)."""
     for final in placed:
         try:
             os.unlink(final)
         except OSError:
             pass
+    lost = []
     for final, backup in reversed(moved):
         try:
             os.replace(backup, final)
         except OSError:
-            pass
+            lost.append(final.name)
+    return lost
 
 
 def _unchanged(path: Path, size: int | None) -> bool:

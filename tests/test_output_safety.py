@@ -173,6 +173,19 @@ def test_gallery_refuses_a_linked_target_directory(tmp_path: Path) -> None:
     assert snapshot(tmp_path) == before
 
 
+@needs_dot
+def test_gallery_skips_a_file_whose_output_folder_is_taken(tmp_path: Path) -> None:
+    graphs = tmp_path / "graphs"
+    graphs.mkdir()
+    (graphs / "a b.toml").write_text(PROGRAM)
+    (graphs / "a-b.toml").write_text(PROGRAM)
+    result = CliRunner().invoke(main, ["gallery", str(graphs), "--out", str(tmp_path / "out"),
+                                       "--format", "svg"])
+    assert result.exit_code == 0
+    assert "skipped a-b.toml: its output folder a-b/ is a b.toml's" in result.stderr
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["a-b"]
+
+
 # --- 2. planted links are never followed ----------------------------------------------------
 
 def test_planted_links_are_not_followed(tmp_path: Path) -> None:

@@ -154,12 +154,19 @@ def gallery(directory, out, format_, slide, progress):
         raise GraphvizAdError(f"{directory}: no *.toml graph files")
     show = sys.stderr.isatty() if progress is None else progress
     written, skipped = [], []
+    taken: dict[str, str] = {}  # output folder (casefolded) -> the graph file using it
     with click.progressbar(files, label="gallery", file=sys.stderr,
                            item_show_func=lambda p: p.name if p else "",
                            hidden=not show) as bar:
         for path in bar:
+            name = safe_stem(path.stem)
+            if name.casefold() in taken:  # e.g. "a b.toml" and "a-b.toml"
+                skipped.append(f"skipped {path.name}: its output folder {name}/ is "
+                               f"{taken[name.casefold()]}'s")
+                continue
+            taken[name.casefold()] = path.name
             try:
-                target = confine(Path(out), safe_stem(path.stem), resolve=True)
+                target = confine(Path(out), name, resolve=True)
                 written += _render_file(path, target, formats, slide)
             except OutputError:  # the output directory is unusable: no point going on
                 raise

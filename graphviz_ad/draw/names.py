@@ -19,7 +19,8 @@ from graphviz_ad.errors import RenderError
 
 
 class OutputError(RenderError):
-    """The output directory, or a file in it, cannot be written (``cannot write to DIR: …``)."""
+    """Output that cannot or may not be written: ``cannot write to DIR: …``, or an output
+    name that would leave its directory or be hidden."""
 
 
 STEM_MAX_BYTES = 120  # leaves room for "-reverse-000.html" etc. under the 255-byte limit

@@ -6,6 +6,7 @@ sized for a projector; without ``slide`` a 9 × 5.6 in figure for documents.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
+from .draw.output import write_bytes_atomic  # noqa: E402
 from .errors import GraphvizAdError  # noqa: E402
 
 #: Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
@@ -89,11 +91,9 @@ def save(fig, out: str | Path) -> list[Path]:
         raise GraphvizAdError(f"--out {out}: the extension must be one of "
                               f"{', '.join('.' + f for f in PLOT_FORMATS)}")
     _wrap_titles(fig)
+    buffer = io.BytesIO()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, format=fmt)
-    except OSError as err:
-        raise GraphvizAdError(f"{path}: cannot write: {err.strerror or err}") from None
+        fig.savefig(buffer, format=fmt)
     finally:
         plt.close(fig)
-    return [path]
+    return [write_bytes_atomic(path, buffer.getvalue())]  # staged: never through a link

@@ -175,7 +175,7 @@ def test_signal_mid_render_cleans_up(tmp_path: Path, sig: int, when: str, code: 
         deadline = time.monotonic() + 60
         started = False
         while time.monotonic() < deadline and proc.poll() is None:
-            if any(".tmp" in p.name and p.suffix == when for p in out.iterdir()):
+            if any(out.glob(f".graphviz-ad-*/*{when}")):  # staged in the private directory
                 started = True
                 break
             time.sleep(0.005)

@@ -255,7 +255,7 @@ def test_write_failure_removes_created_dirs(frames: list[Frame], tmp_path: Path,
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(writers.Path, "write_bytes", broken)
+    monkeypatch.setattr(staging, "open", broken, raising=False)  # every staged file
     with pytest.raises(RenderError, match="cannot write to .*: No space left on device"):
         writers.write_frames(frames, tmp_path / "a" / "b", "x", ["svg", "png"])
     assert list(tmp_path.iterdir()) == []

@@ -9,6 +9,7 @@ import click
 
 from ..draw.derivatives import STEP_MS
 from ..draw.graphviz_run import LAYOUT_TIMEOUT, layout_time_limit
+from ..draw.names import confine, safe_stem
 from ..draw.output import DRAW_FORMATS
 from ..draw.staging import OutputError
 from ..draw.writers import slide_canvas
@@ -48,8 +49,9 @@ def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, r
     rankdir = rankdir or hints.get("rankdir", "auto")
     if rankdir not in RANKDIRS:
         raise GraphvizAdError(f"rankdir {rankdir!r}: choose {', '.join(RANKDIRS)}")
-    out_dir = Path(out) if out else Path("render") / src.name
-    return render(traces, out_dir, formats, stem=f"{src.name}-{mode}",
+    name = safe_stem(src.name)  # a file name is input: never a path, never hidden
+    out_dir = Path(out) if out else Path("render") / name
+    return render(traces, out_dir, formats, stem=f"{name}-{mode}",
                   slide=slide or hints.get("slide"), rankdir=rankdir,
                   show_constants=show_constants or bool(hints.get("show_constants", False)),
                   title=title or _file_title(src, mode), progress=progress,
@@ -156,12 +158,20 @@ def gallery(directory, out, format_, slide, progress):
         raise GraphvizAdError(f"{directory}: no *.toml graph files")
     show = sys.stderr.isatty() if progress is None else progress
     written, skipped = [], []
+    taken: dict[str, str] = {}  # output folder (casefolded) -> the graph file using it
     with click.progressbar(files, label="gallery", file=sys.stderr,
                            item_show_func=lambda p: p.name if p else "",
                            hidden=not show) as bar:
         for path in bar:
+            name = safe_stem(path.stem)
+            if name.casefold() in taken:  # e.g. "a b.toml" and "a-b.toml"
+                skipped.append(f"skipped {path.name}: its output folder {name}/ is "
+                               f"{taken[name.casefold()]}'s")
+                continue
+            taken[name.casefold()] = path.name
             try:
-                written += _render_file(path, Path(out) / path.stem, formats, slide)
+                target = confine(Path(out), name, resolve=True)
+                written += _render_file(path, target, formats, slide)
             except OutputError:  # the output directory is unusable: no point going on
                 raise
             except GraphvizAdError as err:  # e.g. a stack too wide to draw: say so, go on
@@ -183,10 +193,11 @@ def _render_plots(path: Path, target: Path, formats: list[str], slide: str | Non
     written: list[Path] = []
     for k, spec in enumerate(specs, start=1):
         kind = str(spec.get("kind", ""))
-        name = spec.get("name") or f"{path.stem}-plot{k}-{kind}"
+        name = safe_stem(str(spec.get("name") or f"{path.stem}-plot{k}-{kind}"))
         options = {key: value for key, value in spec.items() if key != "kind"}
         for fmt in kinds:
-            written += draw_plot(kind, str(path), options, target / f"{name}.{fmt}", slide)[0]
+            written += draw_plot(kind, str(path), options, confine(target, f"{name}.{fmt}"),
+                                 slide)[0]
     return written
 
 

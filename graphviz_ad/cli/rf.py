@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..draw.compose import check_title
+from ..draw.names import safe_stem
 from ..draw.output import DRAW_FORMATS, write_drawing
 from ..draw.writers import slide_aspect
 from ..errors import GraphvizAdError
@@ -55,8 +56,9 @@ def draw(spec: Spec, formats: list[str], out: str | None, unit, input_size, axis
     title = spec.title + (f" (axis {axis})" if ndim > 1 else "")
     frames, dot, _ = rf_frames(spec.layers, pick(unit), pick(input_size), axis, paths, title,
                                slide_aspect(slide), frame_ms, max_units)
-    out_dir = Path(out) if out else Path("render") / spec.name
-    return write_drawing(frames, dot, out_dir, spec.name, formats, slide=slide,
+    name = safe_stem(spec.name)  # from a file name: never a path, never hidden
+    out_dir = Path(out) if out else Path("render") / name
+    return write_drawing(frames, dot, out_dir, name, formats, slide=slide,
                          progress=progress, title=spec.title)
 
 

@@ -17,17 +17,23 @@ DRAW_FORMATS = ("svg", "png", "pdf", "gif", "apng", "mp4", "html", "beamer", "do
 
 
 def write_text_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same directory.
+    """Write ``text`` to ``path`` atomically (see :func:`write_bytes_atomic`)."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a private temporary directory beside it.
 
     An OSError (a file where the directory should be, no permission, disk full) is a
     RenderError ``cannot write to DIR: <reason>``; directories this call created are
-    removed again on failure (the same staging every writer uses)."""
+    removed again on failure (the same staging every writer uses).  A link at ``path``
+    is replaced, never followed."""
     from .staging import Staging
 
     path = Path(path)
     stage = Staging(path.parent)
     try:
-        final = stage.write_text(path.name, text)
+        final = stage.write_bytes(path.name, data)
         stage.commit()
     except BaseException:
         stage.abort()

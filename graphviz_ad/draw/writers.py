@@ -1,8 +1,9 @@
 """Every output format from one list of frames, written atomically.
 
-All files of one call are first written to hidden temporary files in ``out_dir``
-and renamed into place only when every format succeeded, so a failure leaves no
-half-written output and never touches files this call did not create.
+All files of one call are first written into a private temporary directory in
+``out_dir`` and swapped into place together only when every format succeeded (see
+``staging``), so a failure leaves no half-written output and never touches files this
+call did not create.
 
 >>> paths = write_frames(frames, Path("out"), "reverse", ["gif", "html"],
 ...                      slide="16:9")                      # doctest: +SKIP
@@ -25,11 +26,8 @@ from PIL import Image
 
 from graphviz_ad.draw import raster
 from graphviz_ad.draw.frames import Frame
-from graphviz_ad.draw.staging import (
-    Staging,
-    remove_stale,
-    stage_manifest,
-)
+from graphviz_ad.draw.names import safe_stem
+from graphviz_ad.draw.staging import Staging
 from graphviz_ad.errors import RenderError
 
 FORMATS = ("svg", "png", "pdf", "gif", "apng", "mp4", "html", "beamer")
@@ -122,12 +120,10 @@ def write_frames(frames: Sequence[Frame], out_dir: Path, stem: str, formats: Ite
             _WRITERS[fmt](frames, images, stage, stem, written, canvas, progress, title)
         for fmt, (name, text) in (text_files or {}).items():
             written[fmt] = [stage.write_text(name, text)]
-        stale = stage_manifest(stage, stem, written)
-        stage.commit()
+        stage.commit(stem, written)
     except BaseException:
         stage.abort()
         raise
-    remove_stale(out_dir, stale)
     return {fmt: list(written[fmt]) for fmt in [*wanted, *(text_files or {})]}
 
 
@@ -294,7 +290,12 @@ def beamer_tex(stem: str, count: int, title: str = "", aspect: float = 16 / 9) -
     """A beamer document: one frame, one ``\\only<k>`` overlay per PDF frame.
 
     The page has the beamer aspect ratio nearest ``aspect``; each image is as large
-    as the page allows (aspect kept) and centred on it, whatever the text margins."""
+    as the page allows (aspect kept) and centred on it, whatever the text margins.
+    ``stem`` must be a :func:`~graphviz_ad.draw.names.safe_stem` (LaTeX reads the file
+    names); the title goes into one comment line, so it cannot end the comment."""
+    if safe_stem(stem) != stem:
+        raise RenderError(f"beamer: the name {stem!r} cannot go into LaTeX's "
+                          f"\\includegraphics; use letters, digits, '-', '_' and '.'")
     lines = [rf"\documentclass[aspectratio={beamer_aspect(aspect)}]{{beamer}}",
              r"\setbeamertemplate{navigation symbols}{}",
              r"\setbeamersize{text margin left=0pt,text margin right=0pt}",
@@ -312,7 +313,8 @@ def beamer_tex(stem: str, count: int, title: str = "", aspect: float = 16 / 9) -
 
 
 def _tex_comment(text: str) -> str:
-    return " ".join(text.split())
+    """``text`` on one line (every kind of line break is a space), printable only."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
 def _frames_aspect(frames: Sequence[Frame]) -> float:

@@ -168,3 +168,29 @@ def test_random_graph_files(command, text, options):
         result, before, after = invoke(args, workdir)
         assert_clean(result, args)
         assert after == before
+
+
+LAYER_VALUES = st.one_of(st.integers(-3, 12).map(str), st.sampled_from(
+    ["same", "valid", "1:2", "3x3", "0", "-1", "1e9", "10" * 20, "x", "", "3x" * 40, "\x1b"]))
+GOOD_LAYER = st.tuples(st.integers(1, 7), st.integers(1, 3), st.integers(1, 3)).map(
+    lambda ksd: f"k={ksd[0]},s={ksd[1]},d={ksd[2]}")
+HOSTILE_LAYER = st.lists(st.tuples(st.sampled_from(["k", "s", "d", "p", "kind", "n", "zz"]),
+                                   LAYER_VALUES), min_size=1, max_size=3).map(
+    lambda pairs: ",".join(f"{key}={value}" for key, value in pairs))
+LAYERS = st.one_of(GOOD_LAYER, GOOD_LAYER, GOOD_LAYER, HOSTILE_LAYER)
+RF_OPTIONS = st.lists(st.sampled_from([
+    ["--format", "table"], ["--format", "json"], ["--format", "svg"], ["--format", "dot"],
+    ["--paths"], ["--unit", "0"], ["--unit", "-5"], ["--input-size", "16"],
+    ["--input-size", "0"], ["--axis", "1"], ["--max-units", "3"]]), max_size=3)
+
+
+@FUZZ
+@given(layers=st.lists(LAYERS, min_size=1, max_size=4), options=RF_OPTIONS)
+def test_random_conv_stacks(layers, options):
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        args = ["rf", *[part for k in layers for part in ("--layer", k)],
+                *[part for option in options for part in option], "--out", str(workdir / "out")]
+        result, before, after = invoke(args, workdir)
+        assert_clean(result, args)
+        assert after == before

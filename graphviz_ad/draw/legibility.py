@@ -1,0 +1,218 @@
+"""How readable an SVG frame is once shown at a given pixel width (a slide: 1920 wide).
+
+Every ``<text>`` is followed through nested ``<svg>`` viewports and transforms to its font
+size in output pixels; its box is estimated with the DejaVu Sans metrics.  The result gives
+the smallest text per kind (``node`` inside a Graphviz node group, ``edge`` for edge labels,
+``other`` for titles, captions, legends and axis text), texts that leave the canvas, pairs of
+texts from different groups closer than a word space, and how much of the canvas the graph
+spans.  The arithmetic is the one ``shared/tools/slide_metrics.py`` uses, so the project's
+own tests and renders agree with the lecturer's measuring tool.
+
+>>> m = measure('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 960 540">'
+...             '<text x="10" y="40" font-size="20">Hi</text></svg>')
+>>> m.min_px["other"], m.clipped, below_floor(m)
+(40.0, [], [])
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+FONT_DIR = "/usr/share/fonts/truetype/dejavu/"
+SLIDE_WIDTH = 1920
+# The floor a slide must meet to be read from the back of a lecture hall (output pixels at
+# 1920 wide): node text, edge labels, everything else (titles, captions, legends, axes).
+FLOOR_PX = {"node": 28.0, "edge": 24.0, "other": 28.0}
+
+Affine = tuple[float, float, float, float, float, float]
+Box = tuple[float, float, float, float]
+_IDENTITY: Affine = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+@dataclass
+class TextBox:
+    text: str
+    px: float  # font size in output pixels
+    kind: str  # node | edge | cluster | other
+    group: str | None  # the Graphviz node/edge group it belongs to
+    box: Box  # in canvas units
+
+
+@dataclass
+class Metrics:
+    """What a viewer sees of one frame."""
+
+    canvas_px: tuple[int, int]
+    min_px: dict[str, float] = field(default_factory=dict)
+    clipped: list[str] = field(default_factory=list)
+    collisions: list[tuple[str, str]] = field(default_factory=list)
+    fill: tuple[float, float] | None = None  # share of canvas width/height the graph spans
+    texts: list[TextBox] = field(default_factory=list)
+
+
+@lru_cache(maxsize=64)
+def _font(size: int, bold: bool):
+    from PIL import ImageFont
+
+    path = FONT_DIR + ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+    return ImageFont.truetype(path, size) if os.path.exists(path) else None
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Advance width of ``text`` in DejaVu Sans at ``size`` (0.6 em a glyph without it)."""
+    key = max(1, round(size))
+    font = _font(key, bold)
+    return font.getlength(text) * size / key if font else 0.6 * size * len(text)
+
+
+def _number(value: str | None, default: float | None = 0.0) -> float | None:
+    if value is None:
+        return default
+    m = re.match(r"\s*(-?[0-9.eE+-]+)", str(value))
+    try:
+        return float(m.group(1)) if m else default
+    except ValueError:
+        return default
+
+
+def _mul(m: Affine, n: Affine) -> Affine:
+    a, b, c, d, e, f = m
+    aa, bb, cc, dd, ee, ff = n
+    return (a * aa + c * bb, b * aa + d * bb, a * cc + c * dd, b * cc + d * dd,
+            a * ee + c * ff + e, b * ee + d * ff + f)
+
+
+def _apply(m: Affine, x: float, y: float) -> tuple[float, float]:
+    a, b, c, d, e, f = m
+    return a * x + c * y + e, b * x + d * y + f
+
+
+def parse_transform(text: str | None) -> Affine:
+    """The affine map of an SVG transform list (scale, translate, matrix; rotate ignored)."""
+    m = _IDENTITY
+    for name, args in re.findall(r"(\w+)\s*\(([^)]*)\)", text or ""):
+        v = [float(x) for x in re.split(r"[\s,]+", args.strip()) if x]
+        if name == "scale" and v:
+            n: Affine = (v[0], 0.0, 0.0, v[1] if len(v) > 1 else v[0], 0.0, 0.0)
+        elif name == "translate" and v:
+            n = (1.0, 0.0, 0.0, 1.0, v[0], v[1] if len(v) > 1 else 0.0)
+        elif name == "matrix" and len(v) == 6:
+            n = (v[0], v[1], v[2], v[3], v[4], v[5])
+        else:
+            continue
+        m = _mul(m, n)
+    return m
+
+
+def _viewbox(el: ET.Element) -> tuple[float, float, float, float] | None:
+    vb = el.get("viewBox")
+    if not vb:
+        return None
+    x, y, w, h = (float(t) for t in re.split(r"[\s,]+", vb.strip()))
+    return x, y, w, h
+
+
+def _viewport(el: ET.Element, outer: bool = False) -> Affine:
+    vb = _viewbox(el)
+    x, y = (0.0, 0.0) if outer else (_number(el.get("x")), _number(el.get("y")))
+    if vb is None:
+        return (1.0, 0.0, 0.0, 1.0, x, y)
+    vx, vy, vw, vh = vb
+    if outer:
+        return (1.0, 0.0, 0.0, 1.0, -vx, -vy)
+    w = _number(el.get("width"), None) or vw
+    h = _number(el.get("height"), None) or vh
+    s = min(w / vw, h / vh)
+    return (s, 0.0, 0.0, s, x + (w - vw * s) / 2 - vx * s, y + (h - vh * s) / 2 - vy * s)
+
+
+def measure(svg: str, width: float = SLIDE_WIDTH) -> Metrics:
+    """Measure an SVG document shown ``width`` pixels wide."""
+    root = ET.fromstring(svg)
+    vb = _viewbox(root)
+    cw, ch = (vb[2], vb[3]) if vb else (_number(root.get("width")), _number(root.get("height")))
+    k = width / cw
+    texts: list[TextBox] = []
+
+    def walk(el: ET.Element, m: Affine, group: str | None, kind: str,
+             style: tuple[float, bool, str]) -> None:
+        tag = el.tag.replace(SVG_NS, "")
+        size, bold, anchor = style
+        anchor = el.get("text-anchor") or anchor
+        size = _number(el.get("font-size"), size) if el.get("font-size") else size
+        css = el.get("style") or ""
+        found = re.search(r"font-size:\s*([0-9.]+)", css)
+        if found:
+            size = float(found.group(1))
+        bold = bold or "bold" in (el.get("font-weight") or "") + css
+        if tag == "svg" and el is not root:
+            m = _mul(m, _viewport(el))
+        if el.get("transform"):
+            m = _mul(m, parse_transform(el.get("transform")))
+        cls = el.get("class") or ""
+        if tag == "g" and cls in ("node", "edge", "cluster"):
+            group, kind = el.get("id") or str(id(el)), cls
+        if tag == "text":
+            text = "".join(el.itertext()).strip()
+            if text:
+                px = size * abs(m[0] * m[3] - m[1] * m[2]) ** 0.5
+                x, y = _apply(m, _number(el.get("x")), _number(el.get("y")))
+                w = text_width(text, px, bold)
+                x0 = x - w / 2 if anchor == "middle" else (x - w if anchor == "end" else x)
+                texts.append(TextBox(text[:60], px * k, kind, group,
+                                     (x0, y - 0.78 * px, x0 + w, y + 0.22 * px)))
+        for child in el:
+            walk(child, m, group, kind, (size, bold, anchor))
+
+    walk(root, _viewport(root, outer=True), None, "other", (16.0, False, "start"))
+    out = Metrics(canvas_px=(round(width), round(ch * k)), texts=texts)
+    for t in texts:
+        out.min_px[t.kind] = round(min(out.min_px.get(t.kind, 1e9), t.px), 1)
+    eps = 0.5
+    out.clipped = [t.text for t in texts if t.box[0] < -eps or t.box[1] < -eps
+                   or t.box[2] > cw + eps or t.box[3] > ch + eps]
+    out.collisions = _collisions(texts, k)
+    graph = [t.box for t in texts if t.group is not None]
+    if graph:
+        out.fill = (round((max(b[2] for b in graph) - min(b[0] for b in graph)) / cw, 2),
+                    round((max(b[3] for b in graph) - min(b[1] for b in graph)) / ch, 2))
+    return out
+
+
+def _collisions(texts: list[TextBox], k: float) -> list[tuple[str, str]]:
+    """Pairs of texts from different groups closer than 0.4 em sideways while overlapping
+    a quarter em vertically: a viewer reads them as one label.  Texts are swept in x order
+    (a later text can only be farther away), so large frames stay fast."""
+    if not texts:
+        return []
+    order = sorted(texts, key=lambda t: t.box[0])
+    reach = 0.4 * max(t.px for t in texts) / k
+    found = []
+    for i, a in enumerate(order):
+        for b in order[i + 1:]:
+            if b.box[0] - a.box[2] >= reach:
+                break
+            if a.group == b.group and (a.group is not None or b.group is None):
+                continue
+            em = min(a.px, b.px) / k
+            ox = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+            oy = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
+            if ox > -0.4 * em and oy > 0.25 * em:
+                found.append((a.text, b.text))
+    return found
+
+
+def below_floor(metrics: Metrics, floor: dict[str, float] | None = None) -> list[str]:
+    """What keeps a frame from being read from the back row, one phrase each ([] if none)."""
+    floor = FLOOR_PX if floor is None else floor
+    problems = [f"{kind} text {px:g} px (floor {floor[kind]:g})"
+                for kind, px in sorted(metrics.min_px.items())
+                if kind in floor and px < floor[kind]]
+    problems += [f"clipped: {text!r}" for text in metrics.clipped]
+    problems += [f"collision: {a!r} / {b!r}" for a, b in metrics.collisions]
+    return problems

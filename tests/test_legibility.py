@@ -1,0 +1,48 @@
+"""The project's own legibility measurement agrees with the arithmetic of the lecturer's tool
+(shared/tools/slide_metrics.py): sizes through nested viewports, clipping, collisions."""
+
+from __future__ import annotations
+
+from graphviz_ad.draw.legibility import below_floor, measure, parse_transform
+
+NS = 'xmlns="http://www.w3.org/2000/svg"'
+
+
+def test_text_size_through_nested_viewports_and_scale():
+    # outer canvas 960 wide shown at 1920 (x2); inner svg maps 100 units onto 50 (x0.5);
+    # a scale(3) group: 10 * 3 * 0.5 * 2 = 30 px
+    svg = (f'<svg {NS} viewBox="0 0 960 540"><svg x="0" y="0" width="50" height="50" '
+           f'viewBox="0 0 100 100"><g transform="scale(3)"><text x="1" y="10" '
+           f'font-size="10">a</text></g></svg></svg>')
+    assert measure(svg).min_px == {"other": 30.0}
+
+
+def test_kinds_clipping_and_collisions():
+    svg = (f'<svg {NS} viewBox="0 0 960 540">'
+           f'<g class="node" id="n1"><text x="100" y="100" font-size="14">node one</text></g>'
+           f'<g class="edge" id="e1"><text x="100" y="104" font-size="12">edge</text></g>'
+           f'<text x="955" y="300" font-size="20">off the edge</text></svg>')
+    m = measure(svg)
+    assert m.min_px == {"node": 28.0, "edge": 24.0, "other": 40.0}
+    assert m.clipped == ["off the edge"]
+    assert m.collisions == [("node one", "edge")]
+    problems = below_floor(m)
+    assert problems == ["clipped: 'off the edge'", "collision: 'node one' / 'edge'"]
+
+
+def test_texts_of_one_group_never_collide_and_far_texts_do_not():
+    svg = (f'<svg {NS} viewBox="0 0 960 540">'
+           f'<g class="node" id="n1"><text x="10" y="100" font-size="14">a</text>'
+           f'<text x="10" y="102" font-size="14">b</text></g>'
+           f'<g class="node" id="n2"><text x="400" y="100" font-size="14">c</text></g></svg>')
+    assert measure(svg).collisions == []
+
+
+def test_small_text_is_below_the_floor():
+    svg = f'<svg {NS} viewBox="0 0 1920 1080"><text x="10" y="40" font-size="20">x</text></svg>'
+    assert below_floor(measure(svg)) == ["other text 20 px (floor 28)"]
+
+
+def test_transforms():
+    assert parse_transform("translate(4 5) scale(2)") == (2.0, 0.0, 0.0, 2.0, 4.0, 5.0)
+    assert parse_transform("rotate(0) matrix(1 0 0 1 3 4)") == (1, 0, 0, 1, 3, 4)

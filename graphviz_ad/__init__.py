@@ -11,14 +11,46 @@
 
 __version__ = "0.1.0"
 
-from .autodiff import evaluate, forward_mode, reverse_mode  # noqa: E402
-from .calculus import cost, gradient_graph, hessian, jacobian  # noqa: E402
-from .errors import GraphvizAdError, InputError  # noqa: E402
-from .parse import parse  # noqa: E402
-from .render import derivative_frames, render  # noqa: E402
-from .source import load  # noqa: E402
-from .trace import Contribution, Step, Trace  # noqa: E402
+import sys  # noqa: E402
+import types  # noqa: E402
 
-__all__ = ["Contribution", "GraphvizAdError", "InputError", "Step", "Trace", "__version__",
-           "cost", "derivative_frames", "evaluate", "forward_mode", "gradient_graph", "hessian",
-           "jacobian", "load", "parse", "render", "reverse_mode"]
+# The public API, imported on first use (PEP 562), so `graphviz-ad --version` and every CLI
+# command import only what they need.
+_EXPORTS = {
+    "evaluate": "autodiff", "forward_mode": "autodiff", "reverse_mode": "autodiff",
+    "cost": "calculus", "gradient_graph": "calculus", "hessian": "calculus",
+    "jacobian": "calculus", "GraphvizAdError": "errors", "InputError": "errors",
+    "parse": "parse", "derivative_frames": "render", "render": "render", "load": "source",
+    "Contribution": "trace", "Step": "trace", "Trace": "trace",
+}
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'graphviz_ad' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+class _Package(types.ModuleType):
+    """``graphviz_ad.parse`` and ``graphviz_ad.render`` are functions, as they were when this
+    package imported them eagerly, even after their submodules are imported (importing a
+    submodule binds its name on the package)."""
+
+    def __getattribute__(self, name: str):
+        value = super().__getattribute__(name)
+        if isinstance(value, types.ModuleType) and name in _EXPORTS:
+            return getattr(value, name)
+        return value
+
+
+sys.modules[__name__].__class__ = _Package

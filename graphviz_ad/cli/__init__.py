@@ -9,17 +9,18 @@ import click
 
 from .. import __version__
 
-# command name -> "module:function"; commands are imported lazily so `--help` stays fast.
+# command name -> ("module:function", one-line help); commands are imported lazily, and
+# `--help` lists them from this table, so it imports none of them.
 COMMANDS = {
-    "trace": "trace:trace",
-    "check": "trace:check",
-    "rf": "rf:rf",
-    "render": "render:render",
-    "gallery": "render:gallery",
-    "jacobian": "calculus:jacobian",
-    "hessian": "calculus:hessian",
-    "cost": "calculus:cost",
-    "plot": "plot:plot",
+    "trace": ("trace:trace", "The Wengert list and every step of a pass, as a table or JSON."),
+    "check": ("trace:check", "Every derivative of both modes against finite differences."),
+    "rf": ("rf:rf", "Receptive fields of conv/pool stacks, as a table or drawn."),
+    "render": ("render:render", "Animate a pass: one frame per step on a fixed layout."),
+    "gallery": ("render:gallery", "Render every graph file in a folder."),
+    "jacobian": ("calculus:jacobian", "The Jacobian at a point, by forward or reverse sweeps."),
+    "hessian": ("calculus:hessian", "The Hessian at a point, by reverse mode over the gradient."),
+    "cost": ("calculus:cost", "Sweeps and primitive evaluations of forward vs reverse mode."),
+    "plot": ("plot:plot", "Plots of functions and losses (curves, surfaces, Jacobians)."),
 }
 
 
@@ -46,11 +47,16 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        target = COMMANDS.get(name)
-        if target is None:
+        entry = COMMANDS.get(name)
+        if entry is None:
             return None
-        module, attr = target.split(":")
+        module, attr = entry[0].split(":")
         return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from the table (importing no command module)."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][1]) for name in self.list_commands(ctx)])
 
 
 def _fail(message: str, code: int) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..draw.derivatives import STEP_MS
+from ..draw.derivatives import STEP_MS, VIEWS
 from ..draw.graphviz_run import LAYOUT_TIMEOUT, layout_time_limit
 from ..draw.names import confine, safe_stem
 from ..draw.output import DRAW_FORMATS
@@ -33,7 +33,7 @@ DEFAULT_FORMATS = "svg,png,gif,html"
 
 def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, rankdir,
                    show_constants, no_cse, title, progress, data=(),
-                   frame_ms: int | None = None) -> list[Path]:
+                   frame_ms: int | None = None, view: str = "auto") -> list[Path]:
     """Parse, run the pass(es) and write the drawing; shared by render and gallery."""
     from ..render import render
 
@@ -56,14 +56,18 @@ def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, r
                   show_constants=show_constants or bool(hints.get("show_constants", False)),
                   title=title or _file_title(src, mode), progress=progress,
                   quiet=src.data_inputs,
-                  step_ms=frame_ms or int(hints.get("frame_ms", STEP_MS)))
+                  step_ms=frame_ms or int(hints.get("frame_ms", STEP_MS)), view=view)
 
 
 def _file_title(src, mode: str) -> str:
-    """The graph file's title, saying so when the frames show another mode than its own."""
-    if not src.title or mode == src.settings.get("mode", "reverse"):
+    """The graph file's title, saying so when the frames show another mode than its own:
+    a title's "by reverse mode" becomes "by forward, then reverse mode" (never both)."""
+    own = src.settings.get("mode", "reverse")
+    if not src.title or mode == own:
         return src.title
     shown = "forward, then reverse mode" if mode == "both" else f"{mode} mode"
+    if f"by {own} mode" in src.title:
+        return src.title.replace(f"by {own} mode", f"by {shown}")
     return f"{src.title} (shown: {shown})"
 
 
@@ -84,6 +88,10 @@ def _file_title(src, mode: str) -> str:
 @click.option("--rankdir", type=click.Choice(RANKDIRS), default=None,
               help="Graph direction; auto (default unless the graph file says) picks LR or TB, "
                    "whichever draws larger in a 16:9 frame.")
+@click.option("--view", type=click.Choice(VIEWS), default="auto", show_default=True,
+              help="With --slide: whole graph in every frame, or a camera that follows the "
+                   "step (with an overview); auto follows when the whole graph would be "
+                   "below the legibility floor (28 px text at 1920 wide).")
 @click.option("--show-constants", is_flag=True,
               help="Draw constants as nodes instead of folding them into labels.")
 @click.option("--title", default="", help="Title shown above the graph.")
@@ -96,8 +104,8 @@ def _file_title(src, mode: str) -> str:
 @click.option("--layout-timeout", type=click.FloatRange(min=1), default=LAYOUT_TIMEOUT,
               show_default=True, metavar="SECONDS", help="Longest Graphviz layout allowed.")
 @reports_errors
-def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, show_constants, title,
-           no_cse, frame_ms, progress, layout_timeout):
+def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, view, show_constants,
+           title, no_cse, frame_ms, progress, layout_timeout):
     """Animate a pass over SOURCE: one frame per step on a layout that never moves.
 
     SOURCE is an expression, a program, a graph file (graphs/*.toml) or - for stdin.
@@ -116,7 +124,7 @@ def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, show_c
         written = render_program(source, at, mode=mode, wrt=wrt, of=of, formats=formats,
                                  out=out, slide=slide, rankdir=rankdir,
                                  show_constants=show_constants, no_cse=no_cse, title=title,
-                                 progress=show, data=data, frame_ms=frame_ms)
+                                 progress=show, data=data, frame_ms=frame_ms, view=view)
     report_written(written)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import GraphvizAdError
+from .camera import Camera, keep_texts_inside, overview_svg
 from .template import FONT_FAMILY, PX_PER_PT, SvgTemplate, svg_body, text_width, xml_escape
 
 MAX_TITLE = 300  # characters: a title is one line above the drawing
@@ -89,12 +90,13 @@ def compose_frames(template: SvgTemplate, frame_values: Sequence[Mapping[str, st
                    captions: Sequence[str], durations: int | Sequence[int] = 1500, *,
                    caption_font_size: float | None = None, title: str | None = None,
                    legend: Sequence[tuple[str, str]] = (), aspect: float | None = None,
-                   ) -> list:  # list[Frame]
+                   camera: Camera | None = None) -> list:  # list[Frame]
     """Fill ``template`` once per frame and wrap each graph in a fixed-size canvas.
 
     Below the graph sits a caption band tall enough for the longest wrapped caption
     (and an optional legend row of ``(colour, text)`` swatches); a title goes on
-    top.  Every frame has identical width, height and viewBox.  ``aspect`` (e.g.
+    top.  Every frame has identical width, height and viewBox.  With a ``camera`` each
+    frame shows its window of the graph, beside an overview.  ``aspect`` (e.g.
     ``16/9``) widens or heightens the canvas to that ratio so captions use the whole
     slide width.  The caption size defaults to 1/45 of the content width, at least
     14 pt: big enough for the back row once the frame is scaled to a slide.
@@ -110,29 +112,47 @@ def compose_frames(template: SvgTemplate, frame_values: Sequence[Mapping[str, st
     durs = [durations] * len(frame_values) if isinstance(durations, int) else list(durations)
     if len(durs) != len(frame_values):
         raise ValueError(f"{len(frame_values)} frames but {len(durs)} durations")
-    band = _plan_band(template, captions, caption_font_size, title, legend, aspect)
-    vb = " ".join(f"{v:g}" for v in template.view_box)
+    graph = camera.area if camera else (template.width, template.height)
+    band = _plan_band(graph, captions, caption_font_size, title, legend, aspect)
     gx, gy = band.graph_xy
     prefix = (f'<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
               f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
               f' width="{band.width * PX_PER_PT:.2f}" height="{band.height * PX_PER_PT:.2f}"'
               f' viewBox="0 0 {band.width:.2f} {band.height:.2f}">\n'
               f'<rect x="0" y="0" width="{band.width:.2f}" height="{band.height:.2f}"'
-              ' fill="white"/>\n'
-              f'{band.head}<svg x="{gx:.2f}" y="{gy:.2f}" width="{template.width:g}"'
-              f' height="{template.height:g}" viewBox="{vb}">')
+              f' fill="white"/>\n{band.head}')
+    windows = camera.windows if camera else [template.view_box] * len(frame_values)
+    width, height = camera.window if camera else (template.width, template.height)
+    wx, wy = camera.window_at(gx, gy) if camera else (gx, gy)
     frames = []
-    for values, caption, dur in zip(frame_values, captions, durs):
+    for values, caption, dur, window in zip(frame_values, captions, durs, windows):
         body = svg_body(template.fill(values))
-        svg = f"{prefix}{body}</svg>\n{_caption_svg(caption, band)}</svg>\n"
+        view = (f'<svg x="{wx:.2f}" y="{wy:.2f}" width="{width:g}" height="{height:g}" '
+                f'viewBox="{" ".join(f"{v:g}" for v in window)}">')
+        if camera:
+            view += keep_texts_inside(body, window, camera.offset) + "</svg>\n"
+            view += overview_svg(body, template.view_box, window, camera.overview_at(gx, gy))
+        else:
+            view += body + "</svg>\n"
+        svg = f"{prefix}{view}{_caption_svg(caption, band)}</svg>\n"
         frames.append(Frame(svg=svg, caption=caption, duration_ms=int(dur)))
     return frames
 
 
-def _plan_band(template: SvgTemplate, captions: Sequence[str], size: float | None,
+def canvas_size(graph: tuple[float, float], captions: Sequence[str], *,
+                caption_font_size: float | None = None, title: str | None = None,
+                legend: Sequence[tuple[str, str]] = (), aspect: float | None = None,
+                ) -> tuple[float, float]:
+    """The canvas (points) that :func:`compose_frames` builds around a graph of size
+    ``graph``: to compare layouts by how large they will show on a slide."""
+    band = _plan_band(graph, captions, caption_font_size, title, legend, aspect)
+    return band.width, band.height
+
+
+def _plan_band(graph: tuple[float, float], captions: Sequence[str], size: float | None,
                title: str | None, legend: Sequence[tuple[str, str]],
                aspect: float | None) -> _Band:
-    gw, gh = template.width, template.height
+    gw, gh = graph
     base = max(gw, gh * aspect) if aspect else gw
     fs = size or max(14.0, base / 45)
     margin = 0.6 * fs
@@ -140,7 +160,8 @@ def _plan_band(template: SvgTemplate, captions: Sequence[str], size: float | Non
     for _ in range(4):  # widening for the aspect ratio re-wraps captions: iterate to a fixpoint
         inner = width - 2 * margin
         n_lines = max((len(wrap_text(c, inner, fs)) for c in captions), default=1)
-        title_h = 1.6 * fs * 1.25 if title else 0.0
+        title_lines = wrap_text(title, inner, 1.25 * fs, bold=True) if title else []
+        title_h = (0.35 + 1.25 * len(title_lines)) * 1.25 * fs if title else 0.0
         legend_rows = _legend_rows(legend, inner, fs)
         legend_h = len(legend_rows) * 1.5 * fs
         height = title_h + gh + legend_h + n_lines * 1.3 * fs + 2 * margin
@@ -153,18 +174,18 @@ def _plan_band(template: SvgTemplate, captions: Sequence[str], size: float | Non
     spare = height - (title_h + gh + legend_h + n_lines * 1.3 * fs + 2 * margin)
     graph_top += spare / 2
     legend_top = graph_top + gh + spare / 2 + margin / 2
-    head = _title_svg(title, width, fs) + _legend_svg(legend_rows, width, legend_top, fs)
+    head = _title_svg(title_lines, width, fs) + _legend_svg(legend_rows, width, legend_top, fs)
     return _Band(width, height, fs, ((width - gw) / 2, graph_top),
                  legend_top + legend_h + margin / 2, head)
 
 
-def _title_svg(title: str | None, width: float, fs: float) -> str:
-    if not title:
-        return ""
+def _title_svg(lines: Sequence[str], width: float, fs: float) -> str:
+    """The title, wrapped to the canvas width (bold, 1.25 × the caption size)."""
     tfs = 1.25 * fs
-    return (f'<text x="{width / 2:.2f}" y="{1.15 * tfs:.2f}" text-anchor="middle" '
-            f'font-family="{FONT_FAMILY}" font-size="{tfs:.2f}" font-weight="bold" '
-            f'fill="#222222">{xml_escape(title)}</text>\n')
+    return "".join(f'<text x="{width / 2:.2f}" y="{(1.15 + 1.25 * i) * tfs:.2f}" '
+                   f'text-anchor="middle" font-family="{FONT_FAMILY}" font-size="{tfs:.2f}" '
+                   f'font-weight="bold" fill="#222222">{xml_escape(line)}</text>\n'
+                   for i, line in enumerate(lines))
 
 
 def _legend_rows(legend: Sequence[tuple[str, str]], inner: float,

@@ -1,0 +1,136 @@
+"""Slides that read from the back row: every frame of every program graph at --slide 16:9
+meets the legibility floor; compact labels, folded data, the follow camera, both modes,
+backward arrowheads and collapsed fan-in sums."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import graphviz_ad as ad
+from graphviz_ad.cli import main
+from graphviz_ad.draw.derivatives import EDGE, DerivativeFrames
+from graphviz_ad.draw.legibility import below_floor, measure
+from graphviz_ad.source import load_toml
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' missing")
+GRAPHS = Path(__file__).resolve().parents[1] / "graphs"
+PROGRAMS = sorted(p.name for p in GRAPHS.glob("*.toml") if "program" in load_toml(p))
+CASES = [(name, None) for name in PROGRAMS] + [("problem10.toml", "both")]
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def render_svgs(tmp_path: Path, name: str, *args: str) -> list[str]:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["render", str(GRAPHS / name), "--slide", "16:9",
+                                       "--format", "svg", "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    return [p.read_text() for p in sorted(out.glob("*.svg"))]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[tuple[str, str | None], list[str]]:
+    tmp = tmp_path_factory.mktemp("slides")
+    return {(name, mode): render_svgs(tmp / f"{name}-{mode}", name,
+                                      *(["--mode", mode] if mode else []))
+            for name, mode in CASES}
+
+
+def test_program_graphs_are_found():
+    assert {"problem2.toml", "problem8.toml", "problem9.toml", "problem10.toml"} <= set(PROGRAMS)
+
+
+@pytest.mark.parametrize("name,mode", CASES)
+def test_every_frame_meets_the_floor(rendered, name, mode):
+    frames = rendered[(name, mode)]
+    assert len(frames) >= 5
+    for i, svg in enumerate(frames):
+        metrics = measure(svg)
+        assert below_floor(metrics) == [], (name, mode, i)
+        assert metrics.min_px["node"] >= 28 and metrics.min_px.get("edge", 24) >= 24
+
+
+def node_geometry(svg: str) -> dict[str, list]:
+    root = ET.fromstring(svg)
+    return {g.get("id"): [[el.get(a) for a in ("points", "cx", "cy", "rx", "ry", "d")]
+                          for el in g if el.tag != f"{SVG}text"]
+            for g in root.iter(f"{SVG}g") if g.get("class") == "node"}
+
+
+def inner_view_boxes(svg: str) -> list[str]:
+    return re.findall(r'<svg x="[^"]+" y="[^"]+" width="[^"]+" height="[^"]+" viewBox="([^"]+)"',
+                      svg)
+
+
+def test_problem2_follows_the_step_on_a_fixed_layout(rendered):
+    frames = rendered[("problem2.toml", None)]
+    # the whole graph is below the floor at 16:9, so the default view follows the step
+    windows = {inner_view_boxes(svg)[0] for svg in frames}
+    assert len(windows) > 3  # the camera pans
+    overview = [inner_view_boxes(svg)[1] for svg in frames]
+    assert len(set(overview)) == 1  # ... over one overview of the whole graph
+    shapes = node_geometry(frames[0])
+    assert all(node_geometry(svg) == shapes for svg in frames)  # nodes never move
+    # data inputs x and y are folded into the nodes that read them
+    assert "n_x" not in shapes and "n_y" not in shapes and "n_phi0" in shapes
+    assert "data x, y read inside the nodes that use them" in frames[0]
+
+
+def test_problem9_shows_whole_and_compact(rendered):
+    frames = rendered[("problem9.toml", None)]
+    assert all(len(inner_view_boxes(svg)) == 1 for svg in frames)  # no camera needed
+    step = next(svg for svg in frames if "∂y/∂f3 = ∂y/∂f4" in svg)
+    root = ET.fromstring(step)
+    f3 = next(g for g in root.iter(f"{SVG}g") if g.get("id") == "n_f3")
+    assert [t.text for t in f3.iter(f"{SVG}text")] == ["f3 = 4.367", "∂y/∂f3 = 78.47"]
+    assert "f3 = f1 + f2" in step  # the formula moved to the caption
+
+
+def test_both_modes_title_and_reverse_half(rendered):
+    frames = rendered[("problem10.toml", "both")]
+    titles = {re.search(r'font-weight="bold"[^>]*>([^<]+)<', svg).group(1) for svg in frames}
+    assert titles == {"Homework 1, problem 10: dy/dx by forward, then reverse mode"}
+    seed = next(i for i, svg in enumerate(frames) if "Reverse mode:" in svg)
+    for svg in frames[seed:]:  # the reverse half: adjoints ∂y/∂f… only, no tangent ∂f…/∂x
+        texts = [t.text or "" for g in ET.fromstring(svg).iter(f"{SVG}g")
+                 if g.get("class") == "node" for t in g.iter(f"{SVG}text")]
+        assert not [t for t in texts if re.match(r"∂f\d+/∂x", t)]
+    assert any(re.match(r"∂f\d+/∂x", t.text or "") for svg in frames[:seed]
+               for t in ET.fromstring(svg).iter(f"{SVG}text"))
+
+
+def test_reverse_steps_draw_the_derivative_flowing_back():
+    G = ad.parse("y = sin(x)*x")
+    frames = DerivativeFrames([ad.reverse_mode(G, {"x": 1.0})]).frames()
+    step = frames[2]  # the first step: ∂y/∂f1 through the edge f1 -> y
+    root = ET.fromstring(step.svg)
+    backs = {g.get("id"): el.get("fill") for g in root.iter(f"{SVG}g")
+             for el in g if el.get("class") == "back"}
+    assert len(backs) == len(list(G.edges)) - sum(G.nodes[u]["op"] == "const" for u, _ in G.edges)
+    assert EDGE["active"] in backs.values() and "none" in backs.values()
+    forward = DerivativeFrames([ad.forward_mode(G, {"x": 1.0})]).frames()
+    assert all('class="back" fill="none"' in f.svg and f'class="back" fill="{EDGE["active"]}"'
+               not in f.svg for f in forward)
+
+
+def test_a_fan_in_past_three_terms_is_collapsed():
+    program = "\n".join(f"v{i} = sin(w*{i + 1})" for i in range(30))
+    program += "\ny = " + " + ".join(f"v{i}" for i in range(30))
+    trace = ad.reverse_mode(ad.parse(program), {"w": 0.3})
+    builder = DerivativeFrames([trace])
+    last = trace.steps[-1]
+    caption = builder.captions[-2]
+    assert caption.startswith("∂y/∂w = Σ of 30 terms = ")
+    assert caption.endswith(f"= {ad.formula.fmt_number(last.result)}")
+    assert caption.count(" + ") + caption.count(" − ") == 29  # every term, in the caption
+    assert builder.states[-1]["w.adjoint1"] == "= Σ of 30 terms"
+
+
+def test_view_whole_keeps_the_whole_graph(tmp_path):
+    frames = render_svgs(tmp_path, "problem2.toml", "--view", "whole")
+    assert all(len(inner_view_boxes(svg)) == 1 for svg in frames)

@@ -52,6 +52,21 @@ class Primitive:
     functional: bool = True
     reduces: bool = False
     helper: bool = False  # used by other ops' partials; callable, but not advertised
+    # Linear-map rules, for ops whose derivative is not elementwise (see rules.py): the
+    # tangent as ONE expression over a, b, da, db, out and the params (split at its
+    # top-level + into one term per operand), and one adjoint per operand over a, b, g,
+    # out.  Elementwise ops leave them None: their JVP/VJP are derived from ``partials``.
+    jvp: str | None = None
+    vjp: tuple[str, ...] | None = None
+    params: tuple[str, ...] = ()  # constant keyword arguments accepted, e.g. ("axis",)
+    promote: bool = False  # numpy matmul's 1-D promotion around the VJP
+    source: str | None = None  # how error messages spell it ("{a} @ {b}"); default: text
+    example: tuple[tuple[int, ...], ...] | None = None  # operand shapes for generic tests
+
+    @property
+    def linear(self) -> bool:
+        """True when the op's derivative is given by its own JVP/VJP, not by partials."""
+        return self.vjp is not None
 
 
 def _step(a):

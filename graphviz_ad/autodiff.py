@@ -28,7 +28,14 @@ from ._gc import gc_paused
 from .errors import GraphvizAdError, InputError
 from .ops import PRIMITIVES, fit
 from .rules import local_function
-from .sweep import NumberAlgebra, _zero_like, reverse_sweep
+from .sweep import (
+    NumberAlgebra,
+    _zero_like,
+    linear_local,
+    linear_map,
+    reverse_sweep,
+    unbroadcast,
+)
 from .trace import Contribution, Step, Trace
 
 Inputs = Mapping[str, Any]
@@ -65,12 +72,18 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
             operands = data["operands"]
             args = [values[o] for o in operands]
             contributions = []
+            linear = PRIMITIVES[data["op"]].linear
             for source, positions in _distinct(operands):
                 if source not in tangents:
                     continue
-                local = _local(data["op"], positions, args, values[n])
                 carried = tangents[source]
-                prod = _forward_product(local, carried, values[n])
+                if linear:  # the JVP programs; the local shown is the pullback of 𝟏
+                    local = linear_local(G, n, values)
+                    prod = unbroadcast(linear_map(G, n, values, "jvp", positions, carried),
+                                       values[n])
+                else:
+                    local = _local(data["op"], positions, args, values[n])
+                    prod = _forward_product(local, carried, values[n])
                 edge_locals[source, n] = local
                 contributions.append(Contribution(source, n, positions, local, carried, prod, G,
                                                   trivial=source == wrt and kind is None))
@@ -144,7 +157,10 @@ def _run_values(G: nx.DiGraph, values: dict[str, Any],
             if op == "const":
                 values[n] = np.float64(data["value"])
             elif op != "input":
-                values[n] = PRIMITIVES[op].fn(*[values[o] for o in data["operands"]])
+                params = data.get("params")
+                args = [values[o] for o in data["operands"]]
+                values[n] = (PRIMITIVES[op].fn(*args, **dict(params)) if params
+                             else PRIMITIVES[op].fn(*args))
             if offset is not None and n == offset[0]:
                 values[n] = values[n] + offset[1]
     except (ValueError, IndexError, GraphvizAdError) as err:

@@ -141,7 +141,7 @@ class _GraphWriter:
             if d["op"] == "const":
                 self.consts.setdefault(_const_key(d["value"]), n)
             elif d["op"] != "input":
-                self.memo.setdefault((d["op"], d["operands"]), n)
+                self.memo.setdefault((d["op"], d["operands"], d.get("params", ())), n)
         self.counter = 0
 
     def _fresh(self, base: str) -> str:
@@ -167,7 +167,8 @@ class _GraphWriter:
         d = self.G.nodes[node]
         return float(d["value"]) if d["op"] == "const" else None
 
-    def op(self, op: str, operands: tuple[str, ...], pos: tuple[int, int]) -> str:
+    def op(self, op: str, operands: tuple[str, ...], pos: tuple[int, int],
+           params: tuple = ()) -> str:
         numbers = [self.value_of(o) for o in operands]
         if op == "mul":
             if numbers[0] == 1:
@@ -182,17 +183,20 @@ class _GraphWriter:
         if op in ("sub", "div", "pow") and len(numbers) > 1 and numbers[1] == (
                 0 if op == "sub" else 1):
             return operands[0]
-        if numbers and all(v is not None for v in numbers) and op != "sum_like":
+        if numbers and all(v is not None for v in numbers) and not PRIMITIVES[op].shaping:
             with np.errstate(all="ignore"):
-                value = float(PRIMITIVES[op].fn(*[np.float64(v) for v in numbers]))
+                value = float(PRIMITIVES[op].fn(*[np.float64(v) for v in numbers],
+                                                **dict(params)))
             if np.isfinite(value):
                 return self.const(value, pos)
-        key = (op, operands)
+        key = (op, operands, params)
         if key in self.memo:
             return self.memo[key]
         self.counter += 1
         node = self._fresh(f"g{self.counter}")
         self._add(node, op, operands, node, pos)
+        if params:
+            self.G.nodes[node]["params"] = params
         self.memo[key] = node
         return node
 

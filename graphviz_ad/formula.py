@@ -90,6 +90,8 @@ def fmt_name(name: str, style: str = "text") -> str:
     returned unchanged."""
     if style == "text":
         return name
+    if name == "𝟏":
+        return r"\mathbf{1}"
     if name.startswith("∂") and "/∂" in name:  # a gradient graph's node, e.g. ∂L/∂phi0
         of, wrt = name[1:].split("/∂", 1)
         return derivative_symbol(of, wrt, style)
@@ -130,6 +132,12 @@ def show(tree: Tree, style: str = "text") -> str:
         return fmt_number(tree[1], style) if tree[2] else fmt_name(tree[1], style)
     op, children = tree[1], tree[2]
     prim = PRIMITIVES[op]
+    if len(tree) > 3 and tree[3]:  # keyword arguments: written as a call, sum(A, axis=1)
+        args = [show(c, style) for c in children]
+        if style == "latex":
+            args += [rf"\mathrm{{{k}}}={v}" for k, v in tree[3]]
+            return rf"\operatorname{{{op}}}({', '.join(args)})"
+        return f"{op}({', '.join(args + [f'{k}={v}' for k, v in tree[3]])})"
     if op == "pow" and style == "text" and _small_integer(children[1]) is not None:
         base = _wrap(children[0], PRIMITIVES["pow"], 0, style)
         return base + str(_small_integer(children[1])).translate(SUPERSCRIPTS)
@@ -173,6 +181,8 @@ def definition_tree(G, node: str) -> Tree:
         od = G.nodes[operand]
         leaves.append(number_leaf(od["value"]) if od["op"] == "const"
                       else name_leaf(node_label(G, operand)))
+    if data.get("params"):
+        return ("op", data["op"], tuple(leaves), data["params"])
     return ("op", data["op"], tuple(leaves))
 
 

@@ -34,7 +34,7 @@ from lark.exceptions import (
 
 from ._gc import gc_paused
 from .errors import GraphvizAdError, source_lines
-from .ops import MACROS, PRIMITIVES, function_names, lookup_function
+from .ops import MACRO_PARAMS, MACROS, PRIMITIVES, function_names, lookup_function
 
 MAX_SOURCE_CHARS = 20_000_000
 MAX_NODES = 2_000_000
@@ -78,6 +78,15 @@ class _Binding:
     read: bool = False
 
 
+@dataclass(frozen=True)
+class _Keyword:
+    """``axis=1`` in a call: the keyword, the value's handle and the keyword's position."""
+
+    name: str
+    value: int
+    pos: tuple[int, int]
+
+
 def _binary(op: str):
     """A builder callback for a binary operator."""
     def method(self, a: int, b: int) -> int:
@@ -91,11 +100,14 @@ class _Builder:
 
     source: str
     cse: bool
+    rule: bool = False  # a rule text of ops.py: keyword values may name the op's params
     op: list[str] = field(default_factory=list)
     operands: list[tuple[int, ...]] = field(default_factory=list)
     pos: list[tuple[int, int]] = field(default_factory=list)
     const: dict[int, tuple[float, str]] = field(default_factory=dict)
     user_name: dict[int, str] = field(default_factory=dict)
+    params: dict[int, tuple[tuple[str, int | str], ...]] = field(default_factory=dict)
+    dropped: set[int] = field(default_factory=set)
     inputs: dict[str, int] = field(default_factory=dict)
     memo: dict[tuple, int] = field(default_factory=dict)
     env: dict[str, _Binding] = field(default_factory=dict)
@@ -114,13 +126,16 @@ class _Builder:
         self.pos.append(pos)
         return len(self.op) - 1
 
-    def _node(self, op: str, args: tuple[int, ...], pos: tuple[int, int]) -> int:
-        if not self.cse:
-            return self._new(op, args, pos)
-        key = (op, args)
-        handle = self.memo.get(key)
+    def _node(self, op: str, args: tuple[int, ...], pos: tuple[int, int],
+              params: tuple = ()) -> int:
+        key = (op, args, params)
+        handle = self.memo.get(key) if self.cse else None
         if handle is None:
-            handle = self.memo[key] = self._new(op, args, pos)
+            handle = self._new(op, args, pos)
+            if params:
+                self.params[handle] = params
+            if self.cse:
+                self.memo[key] = handle
         return handle
 
     def _const(self, value: float, text: str, pos: tuple[int, int]) -> int:
@@ -156,22 +171,64 @@ class _Builder:
             handle = self.inputs[str(tok)] = self._new("input", (), (tok.line, tok.column))
         return handle
 
-    def call(self, tok: Token, args: list[int] | None) -> int:
+    def call(self, tok: Token, items: list | None) -> int:
+        pos = (tok.line, tok.column)
+        args = [a for a in items or [] if not isinstance(a, _Keyword)]
+        keywords = [k for k in items or [] if isinstance(k, _Keyword)]
         if str(tok) in MACROS:
-            return self._expand(str(tok), args or [], (tok.line, tok.column))
-        prim = lookup_function(str(tok))
-        if prim is None:
-            known = ", ".join(function_names())
-            raise self.error(f"unknown function {tok!s}(); known functions: {known}",
-                             tok.line, tok.column)
-        args = args or []
+            allowed = MACRO_PARAMS[str(tok)][0] if str(tok) in MACRO_PARAMS else ()
+        else:
+            prim = lookup_function(str(tok))
+            if prim is None:
+                known = ", ".join(function_names())
+                raise self.error(f"unknown function {tok!s}(); known functions: {known}", *pos)
+            allowed = prim.params
+        params = self._params(str(tok), items or [], keywords, allowed)
+        if str(tok) in MACROS:
+            return self._expand(str(tok), args, pos, params)
         if len(args) != prim.arity:
             plural = "s" if prim.arity != 1 else ""
             raise self.error(f"{tok!s}() takes {prim.arity} argument{plural}, got {len(args)}",
-                             tok.line, tok.column)
-        return self._node(prim.name, tuple(args), (tok.line, tok.column))
+                             *pos)
+        return self._node(prim.name, tuple(args), pos, params)
 
-    def args(self, *items: int) -> list[int]:
+    def _params(self, name: str, items: list, keywords: list[_Keyword],
+                allowed: tuple[str, ...]) -> tuple:
+        """Keyword arguments as ``((name, value), …)`` in the table's order: names among
+        ``allowed``, after every operand, each a constant integer (or, in a rule text,
+        the name of the consumer's own parameter)."""
+        if keywords and not isinstance(items[-1], _Keyword):
+            k = keywords[0]
+            raise self.error("an operand after a keyword argument", *k.pos)
+        given: dict[str, int | str] = {}
+        for k in keywords:
+            if k.name not in allowed:
+                takes = (f"takes only {', '.join(allowed)}=" if allowed
+                         else "takes no keyword arguments")
+                raise self.error(f"{name}() {takes}; got {k.name}=", *k.pos)
+            if k.name in given:
+                raise self.error(f"{k.name}= given twice", *k.pos)
+            given[k.name] = self._constant_integer(k)
+        return tuple((p, given[p]) for p in allowed if p in given)
+
+    def _constant_integer(self, k: _Keyword) -> int | str:
+        if self.rule and self.op[k.value] == "input":
+            return self._input_name(k.value)
+        if k.value not in self.const or not self.const[k.value][0].is_integer():
+            raise self.error(f"{k.name}= must be a constant integer such as {k.name}=0",
+                             *self.pos[k.value])
+        return int(self.const[k.value][0])
+
+    def _input_name(self, handle: int) -> str:
+        name = next(n for n, h in self.inputs.items() if h == handle)
+        del self.inputs[name]  # a parameter's name, not an operand of the rule
+        self.dropped.add(handle)
+        return name
+
+    def kwarg(self, tok: Token, value: int) -> _Keyword:
+        return _Keyword(str(tok), value, (tok.line, tok.column))
+
+    def args(self, *items: int) -> list:
         return list(items)
 
     add, sub, mul, div = _binary("add"), _binary("sub"), _binary("mul"), _binary("div")
@@ -188,9 +245,12 @@ class _Builder:
     def pos_(self, a: int) -> int:
         return a
 
-    def _expand(self, name: str, args: list[int], pos: tuple[int, int]) -> int:
-        """Inline a composed function (``softmax(z)`` → exp(z − logsumexp(z))) as nodes."""
-        G = _macro_graph(name)
+    def _expand(self, name: str, args: list[int], pos: tuple[int, int],
+                params: tuple = ()) -> int:
+        """Inline a composed function (``softmax(z)`` → exp(z − logsumexp(z))) as nodes;
+        with keyword arguments, its parametrised definition with their values."""
+        G = _macro_graph(name, bool(params))
+        given = dict(params)
         if len(args) != len(G.graph["inputs"]):
             plural = "s" if len(G.graph["inputs"]) != 1 else ""
             raise self.error(f"{name}() takes {len(G.graph['inputs'])} argument{plural}, "
@@ -201,8 +261,11 @@ class _Builder:
             if data["op"] == "const":
                 handles[n] = self._const(data["value"], data["name"], pos)
             elif data["op"] != "input":
+                own = tuple((k, given[v] if isinstance(v, str) else v)
+                            for k, v in data.get("params", ()) if not isinstance(v, str)
+                            or v in given)
                 handles[n] = self._node(data["op"], tuple(handles[o] for o in data["operands"]),
-                                        pos)
+                                        pos, own)
         return handles[G.graph["outputs"][0]]
 
     def index(self, a: int, i: int) -> int:
@@ -259,8 +322,8 @@ class _Dispatch(Transformer):
     builder: _Builder | None = None
 
 
-for _rule in ("number", "name", "call", "args", "add", "sub", "mul", "div", "pow", "neg", "pos",
-              "index", "assign", "augassign", "bare", "program"):
+for _rule in ("number", "name", "call", "args", "kwarg", "add", "sub", "mul", "div", "pow",
+              "neg", "pos", "index", "assign", "augassign", "bare", "program"):
     setattr(_Dispatch, _rule, _forward(_rule))
 
 _DISPATCH = _Dispatch()
@@ -272,12 +335,20 @@ _PARSER = Lark(
 )
 
 
+def parse_rule(text: str) -> nx.DiGraph:
+    """Parse a rule text of :mod:`graphviz_ad.ops` (``"sum(da, axis=axis)"``): as
+    :func:`parse`, except that a keyword's value may name the op's own parameter, kept
+    as that name in the node's ``params`` and bound when the rule is applied."""
+    return parse(text, _rule=True)
+
+
 @gc_paused
-def parse(source: str, cse: bool = True) -> nx.DiGraph:
+def parse(source: str, cse: bool = True, *, _rule: bool = False) -> nx.DiGraph:
     """Parse a bare expression (its output is ``y``) or a program of assignments into a DAG.
 
     Node attributes: ``op`` (``"input"``, ``"const"`` or a primitive name), ``operands``
-    (node ids in argument order), ``name`` (the name as written), ``label`` (what every
+    (node ids in argument order), ``params`` (only when keyword arguments were given:
+    ``(("axis", 1),)``), ``name`` (the name as written), ``label`` (what every
     display shows: the name, except that a re-bound name's later versions, node ids
     ``c#2``, ``c#3``, read ``c⁽²⁾``, ``c⁽³⁾``; see :func:`version_label`),
     ``line``/``column`` (first occurrence in the source) and, for constants, ``value``.
@@ -291,7 +362,7 @@ def parse(source: str, cse: bool = True) -> nx.DiGraph:
     if len(source) > MAX_SOURCE_CHARS:
         raise GraphvizAdError(f"source too large: {len(source):,} characters "
                               f"(limit {MAX_SOURCE_CHARS:,})")
-    builder = _Builder(source, cse)
+    builder = _Builder(source, cse, _rule)
     with _LOCK:
         _DISPATCH.builder = builder
         try:
@@ -311,12 +382,12 @@ def parse(source: str, cse: bool = True) -> nx.DiGraph:
     return _to_graph(builder)
 
 
-_MACROS: dict[str, nx.DiGraph] = {}
+_MACROS: dict[tuple[str, bool], nx.DiGraph] = {}
 
 
-def _macro_graph(name: str) -> nx.DiGraph:
+def _macro_graph(name: str, with_params: bool = False) -> nx.DiGraph:
     """The parsed definition of a composed function (parsed at import: see the end)."""
-    return _MACROS[name]
+    return _MACROS[name, with_params]
 
 
 def _syntax_error(source: str, err: UnexpectedInput) -> GraphvizAdError:
@@ -354,7 +425,8 @@ def _to_graph(b: _Builder) -> nx.DiGraph:
         for a in args:
             used[a] = True
     outputs = [bd.handle for bd in b.bindings if not bd.read and b.env[bd.name] is bd]
-    keep = [used[h] or b.op[h] != "const" or h in b.user_name for h in range(count)]
+    keep = [(used[h] or b.op[h] != "const" or h in b.user_name) and h not in b.dropped
+            for h in range(count)]
 
     ids: list[str] = [""] * count
     taken: set[str] = set()
@@ -397,6 +469,8 @@ def _to_graph(b: _Builder) -> nx.DiGraph:
         attrs = {"op": b.op[h], "operands": tuple(ids[a] for a in b.operands[h]),
                  "name": b.user_name.get(h, ids[h].split("#")[0]), "line": line,
                  "column": column}
+        if h in b.params:
+            attrs["params"] = b.params[h]
         if b.op[h] == "const":
             attrs["value"] = b.const[h][0]
             attrs["name"] = ids[h].split("#")[0]
@@ -438,4 +512,6 @@ def _const_id(const: tuple[float, str]) -> str:
 
 
 assert set(PRIMITIVES) >= {"add", "sub", "mul", "div", "neg", "pow", "id"}
-_MACROS.update({name: parse(text) for name, text in MACROS.items()})  # not under a callback
+# parsed at import, not under a callback
+_MACROS.update({(name, False): parse(text) for name, text in MACROS.items()})
+_MACROS.update({(name, True): parse_rule(text) for name, (_, text) in MACRO_PARAMS.items()})

@@ -62,7 +62,8 @@ class Program:
             if op == "const":
                 values[name] = algebra.const(params)
             else:
-                values[name] = algebra.apply(op, [values[a] for a in args], params)
+                values[name] = algebra.apply(op, [values[a] for a in args],
+                                             bind(params, env))
         return values[self.result]
 
     @property
@@ -80,11 +81,20 @@ class Program:
         return Program(inputs, self.lines + ((name, op, args, params),), name)
 
 
+def bind(params: tuple, env: Mapping[str, Any]) -> tuple:
+    """A rule line's params with the op's own parameters filled in from ``env``
+    (``axis=axis`` → ``axis=1``; dropped when the op was called without it)."""
+    if not any(isinstance(v, str) for _, v in params):
+        return params
+    return tuple((k, env[v] if isinstance(v, str) else v) for k, v in params
+                 if not isinstance(v, str) or v in env)
+
+
 def _compile_text(text: str, root: str | None = None) -> Program:
     """Parse a rule text; with ``root``, keep only the lines that ``root`` depends on."""
-    from .parse import parse  # parse imports ops; import here to keep the layers acyclic
+    from .parse import parse_rule  # parse imports ops; import here to keep layers acyclic
 
-    return _from_graph(parse(text), root)
+    return _from_graph(parse_rule(text), root)
 
 
 def _from_graph(G: nx.DiGraph, root: str | None = None) -> Program:
@@ -109,9 +119,9 @@ def _from_graph(G: nx.DiGraph, root: str | None = None) -> Program:
 
 def _jvp_terms(text: str) -> dict[str, str]:
     """The top-level ``+`` terms of a JVP text, keyed by the one tangent each mentions."""
-    from .parse import parse
+    from .parse import parse_rule
 
-    G = parse(text)
+    G = parse_rule(text)
     terms, todo = [], [G.graph["outputs"][0]]
     while todo:
         n = todo.pop()
@@ -142,9 +152,9 @@ def rule_program(op: str, kind: str, position: int) -> Program:
     if prim.linear:
         if kind == "vjp":
             return _compile_text(prim.vjp[position])
-        from .parse import parse
+        from .parse import parse_rule
 
-        G = parse(prim.jvp)
+        G = parse_rule(prim.jvp)
         term = _jvp_terms(prim.jvp).get(tangent)
         return _from_graph(G, term) if term else _compile_text("0")
     partial = rule_program(op, "partial", position)
@@ -259,6 +269,10 @@ def name_leaf(name: str) -> Tree:
     return ("leaf", name, False)
 
 
+#: the display of an array of ones (``spread(1, a)``: ``∂Σa/∂a``)
+ONES: Tree = ("leaf", "𝟏", False)
+
+
 def _number(tree: Tree) -> float | None:
     return tree[1] if tree[0] == "leaf" and tree[2] else None
 
@@ -270,7 +284,9 @@ def simplify(tree: Tree) -> Tree:
     op, children = tree[1], tuple(simplify(c) for c in tree[2])
     params = dict(tree[3]) if len(tree) > 3 else {}
     numbers = [_number(c) for c in children]
-    if all(n is not None for n in numbers) and op != "sum_like":
+    if op == "spread" and numbers[0] == 1:
+        return ONES
+    if all(n is not None for n in numbers) and not PRIMITIVES[op].shaping:
         with np.errstate(all="ignore"):
             value = float(PRIMITIVES[op].fn(*numbers, **params))
         if np.isfinite(value):
@@ -278,9 +294,9 @@ def simplify(tree: Tree) -> Tree:
     a = numbers[0]
     b = numbers[1] if len(numbers) > 1 else None
     if op == "mul":
-        if a == 1:
+        if a == 1 or children[0] == ONES:
             return children[1]
-        if b == 1:
+        if b == 1 or children[1] == ONES:
             return children[0]
         if a == 0 or b == 0:
             return number_leaf(0.0)

@@ -29,7 +29,7 @@ import networkx as nx
 import numpy as np
 
 from .ops import PRIMITIVES, fit
-from .rules import NUMBERS, OPERAND_NAMES, rule_program
+from .rules import NUMBERS, OPERAND_NAMES, TANGENT_NAMES, rule_program
 from .trace import Contribution, Step
 
 
@@ -64,9 +64,11 @@ def reverse_sweep(G: nx.DiGraph, seeds: Mapping[str, Any], algebra: Any,
 
 
 def _env(G: nx.DiGraph, consumer: str, **extra: Any) -> dict[str, Any]:
-    """A rule's inputs as graph nodes: the consumer's operands and its result ``out``."""
-    return {**dict(zip(OPERAND_NAMES, G.nodes[consumer]["operands"])), "out": consumer,
-            **extra}
+    """A rule's inputs as graph nodes: the consumer's operands, its result ``out`` and
+    its params."""
+    d = G.nodes[consumer]
+    return {**dict(zip(OPERAND_NAMES, d["operands"])), "out": consumer,
+            **dict(d.get("params", ())), **extra}
 
 
 def shaped(op: str) -> bool:
@@ -105,13 +107,11 @@ class NumberAlgebra:
         return product
 
     def pull(self, n: str, consumer: str, positions: tuple[int, ...], carried: Any) -> Any:
-        op, args = self.G.nodes[consumer]["op"], self._args(consumer)
-        env = {**dict(zip(OPERAND_NAMES, args)), "out": self.values[consumer], "g": carried}
-        product = None
-        for p in positions:
-            part = rule_program(op, "vjp", p).run(NUMBERS, env)
-            product = part if product is None else product + part
-        self._contribute(n, consumer, positions, None, carried, product)
+        product = unbroadcast(linear_map(self.G, consumer, self.values, "vjp", positions,
+                                         carried), self.values[n])
+        local = linear_local(self.G, consumer, self.values)
+        self.edge_locals[n, consumer] = local
+        self._contribute(n, consumer, positions, local, carried, product)
         return product
 
     def _contribute(self, n: str, consumer: str, positions: tuple[int, ...], local: Any,
@@ -132,6 +132,32 @@ class NumberAlgebra:
         return total
 
 
+def linear_map(G: nx.DiGraph, node: str, values: Mapping[str, Any], kind: str,
+               positions: tuple[int, ...], carried: Any) -> Any:
+    """A linear-map op's ``"vjp"`` (``carried`` is node's adjoint) or ``"jvp"`` (the
+    operand's tangent) in numbers, summed over the operand's positions."""
+    d = G.nodes[node]
+    env = {**dict(zip(OPERAND_NAMES, (values[o] for o in d["operands"]))),
+           "out": values[node], **dict(d.get("params", ()))}
+    total = None
+    for p in positions:
+        env["g" if kind == "vjp" else TANGENT_NAMES[p]] = carried
+        part = rule_program(d["op"], kind, p).run(NUMBERS, env)
+        total = part if total is None else total + part
+    return total
+
+
+def linear_local(G: nx.DiGraph, node: str, values: Mapping[str, Any]) -> Any:
+    """What a linear-map op shows as its local derivative: the VJP of ones (for a
+    reduction, each element's weight: 𝟏 for sum, 𝟏/n for mean, softmax for logsumexp)."""
+    ones = _seed_ones(values[node])
+    return linear_map(G, node, values, "vjp", (0,), ones)
+
+
+def _seed_ones(value: Any) -> Any:
+    return np.ones_like(value, dtype=float) if np.ndim(value) else np.float64(1.0)
+
+
 class GraphAlgebra:
     """Adjoints as nodes of a growing graph (a writer with ``op``/``const``, sharing
     identical nodes and folding ×1, +0): reverse mode written out in the language."""
@@ -142,7 +168,7 @@ class GraphAlgebra:
 
     # the rules.Program algebra: lines become nodes at the position of the current node
     def apply(self, op: str, args: list[str], params: Any) -> str:
-        return self.w.op(op, tuple(args), self.pos)
+        return self.w.op(op, tuple(args), self.pos, params)
 
     def const(self, value: Any) -> str:
         return self.w.const(float(value), self.pos)

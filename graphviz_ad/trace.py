@@ -25,7 +25,16 @@ from .formula import (
     seeded_symbol,
     show,
 )
-from .rules import name_leaf, number_leaf, partial_tree, simplify
+from .ops import PRIMITIVES
+from .rules import (
+    OPERAND_NAMES,
+    name_leaf,
+    number_leaf,
+    partial_tree,
+    rule_program,
+    rule_tree,
+    simplify,
+)
 
 MODES = ("evaluate", "forward", "reverse")
 
@@ -52,7 +61,14 @@ class Contribution:
         """Display tree of ∂target/∂source in terms of the target's operands."""
         data = self.graph.nodes[self.target]
         leaves = definition_tree(self.graph, self.target)[2]
-        trees = [partial_tree(data["op"], p, leaves) for p in self.positions]
+        if PRIMITIVES[data["op"]].linear:  # the pullback of 𝟏, as the numbers of `local`
+            env = {**dict(zip(OPERAND_NAMES, leaves)), "g": number_leaf(1.0),
+                   "out": name_leaf(node_label(self.graph, self.target)),
+                   **dict(data.get("params", ()))}
+            trees = [rule_tree(rule_program(data["op"], "vjp", p), env)
+                     for p in self.positions]
+        else:
+            trees = [partial_tree(data["op"], p, leaves) for p in self.positions]
         tree = trees[0]
         for extra in trees[1:]:  # x·x: both operand slots are x
             tree = ("op", "add", (tree, extra))

@@ -24,31 +24,51 @@ from graphviz_ad.rules import (
 #: elementwise ops that broadcast their operands (helpers with index operands excluded)
 ELEMENTWISE = sorted(n for n, p in PRIMITIVES.items()
                      if not p.reduces and not p.helper and not p.linear)
-#: reductions over the first axis: one operand, or two that broadcast (dot)
-REDUCTIONS = ["sum", "mean", "logsumexp", "dot"]
+#: reductions over the first axis still written by partials (two operands that broadcast)
+REDUCTIONS = ["dot"]
+#: ops written as linear maps, with their axis parameter
+LINEAR = sorted(n for n, p in PRIMITIVES.items() if p.linear)
 
 
-def _case(op: str, shapes, seed: int):
+def _case(op: str, shapes, seed: int, params=()):
     rng = np.random.default_rng(seed)
     prim = PRIMITIVES[op]
     args = [rng.uniform(0.3, 1.5, size=s) for s in shapes[:prim.arity]]
     args = [a[()] if a.ndim == 0 else a for a in args]
-    out = prim.fn(*args)
+    out = prim.fn(*args, **dict(params))
     return rng, args, out
 
 
-def _env(args, out, **extra):
-    return {**dict(zip("ab", args)), "out": out, **extra}
+def _env(args, out, params=(), **extra):
+    return {**dict(zip("ab", args)), "out": out, **dict(params), **extra}
 
 
-def _maps(op, args, out, g, tangents):
+def _maps(op, args, out, g, tangents, params=()):
     """(vjp per position, Σ jvp) of the compiled programs."""
-    vjps = [rule_program(op, "vjp", p).run(NUMBERS, _env(args, out, g=g))
+    vjps = [fit(rule_program(op, "vjp", p).run(NUMBERS, _env(args, out, params, g=g)), args[p])
             for p in range(len(args))]
-    jvp = sum(rule_program(op, "jvp", p).run(NUMBERS, _env(args, out, da=tangents[0],
+    jvp = sum(rule_program(op, "jvp", p).run(NUMBERS, _env(args, out, params, da=tangents[0],
                                                             db=tangents[-1]))
               for p in range(len(args)))
     return vjps, jvp
+
+
+def _check_linear(op, shapes, seed, params=()):
+    """The adjoint identity and the JVP against central differences."""
+    rng, args, out = _case(op, shapes, seed, params)
+    g = rng.normal(size=np.shape(out))
+    tangents = [rng.normal(size=np.shape(a)) for a in args]
+    if op == "spread":  # its second operand gives only a shape
+        tangents[1] = np.zeros_like(tangents[1])
+    vjps, jvp = _maps(op, args, out, g, tangents, params)
+    lhs = sum(np.sum(v * t) for v, t in zip(vjps, tangents))
+    assert lhs == pytest.approx(float(np.sum(g * jvp)), rel=1e-10, abs=1e-10)
+    h = 1e-6
+    fn = PRIMITIVES[op].fn
+    plus = fn(*[a + h * t for a, t in zip(args, tangents)], **dict(params))
+    minus = fn(*[a - h * t for a, t in zip(args, tangents)], **dict(params))
+    np.testing.assert_allclose(jvp, (plus - minus) / (2 * h), rtol=1e-5, atol=1e-6)
+    return args, out, vjps, g
 
 
 shape_pairs = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4)
@@ -93,6 +113,28 @@ def test_reduction_derived_maps(op, shapes, seed):
     _check_maps(op, shapes.input_shapes, seed)
 
 
+@settings(max_examples=100, deadline=None)
+@given(op=st.sampled_from(LINEAR), ndim=st.integers(1, 3), data=st.data(),
+       seed=st.integers(0, 2**16))
+def test_linear_maps_with_axis(op, ndim, data, seed):
+    """Every linear entry on random shapes 1–4 with axis ∈ {none, 0, 1, −1}."""
+    shape = tuple(data.draw(st.lists(st.integers(1, 4), min_size=ndim, max_size=ndim)))
+    axes = [None, 0, -1] + ([1] if ndim > 1 else [])
+    axis = data.draw(st.sampled_from(axes))
+    params = () if axis is None else (("axis", axis),)
+    reduced = shape[:(axis or 0) % ndim] + shape[(axis or 0) % ndim + 1:]
+    shapes = [reduced, shape] if op == "spread" else [shape]
+    args, out, vjps, g = _check_linear(op, shapes, seed, params)
+    if op == "spread":
+        np.testing.assert_allclose(vjps[0], g.sum(axis=(axis or 0) % ndim), rtol=1e-12)
+        return
+    ax = (axis or 0) % ndim
+    spread_g = np.expand_dims(g, ax) * np.ones(shape)
+    closed = {"sum": spread_g, "mean": spread_g / shape[ax],
+              "logsumexp": spread_g * np.exp(args[0] - np.expand_dims(out, ax))}
+    np.testing.assert_allclose(vjps[0], closed[op], rtol=1e-12, atol=1e-14)
+
+
 @pytest.mark.parametrize("op", sorted(n for n, p in PRIMITIVES.items() if not p.linear))
 def test_partial_programs_have_the_ops_of_the_parsed_partial(op):
     for p in range(PRIMITIVES[op].arity):
@@ -111,6 +153,10 @@ def test_derived_programs_are_the_partial_then_the_chain_rule():
 
     assert show(rule_tree(rule_program("mul", "vjp", 0), leaves)) == "Σ→x(G·w)"
     assert show(rule_tree(rule_program("sin", "vjp", 0), leaves)) == "G·cos(x)"
+    assert show(rule_tree(rule_program("sum", "vjp", 0), {**leaves, "axis": 1})) == (
+        "spread(G, x, axis=1)")
+    assert show(rule_tree(rule_program("sum", "vjp", 0), {**leaves, "g": (
+        "leaf", 1.0, True)})) == "𝟏"
 
 
 def test_every_rule_compiles_and_uses_only_ops_with_rules():

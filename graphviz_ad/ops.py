@@ -35,7 +35,7 @@ class Primitive:
     strength of the displayed form and ``assoc`` says which operand may sit beside an
     equal-precedence op without parentheses (``"left"``, ``"right"`` or ``"both"``).
     ``functional`` ops are written ``name(a, …)`` in the language; the others come from
-    operators.  ``reduces`` ops sum over the first axis (``dot``, ``a[i]``, …):
+    operators.  ``reduces`` ops sum over the first axis (``dot``, ``size``, …):
     their local partial has the operand's shape, and a forward contribution
     ``local·tangent`` is summed down to the result's shape (reverse mode broadcasts
     ``adjoint·local`` up to the operand's shape): one rule, :func:`fit`, for both.
@@ -224,8 +224,8 @@ _TABLE = [
     _f("square", np.square, ["2*a"], "{a}^{{2}}", "({a})²"),
     _f("sign", np.sign, ["0"]),
     _f("step", _step, ["0"]),
-    Primitive("index", 2, _index, ("onehot(a, b)", "0"), "{a}[{b}]", "{a}_{{[{b}]}}",
-              PREC_ATOM, "none", False, reduces=True),
+    Primitive("index", 2, _index, None, "{a}[{b}]", "{a}_{{[{b}]}}", PREC_ATOM, "none",
+              False, jvp="da[b]", vjp=("onehot(a, b)*g", "0")),  # b: a constant index
     # arrays: reductions (over the first axis unless axis= says), written as linear maps
     Primitive("sum", 1, _sum, None, "Σ{a}", r"\sum {a}", params=("axis",),
               jvp="sum(da, axis=axis)", vjp=("spread(g, a, axis=axis)",)),

@@ -271,6 +271,8 @@ class _Builder:
     def index(self, a: int, i: int) -> int:
         """``s[0]``: a constant integer index into a vector (its adjoint scatters back)."""
         line, column = self.pos[i]
+        if self.rule and self.op[i] == "input":  # "da[b]": the consumer's own index
+            return self._node("index", (a, i), self.pos[a])
         if i not in self.const:
             raise self.error("an index must be a constant integer such as s[0]", line, column)
         value = self.const[i][0]

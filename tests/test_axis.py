@@ -79,6 +79,27 @@ def test_hessian_of_logsumexp_along_rows_is_block_diagonal():
                                            mode="reverse"))
 
 
+def test_hessians_through_spread_and_size_with_an_axis():
+    Z = RNG.normal(size=(2, 3))
+    H = hessian(parse("L = sum(mean(Z, axis=1)^2)"), {"Z": Z}, wrt="Z")
+    want = np.zeros((2, 3, 2, 3))
+    for i in range(2):
+        want[i, :, i, :] = 2 / 9
+    np.testing.assert_allclose(H, want, atol=1e-14)
+    # reverse over reverse against central differences of the gradient
+    G = parse("L = sum(sum(softmax(Z, axis=0) * W, axis=1))")
+    W2 = RNG.normal(size=(2, 3))
+    H = hessian(G, {"Z": Z, "W": W2}, wrt="Z").reshape(6, 6)
+    h, fd = 1e-5, np.zeros((6, 6))
+    for k in range(6):
+        step = np.zeros(6)
+        step[k] = h
+        plus = ad.reverse_mode(G, {"Z": Z + step.reshape(2, 3), "W": W2}).derivative("Z")
+        minus = ad.reverse_mode(G, {"Z": Z - step.reshape(2, 3), "W": W2}).derivative("Z")
+        fd[:, k] = np.ravel(plus - minus) / (2 * h)
+    np.testing.assert_allclose(H, fd, atol=1e-7)
+
+
 def test_axis_steps_display_their_parameter():
     t = ad.reverse_mode(parse("y = sum(sum(A, axis=1))"), {"A": A})
     assert t.steps[0].formula == "∂y/∂f1 = 𝟏"

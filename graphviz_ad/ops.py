@@ -225,7 +225,7 @@ _TABLE = [
     _f("sign", np.sign, ["0"]),
     _f("step", _step, ["0"]),
     Primitive("index", 2, _index, None, "{a}[{b}]", "{a}_{{[{b}]}}", PREC_ATOM, "none",
-              False, jvp="da[b]", vjp=("onehot(a, b)*g", "0")),  # b: a constant index
+              False, jvp="da[b]", vjp=("g*onehot(a, b)", "0")),  # b: a constant index
     # arrays: reductions (over the first axis unless axis= says), written as linear maps
     Primitive("sum", 1, _sum, None, "Σ{a}", r"\sum {a}", params=("axis",),
               jvp="sum(da, axis=axis)", vjp=("spread(g, a, axis=axis)",)),
@@ -238,7 +238,7 @@ _TABLE = [
               r"\operatorname{{logsumexp}}({a})", params=("axis",),
               jvp="sum(exp(a - spread(out, a, axis=axis))*da, axis=axis)",
               vjp=("spread(g, a, axis=axis)*exp(a - spread(out, a, axis=axis))",)),
-    Primitive("spread", 2, _spread, None, "{a}·𝟏", r"{a} \mathbf{{1}}", PREC_MUL, "none",
+    Primitive("spread", 2, _spread, None, "{a}·𝟏", r"{a} \cdot \mathbf{{1}}", PREC_MUL, "none",
               params=("axis",), jvp="spread(da, b, axis=axis)", vjp=("sum(g, axis=axis)", "0"),
               helper=True, shaping=True),
     Primitive("size", 1, _size, ("0",), "size({a})", r"\operatorname{{size}}({a})",

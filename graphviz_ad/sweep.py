@@ -42,6 +42,7 @@ def reverse_sweep(G: nx.DiGraph, seeds: Mapping[str, Any], algebra: Any,
     taken in graph order, their terms added left to right as they come."""
     adjoints = dict(seeds)
     nodes = G.nodes
+    linear = {op for op, prim in PRIMITIVES.items() if prim.linear}
     for n in reversed(G.graph["order"]):
         if n in seeds or nodes[n]["op"] == "const" or (needed is not None and n not in needed):
             continue
@@ -51,7 +52,7 @@ def reverse_sweep(G: nx.DiGraph, seeds: Mapping[str, Any], algebra: Any,
             if carried is None:
                 continue
             positions = edge["positions"]
-            if PRIMITIVES[nodes[consumer]["op"]].linear:
+            if nodes[consumer]["op"] in linear:
                 term = algebra.pull(n, consumer, positions, carried)
             else:
                 local = algebra.local(n, consumer, positions)

@@ -28,6 +28,14 @@ from ._gc import gc_paused
 from .errors import GraphvizAdError, InputError
 from .ops import PRIMITIVES, fit
 from .rules import local_function
+from .sweep import (
+    NumberAlgebra,
+    _zero_like,
+    linear_local,
+    linear_map,
+    reverse_sweep,
+    unbroadcast,
+)
 from .trace import Contribution, Step, Trace
 
 Inputs = Mapping[str, Any]
@@ -64,12 +72,18 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
             operands = data["operands"]
             args = [values[o] for o in operands]
             contributions = []
+            linear = PRIMITIVES[data["op"]].linear
             for source, positions in _distinct(operands):
                 if source not in tangents:
                     continue
-                local = _local(data["op"], positions, args, values[n])
                 carried = tangents[source]
-                prod = _forward_product(local, carried, values[n])
+                if linear:  # the JVP programs; the local shown is the pullback of 𝟏
+                    local = linear_local(G, n, values)
+                    prod = unbroadcast(linear_map(G, n, values, "jvp", positions, carried),
+                                       values[n])
+                else:
+                    local = _local(data["op"], positions, args, values[n])
+                    prod = _forward_product(local, carried, values[n])
                 edge_locals[source, n] = local
                 contributions.append(Contribution(source, n, positions, local, carried, prod, G,
                                                   trivial=source == wrt and kind is None))
@@ -91,35 +105,15 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
     a Jacobian.  Adjoints have their node's shape: broadcasting is undone by summing."""
     values = _check_inputs(G, inputs)
     of = _choose_of(G, of)
-    nodes = G.nodes
-    adjoints: dict[str, Any] = {}
-    steps, edge_locals = [], {}
     with np.errstate(all="ignore"):
         _run_values(G, values)
-        adjoints[of] = _seed(values[of], seed, f"seed for {of}")
-        kind = seed_kind(adjoints[of])
-        for n in reversed(G.graph["order"]):
-            if n == of or nodes[n]["op"] == "const":
-                continue
-            contributions = []
-            for consumer, edge in G._succ[n].items():
-                carried = adjoints.get(consumer)
-                if carried is None:
-                    continue
-                cdata = nodes[consumer]
-                args = [values[o] for o in cdata["operands"]]
-                local = _local(cdata["op"], edge["positions"], args, values[consumer])
-                prod = carried * local
-                if type(prod) is not np.float64 or type(values[n]) is not np.float64:
-                    prod = fit(prod, values[n])  # un-broadcast, or spread a reduction back
-                edge_locals[n, consumer] = local
-                contributions.append(Contribution(n, consumer, edge["positions"], local, carried,
-                                                  prod, G, trivial=consumer == of and kind is None))
-            # consumers come in graph order: the edges were added that way
-            _record(steps, "adjoint", n, contributions, adjoints, values, G, of=of, seed=kind)
-    trace = _finish(G, "reverse", values, steps,
-                    {"value": values, "adjoint": _everywhere(adjoints, values)}, edge_locals)
-    trace.of, trace.seed = of, kind
+        seed = _seed(values[of], seed, f"seed for {of}")
+        numbers = NumberAlgebra(G, values, of, seed_kind(seed), _local)
+        adjoints = reverse_sweep(G, {of: seed}, numbers)
+    trace = _finish(G, "reverse", values, numbers.steps,
+                    {"value": values, "adjoint": _everywhere(adjoints, values)},
+                    numbers.edge_locals)
+    trace.of, trace.seed = of, numbers.kind
     return trace
 
 
@@ -163,7 +157,10 @@ def _run_values(G: nx.DiGraph, values: dict[str, Any],
             if op == "const":
                 values[n] = np.float64(data["value"])
             elif op != "input":
-                values[n] = PRIMITIVES[op].fn(*[values[o] for o in data["operands"]])
+                params = data.get("params")
+                args = [values[o] for o in data["operands"]]
+                values[n] = (PRIMITIVES[op].fn(*args, **dict(params)) if params
+                             else PRIMITIVES[op].fn(*args))
             if offset is not None and n == offset[0]:
                 values[n] = values[n] + offset[1]
     except (ValueError, IndexError, GraphvizAdError) as err:
@@ -243,16 +240,6 @@ def _forward_product(local: Any, carried: Any, out: Any) -> Any:
     if type(product) is np.float64 and type(out) is np.float64:
         return product
     return fit(product, out)
-
-
-_ZERO = np.float64(0.0)
-
-
-def _zero_like(value: Any) -> Any:
-    if type(value) is np.float64:
-        return _ZERO
-    zero = np.zeros_like(value, dtype=float)
-    return zero[()] if zero.ndim == 0 else zero
 
 
 def _finite(value: Any) -> bool:

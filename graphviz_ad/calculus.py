@@ -4,7 +4,8 @@ differences), and the cost of forward versus reverse mode.
 The Hessian reuses the one table of primitives twice.  :func:`gradient_graph` writes
 reverse mode *as a graph in the same language*: each adjoint ``∂L/∂n`` becomes nodes
 ``Σ_c ∂L/∂c · ∂c/∂n`` with every local partial inlined from
-:func:`graphviz_ad.rules.partial_graph` (the parsed text of :mod:`graphviz_ad.ops`).
+:func:`graphviz_ad.rules.rule_program` (the compiled text of :mod:`graphviz_ad.ops`),
+through the one reverse sweep of :mod:`graphviz_ad.sweep` with graph nodes for numbers.
 Differentiating that graph again with the ordinary reverse pass gives the Hessian
 (reverse over reverse); no second rule table and no symbolic algebra at run time.
 
@@ -26,7 +27,7 @@ from .autodiff import Inputs, _choose_of, forward_mode, reverse_mode, values_at
 from .errors import GraphvizAdError, InputError
 from .formula import node_label
 from .ops import PRIMITIVES
-from .rules import partial_graph
+from .sweep import CountAlgebra, GraphAlgebra, reverse_sweep
 
 Wrt = str | Sequence[str] | None
 #: default cap on Jacobian/Hessian entries (rows × columns), checked before any sweep:
@@ -140,7 +141,7 @@ class _GraphWriter:
             if d["op"] == "const":
                 self.consts.setdefault(_const_key(d["value"]), n)
             elif d["op"] != "input":
-                self.memo.setdefault((d["op"], d["operands"]), n)
+                self.memo.setdefault((d["op"], d["operands"], d.get("params", ())), n)
         self.counter = 0
 
     def _fresh(self, base: str) -> str:
@@ -166,7 +167,8 @@ class _GraphWriter:
         d = self.G.nodes[node]
         return float(d["value"]) if d["op"] == "const" else None
 
-    def op(self, op: str, operands: tuple[str, ...], pos: tuple[int, int]) -> str:
+    def op(self, op: str, operands: tuple[str, ...], pos: tuple[int, int],
+           params: tuple = ()) -> str:
         numbers = [self.value_of(o) for o in operands]
         if op == "mul":
             if numbers[0] == 1:
@@ -181,17 +183,20 @@ class _GraphWriter:
         if op in ("sub", "div", "pow") and len(numbers) > 1 and numbers[1] == (
                 0 if op == "sub" else 1):
             return operands[0]
-        if numbers and all(v is not None for v in numbers) and op != "sum_like":
+        if numbers and all(v is not None for v in numbers) and not PRIMITIVES[op].shaping:
             with np.errstate(all="ignore"):
-                value = float(PRIMITIVES[op].fn(*[np.float64(v) for v in numbers]))
+                value = float(PRIMITIVES[op].fn(*[np.float64(v) for v in numbers],
+                                                **dict(params)))
             if np.isfinite(value):
                 return self.const(value, pos)
-        key = (op, operands)
+        key = (op, operands, params)
         if key in self.memo:
             return self.memo[key]
         self.counter += 1
         node = self._fresh(f"g{self.counter}")
         self._add(node, op, operands, node, pos)
+        if params:
+            self.G.nodes[node]["params"] = params
         self.memo[key] = node
         return node
 
@@ -211,21 +216,6 @@ class _GraphWriter:
             else:
                 self.G.add_edge(o, node, positions=(position,))
         self.order.append(node)
-
-    def inline(self, op: str, position: int, operands: tuple[str, ...],
-               pos: tuple[int, int]) -> str:
-        """∂op/∂(operand ``position``) with ``a``, ``b`` replaced by ``operands``."""
-        P = partial_graph(op, position)
-        mapped: dict[str, str] = dict(zip(("a", "b"), operands))
-        for n in P.graph["order"]:
-            d = P.nodes[n]
-            if d["op"] == "const":
-                mapped[n] = self.const(d["value"], pos)
-            elif d["op"] == "id":
-                mapped[n] = mapped[d["operands"][0]]
-            elif d["op"] != "input":
-                mapped[n] = self.op(d["op"], tuple(mapped[o] for o in d["operands"]), pos)
-        return mapped[P.graph["outputs"][0]]
 
 
 def _const_key(value: float) -> tuple[float, float]:
@@ -251,28 +241,10 @@ def gradient_graph(G: nx.DiGraph, of: str | None = None, wrt: Wrt = None) -> nx.
     w = _GraphWriter(G)
     nodes = G.nodes
     of_name = node_label(G, of)
-    adjoint: dict[str, str] = {of: w.const(1.0, (nodes[of]["line"], nodes[of]["column"]))}
+    seed = w.const(1.0, (nodes[of]["line"], nodes[of]["column"]))
     needed = set(names).union(*(nx.descendants(G, name) for name in names))
-    for n in reversed(G.graph["order"]):
-        if n == of or n not in needed:  # only adjoints on a path from wrt are written
-            continue
-        pos = (nodes[n]["line"], nodes[n]["column"])
-        total = None
-        for consumer, edge in G._succ[n].items():
-            if consumer not in adjoint:
-                continue
-            cdata = nodes[consumer]
-            local = None
-            for p in edge["positions"]:
-                part = w.inline(cdata["op"], p, cdata["operands"], pos)
-                local = part if local is None else w.op("add", (local, part), pos)
-            term = w.op("mul", (adjoint[consumer], local), pos)
-            prim = PRIMITIVES[cdata["op"]]
-            if prim.arity > 1 or prim.reduces:  # shapes may differ: fit to n's shape
-                term = w.op("sum_like", (term, n), pos)
-            total = term if total is None else w.op("add", (total, term), pos)
-        if total is not None:
-            adjoint[n] = total
+    # only adjoints on a path from wrt are written
+    adjoint = reverse_sweep(G, {of: seed}, GraphAlgebra(G, w), needed)
     outputs = []
     for name in names:
         pos = (nodes[name]["line"], nodes[name]["column"])
@@ -380,22 +352,9 @@ def cost(G: nx.DiGraph, inputs: Inputs | None = None, wrt: Wrt = None,
     size = (lambda n: int(np.size(values[n]))) if values is not None else (lambda n: 1)
     nodes = G.nodes
     ops = [n for n in G.graph["order"] if nodes[n]["op"] not in ("input", "const")]
-    partial_ops = 0
-    products = 0
-    adds = 0
-    for n in G.graph["order"]:
-        if nodes[n]["op"] == "const":
-            continue
-        consumers = 0
-        for consumer, edge in G._succ[n].items():
-            consumers += 1
-            products += 1
-            for p in edge["positions"]:
-                P = partial_graph(nodes[consumer]["op"], p)
-                partial_ops += sum(1 for m in P if P.nodes[m]["op"] not in
-                                   ("input", "const", "id"))
-        adds += max(0, consumers - 1)
-    per_sweep = len(ops) + partial_ops + products + adds
+    counter = CountAlgebra(G)
+    reverse_sweep(G, {}, counter)
+    per_sweep = len(ops) + counter.count
     return Cost(inputs=sum(size(w) for w in names), outputs=sum(size(o) for o in ofs),
                 values=len(ops), per_sweep=per_sweep)
 

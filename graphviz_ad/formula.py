@@ -90,6 +90,8 @@ def fmt_name(name: str, style: str = "text") -> str:
     returned unchanged."""
     if style == "text":
         return name
+    if name == "𝟏":
+        return r"\mathbf{1}"
     if name.startswith("∂") and "/∂" in name:  # a gradient graph's node, e.g. ∂L/∂phi0
         of, wrt = name[1:].split("/∂", 1)
         return derivative_symbol(of, wrt, style)
@@ -130,6 +132,12 @@ def show(tree: Tree, style: str = "text") -> str:
         return fmt_number(tree[1], style) if tree[2] else fmt_name(tree[1], style)
     op, children = tree[1], tree[2]
     prim = PRIMITIVES[op]
+    if len(tree) > 3 and tree[3] and not prim.helper:  # as a call: sum(A, axis=1)
+        args = [show(c, style) for c in children]
+        if style == "latex":
+            args += [rf"\mathrm{{{k}}}={v}" for k, v in tree[3]]
+            return rf"\operatorname{{{op}}}({', '.join(args)})"
+        return f"{op}({', '.join(args + [f'{k}={v}' for k, v in tree[3]])})"
     if op == "pow" and style == "text" and _small_integer(children[1]) is not None:
         base = _wrap(children[0], PRIMITIVES["pow"], 0, style)
         return base + str(_small_integer(children[1])).translate(SUPERSCRIPTS)
@@ -140,11 +148,21 @@ def show(tree: Tree, style: str = "text") -> str:
     return template.format(**parts)
 
 
+def _bare(template: str, key: str) -> bool:
+    """Whether a template shows operand ``key`` without brackets of its own (``Σ{a}``,
+    ``{a}[{b}]``, ``{a}^{2}``), so a compound operand needs parentheses."""
+    at = template.find("{" + key + "}")
+    return at >= 0 and (at == 0 or template[at - 1] not in "([{|⟨")
+
+
 def _wrap(child: Tree, parent, index: int, style: str) -> str:
     """Show ``child`` as operand ``index`` of ``parent``, parenthesised only if needed."""
     text = show(child, style)
-    if parent.functional or parent.prec == PREC_ATOM:
-        return text
+    template = parent.latex if style == "latex" else parent.text
+    if parent.functional or parent.prec == PREC_ATOM:  # a call, or a prefix/postfix form
+        if not (_bare(template, "ab"[index]) and _prec(child) < parent.prec):
+            return text
+        return f"({text})" if style == "text" else rf"\left({text}\right)"
     if style == "latex" and (parent.name == "div" or (parent.name == "pow" and index == 1)):
         return text  # \frac{}{} and exponents are grouped by braces already
     inner, outer = _prec(child), parent.prec
@@ -173,6 +191,8 @@ def definition_tree(G, node: str) -> Tree:
         od = G.nodes[operand]
         leaves.append(number_leaf(od["value"]) if od["op"] == "const"
                       else name_leaf(node_label(G, operand)))
+    if data.get("params"):
+        return ("op", data["op"], tuple(leaves), data["params"])
     return ("op", data["op"], tuple(leaves))
 
 

@@ -35,7 +35,7 @@ class Primitive:
     strength of the displayed form and ``assoc`` says which operand may sit beside an
     equal-precedence op without parentheses (``"left"``, ``"right"`` or ``"both"``).
     ``functional`` ops are written ``name(a, …)`` in the language; the others come from
-    operators.  ``reduces`` ops sum over the first axis (``sum``, ``dot``, ``a[i]``, …):
+    operators.  ``reduces`` ops sum over the first axis (``dot``, ``size``, …):
     their local partial has the operand's shape, and a forward contribution
     ``local·tangent`` is summed down to the result's shape (reverse mode broadcasts
     ``adjoint·local`` up to the operand's shape): one rule, :func:`fit`, for both.
@@ -44,7 +44,7 @@ class Primitive:
     name: str
     arity: int
     fn: Callable[..., object]
-    partials: tuple[str, ...]
+    partials: tuple[str, ...] | None
     text: str
     latex: str
     prec: int = PREC_ATOM
@@ -52,6 +52,22 @@ class Primitive:
     functional: bool = True
     reduces: bool = False
     helper: bool = False  # used by other ops' partials; callable, but not advertised
+    # Linear-map rules, for ops whose derivative is not elementwise (see rules.py): the
+    # tangent as ONE expression over a, b, da, db, out and the params (split at its
+    # top-level + into one term per operand), and one adjoint per operand over a, b, g,
+    # out.  Elementwise ops leave them None: their JVP/VJP are derived from ``partials``.
+    jvp: str | None = None
+    vjp: tuple[str, ...] | None = None
+    params: tuple[str, ...] = ()  # constant keyword arguments accepted, e.g. ("axis",)
+    promote: bool = False  # numpy matmul's 1-D promotion around the VJP
+    source: str | None = None  # how error messages spell it ("{a} @ {b}"); default: text
+    example: tuple[tuple[int, ...], ...] | None = None  # operand shapes for generic tests
+    shaping: bool = False  # the result takes an operand's shape: never folded from numbers
+
+    @property
+    def linear(self) -> bool:
+        """True when the op's derivative is given by its own JVP/VJP, not by partials."""
+        return self.vjp is not None
 
 
 def _step(a):
@@ -85,31 +101,52 @@ def _identity(a):
 # of parameters at once: data of shape (n, 1) against parameters of shape (P,) gives (n, P),
 # and sum(...) gives one loss per grid point.
 
-def _sum(a):
-    return np.sum(a, axis=0) if np.ndim(a) else a
+def _axis(a, axis: int) -> int:
+    """``axis`` of ``a`` as a non-negative index (negative counts from the end)."""
+    n = np.ndim(a)
+    if not -n <= axis < n:
+        raise InputError(f"axis {axis} is out of range for an array with {n} "
+                         f"ax{'is' if n == 1 else 'es'}")
+    return axis % n
 
 
-def _mean(a):
-    return np.mean(a, axis=0) if np.ndim(a) else a
+def _sum(a, axis=0):
+    return np.sum(a, axis=_axis(a, axis)) if np.ndim(a) else a
 
 
-def _size(a):
-    """Length of the first axis (1 for a scalar): what mean divides by."""
-    return np.float64(np.shape(a)[0] if np.ndim(a) else 1)
+def _mean(a, axis=0):
+    return np.mean(a, axis=_axis(a, axis)) if np.ndim(a) else a
+
+
+def _size(a, axis=0):
+    """Length of the reduced axis (1 for a scalar): what mean divides by."""
+    return np.float64(np.shape(a)[_axis(a, axis)] if np.ndim(a) else 1)
+
+
+def _spread(g, a, axis=0):
+    """``g`` (a's shape without ``axis``) broadcast back along ``axis`` of a's shape: the
+    adjoint of a reduction (a read-only view)."""
+    if not np.ndim(a):
+        return g
+    axis = _axis(a, axis)
+    shape = np.shape(a)
+    g = np.broadcast_to(g, shape[:axis] + shape[axis + 1:])
+    return np.broadcast_to(np.expand_dims(g, axis), shape)
 
 
 def _dot(a, b):
     return _sum(np.multiply(a, b))
 
 
-def _logsumexp(a):
-    """log Σ exp(a) over the first axis, without overflow."""
+def _logsumexp(a, axis=0):
+    """log Σ exp(a) over ``axis`` (the first by default), without overflow."""
     if not np.ndim(a):
         return np.float64(a)
-    m = np.max(a, axis=0)
+    axis = _axis(a, axis)
+    m = np.max(a, axis=axis, keepdims=True)
     safe = np.where(np.isfinite(m), m, 0.0)
     with np.errstate(divide="ignore"):
-        out = safe + np.log(np.sum(np.exp(a - safe), axis=0))
+        out = np.squeeze(safe, axis) + np.log(np.sum(np.exp(a - safe), axis=axis))
     return out[()] if np.ndim(out) == 0 else out
 
 
@@ -187,21 +224,28 @@ _TABLE = [
     _f("square", np.square, ["2*a"], "{a}^{{2}}", "({a})²"),
     _f("sign", np.sign, ["0"]),
     _f("step", _step, ["0"]),
-    Primitive("index", 2, _index, ("onehot(a, b)", "0"), "{a}[{b}]", "{a}_{{[{b}]}}",
-              PREC_ATOM, "none", False, reduces=True),
-    # arrays: reductions over the first axis, and their helpers
-    Primitive("sum", 1, _sum, ("1",), "Σ{a}", r"\sum {a}", reduces=True),
-    Primitive("mean", 1, _mean, ("1/size(a)",), "mean({a})", r"\operatorname{{mean}}({a})",
-              reduces=True),
+    Primitive("index", 2, _index, None, "{a}[{b}]", "{a}_{{[{b}]}}", PREC_ATOM, "none",
+              False, jvp="da[b]", vjp=("g*onehot(a, b)", "0")),  # b: a constant index
+    # arrays: reductions (over the first axis unless axis= says), written as linear maps
+    Primitive("sum", 1, _sum, None, "Σ{a}", r"\sum {a}", params=("axis",),
+              jvp="sum(da, axis=axis)", vjp=("spread(g, a, axis=axis)",)),
+    Primitive("mean", 1, _mean, None, "mean({a})", r"\operatorname{{mean}}({a})",
+              params=("axis",), jvp="mean(da, axis=axis)",
+              vjp=("spread(g, a, axis=axis)/size(a, axis=axis)",)),
     Primitive("dot", 2, _dot, ("b", "a"), "⟨{a}, {b}⟩", r"\langle {a}, {b} \rangle",
               reduces=True),
-    Primitive("logsumexp", 1, _logsumexp, ("exp(a - logsumexp(a))",), "logsumexp({a})",
-              r"\operatorname{{logsumexp}}({a})", reduces=True),
+    Primitive("logsumexp", 1, _logsumexp, None, "logsumexp({a})",
+              r"\operatorname{{logsumexp}}({a})", params=("axis",),
+              jvp="sum(exp(a - spread(out, a, axis=axis))*da, axis=axis)",
+              vjp=("spread(g, a, axis=axis)*exp(a - spread(out, a, axis=axis))",)),
+    Primitive("spread", 2, _spread, None, "{a}·𝟏", r"{a} \cdot \mathbf{{1}}", PREC_MUL, "none",
+              params=("axis",), jvp="spread(da, b, axis=axis)", vjp=("sum(g, axis=axis)", "0"),
+              helper=True, shaping=True),
     Primitive("size", 1, _size, ("0",), "size({a})", r"\operatorname{{size}}({a})",
-              helper=True),
+              reduces=True, helper=True, params=("axis",)),
     Primitive("onehot", 2, _onehot, ("0", "0"), "e[{b}]", "e_{{{b}}}", helper=True),
     Primitive("sum_like", 2, fit, ("1", "0"), "Σ→{b}({a})", r"\Sigma_{{\to {b}}}({a})",
-              reduces=True, helper=True),
+              reduces=True, helper=True, shaping=True),
     Primitive("max", 2, np.maximum, ("step(a - b)", "1 - step(a - b)"), "max({a}, {b})",
               r"\max({a}, {b})"),
     Primitive("min", 2, np.minimum, ("1 - step(a - b)", "step(a - b)"), "min({a}, {b})",
@@ -215,6 +259,13 @@ PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
 #: elementwise partial; as exp(a − logsumexp(a)) its Jacobian diag(s) − s·sᵀ comes out
 #: of the chain rule through primitives that do have one.
 MACROS: dict[str, str] = {"softmax": "exp(a - logsumexp(a))"}
+
+#: Macros that take keyword parameters: (their names, the definition used when any is
+#: given).  ``spread`` broadcasts the reduced axis back, which a keepdims-free result
+#: could not do by broadcasting alone (an (n,) result against an (n, c) operand).
+MACRO_PARAMS: dict[str, tuple[tuple[str, ...], str]] = {
+    "softmax": (("axis",), "exp(a - spread(logsumexp(a, axis=axis), a, axis=axis))"),
+}
 
 #: Other spellings accepted in source text.
 ALIASES: dict[str, str] = {"sig": "sigmoid", "ln": "log"}

@@ -33,8 +33,9 @@ from lark.exceptions import (
 )
 
 from ._gc import gc_paused
+from .build import to_graph, version_label  # noqa: F401  (version_label: public here too)
 from .errors import GraphvizAdError, source_lines
-from .ops import MACROS, PRIMITIVES, function_names, lookup_function
+from .ops import MACRO_PARAMS, MACROS, PRIMITIVES, function_names, lookup_function
 
 MAX_SOURCE_CHARS = 20_000_000
 MAX_NODES = 2_000_000
@@ -78,6 +79,15 @@ class _Binding:
     read: bool = False
 
 
+@dataclass(frozen=True)
+class _Keyword:
+    """``axis=1`` in a call: the keyword, the value's handle and the keyword's position."""
+
+    name: str
+    value: int
+    pos: tuple[int, int]
+
+
 def _binary(op: str):
     """A builder callback for a binary operator."""
     def method(self, a: int, b: int) -> int:
@@ -91,11 +101,14 @@ class _Builder:
 
     source: str
     cse: bool
+    rule: bool = False  # a rule text of ops.py: keyword values may name the op's params
     op: list[str] = field(default_factory=list)
     operands: list[tuple[int, ...]] = field(default_factory=list)
     pos: list[tuple[int, int]] = field(default_factory=list)
     const: dict[int, tuple[float, str]] = field(default_factory=dict)
     user_name: dict[int, str] = field(default_factory=dict)
+    params: dict[int, tuple[tuple[str, int | str], ...]] = field(default_factory=dict)
+    dropped: set[int] = field(default_factory=set)
     inputs: dict[str, int] = field(default_factory=dict)
     memo: dict[tuple, int] = field(default_factory=dict)
     env: dict[str, _Binding] = field(default_factory=dict)
@@ -114,13 +127,16 @@ class _Builder:
         self.pos.append(pos)
         return len(self.op) - 1
 
-    def _node(self, op: str, args: tuple[int, ...], pos: tuple[int, int]) -> int:
-        if not self.cse:
-            return self._new(op, args, pos)
-        key = (op, args)
-        handle = self.memo.get(key)
+    def _node(self, op: str, args: tuple[int, ...], pos: tuple[int, int],
+              params: tuple = ()) -> int:
+        key = (op, args, params)
+        handle = self.memo.get(key) if self.cse else None
         if handle is None:
-            handle = self.memo[key] = self._new(op, args, pos)
+            handle = self._new(op, args, pos)
+            if params:
+                self.params[handle] = params
+            if self.cse:
+                self.memo[key] = handle
         return handle
 
     def _const(self, value: float, text: str, pos: tuple[int, int]) -> int:
@@ -156,22 +172,64 @@ class _Builder:
             handle = self.inputs[str(tok)] = self._new("input", (), (tok.line, tok.column))
         return handle
 
-    def call(self, tok: Token, args: list[int] | None) -> int:
+    def call(self, tok: Token, items: list | None) -> int:
+        pos = (tok.line, tok.column)
+        args = [a for a in items or [] if not isinstance(a, _Keyword)]
+        keywords = [k for k in items or [] if isinstance(k, _Keyword)]
         if str(tok) in MACROS:
-            return self._expand(str(tok), args or [], (tok.line, tok.column))
-        prim = lookup_function(str(tok))
-        if prim is None:
-            known = ", ".join(function_names())
-            raise self.error(f"unknown function {tok!s}(); known functions: {known}",
-                             tok.line, tok.column)
-        args = args or []
+            allowed = MACRO_PARAMS[str(tok)][0] if str(tok) in MACRO_PARAMS else ()
+        else:
+            prim = lookup_function(str(tok))
+            if prim is None:
+                known = ", ".join(function_names())
+                raise self.error(f"unknown function {tok!s}(); known functions: {known}", *pos)
+            allowed = prim.params
+        params = self._params(str(tok), items or [], keywords, allowed)
+        if str(tok) in MACROS:
+            return self._expand(str(tok), args, pos, params)
         if len(args) != prim.arity:
             plural = "s" if prim.arity != 1 else ""
             raise self.error(f"{tok!s}() takes {prim.arity} argument{plural}, got {len(args)}",
-                             tok.line, tok.column)
-        return self._node(prim.name, tuple(args), (tok.line, tok.column))
+                             *pos)
+        return self._node(prim.name, tuple(args), pos, params)
 
-    def args(self, *items: int) -> list[int]:
+    def _params(self, name: str, items: list, keywords: list[_Keyword],
+                allowed: tuple[str, ...]) -> tuple:
+        """Keyword arguments as ``((name, value), …)`` in the table's order: names among
+        ``allowed``, after every operand, each a constant integer (or, in a rule text,
+        the name of the consumer's own parameter)."""
+        if keywords and not isinstance(items[-1], _Keyword):
+            k = keywords[0]
+            raise self.error("an operand after a keyword argument", *k.pos)
+        given: dict[str, int | str] = {}
+        for k in keywords:
+            if k.name not in allowed:
+                takes = (f"takes only {', '.join(allowed)}=" if allowed
+                         else "takes no keyword arguments")
+                raise self.error(f"{name}() {takes}; got {k.name}=", *k.pos)
+            if k.name in given:
+                raise self.error(f"{k.name}= given twice", *k.pos)
+            given[k.name] = self._constant_integer(k)
+        return tuple((p, given[p]) for p in allowed if p in given)
+
+    def _constant_integer(self, k: _Keyword) -> int | str:
+        if self.rule and self.op[k.value] == "input":
+            return self._input_name(k.value)
+        if k.value not in self.const or not self.const[k.value][0].is_integer():
+            raise self.error(f"{k.name}= must be a constant integer such as {k.name}=0",
+                             *self.pos[k.value])
+        return int(self.const[k.value][0])
+
+    def _input_name(self, handle: int) -> str:
+        name = next(n for n, h in self.inputs.items() if h == handle)
+        del self.inputs[name]  # a parameter's name, not an operand of the rule
+        self.dropped.add(handle)
+        return name
+
+    def kwarg(self, tok: Token, value: int) -> _Keyword:
+        return _Keyword(str(tok), value, (tok.line, tok.column))
+
+    def args(self, *items: int) -> list:
         return list(items)
 
     add, sub, mul, div = _binary("add"), _binary("sub"), _binary("mul"), _binary("div")
@@ -188,9 +246,12 @@ class _Builder:
     def pos_(self, a: int) -> int:
         return a
 
-    def _expand(self, name: str, args: list[int], pos: tuple[int, int]) -> int:
-        """Inline a composed function (``softmax(z)`` → exp(z − logsumexp(z))) as nodes."""
-        G = _macro_graph(name)
+    def _expand(self, name: str, args: list[int], pos: tuple[int, int],
+                params: tuple = ()) -> int:
+        """Inline a composed function (``softmax(z)`` → exp(z − logsumexp(z))) as nodes;
+        with keyword arguments, its parametrised definition with their values."""
+        G = _macro_graph(name, bool(params))
+        given = dict(params)
         if len(args) != len(G.graph["inputs"]):
             plural = "s" if len(G.graph["inputs"]) != 1 else ""
             raise self.error(f"{name}() takes {len(G.graph['inputs'])} argument{plural}, "
@@ -201,13 +262,18 @@ class _Builder:
             if data["op"] == "const":
                 handles[n] = self._const(data["value"], data["name"], pos)
             elif data["op"] != "input":
+                own = tuple((k, given[v] if isinstance(v, str) else v)
+                            for k, v in data.get("params", ()) if not isinstance(v, str)
+                            or v in given)
                 handles[n] = self._node(data["op"], tuple(handles[o] for o in data["operands"]),
-                                        pos)
+                                        pos, own)
         return handles[G.graph["outputs"][0]]
 
     def index(self, a: int, i: int) -> int:
         """``s[0]``: a constant integer index into a vector (its adjoint scatters back)."""
         line, column = self.pos[i]
+        if self.rule and self.op[i] == "input":  # "da[b]": the consumer's own index
+            return self._node("index", (a, i), self.pos[a])
         if i not in self.const:
             raise self.error("an index must be a constant integer such as s[0]", line, column)
         value = self.const[i][0]
@@ -259,8 +325,8 @@ class _Dispatch(Transformer):
     builder: _Builder | None = None
 
 
-for _rule in ("number", "name", "call", "args", "add", "sub", "mul", "div", "pow", "neg", "pos",
-              "index", "assign", "augassign", "bare", "program"):
+for _rule in ("number", "name", "call", "args", "kwarg", "add", "sub", "mul", "div", "pow",
+              "neg", "pos", "index", "assign", "augassign", "bare", "program"):
     setattr(_Dispatch, _rule, _forward(_rule))
 
 _DISPATCH = _Dispatch()
@@ -272,12 +338,20 @@ _PARSER = Lark(
 )
 
 
+def parse_rule(text: str) -> nx.DiGraph:
+    """Parse a rule text of :mod:`graphviz_ad.ops` (``"sum(da, axis=axis)"``): as
+    :func:`parse`, except that a keyword's value may name the op's own parameter, kept
+    as that name in the node's ``params`` and bound when the rule is applied."""
+    return parse(text, _rule=True)
+
+
 @gc_paused
-def parse(source: str, cse: bool = True) -> nx.DiGraph:
+def parse(source: str, cse: bool = True, *, _rule: bool = False) -> nx.DiGraph:
     """Parse a bare expression (its output is ``y``) or a program of assignments into a DAG.
 
     Node attributes: ``op`` (``"input"``, ``"const"`` or a primitive name), ``operands``
-    (node ids in argument order), ``name`` (the name as written), ``label`` (what every
+    (node ids in argument order), ``params`` (only when keyword arguments were given:
+    ``(("axis", 1),)``), ``name`` (the name as written), ``label`` (what every
     display shows: the name, except that a re-bound name's later versions, node ids
     ``c#2``, ``c#3``, read ``c⁽²⁾``, ``c⁽³⁾``; see :func:`version_label`),
     ``line``/``column`` (first occurrence in the source) and, for constants, ``value``.
@@ -291,7 +365,7 @@ def parse(source: str, cse: bool = True) -> nx.DiGraph:
     if len(source) > MAX_SOURCE_CHARS:
         raise GraphvizAdError(f"source too large: {len(source):,} characters "
                               f"(limit {MAX_SOURCE_CHARS:,})")
-    builder = _Builder(source, cse)
+    builder = _Builder(source, cse, _rule)
     with _LOCK:
         _DISPATCH.builder = builder
         try:
@@ -308,15 +382,15 @@ def parse(source: str, cse: bool = True) -> nx.DiGraph:
         raise GraphvizAdError("empty source: write an expression such as  sin(x)*x  "
                               "or assignments such as  y = sin(x)*x", source=source,
                               line=1, column=1)
-    return _to_graph(builder)
+    return to_graph(builder)
 
 
-_MACROS: dict[str, nx.DiGraph] = {}
+_MACROS: dict[tuple[str, bool], nx.DiGraph] = {}
 
 
-def _macro_graph(name: str) -> nx.DiGraph:
+def _macro_graph(name: str, with_params: bool = False) -> nx.DiGraph:
     """The parsed definition of a composed function (parsed at import: see the end)."""
-    return _MACROS[name]
+    return _MACROS[name, with_params]
 
 
 def _syntax_error(source: str, err: UnexpectedInput) -> GraphvizAdError:
@@ -346,96 +420,7 @@ def _syntax_error(source: str, err: UnexpectedInput) -> GraphvizAdError:
     return GraphvizAdError(message, source=source, line=line, column=column)
 
 
-def _to_graph(b: _Builder) -> nx.DiGraph:
-    """Name the nodes, drop unused constants and build the networkx DiGraph."""
-    count = len(b.op)
-    used = [False] * count
-    for args in b.operands:
-        for a in args:
-            used[a] = True
-    outputs = [bd.handle for bd in b.bindings if not bd.read and b.env[bd.name] is bd]
-    keep = [used[h] or b.op[h] != "const" or h in b.user_name for h in range(count)]
-
-    ids: list[str] = [""] * count
-    taken: set[str] = set()
-    versions: dict[str, int] = {}  # name -> last version handed out, so claims stay O(1)
-
-    def claim(name: str) -> str:
-        node_id, k = name, versions.get(name, 1)
-        while node_id in taken:
-            k += 1
-            node_id = f"{name}#{k}"
-        versions[name] = k
-        taken.add(node_id)
-        return node_id
-
-    for name, h in b.inputs.items():
-        ids[h] = claim(name)
-    for bd in b.bindings:  # user names in statement order: re-bindings get c#2, c#3, …
-        if not ids[bd.handle]:
-            ids[bd.handle] = claim(bd.name)
-    user_names = {bd.name for bd in b.bindings} | set(b.inputs)
-    counter = 0
-    for h in range(count):
-        if ids[h] or not keep[h]:
-            continue
-        if b.op[h] == "const":
-            ids[h] = claim(_const_id(b.const[h]))
-            continue
-        while True:
-            counter += 1
-            if f"f{counter}" not in user_names and f"f{counter}" not in taken:
-                break
-        ids[h] = claim(f"f{counter}")
-
-    G = nx.DiGraph()
-    order = [ids[h] for h in range(count) if keep[h]]
-    for h in range(count):
-        if not keep[h]:
-            continue
-        line, column = b.pos[h]
-        attrs = {"op": b.op[h], "operands": tuple(ids[a] for a in b.operands[h]),
-                 "name": b.user_name.get(h, ids[h].split("#")[0]), "line": line,
-                 "column": column}
-        if b.op[h] == "const":
-            attrs["value"] = b.const[h][0]
-            attrs["name"] = ids[h].split("#")[0]
-            attrs["label"] = attrs["name"]  # shown as its number: duplicates need no version
-        else:
-            attrs["label"] = version_label(attrs["name"], ids[h])
-        G.add_node(ids[h], **attrs)
-    edges: dict[tuple[str, str], tuple[int, ...]] = {}
-    for h in range(count):
-        if keep[h]:
-            for position, a in enumerate(b.operands[h]):
-                key = (ids[a], ids[h])
-                edges[key] = edges.get(key, ()) + (position,)
-    G.add_edges_from((u, v, {"positions": p}) for (u, v), p in edges.items())
-    G.graph.update(inputs=[ids[h] for h in b.inputs.values()],
-                   outputs=[ids[h] for h in outputs], order=order, source=b.source)
-    return G
-
-
-def version_label(name: str, node_id: str) -> str:
-    """The display label of a binding: ``c`` for node ``c``, ``c⁽²⁾`` for ``c#2`` (the
-    second binding of ``c``, or the first binding of an input named ``c``).
-
-    >>> version_label("c", "c#3"), version_label("c", "c")
-    ('c⁽³⁾', 'c')
-    """
-    _, sep, version = node_id.rpartition("#")
-    if not sep or not version.isdigit():
-        return name
-    return f"{name}⁽{version.translate(_SUPERSCRIPT_DIGITS)}⁾"
-
-
-_SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _const_id(const: tuple[float, str]) -> str:
-    value, text = const
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else text
-
-
 assert set(PRIMITIVES) >= {"add", "sub", "mul", "div", "neg", "pow", "id"}
-_MACROS.update({name: parse(text) for name, text in MACROS.items()})  # not under a callback
+# parsed at import, not under a callback
+_MACROS.update({(name, False): parse(text) for name, text in MACROS.items()})
+_MACROS.update({(name, True): parse_rule(text) for name, (_, text) in MACRO_PARAMS.items()})

@@ -1,23 +1,34 @@
-"""The partial derivatives of :mod:`graphviz_ad.ops`, parsed once and put to three uses.
+"""The derivative rules of :mod:`graphviz_ad.ops`, compiled once and put to every use.
 
-A partial such as ``"-a/b^2"`` is parsed by the language's own parser into a tiny DAG
-over the operands ``a`` and ``b``.  From that one DAG come
+A rule text such as ``"-a/b^2"`` is parsed by the language's own parser and compiled
+into a :class:`Program`: straight-line code over named inputs (``a``, ``b``, the
+adjoint ``g`` or tangent ``da``/``db``, the op's result ``out``).  Each primitive has
+three kinds of rule per operand position:
 
-* :func:`partial_function`: a callable computing its number (closures over numpy
-  functions; nothing is ``eval``-ed),
-* :func:`partial_tree`: a display tree, shown as ``∂f4/∂f3 = exp(f3)``,
-* :func:`partial_graph`: the DAG itself, which :mod:`graphviz_ad.calculus` inlines to
-  build gradient graphs (and so Hessians) without a second rule table.
+* ``"partial"``: ∂op/∂operand, elementwise (only ops with ``partials``);
+* ``"vjp"``: the adjoint pulled back to the operand, ``g ↦ …``;
+* ``"jvp"``: the tangent pushed forward from the operand, ``da ↦ …``.
+
+Elementwise ops write only their partial P; their maps are *derived*:
+``vjp = sum_like(g·P, a)`` and ``jvp = sum_like(P·da, out)`` (the un-broadcast sum,
+omitted for one-operand elementwise ops, whose shapes always agree).  Linear-map ops
+write ``jvp``/``vjp`` themselves.  One interpreter, :meth:`Program.run`, evaluates a
+program over any *algebra* (an object with ``apply(op, args, params)`` and
+``const(value)``): numbers, display trees, graph nodes or operation counts.
 
 >>> import numpy as np
 >>> float(partial_function("div", 1)(np.float64(3.0), np.float64(2.0)))
 -0.75
+>>> float(rule_program("mul", "vjp", 0).run(NUMBERS, {"g": 2.0, "a": 3.0, "b": 5.0}))
+10.0
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -25,31 +36,183 @@ import numpy as np
 from .ops import PRIMITIVES
 
 OPERAND_NAMES = ("a", "b")
+TANGENT_NAMES = ("da", "db")
+KINDS = ("partial", "vjp", "jvp")
 
 #: A display tree: ("leaf", text, is_number) or ("op", primitive name, children).
 Tree = tuple
+
+#: One line of a program: (defined name, op, argument names, params); a ``"const"``
+#: line has no arguments and its value as params.
+Line = tuple[str, str, tuple[str, ...], Any]
+
+
+@dataclass(frozen=True)
+class Program:
+    """Straight-line code: each line defines a name from earlier names or the inputs."""
+
+    inputs: tuple[str, ...]
+    lines: tuple[Line, ...]
+    result: str
+
+    def run(self, algebra: Any, env: Mapping[str, Any]) -> Any:
+        """The result, with ``env`` giving the inputs, each line applied by ``algebra``."""
+        values = dict(env)
+        for name, op, args, params in self.lines:
+            if op == "const":
+                values[name] = algebra.const(params)
+            else:
+                values[name] = algebra.apply(op, [values[a] for a in args],
+                                             bind(params, env))
+        return values[self.result]
+
+    @property
+    def ops(self) -> list[str]:
+        """The primitives applied, in order (constants not counted)."""
+        return [op for _, op, _, _ in self.lines if op != "const"]
+
+    def then(self, op: str, args: tuple[str, ...], params: Any = ()) -> Program:
+        """This program followed by one more line, which becomes the result
+        (``"@"`` in ``args`` stands for the current result)."""
+        name = f"t{len(self.lines)}"
+        args = tuple(self.result if a == "@" else a for a in args)
+        inputs = self.inputs + tuple(a for a in args if a not in self.inputs
+                                     and all(a != line[0] for line in self.lines))
+        return Program(inputs, self.lines + ((name, op, args, params),), name)
+
+
+def bind(params: tuple, env: Mapping[str, Any]) -> tuple:
+    """A rule line's params with the op's own parameters filled in from ``env``
+    (``axis=axis`` → ``axis=1``; dropped when the op was called without it)."""
+    if not any(isinstance(v, str) for _, v in params):
+        return params
+    return tuple((k, env[v] if isinstance(v, str) else v) for k, v in params
+                 if not isinstance(v, str) or v in env)
+
+
+def _compile_text(text: str, root: str | None = None) -> Program:
+    """Parse a rule text; with ``root``, keep only the lines that ``root`` depends on."""
+    from .parse import parse_rule  # parse imports ops; import here to keep layers acyclic
+
+    return _from_graph(parse_rule(text), root)
+
+
+def _from_graph(G: nx.DiGraph, root: str | None = None) -> Program:
+    root = root or G.graph["outputs"][0]
+    keep = nx.ancestors(G, root) | {root}
+    alias: dict[str, str] = {}
+    lines: list[Line] = []
+    for n in G.graph["order"]:
+        if n not in keep:
+            continue
+        d = G.nodes[n]
+        if d["op"] == "id":
+            alias[n] = alias.get(d["operands"][0], d["operands"][0])
+        elif d["op"] == "const":
+            lines.append((n, "const", (), np.float64(d["value"])))
+        elif d["op"] != "input":
+            args = tuple(alias.get(o, o) for o in d["operands"])
+            lines.append((n, d["op"], args, tuple(d.get("params", ()))))
+    inputs = tuple(n for n in G.graph["inputs"] if n in keep)
+    return Program(inputs, tuple(lines), alias.get(root, root))
+
+
+def _jvp_terms(text: str) -> dict[str, str]:
+    """The top-level ``+`` terms of a JVP text, keyed by the one tangent each mentions."""
+    from .parse import parse_rule
+
+    G = parse_rule(text)
+    terms, todo = [], [G.graph["outputs"][0]]
+    while todo:
+        n = todo.pop()
+        d = G.nodes[n]
+        if d["op"] in ("add", "id"):
+            todo.extend(reversed(d["operands"]))
+        else:
+            terms.append(n)
+    by_tangent: dict[str, str] = {}
+    for term in terms:
+        used = [t for t in TANGENT_NAMES if t in nx.ancestors(G, term) | {term}]
+        if len(used) != 1 or used[0] in by_tangent:
+            raise ValueError(f"JVP {text!r}: each + term must use exactly one tangent")
+        by_tangent[used[0]] = term
+    return {t: by_tangent[t] for t in TANGENT_NAMES if t in by_tangent}
+
+
+@cache
+def rule_program(op: str, kind: str, position: int) -> Program:
+    """The compiled ``kind`` rule ("partial", "vjp" or "jvp") of ``op`` for operand
+    ``position``: written in the table, or derived from the elementwise partial."""
+    prim = PRIMITIVES[op]
+    operand, tangent = OPERAND_NAMES[position], TANGENT_NAMES[position]
+    if kind == "partial":
+        if prim.linear:
+            raise ValueError(f"{op} is a linear map; it has no elementwise partial")
+        return _compile_text(prim.partials[position])
+    if prim.linear:
+        if kind == "vjp":
+            return _compile_text(prim.vjp[position])
+        from .parse import parse_rule
+
+        G = parse_rule(prim.jvp)
+        term = _jvp_terms(prim.jvp).get(tangent)
+        return _from_graph(G, term) if term else _compile_text("0")
+    partial = rule_program(op, "partial", position)
+    shaped = prim.arity > 1 or prim.reduces  # shapes may differ: un-broadcast
+    if kind == "vjp":
+        program = partial.then("mul", ("g", "@"))
+        return program.then("sum_like", ("@", operand)) if shaped else program
+    if kind == "jvp":
+        program = partial.then("mul", ("@", tangent))
+        return program.then("sum_like", ("@", "out")) if shaped else program
+    raise ValueError(f"unknown rule kind {kind!r}; choose one of {', '.join(KINDS)}")
+
+
+class _Numbers:
+    """Programs over numpy values."""
+
+    @staticmethod
+    def apply(op: str, args: Sequence[Any], params: Any) -> Any:
+        return PRIMITIVES[op].fn(*args, **dict(params))
+
+    @staticmethod
+    def const(value: Any) -> Any:
+        return value
+
+
+class _Trees:
+    """Programs over display trees."""
+
+    @staticmethod
+    def apply(op: str, args: Sequence[Tree], params: Any) -> Tree:
+        return ("op", op, tuple(args), tuple(params)) if params else ("op", op, tuple(args))
+
+    @staticmethod
+    def const(value: Any) -> Tree:
+        return number_leaf(value)
+
+
+NUMBERS, TREES = _Numbers(), _Trees()
+
+
+def rule_tree(program: Program, leaves: Mapping[str, Tree]) -> Tree:
+    """The display tree of a program with its inputs shown as ``leaves``, simplified."""
+    return simplify(program.run(TREES, leaves))
 
 
 @cache
 def partial_graph(op: str, position: int) -> nx.DiGraph:
     """The parsed DAG of ∂op/∂(operand ``position``), with inputs among ``a``, ``b``."""
-    from .parse import parse  # parse imports ops; import here to keep the layers acyclic
+    from .parse import parse
 
-    prim = PRIMITIVES[op]
-    return parse(prim.partials[position])
+    return parse(PRIMITIVES[op].partials[position])
 
 
 @cache
 def partial_function(op: str, position: int) -> Callable[..., object]:
     """A callable ``f(a[, b])`` giving the number of ∂op/∂(operand ``position``)."""
-    G = partial_graph(op, position)
-    (out,) = G.graph["outputs"]
-    compiled = _compile(G, out)
-
-    def partial(*operands):
-        return compiled(operands)
-
-    return partial
+    compiled = _closure(rule_program(op, "partial", position))
+    return lambda *operands: compiled(operands)
 
 
 @cache
@@ -58,56 +221,42 @@ def local_function(op: str, position: int) -> Callable[..., object]:
     result ``out``: wherever the partial recomputes ``op(a, b)`` (exp's ``exp(a)``,
     sigmoid's ``sigmoid(a)·(1 − sigmoid(a))``) it reads ``out`` instead, which on large
     arrays saves reverse mode a transcendental function per edge."""
-    G = partial_graph(op, position)
-    (out,) = G.graph["outputs"]
-    compiled = _compile(G, out, op)
+    compiled = _closure(rule_program(op, "partial", position), op)
     return lambda operands, result: compiled((*operands, result))
 
 
-def _compile(G: nx.DiGraph, node: str, reuse: str | None = None
+def _closure(program: Program, reuse: str | None = None
              ) -> Callable[[Sequence[object]], object]:
-    """Nested closures evaluating ``node`` of a partial's DAG from the operand tuple.
+    """Nested closures evaluating a partial's program from the operand tuple (the fast
+    path of numbers); with ``reuse=op`` the tuple ends with op's result, read for any
+    line ``op(a[, b])``."""
+    lines = {line[0]: line for line in program.lines}
+    own = OPERAND_NAMES[:PRIMITIVES[reuse].arity] if reuse else None
 
-    With ``reuse=op`` the tuple ends with op's result, read for any ``op(a[, b])`` node."""
-    data = G.nodes[node]
-    op = data["op"]
-    if reuse is not None and op == reuse and data["operands"] == OPERAND_NAMES[
-            :PRIMITIVES[op].arity]:
-        return lambda v: v[-1]
-    if op == "input":
-        index = OPERAND_NAMES.index(node)
-        return lambda v: v[index]
-    if op == "const":
-        value = np.float64(data["value"])
-        return lambda v: value
-    if op == "id":
-        return _compile(G, data["operands"][0], reuse)
-    fn = PRIMITIVES[op].fn
-    children = [_compile(G, child, reuse) for child in data["operands"]]
-    if len(children) == 1:
-        (c0,) = children
-        return lambda v: fn(c0(v))
-    c0, c1 = children
-    return lambda v: fn(c0(v), c1(v))
+    def build(name: str):
+        if name not in lines:
+            index = OPERAND_NAMES.index(name)
+            return lambda v: v[index]
+        _, op, args, params = lines[name]
+        if op == "const":
+            return lambda v: params
+        if op == reuse and args == own:
+            return lambda v: v[-1]
+        fn = PRIMITIVES[op].fn
+        children = [build(a) for a in args]
+        if len(children) == 1:
+            (c0,) = children
+            return lambda v: fn(c0(v))
+        c0, c1 = children
+        return lambda v: fn(c0(v), c1(v))
+
+    return build(program.result)
 
 
 def partial_tree(op: str, position: int, operands: Sequence[Tree]) -> Tree:
     """The display tree of ∂op/∂(operand ``position``) with ``a``, ``b`` replaced by
     ``operands`` (leaves or trees), constants folded and ×1, +0, ^1 simplified away."""
-    G = partial_graph(op, position)
-    (out,) = G.graph["outputs"]
-    return simplify(_tree(G, out, operands))
-
-
-def _tree(G: nx.DiGraph, node: str, operands: Sequence[Tree]) -> Tree:
-    data = G.nodes[node]
-    if data["op"] == "input":
-        return operands[OPERAND_NAMES.index(node)]
-    if data["op"] == "const":
-        return number_leaf(data["value"])
-    if data["op"] == "id":
-        return _tree(G, data["operands"][0], operands)
-    return ("op", data["op"], tuple(_tree(G, c, operands) for c in data["operands"]))
+    return rule_tree(rule_program(op, "partial", position), dict(zip(OPERAND_NAMES, operands)))
 
 
 def number_leaf(value: float) -> Tree:
@@ -120,6 +269,10 @@ def name_leaf(name: str) -> Tree:
     return ("leaf", name, False)
 
 
+#: the display of an array of ones (``spread(1, a)``: ``∂Σa/∂a``)
+ONES: Tree = ("leaf", "𝟏", False)
+
+
 def _number(tree: Tree) -> float | None:
     return tree[1] if tree[0] == "leaf" and tree[2] else None
 
@@ -129,18 +282,21 @@ def simplify(tree: Tree) -> Tree:
     if tree[0] == "leaf":
         return tree
     op, children = tree[1], tuple(simplify(c) for c in tree[2])
+    params = dict(tree[3]) if len(tree) > 3 else {}
     numbers = [_number(c) for c in children]
-    if all(n is not None for n in numbers):
+    if op == "spread" and numbers[0] == 1:
+        return ONES
+    if all(n is not None for n in numbers) and not PRIMITIVES[op].shaping:
         with np.errstate(all="ignore"):
-            value = float(PRIMITIVES[op].fn(*numbers))
+            value = float(PRIMITIVES[op].fn(*numbers, **params))
         if np.isfinite(value):
             return number_leaf(value)
     a = numbers[0]
     b = numbers[1] if len(numbers) > 1 else None
     if op == "mul":
-        if a == 1:
+        if a == 1 or children[0] == ONES:
             return children[1]
-        if b == 1:
+        if b == 1 or children[1] == ONES:
             return children[0]
         if a == 0 or b == 0:
             return number_leaf(0.0)
@@ -162,4 +318,19 @@ def simplify(tree: Tree) -> Tree:
         return number_leaf(1.0)
     if op == "neg" and children[0][0] == "op" and children[0][1] == "neg":
         return children[0][2][0]
-    return ("op", op, children)
+    return ("op", op, children, *tree[3:])
+
+
+def check_table() -> None:
+    """Every op used by any rule has rules itself (so Hessians, which differentiate the
+    rules again, never meet an op without one), and every rule compiles."""
+    for op, prim in PRIMITIVES.items():
+        kinds = ("vjp", "jvp") if prim.linear else KINDS
+        for kind in kinds:
+            for position in range(prim.arity):
+                for used in rule_program(op, kind, position).ops:
+                    if used not in PRIMITIVES:
+                        raise AssertionError(f"{op}'s {kind} uses {used}, which has no entry")
+
+
+check_table()

@@ -25,7 +25,17 @@ from .formula import (
     seeded_symbol,
     show,
 )
-from .rules import name_leaf, number_leaf, partial_tree, simplify
+from .ops import PRIMITIVES
+from .rules import (
+    OPERAND_NAMES,
+    TANGENT_NAMES,
+    name_leaf,
+    number_leaf,
+    partial_tree,
+    rule_program,
+    rule_tree,
+    simplify,
+)
 
 MODES = ("evaluate", "forward", "reverse")
 
@@ -52,7 +62,14 @@ class Contribution:
         """Display tree of ∂target/∂source in terms of the target's operands."""
         data = self.graph.nodes[self.target]
         leaves = definition_tree(self.graph, self.target)[2]
-        trees = [partial_tree(data["op"], p, leaves) for p in self.positions]
+        if PRIMITIVES[data["op"]].linear:  # the pullback of 𝟏, as the numbers of `local`
+            env = {**dict(zip(OPERAND_NAMES, leaves)), "g": number_leaf(1.0),
+                   "out": name_leaf(node_label(self.graph, self.target)),
+                   **dict(data.get("params", ()))}
+            trees = [rule_tree(rule_program(data["op"], "vjp", p), env)
+                     for p in self.positions]
+        else:
+            trees = [partial_tree(data["op"], p, leaves) for p in self.positions]
         tree = trees[0]
         for extra in trees[1:]:  # x·x: both operand slots are x
             tree = ("op", "add", (tree, extra))
@@ -152,17 +169,18 @@ class Step:
             data = self.graph.nodes[self.node]
             if data["op"] == "input":
                 return fmt_number(self.result, style)
-            leaves = tuple(number_leaf(self.graph.nodes[o]["value"])
-                           if np.ndim(self.graph.nodes[o]["value"]) == 0
-                           else name_leaf(fmt_number(self.graph.nodes[o]["value"], style))
+            leaves = tuple(value_leaf(self.graph.nodes[o]["value"], style)
                            for o in data["operands"])
-            return show(("op", data["op"], leaves), style)
+            return show(("op", data["op"], leaves, *([data["params"]] if data.get("params")
+                                                     else [])), style)
         if not self.contributions:
             return "0"
         terms = []
         for c in self.contributions:
             local = parenthesize_negative(fmt_number(c.local, style), style)
-            if c.trivial:
+            if PRIMITIVES[self.graph.nodes[c.target]["op"]].linear:
+                terms.append(self._linear_numeric(c, style))
+            elif c.trivial:
                 terms.append(fmt_number(c.local, style))
             else:
                 carried = parenthesize_negative(fmt_number(c.carried, style), style)
@@ -173,6 +191,59 @@ class Step:
                     term = f"Σ({term})" if style == "text" else rf"\sum\left({term}\right)"
                 terms.append(term)
         return " + ".join(terms)
+
+    def _linear_numeric(self, c: Contribution, style: str) -> str:
+        """A linear-map op's term as its VJP (JVP) applied to the carried number, every
+        part not involving it computed: ``2·𝟏``, ``Σ[0.5, −1, 2]``, ``0.5·[0, 1, 0]``."""
+        data = self.graph.nodes[c.target]
+        nodes = self.graph.nodes
+        env = {**{k: _Known(nodes[o]["value"]) for k, o in zip(OPERAND_NAMES, data["operands"])},
+               "out": _Known(nodes[c.target]["value"]), **dict(data.get("params", ()))}
+        carried = number_leaf(1.0) if c.trivial else value_leaf(c.carried, style)
+        algebra, trees = _Shown(style), []
+        for p in c.positions:
+            kind, symbol = (("jvp", TANGENT_NAMES[p]) if self.kind == "tangent" else ("vjp", "g"))
+            result = rule_program(data["op"], kind, p).run(algebra, {**env, symbol: carried})
+            trees.append(algebra.leaf(result))
+        tree = trees[0]
+        for extra in trees[1:]:
+            tree = ("op", "add", (tree, extra))
+        return show(simplify(tree), style)
+
+
+@dataclass(frozen=True)
+class _Known:
+    """A number known while displaying a rule (an operand's value, or one computed)."""
+
+    value: Any
+
+
+class _Shown:
+    """Rule programs for display, partially evaluated: a line whose inputs are all known
+    is computed; the others stay ops over leaves (the carried number's, the values')."""
+
+    def __init__(self, style: str) -> None:
+        self.style = style
+
+    def leaf(self, v: Any) -> Any:
+        return value_leaf(v.value, self.style) if isinstance(v, _Known) else v
+
+    @staticmethod
+    def const(value: Any) -> _Known:
+        return _Known(value)
+
+    def apply(self, op: str, args: list[Any], params: tuple) -> Any:
+        if all(isinstance(a, _Known) for a in args):  # real values: shapes are known too
+            return _Known(PRIMITIVES[op].fn(*[a.value for a in args], **dict(params)))
+        children = tuple(self.leaf(a) for a in args)
+        return ("op", op, children, params) if params else ("op", op, children)
+
+
+def value_leaf(value: Any, style: str = "text") -> Any:
+    """A leaf showing a value: a number leaf for a scalar, the formatted array otherwise."""
+    if np.ndim(value) == 0:
+        return number_leaf(value)
+    return name_leaf(fmt_number(value, style))
 
 
 @dataclass(eq=False)

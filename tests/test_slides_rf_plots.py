@@ -1,0 +1,124 @@
+"""Issue 10's legibility floor for receptive-field frames and plots, measured with the project's
+own :mod:`graphviz_ad.draw.legibility` at 1920 px wide (a 16:9 slide).
+
+Floors: unit labels of a receptive-field drawing (the numbers in the circles: a Graphviz node
+group ``n_u…``) are held to 24 px, the issue's figure for them (item 6), where the general node
+floor is 28 px; every other text (row labels, title, legend, caption, and all plot text) is held
+to 28 px.  Nothing may be clipped and no two texts may collide.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from graphviz_ad.draw import receptive as draw
+from graphviz_ad.draw.legibility import FLOOR_PX, Metrics, measure
+from graphviz_ad.errors import GraphvizAdError
+from graphviz_ad.receptive import conv
+from graphviz_ad.receptive_spec import load_toml as load_stack
+
+GRAPHS = Path(__file__).resolve().parent.parent / "graphs"
+UNIT_FLOOR = 24.0  # rf unit labels (issue 10, item 6)
+STACKS = sorted(p for p in GRAPHS.glob("*.toml") if "[[layers]]" in p.read_text()
+                or "preset" in p.read_text())
+
+
+def rf_problems(m: Metrics) -> list[str]:
+    """What keeps a receptive-field frame below the floor: unit labels < 24 px, any other
+    text < 28 px, clipping, collisions."""
+    out = []
+    for t in m.texts:
+        floor = UNIT_FLOOR if (t.group or "").startswith("n_u") else FLOOR_PX["other"]
+        if t.px < floor:
+            out.append(f"{t.text!r} {t.px:.1f} px < {floor:g}")
+    return out + [f"clipped {c!r}" for c in m.clipped] + [f"collision {c}" for c in m.collisions]
+
+
+@pytest.fixture(scope="module", params=[p.stem for p in STACKS])
+def stack_frames(request):
+    spec = load_stack(GRAPHS / f"{request.param}.toml")
+    try:
+        frames, _, field = draw.rf_frames(spec.layers, spec.unit, spec.input_size,
+                                          paths=True, title=spec.title, aspect=16 / 9)
+    except GraphvizAdError as err:  # wavenet: 1024 units wide, text only by design
+        assert "units wide" in str(err)
+        pytest.skip(f"{request.param}: too wide to draw ({err})")
+    return request.param, frames, field
+
+
+def test_every_rf_frame_of_every_stack_meets_the_floor(stack_frames):
+    name, frames, _ = stack_frames
+    for i, frame in enumerate(frames):
+        m = measure(frame.svg)
+        assert m.canvas_px == (1920, 1080)
+        assert rf_problems(m) == [], (name, i)
+
+
+def test_the_stacks_drawn_are_the_homework_ones():
+    assert {p.stem for p in STACKS} >= {"problem4", "problem5", "problem6", "dilation-holes"}
+
+
+def fills(svg: str) -> dict[str, tuple[str, str]]:
+    """unit id -> (fill, stroke) of its circle."""
+    found = re.findall(r'<g id="n_(u\d+_m?\d+)" class="node">.*?<ellipse fill="([^"]+)" '
+                       r'stroke="([^"]+)"', svg, re.DOTALL)
+    return {k: (f.upper(), s.upper()) for k, f, s in found}
+
+
+def lit_edges(svg: str) -> int:
+    return len(re.findall(r'<g id="h_[^"]*" class="edge">.*?<path fill="none" stroke="#0072B2"',
+                          svg, re.DOTALL))
+
+
+PROBLEM5 = [conv(7, padding=3, name=f"H{i}") for i in (1, 2, 3)]
+
+
+@pytest.fixture(scope="module")
+def problem5():
+    return draw.rf_frames(PROBLEM5, paths=True, aspect=16 / 9)
+
+
+def test_output_unit_is_marked_from_frame_zero(problem5):
+    frames, _, field = problem5
+    assert fills(frames[0].svg)[f"u3_{field.unit}"][0] == draw.ORANGE
+    assert sum(f == draw.ORANGE for f, _ in fills(frames[0].svg).values()) == 1
+
+
+def test_a_crowded_frame_keeps_only_the_top_units_edges_over_a_shaded_span(problem5):
+    frames, _, _ = problem5
+    # frame 1: 7 lit edges, all drawn; frames 2 and 3 would light 56 and 147 (a hairball):
+    # only the 7 of that frame's top unit stay, the span is a band
+    assert [lit_edges(f.svg) for f in frames] == [0, 7, 7, 7, 7]
+    for level, frame in enumerate(frames[1:4], start=1):
+        bands = re.findall(r'<polygon fill="([^"]+)" stroke="none" points="([^"]+)"',
+                           frame.svg.split('<g id="bands">')[1].split("</g>")[0])
+        shown = [pts for fill, pts in bands if fill.upper() == draw.BAND]
+        assert len(shown) == 1 and len(shown[0].split()) == 4 * (level + 1)
+
+
+def test_path_counts_get_one_swatch_each_on_a_purple_ramp(problem5):
+    frames, _, field = problem5
+    scale = draw.count_scale([1, 3, 6, 10, 15, 21, 28, 33, 36, 37])
+    assert [label for label, _, _ in scale] == ["1", "3", "6", "10", "15", "21", "28", "33",
+                                                "36", "37"]
+    colours = [fill for _, fill, _ in scale]
+    assert len(set(colours)) == 10 and draw.ORANGE not in colours
+    lightness = [sum(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in colours]
+    assert lightness == sorted(lightness, reverse=True)  # light to dark, in count order
+    last = fills(frames[-1].svg)
+    assert last["u0_0"][0] == colours[0] and last[f"u0_{field.unit}"][0] == colours[-1]
+    for label, fill, _ in scale:  # every swatch is in the legend, labelled with its count
+        assert re.search(rf'fill="{fill}" stroke="#444444"/><text[^>]*>{label}</text>',
+                         frames[0].svg)
+
+
+def test_dilation_holes_are_marked_as_holes():
+    spec = load_stack(GRAPHS / "dilation-holes.toml")
+    frames, _, field = draw.rf_frames(spec.layers, paths=True, aspect=16 / 9)
+    last = fills(frames[-2].svg)
+    holes = {k for k, (f, s) in last.items() if s == draw.VERMILLION and k.startswith("u0_")}
+    assert holes == {f"u0_{i}" for i in field.holes} == {"u0_1", "u0_3", "u0_5", "u0_7"}
+    assert "hole (red ring): in the span, not connected" in frames[0].svg

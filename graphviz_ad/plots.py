@@ -20,7 +20,6 @@ from .autodiff import _choose_of, reverse_mode, values_at
 from .errors import GraphvizAdError, InputError
 from .plots_style import (
     BLUE,
-    CONVEXITY,
     DIVERGING,
     GREEN,
     OKABE_ITO,
@@ -101,20 +100,43 @@ def _axes_labels(ax, over: Over) -> None:
     ax.set_ylabel(pretty(over[1][0]))
 
 
-def _heatmap(ax, fig, over: Over, Z: np.ndarray, label: str, cmap: str, contours: bool = True):
+def same_scale(over: Over) -> bool:
+    """Whether the two grid axes measure alike: spans within a factor of 2 (e.g. φ₀ and φ₁
+    over −3:4 and −2:3).  Such axes get equal aspect, so a gradient is drawn at right angles
+    to the contours, as it is."""
+    (_, v0), (_, v1) = over
+    a, b = float(v0[-1] - v0[0]), float(v1[-1] - v1[0])
+    return max(a, b) <= 2 * min(a, b)
+
+
+def _heatmap(ax, fig, over: Over, Z: np.ndarray, label: str, cmap: str, contours: bool = True,
+             centre_zero: bool = False):
+    """``Z`` as colour with a labelled colour bar; ``contours`` adds labelled level lines;
+    ``centre_zero`` makes the scale symmetric about 0 (0 always on it, at the middle)."""
     (_, v0), (_, v1) = over
     finite = Z[np.isfinite(Z)]
     if finite.size == 0:
         raise InputError("the function is nan or inf everywhere on this grid")
     lo, hi = float(finite.min()), float(finite.max())
+    if centre_zero:
+        hi = max(abs(lo), abs(hi)) or 1.0
+        lo = -hi
     mesh = ax.pcolormesh(v0, v1, Z, cmap=cmap, shading="auto", vmin=lo, vmax=hi,
                          rasterized=True)
     bar = fig.colorbar(mesh, ax=ax, pad=0.02)
-    bar.set_label(label)
+    bar.set_label(label, labelpad=14)
+    if centre_zero:
+        bar.set_ticks(sorted({lo, lo / 2, 0.0, hi / 2, hi}))
+    if same_scale(over):
+        ax.set_aspect("equal")
+        fig.set_layout_engine("compressed")  # keeps the colour bar beside a fixed-aspect axes
     if contours and hi > lo:
         levels = np.unique(np.quantile(finite, np.linspace(0.04, 0.96, 9)))
         if len(levels) > 1:
-            ax.contour(v0, v1, Z, levels=levels, colors="white", linewidths=1.0, alpha=0.75)
+            lines = ax.contour(v0, v1, Z, levels=levels, colors="white", linewidths=1.0,
+                               alpha=0.75)
+            ax.clabel(lines, levels[1::2], inline=True, fontsize="small",
+                      fmt=lambda v: f"{v:.3g}".replace("-", "−"))
     return mesh
 
 
@@ -159,7 +181,7 @@ def surface_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over:
                 markeredgecolor="white", linestyle="none")
     _axes_labels(ax, over)
     _clip(ax, over)
-    ax.set_title(title or f"{name} over ({pretty(over[0][0])}, {pretty(over[1][0])})")
+    fig.suptitle(title or f"{name} over ({pretty(over[0][0])}, {pretty(over[1][0])})")
     _legend(ax)
     return save(fig, out)
 
@@ -224,7 +246,8 @@ def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, ove
     lam = np.linalg.eigvalsh((H + np.swapaxes(H, -1, -2)) / 2)[..., 0]
     low = float(np.nanmin(lam))
     fig, ax = figure(slide)
-    _heatmap(ax, fig, over, lam, "smallest Hessian eigenvalue λmin", CONVEXITY, contours=False)
+    _heatmap(ax, fig, over, lam, "λmin  (> 0 convex, < 0 not)", DIVERGING, contours=False,
+             centre_zero=True)
     tol = 1e-9 * max(1.0, float(np.nanmax(np.abs(H))))
     if low < -tol:
         ax.contour(over[0][1], over[1][1], lam, levels=[0.0], colors=VERMILLION, linewidths=2.5)
@@ -238,7 +261,7 @@ def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, ove
     _axes_labels(ax, over)
     _clip(ax, over)
     name = pretty(G.nodes[of]["name"])
-    ax.set_title(f"{title or f'Convexity of {name}: the smallest Hessian eigenvalue'}\n"
+    fig.suptitle(f"{title or f'Convexity of {name}: the smallest Hessian eigenvalue'}\n"
                  f"{verdict}")
     return save(fig, out), low
 
@@ -293,10 +316,9 @@ def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, 
             markeredgecolor="white", linestyle="none", label="start")
     _axes_labels(ax, over)
     _clip(ax, over)
-    ax.set_title(title or "Weight decay = gradient descent on the L2-regularized loss")
-    ax.text(0.99, 0.02, f"{steps} steps; largest difference between the paths: {diff:.2g}",
-            transform=ax.transAxes, ha="right", va="bottom", fontsize="small",
-            bbox={"facecolor": "white", "alpha": 0.9, "edgecolor": "#999999"})
+    fig.suptitle(title or "Weight decay = gradient descent on the L2-regularized loss")
+    ax.plot([], [], " ", label=f"{steps} steps; largest difference between the paths: "
+                               f"{diff:.2g}")  # a legend line: never over the surface
     _legend(ax)
     return save(fig, out), diff
 
@@ -317,10 +339,10 @@ def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt:
                          "(at most 400 cells)")
     fig, ax = figure(slide)
     bound = float(np.max(np.abs(J))) or 1.0
-    image = ax.imshow(J, cmap=DIVERGING, vmin=-bound, vmax=bound)
+    image = ax.imshow(J, cmap=DIVERGING, vmin=-bound, vmax=bound, aspect="auto")  # fill it
     bar = fig.colorbar(image, ax=ax, pad=0.02)
     oname, wname = pretty(G.nodes[of]["name"]), pretty(G.nodes[wrt]["name"])
-    bar.set_label(f"∂{oname}ᵢ/∂{wname}ⱼ")
+    bar.set_label(f"∂{oname}ᵢ/∂{wname}ⱼ", labelpad=14)
     cmap = image.cmap
     for (i, j), v in np.ndenumerate(J):
         r, g, b, _ = cmap((v + bound) / (2 * bound))

@@ -122,3 +122,75 @@ def test_dilation_holes_are_marked_as_holes():
     holes = {k for k, (f, s) in last.items() if s == draw.VERMILLION and k.startswith("u0_")}
     assert holes == {f"u0_{i}" for i in field.holes} == {"u0_1", "u0_3", "u0_5", "u0_7"}
     assert "hole (red ring): in the span, not connected" in frames[0].svg
+
+
+# ----------------------------------------------------------------------------------- plots
+def _plot_specs():
+    from graphviz_ad.source import graph_file
+
+    for path in sorted(GRAPHS.glob("*.toml")):
+        if "[[plots]]" in path.read_text():
+            for k, spec in enumerate(graph_file(path).plots, start=1):
+                yield pytest.param(path, spec, id=f"{path.stem}-{k}-{spec['kind']}")
+
+
+@pytest.mark.parametrize("path,spec", list(_plot_specs()))
+def test_every_plot_meets_the_floor_at_16_9(tmp_path, path, spec):
+    from graphviz_ad.cli.plot import draw_plot
+
+    out = tmp_path / "plot.svg"  # text kept as text (svg.fonttype none), so it is measured
+    draw_plot(spec["kind"], str(path), {k: v for k, v in spec.items() if k != "kind"}, out,
+              "16:9")
+    m = measure(out.read_text())
+    assert m.canvas_px == (1920, 1080)
+    assert m.min_px["other"] >= FLOOR_PX["other"]
+    assert (m.clipped, m.collisions) == ([], [])
+
+
+def test_every_plot_kind_is_in_the_graph_files():
+    from graphviz_ad.cli.plot import KINDS
+
+    assert {p.values[1]["kind"] for p in _plot_specs()} == set(KINDS)
+
+
+def _figure(monkeypatch, kind: str, graph: str, index: int = 0):
+    """The matplotlib figure a graph file's plot draws (captured before it is saved)."""
+    from graphviz_ad import plots
+    from graphviz_ad.cli.plot import draw_plot
+    from graphviz_ad.source import graph_file
+
+    figs = []
+    monkeypatch.setattr(plots, "save", lambda fig, out: figs.append(fig) or [])
+    spec = [s for s in graph_file(GRAPHS / graph).plots if s["kind"] == kind][index]
+    draw_plot(kind, str(GRAPHS / graph), {k: v for k, v in spec.items() if k != "kind"},
+              "x.svg", "16:9")
+    fig = figs[0]
+    fig.canvas.draw()
+    return fig
+
+
+def test_same_range_axes_have_equal_aspect_and_labelled_contours(monkeypatch):
+    fig = _figure(monkeypatch, "surface", "problem7.toml")
+    ax = fig.axes[0]
+    box = ax.get_window_extent()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert box.width / box.height == pytest.approx((x1 - x0) / (y1 - y0), rel=0.01)  # 7 : 5
+    labels = [t.get_text() for t in ax.texts]
+    assert len(labels) >= 3 and all(float(t.replace("−", "-")) > 0 for t in labels)
+
+
+def test_convexity_scale_is_centred_on_zero(monkeypatch):
+    fig = _figure(monkeypatch, "convexity", "problem7.toml")
+    mesh = fig.axes[0].collections[0]
+    assert mesh.norm.vmin == pytest.approx(-mesh.norm.vmax)
+    assert mesh.norm.vmax == pytest.approx(13.61, abs=0.01)  # λmin is constant: 2·eig
+    assert 0.0 in list(fig.axes[1].get_yticks())
+    # the constant positive map is drawn in the scale's darkest blue, not a flat mid grey
+    r, g, b, _ = mesh.cmap(mesh.norm(13.61))
+    assert b > 0.3 and r < 0.1
+
+
+def test_jacobian_heatmap_fills_the_slide(monkeypatch):
+    fig = _figure(monkeypatch, "jacobian", "problem1.toml")
+    box = fig.axes[0].get_position()
+    assert box.width > 0.8 and box.height > 0.8

@@ -194,3 +194,28 @@ def test_jacobian_heatmap_fills_the_slide(monkeypatch):
     fig = _figure(monkeypatch, "jacobian", "problem1.toml")
     box = fig.axes[0].get_position()
     assert box.width > 0.8 and box.height > 0.8
+
+
+# ---------------------------------------------------------------------------------- gallery
+def test_gallery_writes_slides_by_default_and_one_line_per_graph_off_a_terminal(tmp_path):
+    from click.testing import CliRunner
+    from PIL import Image
+
+    from graphviz_ad.cli import main
+
+    graphs = tmp_path / "graphs"
+    graphs.mkdir()
+    for name in ("problem9.toml", "problem4.toml"):
+        (graphs / name).write_text((GRAPHS / name).read_text())
+    result = CliRunner().invoke(main, ["gallery", str(graphs), "--out", str(tmp_path / "r"),
+                                       "--format", "png"])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[:2] == ["gallery: problem4.toml: 4 files", "gallery: problem9.toml: 9 files"]
+    sizes = {Image.open(p).size for p in (tmp_path / "r").rglob("*.png")}
+    assert sizes == {(1920, 1080)}
+    result = CliRunner().invoke(main, ["gallery", str(graphs), "--out", str(tmp_path / "n"),
+                                       "--format", "png", "--natural-size"])
+    assert result.exit_code == 0, result.output
+    natural = {Image.open(p).size for p in (tmp_path / "n" / "problem9").glob("*.png")}
+    assert len(natural) == 1 and natural != {(1920, 1080)}

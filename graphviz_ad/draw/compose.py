@@ -190,9 +190,13 @@ def _legend_svg(rows: list[list[tuple[str, str, float]]], width: float, top: flo
         x = (width - sum(w for *_, w in row) + 1.2 * lfs) / 2
         y = top + r * 1.5 * fs
         for colour, text, w in row:
-            if colour:
+            if colour:  # "ring:#hex" draws a white swatch with a thick ring of that colour
+                ring = colour.startswith("ring:")
+                fill, stroke = ("#FFFFFF", colour[5:]) if ring else (colour, "#444444")
+                thick = ' stroke-width="3"' if ring else ""
                 out.append(f'<rect x="{x:.2f}" y="{y + 0.25 * fs:.2f}" width="{sw:.2f}" '
-                           f'height="{sw:.2f}" fill="{xml_escape(colour)}" stroke="#444444"/>')
+                           f'height="{sw:.2f}" fill="{xml_escape(fill)}" '
+                           f'stroke="{xml_escape(stroke)}"{thick}/>')
             out.append(f'<text x="{x + (sw + 0.4 * lfs if colour else 0):.2f}" '
                        f'y="{y + 0.25 * fs + sw * 0.85:.2f}" '
                        f'font-family="{FONT_FAMILY}" font-size="{lfs:.2f}" '

@@ -254,8 +254,9 @@ class Drawing:
 
 def _frame_states(field: StackField, plain: Plain, cones: list[dict[int, dict[int, float]]],
                   pad_hits: list[set], level: int) -> tuple[dict[tuple[int, int], str], int]:
-    """(row, index) -> top | lit | hole for the units the layer-``level`` unit sees (frame 0:
-    only the output unit, marked from the start), and the number of lit tap edges."""
+    """(row, index) -> top | lit | hole for the units the layer-``level`` unit sees, and
+    target for the output unit (marked in every frame, from frame 0 on); and the number of
+    lit tap edges."""
     if level == 0:
         return {(len(field.layers), field.unit): "top"}, 0
     lit = cones[level - 1]
@@ -265,6 +266,7 @@ def _frame_states(field: StackField, plain: Plain, cones: list[dict[int, dict[in
         lo, hi = min(units), max(units)
         out.update({(m, i): "hole" for i in range(lo + 1, hi) if i not in units})
     out[(level, field.layers[level - 1].unit)] = "top"
+    out.setdefault((len(field.layers), field.unit), "target")  # the question stays marked
     edges = sum(len(lit.get(m, {})) * plain.kernel[m - 1] for m in range(1, level + 1))
     return out, edges
 
@@ -274,7 +276,7 @@ def _band(states: dict[tuple[int, int], str], where: dict[str, tuple[float, floa
     """A polygon (Graphviz coordinates) around every row's lit span: the field as a funnel."""
     spans: dict[int, list[float]] = {}
     for (m, i), st in states.items():
-        if st != "hole":
+        if st in ("top", "lit"):
             x = where[Unit(m, i, 0.0, False).name][0]
             lo_hi = spans.setdefault(m, [x, x])
             lo_hi[:] = [min(lo_hi[0], x), max(lo_hi[1], x)]
@@ -355,7 +357,8 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
                     strokes.append(INK)
                     fonts.append(ink)
                 else:
-                    fill = {"top": ORANGE, "lit": BLUE if u.row == 0 else SKY, "idle": WHITE}[st]
+                    fill = {"top": ORANGE, "target": ORANGE, "lit": BLUE if u.row == 0 else SKY,
+                            "idle": WHITE}[st]
                     fills.append(fill)
                     strokes.append(INK)
                     fonts.append(WHITE if fill == BLUE else INK)
@@ -401,7 +404,7 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
     legend = [(ORANGE, "output unit / unit on its path"), (SKY, "units it depends on"),
               (BLUE, "input units it sees"), (BAND, "receptive-field span"),
               (PAD_FILL, "zero padding (dashed)")]
-    legend += [(VERMILLION, "hole (red ring): in the span, not connected")] if holes else []
+    legend += [(f"ring:{VERMILLION}", "hole: in the span, not connected")] if holes else []
     if scale:
         legend.append(("", "paths to the output unit (last frame):"))
         legend += [(fill, label) for label, fill, _ in scale]

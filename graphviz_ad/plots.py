@@ -31,6 +31,9 @@ from .plots_style import (
 )
 
 CHUNK_ELEMENTS = 1 << 20
+#: curve colours told apart at a distance: Okabe-Ito without its orange (too near vermillion),
+#: yellow (too light on white) and black
+CURVE_COLOURS = [OKABE_ITO[i] for i in (0, 5, 2, 3, 4)]
 Over = Sequence[tuple[str, np.ndarray]]
 
 
@@ -152,8 +155,10 @@ def _mark_minimum(ax, over: Over, Z: np.ndarray, label: str) -> tuple[float, flo
 
 def _legend(ax, outside: bool = True) -> None:
     """The legend below the axes, where it never hides a path or a curve."""
-    if outside:
-        leg = ax.figure.legend(loc="outside lower center", ncols=1, frameon=False)
+    if outside:  # two columns past two entries: the axes keep the slide's height
+        count = len(ax.get_legend_handles_labels()[0])
+        leg = ax.figure.legend(loc="outside lower center", ncols=1 if count <= 2 else 2,
+                               frameon=False)
     else:
         leg = ax.legend(loc="best", framealpha=0.92)
         leg.get_frame().set_edgecolor("#999999")
@@ -201,11 +206,15 @@ def curves_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
     fig, ax = figure(slide)
     combos = list(itertools.product(*[[(n, v) for v in values] for n, values in vary])) or [()]
     styles = ["-", "--", "-.", ":"]
+    # colour follows the first varied input, line style the others: two curves that differ
+    # only in a second input share a colour and differ in dash, never in a near-equal hue
+    firsts = [v for v in (vary[0][1] if vary else [None])]
+    rest = max(1, len(combos) // len(firsts))
     for k, combo in enumerate(combos):
         ys = evaluate_on_grid(G, {**inputs, **dict(combo)}, of, {xname: xs})
         label = ", ".join(f"{pretty(n)} = {v:g}" for n, v in combo) or None
-        ax.plot(xs, ys, label=label, color=OKABE_ITO[k % len(OKABE_ITO)],
-                linestyle=styles[(k // len(OKABE_ITO)) % len(styles)])
+        ax.plot(xs, ys, label=label, color=CURVE_COLOURS[(k // rest) % len(CURVE_COLOURS)],
+                linestyle=styles[(k % rest) % len(styles)])
     ax.set_xlabel(pretty(xname))
     ax.set_ylabel(pretty(G.nodes[of]["name"]))
     ax.set_xlim(xs[0], xs[-1])
@@ -308,7 +317,7 @@ def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, 
     fig, ax = figure(slide)
     _heatmap(ax, fig, over, Z, f"{name}̃ = {name} + λ/(2α)·Σφ²", SEQUENTIAL)
     ax.plot(decayed[:, 0], decayed[:, 1], color=VERMILLION, linewidth=5, alpha=0.85,
-            label=f"weight decay: φ ← (1 − λ)φ − α∇{name}   (λ = {lam:g}, α = {lr:g})")
+            label=f"weight decay φ ← (1 − λ)φ − α∇{name}, λ = {lam:g}, α = {lr:g}")
     ax.plot(regular[:, 0], regular[:, 1], color=BLUE, linestyle="none", marker="o",
             markersize=5, markerfacecolor="white", markeredgewidth=1.6,
             label=f"gradient descent on {name}̃, rate α")
@@ -317,8 +326,8 @@ def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, 
     _axes_labels(ax, over)
     _clip(ax, over)
     fig.suptitle(title or "Weight decay = gradient descent on the L2-regularized loss")
-    ax.plot([], [], " ", label=f"{steps} steps; largest difference between the paths: "
-                               f"{diff:.2g}")  # a legend line: never over the surface
+    ax.plot([], [], " ", label=f"{steps} steps: the paths differ by ≤ {diff:.2g}")  # never
+    # over the surface, as a legend line
     _legend(ax)
     return save(fig, out), diff
 

@@ -221,3 +221,14 @@ def test_gallery_writes_slides_by_default_and_one_line_per_graph_off_a_terminal(
     assert result.exit_code == 0, result.output
     natural = {Image.open(p).size for p in (tmp_path / "n" / "problem9").glob("*.png")}
     assert len(natural) == 1 and natural != {(1920, 1080)}
+
+
+def test_curves_colour_the_first_varied_input_and_dash_the_second(monkeypatch):
+    fig = _figure(monkeypatch, "curves", "problem8.toml")
+    lines = {ln.get_label(): (ln.get_color(), ln.get_linestyle()) for ln in fig.axes[0].lines}
+    assert len(lines) == 6  # φ1 ∈ {0.5, 1, 3} × φ0 ∈ {0, 2}
+    for phi1 in ("0.5", "1", "3"):
+        a, b = lines[f"φ₁ = {phi1}, φ₀ = 0"], lines[f"φ₁ = {phi1}, φ₀ = 2"]
+        assert a[0] == b[0] and a[1] != b[1]
+    assert len({c for c, _ in lines.values()}) == 3
+    assert "#E69F00" not in {c.upper() for c, _ in lines.values()}  # orange ≈ vermillion

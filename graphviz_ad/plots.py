@@ -387,6 +387,10 @@ def cost_plot(out: str | Path, *, max_n: int = 40, slide: str | None = None) -> 
     ax.set_xlabel("number of inputs n (one output)")
     ax.set_ylabel("primitive evaluations")
     ax.set_yscale("log")
+    from matplotlib.ticker import FuncFormatter  # 100, 1,000 rather than small superscripts
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.labelpad = 14
     ax.set_xlim(1, max_n)
     ax.grid(True, which="major", color="#dddddd", linewidth=0.8)
     last = costs[-1][1]

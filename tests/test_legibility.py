@@ -64,3 +64,12 @@ def test_matplotlib_text_css_anchor_rotation_and_groups():
     assert abs((title.box[0] + title.box[2]) / 2 - 480) < 1e-6
     assert label.box[2] - label.box[0] < 25 < label.box[3] - label.box[1]  # upright box
     assert m.collisions == [("a rotated label", "12")]
+
+
+def test_a_superscript_tspan_counts_at_its_own_size():
+    # matplotlib's mathtext (10² on a log axis) writes one <tspan> per glyph over several lines
+    svg = (f'<svg {NS} viewBox="0 0 960 540"><g id="text_1"><text x="100" y="100">\n'
+           f'  <tspan style="font-size: 20px">10</tspan>\n'
+           f'  <tspan style="font-size: 14px">2</tspan>\n</text></g></svg>')
+    m = measure(svg)
+    assert m.texts[0].text == "10 2" and m.min_px == {"other": 28.0}

@@ -37,16 +37,20 @@ def rf_problems(m: Metrics) -> list[str]:
     return out + [f"clipped {c!r}" for c in m.clipped] + [f"collision {c}" for c in m.collisions]
 
 
-@pytest.fixture(scope="module", params=[p.stem for p in STACKS])
+@pytest.fixture(scope="module", params=[(p.stem, paths) for p in STACKS
+                                        for paths in (False, True)], ids=str)
 def stack_frames(request):
-    spec = load_stack(GRAPHS / f"{request.param}.toml")
+    """Frames as ``rf FILE --slide 16:9 [--paths]`` draws them (the legend and the last
+    frame differ with --paths)."""
+    name, paths = request.param
+    spec = load_stack(GRAPHS / f"{name}.toml")
     try:
         frames, _, field = draw.rf_frames(spec.layers, spec.unit, spec.input_size,
-                                          paths=True, title=spec.title, aspect=16 / 9)
+                                          paths=paths, title=spec.title, aspect=16 / 9)
     except GraphvizAdError as err:  # wavenet: 1024 units wide, text only by design
         assert "units wide" in str(err)
-        pytest.skip(f"{request.param}: too wide to draw ({err})")
-    return request.param, frames, field
+        pytest.skip(f"{name}: too wide to draw ({err})")
+    return name, frames, field
 
 
 def test_every_rf_frame_of_every_stack_meets_the_floor(stack_frames):
@@ -147,6 +151,15 @@ def test_every_plot_meets_the_floor_at_16_9(tmp_path, path, spec):
     assert m.canvas_px == (1920, 1080)
     assert m.min_px["other"] >= FLOOR_PX["other"]
     assert (m.clipped, m.collisions) == ([], [])
+
+
+def test_the_cost_plot_meets_the_floor_too(tmp_path):
+    from graphviz_ad.plots import cost_plot
+
+    out = tmp_path / "cost.svg"
+    cost_plot(out, slide="16:9")
+    m = measure(out.read_text())
+    assert m.min_px["other"] >= FLOOR_PX["other"] and (m.clipped, m.collisions) == ([], [])
 
 
 def test_every_plot_kind_is_in_the_graph_files():

@@ -169,7 +169,11 @@ def measure(svg: str, width: float = SLIDE_WIDTH) -> Metrics:
         elif tag == "g" and el.get("id") and kind == "other":
             group = el.get("id")
         if tag == "text":
-            text = "".join(el.itertext()).strip()
+            text = " ".join("".join(el.itertext()).split())
+            for span in el.iter(SVG_NS + "tspan"):  # e.g. a superscript: its own, smaller size
+                found = re.search(r"font-size:\s*([0-9.]+)", span.get("style") or "")
+                size = min(size, float(found.group(1)) if found else size,
+                           _number(span.get("font-size"), size) or size)
             if text:
                 px = size * abs(m[0] * m[3] - m[1] * m[2]) ** 0.5
                 x, y = _number(el.get("x")), _number(el.get("y"))

@@ -104,6 +104,21 @@ def test_a_crowded_frame_keeps_only_the_top_units_edges_over_a_shaded_span(probl
         assert len(shown) == 1 and len(shown[0].split()) == 4 * (level + 1)
 
 
+def test_the_grey_mesh_steps_back_in_band_frames(problem5):
+    frames, _, _ = problem5
+    idle = [set(re.findall(r'<g id="e_[^"]*" class="edge">.*?<path fill="none" stroke="([^"]+)"',
+                           f.svg, re.DOTALL)) for f in frames]
+    assert idle == [{draw.IDLE_EDGE}] * 2 + [{draw.FAINT_EDGE}] * 3
+
+
+def test_a_legend_heading_moves_to_the_row_of_what_it_heads():
+    from graphviz_ad.draw.compose import _legend_rows
+
+    legend = [("#111111", "a" * 20), ("", "heading:"), ("#222222", "1"), ("#333333", "2")]
+    rows = _legend_rows(legend, inner=260, fs=14)  # the heading fits, "1" does not
+    assert [[text for _, text, _ in row] for row in rows] == [["a" * 20], ["heading:", "1", "2"]]
+
+
 def test_path_counts_get_one_swatch_each_on_a_purple_ramp(problem5):
     frames, _, field = problem5
     scale = draw.count_scale([1, 3, 6, 10, 15, 21, 28, 33, 36, 37])

@@ -175,8 +175,9 @@ def _legend_rows(legend: Sequence[tuple[str, str]], inner: float,
     for colour, text in legend:
         w = (1.3 * lfs if colour else 0.0) + text_width(text, lfs) + 1.2 * lfs  # "": no swatch
         if used + w > inner:
-            rows.append([])
-            used = 0.0
+            heading = rows[-1].pop() if rows and rows[-1] and not rows[-1][-1][0] else None
+            rows.append([heading] if heading else [])  # a heading goes with what it heads
+            used = heading[2] if heading else 0.0
         rows[-1].append((colour, text, w))
         used += w
     return rows

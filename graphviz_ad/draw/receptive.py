@@ -49,6 +49,7 @@ FONT = "DejaVu Sans"
 ORANGE, SKY, BLUE, VERMILLION = "#E69F00", "#56B4E9", "#0072B2", "#D55E00"
 INK, IDLE_EDGE, PAD_FILL, PAD_LINE, WHITE = "#333333", "#D9D9D9", "#F2F2F2", "#9A9A9A", "#FFFFFF"
 BAND = "#DDEFFA"  # the receptive-field span, behind units and edges
+FAINT_EDGE = "#EAEAEA"  # idle tap edges in frames that shade the span
 PURPLES = ["#EFEDF5", "#DADAEB", "#BCBDDC", "#9E9AC8", "#807DBA", "#6A51A3", "#54278F",
            "#3F007D"]
 
@@ -373,6 +374,8 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
                          f'color="{colour(strokes)}", fontcolor="{colour(fonts)}"];')
             if u.row > 0 and not u.pad:
                 lit = [BLUE if top_edges(f, u) else "none" for f in range(n_frames)]
+                idle = [FAINT_EDGE if frames[f][1] > LIT_EDGE_LIMIT else IDLE_EDGE
+                        for f in range(n_frames)]  # the band frames: the mesh steps back
                 for t in _taps(plain, u):
                     child = Unit(u.row - 1, t, 0.0, False).name
                     # a straight segment given explicitly (neato -n2 keeps it), so the lit
@@ -381,7 +384,7 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
                     ends = f"{x:.1f},{y:.1f} {x:.1f},{y:.1f} {x2:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
                     line = f'pos="{ends}"'
                     lines.append(f'{u.name} -> {child} [id="e_{u.name}_{child}", {line}, '
-                                 f'color="{IDLE_EDGE}"];')
+                                 f'color="{colour(idle)}"];')
                     # the lit copy is moved after every grey edge, so it is drawn on top
                     lit_edges.append(f'{u.name} -> {child} [id="h_{u.name}_{child}", {line}, '
                                      f'color="{colour(lit)}"];')

@@ -20,7 +20,6 @@ from .autodiff import _choose_of, reverse_mode, values_at
 from .errors import GraphvizAdError, InputError
 from .plots_style import (
     BLUE,
-    CONVEXITY,
     DIVERGING,
     GREEN,
     OKABE_ITO,
@@ -32,6 +31,9 @@ from .plots_style import (
 )
 
 CHUNK_ELEMENTS = 1 << 20
+#: curve colours told apart at a distance: Okabe-Ito without its orange (too near vermillion),
+#: yellow (too light on white) and black
+CURVE_COLOURS = [OKABE_ITO[i] for i in (0, 5, 2, 3, 4)]
 Over = Sequence[tuple[str, np.ndarray]]
 
 
@@ -101,20 +103,43 @@ def _axes_labels(ax, over: Over) -> None:
     ax.set_ylabel(pretty(over[1][0]))
 
 
-def _heatmap(ax, fig, over: Over, Z: np.ndarray, label: str, cmap: str, contours: bool = True):
+def same_scale(over: Over) -> bool:
+    """Whether the two grid axes measure alike: spans within a factor of 2 (e.g. φ₀ and φ₁
+    over −3:4 and −2:3).  Such axes get equal aspect, so a gradient is drawn at right angles
+    to the contours, as it is."""
+    (_, v0), (_, v1) = over
+    a, b = float(v0[-1] - v0[0]), float(v1[-1] - v1[0])
+    return max(a, b) <= 2 * min(a, b)
+
+
+def _heatmap(ax, fig, over: Over, Z: np.ndarray, label: str, cmap: str, contours: bool = True,
+             centre_zero: bool = False):
+    """``Z`` as colour with a labelled colour bar; ``contours`` adds labelled level lines;
+    ``centre_zero`` makes the scale symmetric about 0 (0 always on it, at the middle)."""
     (_, v0), (_, v1) = over
     finite = Z[np.isfinite(Z)]
     if finite.size == 0:
         raise InputError("the function is nan or inf everywhere on this grid")
     lo, hi = float(finite.min()), float(finite.max())
+    if centre_zero:
+        hi = max(abs(lo), abs(hi)) or 1.0
+        lo = -hi
     mesh = ax.pcolormesh(v0, v1, Z, cmap=cmap, shading="auto", vmin=lo, vmax=hi,
                          rasterized=True)
     bar = fig.colorbar(mesh, ax=ax, pad=0.02)
-    bar.set_label(label)
+    bar.set_label(label, labelpad=14)
+    if centre_zero:
+        bar.set_ticks(sorted({lo, lo / 2, 0.0, hi / 2, hi}))
+    if same_scale(over):
+        ax.set_aspect("equal")
+        fig.set_layout_engine("compressed")  # keeps the colour bar beside a fixed-aspect axes
     if contours and hi > lo:
         levels = np.unique(np.quantile(finite, np.linspace(0.04, 0.96, 9)))
         if len(levels) > 1:
-            ax.contour(v0, v1, Z, levels=levels, colors="white", linewidths=1.0, alpha=0.75)
+            lines = ax.contour(v0, v1, Z, levels=levels, colors="white", linewidths=1.0,
+                               alpha=0.75)
+            ax.clabel(lines, levels[1::2], inline=True, fontsize="small",
+                      fmt=lambda v: f"{v:.3g}".replace("-", "−"))
     return mesh
 
 
@@ -130,8 +155,10 @@ def _mark_minimum(ax, over: Over, Z: np.ndarray, label: str) -> tuple[float, flo
 
 def _legend(ax, outside: bool = True) -> None:
     """The legend below the axes, where it never hides a path or a curve."""
-    if outside:
-        leg = ax.figure.legend(loc="outside lower center", ncols=1, frameon=False)
+    if outside:  # two columns past two entries: the axes keep the slide's height
+        count = len(ax.get_legend_handles_labels()[0])
+        leg = ax.figure.legend(loc="outside lower center", ncols=1 if count <= 2 else 2,
+                               frameon=False)
     else:
         leg = ax.legend(loc="best", framealpha=0.92)
         leg.get_frame().set_edgecolor("#999999")
@@ -159,7 +186,7 @@ def surface_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over:
                 markeredgecolor="white", linestyle="none")
     _axes_labels(ax, over)
     _clip(ax, over)
-    ax.set_title(title or f"{name} over ({pretty(over[0][0])}, {pretty(over[1][0])})")
+    fig.suptitle(title or f"{name} over ({pretty(over[0][0])}, {pretty(over[1][0])})")
     _legend(ax)
     return save(fig, out)
 
@@ -179,11 +206,15 @@ def curves_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
     fig, ax = figure(slide)
     combos = list(itertools.product(*[[(n, v) for v in values] for n, values in vary])) or [()]
     styles = ["-", "--", "-.", ":"]
+    # colour follows the first varied input, line style the others: two curves that differ
+    # only in a second input share a colour and differ in dash, never in a near-equal hue
+    firsts = [v for v in (vary[0][1] if vary else [None])]
+    rest = max(1, len(combos) // len(firsts))
     for k, combo in enumerate(combos):
         ys = evaluate_on_grid(G, {**inputs, **dict(combo)}, of, {xname: xs})
         label = ", ".join(f"{pretty(n)} = {v:g}" for n, v in combo) or None
-        ax.plot(xs, ys, label=label, color=OKABE_ITO[k % len(OKABE_ITO)],
-                linestyle=styles[(k // len(OKABE_ITO)) % len(styles)])
+        ax.plot(xs, ys, label=label, color=CURVE_COLOURS[(k // rest) % len(CURVE_COLOURS)],
+                linestyle=styles[(k % rest) % len(styles)])
     ax.set_xlabel(pretty(xname))
     ax.set_ylabel(pretty(G.nodes[of]["name"]))
     ax.set_xlim(xs[0], xs[-1])
@@ -224,7 +255,8 @@ def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, ove
     lam = np.linalg.eigvalsh((H + np.swapaxes(H, -1, -2)) / 2)[..., 0]
     low = float(np.nanmin(lam))
     fig, ax = figure(slide)
-    _heatmap(ax, fig, over, lam, "smallest Hessian eigenvalue λmin", CONVEXITY, contours=False)
+    _heatmap(ax, fig, over, lam, "λmin  (> 0 convex, < 0 not)", DIVERGING, contours=False,
+             centre_zero=True)
     tol = 1e-9 * max(1.0, float(np.nanmax(np.abs(H))))
     if low < -tol:
         ax.contour(over[0][1], over[1][1], lam, levels=[0.0], colors=VERMILLION, linewidths=2.5)
@@ -238,7 +270,7 @@ def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, ove
     _axes_labels(ax, over)
     _clip(ax, over)
     name = pretty(G.nodes[of]["name"])
-    ax.set_title(f"{title or f'Convexity of {name}: the smallest Hessian eigenvalue'}\n"
+    fig.suptitle(f"{title or f'Convexity of {name}: the smallest Hessian eigenvalue'}\n"
                  f"{verdict}")
     return save(fig, out), low
 
@@ -285,7 +317,7 @@ def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, 
     fig, ax = figure(slide)
     _heatmap(ax, fig, over, Z, f"{name}̃ = {name} + λ/(2α)·Σφ²", SEQUENTIAL)
     ax.plot(decayed[:, 0], decayed[:, 1], color=VERMILLION, linewidth=5, alpha=0.85,
-            label=f"weight decay: φ ← (1 − λ)φ − α∇{name}   (λ = {lam:g}, α = {lr:g})")
+            label=f"weight decay φ ← (1 − λ)φ − α∇{name}, λ = {lam:g}, α = {lr:g}")
     ax.plot(regular[:, 0], regular[:, 1], color=BLUE, linestyle="none", marker="o",
             markersize=5, markerfacecolor="white", markeredgewidth=1.6,
             label=f"gradient descent on {name}̃, rate α")
@@ -293,10 +325,9 @@ def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, 
             markeredgecolor="white", linestyle="none", label="start")
     _axes_labels(ax, over)
     _clip(ax, over)
-    ax.set_title(title or "Weight decay = gradient descent on the L2-regularized loss")
-    ax.text(0.99, 0.02, f"{steps} steps; largest difference between the paths: {diff:.2g}",
-            transform=ax.transAxes, ha="right", va="bottom", fontsize="small",
-            bbox={"facecolor": "white", "alpha": 0.9, "edgecolor": "#999999"})
+    fig.suptitle(title or "Weight decay = gradient descent on the L2-regularized loss")
+    ax.plot([], [], " ", label=f"{steps} steps: the paths differ by ≤ {diff:.2g}")  # never
+    # over the surface, as a legend line
     _legend(ax)
     return save(fig, out), diff
 
@@ -317,10 +348,10 @@ def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt:
                          "(at most 400 cells)")
     fig, ax = figure(slide)
     bound = float(np.max(np.abs(J))) or 1.0
-    image = ax.imshow(J, cmap=DIVERGING, vmin=-bound, vmax=bound)
+    image = ax.imshow(J, cmap=DIVERGING, vmin=-bound, vmax=bound, aspect="auto")  # fill it
     bar = fig.colorbar(image, ax=ax, pad=0.02)
     oname, wname = pretty(G.nodes[of]["name"]), pretty(G.nodes[wrt]["name"])
-    bar.set_label(f"∂{oname}ᵢ/∂{wname}ⱼ")
+    bar.set_label(f"∂{oname}ᵢ/∂{wname}ⱼ", labelpad=14)
     cmap = image.cmap
     for (i, j), v in np.ndenumerate(J):
         r, g, b, _ = cmap((v + bound) / (2 * bound))
@@ -356,6 +387,10 @@ def cost_plot(out: str | Path, *, max_n: int = 40, slide: str | None = None) -> 
     ax.set_xlabel("number of inputs n (one output)")
     ax.set_ylabel("primitive evaluations")
     ax.set_yscale("log")
+    from matplotlib.ticker import FuncFormatter  # 100, 1,000 rather than small superscripts
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.labelpad = 14
     ax.set_xlim(1, max_n)
     ax.grid(True, which="major", color="#dddddd", linewidth=0.8)
     last = costs[-1][1]

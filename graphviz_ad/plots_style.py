@@ -24,8 +24,7 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
              "#000000"]
 VERMILLION, BLUE, GREEN, ORANGE = "#D55E00", "#0072B2", "#009E73", "#E69F00"
 SEQUENTIAL = "viridis"
-CONVEXITY = "cividis"
-DIVERGING = "PuOr"
+DIVERGING = "RdBu"  # red below 0, blue above: a convexity verdict at a glance
 DPI = 150
 PLOT_FORMATS = ("png", "svg", "pdf")
 GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "eta": "η", "theta": "θ",

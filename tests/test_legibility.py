@@ -46,3 +46,30 @@ def test_small_text_is_below_the_floor():
 def test_transforms():
     assert parse_transform("translate(4 5) scale(2)") == (2.0, 0.0, 0.0, 2.0, 4.0, 5.0)
     assert parse_transform("rotate(0) matrix(1 0 0 1 3 4)") == (1, 0, 0, 1, 3, 4)
+
+
+def test_matplotlib_text_css_anchor_rotation_and_groups():
+    # matplotlib writes the anchor in a style and rotates axis labels about their anchor;
+    # every text sits in its own <g id>, so two labels on top of each other collide
+    svg = (f'<svg {NS} viewBox="0 0 960 540">'
+           f'<g id="text_1"><text style="font-size: 20px; text-anchor: middle" x="480" y="30">'
+           f'a centred title</text></g>'
+           f'<g id="text_2"><text style="font-size: 20px; text-anchor: middle" x="25" y="270" '
+           f'transform="rotate(-90 25 270)">a rotated label</text></g>'
+           f'<g id="text_3"><text style="font-size: 20px" x="30" y="275">12</text></g></svg>')
+    m = measure(svg)
+    assert m.clipped == []
+    assert m.min_px == {"other": 40.0}
+    title, label, _ = m.texts
+    assert abs((title.box[0] + title.box[2]) / 2 - 480) < 1e-6
+    assert label.box[2] - label.box[0] < 25 < label.box[3] - label.box[1]  # upright box
+    assert m.collisions == [("a rotated label", "12")]
+
+
+def test_a_superscript_tspan_counts_at_its_own_size():
+    # matplotlib's mathtext (10² on a log axis) writes one <tspan> per glyph over several lines
+    svg = (f'<svg {NS} viewBox="0 0 960 540"><g id="text_1"><text x="100" y="100">\n'
+           f'  <tspan style="font-size: 20px">10</tspan>\n'
+           f'  <tspan style="font-size: 14px">2</tspan>\n</text></g></svg>')
+    m = measure(svg)
+    assert m.texts[0].text == "10 2" and m.min_px == {"other": 28.0}

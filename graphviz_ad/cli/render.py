@@ -146,20 +146,26 @@ def _kind(path: Path) -> str:
               help="Each graph goes to DIR/<name>/.")
 @click.option("--format", "format_", default="svg,png,gif", show_default=True, metavar="LIST",
               help="Comma list of: " + ", ".join(DRAW_FORMATS) + ".")
-@click.option("--slide", metavar="W:H", default=None, help="Slide frames, e.g. 16:9.")
+@click.option("--slide", metavar="W:H", default="16:9", show_default=True,
+              help="Slide frames: every graph and plot the same size.")
+@click.option("--natural-size", is_flag=True,
+              help="Keep each drawing's natural size instead of a slide (ignores --slide).")
 @click.option("--progress/--no-progress", default=None,
-              help="Progress bar (default: when stderr is a terminal).")
+              help="A progress bar (default: when stderr is a terminal; otherwise one line "
+                   "per graph).")
 @reports_errors
-def gallery(directory, out, format_, slide, progress):
+def gallery(directory, out, format_, slide, natural_size, progress):
     """Render every graph file in DIR: programs as derivative animations, conv stacks
-    as receptive-field animations.
+    as receptive-field animations, each graph file's [[plots]]; 16:9 slides by default.
 
     \b
     Examples:
       graphviz-ad gallery graphs/ --out render/
-      graphviz-ad gallery graphs/ --format png --slide 16:9
+      graphviz-ad gallery graphs/ --format png --slide 4:3
+      graphviz-ad gallery graphs/ --natural-size
     """
     formats = split_formats(format_, DRAW_FORMATS)
+    slide = None if natural_size else slide
     slide_canvas(slide)  # a bad --slide fails once, before any graph is read
     files = sorted(Path(directory).glob("*.toml"))
     if not files:
@@ -179,14 +185,23 @@ def gallery(directory, out, format_, slide, progress):
             taken[name.casefold()] = path.name
             try:
                 target = confine(Path(out), name, resolve=True)
-                written += _render_file(path, target, formats, slide)
+                done = _render_file(path, target, formats, slide)
+                written += done
+                _say(show, f"{path.name}: {len(done)} files")
             except OutputError:  # the output directory is unusable: no point going on
                 raise
             except GraphvizAdError as err:  # e.g. a stack too wide to draw: say so, go on
                 skipped.append(f"skipped {path.name}: {err}")
+                _say(show, f"{path.name}: skipped")
     warn(skipped)
     click.echo(f"wrote {len(written)} files for {len(files) - len(skipped)} of {len(files)} "
                f"graphs under {Path(out)}/", err=True)
+
+
+def _say(bar_shown: bool, line: str) -> None:
+    """One line per graph on stderr when no progress bar is drawn (a log, CI, a pipe)."""
+    if not bar_shown:
+        click.echo(f"gallery: {line}", err=True)
 
 
 def _render_plots(path: Path, target: Path, formats: list[str], slide: str | None

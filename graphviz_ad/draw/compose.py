@@ -194,10 +194,11 @@ def _legend_rows(legend: Sequence[tuple[str, str]], inner: float,
     rows: list[list[tuple[str, str, float]]] = []
     used = inner + 1
     for colour, text in legend:
-        w = 0.9 * lfs + 0.4 * lfs + text_width(text, lfs) + 1.2 * lfs
+        w = (1.3 * lfs if colour else 0.0) + text_width(text, lfs) + 1.2 * lfs  # "": no swatch
         if used + w > inner:
-            rows.append([])
-            used = 0.0
+            heading = rows[-1].pop() if rows and rows[-1] and not rows[-1][-1][0] else None
+            rows.append([heading] if heading else [])  # a heading goes with what it heads
+            used = heading[2] if heading else 0.0
         rows[-1].append((colour, text, w))
         used += w
     return rows
@@ -211,9 +212,15 @@ def _legend_svg(rows: list[list[tuple[str, str, float]]], width: float, top: flo
         x = (width - sum(w for *_, w in row) + 1.2 * lfs) / 2
         y = top + r * 1.5 * fs
         for colour, text, w in row:
-            out.append(f'<rect x="{x:.2f}" y="{y + 0.25 * fs:.2f}" width="{sw:.2f}" '
-                       f'height="{sw:.2f}" fill="{xml_escape(colour)}" stroke="#444444"/>'
-                       f'<text x="{x + sw + 0.4 * lfs:.2f}" y="{y + 0.25 * fs + sw * 0.85:.2f}" '
+            if colour:  # "ring:#hex" draws a white swatch with a thick ring of that colour
+                ring = colour.startswith("ring:")
+                fill, stroke = ("#FFFFFF", colour[5:]) if ring else (colour, "#444444")
+                thick = ' stroke-width="3"' if ring else ""
+                out.append(f'<rect x="{x:.2f}" y="{y + 0.25 * fs:.2f}" width="{sw:.2f}" '
+                           f'height="{sw:.2f}" fill="{xml_escape(fill)}" '
+                           f'stroke="{xml_escape(stroke)}"{thick}/>')
+            out.append(f'<text x="{x + (sw + 0.4 * lfs if colour else 0):.2f}" '
+                       f'y="{y + 0.25 * fs + sw * 0.85:.2f}" '
                        f'font-family="{FONT_FAMILY}" font-size="{lfs:.2f}" '
                        f'fill="#222222">{xml_escape(text)}</text>\n')
             x += w

@@ -6,7 +6,9 @@ the smallest text per kind (``node`` inside a Graphviz node group, ``edge`` for 
 ``other`` for titles, captions, legends and axis text), texts that leave the canvas, pairs of
 texts from different groups closer than a word space, and how much of the canvas the graph
 spans.  The arithmetic is the one ``shared/tools/slide_metrics.py`` uses, so the project's
-own tests and renders agree with the lecturer's measuring tool.
+own tests and renders agree with the lecturer's measuring tool; it also reads what matplotlib
+writes (``text-anchor`` in a ``style``, ``rotate``), and a text's group is its nearest
+``<g id>`` (matplotlib gives every text one), so plot labels can collide too.
 
 >>> m = measure('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 960 540">'
 ...             '<text x="10" y="40" font-size="20">Hi</text></svg>')
@@ -16,6 +18,7 @@ own tests and renders agree with the lecturer's measuring tool.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -93,7 +96,7 @@ def _apply(m: Affine, x: float, y: float) -> tuple[float, float]:
 
 
 def parse_transform(text: str | None) -> Affine:
-    """The affine map of an SVG transform list (scale, translate, matrix; rotate ignored)."""
+    """The affine map of an SVG transform list (scale, translate, rotate, matrix)."""
     m = _IDENTITY
     for name, args in re.findall(r"(\w+)\s*\(([^)]*)\)", text or ""):
         v = [float(x) for x in re.split(r"[\s,]+", args.strip()) if x]
@@ -101,6 +104,11 @@ def parse_transform(text: str | None) -> Affine:
             n: Affine = (v[0], 0.0, 0.0, v[1] if len(v) > 1 else v[0], 0.0, 0.0)
         elif name == "translate" and v:
             n = (1.0, 0.0, 0.0, 1.0, v[0], v[1] if len(v) > 1 else 0.0)
+        elif name == "rotate" and v:
+            a = math.radians(v[0])
+            cx, cy = (v[1], v[2]) if len(v) == 3 else (0.0, 0.0)
+            cos, sin = math.cos(a), math.sin(a)
+            n = (cos, sin, -sin, cos, cx - cos * cx + sin * cy, cy - sin * cx - cos * cy)
         elif name == "matrix" and len(v) == 6:
             n = (v[0], v[1], v[2], v[3], v[4], v[5])
         else:
@@ -143,9 +151,10 @@ def measure(svg: str, width: float = SLIDE_WIDTH) -> Metrics:
              style: tuple[float, bool, str]) -> None:
         tag = el.tag.replace(SVG_NS, "")
         size, bold, anchor = style
-        anchor = el.get("text-anchor") or anchor
-        size = _number(el.get("font-size"), size) if el.get("font-size") else size
         css = el.get("style") or ""
+        found = re.search(r"text-anchor:\s*(\w+)", css)
+        anchor = el.get("text-anchor") or (found.group(1) if found else anchor)
+        size = _number(el.get("font-size"), size) if el.get("font-size") else size
         found = re.search(r"font-size:\s*([0-9.]+)", css)
         if found:
             size = float(found.group(1))
@@ -157,15 +166,24 @@ def measure(svg: str, width: float = SLIDE_WIDTH) -> Metrics:
         cls = el.get("class") or ""
         if tag == "g" and cls in ("node", "edge", "cluster"):
             group, kind = el.get("id") or str(id(el)), cls
+        elif tag == "g" and el.get("id") and kind == "other":
+            group = el.get("id")
         if tag == "text":
-            text = "".join(el.itertext()).strip()
+            text = " ".join("".join(el.itertext()).split())
+            for span in el.iter(SVG_NS + "tspan"):  # e.g. a superscript: its own, smaller size
+                found = re.search(r"font-size:\s*([0-9.]+)", span.get("style") or "")
+                size = min(size, float(found.group(1)) if found else size,
+                           _number(span.get("font-size"), size) or size)
             if text:
                 px = size * abs(m[0] * m[3] - m[1] * m[2]) ** 0.5
-                x, y = _apply(m, _number(el.get("x")), _number(el.get("y")))
-                w = text_width(text, px, bold)
+                x, y = _number(el.get("x")), _number(el.get("y"))
+                w = text_width(text, size, bold)  # in the text's own units, then mapped
                 x0 = x - w / 2 if anchor == "middle" else (x - w if anchor == "end" else x)
+                corners = [_apply(m, cx, cy) for cx in (x0, x0 + w)
+                           for cy in (y - 0.78 * size, y + 0.22 * size)]
+                xs, ys = [c[0] for c in corners], [c[1] for c in corners]
                 texts.append(TextBox(text[:60], px * k, kind, group,
-                                     (x0, y - 0.78 * px, x0 + w, y + 0.22 * px)))
+                                     (min(xs), min(ys), max(xs), max(ys))))
         for child in el:
             walk(child, m, group, kind, (size, bold, anchor))
 

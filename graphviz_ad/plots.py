@@ -44,6 +44,24 @@ def _check_names(G: nx.DiGraph, names: Sequence[str], option: str) -> None:
                              f"{', '.join(G.graph['inputs'])})")
 
 
+GRID_UNSAFE_OPS = {"matmul", "transpose", "outer"}  # they read the last axes, which the grid owns
+
+
+def check_grid_safe(G: nx.DiGraph) -> None:
+    """Plots evaluate many points at once by giving every array a trailing grid axis, so a
+    program may only reduce over leading (data) axes: a negative ``axis`` or a matrix
+    product would act on the grid instead.  Refuse such programs with one line."""
+    for n in G.graph["order"]:
+        data = G.nodes[n]
+        axis = dict(data.get("params") or ()).get("axis")
+        what = (f"axis={axis}" if axis is not None and axis < 0
+                else data["op"] if data["op"] in GRID_UNSAFE_OPS else None)
+        if what:
+            raise InputError(f"{data['line']}:{data['column']}: {data['label']} uses {what}; "
+                             "plots need reductions over leading axes only (write a "
+                             "non-negative axis; matrix programs cannot be plotted yet)")
+
+
 def evaluate_on_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
                      points: Mapping[str, np.ndarray]) -> np.ndarray:
     """``of`` at many points at once: ``points`` maps inputs to equal-length 1-D arrays
@@ -51,6 +69,7 @@ def evaluate_on_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
     value per point.  Array inputs get a trailing axis, so reductions act on the data
     and leave one number per point."""
     of = _choose_of(G, of)
+    check_grid_safe(G)
     count = len(next(iter(points.values())))
     fixed = {k: (np.reshape(v, np.shape(v) + (1,)) if np.ndim(v) else v)
              for k, v in inputs.items() if k not in points}
@@ -73,6 +92,7 @@ def surface_values(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, ove
                    ) -> np.ndarray:
     """``of`` on the grid ``over = [(name0, values0), (name1, values1)]``: shape
     ``(len(values1), len(values0))`` (rows follow the vertical axis)."""
+    check_grid_safe(G)
     (n0, v0), (n1, v1) = over
     P0, P1 = np.meshgrid(v0, v1)
     Z = evaluate_on_grid(G, inputs, of, {n0: P0.ravel(), n1: P1.ravel()})
@@ -230,6 +250,7 @@ def hessian_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over:
     """The Hessian over the two ``over`` inputs at every grid point: shape (rows, cols, 2, 2)."""
     from .calculus import hessian_on_grid
 
+    check_grid_safe(G)
     (n0, v0), (n1, v1) = over
     P0, P1 = np.meshgrid(v0, v1)
     fixed = {k: (np.reshape(v, np.shape(v) + (1,)) if np.ndim(v) else v)

@@ -193,7 +193,48 @@ def load_program(source_arg: str, at: Iterable[str], cse: bool = True,
     from ..source import load
 
     source, graph, inputs = load(source_arg, data=data, cse=cse)
-    return source, graph, {**inputs, **parse_at(at)}
+    given = parse_at(at)
+    known = graph.graph["inputs"]
+    unknown = [name for name in given if name not in known]
+    if unknown:
+        missing = [n for n in known if n not in {**inputs, **given}]
+        also = f"; missing a value for {', '.join(missing)}" if missing else ""
+        raise GraphvizAdError(f"--at {', '.join(unknown)}: no such input (inputs: "
+                              f"{', '.join(known) or 'none'}){also}")
+    return source, graph, {**inputs, **given}
+
+
+def check_names(graph: Any, wrt: Iterable[str] = (), of: Iterable[str] = ()) -> None:
+    """Every ``--wrt`` must name an input and every ``--of`` a node, whatever the mode;
+    otherwise one error listing the valid names."""
+    from ..trace import node_label
+
+    inputs = graph.graph["inputs"]
+    for name in wrt:
+        if name not in inputs:
+            raise GraphvizAdError(f"--wrt {name}: no such input (inputs: {', '.join(inputs)})")
+    labels = {node_label(graph, n) for n in graph} | set(graph)
+    for name in of:
+        if name not in labels:
+            raise GraphvizAdError(f"--of {name}: no such output or node (outputs: "
+                                  f"{', '.join(graph.graph['outputs'])})")
+
+
+def output_hint(graph: Any, of: str | None) -> str | None:
+    """For a program with several outputs and no ``--of``: which one is differentiated
+    and how to pick another."""
+    outputs = graph.graph["outputs"]
+    if of or len(outputs) < 2:
+        return None
+    return (f"the program has {len(outputs)} outputs ({', '.join(outputs)}); "
+            f"differentiating {outputs[0]} (choose another with --of)")
+
+
+def note(lines: Iterable[str | None]) -> None:
+    """Print ``graphviz-ad: note: …`` lines on stderr (None entries are skipped)."""
+    for line in lines:
+        if line:
+            click.echo(f"graphviz-ad: note: {shown_message(line)}", err=True)
 
 
 def warn(lines: Iterable[str]) -> None:

@@ -16,8 +16,11 @@ from ..draw.writers import slide_canvas
 from ..errors import GraphvizAdError
 from .common import (
     at_option,
+    check_names,
     data_option,
     load_program,
+    note,
+    output_hint,
     report_written,
     reports_errors,
     source_argument,
@@ -44,6 +47,9 @@ def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, r
     wrt = wrt or src.settings.get("wrt")
     of = of or src.settings.get("of")
     passes = ["forward", "reverse"] if mode == "both" else [mode]
+    check_names(graph, [wrt] if isinstance(wrt, str) else [], [of] if isinstance(of, str) else [])
+    if "reverse" in passes:
+        note([output_hint(graph, of)])
     traces = [run_pass(graph, inputs, m, wrt, of) for m in passes]
     hints = src.render
     rankdir = rankdir or hints.get("rankdir", "auto")

@@ -6,7 +6,17 @@ import click
 
 from ..autodiff import evaluate, forward_mode, reverse_mode
 from ..check import DEFAULT_TOLERANCE, check_derivatives
-from .common import at_option, data_option, load_program, reports_errors, source_argument, warn
+from .common import (
+    at_option,
+    check_names,
+    data_option,
+    load_program,
+    note,
+    output_hint,
+    reports_errors,
+    source_argument,
+    warn,
+)
 
 TEXT_FORMATS = ("table", "json", "markdown", "latex")
 
@@ -47,12 +57,31 @@ def trace(source, at, data, mode, wrt, of, format_, no_cse):
     """
     src, graph, inputs = load_program(source, at, cse=not no_cse, data=data)
     mode = mode or src.settings.get("mode", "reverse")
-    if mode not in ("reverse", "forward", "evaluate"):
-        mode = "reverse"
-    result = run_pass(graph, inputs, mode, wrt or src.settings.get("wrt"),
-                      of or src.settings.get("of"))
+    if mode == "both":  # a graph file made for `render --mode both`: print both passes
+        modes = ["forward", "reverse"]
+    else:
+        modes = [mode]
+    wrt, of = wrt or src.settings.get("wrt"), of or src.settings.get("of")
+    check_names(graph, [wrt] if isinstance(wrt, str) else [], [of] if isinstance(of, str) else [])
+    if "reverse" in modes:
+        note([output_hint(graph, of)])
+    results = [run_pass(graph, inputs, each, wrt, of) for each in modes]
+    if format_ == "json" and len(results) > 1:  # one JSON document: a list of both passes
+        import json
+
+        click.echo(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
+        for r in results:
+            warn(r.warnings())
+        return
+    for k, result in enumerate(results):
+        _print_pass(result, format_, first=k == 0)
+
+
+def _print_pass(result, format_: str, first: bool = True) -> None:
     output = {"table": result.table, "json": result.to_json, "markdown": result.markdown,
               "latex": result.latex}[format_]()
+    if not first:
+        click.echo()
     click.echo(output)
     warn(result.warnings())
 

@@ -20,8 +20,8 @@ def run(*args: str):
 @pytest.mark.parametrize("mode", ["forward", "reverse", "evaluate"])
 def test_unknown_wrt_and_of_are_errors_in_every_mode(tmp_path, command, mode):
     extra = ["--format", "svg", "--out", str(tmp_path)] if command == "render" else []
-    for option, fragment in (("--wrt", "--wrt q: no such input (inputs: x)"),
-                             ("--of", "--of q: no such output or node (outputs: y)")):
+    for option, fragment in (("--wrt", "wrt 'q' names no input (inputs: x)"),
+                             ("--of", "of 'q' names no node (outputs: y)")):
         result = run(command, "exp(x)", "--at", "x=1", "--mode", mode, option, "q", *extra)
         assert result.exit_code == 2 and fragment in result.stderr, result.stderr
     assert list(tmp_path.iterdir()) == []
@@ -30,7 +30,7 @@ def test_unknown_wrt_and_of_are_errors_in_every_mode(tmp_path, command, mode):
 def test_unknown_at_is_reported_with_the_missing_one():
     result = run("trace", "x^2", "--at", "y=3")
     assert result.exit_code == 2
-    assert "--at y: no such input (inputs: x); missing a value for x" in result.stderr
+    assert "unknown input y (inputs: x); missing a value for x" in result.stderr
 
 
 def test_labels_are_accepted_as_of():

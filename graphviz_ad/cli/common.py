@@ -199,7 +199,7 @@ def load_program(source_arg: str, at: Iterable[str], cse: bool = True,
     if unknown:
         missing = [n for n in known if n not in {**inputs, **given}]
         also = f"; missing a value for {', '.join(missing)}" if missing else ""
-        raise GraphvizAdError(f"--at {', '.join(unknown)}: no such input (inputs: "
+        raise GraphvizAdError(f"unknown input {', '.join(unknown)} (inputs: "
                               f"{', '.join(known) or 'none'}){also}")
     return source, graph, {**inputs, **given}
 
@@ -212,11 +212,11 @@ def check_names(graph: Any, wrt: Iterable[str] = (), of: Iterable[str] = ()) -> 
     inputs = graph.graph["inputs"]
     for name in wrt:
         if name not in inputs:
-            raise GraphvizAdError(f"--wrt {name}: no such input (inputs: {', '.join(inputs)})")
+            raise GraphvizAdError(f"wrt {name!r} names no input (inputs: {', '.join(inputs)})")
     labels = {node_label(graph, n) for n in graph} | set(graph)
     for name in of:
         if name not in labels:
-            raise GraphvizAdError(f"--of {name}: no such output or node (outputs: "
+            raise GraphvizAdError(f"of {name!r} names no node (outputs: "
                                   f"{', '.join(graph.graph['outputs'])})")
 
 

@@ -62,6 +62,21 @@ def _rows(field: StackField) -> list[list[str]]:
 
 
 HEAD = ["layer", "kind", "k", "s", "d", "pad", "k̂", "r", "j", "P", "unit", "input interval"]
+COLUMNS = ("k kernel, s stride, d dilation, pad left,right, k̂ = d(k−1)+1 effective kernel,\n"
+           "r receptive field, j jump (input units between neighbouring units), P effective\n"
+           "padding (input units left of unit 0's field), unit: this layer's unit on the path\n"
+           "to the output unit, whose input interval is the last column.")
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: combining marks (the hat of k̂) take none.
+
+    >>> display_width("k̂"), len("k̂")
+    (1, 2)
+    """
+    import unicodedata
+
+    return sum(not unicodedata.combining(ch) for ch in text)
 
 
 def summary(field: StackField) -> str:
@@ -89,11 +104,13 @@ def to_table(fields: Sequence[StackField], title: str = "") -> str:
         if len(fields) > 1:
             out.append(_axis_title(field, fields))
         rows = [HEAD] + _rows(field)
-        widths = [max(len(r[c]) for r in rows) for c in range(len(HEAD))]
+        widths = [max(display_width(r[c]) for r in rows) for c in range(len(HEAD))]
         for n, r in enumerate(rows):
-            out.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+            out.append("  ".join(cell + " " * (w - display_width(cell))
+                                 for cell, w in zip(r, widths)).rstrip())
             if n == 0:
                 out.append("  ".join("-" * w for w in widths))
+        out.append(COLUMNS)
         out.append("")
         pairs = list(recurrences(field))
         width = max((len(size) for size, _ in pairs), default=0) + 2

@@ -133,3 +133,32 @@ def test_toml_errors_point_at_line_and_column(tmp_path):
     bad.write_text('[[layers]]\nkernel = 3\ndilation = 0\n')
     assert_error(run(str(bad)), "3:1:", "dilation must be at least 1")
     assert_error(run(str(tmp_path / "missing.toml")), "cannot read")
+
+
+def test_table_columns_align_by_display_width_and_are_explained():
+    from click.testing import CliRunner
+
+    from graphviz_ad.cli import main
+    from graphviz_ad.receptive_text import display_width
+
+    out = CliRunner().invoke(main, ["rf", "--layer", "k=5,s=2", "--layer", "k=3,d=2"]).stdout
+    lines = out.splitlines()
+    header, rule, first = lines[0], lines[1], lines[2]
+    # every column starts where its dashes start, counted in terminal columns
+    starts = [k for k in range(len(rule)) if rule[k] == "-" and (k == 0 or rule[k - 1] == " ")]
+    for line in (header, first):
+        columns = [display_width(line[:k]) for k in range(len(line) + 1)]
+        cells = [k for k in range(1, len(line)) if line[k] != " " and line[k - 1] == " "]
+        assert [columns[k] for k in [0, *cells]][:len(starts)] == starts[:len(cells) + 1]
+    assert "P effective" in out and "unit: this layer's unit on the path" in out
+
+
+def test_frame_ms_has_one_default():
+    from click.testing import CliRunner
+
+    from graphviz_ad.cli import main
+    from graphviz_ad.draw.frames import STEP_MS
+
+    for command in ("render", "rf"):
+        text = " ".join(CliRunner().invoke(main, [command, "--help"]).stdout.split())
+        assert f"default {STEP_MS}" in text, command

@@ -243,4 +243,4 @@ def _render_file(path: Path, target: Path, formats: list[str], slide: str | None
     spec = load_stack(path)
     return draw_stack(spec, formats, str(target), spec.unit, spec.input_size, 0,
                       bool(spec.render.get("paths", False)), slide or spec.render.get("slide"),
-                      2500, False)
+                      int(spec.render.get("frame_ms", STEP_MS)), False)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..draw.compose import check_title
+from ..draw.frames import STEP_MS
 from ..draw.names import safe_stem
 from ..draw.output import DRAW_FORMATS, write_drawing
 from ..draw.writers import slide_aspect
@@ -86,8 +87,9 @@ def draw(spec: Spec, formats: list[str], out: str | None, unit, input_size, axis
                    "unit (effective receptive field).")
 @click.option("--axis", type=int, default=0, show_default=True,
               help="Which axis of a 2D stack to draw.")
-@click.option("--frame-ms", type=click.IntRange(100, 60000), default=2500, show_default=True,
-              help="How long each animation frame shows.")
+@click.option("--frame-ms", type=click.IntRange(100, 60000), default=None,
+              help=f"How long each animation frame shows (default {STEP_MS}, as in render; "
+                   "a spec file's [render] frame_ms).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bars while writing (default: when stderr is a terminal).")
 @click.option("--max-units", type=click.IntRange(1), default=100, show_default=True,
@@ -120,8 +122,7 @@ def rf(spec_file, layers, preset_name, unit, input_size, format_, out, slide, pa
     size_v = _ints(input_size, "--input-size") or spec.input_size
     slide = slide or spec.render.get("slide")
     paths = bool(spec.render.get("paths", False)) if paths is None else paths
-    if "frame_ms" in spec.render and frame_ms == 2500:
-        frame_ms = int(spec.render["frame_ms"])
+    frame_ms = frame_ms or int(spec.render.get("frame_ms", STEP_MS))
     fields = receptive_fields(spec.layers, unit_v, size_v)
     drawings = [f for f in formats if f in DRAW_FORMATS]
     written = []

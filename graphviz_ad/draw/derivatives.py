@@ -23,7 +23,7 @@ from ..trace import Step, Trace
 from .arrows import add_back_arrows
 from .camera import OVERVIEW_SHARE, Camera, follow, node_boxes, union
 from .compose import canvas_size, compose_frames
-from .frames import Frame
+from .frames import STEP_MS, Frame
 from .graphviz_run import run_graphviz
 from .legibility import FLOOR_PX, SLIDE_WIDTH, below_floor, measure
 from .template import SlotDot, SvgTemplate, dot_quote
@@ -45,7 +45,6 @@ MANY_NODES, NSLIMIT = 40, 3  # above 40 nodes, network simplex gets 3 × nodes i
 MAX_DRAWN_NODES = 150
 VIEWS = ("whole", "follow", "auto")
 FLOOR_MARGIN = 1.04  # the follow camera zooms 4 % past the legibility floor
-STEP_MS = 2000  # how long a step's frame shows in animations (--frame-ms)
 DEFAULT_ASPECT = 16 / 9  # the frame shape "auto" direction optimises for without --slide
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+STEP_MS = 2000  # how long one step's frame shows in every animation (--frame-ms)
+
 
 @dataclass(frozen=True)
 class Frame:

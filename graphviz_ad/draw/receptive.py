@@ -27,7 +27,7 @@ from ..errors import GraphvizAdError
 from ..receptive import Layer, Plain, StackField, cone, plain_axis, receptive_field
 from ..receptive_text import recurrence, sub
 from .compose import compose_frames
-from .frames import Frame
+from .frames import STEP_MS, Frame
 from .graphviz_run import run_graphviz
 from .template import SlotDot, SvgTemplate, text_width
 
@@ -450,7 +450,7 @@ def _with_bands(svg: str, bands: list[tuple[str, list[tuple[float, float]]]],
 
 def rf_frames(layers: Sequence[Layer], unit: int | None = None, input_size: int | None = None,
               axis: int = 0, paths: bool = False, title: str = "", aspect: float | None = None,
-              frame_ms: int = 2500, max_units: int = MAX_COLUMNS
+              frame_ms: int = STEP_MS, max_units: int = MAX_COLUMNS
               ) -> tuple[list[Frame], str, StackField]:
     """Frames (fixed layout, fixed size) growing the receptive field layer by layer.
 

@@ -235,3 +235,65 @@ def check_derivatives(G: nx.DiGraph, inputs: Inputs,
     if not worst.rows:
         raise GraphvizAdError("nothing to check: every output is an empty array")
     return CheckReport(list(worst.rows.values()), tolerance)
+
+
+# Where finite differences cannot see a derivative: op -> (the expression that is 0 at the
+# trouble spot, given the operand values; what the spot is).
+SINGULAR: dict[str, tuple[Any, str]] = {
+    "relu": (lambda a: a, "kink"), "abs": (lambda a: a, "kink"),
+    "max": (lambda a, b: a - b, "kink"), "min": (lambda a, b: a - b, "kink"),
+    "step": (lambda a: a, "jump"), "sign": (lambda a: a, "jump"),
+    "div": (lambda a, b: b, "pole"), "log": (lambda a: a, "pole"),
+    "sqrt": (lambda a: a, "branch point"),
+}
+NEAR = 1e-4  # |argument| within this (absolute) counts as "at" the trouble spot
+
+
+def singularities(G: nx.DiGraph, inputs: Inputs) -> list[str]:
+    """Why a central difference may disagree at this point: nodes evaluated at (or within
+    a step of) a kink, jump, pole or branch point, and nodes whose value is nan or inf.
+
+    >>> import graphviz_ad as ad
+    >>> singularities(ad.parse("y = relu(x)"), {"x": 0.0})  # doctest: +ELLIPSIS
+    ['y = relu(x) has a kink where x = 0, and x is 0 here: finite differences average ...']
+    """
+    from .formula import definition
+
+    values = values_at(G, inputs)
+    reasons = []
+    for n in G.graph["order"]:
+        data = G.nodes[n]
+        shown = f"{node_label(G, n)} = {definition(G, n)}"
+        if data["op"] not in ("input", "const") and not np.all(np.isfinite(values[n])):
+            reasons.append(f"{shown} is not finite here ({_short(values[n])}): no derivative "
+                           "to compare")
+            continue
+        rule = SINGULAR.get(data["op"])
+        if rule is None:
+            continue
+        spot, kind = rule
+        operands = [values[o] for o in data["operands"]]
+        with np.errstate(all="ignore"):
+            signed = np.ravel(np.asarray(spot(*operands), dtype=float))
+        if signed.size and np.nanmin(np.abs(signed)) <= NEAR:
+            nearest = float(signed[np.nanargmin(np.abs(signed))])
+            where = (definition(G, data["operands"][0]) if data["op"] not in ("max", "min")
+                     else f"{node_label(G, data['operands'][0])} − "
+                          f"{node_label(G, data['operands'][1])}")
+            if data["op"] == "div":
+                where = node_label(G, data["operands"][1])
+            reasons.append(f"{shown} has a {kind} where {where} = 0, and {where} is "
+                           f"{_short(nearest)} here: finite differences "
+                           f"{_WHY[kind]}, so they are not its derivative")
+    return reasons
+
+
+_WHY = {"kink": "average the two one-sided slopes there",
+        "jump": "step across the jump", "pole": "straddle the pole",
+        "branch point": "reach outside the domain"}
+
+
+def _short(value: Any) -> str:
+    from .formula import fmt_number
+
+    return fmt_number(value)

@@ -53,3 +53,22 @@ def test_mode_both_in_a_graph_file_traces_both(tmp_path):
     assert "Forward mode at x = 1" in table.stdout and "Reverse mode at x = 1" in table.stdout
     passes = json.loads(run("trace", str(path), "--format", "json").stdout)
     assert [p["mode"] for p in passes] == ["forward", "reverse"]
+
+
+@pytest.mark.parametrize("source, at, fragment", [
+    ("relu(x)", ["x=0"], "y = relu(x) has a kink where x = 0, and x is 0 here"),
+    ("1/x", ["x=-1e-9"], "y = 1/x has a pole where x = 0, and x is −1×10⁻⁹ here"),
+    ("max(x, w)", ["x=1", "w=1"], "y = max(x, w) has a kink where x − w = 0"),
+])
+def test_check_says_why_it_fails_at_a_kink_or_pole(source, at, fragment):
+    args = [part for value in at for part in ("--at", value)]
+    result = run("check", source, *args)
+    assert result.exit_code == 1
+    assert f"why: {fragment}" in result.stdout
+    data = json.loads(run("check", source, *args, "--format", "json").stdout)
+    assert any(fragment in reason for reason in data["explanations"])
+
+
+def test_check_passing_gives_no_explanations():
+    data = json.loads(run("check", "relu(x)", "--at", "x=1", "--format", "json").stdout)
+    assert data["ok"] and data["explanations"] == []

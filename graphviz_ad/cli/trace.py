@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..autodiff import evaluate, forward_mode, reverse_mode
-from ..check import DEFAULT_TOLERANCE, check_derivatives
+from ..check import DEFAULT_TOLERANCE, check_derivatives, singularities
 from .common import (
     at_option,
     check_names,
@@ -111,11 +111,12 @@ def check(source, at, data, tolerance, format_, no_cse):
     _, graph, inputs = load_program(source, at, cse=not no_cse, data=data)
     report = check_derivatives(graph, inputs, tolerance)
     worst = report.worst
+    reasons = [] if report.ok else singularities(graph, inputs)
     if format_ == "json":
         click.echo(json.dumps({
             "ok": report.ok, "tolerance": tolerance, "worst_error": worst.error,
-            "comparisons": [c.__dict__ for c in report.comparisons]}, indent=2,
-            ensure_ascii=False))
+            "comparisons": [c.__dict__ for c in report.comparisons],
+            "explanations": reasons}, indent=2, ensure_ascii=False))
     else:
         width = max(len(c.derivative) for c in report.comparisons)
         click.echo(f"{'mode':8} {'derivative':{width}}  {'automatic':>14}  "
@@ -126,5 +127,7 @@ def check(source, at, data, tolerance, format_, no_cse):
         verdict = "OK" if report.ok else f"FAILED (tolerance {tolerance:g})"
         click.echo(f"worst error: {worst.error:.2e} at {worst.derivative} ({worst.mode}) "
                    f"— {verdict}")
+        for reason in reasons:
+            click.echo(f"  why: {reason}")
     if not report.ok:
         raise SystemExit(1)

@@ -19,11 +19,14 @@ from .formula import (
     derivative_symbol,
     fmt_name,
     fmt_number,
+    fmt_ones,
+    hadamard,
     node_label,
     parenthesize_negative,
     product,
     seeded_symbol,
     show,
+    sum_over,
 )
 from .ops import PRIMITIVES
 from .rules import (
@@ -160,9 +163,14 @@ class Step:
         if c.trivial:
             return show(c.local_tree(), style)
         local = derivative_symbol(self._name(c.target), self._name(c.source), style)
-        if self.kind == "tangent":
-            return product([local, self._symbol_of(c.source, style)], style)
-        return product([self._symbol_of(c.target, style), local], style)
+        carried = self._symbol_of(c.source if self.kind == "tangent" else c.target, style)
+        factors = [local, carried] if self.kind == "tangent" else [carried, local]
+        if not self._matrix(c) or PRIMITIVES[self.graph.nodes[c.target]["op"]].linear:
+            return product(factors, style)
+        one = c.local_tree() == number_leaf(1.0)  # ∂z/∂b = 1: Σ_rows ∂L/∂z
+        term = carried if one else hadamard(factors, style)
+        summed = _summed(c, True)
+        return term if summed is None else sum_over(term, summed, style, not one)
 
     def _numeric(self, style: str) -> str:
         if self.kind == "value":
@@ -177,20 +185,39 @@ class Step:
             return "0"
         terms = []
         for c in self.contributions:
-            local = parenthesize_negative(fmt_number(c.local, style), style)
             if PRIMITIVES[self.graph.nodes[c.target]["op"]].linear:
                 terms.append(self._linear_numeric(c, style))
-            elif c.trivial:
-                terms.append(fmt_number(c.local, style))
             else:
-                carried = parenthesize_negative(fmt_number(c.carried, style), style)
-                factors = [local, carried] if self.kind == "tangent" else [carried, local]
-                term = product(factors, style)
-                if np.ndim(c.product) < np.ndim(c.local) or np.ndim(c.product) < np.ndim(
-                        c.carried):  # summed over the broadcast (data) axis
-                    term = f"Σ({term})" if style == "text" else rf"\sum\left({term}\right)"
-                terms.append(term)
+                terms.append(self._elementwise_numeric(c, style))
         return " + ".join(terms)
+
+    def _matrix(self, c: Contribution) -> bool:
+        """Whether a term is in matrix form (some value in it has two or more axes):
+        elementwise products are then written ⊙ and sums over rows Σ_rows."""
+        nodes = self.graph.nodes
+        values = [c.carried, c.product, nodes[c.target]["value"]]
+        values += [nodes[o]["value"] for o in nodes[c.target]["operands"]]
+        return any(np.ndim(v) >= 2 for v in values)
+
+    def _elementwise_numeric(self, c: Contribution, style: str) -> str:
+        """``carried·local`` (``⊙`` in matrix form), wrapped in the un-broadcast sum
+        (``Σ(…)``, ``Σ_rows …``) or followed by the broadcast (``1·𝟏₁₂``) it went through."""
+        matrix = self._matrix(c)
+        local = parenthesize_negative(fmt_number(c.local, style), style)
+        if c.trivial or (matrix and np.ndim(c.local) == 0 and c.local == 1):
+            factors = [fmt_number(c.local if c.trivial else c.carried, style)]
+        else:
+            carried = parenthesize_negative(fmt_number(c.carried, style), style)
+            factors = [local, carried] if self.kind == "tangent" else [carried, local]
+        term = hadamard(factors, style) if matrix else product(factors, style)
+        summed = _summed(c, matrix)
+        if summed is not None:  # summed over the broadcast (data) axis
+            return sum_over(term, summed, style, len(factors) > 1)
+        if np.size(c.product) > max(np.size(c.local), np.size(c.carried)) and np.ndim(
+                c.local) == 0 and np.ndim(c.carried) == 0:  # a scalar broadcast up
+            return product([parenthesize_negative(term, style),
+                            fmt_ones(1.0, np.shape(c.product), style)], style)
+        return term
 
     def _linear_numeric(self, c: Contribution, style: str) -> str:
         """A linear-map op's term as its VJP (JVP) applied to the carried number, every
@@ -209,6 +236,16 @@ class Step:
         for extra in trees[1:]:
             tree = ("op", "add", (tree, extra))
         return show(simplify(tree), style)
+
+
+def _summed(c: Contribution, matrix: bool) -> str | None:
+    """How an elementwise term was un-broadcast: None (not at all), ``"rows"`` (over the
+    leading axes of a matrix-form term) or ``""`` (otherwise)."""
+    shape = np.broadcast_shapes(np.shape(c.local), np.shape(c.carried))
+    kept = np.shape(c.product)
+    if len(kept) >= len(shape):
+        return None
+    return "rows" if matrix and kept and shape[len(shape) - len(kept):] == kept else ""
 
 
 @dataclass(frozen=True)

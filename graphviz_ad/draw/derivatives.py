@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import GraphvizAdError
-from ..formula import definition, fmt_number, node_label
+from ..formula import definition, fmt_number, fmt_shape, node_label
 from ..trace import Step, Trace
 from .arrows import add_back_arrows
 from .camera import OVERVIEW_SHARE, Camera, follow, node_boxes, union
@@ -90,12 +90,13 @@ NO_COLOUR = "none"  # a backward arrowhead that is not drawn
 
 
 def _short(value) -> str:
-    """A number for a node or edge label: arrays of more than a few elements shortened to
-    their first element and length (the caption and `trace` show more)."""
+    """A number for a node or edge label: matrices and vectors of more than a few elements
+    shortened to their first element and shape, ``[0.5, …] ∈ ℝ²ˣ³`` (the caption and
+    `trace` show more)."""
     array = np.asarray(value)
-    if array.size <= 3:
+    if array.size <= 3 and array.ndim <= 1:
         return fmt_number(value)
-    return f"[{fmt_number(array.flat[0])}, …] ({array.size})"
+    return f"[{fmt_number(array.flat[0])}, …] ∈ {fmt_shape(array.shape)}"
 
 
 def _local_lines(contribution) -> list[str]:

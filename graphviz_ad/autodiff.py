@@ -26,8 +26,8 @@ import numpy as np
 
 from ._gc import gc_paused
 from .errors import GraphvizAdError, InputError
-from .ops import PRIMITIVES, fit
-from .rules import local_function
+from .ops import PRIMITIVES, ShapeError, fit
+from .rules import OPERAND_NAMES, local_function
 from .sweep import (
     NumberAlgebra,
     _zero_like,
@@ -171,6 +171,12 @@ def _shape_message(G: nx.DiGraph, node: str, values: dict[str, Any], err: Except
     from .formula import definition, node_label
 
     data = G.nodes[node]
+    labels = [node_label(G, o) for o in data["operands"]]
+    if isinstance(err, ShapeError):  # name the operands: "inner sizes differ (W is 2×3, …)"
+        reason = err.message.format(**dict(zip(OPERAND_NAMES, labels)))
+        source = PRIMITIVES[data["op"]].source
+        if source:  # as written: "W @ x: inner sizes differ (W is 2×3, x has 2)"
+            return f"{source.format(**dict(zip(OPERAND_NAMES, labels)))}: {reason}"
     if isinstance(err, GraphvizAdError):
         reason = err.message
     else:

@@ -19,7 +19,7 @@ import re
 
 import numpy as np
 
-from .ops import PREC_ATOM, PREC_NEG, PREC_POW, PRIMITIVES
+from .ops import PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW, PRIMITIVES
 from .rules import Tree
 
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -165,6 +165,8 @@ def fmt_name(name: str, style: str = "text") -> str:
 def _prec(tree: Tree) -> int:
     """How tightly the displayed tree binds (negative numbers act like unary minus)."""
     if tree[0] == "leaf":
+        if not tree[2] and "·" in tree[1] and not tree[1].startswith("["):
+            return PREC_MUL  # a seeded symbol such as ∂f/∂z·1: Σ(∂f/∂z·1)
         return PREC_NEG if tree[2] and float(tree[1]) < 0 else PREC_ATOM
     prim = PRIMITIVES[tree[1]]
     if tree[1] == "pow" and _small_integer(tree[2][1]) is not None:

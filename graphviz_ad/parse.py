@@ -45,8 +45,9 @@ _TOKEN_NAMES = {
     "$END": "end of input", "_NEWLINE": "end of line", "NAME": "name", "NUMBER": "number",
     "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COMMA": "','",
     "EQUAL": "'='", "SEMICOLON": "';'", "POW": "power operator", "AUGOP": "augmented assignment",
+    "MATMUL": "'@'", "DOT": "'.'",
 }
-_PYTHON_HINT = re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b|__\w+__|[\"'`.:{}@$]")
+_PYTHON_HINT = re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b|__\w+__|[\"'`:{}$]")
 
 
 class _Separators:
@@ -243,6 +244,18 @@ class _Builder:
             return self._const(-value, "-" + text, self.pos[a])
         return self._node("neg", (a,), self.pos[a])
 
+    def matmul(self, a: int, tok: Token, b: int) -> int:
+        """``W @ x``, placed at the ``@`` (where a shape error points)."""
+        return self._node("matmul", (a, b), (tok.line, tok.column))
+
+    def attribute(self, a: int, dot: Token, tok: Token) -> int:
+        """``A.T``: the only attribute there is."""
+        if str(tok) != "T":
+            raise self.error(f"'.{tok!s}' looks like Python, which is not part of the "
+                             "expression language; the only attribute is .T (transpose)",
+                             dot.line, dot.column)
+        return self._node("transpose", (a,), self.pos[a])
+
     def pos_(self, a: int) -> int:
         return a
 
@@ -326,7 +339,8 @@ class _Dispatch(Transformer):
 
 
 for _rule in ("number", "name", "call", "args", "kwarg", "add", "sub", "mul", "div", "pow",
-              "neg", "pos", "index", "assign", "augassign", "bare", "program"):
+              "matmul", "attribute", "neg", "pos", "index", "assign", "augassign", "bare",
+              "program"):
     setattr(_Dispatch, _rule, _forward(_rule))
 
 _DISPATCH = _Dispatch()

@@ -66,11 +66,7 @@ class Contribution:
         data = self.graph.nodes[self.target]
         leaves = definition_tree(self.graph, self.target)[2]
         if PRIMITIVES[data["op"]].linear:  # the pullback of 𝟏, as the numbers of `local`
-            env = {**dict(zip(OPERAND_NAMES, leaves)), "g": number_leaf(1.0),
-                   "out": name_leaf(node_label(self.graph, self.target)),
-                   **dict(data.get("params", ()))}
-            trees = [rule_tree(rule_program(data["op"], "vjp", p), env)
-                     for p in self.positions]
+            return self.rule_tree("g", number_leaf(1.0))
         else:
             trees = [partial_tree(data["op"], p, leaves) for p in self.positions]
         tree = trees[0]
@@ -78,9 +74,32 @@ class Contribution:
             tree = ("op", "add", (tree, extra))
         return simplify(tree)
 
+    def rule_tree(self, carried: str, leaf) -> Any:
+        """A linear-map op's rule as written, over the target's operands, with the
+        carried factor (``"g"`` for the VJP, ``"d"`` for the JVP) shown as ``leaf``."""
+        data = self.graph.nodes[self.target]
+        leaves = definition_tree(self.graph, self.target)[2]
+        env = {**dict(zip(OPERAND_NAMES, leaves)), "g": leaf,
+               "out": name_leaf(node_label(self.graph, self.target)),
+               **dict(data.get("params", ()))}
+        trees = []
+        for p in self.positions:
+            kind = "show" if carried == "g" else "jvp"
+            trees.append(rule_tree(rule_program(data["op"], kind, p),
+                                   {**env, TANGENT_NAMES[p]: leaf}))
+        tree = trees[0]
+        for extra in trees[1:]:
+            tree = ("op", "add", (tree, extra))
+        return simplify(tree)
+
     def local_formula(self, style: str = "text") -> str:
-        """``∂f4/∂f3 = exp(f3)`` (or its LaTeX)."""
+        """``∂f4/∂f3 = exp(f3)`` (or its LaTeX); a matrix op's as its pullback,
+        ``∂z/∂W: G ↦ G · xᵀ``."""
         symbol = derivative_symbol(self._name(self.target), self._name(self.source), style)
+        if PRIMITIVES[self.graph.nodes[self.target]["op"]].matrix:  # a map, not a number
+            pullback = show(self.rule_tree("g", name_leaf("G")), style)
+            return (rf"{symbol} \colon G \mapsto {pullback}" if style == "latex"
+                    else f"{symbol}: G ↦ {pullback}")
         return f"{symbol} = {show(self.local_tree(), style)}"
 
     def _name(self, node: str) -> str:
@@ -165,7 +184,11 @@ class Step:
         local = derivative_symbol(self._name(c.target), self._name(c.source), style)
         carried = self._symbol_of(c.source if self.kind == "tangent" else c.target, style)
         factors = [local, carried] if self.kind == "tangent" else [carried, local]
-        if not self._matrix(c) or PRIMITIVES[self.graph.nodes[c.target]["op"]].linear:
+        prim = PRIMITIVES[self.graph.nodes[c.target]["op"]]
+        if prim.linear and (prim.matrix or self._matrix(c)):  # ∂L/∂W = ∂L/∂z · xᵀ
+            return show(c.rule_tree("g" if self.kind == "adjoint" else "d",
+                                    name_leaf(carried)), style)
+        if not self._matrix(c) or prim.linear:
             return product(factors, style)
         one = c.local_tree() == number_leaf(1.0)  # ∂z/∂b = 1: Σ_rows ∂L/∂z
         term = carried if one else hadamard(factors, style)
@@ -230,7 +253,8 @@ class Step:
         algebra, trees = _Shown(style), []
         for p in c.positions:
             kind, symbol = (("jvp", TANGENT_NAMES[p]) if self.kind == "tangent" else ("vjp", "g"))
-            result = rule_program(data["op"], kind, p).run(algebra, {**env, symbol: carried})
+            program = rule_program(data["op"], "show" if kind == "vjp" else kind, p)
+            result = program.run(algebra, {**env, symbol: carried})
             trees.append(algebra.leaf(result))
         tree = trees[0]
         for extra in trees[1:]:
@@ -270,7 +294,7 @@ class _Shown:
         return _Known(value)
 
     def apply(self, op: str, args: list[Any], params: tuple) -> Any:
-        if all(isinstance(a, _Known) for a in args):  # real values: shapes are known too
+        if all(isinstance(a, _Known) for a in args) and not PRIMITIVES[op].keep:
             return _Known(PRIMITIVES[op].fn(*[a.value for a in args], **dict(params)))
         children = tuple(self.leaf(a) for a in args)
         return ("op", op, children, params) if params else ("op", op, children)

@@ -101,7 +101,11 @@ def _short(value) -> str:
 
 def _local_lines(contribution) -> list[str]:
     """What a used edge shows, one part per line: ``∂f4/∂f3``, ``= exp(f3)``, ``= 78.81``."""
-    symbol, _, formula = contribution.local_formula().partition(" = ")
+    text = contribution.local_formula()
+    if ": G ↦ " in text:  # a matrix op's pullback: a map, no number
+        symbol, _, formula = text.partition(": ")
+        return [symbol, formula] + [""] * (EDGE_LINES - 2)
+    symbol, _, formula = text.partition(" = ")
     number = _short(contribution.local)
     lines = [symbol, f"= {formula}"]
     if formula != number:

@@ -78,7 +78,7 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
                     continue
                 carried = tangents[source]
                 if linear:  # the JVP programs; the local shown is the pullback of 𝟏
-                    local = linear_local(G, n, values)
+                    local = linear_local(G, n, values, positions)
                     prod = unbroadcast(linear_map(G, n, values, "jvp", positions, carried),
                                        values[n])
                 else:

@@ -19,7 +19,7 @@ import re
 
 import numpy as np
 
-from .ops import PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW, PRIMITIVES
+from .ops import CONSTANTS, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW, PRIMITIVES
 from .rules import Tree
 
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -32,6 +32,7 @@ GREEK = {
 _NAME_PARTS = re.compile(r"^([A-Za-z]+?)_?(\d+)$")
 _VERSION = re.compile(r"⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾$")
 _PLAIN_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+NAMED_CONSTANTS = {shown for _, shown in CONSTANTS.values()}
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
 MAX_SHOWN_ELEMENTS = 6  # a vector shown whole
 MAX_SHOWN_SIDE = 4  # a matrix shown whole: up to 4×4
@@ -144,6 +145,8 @@ def fmt_name(name: str, style: str = "text") -> str:
         return name
     if name == "𝟏":
         return r"\mathbf{1}"
+    if name == "π":
+        return r"\pi"
     if name.startswith("∂") and "/∂" in name:  # a gradient graph's node, e.g. ∂L/∂phi0
         of, wrt = name[1:].split("/∂", 1)
         return derivative_symbol(of, wrt, style)
@@ -243,7 +246,8 @@ def definition_tree(G, node: str) -> Tree:
     leaves = []
     for operand in data["operands"]:
         od = G.nodes[operand]
-        leaves.append(number_leaf(od["value"]) if od["op"] == "const"
+        named = od["op"] == "const" and od["name"] in NAMED_CONSTANTS  # e, π
+        leaves.append(number_leaf(od["value"]) if od["op"] == "const" and not named
                       else name_leaf(node_label(G, operand)))
     if data.get("params"):
         return ("op", data["op"], tuple(leaves), data["params"])

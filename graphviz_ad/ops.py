@@ -16,6 +16,7 @@ Adding a primitive is adding one entry to :data:`PRIMITIVES`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -342,7 +343,13 @@ PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
 #: softmax is not elementwise (each output depends on every input), so it has no
 #: elementwise partial; as exp(a − logsumexp(a)) its Jacobian diag(s) − s·sᵀ comes out
 #: of the chain rule through primitives that do have one.
-MACROS: dict[str, str] = {"softmax": "exp(a - logsumexp(a))"}
+#: cross_entropy(Z, T) is one loss per row of logits Z against one-hot targets T; its
+#: gradient softmax(Z) − T comes out of the chain rule too.
+MACROS: dict[str, str] = {"softmax": "exp(a - logsumexp(a))",
+                          "cross_entropy": "logsumexp(a, axis=-1) - sum(b*a, axis=-1)"}
+
+#: Names that are constants unless bound: their value and how they are shown.
+CONSTANTS: dict[str, tuple[float, str]] = {"e": (math.e, "e"), "pi": (math.pi, "π")}
 
 #: Macros that take keyword parameters: (their names, the definition used when any is
 #: given).  ``spread`` broadcasts the reduced axis back, which a keepdims-free result

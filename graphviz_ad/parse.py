@@ -35,7 +35,7 @@ from lark.exceptions import (
 from ._gc import gc_paused
 from .build import to_graph, version_label  # noqa: F401  (version_label: public here too)
 from .errors import GraphvizAdError, source_lines
-from .ops import MACRO_PARAMS, MACROS, PRIMITIVES, function_names, lookup_function
+from .ops import CONSTANTS, MACRO_PARAMS, MACROS, PRIMITIVES, function_names, lookup_function
 
 MAX_SOURCE_CHARS = 20_000_000
 MAX_NODES = 2_000_000
@@ -168,6 +168,8 @@ class _Builder:
         if lookup_function(str(tok)) is not None:
             raise self.error(f"{tok!s} is a function: call it as {tok!s}(...)",
                              tok.line, tok.column)
+        if str(tok) in CONSTANTS and not self.rule:  # e, pi (a binding shadows them)
+            return self._const(*CONSTANTS[str(tok)], (tok.line, tok.column))
         handle = self.inputs.get(str(tok))
         if handle is None:
             handle = self.inputs[str(tok)] = self._new("input", (), (tok.line, tok.column))

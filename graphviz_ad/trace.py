@@ -39,6 +39,7 @@ from .rules import (
     rule_tree,
     simplify,
 )
+from .shown import Known, Shown, value_leaf
 
 MODES = ("evaluate", "forward", "reverse")
 
@@ -247,10 +248,10 @@ class Step:
         part not involving it computed: ``2·𝟏``, ``Σ[0.5, −1, 2]``, ``0.5·[0, 1, 0]``."""
         data = self.graph.nodes[c.target]
         nodes = self.graph.nodes
-        env = {**{k: _Known(nodes[o]["value"]) for k, o in zip(OPERAND_NAMES, data["operands"])},
-               "out": _Known(nodes[c.target]["value"]), **dict(data.get("params", ()))}
+        env = {**{k: Known(nodes[o]["value"]) for k, o in zip(OPERAND_NAMES, data["operands"])},
+               "out": Known(nodes[c.target]["value"]), **dict(data.get("params", ()))}
         carried = number_leaf(1.0) if c.trivial else value_leaf(c.carried, style)
-        algebra, trees = _Shown(style), []
+        algebra, trees = Shown(style), []
         for p in c.positions:
             kind, symbol = (("jvp", TANGENT_NAMES[p]) if self.kind == "tangent" else ("vjp", "g"))
             program = rule_program(data["op"], "show" if kind == "vjp" else kind, p)
@@ -270,41 +271,6 @@ def _summed(c: Contribution, matrix: bool) -> str | None:
     if len(kept) >= len(shape):
         return None
     return "rows" if matrix and kept and shape[len(shape) - len(kept):] == kept else ""
-
-
-@dataclass(frozen=True)
-class _Known:
-    """A number known while displaying a rule (an operand's value, or one computed)."""
-
-    value: Any
-
-
-class _Shown:
-    """Rule programs for display, partially evaluated: a line whose inputs are all known
-    is computed; the others stay ops over leaves (the carried number's, the values')."""
-
-    def __init__(self, style: str) -> None:
-        self.style = style
-
-    def leaf(self, v: Any) -> Any:
-        return value_leaf(v.value, self.style) if isinstance(v, _Known) else v
-
-    @staticmethod
-    def const(value: Any) -> _Known:
-        return _Known(value)
-
-    def apply(self, op: str, args: list[Any], params: tuple) -> Any:
-        if all(isinstance(a, _Known) for a in args) and not PRIMITIVES[op].keep:
-            return _Known(PRIMITIVES[op].fn(*[a.value for a in args], **dict(params)))
-        children = tuple(self.leaf(a) for a in args)
-        return ("op", op, children, params) if params else ("op", op, children)
-
-
-def value_leaf(value: Any, style: str = "text") -> Any:
-    """A leaf showing a value: a number leaf for a scalar, the formatted array otherwise."""
-    if np.ndim(value) == 0:
-        return number_leaf(value)
-    return name_leaf(fmt_number(value, style))
 
 
 @dataclass(eq=False)

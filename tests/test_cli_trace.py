@@ -328,7 +328,8 @@ def test_subprocess_python_m():
                          timeout=120, encoding="utf-8")
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.splitlines() == ["graphviz-ad: error: 1:5: unknown function foo(); known "
-                                       "functions: abs, cos, dot, exp, ln, log, logsumexp, max, "
+                                       "functions: abs, cos, cross_entropy, dot, exp, ln, log, "
+                                       "logsumexp, max, "
                                        "mean, min, outer, pow, relu, sig, sigmoid, sign, "
                                        "sin, softmax, softplus, sqrt, square, step, sum, "
                                        "tan, tanh, transpose",

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import GraphvizAdError
 from ..formula import definition, fmt_number, fmt_shape, node_label
+from ..ops import PRIMITIVES
 from ..trace import Step, Trace
 from .arrows import add_back_arrows
 from .camera import OVERVIEW_SHARE, Camera, follow, node_boxes, union
@@ -96,7 +97,7 @@ def _short(value) -> str:
     array = np.asarray(value)
     if array.size <= 3 and array.ndim <= 1:
         return fmt_number(value)
-    return f"[{fmt_number(array.flat[0])}, …] ∈ {fmt_shape(array.shape)}"
+    return f"[{fmt_number(array.flat[0], digits=3)}, …] ∈ {fmt_shape(array.shape)}"
 
 
 def _local_lines(contribution) -> list[str]:
@@ -120,6 +121,12 @@ def _scalar_terms(step: Step) -> str | None:
     return None
 
 
+def _matrix_step(c) -> bool:
+    """Whether a contribution goes through a matrix op or carries a matrix."""
+    op = c.graph.nodes[c.target]["op"]
+    return PRIMITIVES[op].matrix or max(np.ndim(c.carried), np.ndim(c.product)) >= 2
+
+
 def _derivative_lines(step: Step, compact: bool = False) -> list[str]:
     """A node's derivative; where several edges contribute, their terms (or, past
     MAX_TERMS, their count), then the sum.  ``compact``: the sum alone, on one line."""
@@ -135,8 +142,11 @@ def _derivative_lines(step: Step, compact: bool = False) -> list[str]:
 
 def _step_equation(step: Step) -> str:
     """The step's chain rule with numbers; past MAX_TERMS terms, the sum's terms only
-    (``∂y/∂w = Σ of 30 terms = 0.2866 + … = 0.3953``), so the caption stays short."""
+    (``∂y/∂w = Σ of 30 terms = 0.2866 + … = 0.3953``), so the caption stays short; a
+    matrix step whose numbers are previews shows its symbols and the result."""
     terms = _scalar_terms(step)
+    if "…" in step.equation and any(_matrix_step(c) for c in step.contributions):
+        return f"{step.formula} = {fmt_number(step.result)}"  # previewed matrices: symbols
     if terms is None or len(step.contributions) <= MAX_TERMS:
         return step.equation
     return (f"{step.symbol()} = Σ of {len(step.contributions)} terms = {terms} = "
@@ -227,8 +237,13 @@ class DerivativeFrames:
         return f"{_n(self, n)} {value}" if self.compact else value
 
     def _edge_text(self, contribution) -> list[str]:
-        """A used edge's label: its local derivative (compact: the number alone)."""
-        return [_short(contribution.local)] if self.compact else _local_lines(contribution)
+        """A used edge's label: its local derivative (compact: the number alone, or a
+    matrix op's pullback ``G ↦ Xᵀ · G``)."""
+        if not self.compact:
+            return _local_lines(contribution)
+        if PRIMITIVES[contribution.graph.nodes[contribution.target]["op"]].matrix:
+            return [contribution.local_formula().partition(": ")[2]]  # G ↦ Xᵀ · G
+        return [_short(contribution.local)]
 
     def _emit(self, picture: _Picture, caption: str, duration: int) -> None:
         self.states.append(picture.snapshot())

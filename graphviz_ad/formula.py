@@ -249,9 +249,24 @@ def definition_tree(G, node: str) -> Tree:
         named = od["op"] == "const" and od["name"] in NAMED_CONSTANTS  # e, π
         leaves.append(number_leaf(od["value"]) if od["op"] == "const" and not named
                       else name_leaf(node_label(G, operand)))
+    op = data["op"]
+    ndims = [np.ndim(G.nodes[o].get("value", 0)) for o in data["operands"]]
+    if op == "mul" and max(ndims) >= 2 and min(ndims) >= 1:
+        op = "hadamard"  # an elementwise product of arrays, a matrix among them: A ⊙ B
     if data.get("params"):
-        return ("op", data["op"], tuple(leaves), data["params"])
-    return ("op", data["op"], tuple(leaves))
+        return ("op", op, tuple(leaves), data["params"])
+    return ("op", op, tuple(leaves))
+
+
+def hadamard_tree(tree: Tree) -> Tree:
+    """``tree`` with its products of two non-numbers written ⊙ (matrix form)."""
+    if tree[0] == "leaf":
+        return tree
+    children = tuple(hadamard_tree(c) for c in tree[2])
+    op = tree[1]
+    if op == "mul" and not any(c[0] == "leaf" and c[2] for c in children):
+        op = "hadamard"
+    return ("op", op, children, *tree[3:])
 
 
 def definition(G, node: str, style: str = "text") -> str:

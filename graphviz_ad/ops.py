@@ -274,6 +274,8 @@ _TABLE = [
               False),
     Primitive("mul", 2, np.multiply, ("b", "a"), "{a}·{b}", r"{a} \cdot {b}", PREC_MUL, "both",
               False),
+    Primitive("hadamard", 2, np.multiply, ("b", "a"), "{a} ⊙ {b}", r"{a} \odot {b}", PREC_MUL,
+              "both", False, helper=True),  # mul as shown in matrix form
     Primitive("div", 2, np.divide, ("1/b", "-a/b^2"), "{a}/{b}", r"\frac{{{a}}}{{{b}}}",
               PREC_MUL, "left", False),
     Primitive("neg", 1, np.negative, ("-1",), "−{a}", "-{a}", PREC_NEG, "none", False),

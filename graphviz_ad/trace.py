@@ -21,6 +21,7 @@ from .formula import (
     fmt_number,
     fmt_ones,
     hadamard,
+    hadamard_tree,
     node_label,
     parenthesize_negative,
     product,
@@ -187,8 +188,8 @@ class Step:
         factors = [local, carried] if self.kind == "tangent" else [carried, local]
         prim = PRIMITIVES[self.graph.nodes[c.target]["op"]]
         if prim.linear and (prim.matrix or self._matrix(c)):  # ∂L/∂W = ∂L/∂z · xᵀ
-            return show(c.rule_tree("g" if self.kind == "adjoint" else "d",
-                                    name_leaf(carried)), style)
+            return show(hadamard_tree(c.rule_tree("g" if self.kind == "adjoint" else "d",
+                                                  name_leaf(carried))), style)
         if not self._matrix(c) or prim.linear:
             return product(factors, style)
         one = c.local_tree() == number_leaf(1.0)  # ∂z/∂b = 1: Σ_rows ∂L/∂z
@@ -203,8 +204,9 @@ class Step:
                 return fmt_number(self.result, style)
             leaves = tuple(value_leaf(self.graph.nodes[o]["value"], style)
                            for o in data["operands"])
-            return show(("op", data["op"], leaves, *([data["params"]] if data.get("params")
-                                                     else [])), style)
+            op = definition_tree(self.graph, self.node)[1]  # mul of matrices: ⊙
+            return show(("op", op, leaves, *([data["params"]] if data.get("params")
+                                             else [])), style)
         if not self.contributions:
             return "0"
         terms = []
@@ -260,7 +262,8 @@ class Step:
         tree = trees[0]
         for extra in trees[1:]:
             tree = ("op", "add", (tree, extra))
-        return show(simplify(tree), style)
+        tree = simplify(tree)
+        return show(hadamard_tree(tree) if self._matrix(c) else tree, style)
 
 
 def _summed(c: Contribution, matrix: bool) -> str | None:

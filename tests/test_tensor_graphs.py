@@ -106,3 +106,27 @@ def test_forward_mode_and_jacobian_with_matrix_inputs():
     J = jacobian(G, {"W": W, "x": x}, of="z", wrt="W")
     assert J.shape == (2, 2, 3)
     np.testing.assert_allclose(J, np.einsum("ik,j->ikj", np.eye(2), x))
+
+
+def test_trace_seed_sets_the_direction_of_a_matrix_input():
+    from click.testing import CliRunner
+
+    from graphviz_ad.cli import main
+
+    args = ["trace", "z = W @ x", "--at", "W=[[1,2,3],[4,5,6]]", "--at", "x=[1,2,3]",
+            "--mode", "forward", "--wrt", "W"]
+    result = CliRunner().invoke(main, [*args, "--seed", "[[0,1,0],[0,0,0]]"])
+    assert result.exit_code == 0, result.output
+    assert "∂z/∂W[0, 1] = ∂W/∂W[0, 1] · x = [[0, 1, 0], [0, 0, 0]] · [1, 2, 3] = [2, 0]" in (
+        result.output)
+    assert "∂z/∂W·1 = ∂W/∂W·1 · x" in CliRunner().invoke(main, args).output
+    bad = CliRunner().invoke(main, [*args, "--seed", "[1,2]"])
+    assert bad.exit_code == 2 and "seed for W has shape (2,), expected (2, 3)" in bad.stderr
+
+
+def test_elementwise_products_of_matrices_are_hadamard():
+    t = ad.evaluate(parse("y = A*B + 2*A"), {"A": np.ones((2, 2)), "B": np.eye(2)})
+    assert [s.formula for s in t.steps][:2] == ["f1 = A ⊙ B", "f2 = 2·A"]
+    assert r"A \odot B" in t.steps[0].latex
+    assert ad.evaluate(parse("y = a*b"), {"a": [1.0, 2.0], "b": [3.0, 4.0]}).steps[0].formula == (
+        "y = a·b")  # vectors keep the dot

@@ -26,8 +26,8 @@ import numpy as np
 
 from ._gc import gc_paused
 from .errors import GraphvizAdError, InputError
-from .ops import PRIMITIVES, fit
-from .rules import local_function
+from .ops import PRIMITIVES, ShapeError, fit
+from .rules import OPERAND_NAMES, local_function
 from .sweep import (
     NumberAlgebra,
     _zero_like,
@@ -78,7 +78,7 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
                     continue
                 carried = tangents[source]
                 if linear:  # the JVP programs; the local shown is the pullback of 𝟏
-                    local = linear_local(G, n, values)
+                    local = linear_local(G, n, values, positions)
                     prod = unbroadcast(linear_map(G, n, values, "jvp", positions, carried),
                                        values[n])
                 else:
@@ -171,6 +171,12 @@ def _shape_message(G: nx.DiGraph, node: str, values: dict[str, Any], err: Except
     from .formula import definition, node_label
 
     data = G.nodes[node]
+    labels = [node_label(G, o) for o in data["operands"]]
+    if isinstance(err, ShapeError):  # name the operands: "inner sizes differ (W is 2×3, …)"
+        reason = err.message.format(**dict(zip(OPERAND_NAMES, labels)))
+        source = PRIMITIVES[data["op"]].source
+        if source:  # as written: "W @ x: inner sizes differ (W is 2×3, x has 2)"
+            return f"{source.format(**dict(zip(OPERAND_NAMES, labels)))}: {reason}"
     if isinstance(err, GraphvizAdError):
         reason = err.message
     else:

@@ -9,6 +9,7 @@ A graph file's ``[data]`` table holds literal arrays or seeded draws::
     x0 = {normal = [-1, 1], size = 10, seed = 0}                 # Normal(mean -1, sd 1)
     x = {normal = [[-1, 1], [1, 1]], size = 10, seed = 0}        # 10 from each, concatenated
     u = {uniform = [0, 1], size = 5, seed = 3}
+    X = {normal = [0, 1], shape = [6, 2], seed = 1}               # a 6×2 matrix
 
 >>> draw("x", {"normal": [0, 1], "size": 3, "seed": 0}).round(3).tolist()
 [0.126, -0.132, 0.64]
@@ -29,7 +30,7 @@ from .errors import GraphvizAdError
 
 MAX_ELEMENTS = 50_000_000
 MAX_NESTING = 32  # list levels looked at before an array is refused (arrays have at most 2)
-_DRAW_KEYS = {"normal", "uniform", "size", "seed"}
+_DRAW_KEYS = {"normal", "uniform", "size", "seed", "shape"}
 
 
 def as_array(name: str, value: Any, where: str) -> np.ndarray | np.float64:
@@ -69,7 +70,8 @@ def _short(value: Any) -> str:
 
 def draw(name: str, spec: dict[str, Any], where: str = "[data]") -> np.ndarray:
     """Seeded draws: ``{normal = [mean, sd] | [[mean, sd], …], size = n, seed = s}`` (or
-    ``uniform = [low, high]``); several groups are drawn ``size`` each and concatenated."""
+    ``uniform = [low, high]``); several groups are drawn ``size`` each and concatenated;
+    ``shape = [n, d]`` reshapes them (``size`` defaults to n·d)."""
     unknown = sorted(set(spec) - _DRAW_KEYS)
     if unknown:
         raise GraphvizAdError(f"{where}: {name}: unknown key {unknown[0]!r} "
@@ -79,7 +81,12 @@ def draw(name: str, spec: dict[str, Any], where: str = "[data]") -> np.ndarray:
         raise GraphvizAdError(f"{where}: {name} needs exactly one of normal = [mean, sd] or "
                               "uniform = [low, high]")
     kind = kinds[0]
-    size, seed = spec.get("size", 1), spec.get("seed", 0)
+    shape = spec.get("shape")
+    if shape is not None and (not isinstance(shape, list) or not 1 <= len(shape) <= 2 or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape)):
+        raise GraphvizAdError(f"{where}: {name}: shape must be [n] or [n, d] (positive "
+                              "integers)")
+    size, seed = spec.get("size", math.prod(shape) if shape else 1), spec.get("seed", 0)
     for key, value in (("size", size), ("seed", seed)):
         if not isinstance(value, int) or isinstance(value, bool) or value < (key == "size"):
             raise GraphvizAdError(f"{where}: {name}: {key} must be a "
@@ -103,6 +110,11 @@ def draw(name: str, spec: dict[str, Any], where: str = "[data]") -> np.ndarray:
                                   "a float can hold")
         parts.append(rng.normal(a, b, size) if kind == "normal" else rng.uniform(a, b, size))
     drawn = np.concatenate(parts)
+    if shape is not None:
+        if drawn.size != math.prod(shape):
+            raise GraphvizAdError(f"{where}: {name}: shape {shape} needs {math.prod(shape)} "
+                                  f"draws, got {drawn.size}")
+        drawn = drawn.reshape(shape)
     if not np.all(np.isfinite(drawn)):
         raise GraphvizAdError(f"{where}: {name}: the draws overflow to inf; use a smaller "
                               "spread")

@@ -19,10 +19,11 @@ import re
 
 import numpy as np
 
-from .ops import PREC_ATOM, PREC_NEG, PREC_POW, PRIMITIVES
+from .ops import CONSTANTS, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW, PRIMITIVES
 from .rules import Tree
 
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
     "theta": "θ", "lambda": "λ", "lam": "λ", "mu": "μ", "sigma": "σ", "tau": "τ", "phi": "φ",
@@ -31,20 +32,26 @@ GREEK = {
 _NAME_PARTS = re.compile(r"^([A-Za-z]+?)_?(\d+)$")
 _VERSION = re.compile(r"⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾$")
 _PLAIN_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+NAMED_CONSTANTS = {shown for _, shown in CONSTANTS.values()}
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
-MAX_SHOWN_ELEMENTS = 6
+MAX_SHOWN_ELEMENTS = 6  # a vector shown whole
+MAX_SHOWN_SIDE = 4  # a matrix shown whole: up to 4×4
+_TIMES = r" \times "
 
 
 def fmt_number(value: object, style: str = "text", digits: int = 4) -> str:
     """A number as a reader wants it: 4 significant digits, integers without '.0',
-    a real minus sign in text, small arrays element by element and larger ones as a
-    preview: ``[−1.134, 0.6402, …, 2.51] (20)``."""
+    a real minus sign in text.  Vectors of up to 6 elements and matrices up to 4×4 are
+    shown whole (nested lists; ``bmatrix`` in LaTeX), larger arrays of ones (zeros) as
+    ``𝟏₁₂`` (``𝟎₃ₓ₅``), anything else larger as a preview with its shape:
+    ``[−1.134, 0.6402, …, 2.51] (20)``."""
     arr = np.asarray(value)
     if arr.ndim > 0:
-        if arr.size > MAX_SHOWN_ELEMENTS:
-            return _preview(arr, style, digits)
-        inner = ", ".join(fmt_number(v, style, digits) for v in arr.ravel())
-        return f"[{inner}]" if style == "text" else rf"\left[{inner}\right]"
+        if _whole(arr):
+            return _nested(arr, style, digits)
+        if arr.size > 1 and arr.flat[0] in (0, 1) and _constant(arr):
+            return fmt_ones(arr.flat[0], arr.shape, style, digits)
+        return _preview(arr, style, digits)
     v = float(arr)
     if np.isnan(v):
         return "nan" if style == "text" else r"\mathrm{NaN}"
@@ -65,13 +72,59 @@ def fmt_number(value: object, style: str = "text", digits: int = 4) -> str:
     return text.replace("-", "−") if style == "text" else text
 
 
+def _whole(arr: np.ndarray) -> bool:
+    """Whether an array is small enough to show element by element."""
+    if arr.ndim == 1 or arr.size == 0:
+        return arr.size <= MAX_SHOWN_ELEMENTS
+    return arr.ndim == 2 and max(arr.shape) <= MAX_SHOWN_SIDE
+
+
+def _constant(arr: np.ndarray) -> bool:
+    first = arr.flat[0]
+    return bool(np.all(arr == first)) and np.isfinite(first)
+
+
+def _nested(arr: np.ndarray, style: str, digits: int) -> str:
+    """``[1, 2]``, ``[[1, −1], [0.5, 2]]``; in LaTeX ``\\left[…\\right]`` for a vector and
+    a ``bmatrix`` for a matrix."""
+    if arr.ndim == 1:
+        inner = ", ".join(fmt_number(v, style, digits) for v in arr)
+        return f"[{inner}]" if style == "text" else rf"\left[{inner}\right]"
+    if style == "text":
+        return "[" + ", ".join(_nested(row, style, digits) for row in arr) + "]"
+    rows = r" \\ ".join(" & ".join(fmt_number(v, style, digits) for v in row) for row in arr)
+    return rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}"
+
+
+def fmt_shape(shape: tuple[int, ...], style: str = "text") -> str:
+    """The space an array lives in: ``ℝ²ˣ³``, ``ℝ³`` (``\\mathbb{R}^{2 \\times 3}``);
+    ``ℝ`` for a scalar."""
+    if not shape:
+        return "ℝ" if style == "text" else r"\mathbb{R}"
+    if style == "text":
+        return "ℝ" + "ˣ".join(str(n).translate(SUPERSCRIPTS) for n in shape)
+    return rf"\mathbb{{R}}^{{{_TIMES.join(map(str, shape))}}}"
+
+
+def fmt_ones(value: float, shape: tuple[int, ...], style: str = "text", digits: int = 4) -> str:
+    """An array of one repeated value: ``𝟏₁₂``, ``𝟎₄``, ``2·𝟏₃ₓ₅``
+    (``2 \\cdot \\mathbf{1}_{3 \\times 5}``)."""
+    bold = "𝟎" if value == 0 else "𝟏"
+    if style == "text":
+        ones = bold + "ₓ".join(str(n).translate(SUBSCRIPTS) for n in shape)
+    else:
+        ones = rf"\mathbf{{{0 if value == 0 else 1}}}_{{{_TIMES.join(map(str, shape))}}}"
+    if value in (0, 1, -1):
+        return ones if value != -1 else ("−" if style == "text" else "-") + ones
+    return product([parenthesize_negative(fmt_number(value, style, digits), style), ones], style)
+
+
 def _preview(arr: np.ndarray, style: str, digits: int) -> str:
     """A large array as its first two and last elements and its length (or shape):
     ``[−1.13, 0.64, …, 2.51] (20)``."""
     flat = arr.ravel()
     first, second, last = (fmt_number(flat[i], style, digits) for i in (0, 1, -1))
-    times = "×" if style == "text" else r" \times "
-    shape = times.join(str(n) for n in arr.shape)
+    shape = ("×" if style == "text" else _TIMES).join(str(n) for n in arr.shape)
     if style == "text":
         return f"[{first}, {second}, …, {last}] ({shape})"
     return rf"\left[{first}, {second}, \ldots, {last}\right]_{{({shape})}}"  # not ·(20)
@@ -92,6 +145,8 @@ def fmt_name(name: str, style: str = "text") -> str:
         return name
     if name == "𝟏":
         return r"\mathbf{1}"
+    if name == "π":
+        return r"\pi"
     if name.startswith("∂") and "/∂" in name:  # a gradient graph's node, e.g. ∂L/∂phi0
         of, wrt = name[1:].split("/∂", 1)
         return derivative_symbol(of, wrt, style)
@@ -113,6 +168,8 @@ def fmt_name(name: str, style: str = "text") -> str:
 def _prec(tree: Tree) -> int:
     """How tightly the displayed tree binds (negative numbers act like unary minus)."""
     if tree[0] == "leaf":
+        if not tree[2] and "·" in tree[1] and not tree[1].startswith("["):
+            return PREC_MUL  # a seeded symbol such as ∂f/∂z·1: Σ(∂f/∂z·1)
         return PREC_NEG if tree[2] and float(tree[1]) < 0 else PREC_ATOM
     prim = PRIMITIVES[tree[1]]
     if tree[1] == "pow" and _small_integer(tree[2][1]) is not None:
@@ -189,11 +246,27 @@ def definition_tree(G, node: str) -> Tree:
     leaves = []
     for operand in data["operands"]:
         od = G.nodes[operand]
-        leaves.append(number_leaf(od["value"]) if od["op"] == "const"
+        named = od["op"] == "const" and od["name"] in NAMED_CONSTANTS  # e, π
+        leaves.append(number_leaf(od["value"]) if od["op"] == "const" and not named
                       else name_leaf(node_label(G, operand)))
+    op = data["op"]
+    ndims = [np.ndim(G.nodes[o].get("value", 0)) for o in data["operands"]]
+    if op == "mul" and max(ndims) >= 2 and min(ndims) >= 1:
+        op = "hadamard"  # an elementwise product of arrays, a matrix among them: A ⊙ B
     if data.get("params"):
-        return ("op", data["op"], tuple(leaves), data["params"])
-    return ("op", data["op"], tuple(leaves))
+        return ("op", op, tuple(leaves), data["params"])
+    return ("op", op, tuple(leaves))
+
+
+def hadamard_tree(tree: Tree) -> Tree:
+    """``tree`` with its products of two non-numbers written ⊙ (matrix form)."""
+    if tree[0] == "leaf":
+        return tree
+    children = tuple(hadamard_tree(c) for c in tree[2])
+    op = tree[1]
+    if op == "mul" and not any(c[0] == "leaf" and c[2] for c in children):
+        op = "hadamard"
+    return ("op", op, children, *tree[3:])
 
 
 def definition(G, node: str, style: str = "text") -> str:
@@ -260,6 +333,20 @@ def _partial(of: str, wrt: str, style: str) -> str:
 def product(factors: list[str], style: str = "text") -> str:
     """Join factors with the multiplication dot of the style."""
     return (r" \cdot " if style == "latex" else "·").join(factors)
+
+
+def hadamard(factors: list[str], style: str = "text") -> str:
+    """Join factors with the elementwise product ``⊙`` (``\\odot``)."""
+    return (r" \odot " if style == "latex" else " ⊙ ").join(factors)
+
+
+def sum_over(term: str, what: str = "", style: str = "text", wrap: bool = True) -> str:
+    """``Σ(term)``, or over the rows of a matrix ``Σ_rows term`` (``\\sum_{\\text{rows}}``)."""
+    if style == "latex":
+        sigma = rf"\sum_{{\text{{{what}}}}}" if what else r"\sum"
+        return rf"{sigma}\left({term}\right)" if wrap else f"{sigma} {term}"
+    sigma = f"Σ_{what}" if what else "Σ"
+    return f"{sigma}({term})" if wrap or not what else f"{sigma} {term}"
 
 
 def parenthesize_negative(text: str, style: str = "text") -> str:

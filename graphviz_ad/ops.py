@@ -16,6 +16,7 @@ Adding a primitive is adding one entry to :data:`PRIMITIVES`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ import numpy as np
 from .errors import InputError
 
 # Display precedence: higher binds tighter.
-PREC_ADD, PREC_MUL, PREC_NEG, PREC_POW, PREC_ATOM = 1, 2, 3, 4, 10
+PREC_ADD, PREC_MUL, PREC_NEG, PREC_POW, PREC_POSTFIX, PREC_ATOM = 1, 2, 3, 4, 5, 10
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class Primitive:
     source: str | None = None  # how error messages spell it ("{a} @ {b}"); default: text
     example: tuple[tuple[int, ...], ...] | None = None  # operand shapes for generic tests
     shaping: bool = False  # the result takes an operand's shape: never folded from numbers
+    keep: bool = False  # shown, never computed, in a step's numbers (xᵀ stays xᵀ)
+    matrix: bool = False  # its steps are always written in matrix form (from its VJP/JVP)
 
     @property
     def linear(self) -> bool:
@@ -134,8 +137,76 @@ def _spread(g, a, axis=0):
     return np.broadcast_to(np.expand_dims(g, axis), shape)
 
 
+class ShapeError(InputError):
+    """Operands whose shapes do not fit; the message names them ``{a}`` and ``{b}``,
+    which the caller fills with the operands' labels."""
+
+
+def _dims(a) -> str:
+    return "×".join(map(str, np.shape(a))) or "a scalar"
+
+
+def _has(a) -> str:
+    """``is 2×3`` for a matrix, ``has 3`` for a vector (its length)."""
+    return f"has {np.shape(a)[0]}" if np.ndim(a) == 1 else f"is {_dims(a)}"
+
+
 def _dot(a, b):
-    return _sum(np.multiply(a, b))
+    if np.ndim(a) != 1 or np.ndim(b) != 1:
+        which = "{a}" if np.ndim(a) != 1 else "{b}"
+        shape = _dims(a if np.ndim(a) != 1 else b)
+        use = "*" if 0 in (np.ndim(a), np.ndim(b)) else "{a} @ {b}"
+        raise ShapeError(f"takes two vectors; {which} is {shape}: use {use}")
+    if len(a) != len(b):
+        raise ShapeError(f"lengths differ ({{a}} has {len(a)}, {{b}} has {len(b)})")
+    return np.dot(a, b)
+
+
+def _matmul(a, b):
+    """numpy's matmul (1-D operands promoted, batch axes broadcast), with one clear
+    message for operands that do not fit."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        which = "{a}" if np.ndim(a) == 0 else "{b}"
+        raise ShapeError(f"{which} is a scalar: use * to scale")
+    inner_a, inner_b = np.shape(a)[-1], np.shape(b)[0 if np.ndim(b) == 1 else -2]
+    if inner_a != inner_b:
+        raise ShapeError(f"inner sizes differ ({{a}} {_has(a)}, {{b}} {_has(b)})")
+    try:
+        return np.matmul(a, b)
+    except ValueError:
+        raise ShapeError(f"batch axes do not broadcast ({{a}} is {_dims(a)}, "
+                         f"{{b}} is {_dims(b)})") from None
+
+
+def _transpose(a):
+    """The last two axes swapped; a vector or scalar is its own transpose."""
+    return np.swapaxes(a, -1, -2) if np.ndim(a) >= 2 else a
+
+
+def _outer(a, b):
+    if np.ndim(a) != 1 or np.ndim(b) != 1:
+        which = "{a}" if np.ndim(a) != 1 else "{b}"
+        raise ShapeError(f"takes two vectors; {which} is "
+                         f"{_dims(a if np.ndim(a) != 1 else b)}")
+    return np.multiply.outer(a, b)
+
+
+# numpy matmul's 1-D promotion, undone after a matmul VJP (see rules.promoted): a vector
+# operand becomes a row (first operand) or a column (second), and back.
+def _row(v, like):
+    return np.expand_dims(v, -2) if np.ndim(like) == 1 else v
+
+
+def _unrow(v, like):
+    return np.squeeze(v, -2) if np.ndim(like) == 1 else v
+
+
+def _col(v, like):
+    return np.expand_dims(v, -1) if np.ndim(like) == 1 else v
+
+
+def _uncol(v, like):
+    return np.squeeze(v, -1) if np.ndim(like) == 1 else v
 
 
 def _logsumexp(a, axis=0):
@@ -203,6 +274,8 @@ _TABLE = [
               False),
     Primitive("mul", 2, np.multiply, ("b", "a"), "{a}·{b}", r"{a} \cdot {b}", PREC_MUL, "both",
               False),
+    Primitive("hadamard", 2, np.multiply, ("b", "a"), "{a} ⊙ {b}", r"{a} \odot {b}", PREC_MUL,
+              "both", False, helper=True),  # mul as shown in matrix form
     Primitive("div", 2, np.divide, ("1/b", "-a/b^2"), "{a}/{b}", r"\frac{{{a}}}{{{b}}}",
               PREC_MUL, "left", False),
     Primitive("neg", 1, np.negative, ("-1",), "−{a}", "-{a}", PREC_NEG, "none", False),
@@ -233,7 +306,21 @@ _TABLE = [
               params=("axis",), jvp="mean(da, axis=axis)",
               vjp=("spread(g, a, axis=axis)/size(a, axis=axis)",)),
     Primitive("dot", 2, _dot, ("b", "a"), "⟨{a}, {b}⟩", r"\langle {a}, {b} \rangle",
-              reduces=True),
+              reduces=True, source="dot({a}, {b})", example=((3,), (3,))),
+    # matrices
+    Primitive("matmul", 2, _matmul, None, "{a} · {b}", "{a} {b}", PREC_MUL, "left", False,
+              jvp="da @ b + a @ db", vjp=("g @ b.T", "a.T @ g"), promote=True,
+              source="{a} @ {b}", matrix=True, example=((2, 3), (3,))),
+    Primitive("transpose", 1, _transpose, None, "{a}ᵀ", r"{a}^\top", PREC_POSTFIX, "none",
+              jvp="da.T", vjp=("g.T",), keep=True, matrix=True, example=((2, 3),)),
+    Primitive("outer", 2, _outer, None, "{a} · {b}ᵀ", r"{a} {b}^\top", PREC_MUL, "none",
+              jvp="outer(da, b) + outer(a, db)", vjp=("g @ b", "g.T @ a"), matrix=True,
+              source="outer({a}, {b})",
+              example=((2,), (3,))),
+    *(Primitive(name, 2, fn, None, "{a}", "{a}", helper=True, jvp=f"{name}(da, b)",
+                vjp=(f"{inverse}(g, b)", "0"))
+      for name, fn, inverse in (("row", _row, "unrow"), ("unrow", _unrow, "row"),
+                                ("col", _col, "uncol"), ("uncol", _uncol, "col"))),
     Primitive("logsumexp", 1, _logsumexp, None, "logsumexp({a})",
               r"\operatorname{{logsumexp}}({a})", params=("axis",),
               jvp="sum(exp(a - spread(out, a, axis=axis))*da, axis=axis)",
@@ -258,7 +345,13 @@ PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
 #: softmax is not elementwise (each output depends on every input), so it has no
 #: elementwise partial; as exp(a − logsumexp(a)) its Jacobian diag(s) − s·sᵀ comes out
 #: of the chain rule through primitives that do have one.
-MACROS: dict[str, str] = {"softmax": "exp(a - logsumexp(a))"}
+#: cross_entropy(Z, T) is one loss per row of logits Z against one-hot targets T; its
+#: gradient softmax(Z) − T comes out of the chain rule too.
+MACROS: dict[str, str] = {"softmax": "exp(a - logsumexp(a))",
+                          "cross_entropy": "logsumexp(a, axis=-1) - sum(b*a, axis=-1)"}
+
+#: Names that are constants unless bound: their value and how they are shown.
+CONSTANTS: dict[str, tuple[float, str]] = {"e": (math.e, "e"), "pi": (math.pi, "π")}
 
 #: Macros that take keyword parameters: (their names, the definition used when any is
 #: given).  ``spread`` broadcasts the reduced axis back, which a keepdims-free result

@@ -35,7 +35,7 @@ from lark.exceptions import (
 from ._gc import gc_paused
 from .build import to_graph, version_label  # noqa: F401  (version_label: public here too)
 from .errors import GraphvizAdError, source_lines
-from .ops import MACRO_PARAMS, MACROS, PRIMITIVES, function_names, lookup_function
+from .ops import CONSTANTS, MACRO_PARAMS, MACROS, PRIMITIVES, function_names, lookup_function
 
 MAX_SOURCE_CHARS = 20_000_000
 MAX_NODES = 2_000_000
@@ -45,8 +45,9 @@ _TOKEN_NAMES = {
     "$END": "end of input", "_NEWLINE": "end of line", "NAME": "name", "NUMBER": "number",
     "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COMMA": "','",
     "EQUAL": "'='", "SEMICOLON": "';'", "POW": "power operator", "AUGOP": "augmented assignment",
+    "MATMUL": "'@'", "DOT": "'.'",
 }
-_PYTHON_HINT = re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b|__\w+__|[\"'`.:{}@$]")
+_PYTHON_HINT = re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b|__\w+__|[\"'`:{}$]")
 
 
 class _Separators:
@@ -167,6 +168,8 @@ class _Builder:
         if lookup_function(str(tok)) is not None:
             raise self.error(f"{tok!s} is a function: call it as {tok!s}(...)",
                              tok.line, tok.column)
+        if str(tok) in CONSTANTS and not self.rule:  # e, pi (a binding shadows them)
+            return self._const(*CONSTANTS[str(tok)], (tok.line, tok.column))
         handle = self.inputs.get(str(tok))
         if handle is None:
             handle = self.inputs[str(tok)] = self._new("input", (), (tok.line, tok.column))
@@ -242,6 +245,18 @@ class _Builder:
             value, text = self.const[a]
             return self._const(-value, "-" + text, self.pos[a])
         return self._node("neg", (a,), self.pos[a])
+
+    def matmul(self, a: int, tok: Token, b: int) -> int:
+        """``W @ x``, placed at the ``@`` (where a shape error points)."""
+        return self._node("matmul", (a, b), (tok.line, tok.column))
+
+    def attribute(self, a: int, dot: Token, tok: Token) -> int:
+        """``A.T``: the only attribute there is."""
+        if str(tok) != "T":
+            raise self.error(f"'.{tok!s}' looks like Python, which is not part of the "
+                             "expression language; the only attribute is .T (transpose)",
+                             dot.line, dot.column)
+        return self._node("transpose", (a,), self.pos[a])
 
     def pos_(self, a: int) -> int:
         return a
@@ -326,7 +341,8 @@ class _Dispatch(Transformer):
 
 
 for _rule in ("number", "name", "call", "args", "kwarg", "add", "sub", "mul", "div", "pow",
-              "neg", "pos", "index", "assign", "augassign", "bare", "program"):
+              "matmul", "attribute", "neg", "pos", "index", "assign", "augassign", "bare",
+              "program"):
     setattr(_Dispatch, _rule, _forward(_rule))
 
 _DISPATCH = _Dispatch()

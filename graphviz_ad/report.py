@@ -1,7 +1,8 @@
 """A Trace as text: the terminal table (Wengert list), Markdown, LaTeX and JSON.
 
 Every display names a node by its ``label`` (``c``, ``c⁽²⁾`` for a re-bound name's
-second version).  In JSON, numbers are floats, arrays nested lists, and the non-finite
+second version).  In JSON, numbers are floats, arrays nested lists (each node and step
+has its ``shape``, ``[]`` for a scalar), and the non-finite
 numbers the strings ``"nan"``, ``"inf"`` and ``"-inf"`` (JSON has no literal for them,
 and ``null`` would not tell them apart).  A node entry has ``name`` (as written) and
 ``label`` (as shown); a pass seeded with anything but the scalar 1 has ``"seed"``
@@ -58,7 +59,10 @@ def trace_dict(trace: Trace) -> dict[str, Any]:
         d = G.nodes[n]
         entry = {"name": d["name"], "label": node_label(G, n), "op": d["op"],
                  "operands": list(d["operands"]),
-                 "definition": definition(G, n), "value": _plain(d["value"])}
+                 "definition": definition(G, n), "shape": list(np.shape(d["value"])),
+                 "value": _plain(d["value"])}
+        if d.get("params"):
+            entry["params"] = dict(d["params"])
         if attribute:
             entry[attribute] = _plain(d[attribute])
         if d.get("nonfinite"):
@@ -69,7 +73,7 @@ def trace_dict(trace: Trace) -> dict[str, Any]:
         steps.append({
             "index": s.index, "node": s.node, "kind": s.kind, "derivative": s.derivative,
             "formula": s.formula, "equation": s.equation, "latex": s.latex,
-            "value": _plain(s.result),
+            "shape": list(np.shape(s.result)), "value": _plain(s.result),
             "contributions": [{"edge": [c.source, c.target], "local_formula": c.local_formula(),
                                "local": _plain(c.local), "carried": _plain(c.carried),
                                "product": _plain(c.product)} for c in s.contributions],

@@ -7,7 +7,9 @@ three kinds of rule per operand position:
 
 * ``"partial"``: ∂op/∂operand, elementwise (only ops with ``partials``);
 * ``"vjp"``: the adjoint pulled back to the operand, ``g ↦ …``;
-* ``"jvp"``: the tangent pushed forward from the operand, ``da ↦ …``.
+* ``"jvp"``: the tangent pushed forward from the operand, ``da ↦ …``;
+* ``"show"`` (linear-map ops): the VJP as written in the table, for display (the
+  ``"vjp"`` of a ``promote`` op is wrapped in numpy's 1-D promotion, see :func:`promoted`).
 
 Elementwise ops write only their partial P; their maps are *derived*:
 ``vjp = sum_like(g·P, a)`` and ``jvp = sum_like(P·da, out)`` (the un-broadcast sum,
@@ -25,6 +27,7 @@ program over any *algebra* (an object with ``apply(op, args, params)`` and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -117,6 +120,17 @@ def _from_graph(G: nx.DiGraph, root: str | None = None) -> Program:
     return Program(inputs, tuple(lines), alias.get(root, root))
 
 
+def promoted(text: str, position: int) -> str:
+    """A matmul-like VJP text wrapped in numpy's 1-D promotion: a vector ``a`` is a row,
+    a vector ``b`` a column, ``g`` gets the axes they lost; the result is turned back
+    into the operand's shape and summed over broadcast batch axes."""
+    lifted = {"a": "row(a, a)", "b": "col(b, b)", "g": "row(col(g, b), a)"}
+    body = re.sub(r"\b[abg]\b", lambda m: lifted[m.group(0)], text)
+    operand = OPERAND_NAMES[position]
+    undo = "unrow" if position == 0 else "uncol"
+    return f"sum_like({undo}({body}, {operand}), {operand})"
+
+
 def _jvp_terms(text: str) -> dict[str, str]:
     """The top-level ``+`` terms of a JVP text, keyed by the one tangent each mentions."""
     from .parse import parse_rule
@@ -150,8 +164,11 @@ def rule_program(op: str, kind: str, position: int) -> Program:
             raise ValueError(f"{op} is a linear map; it has no elementwise partial")
         return _compile_text(prim.partials[position])
     if prim.linear:
-        if kind == "vjp":
+        if kind == "show":  # the rule as written, for display (no 1-D promotion)
             return _compile_text(prim.vjp[position])
+        if kind == "vjp":
+            text = prim.vjp[position]
+            return _compile_text(promoted(text, position) if prim.promote else text)
         from .parse import parse_rule
 
         G = parse_rule(prim.jvp)
@@ -304,6 +321,8 @@ def simplify(tree: Tree) -> Tree:
             return simplify(("op", "neg", (children[1],)))
         if b is not None:  # numbers first: 2·f1, not f1·2
             return ("op", "mul", (children[1], children[0]))
+    if op == "matmul" and (a == 1 or b == 1):  # g = 1 in a pullback's display
+        return children[1] if a == 1 else children[0]
     if op in ("add", "sub") and b == 0:
         return children[0]
     if op == "add" and a == 0:

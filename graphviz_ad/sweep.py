@@ -110,7 +110,7 @@ class NumberAlgebra:
     def pull(self, n: str, consumer: str, positions: tuple[int, ...], carried: Any) -> Any:
         product = unbroadcast(linear_map(self.G, consumer, self.values, "vjp", positions,
                                          carried), self.values[n])
-        local = linear_local(self.G, consumer, self.values)
+        local = linear_local(self.G, consumer, self.values, positions)
         self.edge_locals[n, consumer] = local
         self._contribute(n, consumer, positions, local, carried, product)
         return product
@@ -148,11 +148,12 @@ def linear_map(G: nx.DiGraph, node: str, values: Mapping[str, Any], kind: str,
     return total
 
 
-def linear_local(G: nx.DiGraph, node: str, values: Mapping[str, Any]) -> Any:
+def linear_local(G: nx.DiGraph, node: str, values: Mapping[str, Any],
+                 positions: tuple[int, ...] = (0,)) -> Any:
     """What a linear-map op shows as its local derivative: the VJP of ones (for a
     reduction, each element's weight: 𝟏 for sum, 𝟏/n for mean, softmax for logsumexp)."""
     ones = _seed_ones(values[node])
-    return linear_map(G, node, values, "vjp", (0,), ones)
+    return linear_map(G, node, values, "vjp", positions, ones)
 
 
 def _seed_ones(value: Any) -> Any:
@@ -230,7 +231,7 @@ class CountAlgebra:
         return 0
 
     def pull(self, n: str, consumer: str, positions: tuple[int, ...], carried: Any) -> int:
-        self._ops(consumer, "vjp", positions)
+        self._ops(consumer, "show", positions)  # as written: promotion reshapes are free
         return 0
 
     def add(self, n: str, total: Any, term: Any) -> int:

@@ -19,11 +19,15 @@ from .formula import (
     derivative_symbol,
     fmt_name,
     fmt_number,
+    fmt_ones,
+    hadamard,
+    hadamard_tree,
     node_label,
     parenthesize_negative,
     product,
     seeded_symbol,
     show,
+    sum_over,
 )
 from .ops import PRIMITIVES
 from .rules import (
@@ -36,6 +40,7 @@ from .rules import (
     rule_tree,
     simplify,
 )
+from .shown import Known, Shown, value_leaf
 
 MODES = ("evaluate", "forward", "reverse")
 
@@ -63,11 +68,7 @@ class Contribution:
         data = self.graph.nodes[self.target]
         leaves = definition_tree(self.graph, self.target)[2]
         if PRIMITIVES[data["op"]].linear:  # the pullback of 𝟏, as the numbers of `local`
-            env = {**dict(zip(OPERAND_NAMES, leaves)), "g": number_leaf(1.0),
-                   "out": name_leaf(node_label(self.graph, self.target)),
-                   **dict(data.get("params", ()))}
-            trees = [rule_tree(rule_program(data["op"], "vjp", p), env)
-                     for p in self.positions]
+            return self.rule_tree("g", number_leaf(1.0))
         else:
             trees = [partial_tree(data["op"], p, leaves) for p in self.positions]
         tree = trees[0]
@@ -75,9 +76,32 @@ class Contribution:
             tree = ("op", "add", (tree, extra))
         return simplify(tree)
 
+    def rule_tree(self, carried: str, leaf) -> Any:
+        """A linear-map op's rule as written, over the target's operands, with the
+        carried factor (``"g"`` for the VJP, ``"d"`` for the JVP) shown as ``leaf``."""
+        data = self.graph.nodes[self.target]
+        leaves = definition_tree(self.graph, self.target)[2]
+        env = {**dict(zip(OPERAND_NAMES, leaves)), "g": leaf,
+               "out": name_leaf(node_label(self.graph, self.target)),
+               **dict(data.get("params", ()))}
+        trees = []
+        for p in self.positions:
+            kind = "show" if carried == "g" else "jvp"
+            trees.append(rule_tree(rule_program(data["op"], kind, p),
+                                   {**env, TANGENT_NAMES[p]: leaf}))
+        tree = trees[0]
+        for extra in trees[1:]:
+            tree = ("op", "add", (tree, extra))
+        return simplify(tree)
+
     def local_formula(self, style: str = "text") -> str:
-        """``∂f4/∂f3 = exp(f3)`` (or its LaTeX)."""
+        """``∂f4/∂f3 = exp(f3)`` (or its LaTeX); a matrix op's as its pullback,
+        ``∂z/∂W: G ↦ G · xᵀ``."""
         symbol = derivative_symbol(self._name(self.target), self._name(self.source), style)
+        if PRIMITIVES[self.graph.nodes[self.target]["op"]].matrix:  # a map, not a number
+            pullback = show(self.rule_tree("g", name_leaf("G")), style)
+            return (rf"{symbol} \colon G \mapsto {pullback}" if style == "latex"
+                    else f"{symbol}: G ↦ {pullback}")
         return f"{symbol} = {show(self.local_tree(), style)}"
 
     def _name(self, node: str) -> str:
@@ -160,9 +184,18 @@ class Step:
         if c.trivial:
             return show(c.local_tree(), style)
         local = derivative_symbol(self._name(c.target), self._name(c.source), style)
-        if self.kind == "tangent":
-            return product([local, self._symbol_of(c.source, style)], style)
-        return product([self._symbol_of(c.target, style), local], style)
+        carried = self._symbol_of(c.source if self.kind == "tangent" else c.target, style)
+        factors = [local, carried] if self.kind == "tangent" else [carried, local]
+        prim = PRIMITIVES[self.graph.nodes[c.target]["op"]]
+        if prim.linear and (prim.matrix or self._matrix(c)):  # ∂L/∂W = ∂L/∂z · xᵀ
+            return show(hadamard_tree(c.rule_tree("g" if self.kind == "adjoint" else "d",
+                                                  name_leaf(carried))), style)
+        if not self._matrix(c) or prim.linear:
+            return product(factors, style)
+        one = c.local_tree() == number_leaf(1.0)  # ∂z/∂b = 1: Σ_rows ∂L/∂z
+        term = carried if one else hadamard(factors, style)
+        summed = _summed(c, True)
+        return term if summed is None else sum_over(term, summed, style, not one)
 
     def _numeric(self, style: str) -> str:
         if self.kind == "value":
@@ -171,79 +204,76 @@ class Step:
                 return fmt_number(self.result, style)
             leaves = tuple(value_leaf(self.graph.nodes[o]["value"], style)
                            for o in data["operands"])
-            return show(("op", data["op"], leaves, *([data["params"]] if data.get("params")
-                                                     else [])), style)
+            op = definition_tree(self.graph, self.node)[1]  # mul of matrices: ⊙
+            return show(("op", op, leaves, *([data["params"]] if data.get("params")
+                                             else [])), style)
         if not self.contributions:
             return "0"
         terms = []
         for c in self.contributions:
-            local = parenthesize_negative(fmt_number(c.local, style), style)
             if PRIMITIVES[self.graph.nodes[c.target]["op"]].linear:
                 terms.append(self._linear_numeric(c, style))
-            elif c.trivial:
-                terms.append(fmt_number(c.local, style))
             else:
-                carried = parenthesize_negative(fmt_number(c.carried, style), style)
-                factors = [local, carried] if self.kind == "tangent" else [carried, local]
-                term = product(factors, style)
-                if np.ndim(c.product) < np.ndim(c.local) or np.ndim(c.product) < np.ndim(
-                        c.carried):  # summed over the broadcast (data) axis
-                    term = f"Σ({term})" if style == "text" else rf"\sum\left({term}\right)"
-                terms.append(term)
+                terms.append(self._elementwise_numeric(c, style))
         return " + ".join(terms)
+
+    def _matrix(self, c: Contribution) -> bool:
+        """Whether a term is in matrix form (some value in it has two or more axes):
+        elementwise products are then written ⊙ and sums over rows Σ_rows."""
+        nodes = self.graph.nodes
+        values = [c.carried, c.product, nodes[c.target]["value"]]
+        values += [nodes[o]["value"] for o in nodes[c.target]["operands"]]
+        return any(np.ndim(v) >= 2 for v in values)
+
+    def _elementwise_numeric(self, c: Contribution, style: str) -> str:
+        """``carried·local`` (``⊙`` in matrix form), wrapped in the un-broadcast sum
+        (``Σ(…)``, ``Σ_rows …``) or followed by the broadcast (``1·𝟏₁₂``) it went through."""
+        matrix = self._matrix(c)
+        local = parenthesize_negative(fmt_number(c.local, style), style)
+        if c.trivial or (matrix and np.ndim(c.local) == 0 and c.local == 1):
+            factors = [fmt_number(c.local if c.trivial else c.carried, style)]
+        else:
+            carried = parenthesize_negative(fmt_number(c.carried, style), style)
+            factors = [local, carried] if self.kind == "tangent" else [carried, local]
+        term = hadamard(factors, style) if matrix else product(factors, style)
+        summed = _summed(c, matrix)
+        if summed is not None:  # summed over the broadcast (data) axis
+            return sum_over(term, summed, style, len(factors) > 1)
+        if np.size(c.product) > max(np.size(c.local), np.size(c.carried)) and np.ndim(
+                c.local) == 0 and np.ndim(c.carried) == 0:  # a scalar broadcast up
+            return product([parenthesize_negative(term, style),
+                            fmt_ones(1.0, np.shape(c.product), style)], style)
+        return term
 
     def _linear_numeric(self, c: Contribution, style: str) -> str:
         """A linear-map op's term as its VJP (JVP) applied to the carried number, every
         part not involving it computed: ``2·𝟏``, ``Σ[0.5, −1, 2]``, ``0.5·[0, 1, 0]``."""
         data = self.graph.nodes[c.target]
         nodes = self.graph.nodes
-        env = {**{k: _Known(nodes[o]["value"]) for k, o in zip(OPERAND_NAMES, data["operands"])},
-               "out": _Known(nodes[c.target]["value"]), **dict(data.get("params", ()))}
+        env = {**{k: Known(nodes[o]["value"]) for k, o in zip(OPERAND_NAMES, data["operands"])},
+               "out": Known(nodes[c.target]["value"]), **dict(data.get("params", ()))}
         carried = number_leaf(1.0) if c.trivial else value_leaf(c.carried, style)
-        algebra, trees = _Shown(style), []
+        algebra, trees = Shown(style), []
         for p in c.positions:
             kind, symbol = (("jvp", TANGENT_NAMES[p]) if self.kind == "tangent" else ("vjp", "g"))
-            result = rule_program(data["op"], kind, p).run(algebra, {**env, symbol: carried})
+            program = rule_program(data["op"], "show" if kind == "vjp" else kind, p)
+            result = program.run(algebra, {**env, symbol: carried})
             trees.append(algebra.leaf(result))
         tree = trees[0]
         for extra in trees[1:]:
             tree = ("op", "add", (tree, extra))
-        return show(simplify(tree), style)
+        tree = simplify(tree)
+        return show(hadamard_tree(tree) if self._matrix(c) else tree, style)
 
 
-@dataclass(frozen=True)
-class _Known:
-    """A number known while displaying a rule (an operand's value, or one computed)."""
-
-    value: Any
-
-
-class _Shown:
-    """Rule programs for display, partially evaluated: a line whose inputs are all known
-    is computed; the others stay ops over leaves (the carried number's, the values')."""
-
-    def __init__(self, style: str) -> None:
-        self.style = style
-
-    def leaf(self, v: Any) -> Any:
-        return value_leaf(v.value, self.style) if isinstance(v, _Known) else v
-
-    @staticmethod
-    def const(value: Any) -> _Known:
-        return _Known(value)
-
-    def apply(self, op: str, args: list[Any], params: tuple) -> Any:
-        if all(isinstance(a, _Known) for a in args):  # real values: shapes are known too
-            return _Known(PRIMITIVES[op].fn(*[a.value for a in args], **dict(params)))
-        children = tuple(self.leaf(a) for a in args)
-        return ("op", op, children, params) if params else ("op", op, children)
-
-
-def value_leaf(value: Any, style: str = "text") -> Any:
-    """A leaf showing a value: a number leaf for a scalar, the formatted array otherwise."""
-    if np.ndim(value) == 0:
-        return number_leaf(value)
-    return name_leaf(fmt_number(value, style))
+def _summed(c: Contribution, matrix: bool) -> str | None:
+    """How an elementwise term was un-broadcast: None (not at all), ``"rows"`` (over the
+    leading axes of a matrix-form term) or ``""`` (otherwise)."""
+    shape = np.broadcast_shapes(np.shape(c.local), np.shape(c.carried))
+    kept = np.shape(c.product)
+    if len(kept) >= len(shape):
+        return None
+    return "rows" if matrix and kept and shape[len(shape) - len(kept):] == kept else ""
 
 
 @dataclass(eq=False)

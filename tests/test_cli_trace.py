@@ -328,9 +328,11 @@ def test_subprocess_python_m():
                          timeout=120, encoding="utf-8")
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.splitlines() == ["graphviz-ad: error: 1:5: unknown function foo(); known "
-                                       "functions: abs, cos, dot, exp, ln, log, logsumexp, max, "
-                                       "mean, min, pow, relu, sig, sigmoid, sign, sin, "
-                                       "softmax, softplus, sqrt, square, step, sum, tan, tanh",
+                                       "functions: abs, cos, cross_entropy, dot, exp, ln, log, "
+                                       "logsumexp, max, "
+                                       "mean, min, outer, pow, relu, sig, sigmoid, sign, "
+                                       "sin, softmax, softplus, sqrt, square, step, sum, "
+                                       "tan, tanh, transpose",
                                        "  y = foo(x)", "      ^"]
     warn = subprocess.run([sys.executable, "-m", "graphviz_ad", "trace", "-", "--at", "x=0"],
                           input="y = log(x)\n", capture_output=True, text=True, env=_env(),

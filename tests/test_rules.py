@@ -106,11 +106,9 @@ def test_elementwise_derived_maps(op, shapes, seed):
 
 
 @settings(max_examples=60, deadline=None)
-@given(op=st.sampled_from(REDUCTIONS),
-       shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=1, max_dims=3, max_side=4),
-       seed=st.integers(0, 2**16))
-def test_reduction_derived_maps(op, shapes, seed):
-    _check_maps(op, shapes.input_shapes, seed)
+@given(op=st.sampled_from(REDUCTIONS), n=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_reduction_derived_maps(op, n, seed):
+    _check_maps(op, [(n,), (n,)], seed)  # dot takes two vectors (issue 9)
 
 
 @settings(max_examples=100, deadline=None)
@@ -201,7 +199,7 @@ def test_linear_entries_split_their_jvp_per_tangent(linear_dot):
     with pytest.raises(ValueError, match="linear map"):
         rule_program(linear_dot, "partial", 0)
     rng = np.random.default_rng(3)
-    for shapes in [((3,), (3,)), ((4, 2), (2,)), ((3, 1), (1, 2))]:
+    for shapes in [((3,), (3,)), ((1,), (1,)), ((4,), (4,))]:  # dot takes vectors (issue 9)
         _check_maps(linear_dot, shapes, int(rng.integers(1000)), today_op="dot")
 
 

@@ -37,6 +37,14 @@ def _labels(graph, names: list[str], values: dict) -> list[str]:
     return labels
 
 
+def _spaces(graph, names: list[str], values: dict) -> str:
+    """``W ∈ ℝ²ˣ³, x ∈ ℝ³, b``: each name with the space it lives in (scalars bare)."""
+    from ..formula import fmt_shape
+
+    return ", ".join(node_label(graph, n) + (f" ∈ {fmt_shape(np.shape(values[n]))}"
+                                             if np.ndim(values[n]) else "") for n in names)
+
+
 def _number(v: float) -> str:
     text = f"{v:.{DIGITS}g}"
     return "0" if text in ("0", "-0") else text.replace("-", "−")
@@ -114,7 +122,8 @@ def jacobian(source, at, data, of, wrt, max_elements, format_, mode):
     wrt_text = names[0] if len(names) == 1 else f"({', '.join(names)})"
     click.echo(f"Jacobian ∂{node_label(graph, of)}/∂{wrt_text} "
                f"({J.shape[0]}×{J.shape[1]}, {used} mode: one sweep per "
-               f"{'output' if used == 'reverse' else 'input'} element):")
+               f"{'output' if used == 'reverse' else 'input'} element; "
+               f"{_spaces(graph, [of] + [n for n in names if n != of], values)}):")
     click.echo(matrix_table(J, rows, cols))
 
 
@@ -133,8 +142,9 @@ def hessian(source, at, data, of, wrt, max_elements, format_):
     from ..calculus import hessian as compute
 
     graph, inputs, of, names, values = _prepare(source, at, data, of, wrt)
-    H = np.atleast_2d(compute(graph, inputs, of=of, wrt=names, max_elements=max_elements))
+    H = compute(graph, inputs, of=of, wrt=names, max_elements=max_elements)
     labels = _labels(graph, names, values)
+    H = H.reshape(len(labels), len(labels))  # a matrix input's w.shape*2 as a square table
     eig = np.linalg.eigvalsh((H + H.T) / 2)
     tol = 1e-10 * max(1.0, float(np.max(np.abs(H))))
     convex = bool(eig.min() >= -tol)
@@ -148,7 +158,8 @@ def hessian(source, at, data, of, wrt, max_elements, format_):
                                "determinant": float(np.linalg.det(H)), "convex": convex},
                               indent=2, ensure_ascii=False))
         return
-    click.echo(f"Hessian of {node_label(graph, of)} with respect to ({', '.join(names)}), "
+    click.echo(f"Hessian of {node_label(graph, of)} with respect to "
+               f"({_spaces(graph, names, values)}), "
                "by reverse mode over the gradient graph:")
     click.echo(matrix_table(H, labels, labels))
     click.echo(f"eigenvalues: {', '.join(_number(v) for v in eig)}")

@@ -13,6 +13,7 @@ from .common import (
     load_program,
     note,
     output_hint,
+    parse_value,
     reports_errors,
     source_argument,
     warn,
@@ -21,12 +22,13 @@ from .common import (
 TEXT_FORMATS = ("table", "json", "markdown", "latex")
 
 
-def run_pass(graph, inputs, mode: str, wrt: str | None, of: str | None):
-    """Run the pass a ``--mode`` names."""
+def run_pass(graph, inputs, mode: str, wrt: str | None, of: str | None, seed=None):
+    """Run the pass a ``--mode`` names (``seed``: the direction of wrt or the weights
+    of of; default ones)."""
     if mode == "forward":
-        return forward_mode(graph, inputs, wrt=wrt)
+        return forward_mode(graph, inputs, wrt=wrt, seed=seed)
     if mode == "reverse":
-        return reverse_mode(graph, inputs, of=of)
+        return reverse_mode(graph, inputs, of=of, seed=seed)
     return evaluate(graph, inputs)
 
 
@@ -38,11 +40,15 @@ def run_pass(graph, inputs, mode: str, wrt: str | None, of: str | None):
               help="Which pass to show (default: the graph file's mode, else reverse).")
 @click.option("--wrt", default=None, help="Forward mode: the input to differentiate by.")
 @click.option("--of", default=None, help="Reverse mode: the output to differentiate.")
+@click.option("--seed", default=None, metavar="VALUE",
+              help="Forward mode: the direction of --wrt (default: ones, written ·1); "
+                   "reverse mode: the weights of --of. A number or a list "
+                   "--seed '[[1,0],[0,0]]' of that input's (output's) shape.")
 @click.option("--format", "format_", type=click.Choice(TEXT_FORMATS), default="table",
               show_default=True, help="table (Wengert list), json, markdown or latex.")
 @click.option("--no-cse", is_flag=True, help="Keep repeated subexpressions as separate nodes.")
 @reports_errors
-def trace(source, at, data, mode, wrt, of, format_, no_cse):
+def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
     """Print the Wengert list and every step of a pass over SOURCE.
 
     SOURCE is an expression or program ("y = sin(x)*x"), a graph file
@@ -65,7 +71,8 @@ def trace(source, at, data, mode, wrt, of, format_, no_cse):
     check_names(graph, [wrt] if isinstance(wrt, str) else [], [of] if isinstance(of, str) else [])
     if "reverse" in modes:
         note([output_hint(graph, of)])
-    results = [run_pass(graph, inputs, each, wrt, of) for each in modes]
+    direction = None if seed is None else parse_value(seed, f"--seed {seed}", "seed")
+    results = [run_pass(graph, inputs, each, wrt, of, direction) for each in modes]
     if format_ == "json" and len(results) > 1:  # one JSON document: a list of both passes
         import json
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import GraphvizAdError
-from ..formula import definition, fmt_number, node_label
+from ..formula import definition, fmt_number, fmt_shape, node_label
+from ..ops import PRIMITIVES
 from ..trace import Step, Trace
 from .arrows import add_back_arrows
 from .camera import OVERVIEW_SHARE, Camera, follow, node_boxes, union
@@ -89,17 +90,22 @@ NO_COLOUR = "none"  # a backward arrowhead that is not drawn
 
 
 def _short(value) -> str:
-    """A number for a node or edge label: arrays of more than a few elements shortened to
-    their first element and length (the caption and `trace` show more)."""
+    """A number for a node or edge label: matrices and vectors of more than a few elements
+    shortened to their first element and shape, ``[0.5, …] ∈ ℝ²ˣ³`` (the caption and
+    `trace` show more)."""
     array = np.asarray(value)
-    if array.size <= 3:
+    if array.size <= 3 and array.ndim <= 1:
         return fmt_number(value)
-    return f"[{fmt_number(array.flat[0])}, …] ({array.size})"
+    return f"[{fmt_number(array.flat[0], digits=3)}, …] ∈ {fmt_shape(array.shape)}"
 
 
 def _local_lines(contribution) -> list[str]:
     """What a used edge shows, one part per line: ``∂f4/∂f3``, ``= exp(f3)``, ``= 78.81``."""
-    symbol, _, formula = contribution.local_formula().partition(" = ")
+    text = contribution.local_formula()
+    if ": G ↦ " in text:  # a matrix op's pullback: a map, no number
+        symbol, _, formula = text.partition(": ")
+        return [symbol, formula] + [""] * (EDGE_LINES - 2)
+    symbol, _, formula = text.partition(" = ")
     number = _short(contribution.local)
     lines = [symbol, f"= {formula}"]
     if formula != number:
@@ -112,6 +118,12 @@ def _scalar_terms(step: Step) -> str | None:
     if len(step.contributions) > 1 and all(np.ndim(c.product) == 0 for c in step.contributions):
         return " + ".join(fmt_number(c.product) for c in step.contributions).replace("+ −", "− ")
     return None
+
+
+def _matrix_step(c) -> bool:
+    """Whether a contribution goes through a matrix op or carries a matrix."""
+    op = c.graph.nodes[c.target]["op"]
+    return PRIMITIVES[op].matrix or max(np.ndim(c.carried), np.ndim(c.product)) >= 2
 
 
 def _derivative_lines(step: Step, compact: bool = False) -> list[str]:
@@ -129,8 +141,11 @@ def _derivative_lines(step: Step, compact: bool = False) -> list[str]:
 
 def _step_equation(step: Step) -> str:
     """The step's chain rule with numbers; past MAX_TERMS terms, the sum's terms only
-    (``∂y/∂w = Σ of 30 terms = 0.2866 + … = 0.3953``), so the caption stays short."""
+    (``∂y/∂w = Σ of 30 terms = 0.2866 + … = 0.3953``), so the caption stays short; a
+    matrix step whose numbers are previews shows its symbols and the result."""
     terms = _scalar_terms(step)
+    if "…" in step.equation and any(_matrix_step(c) for c in step.contributions):
+        return f"{step.formula} = {fmt_number(step.result)}"  # previewed matrices: symbols
     if terms is None or len(step.contributions) <= MAX_TERMS:
         return step.equation
     return (f"{step.symbol()} = Σ of {len(step.contributions)} terms = {terms} = "
@@ -221,8 +236,13 @@ class DerivativeFrames:
         return f"{_n(self, n)} {value}" if self.compact else value
 
     def _edge_text(self, contribution) -> list[str]:
-        """A used edge's label: its local derivative (compact: the number alone)."""
-        return [_short(contribution.local)] if self.compact else _local_lines(contribution)
+        """A used edge's label: its local derivative (compact: the number alone, or a
+    matrix op's pullback ``G ↦ Xᵀ · G``)."""
+        if not self.compact:
+            return _local_lines(contribution)
+        if PRIMITIVES[contribution.graph.nodes[contribution.target]["op"]].matrix:
+            return [contribution.local_formula().partition(": ")[2]]  # G ↦ Xᵀ · G
+        return [_short(contribution.local)]
 
     def _emit(self, picture: _Picture, caption: str, duration: int) -> None:
         self.states.append(picture.snapshot())

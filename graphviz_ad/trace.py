@@ -6,6 +6,7 @@ first access from the graph, so a 100,000-step trace costs little until it is sh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -45,6 +46,15 @@ from .shown import Known, Shown, value_leaf
 MODES = ("evaluate", "forward", "reverse")
 
 
+class Deferred:
+    """A number computed when first needed."""
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Callable[[], Any]) -> None:
+        self.compute = compute
+
+
 @dataclass(eq=False)
 class Contribution:
     """One edge's share in a chain-rule step.
@@ -57,11 +67,19 @@ class Contribution:
     source: str
     target: str
     positions: tuple[int, ...]
-    local: Any
+    local_: Any  # the number, or a Deferred one (a linear map's, computed when shown)
     carried: Any
     product: Any
     graph: nx.DiGraph = field(repr=False)
     trivial: bool = False  # the carried factor is ∂x/∂x or ∂y/∂y = 1: show the local part only
+
+    @property
+    def local(self) -> Any:
+        """∂target/∂source at the current values (for a linear-map op, the pullback of
+        ones, computed on first access: only drawings and JSON show it)."""
+        if isinstance(self.local_, Deferred):
+            self.local_ = self.local_.compute()
+        return self.local_
 
     def local_tree(self):
         """Display tree of ∂target/∂source in terms of the target's operands."""

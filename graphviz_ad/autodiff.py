@@ -36,7 +36,7 @@ from .sweep import (
     reverse_sweep,
     unbroadcast,
 )
-from .trace import Contribution, Step, Trace
+from .trace import Contribution, Deferred, Step, Trace
 
 Inputs = Mapping[str, Any]
 
@@ -78,13 +78,14 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
                     continue
                 carried = tangents[source]
                 if linear:  # the JVP programs; the local shown is the pullback of 𝟏
-                    local = linear_local(G, n, values, positions)
+                    local = Deferred(lambda n=n, p=positions: linear_local(G, n, values, p))
                     prod = unbroadcast(linear_map(G, n, values, "jvp", positions, carried),
                                        values[n])
                 else:
                     local = _local(data["op"], positions, args, values[n])
                     prod = _forward_product(local, carried, values[n])
-                edge_locals[source, n] = local
+                if not linear:
+                    edge_locals[source, n] = local
                 contributions.append(Contribution(source, n, positions, local, carried, prod, G,
                                                   trivial=source == wrt and kind is None))
             _record(steps, "tangent", n, contributions, tangents, values, G, wrt=wrt, seed=kind)
@@ -96,20 +97,30 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
 
 @gc_paused
 def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
-                 seed: Any = None) -> Trace:
+                 seed: Any = None, wrt: str | list[str] | None = None) -> Trace:
     """Values and adjoints ∂of/∂node; one step per non-constant node other than ``of``,
     in exactly the reverse of the forward order (homework problem 9's order).
 
     An array-valued ``of`` is seeded with ones (the gradient of the sum of its elements);
     ``seed`` (an array of of's shape) weights them instead, e.g. one-hot for one row of
-    a Jacobian.  Adjoints have their node's shape: broadcasting is undone by summing."""
+    a Jacobian.  Adjoints have their node's shape: broadcasting is undone by summing.
+
+    ``wrt`` (input names) limits the sweep to the nodes between them and ``of``: the
+    other nodes (data such as X and T) get no step and keep adjoint 0."""
     values = _check_inputs(G, inputs)
     of = _choose_of(G, of)
+    needed = None
+    if wrt is not None:
+        wrt = [wrt] if isinstance(wrt, str) else list(wrt)
+        for w in wrt:
+            _choose_wrt(G, w)
+        needed = set().union(*(nx.descendants(G, w) | {w} for w in wrt)) & (
+            nx.ancestors(G, of) | {of})
     with np.errstate(all="ignore"):
         _run_values(G, values)
         seed = _seed(values[of], seed, f"seed for {of}")
         numbers = NumberAlgebra(G, values, of, seed_kind(seed), _local)
-        adjoints = reverse_sweep(G, {of: seed}, numbers)
+        adjoints = reverse_sweep(G, {of: seed}, numbers, needed)
     trace = _finish(G, "reverse", values, numbers.steps,
                     {"value": values, "adjoint": _everywhere(adjoints, values)},
                     numbers.edge_locals)
@@ -251,6 +262,9 @@ def _forward_product(local: Any, carried: Any, out: Any) -> Any:
 def _finite(value: Any) -> bool:
     if type(value) is np.float64:
         return math.isfinite(value)
+    with np.errstate(all="ignore"):  # a finite sum is proof; an overflowing one is rechecked
+        if math.isfinite(np.sum(value)):
+            return True
     return bool(np.all(np.isfinite(value)))
 
 

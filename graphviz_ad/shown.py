@@ -2,7 +2,8 @@
 
 A linear-map step's numbers are its VJP (JVP) applied to the carried number, with every
 part not involving it computed (``2·𝟏``, ``Σ[0.5, −1, 2]``, ``[12, 31] · [1, 2, 3]ᵀ``);
-ops marked ``keep`` (the transpose) stay shown.
+ops marked ``keep`` (the transpose) stay shown.  An elementwise step's numbers are
+``carried·local`` with the broadcasting it went through written out.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .formula import fmt_number
+from .formula import fmt_number, fmt_ones, hadamard, parenthesize_negative, product, sum_over
 from .ops import PRIMITIVES
 from .rules import name_leaf, number_leaf
 
@@ -50,3 +51,34 @@ def value_leaf(value: Any, style: str = "text") -> Any:
     if np.ndim(value) == 0:
         return number_leaf(value)
     return name_leaf(fmt_number(value, style))
+
+
+def elementwise_numeric(c: Any, kind: str, matrix: bool, style: str) -> str:
+    """An elementwise term's numbers: ``carried·local`` (``⊙`` in matrix form; ``kind``
+    "tangent" puts the local first), wrapped in the un-broadcast sum (``Σ(…)``,
+    ``Σ_rows …``) or followed by the broadcast (``1·𝟏₁₂``) it went through."""
+    local = parenthesize_negative(fmt_number(c.local, style), style)
+    if c.trivial or (matrix and np.ndim(c.local) == 0 and c.local == 1):
+        factors = [fmt_number(c.local if c.trivial else c.carried, style)]
+    else:
+        carried = parenthesize_negative(fmt_number(c.carried, style), style)
+        factors = [local, carried] if kind == "tangent" else [carried, local]
+    term = hadamard(factors, style) if matrix else product(factors, style)
+    summed = summed_over(c, matrix)
+    if summed is not None:  # summed over the broadcast (data) axis
+        return sum_over(term, summed, style, len(factors) > 1)
+    if np.size(c.product) > max(np.size(c.local), np.size(c.carried)) and np.ndim(
+            c.local) == 0 and np.ndim(c.carried) == 0:  # a scalar broadcast up
+        return product([parenthesize_negative(term, style),
+                        fmt_ones(1.0, np.shape(c.product), style)], style)
+    return term
+
+
+def summed_over(c: Any, matrix: bool) -> str | None:
+    """How an elementwise term was un-broadcast: None (not at all), ``"rows"`` (over the
+    leading axes of a matrix-form term) or ``""`` (otherwise)."""
+    shape = np.broadcast_shapes(np.shape(c.local), np.shape(c.carried))
+    kept = np.shape(c.product)
+    if len(kept) >= len(shape):
+        return None
+    return "rows" if matrix and kept and shape[len(shape) - len(kept):] == kept else ""

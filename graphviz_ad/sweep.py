@@ -30,7 +30,7 @@ import numpy as np
 
 from .ops import PRIMITIVES, fit
 from .rules import NUMBERS, OPERAND_NAMES, TANGENT_NAMES, rule_program
-from .trace import Contribution, Step
+from .trace import Contribution, Deferred, Step
 
 
 def reverse_sweep(G: nx.DiGraph, seeds: Mapping[str, Any], algebra: Any,
@@ -110,8 +110,7 @@ class NumberAlgebra:
     def pull(self, n: str, consumer: str, positions: tuple[int, ...], carried: Any) -> Any:
         product = unbroadcast(linear_map(self.G, consumer, self.values, "vjp", positions,
                                          carried), self.values[n])
-        local = linear_local(self.G, consumer, self.values, positions)
-        self.edge_locals[n, consumer] = local
+        local = Deferred(lambda: linear_local(self.G, consumer, self.values, positions))
         self._contribute(n, consumer, positions, local, carried, product)
         return product
 

@@ -6,6 +6,7 @@ first access from the graph, so a 100,000-step trace costs little until it is sh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -19,11 +20,9 @@ from .formula import (
     derivative_symbol,
     fmt_name,
     fmt_number,
-    fmt_ones,
     hadamard,
     hadamard_tree,
     node_label,
-    parenthesize_negative,
     product,
     seeded_symbol,
     show,
@@ -40,9 +39,18 @@ from .rules import (
     rule_tree,
     simplify,
 )
-from .shown import Known, Shown, value_leaf
+from .shown import Known, Shown, elementwise_numeric, summed_over, value_leaf
 
 MODES = ("evaluate", "forward", "reverse")
+
+
+class Deferred:
+    """A number computed when first needed."""
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Callable[[], Any]) -> None:
+        self.compute = compute
 
 
 @dataclass(eq=False)
@@ -57,11 +65,19 @@ class Contribution:
     source: str
     target: str
     positions: tuple[int, ...]
-    local: Any
+    local_: Any  # the number, or a Deferred one (a linear map's, computed when shown)
     carried: Any
     product: Any
     graph: nx.DiGraph = field(repr=False)
     trivial: bool = False  # the carried factor is ∂x/∂x or ∂y/∂y = 1: show the local part only
+
+    @property
+    def local(self) -> Any:
+        """∂target/∂source at the current values (for a linear-map op, the pullback of
+        ones, computed on first access: only drawings and JSON show it)."""
+        if isinstance(self.local_, Deferred):
+            self.local_ = self.local_.compute()
+        return self.local_
 
     def local_tree(self):
         """Display tree of ∂target/∂source in terms of the target's operands."""
@@ -194,7 +210,7 @@ class Step:
             return product(factors, style)
         one = c.local_tree() == number_leaf(1.0)  # ∂z/∂b = 1: Σ_rows ∂L/∂z
         term = carried if one else hadamard(factors, style)
-        summed = _summed(c, True)
+        summed = summed_over(c, True)
         return term if summed is None else sum_over(term, summed, style, not one)
 
     def _numeric(self, style: str) -> str:
@@ -214,7 +230,7 @@ class Step:
             if PRIMITIVES[self.graph.nodes[c.target]["op"]].linear:
                 terms.append(self._linear_numeric(c, style))
             else:
-                terms.append(self._elementwise_numeric(c, style))
+                terms.append(elementwise_numeric(c, self.kind, self._matrix(c), style))
         return " + ".join(terms)
 
     def _matrix(self, c: Contribution) -> bool:
@@ -224,26 +240,6 @@ class Step:
         values = [c.carried, c.product, nodes[c.target]["value"]]
         values += [nodes[o]["value"] for o in nodes[c.target]["operands"]]
         return any(np.ndim(v) >= 2 for v in values)
-
-    def _elementwise_numeric(self, c: Contribution, style: str) -> str:
-        """``carried·local`` (``⊙`` in matrix form), wrapped in the un-broadcast sum
-        (``Σ(…)``, ``Σ_rows …``) or followed by the broadcast (``1·𝟏₁₂``) it went through."""
-        matrix = self._matrix(c)
-        local = parenthesize_negative(fmt_number(c.local, style), style)
-        if c.trivial or (matrix and np.ndim(c.local) == 0 and c.local == 1):
-            factors = [fmt_number(c.local if c.trivial else c.carried, style)]
-        else:
-            carried = parenthesize_negative(fmt_number(c.carried, style), style)
-            factors = [local, carried] if self.kind == "tangent" else [carried, local]
-        term = hadamard(factors, style) if matrix else product(factors, style)
-        summed = _summed(c, matrix)
-        if summed is not None:  # summed over the broadcast (data) axis
-            return sum_over(term, summed, style, len(factors) > 1)
-        if np.size(c.product) > max(np.size(c.local), np.size(c.carried)) and np.ndim(
-                c.local) == 0 and np.ndim(c.carried) == 0:  # a scalar broadcast up
-            return product([parenthesize_negative(term, style),
-                            fmt_ones(1.0, np.shape(c.product), style)], style)
-        return term
 
     def _linear_numeric(self, c: Contribution, style: str) -> str:
         """A linear-map op's term as its VJP (JVP) applied to the carried number, every
@@ -264,16 +260,6 @@ class Step:
             tree = ("op", "add", (tree, extra))
         tree = simplify(tree)
         return show(hadamard_tree(tree) if self._matrix(c) else tree, style)
-
-
-def _summed(c: Contribution, matrix: bool) -> str | None:
-    """How an elementwise term was un-broadcast: None (not at all), ``"rows"`` (over the
-    leading axes of a matrix-form term) or ``""`` (otherwise)."""
-    shape = np.broadcast_shapes(np.shape(c.local), np.shape(c.carried))
-    kept = np.shape(c.product)
-    if len(kept) >= len(shape):
-        return None
-    return "rows" if matrix and kept and shape[len(shape) - len(kept):] == kept else ""
 
 
 @dataclass(eq=False)

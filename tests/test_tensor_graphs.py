@@ -130,3 +130,22 @@ def test_elementwise_products_of_matrices_are_hadamard():
     assert r"A \odot B" in t.steps[0].latex
     assert ad.evaluate(parse("y = a*b"), {"a": [1.0, 2.0], "b": [3.0, 4.0]}).steps[0].formula == (
         "y = a·b")  # vectors keep the dot
+
+
+def test_reverse_mode_wrt_skips_the_data():
+    _, G, inputs = ad.load(GRAPHS / "mlp.toml")
+    full = ad.reverse_mode(G, inputs, of="L")
+    some = ad.reverse_mode(G, inputs, of="L", wrt=["W1", "b2"])
+    assert {s.node for s in some.steps} < {s.node for s in full.steps}
+    assert "X" not in {s.node for s in some.steps} and "W2" not in {s.node for s in some.steps}
+    for name in ("W1", "b2"):
+        np.testing.assert_allclose(some.derivative(name), full.derivative(name), rtol=1e-12)
+    with pytest.raises(ad.InputError, match="names no input"):
+        ad.reverse_mode(G, inputs, of="L", wrt="nope")
+
+
+def test_a_linear_maps_local_is_computed_when_shown():
+    t = ad.reverse_mode(parse("z = W @ x; L = sum(z)"), {"W": np.ones((2, 3)), "x": [1.0, 2, 3]})
+    c = next(s for s in t.steps if s.node == "x").contributions[0]
+    assert type(c.local_).__name__ == "Deferred"
+    np.testing.assert_allclose(c.local, [2.0, 2.0, 2.0])  # Wᵀ·𝟏

@@ -43,7 +43,7 @@ from .receptive import Layer, check_layer_count, conv, make_layer, pool
 ALIASES = {"k": "kernel", "s": "stride", "d": "dilation", "p": "padding", "t": "kind",
            "type": "kind", "n": "name"}
 LAYER_KEYS = ("kernel", "stride", "dilation", "padding", "kind", "name")
-TOP_KEYS = ("title", "unit", "input_size", "preset", "render", "layers")
+TOP_KEYS = ("title", "unit", "input_size", "preset", "render", "layers", "variants")
 RENDER_KEYS = ("paths", "slide", "frame_ms")
 
 
@@ -57,6 +57,7 @@ class Spec:
     input_size: list[int | None] | None = None
     render: dict[str, Any] = field(default_factory=dict)
     name: str = "rf"
+    variants: dict[str, Any] = field(default_factory=dict)  # [variants], as a graph file's
 
 
 def _vgg16() -> list[Layer]:
@@ -240,6 +241,10 @@ def parse_toml(source: str, path: str = "<spec>") -> Spec:
     spec.unit = _per_axis(data.get("unit"), "unit", source, path)
     spec.input_size = _per_axis(data.get("input_size"), "input_size", source, path)
     spec.render = dict(render)
+    if "variants" in data:
+        from .source import VARIANTS, checked_table
+
+        spec.variants = checked_table(data["variants"], VARIANTS, f"{path}: [variants]")
     spec.name = Path(path).stem if path != "<spec>" else spec.name
     return spec
 

@@ -245,6 +245,11 @@ class _PassSheet:
         value_id = self.vid(step.node)
 
         def product(look: Look, carried_id: str | None, c: Any) -> Any:
+            operands = self.G.nodes[c.target]["operands"]
+            own = [look(self.vid(o)) for o in operands]
+            if all(np.ndim(v) == 0 for v in [*own, c.carried]):  # scalars: any wrong path
+                local = _local_at(self.G, c.target, c.source, dict(zip(operands, own)))
+                return local * (1.0 if carried_id is None else look(carried_id))
             if carried_id is None:
                 return c.product
             new = look(carried_id)
@@ -280,9 +285,34 @@ class _PassSheet:
                         f"the value of {self.label(step.node)}"))
             return out
 
-        depends = tuple(dict.fromkeys(i for i, _ in parts if i is not None))
+        depends = tuple(dict.fromkeys([*(i for i, _ in parts if i is not None), *(
+            self.vid(o) for _, c in parts for o in self.G.nodes[c.target]["operands"])]))
         return Blank(self.did(trace, step.node), "tangent" if forward else "adjoint",
                      step.result, step.equation, consistent, wrong, depends)
+
+
+def _local_at(G: Any, target: str, source: str, values: dict[str, Any]) -> float:
+    """∂target/∂source with target's operands at ``values`` (scalars): forward mode on a
+    graph of that one operation, so a wrong earlier value carries into the local factor."""
+    import networkx as nx
+
+    from ..autodiff import forward_mode
+
+    data = G.nodes[target]
+    H = nx.DiGraph()
+    operands = list(dict.fromkeys(data["operands"]))
+    for o in operands:
+        d = dict(G.nodes[o])
+        if d["op"] != "const":
+            d.update(op="input", operands=())
+        H.add_node(o, **d)
+        H.add_edge(o, target, **G.edges[o, target])
+    H.add_node(target, **data)
+    inputs = [o for o in operands if H.nodes[o]["op"] == "input"]
+    H.graph.update(inputs=inputs, outputs=[target], order=[*operands, target])
+    with np.errstate(all="ignore"):
+        trace = forward_mode(H, {o: float(values[o]) for o in inputs}, wrt=source)
+    return float(trace.derivative(target))
 
 
 def _given(value: Any) -> str:

@@ -324,3 +324,29 @@ def test_a_wrong_value_carries_into_the_local_factors(x: float, factor: float) -
     assert result.score == result.max_score - 1, result.report()
     verdicts = {m.blank: m.verdict for m in result.marks}
     assert verdicts["f1"] == "wrong" and verdicts["dy/df1"] == verdicts["f4"] == "carried"
+
+
+def test_quiz_asks_every_step_once_with_its_number() -> None:
+    import graphviz_ad as ad
+    from graphviz_ad.draw.player import player_html
+    from graphviz_ad.teach.quiz import quiz_questions
+
+    _, graph, inputs = ad.load(P10)
+    trace = ad.forward_mode(graph, inputs, wrt="x")
+    frames, _ = ad.derivative_frames(trace)
+    questions = quiz_questions([trace], frames)
+    asked = [q for q in questions if q]
+    truth = tangents(0.5)
+    assert [q["ask"] for q in asked] == ["∂f1/∂x", "∂f2/∂x", "∂f3/∂x", "∂f4/∂x", "∂f5/∂x",
+                                         "∂y/∂x"]
+    for q, name in zip(asked, ["df1/dx", "df2/dx", "df3/dx", "df4/dx", "df5/dx", "dy/dx"]):
+        assert q["answer"] == pytest.approx(truth[name], rel=1e-12)
+    assert ["missing" in p[0] for p in asked[2]["paths"]].count(True) == 2
+    plain, quiz = player_html(frames, "t"), player_html(frames, "t", questions)
+    assert "graphvizAdQuiz = " not in plain and 'id="quiz"' not in plain
+    assert quiz.count("data-quiz=") == 6 and "graphvizAdQuiz = " in quiz
+
+
+def test_render_quiz_needs_html(tmp_path: Path) -> None:
+    result = run("render", P9, "--quiz", "--format", "svg", "--out", str(tmp_path))
+    assert result.exit_code == 2 and "add html to --format" in result.output

@@ -19,7 +19,7 @@ conv-stack sheets (:func:`stack_sheet`) from :func:`graphviz_ad.receptive.recept
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,7 @@ class Blank:
     consistent: Callable[[Look], Any]
     wrong_paths: Callable[[Look], list[Path_]]
     depends: tuple[str, ...] = ()
+    symbol: str = ""  # as the step writes it: ∂y/∂f3 (the quiz matches frame captions)
 
 
 Cell = str | Blank
@@ -137,6 +138,18 @@ def pass_sheet(source: Any, graph: Any, inputs: dict[str, Any], variant: Variant
         traces.append(reverse_mode(graph, at, of=first(source.settings.get("of"))))
     values = traces[0] if traces else evaluate(graph, at)
     return _PassSheet(source, graph, variant, kinds, values, traces).sheet()
+
+
+def trace_sheet(traces: Sequence[Any], quiet: Iterable[str] = ()) -> Sheet:
+    """The sheet of passes already run (``render``'s traces): every derivative step a
+    blank (every value for an evaluate pass); ``quiet`` nodes (data) are not asked."""
+    from types import SimpleNamespace
+
+    derivative = [t for t in traces if t.mode != "evaluate"]
+    kinds = ("tangents", "adjoints") if derivative else ("values",)
+    stub = SimpleNamespace(title="", name="", description="", render={},
+                           data_inputs=set(quiet))
+    return _PassSheet(stub, traces[0].graph, Variant(0), kinds, traces[0], derivative).sheet()
 
 
 class _PassSheet:
@@ -234,7 +247,7 @@ class _PassSheet:
 
         step = f"{self.label(n)} = {definition(self.G, n)} = {shown(self.values.value(n))}"
         return Blank(self.vid(n), "value", self.values.value(n), step, consistent, wrong,
-                     tuple(dict.fromkeys(ids)))
+                     tuple(dict.fromkeys(ids)), self.label(n))
 
     def _derivative_blank(self, trace: Any, step: Any) -> Blank:
         forward = trace.mode == "forward"
@@ -288,7 +301,7 @@ class _PassSheet:
         depends = tuple(dict.fromkeys([*(i for i, _ in parts if i is not None), *(
             self.vid(o) for _, c in parts for o in self.G.nodes[c.target]["operands"])]))
         return Blank(self.did(trace, step.node), "tangent" if forward else "adjoint",
-                     step.result, step.equation, consistent, wrong, depends)
+                     step.result, step.equation, consistent, wrong, depends, step.symbol())
 
 
 def _local_at(G: Any, target: str, source: str, values: dict[str, Any]) -> float:

@@ -16,6 +16,10 @@ TOML graph file (``graphs/*.toml``)::
     input_size = 25          # optional: default is just wide enough for that unit's field
     preset = "vgg16"         # optional instead of [[layers]]: alexnet, vgg16, lenet5, wavenet
 
+    [variants]               # optional: `graphviz-ad worksheet` draws these per student
+    vary = ["unit=0:9", "H1.kernel=3:7"]   # the output unit, LAYER.kernel|stride|dilation
+    seed = 7
+
     [render]                 # optional drawing hints
     paths = true             # shade input units by number of paths to the output unit
     slide = "16:9"

@@ -22,7 +22,7 @@ from graphviz_ad.teach.build import Options, load_sheets, one_sheet
 from graphviz_ad.teach.grade import Tolerance, grade, parse_answer, read_answers
 from graphviz_ad.teach.sheet import shown
 from graphviz_ad.teach.variants import draw_variants, parse_range
-from graphviz_ad.teach.worksheet import BLANK, html_page, markdown
+from graphviz_ad.teach.worksheet import BLANK, html_page, latex, markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 GRAPHS = sorted((ROOT / "graphs").glob("*.toml"))
@@ -46,6 +46,7 @@ def test_blanks_are_blank_and_keys_complete(path: Path) -> None:
     assert BLANK not in key
     assert BLANK in html_page(sheet, False, "<svg/>") and BLANK not in html_page(sheet, True,
                                                                                     "<svg/>")
+    assert "?" not in latex(sheet, True, "graph.pdf")  # every character has a LaTeX form
 
 
 @pytest.mark.parametrize("path", GRAPHS, ids=lambda p: p.stem)

@@ -158,8 +158,9 @@ _GREEK_TEX = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "thet
               "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon",
               "phi", "chi", "psi", "omega"]
 _UNICODE_TEX = {"∂": r"\partial", "·": r"\cdot", "−": "-", "×": r"\times", "…": r"\ldots",
-                "Σ": r"\Sigma", "≤": r"\le", "≥": r"\ge", "𝟏": r"\mathbf{1}",
-                "√": r"\surd", "k̂": r"\hat{k}", "̂": "",
+                "Σ": r"\Sigma", "∑": r"\sum", "≤": r"\le", "≥": r"\ge", "≈": r"\approx",
+                "≠": r"\ne", "∞": r"\infty", "±": r"\pm", "←": r"\leftarrow",
+                "→": r"\rightarrow", "𝟏": r"\mathbf{1}", "√": r"\surd", "\u0302": "",
                 **{c: "\\" + n for c, n in zip(_GREEK, _GREEK_TEX)},
                 **{c: f"^{{{d}}}" for c, d in zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾ᵀ", "0123456789-()T")},
                 **{c: f"_{{{d}}}" for c, d in zip("₀₁₂₃₄₅₆₇₈₉", "0123456789")}}

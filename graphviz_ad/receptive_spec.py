@@ -16,6 +16,10 @@ TOML graph file (``graphs/*.toml``)::
     input_size = 25          # optional: default is just wide enough for that unit's field
     preset = "vgg16"         # optional instead of [[layers]]: alexnet, vgg16, lenet5, wavenet
 
+    [variants]               # optional: `graphviz-ad worksheet` draws these per student
+    vary = ["unit=0:9", "H1.kernel=3:7"]   # the output unit, LAYER.kernel|stride|dilation
+    seed = 7
+
     [render]                 # optional drawing hints
     paths = true             # shade input units by number of paths to the output unit
     slide = "16:9"
@@ -43,7 +47,7 @@ from .receptive import Layer, check_layer_count, conv, make_layer, pool
 ALIASES = {"k": "kernel", "s": "stride", "d": "dilation", "p": "padding", "t": "kind",
            "type": "kind", "n": "name"}
 LAYER_KEYS = ("kernel", "stride", "dilation", "padding", "kind", "name")
-TOP_KEYS = ("title", "unit", "input_size", "preset", "render", "layers")
+TOP_KEYS = ("title", "unit", "input_size", "preset", "render", "layers", "variants")
 RENDER_KEYS = ("paths", "slide", "frame_ms")
 
 
@@ -57,6 +61,7 @@ class Spec:
     input_size: list[int | None] | None = None
     render: dict[str, Any] = field(default_factory=dict)
     name: str = "rf"
+    variants: dict[str, Any] = field(default_factory=dict)  # [variants], as a graph file's
 
 
 def _vgg16() -> list[Layer]:
@@ -240,6 +245,10 @@ def parse_toml(source: str, path: str = "<spec>") -> Spec:
     spec.unit = _per_axis(data.get("unit"), "unit", source, path)
     spec.input_size = _per_axis(data.get("input_size"), "input_size", source, path)
     spec.render = dict(render)
+    if "variants" in data:
+        from .source import VARIANTS, checked_table
+
+        spec.variants = checked_table(data["variants"], VARIANTS, f"{path}: [variants]")
     spec.name = Path(path).stem if path != "<spec>" else spec.name
     return spec
 

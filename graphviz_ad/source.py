@@ -13,6 +13,11 @@ A graph file holds a program, its input values, a title and render hints::
     [inputs]
     x = 0.5
 
+    [variants]                # optional: per-student numbers for `graphviz-ad worksheet`
+    vary = ["x=0.1:1.5"]      # NAME=LOW:HIGH, drawn reproducibly per variant
+    decimals = 2              # rounding of the drawn numbers
+    seed = 7                  # the default --seed
+
     [render]                  # optional hints for `graphviz-ad render`
     rankdir = "LR"            # auto (default), LR, TB, RL, BT
     show_constants = false
@@ -68,6 +73,8 @@ class Source:
     path: Path | None = None
     data: dict[str, Any] = field(default_factory=dict)  # [data]: arrays, drawn once
     plots: list[dict[str, Any]] = field(default_factory=list)  # [[plots]] tables
+    description: str = ""  # the question text a worksheet prints
+    variants: dict[str, Any] = field(default_factory=dict)  # [variants]: checked VARIANTS
     # Inputs given as data ([data] and --data files), filled by :func:`load`: what a
     # Jacobian is not taken by default, and what an animation spends no frames on.
     data_inputs: set[str] = field(default_factory=set)
@@ -187,6 +194,13 @@ RENDER_HINTS: dict[str, tuple[Any, str]] = {
                  f"{FRAME_MS_RANGE[1]:,}"),
 }
 
+VARIANTS: dict[str, tuple[Any, str]] = {
+    "vary": (lambda v: [_typed(x, str) for x in _typed(v, list)],
+             'a list of "NAME=LOW:HIGH" strings'),
+    "decimals": (lambda v: _whole(v, 0, 6), "a whole number from 0 to 6"),
+    "seed": (lambda v: _whole(v, 0, 2**63 - 1), "a whole number ≥ 0"),
+}
+
 
 def checked_table(table: Any, rules: dict[str, tuple[Any, str]], where: str,
                   ) -> dict[str, Any]:
@@ -220,7 +234,7 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-_FILE_KEYS = {"title", "program", "inputs", "render", "data", "plots", "description",
+_FILE_KEYS = {"title", "program", "inputs", "render", "data", "plots", "description", "variants",
               *_SETTINGS}
 
 
@@ -240,6 +254,7 @@ def graph_file(path: Path) -> Source:
             raise GraphvizAdError(f"{path}: {key} must be a string")
     settings = checked_table({k: data[k] for k in _SETTINGS if k in data}, _SETTINGS, str(path))
     render = checked_table(data.get("render", {}), RENDER_HINTS, f"{path}: [render]")
+    variants = checked_table(data.get("variants", {}), VARIANTS, f"{path}: [variants]")
     inputs = data.get("inputs", {})
     if not isinstance(inputs, dict):
         raise GraphvizAdError(f"{path}: [inputs] must be a table of name = value")
@@ -254,7 +269,8 @@ def graph_file(path: Path) -> Source:
         raise GraphvizAdError(f"{path}: plots must be [[plots]] tables")
     return Source(program, name=path.stem, title=str(data.get("title", "")), inputs=dict(inputs),
                   settings=settings, render=render, path=path,
-                  data=data_table(data.get("data", {}), where), plots=list(plots))
+                  data=data_table(data.get("data", {}), where), plots=list(plots),
+                  description=str(data.get("description", "")).strip(), variants=variants)
 
 
 def _input_value(value: Any) -> Any:

@@ -21,6 +21,8 @@ COMMANDS = {
     "hessian": ("calculus:hessian", "The Hessian at a point, by reverse mode over the gradient."),
     "cost": ("calculus:cost", "Sweeps and primitive evaluations of forward vs reverse mode."),
     "plot": ("plot:plot", "Plots of functions and losses (curves, surfaces, Jacobians)."),
+    "worksheet": ("teach:worksheet", "Worksheets with blanks and answer keys, per student."),
+    "grade": ("teach:grade", "Grade a student's answers, diagnosing each mistake."),
 }
 
 

@@ -36,8 +36,10 @@ DEFAULT_FORMATS = "svg,png,gif,html"
 
 def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, rankdir,
                    show_constants, no_cse, title, progress, data=(),
-                   frame_ms: int | None = None, view: str = "auto") -> list[Path]:
-    """Parse, run the pass(es) and write the drawing; shared by render and gallery."""
+                   frame_ms: int | None = None, view: str = "auto", quiz: bool = False
+                   ) -> list[Path]:
+    """Parse, run the pass(es) and write the drawing; shared by render and gallery.
+    ``quiz``: the html format is the predict-then-reveal player."""
     from ..render import render
 
     src, graph, inputs = load_program(source_arg, at, cse=not no_cse, data=data)
@@ -57,12 +59,34 @@ def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, r
         raise GraphvizAdError(f"rankdir {rankdir!r}: choose {', '.join(RANKDIRS)}")
     name = safe_stem(src.name)  # a file name is input: never a path, never hidden
     out_dir = Path(out) if out else Path("render") / name
-    return render(traces, out_dir, formats, stem=f"{name}-{mode}",
-                  slide=slide or hints.get("slide"), rankdir=rankdir,
-                  show_constants=show_constants or bool(hints.get("show_constants", False)),
-                  title=title or _file_title(src, mode), progress=progress,
-                  quiet=src.data_inputs,
-                  step_ms=frame_ms or int(hints.get("frame_ms", STEP_MS)), view=view)
+    options = dict(slide=slide or hints.get("slide"), rankdir=rankdir,
+                   show_constants=show_constants or bool(hints.get("show_constants", False)),
+                   title=title or _file_title(src, mode), quiet=src.data_inputs,
+                   step_ms=frame_ms or int(hints.get("frame_ms", STEP_MS)), view=view)
+    if quiz:
+        return _quiz(traces, out_dir, f"{name}-{mode}", formats, progress, options)
+    return render(traces, out_dir, formats, stem=f"{name}-{mode}", progress=progress,
+                  **options)
+
+
+def _quiz(traces, out_dir: Path, stem: str, formats, progress: bool, options) -> list[Path]:
+    """Every format as usual, except html: the player asks each step's number first."""
+    from ..draw.output import write_drawing, write_text_atomic
+    from ..draw.player import player_html
+    from ..render import derivative_frames
+    from ..teach.quiz import quiz_questions
+
+    if "html" not in formats:
+        raise GraphvizAdError("--quiz is a mode of the html player: add html to --format")
+    frames, dot = derivative_frames(traces, **options)
+    questions = quiz_questions(traces, frames, options["quiet"])
+    if not any(questions):
+        raise GraphvizAdError("--quiz: no step of this pass has a single number to ask")
+    others = [f for f in formats if f != "html"]
+    written = write_drawing(frames, dot, out_dir, stem, others, slide=options["slide"],
+                            progress=progress, title=options["title"]) if others else []
+    page = player_html(frames, options["title"] or stem, questions)
+    return [*written, write_text_atomic(out_dir / f"{stem}-quiz.html", page)]
 
 
 def _file_title(src, mode: str) -> str:
@@ -109,9 +133,12 @@ def _file_title(src, mode: str) -> str:
               help="Progress bars (default: when stderr is a terminal).")
 @click.option("--layout-timeout", type=click.FloatRange(min=1), default=LAYOUT_TIMEOUT,
               show_default=True, metavar="SECONDS", help="Longest Graphviz layout allowed.")
+@click.option("--quiz", is_flag=True,
+              help="Predict, then reveal: the html player (written as NAME-quiz.html) asks "
+                   "each step's number first, checks it and names the mistake.")
 @reports_errors
 def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, view, show_constants,
-           title, no_cse, frame_ms, progress, layout_timeout):
+           title, no_cse, frame_ms, progress, layout_timeout, quiz):
     """Animate a pass over SOURCE: one frame per step on a layout that never moves.
 
     SOURCE is an expression, a program, a graph file (graphs/*.toml) or - for stdin.
@@ -121,6 +148,7 @@ def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, view, 
       graphviz-ad render graphs/problem9.toml
       graphviz-ad render graphs/problem10.toml --format gif,pdf,beamer --slide 16:9
       graphviz-ad render "y = sin(x)*x" --at x=1 --mode both --format html
+      graphviz-ad render graphs/problem9.toml --format html --quiz
       graphviz-ad render "L = (w*x + b - t)^2" --at w=0.5 --at x=2 --at b=0 --at t=1 \\
           --format png,svg --out render/loss
     """
@@ -130,7 +158,8 @@ def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, view, 
         written = render_program(source, at, mode=mode, wrt=wrt, of=of, formats=formats,
                                  out=out, slide=slide, rankdir=rankdir,
                                  show_constants=show_constants, no_cse=no_cse, title=title,
-                                 progress=show, data=data, frame_ms=frame_ms, view=view)
+                                 progress=show, data=data, frame_ms=frame_ms, view=view,
+                                 quiz=quiz)
     report_written(written)
 
 

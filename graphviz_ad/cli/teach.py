@@ -1,0 +1,119 @@
+"""``graphviz-ad worksheet`` and ``graphviz-ad grade``: the teaching kit (graphviz_ad.teach)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .common import report_written, reports_errors, source_argument, split_formats
+
+
+def _variant_options(func):
+    """The options that fix the variants' numbers: worksheet and grade must agree."""
+    for option in reversed([
+        click.option("--vary", multiple=True, metavar="NAME=LOW:HIGH",
+                     help="Draw an input from a range per variant (repeatable). Conv "
+                          "stacks: unit=0:9, H1.kernel=3:7, 2.stride=1:2. Default: the "
+                          "file's [variants] vary."),
+        click.option("--seed", type=click.IntRange(0), default=None,
+                     help="Seed of the draws (default: [variants] seed, else 0)."),
+        click.option("--decimals", type=click.IntRange(0, 6), default=None,
+                     help="Decimals of drawn numbers (default: [variants] decimals, else 2; "
+                          "conv stacks 0)."),
+        click.option("--roster", metavar="CSV", type=click.Path(dir_okay=False),
+                     help="Class list: one variant per student (the 'name' column, else "
+                          "the first)."),
+        click.option("--blank", "blank", metavar="LIST", default=None,
+                     help="What is left blank: values, tangents, adjoints, steps (default: "
+                          "values and the file's mode); conv stacks: r, j, interval."),
+    ]):
+        func = option(func)
+    return func
+
+
+def _options(vary, seed, decimals, roster, blank, count=None):
+    from ..teach.build import Options
+    from ..teach.sheet import parse_blanks
+
+    return Options(tuple(vary), seed, decimals, count, roster,
+                   parse_blanks(blank) if blank else ())
+
+
+@click.command()
+@source_argument
+@_variant_options
+@click.option("--variants", "count", type=click.IntRange(1, 1000), default=None,
+              help="How many variants (default: one per roster student, else 1).")
+@click.option("--format", "format_", default="md,html", show_default=True, metavar="LIST",
+              help="Comma list of md, html, pdf (pdf needs pdflatex).")
+@click.option("--out", metavar="DIR", help="Directory (default render/<name>-worksheets/).")
+@reports_errors
+def worksheet(source, vary, seed, decimals, roster, blank, count, format_, out):
+    """Worksheets with blanks and answer keys, one per variant (student).
+
+    Each variant's inputs are drawn reproducibly from the ranges (same seed, same
+    sheets); variants.csv lists who got which numbers. Grade with the same options.
+
+    \b
+    Examples:
+      graphviz-ad worksheet graphs/problem9.toml --vary x=0.1:1.5 --variants 30 --seed 7
+      graphviz-ad worksheet graphs/problem10.toml --blank values,tangents,steps --format pdf
+      graphviz-ad worksheet graphs/problem9.toml --vary x=0.1:1.5 --roster students.csv
+      graphviz-ad worksheet graphs/problem6.toml --vary unit=0:9 --variants 5
+    """
+    from ..draw.names import safe_stem
+    from ..teach.build import load_sheets
+    from ..teach.worksheet import FORMATS, write_sheets
+
+    formats = split_formats(format_, FORMATS)
+    sheets = load_sheets(source, _options(vary, seed, decimals, roster, blank, count))
+    name = safe_stem(Path(source).stem if Path(source).suffix else "expression")
+    out_dir = Path(out) if out else Path("render") / f"{name}-worksheets"
+    report_written(write_sheets(sheets, out_dir, formats))
+
+
+@click.command()
+@source_argument
+@_variant_options
+@click.option("--variant", "number", type=click.IntRange(1), default=1, show_default=True,
+              help="Which variant the answers are for.")
+@click.option("--answers", required=True, metavar="FILE", type=click.Path(dir_okay=False),
+              help="The student's answers: CSV (blank,answer) or JSON {\"blank\": answer}.")
+@click.option("--rtol", type=click.FloatRange(0, 1), default=1e-3, show_default=True,
+              help="Relative tolerance of a right answer.")
+@click.option("--sig-figs", type=click.IntRange(1, 17), default=3, show_default=True,
+              help="A correctly rounded answer with at least this many significant figures "
+                   "is right whatever --rtol says.")
+@click.option("--format", "format_", type=click.Choice(["report", "gradescope"]),
+              default="report", show_default=True,
+              help="A readable report, or Gradescope autograder results JSON.")
+@reports_errors
+def grade(source, vary, seed, decimals, roster, blank, number, answers, rtol, sig_figs,
+          format_):
+    """Grade one student's answers, diagnosing each mistake.
+
+    One point per blank. A number carried from the student's own wrong earlier answer is
+    graded as consistent; a wrong one is diagnosed by recomputing the common wrong paths
+    (a fan-out term missing, no upstream factor, a sign, a value for a derivative; conv
+    stacks: dilation, jump or padding left out, end off by one).
+
+    \b
+    Examples:
+      graphviz-ad grade graphs/problem9.toml --vary x=0.1:1.5 --seed 7 --variant 3 \\
+          --answers answers.csv
+      graphviz-ad grade graphs/problem9.toml --variant 3 --answers a.json --format gradescope
+      graphviz-ad grade graphs/problem6.toml --vary unit=0:9 --variant 2 --answers rf.csv
+    """
+    from ..teach.build import one_sheet
+    from ..teach.grade import Tolerance, read_answers
+    from ..teach.grade import grade as grade_sheet
+
+    given = read_answers(answers)
+    sheet = one_sheet(source, number, _options(vary, seed, decimals, roster, blank))
+    result = grade_sheet(sheet, given, Tolerance(rtol, sig_figs))
+    if format_ == "gradescope":
+        click.echo(json.dumps(result.gradescope(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(result.report())

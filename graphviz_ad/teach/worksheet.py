@@ -160,7 +160,9 @@ _GREEK_TEX = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "thet
 _UNICODE_TEX = {"∂": r"\partial", "·": r"\cdot", "−": "-", "×": r"\times", "…": r"\ldots",
                 "Σ": r"\Sigma", "∑": r"\sum", "≤": r"\le", "≥": r"\ge", "≈": r"\approx",
                 "≠": r"\ne", "∞": r"\infty", "±": r"\pm", "←": r"\leftarrow",
-                "→": r"\rightarrow", "𝟏": r"\mathbf{1}", "√": r"\surd", "\u0302": "",
+                "→": r"\rightarrow", "𝟏": r"\mathbf{1}", "𝟎": r"\mathbf{0}", "√": r"\surd",
+                "\u0302": "", "ℝ": r"\mathbb{R}", "⊙": r"\odot", "ˣ": r"^{\times}",
+                "ₓ": r"_{\times}", "↦": r"\mapsto", "∈": r"\in",
                 **{c: "\\" + n for c, n in zip(_GREEK, _GREEK_TEX)},
                 **{c: f"^{{{d}}}" for c, d in zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾ᵀ", "0123456789-()T")},
                 **{c: f"_{{{d}}}" for c, d in zip("₀₁₂₃₄₅₆₇₈₉", "0123456789")}}
@@ -190,7 +192,7 @@ def latex(sheet: Sheet, key: bool, picture: str) -> str:
     subtitle, given = _intro(sheet, key)
     cols = len(sheet.columns)
     lines = [r"\documentclass[10pt]{article}", r"\usepackage[margin=2cm]{geometry}",
-             r"\usepackage{graphicx,array,longtable}", r"\usepackage[T1]{fontenc}",
+             r"\usepackage{graphicx,array,longtable,amssymb}", r"\usepackage[T1]{fontenc}",
              r"\setlength{\parindent}{0pt}", r"\begin{document}",
              rf"\section*{{{tex(sheet.title)}}}", rf"\textbf{{{tex(subtitle)}}}\par\medskip"]
     if sheet.question:

@@ -1,89 +1,231 @@
-"""The networkx graph of a parsed program: node ids, labels, edges and graph attributes.
+"""The one graph builder: nodes by handle with sharing (CSE), constants, optional folding,
+and the naming that turns them into the networkx DAG every pass reads.
 
-:func:`to_graph` turns the parser's flat lists (ops, operands, positions, constants,
-bindings) into the DAG every pass reads: inputs keep their names, re-bound names get
-versioned ids (``c#2``, shown ``c⁽²⁾``), unnamed intermediates are ``f1, f2, …`` in the
-order they were completed, and constants nobody uses are dropped.
+:class:`GraphBuilder` serves the parser (lark callbacks add nodes; :mod:`graphviz_ad.parse`)
+and the gradient graph (the reverse sweep's graph algebra adds nodes to a parsed graph;
+:func:`graphviz_ad.calculus.gradient_graph`).  :meth:`GraphBuilder.to_graph` names the
+nodes: inputs keep their names, bound names get versioned ids (``c#2``, shown ``c⁽²⁾``),
+constants are named by their number, other nodes are ``f1, f2, …`` (or ``g1, g2, …``) in
+the order they were made, and (for a parse) constants nobody uses are dropped.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import math
 
 import networkx as nx
+import numpy as np
+
+from .ops import PRIMITIVES
 
 
-def to_graph(b: Any) -> nx.DiGraph:
-    """Name the nodes, drop unused constants and build the networkx DiGraph."""
-    count = len(b.op)
-    used = [False] * count
-    for args in b.operands:
-        for a in args:
-            used[a] = True
-    outputs = [bd.handle for bd in b.bindings if not bd.read and b.env[bd.name] is bd]
-    keep = [(used[h] or b.op[h] != "const" or h in b.user_name) and h not in b.dropped
-            for h in range(count)]
+class GraphBuilder:
+    """Nodes as parallel lists indexed by an integer handle.
 
-    ids: list[str] = [""] * count
-    taken: set[str] = set()
-    versions: dict[str, int] = {}  # name -> last version handed out, so claims stay O(1)
+    ``node(op, args, pos, params)`` shares identical nodes when ``cse``; with ``fold``
+    it also drops ×1, +0, −0, /1, ^1 and computes ops of constants (never shaping
+    ones), so a written gradient stays readable.  :meth:`from_graph` starts from an
+    existing graph, whose nodes keep their ids and are shared too."""
 
-    def claim(name: str) -> str:
-        node_id, k = name, versions.get(name, 1)
-        while node_id in taken:
-            k += 1
-            node_id = f"{name}#{k}"
-        versions[name] = k
-        taken.add(node_id)
-        return node_id
+    def __init__(self, cse: bool = True, fold: bool = False) -> None:
+        self.cse, self.fold = cse, fold
+        self.op: list[str] = []
+        self.operands: list[tuple[int, ...]] = []
+        self.pos: list[tuple[int, int]] = []
+        self.constants: dict[int, tuple[float, str]] = {}  # handle -> (value, text)
+        self.params: dict[int, tuple] = {}
+        self.memo: dict[tuple, int] = {}
+        self.inputs: dict[str, int] = {}  # input name -> handle
+        self.names: list[tuple[str, int]] = []  # bound names in order (re-bindings version)
+        self.user_name: dict[int, str] = {}
+        self.dropped: set[int] = set()
+        self.base: nx.DiGraph | None = None  # from_graph: its nodes are handles 0…k−1
+        self.handles: dict[str, int] = {}  # from_graph: node id -> handle
+        self.ids: list[str] = []  # after to_graph: handle -> node id
 
-    for name, h in b.inputs.items():
-        ids[h] = claim(name)
-    for bd in b.bindings:  # user names in statement order: re-bindings get c#2, c#3, …
-        if not ids[bd.handle]:
-            ids[bd.handle] = claim(bd.name)
-    user_names = {bd.name for bd in b.bindings} | set(b.inputs)
-    counter = 0
-    for h in range(count):
-        if ids[h] or not keep[h]:
-            continue
-        if b.op[h] == "const":
-            ids[h] = claim(_const_id(b.const[h]))
-            continue
-        while True:
-            counter += 1
-            if f"f{counter}" not in user_names and f"f{counter}" not in taken:
-                break
-        ids[h] = claim(f"f{counter}")
+    @classmethod
+    def from_graph(cls, G: nx.DiGraph, fold: bool = True) -> GraphBuilder:
+        """A builder holding G's nodes (in graph order, ids kept) to add nodes to."""
+        b = cls(cse=True, fold=fold)
+        b.base = G
+        nodes, order = G._node, G.graph["order"]
+        handles = b.handles = {n: h for h, n in enumerate(order)}
+        b.op = [nodes[n]["op"] for n in order]
+        handle = handles.__getitem__
+        b.operands = [tuple(map(handle, nodes[n]["operands"])) for n in order]
+        b.pos = [(nodes[n]["line"], nodes[n]["column"]) for n in order]
+        memo = b.memo
+        for h, n in enumerate(order):
+            d = nodes[n]
+            op = d["op"]
+            if op == "const":
+                b.constants[h] = (float(d["value"]), d["name"])
+                memo.setdefault(const_key(d["value"]), h)
+            elif op != "input":
+                params = d.get("params", ())
+                if params:
+                    b.params[h] = params
+                memo.setdefault((op, b.operands[h], params), h)
+        return b
 
-    G = nx.DiGraph()
-    order = [ids[h] for h in range(count) if keep[h]]
-    for h in range(count):
-        if not keep[h]:
-            continue
-        line, column = b.pos[h]
-        attrs = {"op": b.op[h], "operands": tuple(ids[a] for a in b.operands[h]),
-                 "name": b.user_name.get(h, ids[h].split("#")[0]), "line": line,
-                 "column": column}
-        if h in b.params:
-            attrs["params"] = b.params[h]
-        if b.op[h] == "const":
-            attrs["value"] = b.const[h][0]
-            attrs["name"] = ids[h].split("#")[0]
-            attrs["label"] = attrs["name"]  # shown as its number: duplicates need no version
-        else:
-            attrs["label"] = version_label(attrs["name"], ids[h])
-        G.add_node(ids[h], **attrs)
-    edges: dict[tuple[str, str], tuple[int, ...]] = {}
-    for h in range(count):
-        if keep[h]:
-            for position, a in enumerate(b.operands[h]):
-                key = (ids[a], ids[h])
-                edges[key] = edges.get(key, ()) + (position,)
-    G.add_edges_from((u, v, {"positions": p}) for (u, v), p in edges.items())
-    G.graph.update(inputs=[ids[h] for h in b.inputs.values()],
-                   outputs=[ids[h] for h in outputs], order=order, source=b.source)
-    return G
+    # -- nodes ------------------------------------------------------------------------
+    def new(self, op: str, args: tuple[int, ...], pos: tuple[int, int]) -> int:
+        """A new node, never shared."""
+        self.op.append(op)
+        self.operands.append(args)
+        self.pos.append(pos)
+        return len(self.op) - 1
+
+    def node(self, op: str, args: tuple[int, ...], pos: tuple[int, int],
+             params: tuple = ()) -> int:
+        """The node ``op(*args, **params)``: an identical one if there is one (CSE), and
+        with ``fold`` an operand or a constant where the op is trivial."""
+        if self.fold:
+            folded = self._fold(op, args, pos, params)
+            if folded is not None:
+                return folded
+        key = (op, args, params)
+        handle = self.memo.get(key) if self.cse else None
+        if handle is None:
+            handle = self.new(op, args, pos)
+            if params:
+                self.params[handle] = params
+            if self.cse:
+                self.memo[key] = handle
+        return handle
+
+    def const(self, value: float, text: str | None, pos: tuple[int, int]) -> int:
+        """The constant ``value`` (written ``text``; default: its shortest form)."""
+        key = const_key(value)
+        if self.cse and key in self.memo:
+            return self.memo[key]
+        handle = self.new("const", (), pos)
+        if text is None:
+            text = _const_text(float(value))
+        self.constants[handle] = (float(value), text)
+        if self.cse:
+            self.memo[key] = handle
+        return handle
+
+    def value_of(self, handle: int) -> float | None:
+        """A constant's value (None for any other node)."""
+        const = self.constants.get(handle)
+        return None if const is None else const[0]
+
+    def named(self, handle: int, name: str, pos: tuple[int, int]) -> int:
+        """A node called ``name`` holding ``handle``'s value (an ``id`` node, as for an
+        alias ``b = a`` in source text)."""
+        new = self.new("id", (handle,), pos)
+        self.user_name[new] = name
+        self.names.append((name, new))
+        return new
+
+    def _fold(self, op: str, args: tuple[int, ...], pos: tuple[int, int],
+              params: tuple) -> int | None:
+        numbers = [self.value_of(a) for a in args]
+        if op == "mul":
+            if numbers[0] == 1:
+                return args[1]
+            if numbers[1] == 1:
+                return args[0]
+        if op == "add":
+            if numbers[0] == 0:
+                return args[1]
+            if numbers[1] == 0:
+                return args[0]
+        if op in ("sub", "div", "pow") and len(numbers) > 1 and numbers[1] == (
+                0 if op == "sub" else 1):
+            return args[0]
+        if numbers and all(v is not None for v in numbers) and not PRIMITIVES[op].shaping:
+            with np.errstate(all="ignore"):
+                value = float(PRIMITIVES[op].fn(*[np.float64(v) for v in numbers],
+                                                **dict(params)))
+            if np.isfinite(value):
+                return self.const(value, None, pos)
+        return None
+
+    # -- naming ---------------------------------------------------------------------------
+    def to_graph(self, prefix: str = "f", outputs: list[int] | None = None,
+                 source: str | None = None, drop_unused: bool = True) -> nx.DiGraph:
+        """Name the nodes and build the networkx DiGraph (from a copy of the base graph,
+        if any): ``drop_unused`` drops constants nobody uses and nobody named."""
+        count = len(self.op)
+        keep = [h not in self.dropped for h in range(count)]
+        if drop_unused:
+            used = [False] * count
+            for args in self.operands:
+                for a in args:
+                    used[a] = True
+            keep = [k and (used[h] or self.op[h] != "const" or h in self.user_name)
+                    for h, k in enumerate(keep)]
+        first = len(self.handles)  # the base graph's nodes keep their ids and attributes
+        ids: list[str] = list(self.handles) + [""] * (count - first)
+        taken: set[str] = set(self.handles)
+        versions: dict[str, int] = {}  # name -> last version handed out, so claims stay O(1)
+
+        def claim(name: str) -> str:
+            node_id, k = name, versions.get(name, 1)
+            while node_id in taken:
+                k += 1
+                node_id = f"{name}#{k}"
+            versions[name] = k
+            taken.add(node_id)
+            return node_id
+
+        for name, h in self.inputs.items():
+            if not ids[h]:
+                ids[h] = claim(name)
+        for name, h in self.names:  # user names in statement order: re-bindings get c#2, …
+            if not ids[h]:
+                ids[h] = claim(name)
+        user_names = {name for name, _ in self.names} | set(self.inputs)
+        counter = 0
+        for h in range(first, count):
+            if ids[h] or not keep[h]:
+                continue
+            if self.op[h] == "const":
+                ids[h] = claim(_const_id(self.constants[h]))
+                continue
+            while True:
+                counter += 1
+                if f"{prefix}{counter}" not in user_names and f"{prefix}{counter}" not in taken:
+                    break
+            ids[h] = claim(f"{prefix}{counter}")
+        self.ids = ids
+
+        G = self.base.copy() if self.base is not None else nx.DiGraph()
+        order = [ids[h] for h in range(count) if keep[h]]
+        for h in range(first, count):
+            if not keep[h]:
+                continue
+            line, column = self.pos[h]
+            attrs = {"op": self.op[h], "operands": tuple(ids[a] for a in self.operands[h]),
+                     "name": self.user_name.get(h, ids[h].split("#")[0]), "line": line,
+                     "column": column}
+            if h in self.params:
+                attrs["params"] = self.params[h]
+            if self.op[h] == "const":
+                attrs["value"] = self.constants[h][0]
+                attrs["name"] = ids[h].split("#")[0]
+                attrs["label"] = attrs["name"]  # shown as its number: duplicates need no version
+            else:
+                attrs["label"] = version_label(attrs["name"], ids[h])
+            G.add_node(ids[h], **attrs)
+        edges: dict[tuple[str, str], tuple[int, ...]] = {}
+        for h in range(first, count):
+            if keep[h]:
+                for position, a in enumerate(self.operands[h]):
+                    key = (ids[a], ids[h])
+                    edges[key] = edges.get(key, ()) + (position,)
+        G.add_edges_from((u, v, {"positions": p}) for (u, v), p in edges.items())
+        G.graph.update(inputs=[ids[h] for h in self.inputs.values()],
+                       outputs=[ids[h] for h in outputs or []], order=order, source=source)
+        return G
+
+
+def const_key(value: float) -> tuple:
+    """The sharing key of a constant: -0.0 == 0.0, but 1/-0.0 = -inf."""
+    return ("const", float(value), math.copysign(1.0, value))
 
 
 def version_label(name: str, node_id: str) -> str:
@@ -100,6 +242,10 @@ def version_label(name: str, node_id: str) -> str:
 
 
 _SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _const_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
 def _const_id(const: tuple[float, str]) -> str:

@@ -24,9 +24,9 @@ import networkx as nx
 import numpy as np
 
 from .autodiff import Inputs, _choose_of, forward_mode, reverse_mode, values_at
+from .build import GraphBuilder
 from .errors import GraphvizAdError, InputError
 from .formula import node_label
-from .ops import PRIMITIVES
 from .sweep import CountAlgebra, GraphAlgebra, reverse_sweep
 
 Wrt = str | Sequence[str] | None
@@ -127,101 +127,6 @@ def jacobian(G: nx.DiGraph, inputs: Inputs, of: str | Sequence[str] | None = Non
 
 # -- the gradient as a graph --------------------------------------------------------------
 
-class _GraphWriter:
-    """Grows a copy of a parsed graph with new nodes, sharing identical ones (CSE) and
-    dropping ×1, +0 and ×0 so the written gradient stays readable."""
-
-    def __init__(self, G: nx.DiGraph) -> None:
-        self.G = G.copy()
-        self.order = list(G.graph["order"])
-        self.memo: dict[tuple, str] = {}
-        self.consts: dict[tuple[float, float], str] = {}
-        for n in self.order:
-            d = self.G.nodes[n]
-            if d["op"] == "const":
-                self.consts.setdefault(_const_key(d["value"]), n)
-            elif d["op"] != "input":
-                self.memo.setdefault((d["op"], d["operands"], d.get("params", ())), n)
-        self.counter = 0
-
-    def _fresh(self, base: str) -> str:
-        node = base
-        while node in self.G:
-            self.counter += 1
-            node = f"{base}#{self.counter}"
-        return node
-
-    def const(self, value: float, pos: tuple[int, int]) -> str:
-        key = _const_key(value)
-        if key in self.consts:
-            return self.consts[key]
-        text = str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
-        node = self._fresh(text)
-        self.G.add_node(node, op="const", operands=(), name=text, value=float(value),
-                        line=pos[0], column=pos[1])
-        self.order.append(node)
-        self.consts[key] = node
-        return node
-
-    def value_of(self, node: str) -> float | None:
-        d = self.G.nodes[node]
-        return float(d["value"]) if d["op"] == "const" else None
-
-    def op(self, op: str, operands: tuple[str, ...], pos: tuple[int, int],
-           params: tuple = ()) -> str:
-        numbers = [self.value_of(o) for o in operands]
-        if op == "mul":
-            if numbers[0] == 1:
-                return operands[1]
-            if numbers[1] == 1:
-                return operands[0]
-        if op == "add":
-            if numbers[0] == 0:
-                return operands[1]
-            if numbers[1] == 0:
-                return operands[0]
-        if op in ("sub", "div", "pow") and len(numbers) > 1 and numbers[1] == (
-                0 if op == "sub" else 1):
-            return operands[0]
-        if numbers and all(v is not None for v in numbers) and not PRIMITIVES[op].shaping:
-            with np.errstate(all="ignore"):
-                value = float(PRIMITIVES[op].fn(*[np.float64(v) for v in numbers],
-                                                **dict(params)))
-            if np.isfinite(value):
-                return self.const(value, pos)
-        key = (op, operands, params)
-        if key in self.memo:
-            return self.memo[key]
-        self.counter += 1
-        node = self._fresh(f"g{self.counter}")
-        self._add(node, op, operands, node, pos)
-        if params:
-            self.G.nodes[node]["params"] = params
-        self.memo[key] = node
-        return node
-
-    def named(self, node: str, name: str, pos: tuple[int, int]) -> str:
-        """A node called ``name`` holding ``node``'s value (an ``id`` node, as for an
-        alias ``b = a`` in source text)."""
-        new = self._fresh(name)
-        self._add(new, "id", (node,), name, pos)
-        return new
-
-    def _add(self, node: str, op: str, operands: tuple[str, ...], name: str,
-             pos: tuple[int, int]) -> None:
-        self.G.add_node(node, op=op, operands=operands, name=name, line=pos[0], column=pos[1])
-        for position, o in enumerate(operands):
-            if self.G.has_edge(o, node):
-                self.G.edges[o, node]["positions"] += (position,)
-            else:
-                self.G.add_edge(o, node, positions=(position,))
-        self.order.append(node)
-
-
-def _const_key(value: float) -> tuple[float, float]:
-    return (float(value), float(np.copysign(1.0, value)))
-
-
 def gradient_graph(G: nx.DiGraph, of: str | None = None, wrt: Wrt = None) -> nx.DiGraph:
     """A new graph computing G's nodes *and* ∂of/∂w for each ``w`` in ``wrt`` (its
     outputs, named ``∂L/∂phi0``): reverse mode written out in the same language.
@@ -238,23 +143,24 @@ def gradient_graph(G: nx.DiGraph, of: str | None = None, wrt: Wrt = None) -> nx.
     """
     names, _ = _wrt_list(G, wrt)
     of = _choose_of(G, of)
-    w = _GraphWriter(G)
+    b = GraphBuilder.from_graph(G, fold=True)
     nodes = G.nodes
     of_name = node_label(G, of)
-    seed = w.const(1.0, (nodes[of]["line"], nodes[of]["column"]))
+    seed = b.const(1.0, None, (nodes[of]["line"], nodes[of]["column"]))
     needed = set(names).union(*(nx.descendants(G, name) for name in names))
     # only adjoints on a path from wrt are written
-    adjoint = reverse_sweep(G, {of: seed}, GraphAlgebra(G, w), needed)
+    adjoint = reverse_sweep(G, {of: seed}, GraphAlgebra(G, b), needed)
     outputs = []
     for name in names:
         pos = (nodes[name]["line"], nodes[name]["column"])
-        value = adjoint.get(name) or w.const(0.0, pos)
-        if w.value_of(value) is not None:  # a constant gradient still has the input's shape
-            value = w.op("sum_like", (value, name), pos)
-        outputs.append(w.named(value, f"∂{of_name}/∂{node_label(G, name)}", pos))
-    H = w.G
-    H.graph.update(inputs=list(G.graph["inputs"]), outputs=outputs, order=w.order,
-                   source=G.graph.get("source"), gradient_of=of, gradient_wrt=names)
+        value = adjoint.get(name)
+        if value is None:
+            value = b.const(0.0, None, pos)
+        if b.value_of(value) is not None:  # a constant gradient still has the input's shape
+            value = b.node("sum_like", (value, b.handles[name]), pos)
+        outputs.append(b.named(value, f"∂{of_name}/∂{node_label(G, name)}", pos))
+    H = b.to_graph("g", outputs, G.graph.get("source"), drop_unused=False)
+    H.graph.update(inputs=list(G.graph["inputs"]), gradient_of=of, gradient_wrt=names)
     return H
 
 

@@ -19,7 +19,7 @@ import keyword
 import math
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
@@ -33,7 +33,7 @@ from lark.exceptions import (
 )
 
 from ._gc import gc_paused
-from .build import to_graph, version_label  # noqa: F401  (version_label: public here too)
+from .build import GraphBuilder, version_label  # noqa: F401  (version_label: public here too)
 from .errors import GraphvizAdError, source_lines
 from .ops import CONSTANTS, MACRO_PARAMS, MACROS, PRIMITIVES, function_names, lookup_function
 
@@ -92,70 +92,39 @@ class _Keyword:
 def _binary(op: str):
     """A builder callback for a binary operator."""
     def method(self, a: int, b: int) -> int:
-        return self._node(op, (a, b), self.pos[a])
+        return self.node(op, (a, b), self.pos[a])
     return method
 
 
-@dataclass
-class _Builder:
-    """Receives lark's reductions and grows the DAG as lists indexed by node handle."""
+class _Builder(GraphBuilder):
+    """Receives lark's reductions: the lark callbacks and the bindings, over the shared
+    :class:`~graphviz_ad.build.GraphBuilder` (nodes by handle, CSE, constants, naming)."""
 
-    source: str
-    cse: bool
-    rule: bool = False  # a rule text of ops.py: keyword values may name the op's params
-    op: list[str] = field(default_factory=list)
-    operands: list[tuple[int, ...]] = field(default_factory=list)
-    pos: list[tuple[int, int]] = field(default_factory=list)
-    const: dict[int, tuple[float, str]] = field(default_factory=dict)
-    user_name: dict[int, str] = field(default_factory=dict)
-    params: dict[int, tuple[tuple[str, int | str], ...]] = field(default_factory=dict)
-    dropped: set[int] = field(default_factory=set)
-    inputs: dict[str, int] = field(default_factory=dict)
-    memo: dict[tuple, int] = field(default_factory=dict)
-    env: dict[str, _Binding] = field(default_factory=dict)
-    bindings: list[_Binding] = field(default_factory=list)
+    def __init__(self, source: str, cse: bool, rule: bool = False) -> None:
+        super().__init__(cse)
+        self.source = source
+        self.rule = rule  # a rule text of ops.py: keyword values may name the op's params
+        self.env: dict[str, _Binding] = {}
+        self.bindings: list[_Binding] = []
 
     # -- errors -------------------------------------------------------------------
     def error(self, message: str, line: int, column: int) -> GraphvizAdError:
         return GraphvizAdError(message, source=self.source, line=line, column=column)
 
-    # -- node creation ----------------------------------------------------------------
-    def _new(self, op: str, args: tuple[int, ...], pos: tuple[int, int]) -> int:
+    def new(self, op: str, args: tuple[int, ...], pos: tuple[int, int]) -> int:
         if len(self.op) >= MAX_NODES:
             raise self.error(f"program too large: more than {MAX_NODES:,} nodes", *pos)
-        self.op.append(op)
+        self.op.append(op)  # GraphBuilder.new, inlined: parsing calls this for every node
         self.operands.append(args)
         self.pos.append(pos)
         return len(self.op) - 1
-
-    def _node(self, op: str, args: tuple[int, ...], pos: tuple[int, int],
-              params: tuple = ()) -> int:
-        key = (op, args, params)
-        handle = self.memo.get(key) if self.cse else None
-        if handle is None:
-            handle = self._new(op, args, pos)
-            if params:
-                self.params[handle] = params
-            if self.cse:
-                self.memo[key] = handle
-        return handle
-
-    def _const(self, value: float, text: str, pos: tuple[int, int]) -> int:
-        key = ("const", value, math.copysign(1.0, value))  # -0.0 == 0.0, but 1/-0.0 = -inf
-        if self.cse and key in self.memo:
-            return self.memo[key]
-        handle = self._new("const", (), pos)
-        self.const[handle] = (value, text)
-        if self.cse:
-            self.memo[key] = handle
-        return handle
 
     # -- lark callbacks (one per grammar rule alias) ------------------------------------
     def number(self, tok: Token) -> int:
         value = float(tok)
         if not math.isfinite(value):
             raise self.error(f"number {tok} is too large", tok.line, tok.column)
-        return self._const(value, str(tok), (tok.line, tok.column))
+        return self.const(value, str(tok), (tok.line, tok.column))
 
     def name(self, tok: Token) -> int:
         if tok.startswith("__") or keyword.iskeyword(str(tok)):
@@ -169,10 +138,10 @@ class _Builder:
             raise self.error(f"{tok!s} is a function: call it as {tok!s}(...)",
                              tok.line, tok.column)
         if str(tok) in CONSTANTS and not self.rule:  # e, pi (a binding shadows them)
-            return self._const(*CONSTANTS[str(tok)], (tok.line, tok.column))
+            return self.const(*CONSTANTS[str(tok)], (tok.line, tok.column))
         handle = self.inputs.get(str(tok))
         if handle is None:
-            handle = self.inputs[str(tok)] = self._new("input", (), (tok.line, tok.column))
+            handle = self.inputs[str(tok)] = self.new("input", (), (tok.line, tok.column))
         return handle
 
     def call(self, tok: Token, items: list | None) -> int:
@@ -194,7 +163,7 @@ class _Builder:
             plural = "s" if prim.arity != 1 else ""
             raise self.error(f"{tok!s}() takes {prim.arity} argument{plural}, got {len(args)}",
                              *pos)
-        return self._node(prim.name, tuple(args), pos, params)
+        return self.node(prim.name, tuple(args), pos, params)
 
     def _params(self, name: str, items: list, keywords: list[_Keyword],
                 allowed: tuple[str, ...]) -> tuple:
@@ -218,10 +187,10 @@ class _Builder:
     def _constant_integer(self, k: _Keyword) -> int | str:
         if self.rule and self.op[k.value] == "input":
             return self._input_name(k.value)
-        if k.value not in self.const or not self.const[k.value][0].is_integer():
+        if k.value not in self.constants or not self.constants[k.value][0].is_integer():
             raise self.error(f"{k.name}= must be a constant integer such as {k.name}=0",
                              *self.pos[k.value])
-        return int(self.const[k.value][0])
+        return int(self.constants[k.value][0])
 
     def _input_name(self, handle: int) -> str:
         name = next(n for n, h in self.inputs.items() if h == handle)
@@ -238,17 +207,17 @@ class _Builder:
     add, sub, mul, div = _binary("add"), _binary("sub"), _binary("mul"), _binary("div")
 
     def pow(self, a: int, _tok: Token, b: int) -> int:
-        return self._node("pow", (a, b), self.pos[a])
+        return self.node("pow", (a, b), self.pos[a])
 
     def neg(self, a: int) -> int:
-        if a in self.const:  # fold "-2" into one constant
-            value, text = self.const[a]
-            return self._const(-value, "-" + text, self.pos[a])
-        return self._node("neg", (a,), self.pos[a])
+        if a in self.constants:  # fold "-2" into one constant
+            value, text = self.constants[a]
+            return self.const(-value, "-" + text, self.pos[a])
+        return self.node("neg", (a,), self.pos[a])
 
     def matmul(self, a: int, tok: Token, b: int) -> int:
         """``W @ x``, placed at the ``@`` (where a shape error points)."""
-        return self._node("matmul", (a, b), (tok.line, tok.column))
+        return self.node("matmul", (a, b), (tok.line, tok.column))
 
     def attribute(self, a: int, dot: Token, tok: Token) -> int:
         """``A.T``: the only attribute there is."""
@@ -256,7 +225,7 @@ class _Builder:
             raise self.error(f"'.{tok!s}' looks like Python, which is not part of the "
                              "expression language; the only attribute is .T (transpose)",
                              dot.line, dot.column)
-        return self._node("transpose", (a,), self.pos[a])
+        return self.node("transpose", (a,), self.pos[a])
 
     def pos_(self, a: int) -> int:
         return a
@@ -275,12 +244,12 @@ class _Builder:
         for n in G.graph["order"]:
             data = G.nodes[n]
             if data["op"] == "const":
-                handles[n] = self._const(data["value"], data["name"], pos)
+                handles[n] = self.const(data["value"], data["name"], pos)
             elif data["op"] != "input":
                 own = tuple((k, given[v] if isinstance(v, str) else v)
                             for k, v in data.get("params", ()) if not isinstance(v, str)
                             or v in given)
-                handles[n] = self._node(data["op"], tuple(handles[o] for o in data["operands"]),
+                handles[n] = self.node(data["op"], tuple(handles[o] for o in data["operands"]),
                                         pos, own)
         return handles[G.graph["outputs"][0]]
 
@@ -288,14 +257,14 @@ class _Builder:
         """``s[0]``: a constant integer index into a vector (its adjoint scatters back)."""
         line, column = self.pos[i]
         if self.rule and self.op[i] == "input":  # "da[b]": the consumer's own index
-            return self._node("index", (a, i), self.pos[a])
-        if i not in self.const:
+            return self.node("index", (a, i), self.pos[a])
+        if i not in self.constants:
             raise self.error("an index must be a constant integer such as s[0]", line, column)
-        value = self.const[i][0]
+        value = self.constants[i][0]
         if not value.is_integer():
-            raise self.error(f"an index must be an integer, got {self.const[i][1]}",
+            raise self.error(f"an index must be an integer, got {self.constants[i][1]}",
                              line, column)
-        return self._node("index", (a, i), self.pos[a])
+        return self.node("index", (a, i), self.pos[a])
 
     def assign(self, tok: Token, handle: int) -> None:
         self._bind(str(tok), handle, (tok.line, tok.column))
@@ -303,7 +272,7 @@ class _Builder:
     def augassign(self, tok: Token, augop: Token, handle: int) -> None:
         current = self.name(tok)
         op = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}[str(augop)]
-        self._bind(str(tok), self._node(op, (current, handle), (tok.line, tok.column)),
+        self._bind(str(tok), self.node(op, (current, handle), (tok.line, tok.column)),
                    (tok.line, tok.column))
 
     def bare(self, handle: int) -> None:
@@ -319,11 +288,12 @@ class _Builder:
             raise self.error(f"cannot assign to {name}: it is a function name", *pos)
         taken = self.op[handle] in ("input", "const") or handle in self.user_name
         if taken:  # an alias such as `b = a`: give the new name a node of its own
-            handle = self._new("id", (handle,), pos)
+            handle = self.new("id", (handle,), pos)
         self.user_name[handle] = name
         binding = _Binding(name, handle)
         self.env[name] = binding
         self.bindings.append(binding)
+        self.names.append((name, handle))
 
 
 def _forward(rule: str):
@@ -398,7 +368,9 @@ def parse(source: str, cse: bool = True, *, _rule: bool = False) -> nx.DiGraph:
         raise GraphvizAdError("empty source: write an expression such as  sin(x)*x  "
                               "or assignments such as  y = sin(x)*x", source=source,
                               line=1, column=1)
-    return to_graph(builder)
+    outputs = [bd.handle for bd in builder.bindings
+               if not bd.read and builder.env[bd.name] is bd]
+    return builder.to_graph("f", outputs, source)
 
 
 _MACROS: dict[tuple[str, bool], nx.DiGraph] = {}

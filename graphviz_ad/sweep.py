@@ -64,11 +64,15 @@ def reverse_sweep(G: nx.DiGraph, seeds: Mapping[str, Any], algebra: Any,
     return adjoints
 
 
-def _env(G: nx.DiGraph, consumer: str, **extra: Any) -> dict[str, Any]:
-    """A rule's inputs as graph nodes: the consumer's operands, its result ``out`` and
-    its params."""
+def _env(G: nx.DiGraph, consumer: str, _handles: Mapping[str, Any] | None = None,
+         **extra: Any) -> dict[str, Any]:
+    """A rule's inputs as graph nodes (or, given ``_handles``, their builder handles):
+    the consumer's operands, its result ``out`` and its params."""
     d = G.nodes[consumer]
-    return {**dict(zip(OPERAND_NAMES, d["operands"])), "out": consumer,
+    operands, out = d["operands"], consumer
+    if _handles is not None:
+        operands, out = [_handles[o] for o in operands], _handles[consumer]
+    return {**dict(zip(OPERAND_NAMES, operands)), "out": out,
             **dict(d.get("params", ())), **extra}
 
 
@@ -160,53 +164,55 @@ def _seed_ones(value: Any) -> Any:
 
 
 class GraphAlgebra:
-    """Adjoints as nodes of a growing graph (a writer with ``op``/``const``, sharing
-    identical nodes and folding ×1, +0): reverse mode written out in the language."""
+    """Adjoints as nodes of a growing graph (a :class:`~graphviz_ad.build.GraphBuilder`
+    made ``from_graph(G)``, sharing identical nodes and folding ×1, +0): reverse mode
+    written out in the language.  Adjoints are the builder's handles."""
 
-    def __init__(self, G: nx.DiGraph, writer: Any) -> None:
-        self.G, self.w = G, writer
+    def __init__(self, G: nx.DiGraph, builder: Any) -> None:
+        self.G, self.w = G, builder
+        self.h = builder.handles  # G's node id -> handle
         self.pos: tuple[int, int] = (0, 0)
 
     # the rules.Program algebra: lines become nodes at the position of the current node
-    def apply(self, op: str, args: list[str], params: Any) -> str:
-        return self.w.op(op, tuple(args), self.pos, params)
+    def apply(self, op: str, args: list[int], params: Any) -> int:
+        return self.w.node(op, tuple(args), self.pos, params)
 
-    def const(self, value: Any) -> str:
-        return self.w.const(float(value), self.pos)
+    def const(self, value: Any) -> int:
+        return self.w.const(float(value), None, self.pos)
 
     def _at(self, n: str) -> None:
         d = self.G.nodes[n]
         self.pos = (d["line"], d["column"])
 
-    def local(self, n: str, consumer: str, positions: tuple[int, ...]) -> str:
+    def local(self, n: str, consumer: str, positions: tuple[int, ...]) -> int:
         self._at(n)
         local = None
-        op, env = self.G.nodes[consumer]["op"], _env(self.G, consumer)
+        op, env = self.G.nodes[consumer]["op"], _env(self.G, consumer, self.h)
         for p in positions:
             part = rule_program(op, "partial", p).run(self, env)
-            local = part if local is None else self.w.op("add", (local, part), self.pos)
+            local = part if local is None else self.w.node("add", (local, part), self.pos)
         return local
 
-    def chain(self, n: str, consumer: str, positions: tuple[int, ...], carried: str,
-              local: str) -> str:
-        term = self.w.op("mul", (carried, local), self.pos)
+    def chain(self, n: str, consumer: str, positions: tuple[int, ...], carried: int,
+              local: int) -> int:
+        term = self.w.node("mul", (carried, local), self.pos)
         if shaped(self.G.nodes[consumer]["op"]):  # shapes may differ: fit to n's shape
-            term = self.w.op("sum_like", (term, n), self.pos)
+            term = self.w.node("sum_like", (term, self.h[n]), self.pos)
         return term
 
-    def pull(self, n: str, consumer: str, positions: tuple[int, ...], carried: str) -> str:
+    def pull(self, n: str, consumer: str, positions: tuple[int, ...], carried: int) -> int:
         self._at(n)
-        op, env = self.G.nodes[consumer]["op"], _env(self.G, consumer, g=carried)
+        op, env = self.G.nodes[consumer]["op"], _env(self.G, consumer, self.h, g=carried)
         total = None
         for p in positions:
             part = rule_program(op, "vjp", p).run(self, env)
-            total = part if total is None else self.w.op("add", (total, part), self.pos)
+            total = part if total is None else self.w.node("add", (total, part), self.pos)
         return total
 
-    def add(self, n: str, total: str, term: str) -> str:
-        return self.w.op("add", (total, term), self.pos)
+    def add(self, n: str, total: int, term: int) -> int:
+        return self.w.node("add", (total, term), self.pos)
 
-    def finish(self, n: str, total: str | None) -> str | None:
+    def finish(self, n: str, total: int | None) -> int | None:
         return total
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from graphviz_ad import parse, reverse_mode
 from graphviz_ad.autodiff import values_at
-from graphviz_ad.calculus import _GraphWriter, cost
+from graphviz_ad.build import GraphBuilder
+from graphviz_ad.calculus import cost
 from graphviz_ad.ops import PRIMITIVES
 from graphviz_ad.parse import parse_rule
 from graphviz_ad.rules import partial_graph
@@ -42,16 +43,16 @@ def _cases():
 def test_graph_algebra_evaluates_to_the_number_algebra(G, inputs, of):
     """Every adjoint the graph algebra writes, evaluated, is reverse mode's number."""
     numbers = reverse_mode(G, inputs, of=of)
-    w = _GraphWriter(G)
+    b = GraphBuilder.from_graph(G)
     d = G.nodes[of]
-    seed = w.const(1.0, (d["line"], d["column"]))
-    written = reverse_sweep(G, {of: seed}, GraphAlgebra(G, w))
-    H = w.G
-    H.graph.update(order=w.order)
+    seed = b.const(1.0, None, (d["line"], d["column"]))
+    written = reverse_sweep(G, {of: seed}, GraphAlgebra(G, b))
+    H = b.to_graph("g", drop_unused=False)
+    H.graph.update(inputs=G.graph["inputs"])
     values = values_at(H, inputs)
     seed = np.ones(np.shape(values[of]))  # reverse mode seeds an array output with ones
     for n, node in written.items():
-        got = np.broadcast_to(values[node], np.shape(values[n])) if n != of else seed
+        got = np.broadcast_to(values[b.ids[node]], np.shape(values[n])) if n != of else seed
         np.testing.assert_allclose(got, numbers.derivative(n), rtol=1e-12, atol=1e-12,
                                    err_msg=f"adjoint of {n}")
 
@@ -89,3 +90,18 @@ def test_gradient_of_a_graph_file_against_central_differences():
         plus = values_at(G, {**inputs, name: inputs[name] + h})["L"]
         minus = values_at(G, {**inputs, name: inputs[name] - h})["L"]
         assert float(grad[name]) == pytest.approx((plus - minus) / (2 * h), rel=1e-6)
+
+
+def test_one_builder_names_gradient_nodes_like_parse_names_intermediates():
+    """gradient_graph goes through the parser's builder: new nodes are g1, g2, … skipping
+    names already taken (a user's g1), shared, folded, and labelled like parsed nodes."""
+    from graphviz_ad.calculus import gradient_graph
+
+    G = parse("g1 = a*b; y = g1*1 + 0 + g1")
+    H = gradient_graph(G, wrt=["a", "b"])
+    new = [n for n in H.graph["order"] if n not in G]
+    assert all(not n.startswith("g1#") for n in new)
+    assert "g2" in new and all("label" in H.nodes[n] for n in new)
+    assert [H.nodes[o]["op"] for o in H.graph["outputs"]] == ["id", "id"]
+    values = values_at(H, {"a": 3.0, "b": 5.0})
+    assert [float(values[o]) for o in H.graph["outputs"]] == [10.0, 6.0]

@@ -14,6 +14,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from .errors import GraphvizAdError
 from .formula import (
     definition,
     definition_tree,
@@ -288,15 +289,24 @@ class Trace:
         """``"tangent"``, ``"adjoint"`` or None for an evaluate trace."""
         return {"forward": "tangent", "reverse": "adjoint"}.get(self.mode)
 
+    def node(self, query: str) -> str:
+        """The node id that ``query`` names: an id, a label (``c⁽²⁾``) or an expression
+        (``exp(x) + exp(x)^2``) matched by structure, whatever the program named it."""
+        from .lookup import find_node
+
+        return find_node(self.graph, query)
+
     def value(self, node: str) -> Any:
-        return self.graph.nodes[node]["value"]
+        """The value of a node given as :meth:`node` accepts it."""
+        return self.graph.nodes[self.node(node)]["value"]
 
     def derivative(self, node: str) -> Any:
-        """The tangent (forward) or adjoint (reverse) of ``node``."""
+        """The tangent (forward) or adjoint (reverse) of a node given as :meth:`node`
+        accepts it (``trace.derivative("exp(x)")``)."""
         attribute = self.derivative_attribute
         if attribute is None:
-            raise ValueError("an evaluate trace has no derivatives")
-        return self.graph.nodes[node][attribute]
+            raise GraphvizAdError("an evaluate trace has no derivatives")
+        return self.graph.nodes[self.node(node)][attribute]
 
     def gradient(self) -> dict[str, Any]:
         """Reverse mode: ∂of/∂input for every input.  Forward mode: ∂output/∂wrt per output."""

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import graphviz_ad as ad
-from graphviz_ad import InputError, evaluate, forward_mode, parse, reverse_mode
+from graphviz_ad import GraphvizAdError, InputError, evaluate, forward_mode, parse, reverse_mode
 from graphviz_ad.check import check_derivatives
 from graphviz_ad.ops import MACROS, function_names, lookup_function
 
@@ -151,7 +151,7 @@ def test_evaluate_steps_are_values():
     assert [s.kind for s in t.steps] == ["value"] * 6
     assert float(t.value("y")) == pytest.approx(math.exp(2) + math.sin(2))
     assert t.steps[1].formula == "f2 = f1²"
-    with pytest.raises(ValueError):
+    with pytest.raises(GraphvizAdError):  # one exception type for user errors
         t.derivative("y")
 
 

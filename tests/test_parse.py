@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import math
+import subprocess
+import sys
 
 import pytest
 
@@ -321,3 +323,24 @@ def test_50000_term_chain_parses_and_differentiates():
 def test_unclosed_deep_nesting_is_a_clear_error():
     with pytest.raises(GraphvizAdError, match="end of input"):
         parse("(" * 50_000 + "x")
+
+
+def test_prebuilt_parser_matches_the_grammar():
+    """graphviz_ad/_parser_standalone.py is generated from language.lark: editing the grammar
+    without running scripts/build_parser.py (or scripts/build_parser.sh) fails here."""
+    import hashlib
+    from pathlib import Path
+
+    from graphviz_ad import _parser_standalone
+
+    grammar = Path(_parser_standalone.__file__).with_name("language.lark").read_bytes()
+    assert _parser_standalone.GRAMMAR_SHA256 == hashlib.sha256(grammar).hexdigest(), (
+        "language.lark changed: regenerate the parser with  python scripts/build_parser.py")
+
+
+def test_parse_imports_no_lark():
+    code = ("import sys, importlib\nimportlib.import_module('graphviz_ad.parse')\n"
+            "print(sorted(m for m in ('lark', 'regex') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

@@ -153,8 +153,8 @@ class _Builder(GraphBuilder):
         else:
             prim = lookup_function(str(tok))
             if prim is None:
-                known = ", ".join(function_names())
-                raise self.error(f"unknown function {tok!s}(); known functions: {known}", *pos)
+                raise self.error(f"unknown function {tok!s}(){did_you_mean(str(tok))}; "
+                                 f"known functions: {', '.join(function_names())}", *pos)
             allowed = prim.params
         params = self._params(str(tok), items or [], keywords, allowed)
         if str(tok) in MACROS:
@@ -377,6 +377,18 @@ def _macro_graph(name: str, with_params: bool = False) -> nx.DiGraph:
     return _MACROS[name, with_params]
 
 
+def did_you_mean(name: str) -> str:
+    """``" (did you mean sin()?)"`` for a misspelt function name, else ``""``.
+
+    >>> did_you_mean("sinn"), did_you_mean("zzz")
+    (' (did you mean sin()?)', '')
+    """
+    import difflib
+
+    close = difflib.get_close_matches(name, function_names(), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}()?)" if close else ""
+
+
 def _syntax_error(source: str, err: UnexpectedInput) -> GraphvizAdError:
     """One clear message for a lark error, naming Python constructs that are not allowed."""
     line, column = getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1
@@ -393,6 +405,12 @@ def _syntax_error(source: str, err: UnexpectedInput) -> GraphvizAdError:
         if tok.type in ("NAME", "NUMBER"):
             what = f"{what} {str(tok)!r}"
         message = f"unexpected {what}"
+        before = source_lines(source)[line - 1][:column - 1] if line >= 1 else ""
+        if tok.type in ("NAME", "LPAR") and re.search(r"[0-9.]$", before):
+            number = re.search(r"[0-9.eE]+$", before).group(0)  # type: ignore[union-attr]
+            factor = "(…)" if tok.type == "LPAR" else str(tok)
+            message += (f"; write {number}*{factor} for a product (there is no implicit "
+                        "multiplication)")
     else:  # pragma: no cover - lark has no other kinds today
         message = "syntax error"
     lines = source_lines(source)

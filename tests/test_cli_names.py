@@ -72,3 +72,13 @@ def test_check_says_why_it_fails_at_a_kink_or_pole(source, at, fragment):
 def test_check_passing_gives_no_explanations():
     data = json.loads(run("check", "relu(x)", "--at", "x=1", "--format", "json").stdout)
     assert data["ok"] and data["explanations"] == []
+
+
+@pytest.mark.parametrize("source, fragment", [
+    ("2x + 1", "1:2: unexpected name 'x'; write 2*x for a product"),
+    ("y = 3(x+1)", "1:6: unexpected '('; write 3*(…) for a product"),
+    ("sinn(x)", "unknown function sinn() (did you mean sin()?); known functions:"),
+])
+def test_slightly_off_sources_get_a_hint(source, fragment):
+    result = run("trace", source, "--at", "x=1")
+    assert result.exit_code == 2 and fragment in result.stderr, result.stderr

@@ -115,12 +115,12 @@ def test_trace_seed_sets_the_direction_of_a_matrix_input():
 
     args = ["trace", "z = W @ x", "--at", "W=[[1,2,3],[4,5,6]]", "--at", "x=[1,2,3]",
             "--mode", "forward", "--wrt", "W"]
-    result = CliRunner().invoke(main, [*args, "--seed", "[[0,1,0],[0,0,0]]"])
+    result = CliRunner().invoke(main, [*args, "--direction", "[[0,1,0],[0,0,0]]"])
     assert result.exit_code == 0, result.output
     assert "∂z/∂W[0, 1] = ∂W/∂W[0, 1] · x = [[0, 1, 0], [0, 0, 0]] · [1, 2, 3] = [2, 0]" in (
         result.output)
     assert "∂z/∂W·1 = ∂W/∂W·1 · x" in CliRunner().invoke(main, args).output
-    bad = CliRunner().invoke(main, [*args, "--seed", "[1,2]"])
+    bad = CliRunner().invoke(main, [*args, "--direction", "[1,2]"])
     assert bad.exit_code == 2 and "seed for W has shape (2,), expected (2, 3)" in bad.stderr
 
 

@@ -40,10 +40,11 @@ def run_pass(graph, inputs, mode: str, wrt: str | None, of: str | None, seed=Non
               help="Which pass to show (default: the graph file's mode, else reverse).")
 @click.option("--wrt", default=None, help="Forward mode: the input to differentiate by.")
 @click.option("--of", default=None, help="Reverse mode: the output to differentiate.")
-@click.option("--seed", default=None, metavar="VALUE",
+@click.option("--direction", "seed", default=None, metavar="VALUE",
               help="Forward mode: the direction of --wrt (default: ones, written ·1); "
                    "reverse mode: the weights of --of. A number or a list "
-                   "--seed '[[1,0],[0,0]]' of that input's (output's) shape.")
+                   "--direction '[[1,0],[0,0]]' of that input's (output's) shape. "
+                   "(--seed is the random seed of worksheet and grade.)")
 @click.option("--format", "format_", type=click.Choice(TEXT_FORMATS), default="table",
               show_default=True, help="table (Wengert list), json, markdown or latex.")
 @click.option("--no-cse", is_flag=True, help="Keep repeated subexpressions as separate nodes.")
@@ -71,7 +72,7 @@ def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
     check_names(graph, [wrt] if isinstance(wrt, str) else [], [of] if isinstance(of, str) else [])
     if "reverse" in modes:
         note([output_hint(graph, of)])
-    direction = None if seed is None else parse_value(seed, f"--seed {seed}", "seed")
+    direction = None if seed is None else parse_value(seed, f"--direction {seed}", "seed")
     results = [run_pass(graph, inputs, each, wrt, of, direction) for each in modes]
     if format_ == "json" and len(results) > 1:  # one JSON document: a list of both passes
         import json

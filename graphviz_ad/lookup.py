@@ -74,3 +74,30 @@ def find_node(G: nx.DiGraph, query: str) -> str:
     hint = (f"; {', '.join(unknown)} {'is not an input' if len(unknown) == 1 else 'are not inputs'}"
             f" (inputs: {', '.join(G.graph['inputs'])})") if unknown else ""
     raise GraphvizAdError(f"no node computes {query}{hint}")
+
+
+def step_signature(step: Any) -> tuple[Any, ...]:
+    """What a step computes, independent of names: its kind, the expression of its node and
+    of each edge it uses (source, target), in a fixed order."""
+    keys = _keys(step.graph)
+    edges = sorted(((keys[c.source], keys[c.target]) for c in step.contributions), key=repr)
+    return (step.kind, keys[step.node], tuple(edges))
+
+
+def same_step(a: Any, b: Any, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
+    """Whether two steps compute the same quantity the same way with the same numbers
+    (within ``rtol``/``atol``), whatever the two programs named their nodes."""
+    import numpy as np
+
+    if step_signature(a) != step_signature(b):
+        return False
+
+    def terms(step: Any) -> list[Any]:
+        keys = _keys(step.graph)
+        ordered = sorted(step.contributions,
+                         key=lambda c: repr((keys[c.source], keys[c.target])))
+        return [c.product for c in ordered]
+
+    numbers = [(a.result, b.result), *zip(terms(a), terms(b))]
+    return all(np.shape(x) == np.shape(y) and np.allclose(x, y, rtol=rtol, atol=atol)
+               for x, y in numbers)

@@ -147,6 +147,13 @@ class Step:
     of: str | None = None
     seed: str | None = None
 
+    def same_as(self, other: Step, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
+        """Whether ``other`` computes the same quantity through the same edges with the same
+        numbers, compared by structure, not by names or strings (for autograders)."""
+        from .lookup import same_step
+
+        return same_step(self, other, rtol, atol)
+
     @property
     def derivative(self) -> str:
         """The quantity as a symbol: ``∂y/∂f3``, ``∂f3/∂x`` or the node label for values."""

@@ -51,3 +51,19 @@ def test_unknown_queries_are_one_error_type(query, fragment):
 def test_evaluate_trace_has_no_derivative_as_a_user_error():
     with pytest.raises(ad.GraphvizAdError, match="no derivatives"):
         ad.evaluate(ad.parse("y = exp(x)"), {"x": 1.0}).derivative("x")
+
+
+def test_steps_compare_by_structure_and_numbers_not_names():
+    reference = ad.reverse_mode(ad.parse(P9), {"x": 0.5})
+    student = ad.reverse_mode(ad.parse("u = exp(x)\nv = u + u^2\ny = exp(v) + sin(v)"),
+                              {"x": 0.5})
+    assert [a.same_as(b) for a, b in zip(reference.steps, student.steps)] == [True] * 6
+    # a different point changes the numbers of the steps that depend on x (not ∂y/∂f4 = 1)
+    elsewhere = ad.reverse_mode(ad.parse(P9), {"x": 0.6})
+    assert [a.same_as(b) for a, b in zip(reference.steps, elsewhere.steps)] == \
+        [True, True, False, False, False, False]
+    # another step of the same pass is another quantity
+    assert not reference.steps[2].same_as(student.steps[3])
+    # forward and reverse steps of one node are different quantities
+    forward = ad.forward_mode(ad.parse(P9), {"x": 0.5}, wrt="x")
+    assert not any(f.same_as(r) for f in forward.steps for r in reference.steps)

@@ -26,36 +26,34 @@ def _too_large(where: str, limit: int) -> GraphvizAdError:
     return GraphvizAdError(f"{where}: file too large (limit {limit:,} bytes; {LIMIT_HINT})")
 
 
-def read_bytes(path: str | Path, limit: int | None = None) -> bytes:
+def read_bytes(path: str | Path, limit: int | None = None, *,
+               follow_links: bool = True) -> bytes:
     """The bytes of a regular file, or one clear error (missing, a directory, a FIFO or
-    device, unreadable, or larger than ``limit``, default :data:`MAX_INPUT_BYTES`)."""
+    device, unreadable, a link when ``follow_links`` is false, or larger than ``limit``,
+    default :data:`MAX_INPUT_BYTES`)."""
     limit = MAX_INPUT_BYTES if limit is None else limit
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    if not follow_links:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, flags)
     except OSError as err:
         raise GraphvizAdError(f"{path}: cannot read: {err.strerror or err}") from None
     try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise GraphvizAdError(f"{path}: is a directory, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise GraphvizAdError(f"{path}: not a regular file (a pipe, socket or device)")
-        if info.st_size > limit:
-            raise _too_large(str(path), limit)
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > limit:  # the file grew while being read
-            raise _too_large(str(path), limit)
-        return b"".join(chunks)
+        with open(fd, "rb") as file:  # closes fd
+            info = os.fstat(fd)
+            if stat.S_ISDIR(info.st_mode):
+                raise GraphvizAdError(f"{path}: is a directory, not a file")
+            if not stat.S_ISREG(info.st_mode):
+                raise GraphvizAdError(f"{path}: not a regular file (a pipe, socket or device)")
+            if info.st_size > limit:
+                raise _too_large(str(path), limit)
+            data = file.read(limit + 1)
     except OSError as err:
         raise GraphvizAdError(f"{path}: cannot read: {err.strerror or err}") from None
-    finally:
-        os.close(fd)
+    if len(data) > limit:  # the file grew while being read
+        raise _too_large(str(path), limit)
+    return data
 
 
 def decode_text(data: bytes, where: str) -> str:

@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from graphviz_ad.draw.names import OutputError, confine, plain_name
+from graphviz_ad.errors import GraphvizAdError
+from graphviz_ad.files import read_bytes
 
 __all__ = ["MANIFEST", "OutputError", "Staging", "cannot_write", "read_manifest"]
 
@@ -270,8 +272,9 @@ def read_manifest(out_dir: Path) -> Entries:
     damaged manifest only means nothing is cleaned up).  Names from older manifests
     (lists, no sizes) get size None, which protects them."""
     try:
-        data = json.loads(_read_bounded(Path(out_dir) / MANIFEST, MANIFEST_MAX_BYTES))
-    except (OSError, ValueError, RecursionError, MemoryError):
+        data = json.loads(read_bytes(Path(out_dir) / MANIFEST, MANIFEST_MAX_BYTES,
+                                     follow_links=False))
+    except (GraphvizAdError, ValueError, RecursionError, MemoryError):
         return {}
     stems = data.get("stems") if isinstance(data, dict) else None
     if not isinstance(stems, dict):
@@ -288,20 +291,6 @@ def read_manifest(out_dir: Path) -> Entries:
                 out[stem][fmt] = {n: (size if type(size) is int else None)
                                   for n, size in names.items() if plain_name(n)}
     return out
-
-
-def _read_bounded(path: Path, limit: int) -> bytes:
-    """At most ``limit`` bytes of a regular file, never following a link or blocking on
-    a FIFO; a bigger file is a ValueError."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(path, flags)
-    with open(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ValueError(f"{path} is not a regular file")
-        data = file.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"{path} is over {limit} bytes")
-    return data
 
 
 def _ours(stem: str, name: str) -> bool:

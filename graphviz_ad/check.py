@@ -27,7 +27,7 @@ import numpy as np
 
 from .autodiff import Inputs, forward_mode, reverse_mode, values_at
 from .errors import GraphvizAdError
-from .formula import node_label
+from .formula import fmt_number, node_label
 
 DEFAULT_TOLERANCE = 1e-6
 MAX_PROBES = 64  # elements probed per array, so a check of large data stays quick
@@ -265,7 +265,7 @@ def singularities(G: nx.DiGraph, inputs: Inputs) -> list[str]:
         data = G.nodes[n]
         shown = f"{node_label(G, n)} = {definition(G, n)}"
         if data["op"] not in ("input", "const") and not np.all(np.isfinite(values[n])):
-            reasons.append(f"{shown} is not finite here ({_short(values[n])}): no derivative "
+            reasons.append(f"{shown} is not finite here ({fmt_number(values[n])}): no derivative "
                            "to compare")
             continue
         rule = SINGULAR.get(data["op"])
@@ -283,7 +283,7 @@ def singularities(G: nx.DiGraph, inputs: Inputs) -> list[str]:
             if data["op"] == "div":
                 where = node_label(G, data["operands"][1])
             reasons.append(f"{shown} has a {kind} where {where} = 0, and {where} is "
-                           f"{_short(nearest)} here: finite differences "
+                           f"{fmt_number(nearest)} here: finite differences "
                            f"{_WHY[kind]}, so they are not its derivative")
     return reasons
 
@@ -291,9 +291,3 @@ def singularities(G: nx.DiGraph, inputs: Inputs) -> list[str]:
 _WHY = {"kink": "average the two one-sided slopes there",
         "jump": "step across the jump", "pole": "straddle the pole",
         "branch point": "reach outside the domain"}
-
-
-def _short(value: Any) -> str:
-    from .formula import fmt_number
-
-    return fmt_number(value)

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import GraphvizAdError
+from .errors import GraphvizAdError, quoted
 
 MAX_ELEMENTS = 50_000_000
 MAX_NESTING = 32  # list levels looked at before an array is refused (arrays have at most 2)
@@ -47,7 +47,7 @@ def as_array(name: str, value: Any, where: str) -> np.ndarray | np.float64:
                 raise bad(f"nested more than {MAX_NESTING} levels deep (at most 2)")
             level.extend((item, d + 1) for item in v)
         elif isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise bad(f"got {_short(v)}")
+            raise bad(f"got {quoted(v)}")
     try:
         array = np.asarray(value, dtype=float)
     except OverflowError:
@@ -61,11 +61,6 @@ def as_array(name: str, value: Any, where: str) -> np.ndarray | np.float64:
     if not np.all(np.isfinite(array)):
         raise bad("got nan or inf (not finite)")
     return array[()] if array.ndim == 0 else array
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def draw(name: str, spec: dict[str, Any], where: str = "[data]") -> np.ndarray:

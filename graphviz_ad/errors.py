@@ -76,6 +76,16 @@ def visible(text: str, keep: str = "") -> str:
     return "".join(out)
 
 
+def quoted(value: object, limit: int = 40) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters.
+
+    >>> quoted("abc"), quoted("x" * 50)
+    ("'abc'", "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...")
+    """
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 class InputError(GraphvizAdError):
     """Bad values supplied for a graph's inputs (missing, unknown or non-numeric)."""
 

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import GraphvizAdError
+from .errors import GraphvizAdError, quoted
 from .files import read_text
 
 GRAPH_FILE_SUFFIXES = (".toml",)
@@ -225,13 +225,8 @@ def checked_table(table: Any, rules: dict[str, tuple[Any, str]], where: str,
         try:
             out[key] = check(value)
         except ValueError:
-            raise GraphvizAdError(f"{where}: {key} = {_shown(value)}: must be {what}") from None
+            raise GraphvizAdError(f"{where}: {key} = {quoted(value)}: must be {what}") from None
     return out
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 _FILE_KEYS = {"title", "program", "inputs", "render", "data", "plots", "description", "variants",

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from .autodiff import Inputs, _choose_of, forward_mode, reverse_mode, values_at
+from .autodiff import Inputs, _choose_of, _choose_wrt, forward_mode, reverse_mode, values_at
 from .build import GraphBuilder
 from .errors import GraphvizAdError, InputError
 from .formula import node_label
@@ -49,8 +49,7 @@ def _wrt_list(G: nx.DiGraph, wrt: Wrt) -> tuple[list[str], bool]:
     if not names:
         raise InputError("nothing to differentiate with respect to: the program has no inputs")
     for name in names:
-        if name not in inputs:
-            raise InputError(f"wrt {name!r} names no input (inputs: {', '.join(inputs)})")
+        _choose_wrt(G, name)
     if len(set(names)) != len(names):
         raise InputError("wrt names an input twice")
     return names, single

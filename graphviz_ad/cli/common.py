@@ -205,19 +205,14 @@ def load_program(source_arg: str, at: Iterable[str], cse: bool = True,
 
 
 def check_names(graph: Any, wrt: Iterable[str] = (), of: Iterable[str] = ()) -> None:
-    """Every ``--wrt`` must name an input and every ``--of`` a node, whatever the mode;
-    otherwise one error listing the valid names."""
-    from ..trace import node_label
+    """Every ``--wrt`` must name an input and every ``--of`` a node, whatever the mode
+    (the passes check only the one they use); otherwise one error listing the valid names."""
+    from ..autodiff import _choose_of, _choose_wrt
 
-    inputs = graph.graph["inputs"]
     for name in wrt:
-        if name not in inputs:
-            raise GraphvizAdError(f"wrt {name!r} names no input (inputs: {', '.join(inputs)})")
-    labels = {node_label(graph, n) for n in graph} | set(graph)
+        _choose_wrt(graph, name)
     for name in of:
-        if name not in labels:
-            raise GraphvizAdError(f"of {name!r} names no node (outputs: "
-                                  f"{', '.join(graph.graph['outputs'])})")
+        _choose_of(graph, name)
 
 
 def output_hint(graph: Any, of: str | None) -> str | None:

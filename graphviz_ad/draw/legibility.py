@@ -24,6 +24,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import overload
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 FONT_DIR = "/usr/share/fonts/truetype/dejavu/"
@@ -73,7 +74,16 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     return font.getlength(text) * size / key if font else 0.6 * size * len(text)
 
 
+@overload
+def _number(value: str | None, default: float = 0.0) -> float: ...
+
+
+@overload
+def _number(value: str | None, default: None) -> float | None: ...
+
+
 def _number(value: str | None, default: float | None = 0.0) -> float | None:
+    """The leading number of an SVG attribute (``"12pt"`` -> 12.0), else ``default``."""
     if value is None:
         return default
     m = re.match(r"\s*(-?[0-9.eE+-]+)", str(value))

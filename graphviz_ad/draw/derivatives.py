@@ -267,20 +267,19 @@ class DerivativeFrames:
                 _node_state(picture, n, "value")
 
     def _pass(self, picture: _Picture, trace: Trace) -> None:
-        G, kind = self.graph, trace.derivative_attribute
-        inputs = list(G.graph["inputs"])
-        if trace.mode == "forward":
+        inputs = list(self.graph.graph["inputs"])
+        if trace.mode == "forward" and trace.wrt is not None:  # a forward pass has its seed
             self._show_values(picture, trace, inputs)
             for n in (n for n in inputs if n in self.shown):
                 seed = f"{trace.symbol(n)} = {_short(trace.derivative(n))}"
-                picture.texts[self._slot(n, kind)] = seed
+                picture.texts[self._slot(n, "tangent")] = seed
                 _node_state(picture, n, "done" if n == trace.wrt else "value")
             self._settle(picture)
             at = ", ".join(f"{_n(self, n)} = {fmt_number(trace.value(n))}" for n in inputs)
             seed = f"{trace.symbol(trace.wrt)} = {fmt_number(trace.derivative(trace.wrt))}"
             self._emit(picture, f"Forward mode at {at}: seed {seed}; every other input has "
                                 "tangent 0.", self.step_ms)
-        elif trace.mode == "reverse":
+        elif trace.mode == "reverse" and trace.of is not None:  # ... a reverse one its output
             self._show_values(picture, trace, self.nodes)
             for n in self.nodes:  # after a forward pass, "done" meant tangents: start afresh
                 _node_state(picture, n, "value")
@@ -291,7 +290,7 @@ class DerivativeFrames:
                 if any(part in key for part in (".tangent", ".derivative", ".label")):
                     picture.texts[key] = ""
             seed = f"{trace.symbol(trace.of)} = {fmt_number(trace.derivative(trace.of))}"
-            picture.texts[self._slot(trace.of, kind)] = \
+            picture.texts[self._slot(trace.of, "adjoint")] = \
                 f"{trace.symbol(trace.of)} = {_short(trace.derivative(trace.of))}"
             _node_state(picture, trace.of, "done")
             self._settle(picture)
@@ -449,15 +448,18 @@ class DerivativeFrames:
         """Lay out once per candidate and keep the one shown largest on a canvas of the
         given aspect ratio (title, legend and caption band included): ``rankdir="auto"``
         tries LR and TB; compact (slide) drawings also try tighter spacing."""
-        best = None
+        laid_out = []  # (scale shown, rankdir, spacing, template) in the order tried
         for rankdir in (["LR", "TB"] if self.rankdir == "auto" else [self.rankdir]):
             for spacing in SPACINGS if self.compact else SPACINGS[:1]:
                 self._direction, self._spacing = rankdir, spacing
                 template = self._layout_once()
                 width, _ = canvas_size((template.width, template.height), self.captions,
                                        **self._band_options(template, aspect))
-                if best is None or 1 / width > 1.03 * best[0]:  # ties: the roomier one
-                    best = (1 / width, rankdir, spacing, template)
+                laid_out.append((1 / width, rankdir, spacing, template))
+        best = laid_out[0]
+        for candidate in laid_out[1:]:
+            if candidate[0] > 1.03 * best[0]:  # ties: the roomier one (tried first)
+                best = candidate
         _, self._direction, self._spacing, template = best
         return template
 

@@ -312,7 +312,7 @@ def _local_at(G: Any, target: str, source: str, values: dict[str, Any]) -> float
     from ..autodiff import forward_mode
 
     data = G.nodes[target]
-    H = nx.DiGraph()
+    H: nx.DiGraph = nx.DiGraph()
     operands = list(dict.fromkeys(data["operands"]))
     for o in operands:
         d = dict(G.nodes[o])

@@ -24,7 +24,10 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import overload
+from typing import TYPE_CHECKING, overload
+
+if TYPE_CHECKING:
+    from PIL.ImageFont import FreeTypeFont
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 FONT_DIR = "/usr/share/fonts/truetype/dejavu/"
@@ -60,8 +63,8 @@ class Metrics:
 
 
 @lru_cache(maxsize=64)
-def _font(size: int, bold: bool):
-    from PIL import ImageFont
+def _font(size: int, bold: bool) -> FreeTypeFont | None:
+    from PIL import ImageFont  # Pillow is imported on first measurement only
 
     path = FONT_DIR + ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
     return ImageFont.truetype(path, size) if os.path.exists(path) else None

@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from .draw.output import write_bytes_atomic  # noqa: E402
+from .draw.writers import slide_canvas  # noqa: E402
 from .errors import GraphvizAdError  # noqa: E402
 
 #: Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
@@ -43,15 +44,12 @@ def pretty(name: str) -> str:
 
 
 def _size(slide: str | None) -> tuple[tuple[float, float], float]:
+    """Figure size (inches) and base font size; a slide is read as every drawing reads
+    it (:func:`graphviz_ad.draw.writers.slide_canvas`), 1920 px wide at :data:`DPI`."""
     if slide is None:
         return (9.0, 5.6), 13.0
-    try:
-        w, h = (float(v) for v in slide.split(":"))
-    except ValueError:
-        raise GraphvizAdError(f"--slide {slide!r}: expected W:H such as 16:9") from None
-    if not (w > 0 and h > 0 and 0.25 <= w / h <= 4):
-        raise GraphvizAdError(f"--slide {slide!r}: expected W:H such as 16:9")
-    return (12.8, 12.8 * h / w), 19.0
+    width, height = slide_canvas(slide)
+    return (12.8, 12.8 * height / width), 19.0
 
 
 def figure(slide: str | None = None):

@@ -25,6 +25,7 @@ from .receptive_spec import Spec
 from .receptive_spec import load_toml as load_stack
 from .render import derivative_frames, render
 from .source import RANKDIRS, Source, load, load_toml
+from .trace import Trace
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ def render_program(src: Source, graph: Any, inputs: dict[str, Any], formats: Seq
                    out_dir: str | Path | None, drawing: ProgramDrawing = ProgramDrawing()
                    ) -> list[Path]:
     """Run the pass(es) and write the drawing into ``out_dir`` (default render/<name>/);
-    returns the paths written."""
+    returns the paths written.  Several ``wrt`` (``of``) names write one animation per
+    pass (see :func:`_drawings`)."""
     mode = drawing.mode or src.settings.get("mode", "reverse")
     traces = run_passes(graph, inputs, mode, wrt=_names(drawing.wrt, src.settings.get("wrt")),
                         of=_names(drawing.of, src.settings.get("of")))
@@ -88,10 +90,26 @@ def render_program(src: Source, graph: Any, inputs: dict[str, Any], formats: Seq
                    title=drawing.title or _file_title(src, mode), quiet=src.data_inputs,
                    step_ms=drawing.frame_ms or int(hints.get("frame_ms", STEP_MS)),
                    view=drawing.view)
-    if drawing.quiz:
-        return _quiz(traces, out, f"{name}-{mode}", formats, drawing.progress, options)
-    return render(traces, out, formats, stem=f"{name}-{mode}", progress=drawing.progress,
-                  **options)
+    written: list[Path] = []
+    for stem, group in _drawings(traces, f"{name}-{mode}"):
+        if drawing.quiz:
+            written += _quiz(group, out, stem, formats, drawing.progress, options)
+        else:
+            written += render(group, out, formats, stem=stem, progress=drawing.progress,
+                              **options)
+    return written
+
+
+def _drawings(traces: list[Trace], stem: str) -> list[tuple[str, list[Trace]]]:
+    """The animations to write: every pass on one layout when each kind (forward,
+    reverse) has one pass, as ``--mode both`` shows; else one animation per pass, named
+    after its input or output (``NAME-forward-x``, ``NAME-forward-w``)."""
+    modes = [t.mode for t in traces]
+    if len(set(modes)) == len(modes):
+        return [(stem, traces)]
+    base = stem.rsplit("-", 1)[0]
+    return [(f"{base}-{t.mode}-{safe_stem(str(t.wrt if t.mode == 'forward' else t.of))}", [t])
+            for t in traces]
 
 
 def _quiz(traces, out_dir: Path, stem: str, formats: Sequence[str], progress: bool,

@@ -224,9 +224,9 @@ def out_option(required: bool = False, default: str | None = None):
     return click.option(
         "--out", metavar="PATH", required=required, default=default,
         show_default=default is not None,
-        help="Where to write: a directory for drawings (default render/<name>/; gallery: "
-             "one folder per graph under it), or a file for a plot, its extension the "
-             "format (png, svg, pdf).")
+        help="Where to write: a directory for drawings and worksheets (default: a folder "
+             "under render/ named after SOURCE; gallery: one folder per graph under it), "
+             "or a file for a plot, its extension the format (png, svg, pdf).")
 
 
 def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:

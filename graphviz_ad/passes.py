@@ -23,6 +23,15 @@ from .source import MODES
 from .trace import Trace
 
 
+def names_or_setting(given: Sequence[str], setting: Any) -> list[str]:
+    """The ``wrt``/``of`` names given, else a graph file's setting (one name or a list)."""
+    if given:
+        return list(given)
+    if isinstance(setting, str):
+        return [setting]
+    return [str(n) for n in setting] if isinstance(setting, list) else []
+
+
 def pass_modes(mode: str) -> list[str]:
     """The passes a mode runs, in order: ``both`` is forward then reverse."""
     if mode not in MODES:

@@ -48,7 +48,8 @@ def _size(slide: str | None) -> tuple[tuple[float, float], float]:
     it (:func:`graphviz_ad.draw.writers.slide_canvas`), 1920 px wide at :data:`DPI`."""
     if slide is None:
         return (9.0, 5.6), 13.0
-    width, height = slide_canvas(slide)
+    canvas = slide_canvas(slide)
+    width, height = canvas if canvas else (1920, 1080)
     return (12.8, 12.8 * height / width), 19.0
 
 

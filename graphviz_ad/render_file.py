@@ -19,7 +19,7 @@ from .draw.player import player_html
 from .draw.receptive import rf_frames
 from .draw.writers import slide_aspect
 from .errors import GraphvizAdError
-from .passes import run_passes
+from .passes import names_or_setting, run_passes
 from .receptive import stack_ndim
 from .receptive_spec import Spec
 from .receptive_spec import load_toml as load_stack
@@ -60,15 +60,6 @@ class StackDrawing:
     max_units: int = 100
 
 
-def _names(given: tuple[str, ...], setting: Any) -> list[str]:
-    """The names given, else the graph file's setting (one name or a list)."""
-    if given:
-        return list(given)
-    if isinstance(setting, str):
-        return [setting]
-    return [str(n) for n in setting] if isinstance(setting, list) else []
-
-
 def render_program(src: Source, graph: Any, inputs: dict[str, Any], formats: Sequence[str],
                    out_dir: str | Path | None, drawing: ProgramDrawing = ProgramDrawing()
                    ) -> list[Path]:
@@ -76,20 +67,21 @@ def render_program(src: Source, graph: Any, inputs: dict[str, Any], formats: Seq
     returns the paths written.  Several ``wrt`` (``of``) names write one animation per
     pass (see :func:`_drawings`)."""
     mode = drawing.mode or src.settings.get("mode", "reverse")
-    traces = run_passes(graph, inputs, mode, wrt=_names(drawing.wrt, src.settings.get("wrt")),
-                        of=_names(drawing.of, src.settings.get("of")))
+    traces = run_passes(graph, inputs, mode,
+                        wrt=names_or_setting(drawing.wrt, src.settings.get("wrt")),
+                        of=names_or_setting(drawing.of, src.settings.get("of")))
     hints = src.render
     rankdir = drawing.rankdir or hints.get("rankdir", "auto")
     if rankdir not in RANKDIRS:
         raise GraphvizAdError(f"rankdir {rankdir!r}: choose {', '.join(RANKDIRS)}")
     name = safe_stem(src.name)  # a file name is input: never a path, never hidden
     out = Path(out_dir) if out_dir else Path("render") / name
-    options = dict(slide=drawing.slide or hints.get("slide"), rankdir=rankdir,
-                   show_constants=drawing.show_constants
-                   or bool(hints.get("show_constants", False)),
-                   title=drawing.title or _file_title(src, mode), quiet=src.data_inputs,
-                   step_ms=drawing.frame_ms or int(hints.get("frame_ms", STEP_MS)),
-                   view=drawing.view)
+    options: dict[str, Any] = {
+        "slide": drawing.slide or hints.get("slide"), "rankdir": rankdir,
+        "show_constants": drawing.show_constants or bool(hints.get("show_constants", False)),
+        "title": drawing.title or _file_title(src, mode), "quiet": src.data_inputs,
+        "step_ms": drawing.frame_ms or int(hints.get("frame_ms", STEP_MS)),
+        "view": drawing.view}
     written: list[Path] = []
     for stem, group in _drawings(traces, f"{name}-{mode}"):
         if drawing.quiz:

@@ -14,6 +14,7 @@ from ..draw.output import DRAW_FORMATS
 from ..draw.staging import OutputError
 from ..draw.writers import slide_canvas
 from ..errors import GraphvizAdError
+from ..passes import names_or_setting
 from ..render_file import ProgramDrawing, render_program
 from ..render_file import render_graph_file as _render_file
 from ..source import RANKDIRS
@@ -40,7 +41,6 @@ from .common import (
     warn,
     wrt_option,
 )
-from .trace import names_given
 
 DEFAULT_FORMATS = "svg,png,gif,html"
 
@@ -86,7 +86,8 @@ def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, view, 
     """
     src, graph, inputs = load_program(source, at, cse=not no_cse, data=data)
     mode = mode or src.settings.get("mode", "reverse")
-    wrt, of = names_given(wrt, src.settings.get("wrt")), names_given(of, src.settings.get("of"))
+    wrt = names_or_setting(wrt, src.settings.get("wrt"))
+    of = names_or_setting(of, src.settings.get("of"))
     check_names(graph, wrt, of)
     if mode in ("reverse", "both"):
         note([output_hint(graph, of)])

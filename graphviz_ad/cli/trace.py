@@ -6,7 +6,7 @@ import click
 
 from ..assignments import parse_value
 from ..check import DEFAULT_TOLERANCE, check_derivatives, singularities
-from ..passes import run_passes
+from ..passes import names_or_setting, run_passes
 from .common import (
     at_option,
     check_names,
@@ -26,15 +26,6 @@ from .common import (
 )
 
 TEXT_FORMATS = ("table", "json", "markdown", "latex")
-
-
-def names_given(given: tuple[str, ...], setting: object) -> list[str]:
-    """The --wrt/--of names, else the graph file's setting (a name or a list of names)."""
-    if given:
-        return list(given)
-    if isinstance(setting, str):
-        return [setting]
-    return [str(n) for n in setting] if isinstance(setting, list) else []
 
 
 @click.command()
@@ -66,7 +57,8 @@ def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
     """
     src, graph, inputs = load_program(source, at, cse=not no_cse, data=data)
     mode = mode or src.settings.get("mode", "reverse")
-    wrt, of = names_given(wrt, src.settings.get("wrt")), names_given(of, src.settings.get("of"))
+    wrt = names_or_setting(wrt, src.settings.get("wrt"))
+    of = names_or_setting(of, src.settings.get("of"))
     check_names(graph, wrt, of)
     if mode in ("reverse", "both"):
         note([output_hint(graph, of)])

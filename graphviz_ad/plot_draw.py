@@ -52,7 +52,8 @@ class PlotSpec:
     wrt: str | None = None                           # jacobian: the input
     lr: float | None = None                          # gradient descent (surface: a path
     steps: int | None = None                         # is drawn when lr, steps or start
-    start: tuple[tuple[str, float], ...] = ()        # is given)
+    start: tuple[tuple[str, float], ...] = ()        # is given, or descent is True)
+    descent: bool = False
     lam: float = 0.1                                 # weight decay λ
 
 
@@ -77,7 +78,7 @@ def draw_plot(spec: PlotSpec, G: nx.DiGraph, inputs: Mapping[str, Any], out: str
     over = _two_axes(spec)
     if spec.kind == "surface":
         path = None
-        if spec.lr is not None or spec.steps is not None or spec.start:
+        if spec.descent or spec.lr is not None or spec.steps is not None or spec.start:
             path = {"lr": _lr(spec), "steps": _steps(spec), "start": _start(spec, over)}
         paths = plots.surface_plot(G, inputs, of, over, out, slide=slide, title=title,
                                    path=path)

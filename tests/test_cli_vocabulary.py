@@ -134,7 +134,8 @@ GRID = ["--over", "phi0=-2:2:21", "--over", "phi1=-2:2:21"]
 
 @pytest.mark.parametrize("path_options", [["--lr", "0.02", "--steps", "5"],
                                           ["--start", "phi0=1"],
-                                          ["--path", "gd:lr=0.02,steps=5"]])
+                                          ["--path", "gd:lr=0.02,steps=5"],
+                                          ["--path", "gd"]])
 def test_surface_draws_gradient_descent_from_the_shared_options(path_options, monkeypatch):
     from graphviz_ad import plots
 
@@ -146,7 +147,7 @@ def test_surface_draws_gradient_descent_from_the_shared_options(path_options, mo
     result = run("plot", "surface", *LSQ, *GRID, *path_options, "--out", "s.png")
     assert result.exit_code == 0, result.output
     assert len(trails) == 1
-    steps = 5 if "--steps" in path_options or "--path" in path_options else 40
+    steps = 5 if "--steps" in path_options or "gd:lr=0.02,steps=5" in path_options else 40
     assert len(trails[0]) == steps + 1
     assert ("deprecated" in result.stderr) == ("--path" in path_options)
 

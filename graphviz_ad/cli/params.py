@@ -106,11 +106,12 @@ class Formats(_Text):
 
 
 class Descent(_Text):
-    """The deprecated ``gd:lr=RATE,steps=N`` spelling → ``(lr, steps)``."""
+    """The deprecated ``gd:lr=RATE,steps=N`` spelling → ``(lr, steps)``, None for a part
+    left out (the plot's defaults then apply)."""
 
     name = "descent"
 
-    def parse(self, text: str, option: str) -> tuple[float, int]:
+    def parse(self, text: str, option: str) -> tuple[float | None, int | None]:
         kind, _, rest = text.partition(":")
         settings: dict[str, str] = {}
         for item in filter(None, (p.strip() for p in rest.split(","))):
@@ -120,12 +121,12 @@ class Descent(_Text):
             settings[key] = value
         if kind.strip() != "gd":
             raise GraphvizAdError(f"{option} {text!r}: expected gd:lr=RATE,steps=N")
-        lr = assignments.parse_number(settings.get("lr", "0.05"), f"{option} {text}")
-        try:
-            steps = int(settings.get("steps", "40"))
-        except ValueError:
-            raise GraphvizAdError(f"{option} {text!r}: steps must be an integer") from None
-        return lr, steps
+        lr = settings.get("lr")
+        steps = settings.get("steps")
+        if steps is not None and not steps.strip().isdigit():
+            raise GraphvizAdError(f"{option} {text!r}: steps must be an integer")
+        return (None if lr is None else assignments.parse_number(lr, f"{option} {text}"),
+                None if steps is None else int(steps))
 
 
 class PerAxis(_Text):

@@ -125,9 +125,9 @@ def surface(source, at, data, of, out, slide, title, over, lr, steps, start):
     """
     old = click.get_current_context().meta.get("path")
     if old is not None:
-        lr, steps = lr or old[0], steps or old[1]
-    _run(PlotSpec("surface", title=title, over=over, lr=lr, steps=steps, start=start),
-         source, at, data, of, out, slide)
+        lr, steps = (old[0] if lr is None else lr), (old[1] if steps is None else steps)
+    _run(PlotSpec("surface", title=title, over=over, lr=lr, steps=steps, start=start,
+                  descent=old is not None), source, at, data, of, out, slide)
 
 
 @plot.command()

@@ -17,6 +17,7 @@ import click
 
 from ..draw.frames import STEP_MS
 from ..errors import GraphvizAdError
+from ..passes import names_or_setting
 from ..source import MODES, load
 from .messages import MAX_MESSAGE_LINE, BadInput, fail, note, shown_message, warn
 from .params import Assignment, Formats, Point, Range, Slide
@@ -110,6 +111,20 @@ def check_names(graph: Any, wrt: Iterable[str] = (), of: Iterable[str] = ()) -> 
         _choose_wrt(graph, name)
     for name in of:
         _choose_of(graph, name)
+
+
+def pass_settings(src: Any, graph: Any, mode: str | None, wrt: Iterable[str],
+                  of: Iterable[str]) -> tuple[str, list[str], list[str]]:
+    """``--mode``/``--wrt``/``--of`` with the graph file's settings as defaults, every name
+    checked, and for a multi-output program differentiated by default, which output and
+    how to pick another (a note on stderr)."""
+    mode = mode or src.settings.get("mode", "reverse")
+    wrt = names_or_setting(list(wrt), src.settings.get("wrt"))
+    of = names_or_setting(list(of), src.settings.get("of"))
+    check_names(graph, wrt, of)
+    if mode in ("reverse", "both"):
+        note([output_hint(graph, of)])
+    return mode, wrt, of
 
 
 def output_hint(graph: Any, of: Iterable[str] | str | None) -> str | None:

@@ -14,24 +14,21 @@ from ..draw.output import DRAW_FORMATS
 from ..draw.staging import OutputError
 from ..draw.writers import slide_canvas
 from ..errors import GraphvizAdError
-from ..passes import names_or_setting
 from ..render_file import ProgramDrawing, render_program
 from ..render_file import render_graph_file as _render_file
 from ..source import RANKDIRS
 from .common import (
     at_option,
-    check_names,
     data_option,
     formats_option,
     frame_ms_option,
     load_program,
     mode_option,
     no_cse_option,
-    note,
     of_option,
     options,
     out_option,
-    output_hint,
+    pass_settings,
     progress_option,
     report_written,
     reports_errors,
@@ -85,12 +82,7 @@ def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, view, 
           --format png,svg --out render/loss
     """
     src, graph, inputs = load_program(source, at, cse=not no_cse, data=data)
-    mode = mode or src.settings.get("mode", "reverse")
-    wrt = names_or_setting(wrt, src.settings.get("wrt"))
-    of = names_or_setting(of, src.settings.get("of"))
-    check_names(graph, wrt, of)
-    if mode in ("reverse", "both"):
-        note([output_hint(graph, of)])
+    mode, wrt, of = pass_settings(src, graph, mode, wrt, of)
     drawing = ProgramDrawing(mode=mode, wrt=tuple(wrt), of=tuple(of), slide=slide,
                              rankdir=rankdir, show_constants=show_constants, title=title,
                              frame_ms=frame_ms, view=view, quiz=quiz,

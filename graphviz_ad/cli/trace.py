@@ -6,19 +6,17 @@ import click
 
 from ..assignments import parse_value
 from ..check import DEFAULT_TOLERANCE, check_derivatives, singularities
-from ..passes import names_or_setting, run_passes
+from ..passes import run_passes
 from .common import (
     at_option,
-    check_names,
     data_option,
     formats_option,
     load_program,
     mode_option,
     no_cse_option,
-    note,
     of_option,
     options,
-    output_hint,
+    pass_settings,
     reports_errors,
     source_argument,
     warn,
@@ -56,12 +54,7 @@ def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
       echo "y = x^2" | graphviz-ad trace - --at x=3
     """
     src, graph, inputs = load_program(source, at, cse=not no_cse, data=data)
-    mode = mode or src.settings.get("mode", "reverse")
-    wrt = names_or_setting(wrt, src.settings.get("wrt"))
-    of = names_or_setting(of, src.settings.get("of"))
-    check_names(graph, wrt, of)
-    if mode in ("reverse", "both"):
-        note([output_hint(graph, of)])
+    mode, wrt, of = pass_settings(src, graph, mode, wrt, of)
     direction = None if seed is None else parse_value(seed, f"--direction {seed}", "seed")
     results = run_passes(graph, inputs, mode, wrt=wrt, of=of, direction=direction)
     for k, format_name in enumerate(format_):

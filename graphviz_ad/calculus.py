@@ -17,7 +17,7 @@ Differentiating that graph again with the ordinary reverse pass gives the Hessia
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -69,7 +69,7 @@ def check_size(what: str, n_out: int, n_in: int, sweeps: int, max_elements: int,
             f"elements (--wrt) or raise it with --max-elements {n_out * n_in}")
 
 
-def _one_hots(shape: tuple[int, ...]):
+def _one_hots(shape: tuple[int, ...]) -> Iterator[np.ndarray]:
     """Unit seeds e_k of the given shape, one per element, in C order."""
     for k in range(int(np.prod(shape))):
         seed = np.zeros(shape)

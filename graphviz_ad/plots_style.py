@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+from cycler import cycler  # noqa: E402  (matplotlib's own dependency)
 
 from .draw.output import write_bytes_atomic  # noqa: E402
 from .draw.writers import slide_canvas  # noqa: E402
@@ -60,7 +61,7 @@ def figure(slide: str | None = None):
         "font.family": "DejaVu Sans", "font.size": base, "axes.titlesize": base * 1.15,
         "axes.labelsize": base * 1.05, "xtick.labelsize": base * 0.9,
         "ytick.labelsize": base * 0.9, "legend.fontsize": base * 0.85,
-        "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO), "axes.spines.top": False,
+        "axes.prop_cycle": cycler(color=OKABE_ITO), "axes.spines.top": False,
         "axes.spines.right": False, "axes.grid": False, "lines.linewidth": 2.6,
         "figure.dpi": DPI, "savefig.dpi": DPI, "svg.fonttype": "none",
     })

@@ -37,7 +37,8 @@ Array inputs and plots (homework problems 1, 2, 3, 7, 8)::
     kind = "surface"          # curves | surface | convexity | weight-decay | jacobian
     of = "L"
     over = ["phi0=-5:5:101", "phi1=-5:5:101"]
-    path = "gd:lr=0.05,steps=60"      # further keys are the plot command's options
+    lr = 0.05                         # further keys are the plot command's options
+    steps = 60
     at = ["lam=0.1"]                  # (see `graphviz-ad plot KIND --help`)
 
 Values given on the command line (``--at x=1``, ``--data file.csv``) override

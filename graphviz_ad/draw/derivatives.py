@@ -28,14 +28,10 @@ from .compose import canvas_size, compose_frames
 from .frames import STEP_MS, Frame
 from .graphviz_run import run_graphviz
 from .legibility import FLOOR_PX, SLIDE_WIDTH, below_floor, measure
+from .palette import BACKGROUND, BORDER_OF, EDGE_OF, FILL_OF, INK, NO_COLOUR
 from .template import SlotDot, SvgTemplate, dot_quote
 
-# Okabe & Ito's colour-blind-safe palette, with light tints for fills.
-VERMILLION, BLUE, GREEN, SKY, ORANGE = "#D55E00", "#0072B2", "#009E73", "#56B4E9", "#E69F00"
-INK, GREY = "#222222", "#B8B8B8"
-FILL = {"pending": "#FFFFFF", "value": "#E4F1FA", "active": "#FBDCC4", "done": "#D4EFE6"}
-BORDER = {"pending": "#666666", "value": "#0072B2", "active": VERMILLION, "done": GREEN}
-EDGE = {"idle": GREY, "used": BLUE, "active": VERMILLION}
+FILL, BORDER, EDGE = FILL_OF, BORDER_OF, EDGE_OF  # a node's state / an edge's use → colour
 DONE_LABEL = {("tangent",): "tangent known", ("adjoint",): "adjoint known",
               ("tangent", "adjoint"): "derivative of this pass known"}
 
@@ -54,8 +50,8 @@ def legend(kinds: Sequence[str]) -> list[tuple[str, str]]:
     """The colour key; "derivative known" says which derivative the passes compute."""
     done = DONE_LABEL.get(tuple(kinds), "value computed")
     return [(FILL["value"], "value known"), (FILL["active"], "computing now"),
-            (FILL["done"], done), (VERMILLION, "edges used in this step"),
-            (BLUE, "edges used before")]
+            (FILL["done"], done), (EDGE["active"], "edges used in this step"),
+            (EDGE["used"], "edges used before")]
 
 
 @dataclass
@@ -86,7 +82,6 @@ def _edge_key(u: str, v: str) -> str:
 EDGE_LINES = 3  # ∂f4/∂f3 | = exp(f3) | = 78.81
 NODE_DERIVATIVE_LINES = 2  # ∂y/∂f3 = 78.47 | (78.81 − 0.3386)
 MAX_TERMS = 3  # a fan-in sum of more terms is written "Σ of n terms" in the node
-NO_COLOUR = "none"  # a backward arrowhead that is not drawn
 
 
 def _short(value: Any) -> str:
@@ -413,11 +408,11 @@ class DerivativeFrames:
         out = ["digraph graphviz_ad {",
                f'  graph [rankdir={self._direction},{limit} nodesep={nodesep}, '
                f'ranksep={ranksep}, pad=0.2, '
-               'fontname="DejaVu Sans", bgcolor="white"];',
+               f'fontname="DejaVu Sans", bgcolor="{BACKGROUND}"];',
                f'  node [fontname="DejaVu Sans", fontsize={NODE_FONT}, shape=box, '
                'style="rounded,filled", penwidth=2.5, margin="0.14,0.06", id="n_\\N"];',
                f'  edge [fontname="DejaVu Sans", fontsize={EDGE_FONT}, penwidth=2.5, '
-               'arrowsize=0.9, fontcolor="#222222"];']
+               f'arrowsize=0.9, fontcolor="{INK}"];']
         G = self.graph
         for n in self.nodes:
             data = G.nodes[n]

@@ -29,6 +29,22 @@ from ..receptive_text import recurrence, sub
 from .compose import compose_frames
 from .frames import STEP_MS, Frame
 from .graphviz_run import run_graphviz
+from .palette import (
+    BACKGROUND,
+    BAND,
+    COUNT_RAMP,
+    DEPENDENT_UNIT,
+    FAINT_EDGE,
+    HOLE,
+    IDLE_EDGE,
+    NO_COLOUR,
+    OUTPUT_UNIT,
+    PAD_FILL,
+    PAD_LINE,
+    SEEN_INPUT,
+    UNIT_INK,
+    WHITE,
+)
 from .template import SlotDot, SvgTemplate, text_width
 
 MAX_COLUMNS = 100  # default cap on grid columns (input units incl. padding): rf --max-units
@@ -44,14 +60,6 @@ DIAM, DX, DY = 1.5 * UNIT_FONT, 1.68 * UNIT_FONT, 4.9 * UNIT_FONT  # circle, col
 ROW_FONT, CAPTION_FONT = 1.17 * UNIT_FONT, 1.4 * UNIT_FONT  # floors 28 px vs 24 px
 BAND_MARGIN = 0.2 * UNIT_FONT  # the shaded span reaches this far past a unit's circle
 FONT = "DejaVu Sans"
-# Okabe-Ito (colour-blind safe) for states; a light-to-dark purple ramp for path counts
-# (ordered by lightness, unlike the orange of the output unit).
-ORANGE, SKY, BLUE, VERMILLION = "#E69F00", "#56B4E9", "#0072B2", "#D55E00"
-INK, IDLE_EDGE, PAD_FILL, PAD_LINE, WHITE = "#333333", "#D9D9D9", "#F2F2F2", "#9A9A9A", "#FFFFFF"
-BAND = "#DDEFFA"  # the receptive-field span, behind units and edges
-FAINT_EDGE = "#EAEAEA"  # idle tap edges in frames that shade the span
-PURPLES = ["#EFEDF5", "#DADAEB", "#BCBDDC", "#9E9AC8", "#807DBA", "#6A51A3", "#54278F",
-           "#3F007D"]
 
 
 @dataclass(frozen=True)
@@ -152,7 +160,7 @@ def count_scale(counts: Sequence[float]) -> list[tuple[str, str, str]]:
     values = sorted({int(c) for c in counts if c > 0})
     groups = ([[v] for v in values] if len(values) <= MAX_SWATCHES
               else [list(g) for g in np.array_split(values, MAX_SWATCHES)])
-    ramp = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in PURPLES], float)
+    ramp = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in COUNT_RAMP], float)
     out = []
     for i, group in enumerate(groups):
         t = 0.15 + 0.85 * (i / (len(groups) - 1) if len(groups) > 1 else 1.0)
@@ -162,7 +170,7 @@ def count_scale(counts: Sequence[float]) -> list[tuple[str, str, str]]:
         fill = "#" + "".join(f"{round(v):02X}" for v in rgb)
         light = (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) / 255 > 0.55
         label = str(group[0]) if len(group) == 1 else f"{group[0]}–{group[-1]}"
-        out.append((label, fill, INK if light else WHITE))
+        out.append((label, fill, UNIT_INK if light else WHITE))
     return out
 
 
@@ -318,7 +326,7 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
     label_w = max(text_width(t, ROW_FONT) for m in range(len(rows))
                   for t in [*_row_head(field, m), *row_texts[m]]) + 0.15 * ROW_FONT
     lines = ["digraph rf {",
-             'graph [splines=false, outputorder=edgesfirst, bgcolor="white", pad="0.05"];',
+             f'graph [splines=false, outputorder=edgesfirst, bgcolor="{BACKGROUND}", pad="0.05"];',
              f'node [shape=circle, fixedsize=true, width={DIAM / 72:.3f}, style="filled", '
              f'fontname="{FONT}", fontsize={UNIT_FONT:g}, penwidth=1.8, id="n_\\N"];',
              'edge [arrowhead=none, penwidth=1.8];']
@@ -352,23 +360,24 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
                 st = state(f, u)
                 if u.pad:
                     fills.append(PAD_FILL)
-                    strokes.append(BLUE if st == "lit" else PAD_LINE)
-                    fonts.append(INK)
+                    strokes.append(SEEN_INPUT if st == "lit" else PAD_LINE)
+                    fonts.append(UNIT_INK)
                 elif st == "hole":
                     fills.append(WHITE)
-                    strokes.append(VERMILLION)
-                    fonts.append(VERMILLION)
+                    strokes.append(HOLE)
+                    fonts.append(HOLE)
                 elif paths and f == n_frames - 1 and u.row == 0 and st == "lit":
                     fill, ink = _count_colour(final[0][u.index], scale)
                     fills.append(fill)
-                    strokes.append(INK)
+                    strokes.append(UNIT_INK)
                     fonts.append(ink)
                 else:
-                    fill = {"top": ORANGE, "target": ORANGE, "lit": BLUE if u.row == 0 else SKY,
+                    lit_fill = SEEN_INPUT if u.row == 0 else DEPENDENT_UNIT
+                    fill = {"top": OUTPUT_UNIT, "target": OUTPUT_UNIT, "lit": lit_fill,
                             "idle": WHITE}[st]
                     fills.append(fill)
-                    strokes.append(INK)
-                    fonts.append(WHITE if fill == BLUE else INK)
+                    strokes.append(UNIT_INK)
+                    fonts.append(WHITE if fill == SEEN_INPUT else UNIT_INK)
             label = '""'
             if not u.pad and (u.row == 0 or len(row) <= LABEL_ROW_LIMIT):
                 texts = labels[u.name]
@@ -379,7 +388,7 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
                          f'fontsize={font:.2f}, fillcolor="{colour(fills)}", '
                          f'color="{colour(strokes)}", fontcolor="{colour(fonts)}"];')
             if u.row > 0 and not u.pad:
-                lit = [BLUE if top_edges(f, u) else "none" for f in range(n_frames)]
+                lit = [SEEN_INPUT if top_edges(f, u) else NO_COLOUR for f in range(n_frames)]
                 idle = [FAINT_EDGE if frames[f][1] > LIT_EDGE_LIMIT else IDLE_EDGE
                         for f in range(n_frames)]  # the band frames: the mesh steps back
                 for t in _taps(plain, u):
@@ -405,15 +414,16 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
     lines.append("}")
     bands = []
     for level in range(1, n_levels + 1):  # one polygon per layer, shown in its frames
-        shown = [BAND if min(f, n_levels) == level else "none" for f in range(n_frames)]
+        shown = [BAND if min(f, n_levels) == level else NO_COLOUR for f in range(n_frames)]
         bands.append((colour(shown), _band(frames[level][0], where)))
     values = [colour.values(f) | {key: texts[f] for key, texts in text_frames.items()}
               for f in range(n_frames)]
     holes = any("hole" in states.values() for states, _ in frames)
-    legend = [(ORANGE, "output unit / unit on its path"), (SKY, "units it depends on"),
-              (BLUE, "input units it sees"), (BAND, "receptive-field span"),
+    legend = [(OUTPUT_UNIT, "output unit / unit on its path"),
+              (DEPENDENT_UNIT, "units it depends on"),
+              (SEEN_INPUT, "input units it sees"), (BAND, "receptive-field span"),
               (PAD_FILL, "zero padding (dashed)")]
-    legend += [(f"ring:{VERMILLION}", "hole: in the span, not connected")] if holes else []
+    legend += [(f"ring:{HOLE}", "hole: in the span, not connected")] if holes else []
     if scale:
         legend.append(("", "paths to the output unit (last frame):"))
         legend += [(fill, label) for label, fill, _ in scale]

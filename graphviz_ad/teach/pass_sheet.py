@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import GraphvizAdError
-from ..formula import definition, node_label
-from .sheet import BLANK_KINDS, STACK_BLANKS, Blank, Cell, Look, Path_, Sheet, shown
+from ..formula import definition, fmt_name, node_label
+from .sheet import BLANK_KINDS, STACK_BLANKS, Blank, Cell, Look, Math, Path_, Sheet, number
 from .variants import Variant
 
 if TYPE_CHECKING:
@@ -89,6 +89,13 @@ class _PassSheet:
     def label(self, n: str) -> str:
         return node_label(self.G, n)
 
+    def name(self, n: str) -> Math:
+        """A node's label in both forms."""
+        return Math(self.label(n), fmt_name(self.label(n), "latex"))
+
+    def definition(self, n: str) -> Math:
+        return Math(definition(self.G, n), definition(self.G, n, "latex"))
+
     def vid(self, n: str) -> str:
         return self.label(n)
 
@@ -99,14 +106,15 @@ class _PassSheet:
 
     def sheet(self) -> Sheet:
         G = self.G
-        columns = ["node", "definition", "value"] + [self._header(t) for t in self.traces]
+        columns: list[str | Math] = ["node", "definition", "value"]
+        columns += [self._header(t) for t in self.traces]
         rows, blanks, formulas = [], [], []
         value_blanks = {}
         for n in self.nodes:
             op = G.nodes[n]["op"]
-            row: list[Cell] = [self.label(n), "input" if op == "input" else definition(G, n)]
+            row: list[Cell] = [self.name(n), "input" if op == "input" else self.definition(n)]
             if op == "input" or "values" not in self.kinds:
-                row.append(shown(self.values.value(n)))
+                row.append(number(self.values.value(n)))
             else:
                 value_blanks[n] = self._value_blank(n)
                 row.append(value_blanks[n])
@@ -122,21 +130,26 @@ class _PassSheet:
                 if asked:
                     cells[s.node] = self._derivative_blank(t, s)
                     derivative_blanks.append(cells[s.node])
-                formulas.append(s.equation)
+                formulas.append(Math(s.equation, s.latex))
             for row, n in zip(rows, self.nodes):
                 if n in cells:
                     row.append(cells[n])
                 elif n in self.data:
                     row.append("—")
                 else:
-                    row.append(shown(t.derivative(n)))
+                    row.append(number(t.derivative(n)))
         blanks = [value_blanks[n] for n in self.nodes if n in value_blanks] + derivative_blanks
-        given = [f"{self.label(n)} = {_given(self.values.value(n))}"
-                 for n in G.graph["inputs"] if n not in self.data]
-        given += [f"{self.label(n)} (data) = {_given(self.values.value(n))}"
-                  for n in G.graph["inputs"] if n in self.data]
+        given: list[str | Math] = []
+        inputs = G.graph["inputs"]
+        for n in [n for n in inputs if n not in self.data] + [n for n in inputs if n in self.data]:
+            value, name = _given(self.values.value(n)), self.name(n)
+            data = (" (data)", r" \text{ (data)}") if n in self.data else ("", "")
+            given.append(Math(f"{name.text}{data[0]} = {value.text}",
+                              f"{name.latex}{data[1]} = {value.latex}"))
         for t in self.traces:
-            given.append(f"seed: {t.symbol(_seeded(t))} = {_given(t.derivative(_seeded(t)))}")
+            seed, value = _seeded(t), _given(t.derivative(_seeded(t)))
+            given.append(Math(f"seed: {t.symbol(seed)} = {value.text}",
+                              rf"\text{{seed: }} {t.symbol(seed, 'latex')} = {value.latex}"))
         title = self.source.title or self.source.name
         index = {n: i for i, n in enumerate(self.nodes)}
         edges = [(index[o], index[n]) for n in self.nodes
@@ -146,11 +159,13 @@ class _PassSheet:
                      columns, rows, blanks, formulas, "steps" in self.kinds, edges,
                      "LR" if rankdir == "auto" else rankdir, self.truth)
 
-    def _header(self, trace: Any) -> str:
-        other = trace.wrt if trace.mode == "forward" else trace.of
+    def _header(self, trace: Trace) -> Math:
+        other = self.name(_seeded(trace))
         if trace.mode == "forward":
-            return f"tangent ∂·/∂{self.label(other)}"
-        return f"adjoint ∂{self.label(other)}/∂·"
+            return Math(f"tangent ∂·/∂{other.text}",
+                        rf"\text{{tangent }} \partial\cdot/\partial {other.latex}")
+        return Math(f"adjoint ∂{other.text}/∂·",
+                    rf"\text{{adjoint }} \partial {other.latex}/\partial\cdot")
 
     def _value_blank(self, n: str) -> Blank:
         from ..ops import PRIMITIVES
@@ -166,7 +181,9 @@ class _PassSheet:
         def wrong(look: Look) -> list[Path_]:
             return [("sign", -consistent(look), "the sign flipped")]
 
-        step = f"{self.label(n)} = {definition(self.G, n)} = {shown(self.values.value(n))}"
+        name, formula, value = self.name(n), self.definition(n), number(self.values.value(n))
+        step = Math(f"{name.text} = {formula.text} = {value.text}",
+                    f"{name.latex} = {formula.latex} = {value.latex}")
         return Blank(self.vid(n), "value", self.values.value(n), step, consistent, wrong,
                      tuple(dict.fromkeys(ids)), self.label(n))
 
@@ -222,7 +239,8 @@ class _PassSheet:
         depends = tuple(dict.fromkeys([*(i for i, _ in parts if i is not None), *(
             self.vid(o) for _, c in parts for o in self.G.nodes[c.target]["operands"])]))
         return Blank(self.did(trace, step.node), "tangent" if forward else "adjoint",
-                     step.result, step.equation, consistent, wrong, depends, step.symbol())
+                     step.result, Math(step.equation, step.latex), consistent, wrong, depends,
+                     step.symbol())
 
 
 def _local_at(G: Any, target: str, source: str, values: dict[str, Any]) -> float:
@@ -249,9 +267,10 @@ def _local_at(G: Any, target: str, source: str, values: dict[str, Any]) -> float
     return float(trace.derivative(target))
 
 
-def _given(value: Any) -> str:
+def _given(value: Any) -> Math:
     """An input as given: exact for scalars, every element for small arrays."""
     if np.ndim(value) == 0:
-        return repr(float(value)).removesuffix(".0") if float(value).is_integer() else repr(
-            float(value))
-    return shown(value)
+        text = repr(float(value))
+        text = text.removesuffix(".0") if float(value).is_integer() else text
+        return Math(text, text)
+    return number(value)

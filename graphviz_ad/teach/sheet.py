@@ -1,9 +1,11 @@
 """The blanks of one worksheet variant: what is asked, its answer, and its wrong paths.
 
 One mechanism serves both kinds of sheet.  A :class:`Sheet` is a table whose cells are
-given text or :class:`Blank` objects; every blank knows
+plain words, :class:`Math` (a number or formula in both a Unicode text and a LaTeX form,
+so Markdown/HTML and the PDF each print their own) or :class:`Blank` objects; every
+blank knows
 
-* its ``truth`` and the worked ``step`` the answer key prints;
+* its ``truth`` and the worked ``step`` the answer key prints (as :class:`Math`);
 * ``consistent(look)``: the number it should have when recomputed from the student's own
   earlier numbers (``look(id)`` is the student's answer for a blank they answered, the true
   number otherwise), so an error carried forward costs one blank, not all that follow;
@@ -50,6 +52,26 @@ STACK_BLANKS = ("r", "j", "interval")
 KEY_DIGITS = 6
 
 
+@dataclass(frozen=True)
+class Math:
+    """A number or formula in two forms: Unicode ``text`` (Markdown, HTML, the drawing,
+    grading messages) and LaTeX math ``latex`` (the PDF), both from the same source."""
+
+    text: str
+    latex: str
+
+    def lhs(self) -> Math:
+        """What an equation computes: its part before the first ``=``.
+
+        >>> Math("f2 = f1² = 4", "f_{2} = f_{1}^{2} = 4").lhs()
+        Math(text='f2', latex='f_{2}')
+        """
+        return Math(self.text.split(" = ")[0], self.latex.split(" = ")[0])
+
+
+Text = str | Math  # str: plain words (prose: escaped, not typeset as math, in LaTeX)
+
+
 @dataclass(eq=False)
 class Blank:
     """One number the student fills in; ``id`` is what the answer file calls it."""
@@ -57,14 +79,14 @@ class Blank:
     id: str
     kind: str  # value | tangent | adjoint | r | j | start | end
     truth: Any
-    step: str
+    step: Math
     consistent: Callable[[Look], Any]
     wrong_paths: Callable[[Look], list[Path_]]
     depends: tuple[str, ...] = ()
     symbol: str = ""  # as the step writes it: ∂y/∂f3 (the quiz matches frame captions)
 
 
-Cell = str | Blank
+Cell = Text | Blank
 
 
 @dataclass
@@ -74,11 +96,11 @@ class Sheet:
     title: str
     question: str
     variant: Variant
-    given: list[str]
-    columns: list[str]
+    given: list[Text]
+    columns: list[Text]
     rows: list[list[Cell]]
     blanks: list[Blank]
-    formulas: list[str] = field(default_factory=list)  # the "steps" column (key only)
+    formulas: list[Math] = field(default_factory=list)  # the "steps" column (key only)
     steps_blank: bool = False
     edges: list[tuple[int, int]] = field(default_factory=list)  # row → row, for the drawing
     rankdir: str = "LR"
@@ -91,12 +113,19 @@ class Sheet:
         raise KeyError(blank_id)
 
 
-def shown(value: Any, digits: int = KEY_DIGITS) -> str:
+def shown(value: Any, digits: int = KEY_DIGITS, style: str = "text") -> str:
     """A key's number: 6 significant digits; arrays element by element, never previewed
-    (a sheet gives every number)."""
+    (a sheet gives every number).  ``style="latex"``: the same number as LaTeX math, free
+    to break after each comma (a long array then wraps inside its table cell)."""
     if np.ndim(value) == 0:
-        return fmt_number(value, digits=digits)
-    return "[" + ", ".join(shown(v, digits) for v in np.asarray(value)) + "]"
+        return fmt_number(value, style, digits=digits)
+    comma = r",\allowbreak " if style == "latex" else ", "
+    return "[" + comma.join(shown(v, digits, style) for v in np.asarray(value)) + "]"
+
+
+def number(value: Any, digits: int = KEY_DIGITS) -> Math:
+    """:func:`shown` in both forms."""
+    return Math(shown(value, digits), shown(value, digits, "latex"))
 
 
 def parse_blanks(text: str) -> tuple[str, ...]:

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import GraphvizAdError
-from .sheet import STACK_BLANKS, Blank, Cell, Look, Path_, Sheet
+from ..receptive import LayerField, receptive_fields
+from ..receptive_text import jump_line, recurrence
+from .sheet import STACK_BLANKS, Blank, Cell, Look, Math, Path_, Sheet, Text
 from .variants import Variant
 
 
@@ -18,8 +20,6 @@ def stack_sheet(spec: Any, variant: Variant, blanks: Sequence[str] | None = None
     """Receptive field ``r``, jump ``j`` and input interval per layer of ``spec`` (axis 0)
     for the variant's output unit and layer settings (``unit``, ``H1.kernel``, ``2.stride``
     …), with ``blanks`` (default all of r, j, interval) left blank."""
-    from ..receptive import receptive_fields
-
     kinds = tuple(blanks) if blanks else STACK_BLANKS
     bad = [k for k in kinds if k not in STACK_BLANKS]
     if bad:
@@ -53,9 +53,11 @@ def stack_sheet(spec: Any, variant: Variant, blanks: Sequence[str] | None = None
         blanks_ += [b for k, b in made.items() if (k if k in ("r", "j") else "interval") in kinds]
         rows_.append(cells)
         prev = (r_b.id, j_b.id)
-    given = [f"output unit {field_.unit} of {field_.layers[-1].name}, input size "
-             f"{field_.input_size}; r₀ = 1, j₀ = 1; units and intervals are 0-based"]
-    columns = ["layer", "kind", "k", "s", "d", "pad", "unit", "r", "j", "start", "end"]
+    given: list[Text] = [f"output unit {field_.unit} of {field_.layers[-1].name}, input size "
+                         f"{field_.input_size}", Math("r₀ = 1, j₀ = 1", r"r_{0} = 1,\ j_{0} = 1"),
+                         "units and intervals are 0-based"]
+    columns: list[Text] = ["layer", "kind", "k", "s", "d", "pad", "unit", "r", "j", "start",
+                           "end"]
     edges = [(k, k + 1) for k in range(len(rows_) - 1)]
     return Sheet(spec.title or spec.name, "For each layer give its receptive field r, its jump j "
                  "and the input interval [start, end] of the unit on the path to the output "
@@ -115,16 +117,17 @@ def _r_blank(row: Any, prev: tuple[str, str] | None) -> Blank:
             out.append(("no-jump", r0 + (k_hat - 1), f"(k̂ − 1) not multiplied by j = {j0}"))
         return out
 
-    from ..receptive_text import recurrence
     r_prev, j_prev = (row.receptive_field - (k_hat - 1) * (row.jump // row.stride),
                       row.jump // row.stride)
-    return Blank(r_id, "r", row.receptive_field, recurrence(row, r_prev, j_prev),
+    i, p = row.index, row.index - 1
+    latex = (rf"r_{{{i}}} = r_{{{p}}} + (k_{{{i}}} - 1) \cdot d_{{{i}}} \cdot j_{{{p}}} = "
+             rf"{r_prev} + ({row.kernel} - 1) \cdot {row.dilation} \cdot {j_prev} = "
+             rf"{row.receptive_field}")
+    return Blank(r_id, "r", row.receptive_field, Math(recurrence(row, r_prev, j_prev), latex),
                  consistent, wrong, prev or ())
 
 
-def _j_blank(row: Any, prev: tuple[str, str] | None) -> Blank:
-    from ..receptive_text import jump_line
-
+def _j_blank(row: LayerField, prev: tuple[str, str] | None) -> Blank:
     def consistent(look: Look) -> Any:
         return (look(prev[1]) if prev else 1) * row.stride
 
@@ -133,7 +136,9 @@ def _j_blank(row: Any, prev: tuple[str, str] | None) -> Blank:
         return [("jump-not-multiplied", row.stride, f"s = {row.stride} alone, not j·s")] \
             if j0 != 1 else []
 
-    return Blank(_ids(row)[1], "j", row.jump, jump_line(row, row.jump // row.stride),
+    i, j_prev = row.index, row.jump // row.stride
+    latex = rf"j_{{{i}}} = j_{{{i - 1}}} \cdot s_{{{i}}} = {j_prev} \cdot {row.stride} = {row.jump}"
+    return Blank(_ids(row)[1], "j", row.jump, Math(jump_line(row, j_prev), latex),
                  consistent, wrong, (prev[1],) if prev else ())
 
 
@@ -148,7 +153,9 @@ def _start_blank(row: Any, pads: list[tuple[int, str | None]], j_id: str) -> Bla
         return [("no-padding", row.unit * look(j_id), "u·j without subtracting P")] \
             if padding(look) else []
 
-    step = (f"start = u·j − P = {row.unit}·{row.jump} − {row.effective_padding} = {row.start}")
+    step = Math(f"start = u·j − P = {row.unit}·{row.jump} − {row.effective_padding} = "
+                f"{row.start}", rf"\text{{start}} = u \cdot j - P = {row.unit} \cdot {row.jump} - "
+                                rf"{row.effective_padding} = {row.start}")
     return Blank(_ids(row)[2], "start", row.start, step, consistent, wrong,
                  tuple(dict.fromkeys([j_id, *(j for _, j in pads if j)])))
 
@@ -160,5 +167,7 @@ def _end_blank(row: Any, start_id: str, r_id: str) -> Blank:
     def wrong(look: Look) -> list[Path_]:
         return [("off-by-one", look(start_id) + look(r_id), "start + r, without the − 1")]
 
-    step = f"end = start + r − 1 = {row.start} + {row.receptive_field} − 1 = {row.end}"
+    step = Math(f"end = start + r − 1 = {row.start} + {row.receptive_field} − 1 = {row.end}",
+                rf"\text{{end}} = \text{{start}} + r - 1 = {row.start} + {row.receptive_field} "
+                rf"- 1 = {row.end}")
     return Blank(_ids(row)[3], "end", row.end, step, consistent, wrong, (start_id, r_id))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..errors import GraphvizAdError
 from .camera import Camera, keep_texts_inside, overview_svg
-from .palette import BACKGROUND, CAPTION_INK, INK, SWATCH_BORDER, WHITE
+from .palette import BACKGROUND, INK, SWATCH_BORDER, WHITE
 from .template import FONT_FAMILY, PX_PER_PT, SvgTemplate, svg_body, text_width, xml_escape
 
 MAX_TITLE = 300  # characters: a title is one line above the drawing
@@ -237,7 +237,7 @@ def _caption_svg(caption: str, band: _Band) -> str:
     inner = band.width - 2 * 0.6 * fs
     lines = wrap_text(caption, inner, fs)
     out = [(f'<g class="caption" font-family="{FONT_FAMILY}" font-size="{fs:.2f}" '
-            f'text-anchor="middle" fill="{CAPTION_INK}">')]
+            f'text-anchor="middle" fill="{INK}">')]
     for i, line in enumerate(lines):
         y = band.caption_top + (i + 1) * 1.3 * fs - 0.3 * fs
         out.append(f'<text x="{band.width / 2:.2f}" y="{y:.2f}">{xml_escape(line)}</text>')

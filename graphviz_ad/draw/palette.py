@@ -21,10 +21,11 @@ ORANGE = "#E69F00"
 WHITE = "#FFFFFF"
 
 # -- canvas, text and chrome (every drawing) -------------------------------------------
-BACKGROUND = "white"  # behind the graph and the bands (Graphviz bgcolor, SVG fill)
+BACKGROUND = WHITE  # behind the graph and the bands (Graphviz bgcolor, SVG fill)
 NO_COLOUR = "none"  # an element that is laid out but not drawn in this frame
-INK = "#222222"  # node and edge labels, titles, legend text
-CAPTION_INK = "#111111"  # the caption band's step text
+#: every text and dark outline: labels, titles, legends, captions, receptive-field units
+#: (15.9:1 against BACKGROUND; once three near-blacks, #111111, #222222 and #333333)
+INK = "#222222"
 SWATCH_BORDER = "#444444"  # a legend swatch's outline
 OVERVIEW_FRAME = "#888888"  # the follow camera's overview box
 CAMERA_WINDOW = VERMILLION  # the window the follow camera shows, outlined in the overview
@@ -50,7 +51,6 @@ OUTPUT_UNIT = ORANGE  # the output unit and the units on its path
 DEPENDENT_UNIT = SKY  # hidden units the output depends on
 SEEN_INPUT = BLUE  # input units inside the receptive field; lit tap edges
 HOLE = VERMILLION  # a unit inside the span that no path reaches (stacked dilations)
-UNIT_INK = "#333333"  # unit outlines and their text
 IDLE_EDGE = "#D9D9D9"  # tap edges outside the field
 FAINT_EDGE = "#EAEAEA"  # idle tap edges in frames that shade the span
 BAND = "#DDEFFA"  # the receptive-field span, behind units and edges

@@ -32,12 +32,12 @@ from .palette import (
     FAINT_EDGE,
     HOLE,
     IDLE_EDGE,
+    INK,
     NO_COLOUR,
     OUTPUT_UNIT,
     PAD_FILL,
     PAD_LINE,
     SEEN_INPUT,
-    UNIT_INK,
     WHITE,
 )
 from .receptive_grid import (
@@ -152,7 +152,7 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
                 if u.pad:
                     fills.append(PAD_FILL)
                     strokes.append(SEEN_INPUT if st == "lit" else PAD_LINE)
-                    fonts.append(UNIT_INK)
+                    fonts.append(INK)
                 elif st == "hole":
                     fills.append(WHITE)
                     strokes.append(HOLE)
@@ -160,15 +160,15 @@ def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | No
                 elif paths and f == n_frames - 1 and u.row == 0 and st == "lit":
                     fill, ink = count_colour(final[0][u.index], scale)
                     fills.append(fill)
-                    strokes.append(UNIT_INK)
+                    strokes.append(INK)
                     fonts.append(ink)
                 else:
                     lit_fill = SEEN_INPUT if u.row == 0 else DEPENDENT_UNIT
                     fill = {"top": OUTPUT_UNIT, "target": OUTPUT_UNIT, "lit": lit_fill,
                             "idle": WHITE}[st]
                     fills.append(fill)
-                    strokes.append(UNIT_INK)
-                    fonts.append(WHITE if fill == SEEN_INPUT else UNIT_INK)
+                    strokes.append(INK)
+                    fonts.append(WHITE if fill == SEEN_INPUT else INK)
             label = '""'
             if not u.pad and (u.row == 0 or len(row) <= LABEL_ROW_LIMIT):
                 texts = labels[u.name]

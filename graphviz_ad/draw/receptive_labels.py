@@ -12,7 +12,7 @@ import numpy as np
 
 from ..receptive import StackField
 from ..receptive_text import recurrence, sub
-from .palette import COUNT_RAMP, UNIT_INK, WHITE
+from .palette import COUNT_RAMP, INK, WHITE
 
 MAX_SWATCHES = 12  # path counts get one legend swatch each up to this many distinct counts
 
@@ -33,7 +33,7 @@ def count_scale(counts: Sequence[float]) -> list[tuple[str, str, str]]:
         fill = "#" + "".join(f"{round(v):02X}" for v in rgb)
         light = (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) / 255 > 0.55
         label = str(group[0]) if len(group) == 1 else f"{group[0]}–{group[-1]}"
-        out.append((label, fill, UNIT_INK if light else WHITE))
+        out.append((label, fill, INK if light else WHITE))
     return out
 
 

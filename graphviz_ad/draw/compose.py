@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..errors import GraphvizAdError
 from .camera import Camera, keep_texts_inside, overview_svg
+from .frames import Frame
 from .palette import BACKGROUND, INK, SWATCH_BORDER, WHITE
 from .template import FONT_FAMILY, PX_PER_PT, SvgTemplate, svg_body, text_width, xml_escape
 
@@ -109,8 +110,6 @@ def compose_frames(template: SvgTemplate, frame_values: Sequence[Mapping[str, st
     >>> frames = compose_frames(tpl, [{}, {"a.fill": "red"}],
     ...                         ["start", "a turns red"])      # doctest: +SKIP
     """
-    from graphviz_ad.draw.frames import Frame
-
     check_title(title)
     if len(captions) != len(frame_values):
         raise ValueError(f"{len(frame_values)} frames but {len(captions)} captions")

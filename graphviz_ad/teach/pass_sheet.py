@@ -9,27 +9,25 @@ derivative) from the same contributions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from types import SimpleNamespace
+from typing import Any
 
+import networkx as nx
 import numpy as np
 
+from ..autodiff import evaluate, forward_mode, reverse_mode
 from ..errors import GraphvizAdError
 from ..formula import definition, fmt_name, node_label
+from ..ops import PRIMITIVES
+from ..trace import Trace
 from .sheet import BLANK_KINDS, STACK_BLANKS, Blank, Cell, Look, Math, Path_, Sheet, number
 from .variants import Variant
-
-if TYPE_CHECKING:
-    import networkx as nx
-
-    from ..trace import Trace
 
 
 def pass_sheet(source: Any, graph: Any, inputs: dict[str, Any], variant: Variant,
                blanks: Sequence[str] | None = None) -> Sheet:
     """The Wengert table of ``source`` at the variant's inputs with ``blanks`` left blank
     (default: values and the derivatives of the file's mode)."""
-    from ..autodiff import evaluate, forward_mode, reverse_mode
-
     unknown = sorted(set(variant.values) - set(graph.graph["inputs"]))
     if unknown:
         raise GraphvizAdError(f"--vary {unknown[0]}: not an input of the program (inputs: "
@@ -55,8 +53,6 @@ def pass_sheet(source: Any, graph: Any, inputs: dict[str, Any], variant: Variant
 def trace_sheet(traces: Sequence[Trace], quiet: Iterable[str] = ()) -> Sheet:
     """The sheet of passes already run (``render``'s traces): every derivative step a
     blank (every value for an evaluate pass); ``quiet`` nodes (data) are not asked."""
-    from types import SimpleNamespace
-
     derivative = [t for t in traces if t.mode != "evaluate"]
     kinds = ("tangents", "adjoints") if derivative else ("values",)
     stub = SimpleNamespace(title="", name="", description="", render={},
@@ -168,8 +164,6 @@ class _PassSheet:
                     rf"\text{{adjoint }} \partial {other.latex}/\partial\cdot")
 
     def _value_blank(self, n: str) -> Blank:
-        from ..ops import PRIMITIVES
-
         d = self.G.nodes[n]
         ids = [self.vid(o) for o in d["operands"]]
         fn, params = PRIMITIVES[d["op"]].fn, dict(d.get("params", ()))
@@ -246,10 +240,6 @@ class _PassSheet:
 def _local_at(G: Any, target: str, source: str, values: dict[str, Any]) -> float:
     """∂target/∂source with target's operands at ``values`` (scalars): forward mode on a
     graph of that one operation, so a wrong earlier value carries into the local factor."""
-    import networkx as nx
-
-    from ..autodiff import forward_mode
-
     data = G.nodes[target]
     H: nx.DiGraph = nx.DiGraph()
     operands = list(dict.fromkeys(data["operands"]))

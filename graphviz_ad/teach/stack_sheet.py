@@ -7,6 +7,7 @@ the stride alone instead of j·s, the padding left out, an interval end off by o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..errors import GraphvizAdError
@@ -70,8 +71,6 @@ STACK_FIELDS = ("kernel", "stride", "dilation")
 def varied_layers(spec: Any, variant: Variant) -> tuple[list[Any], Any]:
     """The stack's layers and output unit with the variant's ``unit`` and
     ``LAYER.kernel|stride|dilation`` values (LAYER: a name or a 1-based index)."""
-    from dataclasses import replace
-
     layers, unit = list(spec.layers), spec.unit
     for key, value in variant.values.items():
         if key == "unit":

@@ -10,7 +10,9 @@ only prose (titles, questions, names) goes through :func:`tex`.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import shutil
 import subprocess
 import tempfile
@@ -20,7 +22,9 @@ from pathlib import Path
 from ..draw.graphviz_run import run_graphviz
 from ..draw.names import safe_stem
 from ..draw.output import write_bytes_atomic, write_text_atomic
+from ..draw.player import _inline_svg
 from ..errors import GraphvizAdError
+from .build import variant_rows
 from .sheet import Blank, Cell, Math, Sheet, Text, shown
 
 FORMATS = ("md", "html", "pdf")
@@ -129,7 +133,7 @@ def html_page(sheet: Sheet, key: bool, svg: str) -> str:
     if sheet.question:
         parts.append(f"<p>{e(sheet.question)}</p>")
     parts.append("<p>Given: " + "; ".join(e(cell_text(g)) for g in given) + "</p>")
-    parts.append(_strip_prolog(svg))
+    parts.append(_inline_svg(svg))  # the drawing without its XML prolog
     parts.append("<table><tr>" + "".join(f"<th>{e(cell_text(c))}</th>" for c in sheet.columns)
                  + "</tr>")
     for row in sheet.rows:
@@ -158,12 +162,6 @@ def html_page(sheet: Sheet, key: bool, svg: str) -> str:
                      f"figures.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
-
-
-def _strip_prolog(svg: str) -> str:
-    from ..draw.player import _inline_svg
-
-    return _inline_svg(svg)
 
 
 # -- LaTeX ------------------------------------------------------------------------------------
@@ -303,11 +301,6 @@ def pdf(sheet: Sheet, key: bool) -> bytes:
 
 def write_sheets(sheets: list[Sheet], out_dir: Path, formats: list[str]) -> list[Path]:
     """Worksheet and answer key of every sheet in every format, plus ``variants.csv``."""
-    import csv
-    import io
-
-    from .build import variant_rows
-
     written: list[Path] = []
     for sheet in sheets:
         for key in (False, True):

@@ -25,6 +25,7 @@ import networkx as nx
 import numpy as np
 
 from ._gc import gc_paused
+from .build import LocalEdge
 from .errors import GraphvizAdError, InputError
 from .ops import PRIMITIVES, ShapeError, fit
 from .rules import OPERAND_NAMES, local_function
@@ -299,12 +300,18 @@ def _finish(G: nx.DiGraph, shown: nx.DiGraph, mode: str, values: dict[str, Any],
         for attribute, numbers in per_node:
             data[attribute] = numbers[n]
         nodes[n] = data
-    for u, consumers in G._succ.items():
-        succ[u] = {v: edge.copy() for v, edge in consumers.items()}
-    for v, operands in G._pred.items():
-        pred[v] = {u: succ[u][v] for u in operands}
-    for (u, v), local in (edge_locals or {}).items():
-        succ[u][v]["local"] = local
+    if edge_locals:  # an edge with a local derivative gets its own (slotted) attributes
+        for u, consumers in G._succ.items():
+            succ[u] = {v: (edge if (u, v) not in edge_locals
+                           else LocalEdge(edge["positions"], edge_locals[u, v]))
+                       for v, edge in consumers.items()}
+        for v, operands in G._pred.items():
+            pred[v] = {u: succ[u][v] for u in operands}
+    else:
+        for u, consumers in G._succ.items():
+            succ[u] = consumers.copy()
+        for v, operands in G._pred.items():
+            pred[v] = operands.copy()
     names = [attribute for attribute, _ in per_node]
     for data in nodes.values():
         for attribute in names:

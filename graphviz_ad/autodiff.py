@@ -295,11 +295,17 @@ def _finish(G: nx.DiGraph, shown: nx.DiGraph, mode: str, values: dict[str, Any],
     shown.graph.update(G.graph)
     nodes, succ, pred = shown._node, shown._succ, shown._pred
     per_node = list(annotations.items())
-    for n, data in G._node.items():  # networkx's dicts, filled directly: G.copy() and
-        data = data.copy()           # add_node cost more than the maths
-        for attribute, numbers in per_node:
-            data[attribute] = numbers[n]
-        nodes[n] = data
+    # networkx's dicts, filled directly: G.copy() and add_node cost more than the maths
+    if len(per_node) == 2:
+        (first, numbers), (second, derived) = per_node
+        nodes.update({n: {**data, first: numbers[n], second: derived[n]}
+                      for n, data in G._node.items()})
+    else:
+        for n, data in G._node.items():
+            data = data.copy()
+            for attribute, numbers in per_node:
+                data[attribute] = numbers[n]
+            nodes[n] = data
     if edge_locals:  # an edge with a local derivative gets its own (slotted) attributes
         for u, consumers in G._succ.items():
             succ[u] = {v: (edge if (u, v) not in edge_locals
@@ -312,13 +318,10 @@ def _finish(G: nx.DiGraph, shown: nx.DiGraph, mode: str, values: dict[str, Any],
             succ[u] = consumers.copy()
         for v, operands in G._pred.items():
             pred[v] = operands.copy()
-    names = [attribute for attribute, _ in per_node]
-    for data in nodes.values():
-        for attribute in names:
-            number = data[attribute]
+    for _, numbers in per_node:
+        for n, number in numbers.items():
             if not (math.isfinite(number) if type(number) is np.float64 else _finite(number)):
-                data["nonfinite"] = True
-                break
+                nodes[n]["nonfinite"] = True
     _mark_derivatives_through_nonfinite(shown, mode)
     inputs = {n: values[n] for n in G.graph["inputs"]}
     return Trace(shown, steps, mode, inputs)

@@ -13,7 +13,7 @@ from lark_oracle import oracle_parse
 from graphviz_ad import GraphvizAdError
 from graphviz_ad.parse import parse
 
-SETTINGS = settings(max_examples=400, deadline=None,
+SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 # Tokens of the language (and a few that are not), glued with and without blanks.

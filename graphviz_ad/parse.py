@@ -489,7 +489,8 @@ def parse(source: str, cse: bool = True, *, _rule: bool = False) -> nx.DiGraph:
     display shows: the name, except that a re-bound name's later versions, node ids
     ``c#2``, ``c#3``, read ``c⁽²⁾``, ``c⁽³⁾``; see :func:`version_label`),
     ``line``/``column`` (first occurrence in the source) and, for constants, ``value``.
-    Each edge carries the argument ``positions`` it fills.  Graph attributes:
+    Each edge carries the argument ``positions`` it fills (read-only: see
+    :func:`~graphviz_ad.build.edge_data`; ``G.copy()`` is writable).  Graph attributes:
     ``inputs``, ``outputs``, ``order`` (every node, operands before results), ``source``.
 
     Raises :class:`GraphvizAdError` with line, column and a caret for bad source.

@@ -77,6 +77,17 @@ def test_examples_match_the_lalr_oracle(source):
     same(source)
 
 
+@pytest.mark.parametrize("source", [
+    "y = " + "(" * 3000 + "x" + ")" * 3000,
+    "y = " + "sin(" * 500 + "x" + ")" * 500,
+    "y = " + "-" * 2000 + "x^" * 2000 + "w",
+    "+".join(["x", "w", "2"] * 2000),
+    "(" * 3000 + "x",
+])
+def test_deep_and_long_sources_match_the_lalr_oracle(source):
+    same(source)
+
+
 def test_graphs_are_identical_for_a_long_program():
     source = "\n".join(f"v{k} = sin(v{k - 1}) * w^{k % 3} + {k}" for k in range(1, 300))
     ours, oracle = parse("v0 = x\n" + source), oracle_parse("v0 = x\n" + source)

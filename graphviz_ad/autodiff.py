@@ -50,7 +50,7 @@ def evaluate(G: nx.DiGraph, inputs: Inputs) -> Trace:
         _run_values(G, values)
     shown = nx.DiGraph()  # the annotated copy the steps point to, filled by _finish
     steps = [Step(i, "value", n, values[n], (), shown) for i, n in enumerate(_op_nodes(G))]
-    return _finish(G, shown, "evaluate", values, steps, {"value": values})
+    return _finish(G, shown, "evaluate", values, steps)
 
 
 @gc_paused
@@ -66,7 +66,7 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
     nodes = G.nodes
     tangents: dict[str, Any] = {wrt: _seed(values[wrt], seed, f"seed for {wrt}")}
     kind = seed_kind(tangents[wrt])
-    steps, edge_locals = [], {}
+    steps: list[Step] = []
     shown = nx.DiGraph()
     with np.errstate(all="ignore"):
         _run_values(G, values)
@@ -87,14 +87,11 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
                 else:
                     local = _local(data["op"], positions, args, values[n])
                     prod = _forward_product(local, carried, values[n])
-                if not linear:
-                    edge_locals[source, n] = local
                 contributions.append(Contribution(source, n, positions, local, carried, prod,
                                                   shown, trivial=source == wrt and kind is None))
             _record(steps, "tangent", n, contributions, tangents, values, shown, wrt=wrt,
                     seed=kind)
-    trace = _finish(G, shown, "forward", values, steps,
-                    {"value": values, "tangent": _everywhere(tangents, values)}, edge_locals)
+    trace = _finish(G, shown, "forward", values, steps, ("tangent", tangents))
     trace.wrt, trace.seed = wrt, kind
     return trace
 
@@ -125,9 +122,7 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
         seed = _seed(values[of], seed, f"seed for {of}")
         numbers = NumberAlgebra(G, values, of, seed_kind(seed), _local, shown)
         adjoints = reverse_sweep(G, {of: seed}, numbers, needed)
-    trace = _finish(G, shown, "reverse", values, numbers.steps,
-                    {"value": values, "adjoint": _everywhere(adjoints, values)},
-                    numbers.edge_locals)
+    trace = _finish(G, shown, "reverse", values, numbers.steps, ("adjoint", adjoints))
     trace.of, trace.seed = of, numbers.kind
     return trace
 
@@ -159,11 +154,6 @@ def _record(steps: list[Step], kind: str, n: str, contributions: list[Contributi
         derived[n] = total
     result = derived[n] if n in derived else _zero_like(values[n])
     steps.append(Step(len(steps), kind, n, result, tuple(contributions), G, **who))
-
-
-def _everywhere(derived: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """Every node's derivative: the computed ones, zeros (of the node's shape) elsewhere."""
-    return {n: (derived[n] if n in derived else _zero_like(values[n])) for n in values}
 
 
 def _op_nodes(G: nx.DiGraph) -> list[str]:
@@ -288,37 +278,29 @@ def _finite(value: Any) -> bool:
 
 
 def _finish(G: nx.DiGraph, shown: nx.DiGraph, mode: str, values: dict[str, Any],
-            steps: list[Step], annotations: dict[str, dict[str, Any]],
-            edge_locals: dict[tuple[str, str], Any] | None = None) -> Trace:
-    """Fill ``shown`` (the graph the steps point to) as a copy of G with the annotations
-    on its nodes and the local derivatives on its edges; flag non-finite numbers."""
+            steps: list[Step], derived: tuple[str, dict[str, Any]] | None = None) -> Trace:
+    """Fill ``shown`` (the graph the steps point to) as a copy of G with every node's
+    ``value`` and, given ``derived`` = (attribute, numbers), its tangent or adjoint (zeros
+    of the node's shape where none was computed); each edge a step used gets its
+    ``local`` derivative.  Flag non-finite numbers."""
     shown.graph.update(G.graph)
     nodes, succ, pred = shown._node, shown._succ, shown._pred
-    per_node = list(annotations.items())
     # networkx's dicts, filled directly: G.copy() and add_node cost more than the maths
-    if len(per_node) == 2:
-        (first, numbers), (second, derived) = per_node
-        nodes.update({n: {**data, first: numbers[n], second: derived[n]}
-                      for n, data in G._node.items()})
+    if derived is None:
+        nodes.update({n: {**data, "value": values[n]} for n, data in G._node.items()})
     else:
-        for n, data in G._node.items():
-            data = data.copy()
-            for attribute, numbers in per_node:
-                data[attribute] = numbers[n]
-            nodes[n] = data
-    if edge_locals:  # an edge with a local derivative gets its own (slotted) attributes
-        for u, consumers in G._succ.items():
-            succ[u] = {v: (edge if (u, v) not in edge_locals
-                           else LocalEdge(edge["positions"], edge_locals[u, v]))
-                       for v, edge in consumers.items()}
-        for v, operands in G._pred.items():
-            pred[v] = {u: succ[u][v] for u in operands}
-    else:
-        for u, consumers in G._succ.items():
-            succ[u] = consumers.copy()
-        for v, operands in G._pred.items():
-            pred[v] = operands.copy()
-    for _, numbers in per_node:
+        attribute, numbers = derived
+        nodes.update({n: {**data, "value": values[n], attribute: numbers[n] if n in numbers
+                          else _zero_like(values[n])} for n, data in G._node.items()})
+    for u, consumers in G._succ.items():
+        succ[u] = consumers.copy()
+    for step in steps:  # an edge with a local derivative gets its own (slotted) attributes
+        for c in step.contributions:
+            if type(c.local_) is not Deferred:  # a linear map's is shown, not stored
+                succ[c.source][c.target] = LocalEdge(c.positions, c.local_)
+    for v, operands in G._pred.items():
+        pred[v] = {u: succ[u][v] for u in operands}
+    for numbers in (values, derived[1]) if derived else (values,):
         for n, number in numbers.items():
             if not (math.isfinite(number) if type(number) is np.float64 else _finite(number)):
                 nodes[n]["nonfinite"] = True

@@ -96,15 +96,12 @@ class NumberAlgebra:
         self.shown = G if shown is None else shown  # the graph the steps point to
         self._local = local  # autodiff._local: ∂op/∂operand summed over positions
         self.steps: list[Step] = []
-        self.edge_locals: dict[tuple[str, str], Any] = {}
         self.contributions: list[Contribution] = []
 
     def local(self, n: str, consumer: str, positions: tuple[int, ...]) -> Any:
         data, values = self.G._node[consumer], self.values
-        local = self._local(data["op"], positions, [values[o] for o in data["operands"]],
-                            values[consumer])
-        self.edge_locals[n, consumer] = local
-        return local
+        return self._local(data["op"], positions, [values[o] for o in data["operands"]],
+                           values[consumer])
 
     def chain(self, n: str, consumer: str, positions: tuple[int, ...], carried: Any,
               local: Any) -> Any:

@@ -17,6 +17,8 @@ import random
 import sys
 from pathlib import Path
 
+from graphviz_ad.program import program_of
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from timing import best  # noqa: E402
@@ -51,7 +53,7 @@ def program(operations: int = 30, seed: int = 1) -> str:
 
 def builder(operations: int = 30) -> DerivativeFrames:
     G = ad.parse(program(operations))
-    inputs = {name: 0.1 * (i + 1) for i, name in enumerate(G.graph["inputs"])}
+    inputs = {name: 0.1 * (i + 1) for i, name in enumerate(program_of(G).inputs)}
     return DerivativeFrames([ad.forward_mode(G, inputs), ad.reverse_mode(G, inputs)])
 
 

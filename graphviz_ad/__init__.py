@@ -2,7 +2,7 @@
 
 >>> import graphviz_ad as ad
 >>> G = ad.parse("y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)")
->>> [G.nodes[n]["name"] for n in G.graph["order"]]
+>>> [G.nodes[n]["name"] for n in ad.program_of(G).order]
 ['x', 'f1', '2', 'f2', 'f3', 'f4', 'f5', 'y']
 >>> trace = ad.reverse_mode(G, {"x": 0.5})
 >>> round(float(trace.derivative("x")), 4)
@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # what a type checker sees; at run time __getattr__ imports t
     from .errors import GraphvizAdError as GraphvizAdError
     from .errors import InputError as InputError
     from .parse import parse as parse
+    from .program import Program as Program
+    from .program import program_of as program_of
     from .render import derivative_frames as derivative_frames
     from .render import render as render
     from .source import load as load
@@ -39,7 +41,8 @@ _EXPORTS = {
     "evaluate": "autodiff", "forward_mode": "autodiff", "reverse_mode": "autodiff",
     "cost": "calculus", "gradient_graph": "calculus", "hessian": "calculus",
     "jacobian": "calculus", "GraphvizAdError": "errors", "InputError": "errors",
-    "parse": "parse", "derivative_frames": "render", "render": "render", "load": "source",
+    "parse": "parse", "Program": "program", "program_of": "program",
+    "derivative_frames": "render", "render": "render", "load": "source",
     "Contribution": "trace", "Step": "trace", "Trace": "trace",
 }
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -1,6 +1,6 @@
 """The passes: evaluate, forward mode and reverse mode, each returning a :class:`Trace`.
 
-Each pass is a small interpreter over the DAG in ``G.graph["order"]`` using the one
+Each pass is a small interpreter over the DAG in ``program_of(G).order`` using the one
 table of primitives (numbers from :mod:`graphviz_ad.ops`, local partials from
 :mod:`graphviz_ad.rules`).  Reverse mode *pulls*: the step for node n sums
 ``∂of/∂c · ∂c/∂n`` over n's consumers c, exactly as a student writes it.
@@ -28,6 +28,7 @@ from ._gc import gc_paused
 from .build import LocalEdge
 from .errors import GraphvizAdError, InputError
 from .ops import PRIMITIVES, ShapeError, fit
+from .program import program_of
 from .rules import OPERAND_NAMES, local_function
 from .sweep import (
     NumberAlgebra,
@@ -132,7 +133,7 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
 def _between(G: nx.DiGraph, wrt: list[str], of: str) -> set[str]:
     """The nodes on a path from one of ``wrt`` to ``of`` (both ends included): one sweep
     forward over the graph order, one back."""
-    nodes, order = G._node, G.graph["order"]
+    nodes, order = G._node, program_of(G).order
     after = set(wrt)
     for n in order:
         if n not in after and any(o in after for o in nodes[n]["operands"]):
@@ -158,7 +159,7 @@ def _record(steps: list[Step], kind: str, n: str, contributions: list[Contributi
 
 def _op_nodes(G: nx.DiGraph) -> list[str]:
     nodes = G.nodes
-    return [n for n in G.graph["order"] if nodes[n]["op"] not in ("input", "const")]
+    return [n for n in program_of(G).order if nodes[n]["op"] not in ("input", "const")]
 
 
 def _run_values(G: nx.DiGraph, values: dict[str, Any],
@@ -171,7 +172,7 @@ def _run_values(G: nx.DiGraph, values: dict[str, Any],
     nodes = G._node
     n = None
     try:
-        for n in G.graph["order"]:
+        for n in program_of(G).order:
             data = nodes[n]
             op = data["op"]
             if op == "const":
@@ -305,7 +306,7 @@ def _finish(G: nx.DiGraph, shown: nx.DiGraph, mode: str, values: dict[str, Any],
             if not (math.isfinite(number) if type(number) is np.float64 else _finite(number)):
                 nodes[n]["nonfinite"] = True
     _mark_derivatives_through_nonfinite(shown, mode)
-    inputs = {n: values[n] for n in G.graph["inputs"]}
+    inputs = {n: values[n] for n in program_of(G).inputs}
     return Trace(shown, steps, mode, inputs)
 
 
@@ -327,7 +328,7 @@ def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: str) -> None:
 
     through: dict[str, str] = {}
     if mode == "forward":  # a tangent uses its own node's partials and its operands' tangents
-        for n in G.graph["order"]:
+        for n in program_of(G).order:
             if origin(n):
                 through[n] = n
                 continue
@@ -335,7 +336,7 @@ def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: str) -> None:
             if upstream is not None:
                 through[n] = upstream
     else:  # an adjoint uses its consumers' partials and adjoints
-        for n in reversed(G.graph["order"]):
+        for n in reversed(program_of(G).order):
             for v in G.successors(n):
                 if origin(v) or v in through:
                     through[n] = through.get(v, v)
@@ -349,12 +350,10 @@ def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: str) -> None:
 
 def _check_inputs(G: nx.DiGraph, inputs: Inputs) -> dict[str, Any]:
     """Validate ``inputs`` against the graph's inputs; numbers become numpy float64."""
-    if not isinstance(G, nx.DiGraph) or "order" not in G.graph:
-        raise GraphvizAdError(f"expected a graph from graphviz_ad.parse(), got "
-                              f"{type(G).__name__}: parse the source first")
+    program_of(G)  # GraphvizAdError for a graph graphviz-ad did not build
     if not isinstance(inputs, Mapping):
         raise InputError("inputs must be a mapping of input name to number")
-    expected = G.graph["inputs"]
+    expected = program_of(G).inputs
     missing = [n for n in expected if n not in inputs]
     if missing:
         raise InputError(f"missing value for input {', '.join(missing)} "
@@ -375,7 +374,7 @@ def _check_inputs(G: nx.DiGraph, inputs: Inputs) -> dict[str, Any]:
 def _where(G: nx.DiGraph, node: str) -> dict[str, Any]:
     """Source position of ``node`` (an input's first use) for an error's caret line."""
     data = G.nodes[node]
-    return {"source": G.graph.get("source"), "line": data.get("line"),
+    return {"source": program_of(G).source, "line": data.get("line"),
             "column": data.get("column")}
 
 
@@ -392,7 +391,7 @@ def _as_number(name: str, value: Any) -> Any:
 
 
 def _choose_wrt(G: nx.DiGraph, wrt: str | None) -> str:
-    inputs = G.graph["inputs"]
+    inputs = program_of(G).inputs
     if wrt is None:
         if not inputs:
             raise InputError("the program has no inputs to differentiate with respect to")
@@ -403,7 +402,7 @@ def _choose_wrt(G: nx.DiGraph, wrt: str | None) -> str:
 
 
 def _choose_of(G: nx.DiGraph, of: str | None) -> str:
-    outputs = G.graph["outputs"]
+    outputs = program_of(G).outputs
     if of is None:
         return outputs[0]
     named = [n for n in outputs if G.nodes[n]["name"] == of]

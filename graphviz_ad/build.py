@@ -20,6 +20,7 @@ import networkx as nx
 import numpy as np
 
 from .ops import PRIMITIVES
+from .program import Program, attach, program_of
 
 
 class GraphBuilder:
@@ -51,7 +52,7 @@ class GraphBuilder:
         """A builder holding G's nodes (in graph order, ids kept) to add nodes to."""
         b = cls(cse=True, fold=fold)
         b.base = G
-        nodes, order = G._node, G.graph["order"]
+        nodes, order = G._node, program_of(G).order
         handles = b.handles = {n: h for h, n in enumerate(order)}
         b.op = [nodes[n]["op"] for n in order]
         handle = handles.__getitem__
@@ -231,8 +232,8 @@ class GraphBuilder:
                     edge = into.get(u)
                     positions = (position,) if edge is None else edge["positions"] + (position,)
                     into[u] = succ[u][v] = edge_data(positions)
-        G.graph.update(inputs=[ids[h] for h in self.inputs.values()],
-                       outputs=[ids[h] for h in outputs or []], order=order, source=source)
+        attach(G, Program(inputs=tuple(ids[h] for h in self.inputs.values()), order=tuple(order),
+                          outputs=tuple(ids[h] for h in outputs or []), source=source))
         return G
 
 

@@ -18,7 +18,7 @@ Differentiating that graph again with the ordinary reverse pass gives the Hessia
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
@@ -27,6 +27,7 @@ from .autodiff import Inputs, _choose_of, _choose_wrt, forward_mode, reverse_mod
 from .build import GraphBuilder
 from .errors import GraphvizAdError, InputError
 from .formula import node_label
+from .program import attach, program_of
 from .sweep import CountAlgebra, GraphAlgebra, reverse_sweep
 
 Wrt = str | Sequence[str] | None
@@ -39,7 +40,7 @@ MAX_ELEMENTS = 1_000_000
 
 def _wrt_list(G: nx.DiGraph, wrt: Wrt) -> tuple[list[str], bool]:
     """The inputs to differentiate by, and whether one name (not a list) was given."""
-    inputs = G.graph["inputs"]
+    inputs = program_of(G).inputs
     if wrt is None:
         names, single = list(inputs), False
     elif isinstance(wrt, str):
@@ -137,8 +138,8 @@ def gradient_graph(G: nx.DiGraph, of: str | None = None, wrt: Wrt = None) -> nx.
 
     >>> import graphviz_ad as ad
     >>> Gg = gradient_graph(ad.parse("y = sin(x)*x"), wrt="x")
-    >>> Gg.graph["outputs"], round(float(ad.evaluate(Gg, {"x": 1.0}).value("∂y/∂x")), 6)
-    (['∂y/∂x'], 1.381773)
+    >>> program_of(Gg).outputs, round(float(ad.evaluate(Gg, {"x": 1.0}).value("∂y/∂x")), 6)
+    (('∂y/∂x',), 1.381773)
     """
     names, _ = _wrt_list(G, wrt)
     of = _choose_of(G, of)
@@ -158,8 +159,9 @@ def gradient_graph(G: nx.DiGraph, of: str | None = None, wrt: Wrt = None) -> nx.
         if b.value_of(value) is not None:  # a constant gradient still has the input's shape
             value = b.node("sum_like", (value, b.handles[name]), pos)
         outputs.append(b.named(value, f"∂{of_name}/∂{node_label(G, name)}", pos))
-    H = b.to_graph("g", outputs, G.graph.get("source"), drop_unused=False)
-    H.graph.update(inputs=list(G.graph["inputs"]), gradient_of=of, gradient_wrt=names)
+    H = b.to_graph("g", outputs, program_of(G).source, drop_unused=False)
+    attach(H, replace(program_of(H), inputs=program_of(G).inputs, gradient_of=of,
+                      gradient_wrt=tuple(names)))
     return H
 
 
@@ -180,8 +182,8 @@ def hessian(G: nx.DiGraph, inputs: Inputs, of: str | None = None, wrt: Wrt = Non
     n = sum(int(np.size(values[w])) for w in names)
     check_size("Hessian", n, n, n, max_elements, names)
     Gg = gradient_graph(G, of, names)
-    return jacobian(Gg, inputs, of=Gg.graph["outputs"] if not single else
-                    Gg.graph["outputs"][0], wrt=names[0] if single else names,
+    return jacobian(Gg, inputs, of=program_of(Gg).outputs if not single else
+                    program_of(Gg).outputs[0], wrt=names[0] if single else names,
                     max_elements=max_elements)
 
 
@@ -197,7 +199,7 @@ def hessian_on_grid(G: nx.DiGraph, inputs: Inputs, of: str | None, wrt: Sequence
     Gg = gradient_graph(G, of, names)
     grid = np.broadcast_shapes(*(np.shape(inputs[w]) for w in names))
     H = np.zeros(grid + (len(names), len(names)))
-    for i, g in enumerate(Gg.graph["outputs"]):
+    for i, g in enumerate(program_of(Gg).outputs):
         adj = reverse_mode(Gg, inputs, of=g).graph.nodes
         for j, w in enumerate(names):
             H[..., i, j] = np.broadcast_to(adj[w]["adjoint"], grid)
@@ -250,13 +252,13 @@ def cost(G: nx.DiGraph, inputs: Inputs | None = None, wrt: Wrt = None,
     >>> c.forward_sweeps, c.reverse_sweeps, c.forward == c.reverse
     (1, 1, True)
     """
-    names, _ = _wrt_list(G, wrt) if G.graph["inputs"] else ([], False)
-    ofs = list(G.graph["outputs"]) if of is None else [of] if isinstance(of, str) else list(of)
+    names, _ = _wrt_list(G, wrt) if program_of(G).inputs else ([], False)
+    ofs = list(program_of(G).outputs) if of is None else [of] if isinstance(of, str) else list(of)
     ofs = [_choose_of(G, o) for o in ofs]
     values = values_at(G, inputs) if inputs is not None else None
     size = (lambda n: int(np.size(values[n]))) if values is not None else (lambda n: 1)
     nodes = G.nodes
-    ops = [n for n in G.graph["order"] if nodes[n]["op"] not in ("input", "const")]
+    ops = [n for n in program_of(G).order if nodes[n]["op"] not in ("input", "const")]
     counter = CountAlgebra(G)
     reverse_sweep(G, {}, counter)
     per_sweep = len(ops) + counter.count

@@ -29,6 +29,7 @@ import numpy as np
 from .autodiff import Inputs, _choose_of, _choose_wrt, forward_mode, reverse_mode, values_at
 from .errors import GraphvizAdError
 from .formula import fmt_number, node_label
+from .program import program_of
 
 DEFAULT_TOLERANCE = 1e-6
 MAX_PROBES = 64  # elements probed per array, so a check of large data stays quick
@@ -110,7 +111,7 @@ def probe_count(G: nx.DiGraph, values: dict[str, Any]) -> int:
     """Elements to probe per array: MAX_PROBES, fewer when the graph's arrays are so large
     that the check would spend more than PROBE_BUDGET element evaluations."""
     elements = sum(max(int(np.size(v)), 1) for v in values.values())
-    arrays = len(G.graph["inputs"]) + G.number_of_nodes()
+    arrays = len(program_of(G).inputs) + G.number_of_nodes()
     return int(np.clip(PROBE_BUDGET // (3 * arrays * elements), MIN_PROBES, MAX_PROBES))
 
 
@@ -204,13 +205,13 @@ def _forward(G: nx.DiGraph, inputs: Inputs, wrt: str, worst: _Worst, count: int)
     """Tangents seeded one-hot at each probed element of ``wrt`` against central
     differences of every node for a nudge of that element alone."""
     every = values_at(G, inputs)  # the inputs as numbers, once
-    values = {n: every[n] for n in G.graph["inputs"]}
+    values = {n: every[n] for n in program_of(G).inputs}
     base = values[wrt]
     shape = np.shape(base)
     note = _probed(G, {wrt: shape}, count)
     for index in worst.probes(wrt, shape, count):
         trace = forward_mode(G, inputs, wrt=wrt, seed=_one_hot(shape, index) if shape else None)
-        h = _step_size(base, index, [every[o] for o in G.graph["outputs"]])
+        h = _step_size(base, index, [every[o] for o in program_of(G).outputs])
         plus = _nudged(G, values, wrt, _one_hot(shape, index, h))
         minus = _nudged(G, values, wrt, _one_hot(shape, index, -h))
         for step in trace.steps:
@@ -271,19 +272,19 @@ def check_derivatives(G: nx.DiGraph, inputs: Inputs,
 
     ``wrt`` limits forward mode to those inputs and ``of`` reverse mode to those outputs
     (names or labels; default: every input, every output)."""
-    if not G.graph["inputs"]:  # else no comparisons, and `worst` would be max() of nothing
+    if not program_of(G).inputs:  # else no comparisons, and `worst` would be max() of nothing
         raise GraphvizAdError("nothing to check: the program has no inputs")
     values = values_at(G, inputs)
-    empty = [node_label(G, n) for n in G.graph["inputs"] if np.size(values[n]) == 0]
+    empty = [node_label(G, n) for n in program_of(G).inputs if np.size(values[n]) == 0]
     if empty:
         raise GraphvizAdError(f"nothing to check: {', '.join(empty)} "
                               f"{'is an empty array' if len(empty) == 1 else 'are empty arrays'}"
                               " (0 elements)")
     count = probe_count(G, values)
     worst = _Worst(G)
-    by = G.graph["inputs"] if wrt is None else list(dict.fromkeys(_choose_wrt(G, w)
+    by = program_of(G).inputs if wrt is None else list(dict.fromkeys(_choose_wrt(G, w)
                                                                    for w in wrt))
-    outputs = G.graph["outputs"] if of is None else list(dict.fromkeys(_choose_of(G, o)
+    outputs = program_of(G).outputs if of is None else list(dict.fromkeys(_choose_of(G, o)
                                                                         for o in of))
     for name in by:
         _forward(G, inputs, name, worst, count)
@@ -318,7 +319,7 @@ def singularities(G: nx.DiGraph, inputs: Inputs) -> list[str]:
 
     values = values_at(G, inputs)
     reasons = []
-    for n in G.graph["order"]:
+    for n in program_of(G).order:
         data = G.nodes[n]
         shown = f"{node_label(G, n)} = {definition(G, n)}"
         if data["op"] not in ("input", "const") and not np.all(np.isfinite(values[n])):

@@ -17,6 +17,7 @@ from typing import Any
 import networkx as nx
 
 from .errors import GraphvizAdError
+from .program import program_of
 
 Key = tuple[Any, ...]
 
@@ -26,7 +27,7 @@ def _keys(G: nx.DiGraph, names: dict[str, Key] | None = None) -> dict[str, Key]:
     parameters and their operands' keys (an alias ``b = a`` has its operand's key).
     ``names`` gives free names another meaning (a name the program bound)."""
     keys: dict[str, Key] = {}
-    for n in G.graph["order"]:
+    for n in program_of(G).order:
         data = G.nodes[n]
         op = data["op"]
         if op == "input":
@@ -48,7 +49,7 @@ def find_node(G: nx.DiGraph, query: str) -> str:
     Anything else is one :class:`GraphvizAdError` saying what exists."""
     if query in G:
         return query
-    for n in G.graph["order"]:
+    for n in program_of(G).order:
         if G.nodes[n].get("label") == query:
             return n
     from .parse import parse
@@ -57,22 +58,22 @@ def find_node(G: nx.DiGraph, query: str) -> str:
         H = parse(query)
     except GraphvizAdError:
         raise GraphvizAdError(f"{query!r} is neither a node of the graph nor an expression "
-                              f"(nodes: {', '.join(G.graph['order'])})") from None
+                              f"(nodes: {', '.join(program_of(G).order)})") from None
     keys = _keys(G)
     bound: dict[str, Key] = {}  # names the program bound: a name means its node id's
-    for n in G.graph["order"]:  # binding (the first, c), a label a later one (c⁽²⁾)
+    for n in program_of(G).order:  # binding (the first, c), a label a later one (c⁽²⁾)
         data = G.nodes[n]
         if data["op"] not in ("input", "const"):
             bound.setdefault(data["name"], keys[n])
             bound[data.get("label", n)] = keys[n]
-    wanted = _keys(H, {i: bound[i] for i in H.graph["inputs"]
-                       if i not in G.graph["inputs"] and i in bound})[H.graph["outputs"][0]]
-    for n in G.graph["order"]:  # the first node computing it; an alias's operand first
+    wanted = _keys(H, {i: bound[i] for i in program_of(H).inputs
+                       if i not in program_of(G).inputs and i in bound})[program_of(H).outputs[0]]
+    for n in program_of(G).order:  # the first node computing it; an alias's operand first
         if keys[n] == wanted:
             return n
-    unknown = [i for i in H.graph["inputs"] if i not in G.graph["inputs"] and i not in bound]
+    unknown = [i for i in program_of(H).inputs if i not in program_of(G).inputs and i not in bound]
     hint = (f"; {', '.join(unknown)} {'is not an input' if len(unknown) == 1 else 'are not inputs'}"
-            f" (inputs: {', '.join(G.graph['inputs'])})") if unknown else ""
+            f" (inputs: {', '.join(program_of(G).inputs)})") if unknown else ""
     raise GraphvizAdError(f"no node computes {query}{hint}")
 
 

@@ -14,8 +14,8 @@ unnamed intermediates are called f1, f2, … in the order they are completed.
 >>> G = parse("y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)")
 >>> sorted(G.predecessors("f3"))
 ['f1', 'f2']
->>> G.graph["inputs"], G.graph["outputs"]
-(['x'], ['y'])
+>>> program_of(G).inputs, program_of(G).outputs
+(('x',), ('y',))
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from ._gc import gc_paused
 from .build import GraphBuilder, version_label  # noqa: F401  (version_label: public here too)
 from .errors import GraphvizAdError, source_lines
 from .ops import CONSTANTS, MACRO_PARAMS, MACROS, PRIMITIVES, function_names, lookup_function
+from .program import program_of
 
 MAX_SOURCE_CHARS = 20_000_000
 MAX_NODES = 2_000_000
@@ -201,12 +202,12 @@ class _Builder(GraphBuilder):
         with keyword arguments, its parametrised definition with their values."""
         G = _macro_graph(name, bool(params))
         given = dict(params)
-        if len(args) != len(G.graph["inputs"]):
-            plural = "s" if len(G.graph["inputs"]) != 1 else ""
-            raise self.error(f"{name}() takes {len(G.graph['inputs'])} argument{plural}, "
+        if len(args) != len(program_of(G).inputs):
+            plural = "s" if len(program_of(G).inputs) != 1 else ""
+            raise self.error(f"{name}() takes {len(program_of(G).inputs)} argument{plural}, "
                              f"got {len(args)}", *pos)
         handles = dict(zip(("a", "b"), args))
-        for n in G.graph["order"]:
+        for n in program_of(G).order:
             data = G.nodes[n]
             if data["op"] == "const":
                 handles[n] = self.const(data["value"], data["name"], pos)
@@ -216,7 +217,7 @@ class _Builder(GraphBuilder):
                             or v in given)
                 handles[n] = self.node(data["op"], tuple(handles[o] for o in data["operands"]),
                                         pos, own)
-        return handles[G.graph["outputs"][0]]
+        return handles[program_of(G).outputs[0]]
 
     def index(self, a: int, i: int) -> int:
         """``s[0]``: a constant integer index into a vector (its adjoint scatters back)."""

@@ -21,6 +21,7 @@ from .assignments import parse_assignment, parse_point, parse_range, parse_value
 from .draw.names import confine, safe_stem
 from .errors import GraphvizAdError
 from .plots_style import PLOT_FORMATS
+from .program import program_of
 from .source import Source, load
 
 KINDS = ("curves", "surface", "convexity", "weight-decay", "jacobian")
@@ -72,7 +73,7 @@ def draw_plot(spec: PlotSpec, G: nx.DiGraph, inputs: Mapping[str, Any], out: str
         count = int(np.prod([len(values) for _, values in spec.each]))
         return paths, f"{count} curve{'s' * (count != 1)}"
     if spec.kind == "jacobian":
-        wrt = spec.wrt or (G.graph["inputs"][0] if G.graph["inputs"] else "")
+        wrt = spec.wrt or (program_of(G).inputs[0] if program_of(G).inputs else "")
         paths, J = plots.jacobian_plot(G, inputs, of, wrt, out, slide=slide, title=title)
         return paths, f"Jacobian {J.shape[0]}×{J.shape[1]}"
     over = _two_axes(spec)
@@ -194,7 +195,7 @@ def draw_table(source: str | Path, table: Mapping[str, Any], out: str | Path,
 def _draw_table(src: Source, graph: nx.DiGraph, inputs: Mapping[str, Any],
                 table: Mapping[str, Any], out: str | Path, slide: str | None, where: str
                 ) -> tuple[list[Path], str]:
-    spec, at = spec_from_table(table, where, graph.graph["inputs"])
+    spec, at = spec_from_table(table, where, program_of(graph).inputs)
     if spec.of is None and isinstance(src.settings.get("of"), str):
         spec = replace(spec, of=src.settings["of"])
     return draw_plot(spec, graph, {**inputs, **at}, out, slide)

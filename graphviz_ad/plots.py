@@ -30,6 +30,7 @@ from .plots_style import (
     pretty,
     save,
 )
+from .program import program_of
 
 CHUNK_ELEMENTS = 1 << 20
 #: curve colours told apart at a distance: Okabe-Ito without its orange (too near vermillion),
@@ -40,9 +41,9 @@ Over = Sequence[tuple[str, np.ndarray]]
 
 def _check_names(G: nx.DiGraph, names: Sequence[str], option: str) -> None:
     for name in names:
-        if name not in G.graph["inputs"]:
+        if name not in program_of(G).inputs:
             raise InputError(f"{option} {name}: no such input (inputs: "
-                             f"{', '.join(G.graph['inputs'])})")
+                             f"{', '.join(program_of(G).inputs)})")
 
 
 GRID_UNSAFE_OPS = {"matmul", "transpose", "outer"}  # they read the last axes, which the grid owns
@@ -52,7 +53,7 @@ def check_grid_safe(G: nx.DiGraph) -> None:
     """Plots evaluate many points at once by giving every array a trailing grid axis, so a
     program may only reduce over leading (data) axes: a negative ``axis`` or a matrix
     product would act on the grid instead.  Refuse such programs with one line."""
-    for n in G.graph["order"]:
+    for n in program_of(G).order:
         data = G.nodes[n]
         axis = dict(data.get("params") or ()).get("axis")
         what = (f"axis={axis}" if axis is not None and axis < 0
@@ -306,7 +307,8 @@ def regularized_graph(G: nx.DiGraph, of: str | None, params: Sequence[str], coef
     name = next(f"{G.nodes[of]['name']}_reg{k or ''}" for k in range(1000)
                 if f"{G.nodes[of]['name']}_reg{k or ''}" not in taken)
     squares = " + ".join(f"{p}^2" for p in params)
-    source = G.graph["source"] + f"\n{name} = {G.nodes[of]['name']} + {coefficient!r}*({squares})"
+    source = ((program_of(G).source or "")
+              + f"\n{name} = {G.nodes[of]['name']} + {coefficient!r}*({squares})")
     return parse(source), name
 
 

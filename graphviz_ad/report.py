@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .formula import definition, fmt_number, node_label, seeded_symbol
+from .program import program_of
 
 if TYPE_CHECKING:
     from .trace import Trace
@@ -55,7 +56,7 @@ def trace_dict(trace: Trace) -> dict[str, Any]:
     G = trace.graph
     attribute = trace.derivative_attribute
     nodes = {}
-    for n in G.graph["order"]:
+    for n in program_of(G).order:
         d = G.nodes[n]
         entry = {"name": d["name"], "label": node_label(G, n), "op": d["op"],
                  "operands": list(d["operands"]),
@@ -104,7 +105,7 @@ def _rows(trace: Trace) -> tuple[list[str], list[list[str]]]:
     if derivative:
         header.append(derivative)
     rows = []
-    for n in G.graph["order"]:
+    for n in program_of(G).order:
         d = G.nodes[n]
         if d["op"] == "const":
             continue

@@ -37,6 +37,7 @@ import networkx as nx
 import numpy as np
 
 from .ops import PRIMITIVES
+from .program import program_of
 
 OPERAND_NAMES = ("a", "b")
 TANGENT_NAMES = ("da", "db")
@@ -101,11 +102,11 @@ def _compile_text(text: str, root: str | None = None) -> Program:
 
 
 def _from_graph(G: nx.DiGraph, root: str | None = None) -> Program:
-    root = root or G.graph["outputs"][0]
+    root = root or program_of(G).outputs[0]
     keep = nx.ancestors(G, root) | {root}
     alias: dict[str, str] = {}
     lines: list[Line] = []
-    for n in G.graph["order"]:
+    for n in program_of(G).order:
         if n not in keep:
             continue
         d = G.nodes[n]
@@ -116,7 +117,7 @@ def _from_graph(G: nx.DiGraph, root: str | None = None) -> Program:
         elif d["op"] != "input":
             args = tuple(alias.get(o, o) for o in d["operands"])
             lines.append((n, d["op"], args, tuple(d.get("params", ()))))
-    inputs = tuple(n for n in G.graph["inputs"] if n in keep)
+    inputs = tuple(n for n in program_of(G).inputs if n in keep)
     return Program(inputs, tuple(lines), alias.get(root, root))
 
 
@@ -136,7 +137,7 @@ def _jvp_terms(text: str) -> dict[str, str]:
     from .parse import parse_rule
 
     G = parse_rule(text)
-    terms, todo = [], [G.graph["outputs"][0]]
+    terms, todo = [], [program_of(G).outputs[0]]
     while todo:
         n = todo.pop()
         d = G.nodes[n]

@@ -56,6 +56,7 @@ from typing import Any, TypeVar
 
 from .errors import GraphvizAdError, quoted
 from .files import read_text
+from .program import program_of
 
 GRAPH_FILE_SUFFIXES = (".toml",)
 PROGRAM_FILE_SUFFIXES = (".txt", ".ad", ".gad")
@@ -298,6 +299,6 @@ def load(source: str | Path, *, data: Iterable[str] = (), cse: bool = True
     for spec in data:
         arrays.update(load_data(spec))
     loaded.data_inputs = set(arrays)
-    used = set(graph.graph["inputs"])
+    used = set(program_of(graph).inputs)
     inputs = {**loaded.inputs, **{k: v for k, v in arrays.items() if k in used}}
     return loaded, graph, inputs

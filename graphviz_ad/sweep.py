@@ -29,6 +29,7 @@ import networkx as nx
 import numpy as np
 
 from .ops import PRIMITIVES, fit
+from .program import program_of
 from .rules import NUMBERS, OPERAND_NAMES, TANGENT_NAMES, rule_program
 from .trace import Contribution, Deferred, Step
 
@@ -45,7 +46,7 @@ def reverse_sweep(G: nx.DiGraph, seeds: Mapping[str, Any], algebra: Any,
     linear = {op for op, prim in PRIMITIVES.items() if prim.linear}
     pull, local_of, chain, add, finish = (algebra.pull, algebra.local, algebra.chain,
                                           algebra.add, algebra.finish)
-    for n in reversed(G.graph["order"]):
+    for n in reversed(program_of(G).order):
         if n in seeds or nodes[n]["op"] == "const" or (needed is not None and n not in needed):
             continue
         total = None

@@ -30,6 +30,7 @@ from .formula import (
     sum_over,
 )
 from .ops import PRIMITIVES
+from .program import program_of
 from .rules import (
     OPERAND_NAMES,
     TANGENT_NAMES,
@@ -289,7 +290,7 @@ class Trace:
 
     @property
     def outputs(self) -> list[str]:
-        return list(self.graph.graph["outputs"])
+        return list(program_of(self.graph).outputs)
 
     @property
     def derivative_attribute(self) -> str | None:
@@ -318,7 +319,7 @@ class Trace:
     def gradient(self) -> dict[str, Any]:
         """Reverse mode: ∂of/∂input for every input.  Forward mode: ∂output/∂wrt per output."""
         if self.mode == "reverse":
-            return {n: self.derivative(n) for n in self.graph.graph["inputs"]}
+            return {n: self.derivative(n) for n in program_of(self.graph).inputs}
         return {n: self.derivative(n) for n in self.outputs}
 
     def symbol(self, node: str, style: str = "text") -> str:
@@ -335,7 +336,7 @@ class Trace:
     @property
     def flagged(self) -> list[str]:
         """Nodes whose value or derivative is nan or inf, in graph order."""
-        return [n for n in self.graph.graph["order"] if self.graph.nodes[n].get("nonfinite")]
+        return [n for n in program_of(self.graph).order if self.graph.nodes[n].get("nonfinite")]
 
     def warnings(self) -> list[str]:
         """One line per node with a non-finite number, naming the source position."""

@@ -12,6 +12,7 @@ from graphviz_ad import GraphvizAdError, InputError, parse
 from graphviz_ad.autodiff import values_at
 from graphviz_ad.calculus import cost, gradient_graph, hessian, jacobian
 from graphviz_ad.plots import gradient_descent, weight_decay_paths
+from graphviz_ad.program import program_of
 
 LSQ = "L = sum((phi0 + phi1*x - y)^2)"
 LOGISTIC = "z = phi0 + phi1*x\np = sigmoid(z)\nL = -sum(y*log(p) + (1 - y)*log(1 - p))"
@@ -55,7 +56,7 @@ def test_softmax_jacobian_is_diag_minus_outer():
 
 def test_softmax_is_composed_of_primitives_and_index_is_a_row():
     G = parse("s = softmax(z)\ny = s[0]")
-    assert [G.nodes[n]["op"] for n in G.graph["order"]] == [
+    assert [G.nodes[n]["op"] for n in program_of(G).order] == [
         "input", "logsumexp", "sub", "exp", "const", "index"]
     z = np.array([1.0, 2.0, 3.0])
     s = np.exp(z) / np.exp(z).sum()
@@ -131,7 +132,7 @@ def test_broadcast_adjoints_match_finite_differences(source):
     rng = np.random.default_rng(7)
     G = parse(source)
     inputs = {"x": rng.normal(size=4), "w": rng.normal(), "b": rng.normal()}
-    inputs = {k: v for k, v in inputs.items() if k in G.graph["inputs"]}
+    inputs = {k: v for k, v in inputs.items() if k in program_of(G).inputs}
     grad = ad.reverse_mode(G, inputs).gradient()
     for name in inputs:
         assert np.shape(grad[name]) == np.shape(inputs[name])
@@ -161,7 +162,7 @@ _arrays = st.lists(st.floats(-3, 3, allow_nan=False), min_size=1, max_size=6)
 def test_property_broadcast_adjoints_vs_central_differences(xs, w, b, body, reduce):
     G = parse(f"y = {reduce}({body})")
     inputs = {"x": np.array(xs), "w": w, "b": b}
-    inputs = {k: v for k, v in inputs.items() if k in G.graph["inputs"]}
+    inputs = {k: v for k, v in inputs.items() if k in program_of(G).inputs}
     grad = ad.reverse_mode(G, inputs).gradient()
     for name in inputs:
         fd = central(G, inputs, "y", name, h=1e-5)
@@ -174,13 +175,13 @@ def test_hessian_of_gradient_graph_matches_jacobian_of_gradient():
     G = parse("L = logsumexp(w*x) + sum(tanh(x*v))^2")
     inputs = {"w": 0.3, "v": -0.7, "x": rng.normal(size=5)}
     Gg = gradient_graph(G, "L", ["w", "v"])
-    assert Gg.graph["outputs"] == ["∂L/∂w", "∂L/∂v"]
+    assert program_of(Gg).outputs == ("∂L/∂w", "∂L/∂v")
     grad = ad.reverse_mode(G, inputs).gradient()
     values = ad.evaluate(Gg, inputs)
     assert float(values.value("∂L/∂w")) == pytest.approx(float(grad["w"]), rel=1e-12)
     H = hessian(G, inputs, of="L", wrt=["w", "v"])
     for j, name in enumerate(["w", "v"]):
-        col = [central(Gg, inputs, g, name) for g in Gg.graph["outputs"]]
+        col = [central(Gg, inputs, g, name) for g in program_of(Gg).outputs]
         np.testing.assert_allclose(H[:, j], col, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(H, H.T, atol=1e-12)
 

@@ -11,6 +11,7 @@ import graphviz_ad as ad
 from graphviz_ad import GraphvizAdError, InputError, evaluate, forward_mode, parse, reverse_mode
 from graphviz_ad.check import check_derivatives
 from graphviz_ad.ops import MACROS, function_names, lookup_function
+from graphviz_ad.program import program_of
 
 PROBLEM9 = "y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)"
 XS = [-1.0, 0.0, 0.5, 1.3]
@@ -67,7 +68,7 @@ def test_problem9_reverse_steps_order_and_labels(G9):
     assert [s.index for s in t.steps] == list(range(6))
     assert all(s.kind == "adjoint" for s in t.steps)
     # exactly the reverse of the forward order of non-constant nodes other than y
-    forward = [n for n in G9.graph["order"] if G9.nodes[n]["op"] != "const" and n != "y"]
+    forward = [n for n in program_of(G9).order if G9.nodes[n]["op"] != "const" and n != "y"]
     assert [s.node for s in t.steps] == forward[::-1]
 
 
@@ -374,7 +375,7 @@ def test_check_flags_a_kink_and_a_tiny_tolerance():
 
 @pytest.mark.parametrize("name", function_names())
 def test_every_function_displays_in_text_and_latex(name):
-    arity = (len(parse(MACROS[name]).graph["inputs"]) if name in MACROS
+    arity = (len(program_of(parse(MACROS[name])).inputs) if name in MACROS
              else lookup_function(name).arity)  # cross_entropy(Z, T) takes two
     G = parse(f"y = {name}(x)" if arity == 1 else f"y = {name}(x, w)")
     example = None if name in MACROS else lookup_function(name).example  # dot: vectors

@@ -12,6 +12,7 @@ from graphviz_ad import GraphvizAdError, InputError, parse
 from graphviz_ad.autodiff import values_at
 from graphviz_ad.calculus import hessian, jacobian
 from graphviz_ad.check import check_derivatives
+from graphviz_ad.program import program_of
 
 RNG = np.random.default_rng(11)
 A = RNG.normal(size=(3, 4))
@@ -29,7 +30,7 @@ T = np.eye(4)[[0, 2, 3]]
 ])
 def test_axis_gradients_match_central_differences(source):
     G = parse(source)
-    inputs = {k: v for k, v in {"A": A, "W": W, "T": T}.items() if k in G.graph["inputs"]}
+    inputs = {k: v for k, v in {"A": A, "W": W, "T": T}.items() if k in program_of(G).inputs}
     grad = ad.reverse_mode(G, inputs).gradient()
     for name in ("A", "W"):
         if name not in inputs:
@@ -62,7 +63,7 @@ def test_softmax_rows_sum_to_one_and_cross_entropy_gradient_is_softmax_minus_tar
     grad = ad.reverse_mode(loss, {"Z": A, "T": T}).derivative("Z")
     np.testing.assert_allclose(grad, S - T, atol=1e-14)
     plain = parse("s = softmax(z)")  # no axis: the definition as before, no spread
-    assert [plain.nodes[n]["op"] for n in plain.graph["order"]] == [
+    assert [plain.nodes[n]["op"] for n in program_of(plain).order] == [
         "input", "logsumexp", "sub", "exp"]
 
 

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 import graphviz_ad as ad
 from graphviz_ad.cli import main
+from graphviz_ad.program import program_of
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEM9_FILE = str(ROOT / "graphs" / "problem9.toml")
@@ -110,7 +111,7 @@ def test_json_schema_and_values_equal_library(mode, attribute):
     G = ad.parse(PROBLEM9)
     trace = {"reverse": ad.reverse_mode, "forward": ad.forward_mode,
              "evaluate": ad.evaluate}[mode](G, {"x": 1.3})
-    assert list(data["nodes"]) == G.graph["order"]
+    assert tuple(data["nodes"]) == program_of(G).order
     for n, entry in data["nodes"].items():
         assert entry["op"] == G.nodes[n]["op"]
         assert entry["operands"] == list(G.nodes[n]["operands"])

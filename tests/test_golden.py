@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from graphviz_ad.program import program_of
+
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).with_name("golden") / "steps.json"
 
@@ -67,9 +69,9 @@ def _passes(G, inputs, seeded=()) -> dict[str, list[str]]:
     from graphviz_ad.calculus import cost
 
     out = {"evaluate": _steps(evaluate(G, inputs))}
-    for w in G.graph["inputs"]:
+    for w in program_of(G).inputs:
         out[f"forward wrt {w}"] = _steps(forward_mode(G, inputs, wrt=w))
-    for o in G.graph["outputs"]:
+    for o in program_of(G).outputs:
         out[f"reverse of {o}"] = _steps(reverse_mode(G, inputs, of=o))
     for mode, who, seed in seeded:
         run = forward_mode(G, inputs, wrt=who, seed=seed) if mode == "forward" else \
@@ -86,8 +88,8 @@ def _gradient_nodes(G, of: str) -> list[str]:
 
     H = gradient_graph(G, of=of)
     lines = [f"{n} {H.nodes[n]['op']} {' '.join(H.nodes[n]['operands'])}".rstrip()
-             for n in H.graph["order"]]
-    return lines + [f"outputs: {' '.join(H.graph['outputs'])}"]
+             for n in program_of(H).order]
+    return lines + [f"outputs: {' '.join(program_of(H).outputs)}"]
 
 
 def build() -> dict[str, dict[str, list[str]]]:

@@ -14,6 +14,7 @@ from graphviz_ad.cli import main
 from graphviz_ad.cli.common import MAX_MESSAGE_LINE
 from graphviz_ad.errors import GraphvizAdError, source_lines, visible
 from graphviz_ad.parse import parse
+from graphviz_ad.program import program_of
 
 
 def run(*args: str, input: str | bytes | None = None):
@@ -229,5 +230,5 @@ def _rebinding_program(n: int) -> str:
 
 def test_rebinding_names_versions_in_order():
     G = parse(_rebinding_program(300))
-    assert "h#300" in G and "acc#301" in G and G.graph["outputs"] == ["acc#301"]
+    assert "h#300" in G and "acc#301" in G and program_of(G).outputs == ("acc#301",)
     assert G.nodes["acc#301"]["label"] == "acc⁽³⁰¹⁾"

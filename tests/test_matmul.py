@@ -15,6 +15,7 @@ from graphviz_ad import InputError, parse
 from graphviz_ad.calculus import gradient_graph, hessian
 from graphviz_ad.check import check_derivatives
 from graphviz_ad.cli import main
+from graphviz_ad.program import program_of
 
 RNG = np.random.default_rng(9)
 W = np.array([[1.0, -1.0, 2.0], [0.5, 2.0, 3.0]])
@@ -53,7 +54,7 @@ def test_every_rank_combination_against_central_differences(data, seed):
         assert float(np.sum(tangent)) == pytest.approx(float(np.sum(grad[name])), abs=1e-9)
     Gg = gradient_graph(G, "y")  # the gradient written as a graph evaluates the same
     values = ad.evaluate(Gg, inputs)
-    for name, out in zip(("A", "B"), Gg.graph["outputs"]):
+    for name, out in zip(("A", "B"), program_of(Gg).outputs):
         np.testing.assert_allclose(values.value(out), grad[name], atol=1e-12)
 
 
@@ -65,7 +66,7 @@ def test_transpose_outer_and_dot_against_central_differences(source):
     inputs = {"A": RNG.normal(size=(2, 3)), "B": RNG.normal(size=(4, 2)),
               "u": RNG.normal(size=3), "v": RNG.normal(size=2)}
     G = parse(source)
-    inputs = {k: v for k, v in inputs.items() if k in G.graph["inputs"]}
+    inputs = {k: v for k, v in inputs.items() if k in program_of(G).inputs}
     grad = ad.reverse_mode(G, inputs).gradient()
     for name in inputs:
         np.testing.assert_allclose(grad[name], central(G, inputs, "y", name), atol=1e-6)
@@ -144,6 +145,6 @@ def test_only_dot_t_is_an_attribute():
     with pytest.raises(ad.GraphvizAdError, match=r"only attribute is \.T"):
         parse("y = x.real")
     G = parse("y = A.T @ x")
-    assert sorted(G.nodes[n]["op"] for n in G.graph["order"]) == [
+    assert sorted(G.nodes[n]["op"] for n in program_of(G).order) == [
         "input", "input", "matmul", "transpose"]
     assert ad.evaluate(G, {"A": W, "x": [1.0, 2.0]}).value("y").tolist() == [2.0, 3.0, 8.0]

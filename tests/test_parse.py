@@ -11,6 +11,7 @@ import pytest
 
 import graphviz_ad as ad
 from graphviz_ad import GraphvizAdError, parse
+from graphviz_ad.program import program_of
 
 # graphviz_ad.parse is the function; the module is reached through importlib
 parse_module = importlib.import_module("graphviz_ad.parse")
@@ -30,7 +31,7 @@ def edges(G):
 def value_of(source, **inputs):
     G = parse(source)
     t = ad.evaluate(G, inputs)
-    return {G.nodes[n]["name"]: float(t.value(n)) for n in G.graph["outputs"]}
+    return {G.nodes[n]["name"]: float(t.value(n)) for n in program_of(G).outputs}
 
 
 # ------------------------------------------------------------------ problem 9 structure
@@ -49,8 +50,8 @@ def test_problem9_exact_nodes_ops_and_operands():
     }
     assert G.nodes["2"]["op"] == "const" and G.nodes["2"]["value"] == 2.0
     assert set(G.nodes) == {"x", "f1", "2", "f2", "f3", "f4", "f5", "y"}
-    assert G.graph["inputs"] == ["x"] and G.graph["outputs"] == ["y"]
-    assert G.graph["order"] == ["x", "f1", "2", "f2", "f3", "f4", "f5", "y"]
+    assert program_of(G).inputs == ("x",) and program_of(G).outputs == ("y",)
+    assert program_of(G).order == ("x", "f1", "2", "f2", "f3", "f4", "f5", "y")
 
 
 def test_problem9_edges_carry_argument_positions():
@@ -69,7 +70,7 @@ def test_bare_expression_output_is_y_and_same_graph():
 
 def test_order_is_topological_and_names_complete_order():
     G = parse("y = sin(x*w) + cos(x*w) / (w - 1)")
-    order = G.graph["order"]
+    order = program_of(G).order
     pos = {n: i for i, n in enumerate(order)}
     assert all(pos[u] < pos[v] for u, v in G.edges)
     assert ops(G) == {
@@ -77,7 +78,7 @@ def test_order_is_topological_and_names_complete_order():
         "f1": ("mul", ("x", "w")), "f2": ("sin", ("f1",)), "f3": ("cos", ("f1",)),
         "f4": ("sub", ("w", "1")), "f5": ("div", ("f3", "f4")), "y": ("add", ("f2", "f5")),
     }
-    assert G.graph["inputs"] == ["x", "w"]
+    assert program_of(G).inputs == ("x", "w")
 
 
 def test_cse_false_keeps_the_tree():
@@ -156,18 +157,18 @@ def test_rebinding_gets_distinct_ids_and_display_name():
     assert ops(G) == {"x": ("input", ()), "c": ("mul", ("x", "2")), "c#2": ("add", ("c", "1")),
                       "c#3": ("mul", ("c#2", "c#2"))}
     assert [G.nodes[n]["name"] for n in ("c", "c#2", "c#3")] == ["c", "c", "c"]
-    assert G.graph["outputs"] == ["c#3"]
+    assert program_of(G).outputs == ("c#3",)
     assert value_of("c = x * 2\nc = c + 1\nc = c * c\n", x=1.5) == {"c": 16.0}
 
 
 def test_augmented_assignments():
     src = "a = x\na += 2\na -= 0.5\na *= x\na /= 4"
     G = parse(src)
-    assert [G.nodes[n]["op"] for n in G.graph["order"] if G.nodes[n]["op"] != "const"] == [
+    assert [G.nodes[n]["op"] for n in program_of(G).order if G.nodes[n]["op"] != "const"] == [
         "input", "id", "add", "sub", "mul", "div"]
     assert value_of(src, x=3.0) == {"a": pytest.approx((3 + 2 - 0.5) * 3 / 4)}
     G = parse("x += 1")  # augmenting an input: a new node named x
-    assert G.graph["outputs"] == ["x#2"] and G.nodes["x#2"]["name"] == "x"
+    assert program_of(G).outputs == ("x#2",) and G.nodes["x#2"]["name"] == "x"
 
 
 def test_several_outputs_aliases_comments_blank_lines_semicolons():
@@ -181,8 +182,8 @@ def test_several_outputs_aliases_comments_blank_lines_semicolons():
          w)
     """.replace("\n    ", "\n")
     G = parse(src)
-    assert G.graph["inputs"] == ["x", "w"]
-    assert G.graph["outputs"] == ["d", "e"]
+    assert program_of(G).inputs == ("x", "w")
+    assert program_of(G).outputs == ("d", "e")
     assert ops(G)["b"] == ("id", ("a",))
     assert ops(G)["d"] == ("add", ("b", "c"))
     assert ops(G)["e"] == ("add", ("a", "w"))
@@ -192,7 +193,7 @@ def test_several_outputs_aliases_comments_blank_lines_semicolons():
 
 def test_constant_output_and_alias_of_input():
     G = parse("y = 3")
-    assert G.graph["inputs"] == [] and G.graph["outputs"] == ["y"]
+    assert program_of(G).inputs == () and program_of(G).outputs == ("y",)
     assert ad.evaluate(G, {}).value("y") == 3.0
     G = parse("y = x")
     assert ops(G) == {"x": ("input", ()), "y": ("id", ("x",))}
@@ -206,7 +207,7 @@ def test_unnamed_intermediates_skip_user_names():
 
 def test_line_continuation_inside_parentheses_only():
     G = parse("y = sin(\n x\n ) * (1 +\n 2)")
-    assert G.graph["outputs"] == ["y"]
+    assert program_of(G).outputs == ("y",)
     with pytest.raises(GraphvizAdError) as err:
         parse("y = x +\n 2")
     assert err.value.line == 1

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import graphviz_ad as ad
 from graphviz_ad import GraphvizAdError, parse
+from graphviz_ad.program import program_of
 
 SETTINGS = settings(max_examples=120, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -179,7 +180,7 @@ def programs(draw):
 
 def _graph_or_skip(text):
     G = parse(text)
-    assume(G.graph["inputs"])  # a constant expression has nothing to differentiate
+    assume(program_of(G).inputs)  # a constant expression has nothing to differentiate
     return G
 
 
@@ -191,15 +192,15 @@ def _graph_or_skip(text):
 def test_value_matches_sympy_and_parenthesisation_does_not_matter(program):
     tree, text, full, env = program
     G = parse(text)
-    inputs = {n: env[n] for n in G.graph["inputs"]}
-    assert set(G.graph["inputs"]) == names_in(tree)
+    inputs = {n: env[n] for n in program_of(G).inputs}
+    assert set(program_of(G).inputs) == names_in(tree)
     value = float(ad.evaluate(G, inputs).value("y"))
     expected = sympy_value(tree, {SYMBOLS[n]: v for n, v in env.items()})
     if expected is not None and math.isfinite(value):
         assert close(value, expected, rel=1e-9, abs_=1e-12), (text, value, expected)
     # the same tree written with every parenthesis gives the very same graph
     H = parse(full)
-    assert H.graph["order"] == G.graph["order"]
+    assert program_of(H).order == program_of(G).order
     assert all(H.nodes[n]["op"] == G.nodes[n]["op"]
                and H.nodes[n]["operands"] == G.nodes[n]["operands"] for n in G)
     # and without CSE the value is the same
@@ -215,7 +216,7 @@ def test_value_matches_sympy_and_parenthesisation_does_not_matter(program):
 def test_both_modes_match_sympy_and_finite_differences(program):
     tree, text, _, env = program
     G = _graph_or_skip(text)
-    inputs = {n: env[n] for n in G.graph["inputs"]}
+    inputs = {n: env[n] for n in program_of(G).inputs}
     subs = {SYMBOLS[n]: v for n, v in env.items()}
     for k in kink_arguments(tree):
         kv = real_number(k, subs)
@@ -223,7 +224,7 @@ def test_both_modes_match_sympy_and_finite_differences(program):
     assume(sympy_value(tree, subs) is not None)
     expr = to_sympy(tree)
     reverse = ad.reverse_mode(G, inputs)
-    for wrt in G.graph["inputs"]:
+    for wrt in program_of(G).inputs:
         expected = real_number(sp.diff(expr, SYMBOLS[wrt]), subs)
         if expected is None:
             continue
@@ -238,7 +239,7 @@ def test_both_modes_match_sympy_and_finite_differences(program):
         # ... and only where no intermediate is so large that its rounding swamps the step
         # (sin(b + 10^10): an ulp of 10^10 is 1.9e-6, and h, h/2 round to 2 and 1 ulps alike)
         trace = ad.evaluate(G, inputs)
-        sizes = [abs(float(trace.value(n))) for n in G.graph["order"]]
+        sizes = [abs(float(trace.value(n))) for n in program_of(G).order]
         if math.ulp(max((v for v in sizes if math.isfinite(v)), default=0.0)) > 1e-3 * h:
             continue
 
@@ -257,13 +258,13 @@ def test_both_modes_match_sympy_and_finite_differences(program):
 def test_forward_and_reverse_agree_on_every_node(program):
     tree, text, _, env = program
     G = _graph_or_skip(text)
-    inputs = {n: env[n] for n in G.graph["inputs"]}
+    inputs = {n: env[n] for n in program_of(G).inputs}
     with np.errstate(all="ignore"):
         reverse = ad.reverse_mode(G, inputs)
-        order = G.graph["order"]
+        order = program_of(G).order
         assert [s.node for s in reverse.steps] == [
             n for n in reversed(order) if n != "y" and G.nodes[n]["op"] != "const"]
-        for wrt in G.graph["inputs"]:
+        for wrt in program_of(G).inputs:
             forward = ad.forward_mode(G, inputs, wrt=wrt)
             assert [s.node for s in forward.steps] == [
                 n for n in order if G.nodes[n]["op"] not in ("input", "const")]
@@ -292,8 +293,8 @@ def test_parse_raises_only_our_error(tokens):
             assert 1 <= err.line <= max(1, source.count("\n") + 1)
             assert str(err).splitlines()[0].startswith(f"{err.line}:")
         return
-    assert G.graph["outputs"]
-    assert set(G.graph["order"]) == set(G.nodes)
+    assert program_of(G).outputs
+    assert set(program_of(G).order) == set(G.nodes)
 
 
 @settings(max_examples=200, deadline=None)

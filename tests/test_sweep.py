@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from graphviz_ad.build import GraphBuilder
 from graphviz_ad.calculus import cost
 from graphviz_ad.ops import PRIMITIVES
 from graphviz_ad.parse import parse_rule
+from graphviz_ad.program import attach, program_of
 from graphviz_ad.rules import partial_graph
 from graphviz_ad.source import load
 from graphviz_ad.sweep import CountAlgebra, GraphAlgebra, reverse_sweep
@@ -32,11 +34,11 @@ PROGRAMS = [
 def _cases():
     for path in GRAPHS:
         _, G, inputs = load(str(path))
-        for of in G.graph["outputs"]:
+        for of in program_of(G).outputs:
             yield pytest.param(G, inputs, of, id=f"{path.stem}-{of}")
     for source, inputs in PROGRAMS:
         G = parse(source)
-        yield pytest.param(G, inputs, G.graph["outputs"][0], id=source)
+        yield pytest.param(G, inputs, program_of(G).outputs[0], id=source)
 
 
 @pytest.mark.parametrize("G, inputs, of", list(_cases()))
@@ -48,7 +50,7 @@ def test_graph_algebra_evaluates_to_the_number_algebra(G, inputs, of):
     seed = b.const(1.0, None, (d["line"], d["column"]))
     written = reverse_sweep(G, {of: seed}, GraphAlgebra(G, b))
     H = b.to_graph("g", drop_unused=False)
-    H.graph.update(inputs=G.graph["inputs"])
+    attach(H, replace(program_of(H), inputs=program_of(G).inputs))
     values = values_at(H, inputs)
     seed = np.ones(np.shape(values[of]))  # reverse mode seeds an array output with ones
     for n, node in written.items():
@@ -64,7 +66,7 @@ def test_count_algebra_counts_the_rules_products_and_sums(G, inputs, of):
     directly on the parsed rule texts."""
     nodes = G.nodes
     want = 0
-    for n in G.graph["order"]:
+    for n in program_of(G).order:
         if nodes[n]["op"] == "const":
             continue
         consumers = G._succ[n]
@@ -99,9 +101,9 @@ def test_one_builder_names_gradient_nodes_like_parse_names_intermediates():
 
     G = parse("g1 = a*b; y = g1*1 + 0 + g1")
     H = gradient_graph(G, wrt=["a", "b"])
-    new = [n for n in H.graph["order"] if n not in G]
+    new = [n for n in program_of(H).order if n not in G]
     assert all(not n.startswith("g1#") for n in new)
     assert "g2" in new and all("label" in H.nodes[n] for n in new)
-    assert [H.nodes[o]["op"] for o in H.graph["outputs"]] == ["id", "id"]
+    assert [H.nodes[o]["op"] for o in program_of(H).outputs] == ["id", "id"]
     values = values_at(H, {"a": 3.0, "b": 5.0})
-    assert [float(values[o]) for o in H.graph["outputs"]] == [10.0, 6.0]
+    assert [float(values[o]) for o in program_of(H).outputs] == [10.0, 6.0]

@@ -15,6 +15,7 @@ from ..calculus import jacobian as jacobian_matrix
 from ..calculus_text import cost_text, element_labels, hessian_text, jacobian_text
 from ..data import parameters
 from ..formula import node_label
+from ..program import program_of
 from .common import (
     at_option,
     check_names,
@@ -44,7 +45,7 @@ def _prepare(source, at, data, of, wrt):
     check_names(graph, wrt, of)
     setting = src.settings.get("of")
     ofs = [_choose_of(graph, o) for o in (of or ([setting] if setting else [None]))]
-    names = list(wrt) or parameters(graph.graph["inputs"], src.data_inputs)
+    names = list(wrt) or parameters(program_of(graph).inputs, src.data_inputs)
     return src, graph, inputs, ofs, names, values_at(graph, inputs)
 
 
@@ -158,13 +159,13 @@ def cost(source, at, data, wrt, of, out, slide):
     """
     src, graph, inputs = load_program(source, at, data=data)
     check_names(graph, wrt, of)
-    known = all(n in inputs for n in graph.graph["inputs"])
-    names = list(wrt) or parameters(graph.graph["inputs"], src.data_inputs)
+    known = all(n in inputs for n in program_of(graph).inputs)
+    names = list(wrt) or parameters(program_of(graph).inputs, src.data_inputs)
     ofs = list(of) or ([src.settings["of"]] if src.settings.get("of") else None)
     c = count(graph, inputs if known else None, wrt=names, of=ofs)
     click.echo(cost_text(c))
     if out:
         from ..plots import cost_plot  # deferred: plots import matplotlib
 
-        shown = ", ".join(node_label(graph, o) for o in (ofs or graph.graph["outputs"]))
+        shown = ", ".join(node_label(graph, o) for o in (ofs or program_of(graph).outputs))
         report_written(cost_plot(c, out, program=src.title or shown, slide=slide))

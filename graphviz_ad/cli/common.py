@@ -18,6 +18,7 @@ import click
 from ..draw.frames import STEP_MS
 from ..errors import GraphvizAdError
 from ..passes import names_or_setting
+from ..program import program_of
 from ..source import MODES, load
 from .messages import MAX_MESSAGE_LINE, BadInput, fail, note, shown_message, warn
 from .params import Assignment, Formats, Point, Range, Slide
@@ -93,7 +94,7 @@ def load_program(source_arg: str, at: Iterable[tuple[str, Any]], cse: bool = Tru
             raise GraphvizAdError(f"--at {name} given twice")
         given[name] = value
     source, graph, inputs = load(source_arg, data=data, cse=cse)
-    known = graph.graph["inputs"]
+    known = program_of(graph).inputs
     unknown = [name for name in given if name not in known]
     if unknown:
         missing = [n for n in known if n not in {**inputs, **given}]
@@ -130,7 +131,7 @@ def pass_settings(src: Any, graph: Any, mode: str | None, wrt: Iterable[str],
 def output_hint(graph: Any, of: Iterable[str] | str | None) -> str | None:
     """For a program with several outputs and no ``--of``: which one is differentiated
     and how to pick another."""
-    outputs = graph.graph["outputs"]
+    outputs = program_of(graph).outputs
     if of or len(outputs) < 2:
         return None
     return (f"the program has {len(outputs)} outputs ({', '.join(outputs)}); "

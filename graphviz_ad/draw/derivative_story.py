@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ..errors import GraphvizAdError
 from ..formula import definition, fmt_number, node_label
 from ..ops import PRIMITIVES
+from ..program import program_of
 from ..trace import Contribution, Step, Trace
 from .derivative_text import (
     EDGE_LINES,
@@ -60,7 +61,7 @@ def _node_state(picture: _Picture, node: str, state: str) -> None:
 
 def visible_nodes(trace: Trace, show_constants: bool) -> list[str]:
     G = trace.graph
-    return [n for n in G.graph["order"] if show_constants or G.nodes[n]["op"] != "const"]
+    return [n for n in program_of(G).order if show_constants or G.nodes[n]["op"] != "const"]
 
 
 def edge_key(u: str, v: str) -> str:
@@ -185,7 +186,7 @@ class DerivativeStory:
                 _node_state(picture, n, "value")
 
     def _pass(self, picture: _Picture, trace: Trace) -> None:
-        inputs = list(self.graph.graph["inputs"])
+        inputs = list(program_of(self.graph).inputs)
         if trace.mode == "forward" and trace.wrt is not None:  # a forward pass has its seed
             self._show_values(picture, trace, inputs)
             for n in (n for n in inputs if n in self.shown):
@@ -267,10 +268,11 @@ class DerivativeStory:
             self._emit(picture, caption, self.step_ms)
 
     def _opening_caption(self) -> str:
-        outputs = ", ".join(self.label(n) for n in self.graph.graph["outputs"])
-        program = " ; ".join(line.strip() for line in self.graph.graph["source"].splitlines()
+        outputs = ", ".join(self.label(n) for n in program_of(self.graph).outputs)
+        lines = (program_of(self.graph).source or "").splitlines()
+        program = " ; ".join(line.strip() for line in lines
                              if line.strip() and not line.strip().startswith("#"))
-        folded = [self.label(n) for n in self.graph.graph["inputs"] if n not in self.shown
+        folded = [self.label(n) for n in program_of(self.graph).inputs if n not in self.shown
                   and n in self.quiet]
         data = f"\ndata {', '.join(folded)} read inside the nodes that use them" if folded else ""
         return f"The computational graph (output: {outputs})\n{program}{data}"
@@ -280,7 +282,7 @@ class DerivativeStory:
         for trace in self.traces:
             steps = f"{len(trace.steps)} steps"
             if trace.mode in ("reverse", "forward"):
-                shown = self.graph.graph["inputs"] if trace.mode == "reverse" else trace.outputs
+                shown = program_of(self.graph).inputs if trace.mode == "reverse" else trace.outputs
                 shown = [n for n in shown if n not in self.quiet] or shown
                 grads = ", ".join(f"{trace.symbol(n)} = {fmt_number(trace.derivative(n))}"
                                   for n in shown)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from ..formula import definition, node_label
+from ..program import program_of
 from ..trace import Trace
 from .arrows import add_back_arrows
 from .camera import OVERVIEW_SHARE, Camera, follow, node_boxes, union
@@ -94,7 +95,7 @@ class DerivativeFrames(DerivativeStory):
             shape = ""
             if data["op"] == "input":
                 shape = ", shape=ellipse, style=filled, margin=0.02"
-            if n in G.graph["outputs"]:
+            if n in program_of(G).outputs:
                 shape += ", peripheries=2"
             out.append(f'  {dot_quote(n)} [label={text_lines("n_" + n, lines)}, '
                        f'fillcolor="{colour(n + ".fill")}", color="{colour(n + ".border")}"'

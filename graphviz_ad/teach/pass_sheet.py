@@ -19,6 +19,7 @@ from ..autodiff import evaluate, forward_mode, reverse_mode
 from ..errors import GraphvizAdError
 from ..formula import definition, fmt_name, node_label
 from ..ops import PRIMITIVES
+from ..program import Program, attach, program_of
 from ..trace import Trace
 from .sheet import BLANK_KINDS, STACK_BLANKS, Blank, Cell, Look, Math, Path_, Sheet, number
 from .variants import Variant
@@ -28,10 +29,10 @@ def pass_sheet(source: Any, graph: Any, inputs: dict[str, Any], variant: Variant
                blanks: Sequence[str] | None = None) -> Sheet:
     """The Wengert table of ``source`` at the variant's inputs with ``blanks`` left blank
     (default: values and the derivatives of the file's mode)."""
-    unknown = sorted(set(variant.values) - set(graph.graph["inputs"]))
+    unknown = sorted(set(variant.values) - set(program_of(graph).inputs))
     if unknown:
         raise GraphvizAdError(f"--vary {unknown[0]}: not an input of the program (inputs: "
-                              f"{', '.join(graph.graph['inputs'])})")
+                              f"{', '.join(program_of(graph).inputs)})")
     mode = source.settings.get("mode", "reverse")
     kinds = tuple(blanks) if blanks else ("values", *{"forward": ("tangents",), "reverse": (
         "adjoints",), "both": ("tangents", "adjoints")}.get(mode, ()))
@@ -75,9 +76,9 @@ class _PassSheet:
         self.source, self.G, self.variant, self.kinds = source, graph, variant, kinds
         self.values, self.traces = values, traces
         self.data = set(getattr(source, "data_inputs", ()) or ())
-        self.nodes = [n for n in graph.graph["order"] if graph.nodes[n]["op"] != "const"]
+        self.nodes = [n for n in program_of(graph).order if graph.nodes[n]["op"] != "const"]
         self.truth: dict[str, Any] = {}
-        for n in graph.graph["order"]:
+        for n in program_of(graph).order:
             self.truth[self.vid(n)] = values.value(n)
             for t in traces:
                 self.truth[self.did(t, n)] = t.derivative(n)
@@ -136,7 +137,7 @@ class _PassSheet:
                     row.append(number(t.derivative(n)))
         blanks = [value_blanks[n] for n in self.nodes if n in value_blanks] + derivative_blanks
         given: list[str | Math] = []
-        inputs = G.graph["inputs"]
+        inputs = program_of(G).inputs
         for n in [n for n in inputs if n not in self.data] + [n for n in inputs if n in self.data]:
             value, name = _given(self.values.value(n)), self.name(n)
             data = (" (data)", r" \text{ (data)}") if n in self.data else ("", "")
@@ -251,7 +252,7 @@ def _local_at(G: Any, target: str, source: str, values: dict[str, Any]) -> float
         H.add_edge(o, target, **G.edges[o, target])
     H.add_node(target, **data)
     inputs = [o for o in operands if H.nodes[o]["op"] == "input"]
-    H.graph.update(inputs=inputs, outputs=[target], order=[*operands, target])
+    attach(H, Program(inputs=tuple(inputs), order=(*operands, target), outputs=(target,)))
     with np.errstate(all="ignore"):
         trace = forward_mode(H, {o: float(values[o]) for o in inputs}, wrt=source)
     return float(trace.derivative(target))

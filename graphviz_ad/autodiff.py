@@ -27,6 +27,7 @@ import numpy as np
 from ._gc import gc_paused
 from .build import LocalEdge
 from .errors import GraphvizAdError, InputError
+from .modes import Mode
 from .ops import PRIMITIVES, ShapeError, fit
 from .program import program_of
 from .rules import OPERAND_NAMES, local_function
@@ -51,7 +52,7 @@ def evaluate(G: nx.DiGraph, inputs: Inputs) -> Trace:
         _run_values(G, values)
     shown = nx.DiGraph()  # the annotated copy the steps point to, filled by _finish
     steps = [Step(i, "value", n, values[n], (), shown) for i, n in enumerate(_op_nodes(G))]
-    return _finish(G, shown, "evaluate", values, steps)
+    return _finish(G, shown, Mode.EVALUATE, values, steps)
 
 
 @gc_paused
@@ -92,7 +93,7 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
                                                   shown, trivial=source == wrt and kind is None))
             _record(steps, "tangent", n, contributions, tangents, values, shown, wrt=wrt,
                     seed=kind)
-    trace = _finish(G, shown, "forward", values, steps, ("tangent", tangents))
+    trace = _finish(G, shown, Mode.FORWARD, values, steps, ("tangent", tangents))
     trace.wrt, trace.seed = wrt, kind
     return trace
 
@@ -123,7 +124,7 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
         seed = _seed(values[of], seed, f"seed for {of}")
         numbers = NumberAlgebra(G, values, of, seed_kind(seed), _local, shown)
         adjoints = reverse_sweep(G, {of: seed}, numbers, needed)
-    trace = _finish(G, shown, "reverse", values, numbers.steps, ("adjoint", adjoints))
+    trace = _finish(G, shown, Mode.REVERSE, values, numbers.steps, ("adjoint", adjoints))
     trace.of, trace.seed = of, numbers.kind
     return trace
 
@@ -278,7 +279,7 @@ def _finite(value: Any) -> bool:
     return bool(np.all(np.isfinite(value)))
 
 
-def _finish(G: nx.DiGraph, shown: nx.DiGraph, mode: str, values: dict[str, Any],
+def _finish(G: nx.DiGraph, shown: nx.DiGraph, mode: Mode, values: dict[str, Any],
             steps: list[Step], derived: tuple[str, dict[str, Any]] | None = None) -> Trace:
     """Fill ``shown`` (the graph the steps point to) as a copy of G with every node's
     ``value`` and, given ``derived`` = (attribute, numbers), its tangent or adjoint (zeros
@@ -310,12 +311,12 @@ def _finish(G: nx.DiGraph, shown: nx.DiGraph, mode: str, values: dict[str, Any],
     return Trace(shown, steps, mode, inputs)
 
 
-def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: str) -> None:
+def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: Mode) -> None:
     """Flag finite derivatives that were computed through a node evaluated where it is
     undefined (``log(x)`` at −1: the adjoint 1/x = −1 means nothing).  Such an origin has a
     nan/inf value from finite operands; every derivative whose chain rule uses its local
     partial gets ``through`` = that node and counts as non-finite."""
-    kind = {"forward": "tangent", "reverse": "adjoint"}.get(mode)
+    kind = {Mode.FORWARD: "tangent", Mode.REVERSE: "adjoint"}.get(mode)
     if kind is None:
         return
     nodes = G.nodes
@@ -327,7 +328,7 @@ def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: str) -> None:
         return n in undefined and not any(a in undefined for a in G.predecessors(n))
 
     through: dict[str, str] = {}
-    if mode == "forward":  # a tangent uses its own node's partials and its operands' tangents
+    if mode == Mode.FORWARD:  # a tangent uses its own node's partials and its operands' tangents
         for n in program_of(G).order:
             if origin(n):
                 through[n] = n

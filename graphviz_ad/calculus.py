@@ -27,6 +27,7 @@ from .autodiff import Inputs, _choose_of, _choose_wrt, forward_mode, reverse_mod
 from .build import GraphBuilder
 from .errors import GraphvizAdError, InputError
 from .formula import node_label
+from .modes import SWEEPS, Mode
 from .program import attach, program_of
 from .sweep import CountAlgebra, GraphAlgebra, reverse_sweep
 
@@ -104,13 +105,13 @@ def jacobian(G: nx.DiGraph, inputs: Inputs, of: str | Sequence[str] | None = Non
     n_out = sum(int(np.prod(s)) for s in out_shapes)
     n_in = sum(int(np.prod(s)) for s in in_shapes)
     if mode == "auto":
-        mode = "reverse" if n_out <= n_in else "forward"
-    if mode not in ("forward", "reverse"):
+        mode = Mode.REVERSE if n_out <= n_in else Mode.FORWARD
+    if mode not in SWEEPS:
         raise GraphvizAdError(f"mode {mode!r}: choose forward, reverse or auto")
-    check_size("Jacobian", n_out, n_in, n_out if mode == "reverse" else n_in, max_elements,
+    check_size("Jacobian", n_out, n_in, n_out if mode == Mode.REVERSE else n_in, max_elements,
                names)
     rows = np.zeros((n_out, n_in))
-    if mode == "reverse":  # one sweep per output element: a row each
+    if mode == Mode.REVERSE:  # one sweep per output element: a row each
         seeds = [(o, seed) for o, shape in zip(ofs, out_shapes) for seed in _one_hots(shape)]
         for r, (o, seed) in enumerate(seeds):
             adj = reverse_mode(G, inputs, of=o, seed=seed).graph.nodes

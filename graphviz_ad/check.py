@@ -29,6 +29,7 @@ import numpy as np
 from .autodiff import Inputs, _choose_of, _choose_wrt, forward_mode, reverse_mode, values_at
 from .errors import GraphvizAdError
 from .formula import fmt_number, node_label
+from .modes import Mode
 from .program import program_of
 
 DEFAULT_TOLERANCE = 1e-6
@@ -218,7 +219,7 @@ def _forward(G: nx.DiGraph, inputs: Inputs, wrt: str, worst: _Worst, count: int)
             fd = (plus[step.node] - minus[step.node]) / (2 * h)
             comparison, at = _compare(step.result, fd)
             label = _symbol(node_label(G, step.node), at, node_label(G, wrt), index) + note
-            worst.add(("forward", wrt, step.node), replace(comparison, mode="forward",
+            worst.add((Mode.FORWARD, wrt, step.node), replace(comparison, mode=Mode.FORWARD,
                                                            derivative=label))
 
 
@@ -245,7 +246,7 @@ def _reverse(G: nx.DiGraph, inputs: Inputs, of: str, worst: _Worst, count: int) 
                 automatic = np.asarray(trace.derivative(n), dtype=float)[j]
                 comparison, _ = _compare(automatic, np.asarray(fd)[i])
                 label = _symbol(node_label(G, of), i, node_label(G, n), j) + note
-                worst.add(("reverse", of, n), replace(comparison, mode="reverse",
+                worst.add((Mode.REVERSE, of, n), replace(comparison, mode=Mode.REVERSE,
                                                       derivative=label))
 
 

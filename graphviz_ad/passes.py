@@ -6,7 +6,7 @@ forward passes then the reverse ones; ``evaluate`` runs once.
 
 >>> import graphviz_ad as ad
 >>> G = ad.parse("y = x*w")
->>> [(t.mode, t.wrt) for t in run_passes(G, {"x": 2.0, "w": 3.0}, "forward", wrt=["x", "w"])]
+>>> [(str(t.mode), t.wrt) for t in run_passes(G, {"x": 2.0, "w": 3.0}, "forward", wrt=["x", "w"])]
 [('forward', 'x'), ('forward', 'w')]
 """
 
@@ -19,7 +19,7 @@ import networkx as nx
 
 from .autodiff import Inputs, evaluate, forward_mode, reverse_mode
 from .errors import GraphvizAdError
-from .source import MODES
+from .modes import Mode
 from .trace import Trace
 
 
@@ -32,11 +32,12 @@ def names_or_setting(given: Sequence[str], setting: Any) -> list[str]:
     return [str(n) for n in setting] if isinstance(setting, list) else []
 
 
-def pass_modes(mode: str) -> list[str]:
+def pass_modes(mode: str) -> list[Mode]:
     """The passes a mode runs, in order: ``both`` is forward then reverse."""
-    if mode not in MODES:
-        raise GraphvizAdError(f"mode {mode!r}: choose one of {', '.join(MODES)}")
-    return ["forward", "reverse"] if mode == "both" else [mode]
+    try:
+        return list(Mode(mode).passes())
+    except ValueError:
+        raise GraphvizAdError(f"mode {mode!r}: choose one of {', '.join(Mode)}") from None
 
 
 def run_passes(G: nx.DiGraph, inputs: Inputs, mode: str, *, wrt: Sequence[str] = (),
@@ -47,15 +48,15 @@ def run_passes(G: nx.DiGraph, inputs: Inputs, mode: str, *, wrt: Sequence[str] =
     of its output, so it needs a single pass of that kind."""
     traces: list[Trace] = []
     for each in pass_modes(mode):
-        names: Sequence[str | None] = {"forward": wrt, "reverse": of}.get(each, ()) or [None]
+        names: Sequence[str | None] = {Mode.FORWARD: wrt, Mode.REVERSE: of}.get(each, ()) or [None]
         if direction is not None and len(names) > 1:
-            option = "--wrt" if each == "forward" else "--of"
+            option = "--wrt" if each == Mode.FORWARD else "--of"
             raise GraphvizAdError(f"--direction has one input's (output's) shape: give one "
                                   f"{option} with it (got {', '.join(map(str, names))})")
         for name in names:
-            if each == "forward":
+            if each == Mode.FORWARD:
                 traces.append(forward_mode(G, inputs, wrt=name, seed=direction))
-            elif each == "reverse":
+            elif each == Mode.REVERSE:
                 traces.append(reverse_mode(G, inputs, of=name, seed=direction))
             else:
                 traces.append(evaluate(G, inputs))

@@ -29,7 +29,8 @@ class Program:
     ``inputs``: the input node ids, in order of first use (the order values are asked for).
     ``order``: every node id in evaluation order (a topological order, inputs and constants
     where first used); the order of the forward pass and, reversed, of the reverse pass.
-    ``outputs``: the output node ids (the final binding of each assigned name), in source order.
+    ``outputs``: the output node ids (the final bindings no later statement uses), in source
+    order; ``of=`` defaults to the first.
     ``source``: the program text it was parsed from (for error carets), or None.
     ``gradient_of`` / ``gradient_wrt``: for a graph built by ``gradient_graph``, the node
     differentiated and the inputs it was differentiated with respect to; None / () otherwise.

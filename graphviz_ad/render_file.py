@@ -19,6 +19,7 @@ from .draw.player import player_html
 from .draw.receptive import rf_frames
 from .draw.writers import slide_aspect
 from .errors import GraphvizAdError
+from .modes import Mode
 from .passes import names_or_setting, run_passes
 from .receptive import stack_ndim
 from .receptive_spec import Spec
@@ -66,7 +67,7 @@ def render_program(src: Source, graph: Any, inputs: dict[str, Any], formats: Seq
     """Run the pass(es) and write the drawing into ``out_dir`` (default render/<name>/);
     returns the paths written.  Several ``wrt`` (``of``) names write one animation per
     pass (see :func:`_drawings`)."""
-    mode = drawing.mode or src.settings.get("mode", "reverse")
+    mode = drawing.mode or src.settings.get("mode", Mode.REVERSE)
     traces = run_passes(graph, inputs, mode,
                         wrt=names_or_setting(drawing.wrt, src.settings.get("wrt")),
                         of=names_or_setting(drawing.of, src.settings.get("of")))
@@ -125,10 +126,10 @@ def _quiz(traces, out_dir: Path, stem: str, formats: Sequence[str], progress: bo
 def _file_title(src: Source, mode: str) -> str:
     """The graph file's title, saying so when the frames show another mode than its own:
     a title's "by reverse mode" becomes "by forward, then reverse mode" (never both)."""
-    own = src.settings.get("mode", "reverse")
+    own = src.settings.get("mode", Mode.REVERSE)
     if not src.title or mode == own:
         return src.title
-    shown = "forward, then reverse mode" if mode == "both" else f"{mode} mode"
+    shown = "forward, then reverse mode" if mode == Mode.BOTH else f"{mode} mode"
     if f"by {own} mode" in src.title:
         return src.title.replace(f"by {own} mode", f"by {shown}")
     return f"{src.title} (shown: {shown})"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .formula import definition, fmt_number, node_label, seeded_symbol
+from .modes import Mode
 from .program import program_of
 
 if TYPE_CHECKING:
@@ -38,16 +39,16 @@ def _plain(value: Any) -> Any:
 
 def _derivative_header(trace: Trace, style: str = "text") -> str | None:
     G = trace.graph
-    if trace.mode == "forward":
+    if trace.mode == Mode.FORWARD:
         return seeded_symbol("tangent", "·", node_label(G, trace.wrt), trace.seed, style)
-    if trace.mode == "reverse":
+    if trace.mode == Mode.REVERSE:
         return seeded_symbol("adjoint", "·", node_label(G, trace.of), trace.seed, style)
     return None
 
 
 def _title(trace: Trace) -> str:
     at = ", ".join(f"{k} = {fmt_number(v, digits=TABLE_DIGITS)}" for k, v in trace.inputs.items())
-    what = {"evaluate": "Evaluation", "forward": "Forward mode", "reverse": "Reverse mode"}
+    what = {Mode.EVALUATE: "Evaluation", Mode.FORWARD: "Forward mode", Mode.REVERSE: "Reverse mode"}
     return f"{what[trace.mode]} at {at}" if at else what[trace.mode]
 
 
@@ -82,11 +83,11 @@ def trace_dict(trace: Trace) -> dict[str, Any]:
     out: dict[str, Any] = {"mode": trace.mode,
                            "inputs": {k: _plain(v) for k, v in trace.inputs.items()},
                            "outputs": trace.outputs}
-    if trace.mode == "forward":
+    if trace.mode == Mode.FORWARD:
         out["wrt"] = trace.wrt
-    if trace.mode == "reverse":
+    if trace.mode == Mode.REVERSE:
         out["of"] = trace.of
-    if trace.mode != "evaluate":
+    if trace.mode != Mode.EVALUATE:
         out["derivative"] = _derivative_header(trace)
         if trace.seed is not None:
             out["seed"] = trace.seed
@@ -124,7 +125,7 @@ def trace_table(trace: Trace) -> str:
     line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
     out = [_title(trace), "", line(header), line(["─" * w for w in widths])]
     out += [line(r) for r in rows]
-    if trace.mode != "evaluate":
+    if trace.mode != Mode.EVALUATE:
         out += ["", "Steps:"]
         digits = len(str(len(trace.steps)))
         out += [f"  {s.index + 1:>{digits}}. {s.equation}" for s in trace.steps]
@@ -138,7 +139,7 @@ def trace_markdown(trace: Trace) -> str:
            "|" + "---|" * len(header)]
     out += ["| " + " | ".join(f"`{esc(c)}`" if i == 1 else esc(c) for i, c in enumerate(r)) + " |"
             for r in rows]
-    if trace.mode != "evaluate":
+    if trace.mode != Mode.EVALUATE:
         out += ["", "Steps:", ""]
         out += [f"{s.index + 1}. `{s.equation}`" for s in trace.steps]
     return "\n".join(out)

@@ -56,6 +56,7 @@ from typing import Any, TypeVar
 
 from .errors import GraphvizAdError, quoted
 from .files import read_text
+from .modes import Mode
 from .program import program_of
 
 GRAPH_FILE_SUFFIXES = (".toml",)
@@ -150,7 +151,6 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-MODES = ("evaluate", "forward", "reverse", "both")
 RANKDIRS = ("auto", "LR", "TB", "RL", "BT")
 FRAME_MS_RANGE = (100, 60_000)
 _T = TypeVar("_T")
@@ -184,7 +184,7 @@ def _whole(value: Any, low: int, high: int) -> int:
 
 # key -> (check, what it must be); each check returns the value to keep or raises ValueError
 _SETTINGS: dict[str, tuple[Any, str]] = {
-    "mode": (lambda v: _choice(v, MODES), f"one of {', '.join(MODES)}"),
+    "mode": (lambda v: _choice(v, tuple(Mode)), f"one of {', '.join(Mode)}"),
     "wrt": (_names, "an input name or a list of names"),
     "of": (_names, "an output name or a list of names"),
     "cse": (lambda v: _typed(v, bool), "true or false"),

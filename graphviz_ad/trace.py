@@ -29,6 +29,7 @@ from .formula import (
     show,
     sum_over,
 )
+from .modes import Mode
 from .ops import PRIMITIVES
 from .program import program_of
 from .rules import (
@@ -42,8 +43,6 @@ from .rules import (
     simplify,
 )
 from .shown import Known, Shown, elementwise_numeric, summed_over, value_leaf
-
-MODES = ("evaluate", "forward", "reverse")
 
 
 class Deferred:
@@ -282,7 +281,7 @@ class Trace:
 
     graph: nx.DiGraph
     steps: list[Step]
-    mode: str
+    mode: Mode
     inputs: dict[str, Any]
     wrt: str | None = None
     of: str | None = None
@@ -295,7 +294,7 @@ class Trace:
     @property
     def derivative_attribute(self) -> str | None:
         """``"tangent"``, ``"adjoint"`` or None for an evaluate trace."""
-        return {"forward": "tangent", "reverse": "adjoint"}.get(self.mode)
+        return {Mode.FORWARD: "tangent", Mode.REVERSE: "adjoint"}.get(self.mode)
 
     def node(self, query: str) -> str:
         """The node id that ``query`` names: an id, a label (``c⁽²⁾``) or an expression
@@ -318,7 +317,7 @@ class Trace:
 
     def gradient(self) -> dict[str, Any]:
         """Reverse mode: ∂of/∂input for every input.  Forward mode: ∂output/∂wrt per output."""
-        if self.mode == "reverse":
+        if self.mode == Mode.REVERSE:
             return {n: self.derivative(n) for n in program_of(self.graph).inputs}
         return {n: self.derivative(n) for n in self.outputs}
 
@@ -326,10 +325,10 @@ class Trace:
         """The symbol of ``node``'s derivative in this pass, as the steps write it:
         ``∂f3/∂x``, ``∂(Σy)/∂f3``, ``∂c⁽²⁾/∂x``; its label for an evaluate trace.  Seed
         captions use it too: ``trace.symbol(trace.wrt)`` is ``∂x/∂x`` (or ``∂z/∂z·1``)."""
-        if self.mode == "evaluate":
+        if self.mode == Mode.EVALUATE:
             return fmt_name(node_label(self.graph, node), style)
-        kind = "tangent" if self.mode == "forward" else "adjoint"
-        other = self.wrt if self.mode == "forward" else self.of
+        kind = "tangent" if self.mode == Mode.FORWARD else "adjoint"
+        other = self.wrt if self.mode == Mode.FORWARD else self.of
         return seeded_symbol(kind, node_label(self.graph, node),
                              node_label(self.graph, other), self.seed, style)
 
@@ -346,7 +345,7 @@ class Trace:
             what = ", ".join(f"{k} = {fmt_number(d[k])}" for k in ("value", "tangent", "adjoint")
                              if k in d and not np.all(np.isfinite(d[k])))
             if "through" in d:
-                kind = "tangent" if self.mode == "forward" else "adjoint"
+                kind = "tangent" if self.mode == Mode.FORWARD else "adjoint"
                 origin = d["through"]
                 what += (", " if what else "") + (
                     f"{kind} = {fmt_number(d[kind])} (meaningless: computed through "

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from graphviz_ad.cli import COMMANDS, main
 from graphviz_ad.cli.params import Formats
 from graphviz_ad.draw.frames import STEP_MS
+from graphviz_ad.modes import Mode
 from graphviz_ad.plot_draw import LR, STEPS
-from graphviz_ad.source import MODES
 
 
 def _commands() -> list[tuple[str, click.Command]]:
@@ -99,7 +99,7 @@ def test_of_and_wrt_are_repeatable_wherever_they_appear():
 def test_mode_always_names_the_pass():
     found = _every("--mode")
     assert {name for name, _ in found} == {"trace", "render"}
-    assert all(list(option.type.choices) == list(MODES) for _, option in found)
+    assert all(list(option.type.choices) == list(Mode) for _, option in found)
     sweeps = _every("--sweep")
     assert [name for name, _ in sweeps] == ["jacobian"]
     assert "forward" in sweeps[0][1].type.choices

@@ -15,6 +15,7 @@ from ..calculus import jacobian as jacobian_matrix
 from ..calculus_text import cost_text, element_labels, hessian_text, jacobian_text
 from ..data import parameters
 from ..formula import node_label
+from ..modes import SWEEPS, Mode
 from ..program import program_of
 from .common import (
     at_option,
@@ -63,10 +64,10 @@ def _deprecated_mode(ctx: click.Context, param: click.Parameter, value: str | No
 
 @click.command()
 @_shared
-@click.option("--sweep", type=click.Choice(["auto", "forward", "reverse"]), default="auto",
+@click.option("--sweep", type=click.Choice(["auto", *(m.value for m in SWEEPS)]), default="auto",
               show_default=True, help="One forward sweep per input element, or one reverse "
                                       "sweep per output element (auto: fewer sweeps).")
-@click.option("--mode", hidden=True, type=click.Choice(["auto", "forward", "reverse"]),
+@click.option("--mode", hidden=True, type=click.Choice(["auto", *(m.value for m in SWEEPS)]),
               expose_value=False, callback=_deprecated_mode,
               help="Deprecated spelling of --sweep.")
 @reports_errors
@@ -88,7 +89,8 @@ def jacobian(source, at, data, wrt, of, format_, max_elements, sweep):
     J = jacobian_matrix(graph, inputs, of=ofs, wrt=names, mode=sweep,
                         max_elements=max_elements or MAX_ELEMENTS)
     J = J.reshape(sum(int(np.size(values[o])) for o in ofs), -1)
-    used = sweep if sweep != "auto" else ("reverse" if J.shape[0] <= J.shape[1] else "forward")
+    used = sweep if sweep != "auto" else (Mode.REVERSE if J.shape[0] <= J.shape[1]
+                                          else Mode.FORWARD)
     for k, format_name in enumerate(format_):
         if k:
             click.echo()

@@ -17,9 +17,10 @@ import click
 
 from ..draw.frames import STEP_MS
 from ..errors import GraphvizAdError
+from ..modes import Mode
 from ..passes import names_or_setting
 from ..program import program_of
-from ..source import MODES, load
+from ..source import load
 from .messages import MAX_MESSAGE_LINE, BadInput, fail, note, shown_message, warn
 from .params import Assignment, Formats, Point, Range, Slide
 
@@ -119,11 +120,11 @@ def pass_settings(src: Any, graph: Any, mode: str | None, wrt: Iterable[str],
     """``--mode``/``--wrt``/``--of`` with the graph file's settings as defaults, every name
     checked, and for a multi-output program differentiated by default, which output and
     how to pick another (a note on stderr)."""
-    mode = mode or src.settings.get("mode", "reverse")
+    mode = mode or src.settings.get("mode", Mode.REVERSE)
     wrt = names_or_setting(list(wrt), src.settings.get("wrt"))
     of = names_or_setting(list(of), src.settings.get("of"))
     check_names(graph, wrt, of)
-    if mode in ("reverse", "both"):
+    if mode in (Mode.REVERSE, Mode.BOTH):
         note([output_hint(graph, of)])
     return mode, wrt, of
 
@@ -184,7 +185,7 @@ wrt_option = click.option(
          "else the command's own default). What several mean is in the command's "
          "description.")
 mode_option = click.option(
-    "--mode", type=click.Choice(MODES), default=None,
+    "--mode", type=click.Choice([m.value for m in Mode]), default=None,
     help="The pass: forward, reverse, both (forward, then reverse) or evaluate (values "
          "only). Default: the graph file's mode, else reverse.")
 no_cse_option = click.option(

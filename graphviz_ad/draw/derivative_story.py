@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..errors import GraphvizAdError
 from ..formula import definition, fmt_number, node_label
+from ..modes import Mode
 from ..ops import PRIMITIVES
 from ..program import program_of
 from ..trace import Contribution, Step, Trace
@@ -187,7 +188,7 @@ class DerivativeStory:
 
     def _pass(self, picture: _Picture, trace: Trace) -> None:
         inputs = list(program_of(self.graph).inputs)
-        if trace.mode == "forward" and trace.wrt is not None:  # a forward pass has its seed
+        if trace.mode == Mode.FORWARD and trace.wrt is not None:  # a forward pass has its seed
             self._show_values(picture, trace, inputs)
             for n in (n for n in inputs if n in self.shown):
                 seed = f"{trace.symbol(n)} = {short(trace.derivative(n))}"
@@ -198,7 +199,7 @@ class DerivativeStory:
             seed = f"{trace.symbol(trace.wrt)} = {fmt_number(trace.derivative(trace.wrt))}"
             self._emit(picture, f"Forward mode at {at}: seed {seed}; every other input has "
                                 "tangent 0.", self.step_ms)
-        elif trace.mode == "reverse" and trace.of is not None:  # ... a reverse one its output
+        elif trace.mode == Mode.REVERSE and trace.of is not None:  # ... a reverse one its output
             self._show_values(picture, trace, self.nodes)
             for n in self.nodes:  # after a forward pass, "done" meant tangents: start afresh
                 _node_state(picture, n, "value")
@@ -281,8 +282,9 @@ class DerivativeStory:
         parts = []
         for trace in self.traces:
             steps = f"{len(trace.steps)} steps"
-            if trace.mode in ("reverse", "forward"):
-                shown = program_of(self.graph).inputs if trace.mode == "reverse" else trace.outputs
+            if trace.mode in (Mode.REVERSE, Mode.FORWARD):
+                shown = (program_of(self.graph).inputs if trace.mode == Mode.REVERSE
+                         else trace.outputs)
                 shown = [n for n in shown if n not in self.quiet] or shown
                 grads = ", ".join(f"{trace.symbol(n)} = {fmt_number(trace.derivative(n))}"
                                   for n in shown)

@@ -18,6 +18,7 @@ import numpy as np
 from ..autodiff import evaluate, forward_mode, reverse_mode
 from ..errors import GraphvizAdError
 from ..formula import definition, fmt_name, node_label
+from ..modes import Mode
 from ..ops import PRIMITIVES
 from ..program import Program, attach, program_of
 from ..trace import Trace
@@ -33,9 +34,9 @@ def pass_sheet(source: Any, graph: Any, inputs: dict[str, Any], variant: Variant
     if unknown:
         raise GraphvizAdError(f"--vary {unknown[0]}: not an input of the program (inputs: "
                               f"{', '.join(program_of(graph).inputs)})")
-    mode = source.settings.get("mode", "reverse")
-    kinds = tuple(blanks) if blanks else ("values", *{"forward": ("tangents",), "reverse": (
-        "adjoints",), "both": ("tangents", "adjoints")}.get(mode, ()))
+    mode = source.settings.get("mode", Mode.REVERSE)
+    kinds = tuple(blanks) if blanks else ("values", *{Mode.FORWARD: ("tangents",), Mode.REVERSE: (
+        "adjoints",), Mode.BOTH: ("tangents", "adjoints")}.get(mode, ()))
     bad = [k for k in kinds if k in STACK_BLANKS]
     if bad:
         raise GraphvizAdError(f"--blank {bad[0]}: only for conv stacks; a program's blanks "
@@ -43,9 +44,9 @@ def pass_sheet(source: Any, graph: Any, inputs: dict[str, Any], variant: Variant
     at = {**inputs, **variant.values}
     first = lambda v: v[0] if isinstance(v, list) else v  # noqa: E731
     traces = []
-    if "tangents" in kinds or (mode in ("forward", "both")):
+    if "tangents" in kinds or (mode in (Mode.FORWARD, Mode.BOTH)):
         traces.append(forward_mode(graph, at, wrt=first(source.settings.get("wrt"))))
-    if "adjoints" in kinds or (mode in ("reverse", "both")):
+    if "adjoints" in kinds or (mode in (Mode.REVERSE, Mode.BOTH)):
         traces.append(reverse_mode(graph, at, of=first(source.settings.get("of"))))
     values = traces[0] if traces else evaluate(graph, at)
     return _PassSheet(source, graph, variant, kinds, values, traces).sheet()
@@ -54,7 +55,7 @@ def pass_sheet(source: Any, graph: Any, inputs: dict[str, Any], variant: Variant
 def trace_sheet(traces: Sequence[Trace], quiet: Iterable[str] = ()) -> Sheet:
     """The sheet of passes already run (``render``'s traces): every derivative step a
     blank (every value for an evaluate pass); ``quiet`` nodes (data) are not asked."""
-    derivative = [t for t in traces if t.mode != "evaluate"]
+    derivative = [t for t in traces if t.mode != Mode.EVALUATE]
     kinds = ("tangents", "adjoints") if derivative else ("values",)
     stub = SimpleNamespace(title="", name="", description="", render={},
                            data_inputs=set(quiet))
@@ -63,7 +64,7 @@ def trace_sheet(traces: Sequence[Trace], quiet: Iterable[str] = ()) -> Sheet:
 
 def _seeded(trace: Trace) -> str:
     """The node a derivative pass is seeded at: forward's ``wrt``, reverse's ``of``."""
-    node = trace.wrt if trace.mode == "forward" else trace.of
+    node = trace.wrt if trace.mode == Mode.FORWARD else trace.of
     if node is None:
         raise ValueError(f"a {trace.mode} trace has no seed node")
     return node
@@ -97,7 +98,7 @@ class _PassSheet:
         return self.label(n)
 
     def did(self, trace: Trace, n: str) -> str:
-        if trace.mode == "forward":
+        if trace.mode == Mode.FORWARD:
             return f"d{self.label(n)}/d{self.label(_seeded(trace))}"
         return f"d{self.label(_seeded(trace))}/d{self.label(n)}"
 
@@ -119,7 +120,7 @@ class _PassSheet:
         # derivative columns, each blank in its pass's step order
         derivative_blanks: list[Blank] = []
         for t in self.traces:
-            asked = ("tangents" if t.mode == "forward" else "adjoints") in self.kinds
+            asked = ("tangents" if t.mode == Mode.FORWARD else "adjoints") in self.kinds
             cells = {}
             for s in t.steps:
                 if s.node in self.data:
@@ -158,7 +159,7 @@ class _PassSheet:
 
     def _header(self, trace: Trace) -> Math:
         other = self.name(_seeded(trace))
-        if trace.mode == "forward":
+        if trace.mode == Mode.FORWARD:
             return Math(f"tangent ∂·/∂{other.text}",
                         rf"\text{{tangent }} \partial\cdot/\partial {other.latex}")
         return Math(f"adjoint ∂{other.text}/∂·",
@@ -183,7 +184,7 @@ class _PassSheet:
                      tuple(dict.fromkeys(ids)), self.label(n))
 
     def _derivative_blank(self, trace: Any, step: Any) -> Blank:
-        forward = trace.mode == "forward"
+        forward = trace.mode == Mode.FORWARD
         parts = []  # (carried id, contribution)
         for c in step.contributions:
             other = c.source if forward else c.target

@@ -1,0 +1,57 @@
+"""A graph's metadata is one frozen Program; modes are one StrEnum."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import networkx as nx
+import pytest
+
+import graphviz_ad as ad
+from graphviz_ad.errors import GraphvizAdError
+from graphviz_ad.modes import Mode
+from graphviz_ad.passes import pass_modes
+from graphviz_ad.program import Program, program_of
+
+
+def test_parse_attaches_one_program_and_nothing_else():
+    G = ad.parse("y = x*w + x\nz = y^2")
+    assert list(G.graph) == ["program"]
+    P = program_of(G)
+    assert P == Program(inputs=("x", "w"), order=("x", "w", "f1", "y", "2", "z"),
+                        outputs=("z",), source="y = x*w + x\nz = y^2")
+    assert set(P.order) == set(G.nodes)
+
+
+def test_a_copy_shares_a_program_nobody_can_change():
+    G = ad.parse("y = sin(x)")
+    H = G.copy()
+    assert program_of(H) == program_of(G)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        program_of(H).inputs = ("q",)  # type: ignore[misc]
+
+
+def test_gradient_graph_records_what_it_differentiates():
+    Gg = ad.gradient_graph(ad.parse("L = x*w"), of="L", wrt=["x", "w"])
+    P = program_of(Gg)
+    assert (P.gradient_of, P.gradient_wrt, P.outputs) == ("L", ("x", "w"), ("∂L/∂x", "∂L/∂w"))
+    assert P.inputs == ("x", "w")
+
+
+@pytest.mark.parametrize("graph", [nx.DiGraph(), "y = x", None])
+def test_a_graph_not_built_here_is_one_clear_error(graph):
+    with pytest.raises(GraphvizAdError, match="expected a graph from graphviz_ad.parse"):
+        program_of(graph)
+    with pytest.raises(GraphvizAdError, match="parse the source first"):
+        ad.evaluate(graph, {})
+
+
+def test_modes_are_their_text():
+    assert [str(m) for m in Mode] == ["evaluate", "forward", "reverse", "both"]
+    trace = ad.forward_mode(ad.parse("y = x^2"), {"x": 3.0})
+    assert trace.mode == "forward" and trace.mode is Mode.FORWARD
+    assert json.loads(trace.to_json())["mode"] == "forward"
+    assert pass_modes("both") == [Mode.FORWARD, Mode.REVERSE]
+    with pytest.raises(GraphvizAdError, match="choose one of evaluate, forward, reverse, both"):
+        pass_modes("sideways")

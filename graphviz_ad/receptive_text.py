@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from . import text_formats
 from .receptive import LayerField, StackField
 
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -195,4 +196,5 @@ def to_json(fields: Sequence[StackField], title: str = "") -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-TEXT_FORMATS = {"table": to_table, "markdown": to_markdown, "latex": to_latex, "json": to_json}
+_WRITERS = {"table": to_table, "markdown": to_markdown, "latex": to_latex, "json": to_json}
+TEXT_FORMATS = {name: _WRITERS[name] for name in text_formats.TEXT_FORMATS}

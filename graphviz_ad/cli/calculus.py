@@ -17,6 +17,7 @@ from ..data import parameters
 from ..formula import node_label
 from ..modes import SWEEPS, Mode
 from ..program import program_of
+from ..text_formats import DATA_FORMATS
 from .common import (
     at_option,
     check_names,
@@ -36,7 +37,7 @@ from .common import (
 )
 
 _shared = options(source_argument, at_option, data_option, wrt_option, of_option,
-                  formats_option(["table", "json"], "table"), max_elements_option)
+                  formats_option(DATA_FORMATS, "table"), max_elements_option)
 
 
 def _prepare(source, at, data, of, wrt):

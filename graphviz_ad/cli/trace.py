@@ -7,6 +7,7 @@ import click
 from ..assignments import parse_value
 from ..check import DEFAULT_TOLERANCE, check_derivatives, singularities
 from ..passes import run_passes
+from ..text_formats import DATA_FORMATS, TEXT_FORMATS
 from .common import (
     at_option,
     data_option,
@@ -22,8 +23,6 @@ from .common import (
     warn,
     wrt_option,
 )
-
-TEXT_FORMATS = ("table", "json", "markdown", "latex")
 
 
 @click.command()
@@ -84,7 +83,7 @@ def _print_pass(result, format_: str, first: bool = True) -> None:
 @options(source_argument, at_option, data_option, wrt_option, of_option)
 @click.option("--tolerance", type=float, default=DEFAULT_TOLERANCE, show_default=True,
               help="Largest acceptable error |ad − fd| / max(1, |ad|, |fd|).")
-@options(formats_option(["table", "json"], "table"), no_cse_option)
+@options(formats_option(DATA_FORMATS, "table"), no_cse_option)
 @reports_errors
 def check(source, at, data, wrt, of, tolerance, format_, no_cse):
     """Check every derivative of both modes against central finite differences.

@@ -13,7 +13,8 @@ from pathlib import Path
 from ..errors import RenderError
 from .frames import Frame
 
-DRAW_FORMATS = ("svg", "png", "pdf", "gif", "apng", "mp4", "html", "beamer", "dot")
+FRAME_FORMATS = ("svg", "png", "pdf", "gif", "apng", "mp4", "html", "beamer")  # writers.py's
+DRAW_FORMATS = (*FRAME_FORMATS, "dot")
 
 
 def write_text_atomic(path: Path, text: str) -> Path:

@@ -27,10 +27,11 @@ from PIL import Image
 from graphviz_ad.draw import raster
 from graphviz_ad.draw.frames import Frame
 from graphviz_ad.draw.names import safe_stem
+from graphviz_ad.draw.output import FRAME_FORMATS
 from graphviz_ad.draw.staging import Staging
 from graphviz_ad.errors import RenderError
 
-FORMATS = ("svg", "png", "pdf", "gif", "apng", "mp4", "html", "beamer")
+FORMATS = FRAME_FORMATS  # listed in output.py, which stays light enough for --help
 RASTER_FORMATS = {"png", "gif", "apng", "mp4"}
 LAST_FRAME_HOLD_MS = 3000
 VIDEO_HINT = "MP4 needs the video extra: pip install 'graphviz-ad[video]'"

@@ -19,6 +19,7 @@ import numpy as np
 from .autodiff import _choose_of, reverse_mode, values_at
 from .calculus import Cost, hessian_on_grid, jacobian
 from .errors import InputError
+from .formula import fmt_number
 from .plots_style import (
     BLUE,
     DIVERGING,
@@ -171,7 +172,7 @@ def _mark_minimum(ax, over: Over, Z: np.ndarray, label: str) -> tuple[float, flo
     x, y, z = float(v0[j]), float(v1[i]), float(Z[i, j])
     ax.plot([x], [y], marker="*", markersize=22, color=OKABE_ITO[6], markeredgecolor="black",
             markeredgewidth=1.2, linestyle="none",
-            label=f"grid minimum {label} = {z:.4g} at ({x:.3g}, {y:.3g})")
+            label=f"grid minimum {label} = {fmt_number(z)} at ({x:.3g}, {y:.3g})")
     return x, y, z
 
 
@@ -203,7 +204,7 @@ def surface_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over:
         final = values_at(G, {**inputs, **dict(zip(path["start"], trail[-1]))})[of]
         ax.plot(trail[:, 0], trail[:, 1], color=VERMILLION, marker="o", markersize=4,
                 label=f"gradient descent, lr = {path['lr']:g}: {len(trail) - 1} steps, "
-                      f"{name} = {float(final):.4g}")
+                      f"{name} = {fmt_number(final)}")
         ax.plot(trail[:1, 0], trail[:1, 1], marker="o", markersize=11, color=VERMILLION,
                 markeredgecolor="white", linestyle="none")
     _axes_labels(ax, over)

@@ -6,6 +6,7 @@ import dataclasses
 import json
 
 import networkx as nx
+import numpy as np
 import pytest
 
 import graphviz_ad as ad
@@ -55,3 +56,18 @@ def test_modes_are_their_text():
     assert pass_modes("both") == [Mode.FORWARD, Mode.REVERSE]
     with pytest.raises(GraphvizAdError, match="choose one of evaluate, forward, reverse, both"):
         pass_modes("sideways")
+
+
+def test_a_plotted_node_value_is_formatted_like_every_other_value():
+    """The grid minimum's legend shows the loss the way traces and reports do (fmt_number)."""
+    import matplotlib.pyplot as plt
+
+    from graphviz_ad.formula import fmt_number
+    from graphviz_ad.plots import _mark_minimum
+
+    fig, ax = plt.subplots()
+    Z = np.array([[3.0, -0.000123456], [2.0, 5.0]])
+    _mark_minimum(ax, (("a", np.array([0.0, 1.0])), ("b", np.array([0.0, 1.0]))), Z, "L")
+    assert ax.lines[0].get_label() == f"grid minimum L = {fmt_number(-0.000123456)} at (1, 0)"
+    assert "−" in fmt_number(-0.000123456)  # a real minus sign, not '-1.235e-04'
+    plt.close(fig)

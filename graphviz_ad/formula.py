@@ -15,12 +15,15 @@ parentheses that keep the meaning.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable, Hashable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
 from .ops import CONSTANTS, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW, PRIMITIVES
-from .rules import Tree
+from .rules import Tree, name_leaf, number_leaf
 
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -45,17 +48,20 @@ def fmt_number(value: object, style: str = "text", digits: int = 4) -> str:
     shown whole (nested lists; ``bmatrix`` in LaTeX), larger arrays of ones (zeros) as
     ``𝟏₁₂`` (``𝟎₃ₓ₅``), anything else larger as a preview with its shape:
     ``[−1.134, 0.6402, …, 2.51] (20)``."""
-    arr = np.asarray(value)
-    if arr.ndim > 0:
-        if _whole(arr):
-            return _nested(arr, style, digits)
-        if arr.size > 1 and arr.flat[0] in (0, 1) and _constant(arr):
-            return fmt_ones(arr.flat[0], arr.shape, style, digits)
-        return _preview(arr, style, digits)
-    v = float(arr)
-    if np.isnan(v):
+    if isinstance(value, (float, int)):  # a scalar (numpy's float64 is a float)
+        v = float(value)
+    else:
+        arr = np.asarray(value)
+        if arr.ndim > 0:
+            if _whole(arr):
+                return _nested(arr, style, digits)
+            if arr.size > 1 and arr.flat[0] in (0, 1) and _constant(arr):
+                return fmt_ones(arr.flat[0], arr.shape, style, digits)
+            return _preview(arr, style, digits)
+        v = float(arr)
+    if math.isnan(v):
         return "nan" if style == "text" else r"\mathrm{NaN}"
-    if np.isinf(v):
+    if math.isinf(v):
         sign = "−" if v < 0 and style == "text" else ("-" if v < 0 else "")
         return sign + ("inf" if style == "text" else r"\infty")
     if v == 0:
@@ -143,6 +149,12 @@ def fmt_name(name: str, style: str = "text") -> str:
     returned unchanged."""
     if style == "text":
         return name
+    return _latex_name(name)
+
+
+@lru_cache(maxsize=1 << 16)  # a node's name is shown in several steps, and in both styles
+def _latex_name(name: str) -> str:
+    style = "latex"
     if name == "𝟏":
         return r"\mathbf{1}"
     if name == "π":
@@ -240,22 +252,51 @@ def _wrap(child: Tree, parent, index: int, style: str) -> str:
 
 def definition_tree(G, node: str) -> Tree:
     """The display tree of a node's own operation over its operands' names/values."""
-    from .rules import name_leaf, number_leaf
-
-    data = G.nodes[node]
+    nodes = G.nodes
+    data = nodes[node]
     leaves = []
     for operand in data["operands"]:
-        od = G.nodes[operand]
+        od = nodes[operand]
         named = od["op"] == "const" and od["name"] in NAMED_CONSTANTS  # e, π
         leaves.append(number_leaf(od["value"]) if od["op"] == "const" and not named
-                      else name_leaf(node_label(G, operand)))
+                      else name_leaf(od.get("label") or od["name"]))
     op = data["op"]
-    ndims = [np.ndim(G.nodes[o].get("value", 0)) for o in data["operands"]]
-    if op == "mul" and max(ndims) >= 2 and min(ndims) >= 1:
+    if op == "mul" and _matrix_product(nodes, data["operands"]):
         op = "hadamard"  # an elementwise product of arrays, a matrix among them: A ⊙ B
     if data.get("params"):
         return ("op", op, tuple(leaves), data["params"])
     return ("op", op, tuple(leaves))
+
+
+def _matrix_product(nodes, operands: Sequence[str]) -> bool:
+    """Whether a product multiplies arrays elementwise with a matrix among them."""
+    values = [nodes[o].get("value", 0) for o in operands]
+    if any(isinstance(v, float) for v in values):  # a scalar factor: an ordinary product
+        return False
+    ndims = [np.ndim(v) for v in values]
+    return max(ndims) >= 2 and min(ndims) >= 1
+
+
+#: Stand-ins for the names of a tree shown once as a template (see :func:`show_names`).
+_SLOTS = ("\x00a\x00", "\x00b\x00")
+_TEMPLATES: dict[tuple[Hashable, str], str] = {}
+
+
+def show_names(key: Hashable, build: Callable[[tuple[Tree, ...]], Tree], names: Sequence[str],
+               style: str = "text") -> str:
+    """``show(build(name leaves of names), style)``, with the layout computed once per
+    ``key``: a tree over plain names prints the same whatever the names are (only numbers
+    and seeded symbols change parentheses), so the names are put into a template.
+    ``key`` must say everything ``build`` depends on besides the names."""
+    if len(names) > len(_SLOTS) or any("·" in n or "\x00" in n for n in names):
+        return show(build(tuple(name_leaf(n) for n in names)), style)
+    template = _TEMPLATES.get((key, style))
+    if template is None:
+        slots = tuple(name_leaf(s) for s in _SLOTS[:len(names)])
+        template = _TEMPLATES[key, style] = show(build(slots), style)
+    for slot, name in zip(_SLOTS, names):
+        template = template.replace(slot, fmt_name(name, style))
+    return template
 
 
 def hadamard_tree(tree: Tree) -> Tree:
@@ -271,12 +312,23 @@ def hadamard_tree(tree: Tree) -> Tree:
 
 def definition(G, node: str, style: str = "text") -> str:
     """``f1²`` for node f2 of problem 9; an input or constant shows its own name."""
-    data = G.nodes[node]
-    if data["op"] == "input":
+    nodes = G.nodes
+    data = nodes[node]
+    op = data["op"]
+    if op == "input":
         return fmt_name(node_label(G, node), style)
-    if data["op"] == "const":
+    if op == "const":
         return fmt_number(data["value"], style)
-    return show(definition_tree(G, node), style)
+    names = []
+    for operand in data["operands"]:  # a template over names unless a number is shown
+        od = nodes[operand]
+        if od["op"] == "const" and od["name"] not in NAMED_CONSTANTS:
+            return show(definition_tree(G, node), style)
+        names.append(od.get("label") or od["name"])
+    if data.get("params") or (op == "mul" and _matrix_product(nodes, data["operands"])):
+        return show(definition_tree(G, node), style)
+    return show_names(("definition", op, len(names)), lambda leaves: ("op", op, leaves), names,
+                      style)
 
 
 def derivative_symbol(of: str, wrt: str, style: str = "text") -> str:

@@ -64,6 +64,9 @@ def elementwise_numeric(c: Any, kind: str, matrix: bool, style: str) -> str:
         carried = parenthesize_negative(fmt_number(c.carried, style), style)
         factors = [local, carried] if kind == "tangent" else [carried, local]
     term = hadamard(factors, style) if matrix else product(factors, style)
+    if isinstance(c.local, float) and isinstance(c.carried, float) and isinstance(
+            c.product, float):  # scalars: nothing summed, nothing broadcast
+        return term
     summed = summed_over(c, matrix)
     if summed is not None:  # summed over the broadcast (data) axis
         return sum_over(term, summed, style, len(factors) > 1)

@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from .ops import CONSTANTS, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW, PRIMITIVES
-from .rules import Tree, name_leaf, number_leaf
+from .rules import ONES, Tree, name_leaf, number_leaf
 
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -59,9 +59,9 @@ def fmt_number(value: object, style: str = "text", digits: int = 4) -> str:
                 return fmt_ones(arr.flat[0], arr.shape, style, digits)
             return _preview(arr, style, digits)
         v = float(arr)
-    if math.isnan(v):
-        return "nan" if style == "text" else r"\mathrm{NaN}"
-    if math.isinf(v):
+    if not math.isfinite(v):
+        if math.isnan(v):
+            return "nan" if style == "text" else r"\mathrm{NaN}"
         sign = "−" if v < 0 and style == "text" else ("-" if v < 0 else "")
         return sign + ("inf" if style == "text" else r"\infty")
     if v == 0:
@@ -277,23 +277,32 @@ def _matrix_product(nodes, operands: Sequence[str]) -> bool:
     return max(ndims) >= 2 and min(ndims) >= 1
 
 
-#: Stand-ins for the names of a tree shown once as a template (see :func:`show_names`).
+#: Stand-ins for the names of a tree shown once as a template (see :func:`show_leaves`).
 _SLOTS = ("\x00a\x00", "\x00b\x00")
-_TEMPLATES: dict[tuple[Hashable, str], str] = {}
+_TEMPLATES: dict[Hashable, str] = {}
+_MAX_TEMPLATES = 4096  # ops × operand positions × the constants programs use: few
 
 
-def show_names(key: Hashable, build: Callable[[tuple[Tree, ...]], Tree], names: Sequence[str],
-               style: str = "text") -> str:
-    """``show(build(name leaves of names), style)``, with the layout computed once per
-    ``key``: a tree over plain names prints the same whatever the names are (only numbers
-    and seeded symbols change parentheses), so the names are put into a template.
-    ``key`` must say everything ``build`` depends on besides the names."""
-    if len(names) > len(_SLOTS) or any("·" in n or "\x00" in n for n in names):
-        return show(build(tuple(name_leaf(n) for n in names)), style)
-    template = _TEMPLATES.get((key, style))
+def show_leaves(key: Hashable, build: Callable[[tuple[Tree, ...]], Tree],
+                leaves: Sequence[Tree], style: str = "text") -> str:
+    """``show(build(leaves), style)``, laid out once per ``key`` and numbers among the
+    leaves: how a tree prints depends on its numbers (signs, folding) but not on which
+    plain names it shows, so the names go into a template.  ``key`` must say everything
+    ``build`` depends on besides the leaves."""
+    names = [leaf[1] for leaf in leaves if not leaf[2]]
+    if len(names) > len(_SLOTS) or any("·" in n or "\x00" in n or n == ONES[1] for n in names):
+        return show(build(tuple(leaves)), style)  # these bind or simplify differently
+    numbers = tuple(repr(leaf[1]) if leaf[2] else None for leaf in leaves)
+    try:
+        template = _TEMPLATES.get((key, numbers, style))
+    except TypeError:  # a parameter that is not hashable: no template
+        return show(build(tuple(leaves)), style)
     if template is None:
-        slots = tuple(name_leaf(s) for s in _SLOTS[:len(names)])
-        template = _TEMPLATES[key, style] = show(build(slots), style)
+        slots = iter(_SLOTS)
+        stand_ins = tuple(leaf if leaf[2] else name_leaf(next(slots)) for leaf in leaves)
+        if len(_TEMPLATES) >= _MAX_TEMPLATES:
+            _TEMPLATES.clear()
+        template = _TEMPLATES[key, numbers, style] = show(build(stand_ins), style)
     for slot, name in zip(_SLOTS, names):
         template = template.replace(slot, fmt_name(name, style))
     return template
@@ -312,30 +321,24 @@ def hadamard_tree(tree: Tree) -> Tree:
 
 def definition(G, node: str, style: str = "text") -> str:
     """``f1²`` for node f2 of problem 9; an input or constant shows its own name."""
-    nodes = G.nodes
-    data = nodes[node]
-    op = data["op"]
-    if op == "input":
+    data = G.nodes[node]
+    if data["op"] == "input":
         return fmt_name(node_label(G, node), style)
-    if op == "const":
+    if data["op"] == "const":
         return fmt_number(data["value"], style)
-    names = []
-    for operand in data["operands"]:  # a template over names unless a number is shown
-        od = nodes[operand]
-        if od["op"] == "const" and od["name"] not in NAMED_CONSTANTS:
-            return show(definition_tree(G, node), style)
-        names.append(od.get("label") or od["name"])
-    if data.get("params") or (op == "mul" and _matrix_product(nodes, data["operands"])):
-        return show(definition_tree(G, node), style)
-    return show_names(("definition", op, len(names)), lambda leaves: ("op", op, leaves), names,
-                      style)
+    _, op, leaves, *params = definition_tree(G, node)
+    return show_leaves(("definition", op, *params),
+                       lambda stand_ins: ("op", op, stand_ins, *params), leaves, style)
 
 
 def derivative_symbol(of: str, wrt: str, style: str = "text") -> str:
     """``∂y/∂f3`` or ``\\frac{\\partial y}{\\partial f_{3}}``."""
     if style == "latex":
         return rf"\frac{{\partial {fmt_name(of, style)}}}{{\partial {fmt_name(wrt, style)}}}"
-    of, wrt = (f"({n})" if "/" in n else n for n in (of, wrt))  # ∂(∂L/∂phi0)/∂phi1
+    if "/" in of:  # ∂(∂L/∂phi0)/∂phi1
+        of = f"({of})"
+    if "/" in wrt:
+        wrt = f"({wrt})"
     return f"∂{of}/∂{wrt}"
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -94,11 +94,9 @@ def _write(value: Any, out: list[str], step: str | None, pad: str | None) -> Non
     """Append ``value``'s JSON text to ``out``; ``pad`` is the current line's start
     (a newline and the indent), None on one line.  Recursion follows the value's
     nesting, which a report keeps shallow (an array's number of axes)."""
-    if isinstance(value, str):
-        out.append(encode_basestring(value))
-    elif isinstance(value, float):
-        out.append(float.__repr__(value) if _FINITE_MIN <= value <= _FINITE_MAX
-                   else _float(value))
+    encode = _SCALARS.get(type(value))
+    if encode is not None:
+        out.append(encode(value))
     elif isinstance(value, dict):
         if not value:
             out.append("{}")
@@ -106,34 +104,38 @@ def _write(value: Any, out: list[str], step: str | None, pad: str | None) -> Non
         first, between, last, inner = _separators(step, pad)
         opening = "{" + first
         for key, item in value.items():
-            out.append(f"{opening}{encode_basestring(key) if type(key) is str else _key(key)}: ")
-            opening = between
-            if isinstance(item, str):
-                out.append(encode_basestring(item))
+            key = encode_basestring(key) if type(key) is str else _key(key)
+            encode = _SCALARS.get(type(item))
+            if encode is not None:
+                out.append(f"{opening}{key}: {encode(item)}")
             else:
+                out.append(f"{opening}{key}: ")
                 _write(item, out, step, inner)
+            opening = between
         out.append(last + "}")
     elif isinstance(value, (list, tuple)):
         if not value:
             out.append("[]")
             return
         first, between, last, inner = _separators(step, pad)
+        encode = _SCALARS.get(type(value[0]))
+        if encode is not None and all(type(item) is type(value[0]) for item in value):
+            out.append(f"[{first}{between.join(map(encode, value))}{last}]")  # one piece
+            return
         opening = "[" + first
         for item in value:
             out.append(opening)
             opening = between
             _write(item, out, step, inner)
         out.append(last + "]")
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, int):
-        out.append(int.__repr__(value))
     elif isinstance(value, (Entries, Iterator)):
         out.extend(_chunks(value, step, pad))
+    elif isinstance(value, str):  # subclasses of the JSON scalars (numpy's float64)
+        out.append(encode_basestring(value))
+    elif isinstance(value, float):
+        out.append(_float(value))
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
     else:  # what json.dumps does with it: its TypeError
         out.append(json.dumps(value, ensure_ascii=False))
 
@@ -143,6 +145,9 @@ _FINITE_MIN = -_FINITE_MAX
 
 
 def _float(value: float) -> str:
+    """A float as json writes it (``NaN``, ``Infinity`` for the non-finite)."""
+    if _FINITE_MIN <= value <= _FINITE_MAX:
+        return float.__repr__(value)
     if value != value:
         return "NaN"
     if value == float("inf"):
@@ -164,3 +169,10 @@ def _key(key: Any) -> str:
     if isinstance(key, float):
         return encode_basestring(_float(key))
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+#: How each JSON scalar type is written (exact types: subclasses take the slow path).
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: encode_basestring, float: _float, int: int.__repr__,
+    bool: lambda v: "true" if v else "false", type(None): lambda v: "null",
+}

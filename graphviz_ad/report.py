@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._gc import gc_paused
 from .formula import definition, fmt_number, node_label, seeded_symbol
 from .jsontext import Entries, json_chunks
 
@@ -57,12 +58,14 @@ def _title(trace: Trace) -> str:
     return f"{what[trace.mode]} at {at}" if at else what[trace.mode]
 
 
+@gc_paused
 def trace_dict(trace: Trace) -> dict[str, Any]:
     """The machine-readable form (see the README for the schema)."""
     return {**_head(trace), "nodes": dict(_node_entries(trace)),
             "steps": list(_step_entries(trace)), "warnings": trace.warnings()}
 
 
+@gc_paused
 def trace_json(trace: Trace, indent: int | None = 2) -> str:
     """:func:`trace_dict` as JSON text (``json.dumps(..., ensure_ascii=False)``)."""
     return "".join(trace_json_chunks(trace, indent))
@@ -144,6 +147,7 @@ def _rows(trace: Trace) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+@gc_paused
 def trace_table(trace: Trace) -> str:
     """What a student reads in a terminal: the Wengert list, then every step's equation."""
     header, rows = _rows(trace)
@@ -158,6 +162,7 @@ def trace_table(trace: Trace) -> str:
     return "\n".join(out)
 
 
+@gc_paused
 def trace_markdown(trace: Trace) -> str:
     header, rows = _rows(trace)
     esc = lambda t: t.replace("|", r"\|")  # noqa: E731
@@ -171,6 +176,7 @@ def trace_markdown(trace: Trace) -> str:
     return "\n".join(out)
 
 
+@gc_paused
 def trace_latex(trace: Trace) -> str:
     """An ``align*`` block ready for a solution sheet."""
     lines = []

@@ -27,7 +27,7 @@ from .formula import (
     product,
     seeded_symbol,
     show,
-    show_names,
+    show_leaves,
     sum_over,
 )
 from .ops import PRIMITIVES
@@ -90,22 +90,15 @@ class Contribution:
         return _partials(data["op"], self.positions, leaves)
 
     def local_shown(self, style: str = "text") -> str:
-        """``show(self.local_tree(), style)``; over operand names (no numbers) from a
-        template made once per op and operand positions."""
-        nodes = self.graph.nodes
-        data = nodes[self.target]
-        op = data["op"]
+        """``show(self.local_tree(), style)``, laid out once per op, operand positions
+        and constants (see :func:`graphviz_ad.formula.show_leaves`)."""
+        op = self.graph.nodes[self.target]["op"]
         if PRIMITIVES[op].linear:
             return show(self.local_tree(), style)
-        names = []
-        for operand in data["operands"]:
-            od = nodes[operand]
-            if od["op"] == "const":  # a number shown: its sign may need parentheses
-                return show(self.local_tree(), style)
-            names.append(od.get("label") or od["name"])
         positions = self.positions
-        return show_names(("partial", op, positions, len(names)),
-                          lambda leaves: _partials(op, positions, leaves), names, style)
+        return show_leaves(("partial", op, positions),
+                           lambda leaves: _partials(op, positions, leaves),
+                           definition_tree(self.graph, self.target)[2], style)
 
     def rule_tree(self, carried: str, leaf) -> Any:
         """A linear-map op's rule as written, over the target's operands, with the

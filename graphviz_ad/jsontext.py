@@ -17,7 +17,6 @@ True
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from json.encoder import encode_basestring
 from typing import Any
@@ -104,12 +103,12 @@ def _write(value: Any, out: list[str], step: str | None, pad: str | None) -> Non
         first, between, last, inner = _separators(step, pad)
         opening = "{" + first
         for key, item in value.items():
-            key = encode_basestring(key) if type(key) is str else _key(key)
+            prefix = f"{opening}{encode_basestring(key) if type(key) is str else _key(key)}: "
             encode = _SCALARS.get(type(item))
             if encode is not None:
-                out.append(f"{opening}{key}: {encode(item)}")
+                out.append(prefix + encode(item))
             else:
-                out.append(f"{opening}{key}: ")
+                out.append(prefix)
                 _write(item, out, step, inner)
             opening = between
         out.append(last + "}")
@@ -140,13 +139,9 @@ def _write(value: Any, out: list[str], step: str | None, pad: str | None) -> Non
         out.append(json.dumps(value, ensure_ascii=False))
 
 
-_FINITE_MAX = sys.float_info.max
-_FINITE_MIN = -_FINITE_MAX
-
-
 def _float(value: float) -> str:
     """A float as json writes it (``NaN``, ``Infinity`` for the non-finite)."""
-    if _FINITE_MIN <= value <= _FINITE_MAX:
+    if value - value == 0.0:  # finite (inf − inf and nan − nan are nan)
         return float.__repr__(value)
     if value != value:
         return "NaN"

@@ -271,9 +271,14 @@ class Step:
         elementwise products are then written ⊙ and sums over rows Σ_rows."""
         nodes = self.graph.nodes
         target = nodes[c.target]
-        values = [c.carried, c.product, target["value"]]
-        values += [nodes[o]["value"] for o in target["operands"]]
-        return any(not isinstance(v, float) and np.ndim(v) >= 2 for v in values)
+        for value in (c.carried, c.product, target["value"]):
+            if not isinstance(value, float) and np.ndim(value) >= 2:
+                return True
+        for operand in target["operands"]:
+            value = nodes[operand]["value"]
+            if not isinstance(value, float) and np.ndim(value) >= 2:
+                return True
+        return False
 
     def _linear_numeric(self, c: Contribution, style: str, matrix: bool) -> str:
         """A linear-map op's term as its VJP (JVP) applied to the carried number, every

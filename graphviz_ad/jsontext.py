@@ -49,9 +49,9 @@ def json_chunks(value: Any, indent: int | str | None = 2) -> Iterator[str]:
 
 
 def _chunks(value: Any, step: str | None, pad: str | None) -> Iterator[str]:
-    if isinstance(value, Entries):
+    if type(value) is not dict and isinstance(value, Entries):  # a report's entries are dicts
         yield from _lazy_object(value.pairs, step, pad)
-    elif isinstance(value, Iterator):
+    elif type(value) is not dict and isinstance(value, Iterator):
         yield from _lazy_list(value, step, pad)
     else:
         out: list[str] = []

@@ -33,8 +33,8 @@ def recurrence(row: LayerField, previous_r: int, previous_j: int, style: str = "
     ``r₃ = r₂ + (k₃−1)·d₃·j₂ = 9 + (5−1)·2·2 = 25`` or
     ``r_{3} = r_{2} + (k_{3} - 1) \\cdot d_{3} \\cdot j_{2} = 9 + (5 - 1) \\cdot 2 …``."""
     if style == "latex":
-        i, p = row.index, row.index - 1
-        return (rf"r_{{{i}}} = r_{{{p}}} + (k_{{{i}}} - 1) \cdot d_{{{i}}} \cdot j_{{{p}}} = "
+        n, m = row.index, row.index - 1
+        return (rf"r_{{{n}}} = r_{{{m}}} + (k_{{{n}}} - 1) \cdot d_{{{n}}} \cdot j_{{{m}}} = "
                 rf"{previous_r} + ({row.kernel} - 1) \cdot {row.dilation} \cdot {previous_j} = "
                 rf"{row.receptive_field}")
     i, p = sub(row.index), sub(row.index - 1)
@@ -46,8 +46,8 @@ def jump_line(row: LayerField, previous_j: int, style: str = "text") -> str:
     """The jump recurrence of one layer, in ``style`` ``"text"`` or ``"latex"``:
     ``j₁ = j₀·s₁ = 1·2 = 2`` or ``j_{1} = j_{0} \\cdot s_{1} = 1 \\cdot 2 = 2``."""
     if style == "latex":
-        i = row.index
-        return (rf"j_{{{i}}} = j_{{{i - 1}}} \cdot s_{{{i}}} = {previous_j} \cdot {row.stride} = "
+        n = row.index
+        return (rf"j_{{{n}}} = j_{{{n - 1}}} \cdot s_{{{n}}} = {previous_j} \cdot {row.stride} = "
                 rf"{row.jump}")
     i, p = sub(row.index), sub(row.index - 1)
     return f"j{i} = j{p}·s{i} = {previous_j}·{row.stride} = {row.jump}"

@@ -18,23 +18,27 @@ import numpy as np
 
 from .autodiff import _choose_of, reverse_mode, values_at
 from .calculus import Cost, hessian_on_grid, jacobian
-from .errors import InputError
-from .plots_style import (
-    BLUE,
-    DIVERGING,
-    GREEN,
-    OKABE_ITO,
-    SEQUENTIAL,
-    VERMILLION,
-    figure,
-    pretty,
-    save,
+from .draw.palette import (
+    COMPARED_PATH,
+    CURVE_COLOURS,
+    DESCENT_PATH,
+    FORWARD_MODE,
+    GRID_LINE,
+    LEVEL_LINE,
+    MARK_HALO,
+    MARK_OUTLINE,
+    MINIMUM_MARK,
+    NOT_CONVEX,
+    PATH_START,
+    REVERSE_MODE,
+    RULE,
+    TEXT_ON_DARK,
+    TEXT_ON_LIGHT,
 )
+from .errors import InputError
+from .plots_style import DIVERGING, SEQUENTIAL, figure, pretty, save
 
 CHUNK_ELEMENTS = 1 << 20
-#: curve colours told apart at a distance: Okabe-Ito without its orange (too near vermillion),
-#: yellow (too light on white) and black
-CURVE_COLOURS = [OKABE_ITO[i] for i in (0, 5, 2, 3, 4)]
 Over = Sequence[tuple[str, np.ndarray]]
 
 
@@ -157,7 +161,7 @@ def _heatmap(ax, fig, over: Over, Z: np.ndarray, label: str, cmap: str, contours
     if contours and hi > lo:
         levels = np.unique(np.quantile(finite, np.linspace(0.04, 0.96, 9)))
         if len(levels) > 1:
-            lines = ax.contour(v0, v1, Z, levels=levels, colors="white", linewidths=1.0,
+            lines = ax.contour(v0, v1, Z, levels=levels, colors=LEVEL_LINE, linewidths=1.0,
                                alpha=0.75)
             ax.clabel(lines, levels[1::2], inline=True, fontsize="small",
                       fmt=lambda v: f"{v:.3g}".replace("-", "−"))
@@ -168,7 +172,7 @@ def _mark_minimum(ax, over: Over, Z: np.ndarray, label: str) -> tuple[float, flo
     (_, v0), (_, v1) = over
     i, j = np.unravel_index(np.nanargmin(Z), Z.shape)
     x, y, z = float(v0[j]), float(v1[i]), float(Z[i, j])
-    ax.plot([x], [y], marker="*", markersize=22, color=OKABE_ITO[6], markeredgecolor="black",
+    ax.plot([x], [y], marker="*", markersize=22, color=MINIMUM_MARK, markeredgecolor=MARK_OUTLINE,
             markeredgewidth=1.2, linestyle="none",
             label=f"grid minimum {label} = {z:.4g} at ({x:.3g}, {y:.3g})")
     return x, y, z
@@ -182,7 +186,7 @@ def _legend(ax, outside: bool = True) -> None:
                                frameon=False)
     else:
         leg = ax.legend(loc="best", framealpha=0.92)
-        leg.get_frame().set_edgecolor("#999999")
+        leg.get_frame().set_edgecolor(RULE)
 
 
 def surface_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over,
@@ -200,11 +204,11 @@ def surface_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over:
     if path is not None:
         trail = gradient_descent(G, inputs, of, path["start"], path["lr"], path["steps"])
         final = values_at(G, {**inputs, **dict(zip(path["start"], trail[-1]))})[of]
-        ax.plot(trail[:, 0], trail[:, 1], color=VERMILLION, marker="o", markersize=4,
+        ax.plot(trail[:, 0], trail[:, 1], color=DESCENT_PATH, marker="o", markersize=4,
                 label=f"gradient descent, lr = {path['lr']:g}: {len(trail) - 1} steps, "
                       f"{name} = {float(final):.4g}")
-        ax.plot(trail[:1, 0], trail[:1, 1], marker="o", markersize=11, color=VERMILLION,
-                markeredgecolor="white", linestyle="none")
+        ax.plot(trail[:1, 0], trail[:1, 1], marker="o", markersize=11, color=DESCENT_PATH,
+                markeredgecolor=MARK_HALO, linestyle="none")
     _axes_labels(ax, over)
     _clip(ax, over)
     fig.suptitle(title or f"{name} over ({pretty(over[0][0])}, {pretty(over[1][0])})")
@@ -239,7 +243,7 @@ def curves_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
     ax.set_xlabel(pretty(xname))
     ax.set_ylabel(pretty(G.nodes[of]["name"]))
     ax.set_xlim(xs[0], xs[-1])
-    ax.grid(True, color="#dddddd", linewidth=0.8)
+    ax.grid(True, color=GRID_LINE, linewidth=0.8)
     ax.set_title(title or f"{pretty(G.nodes[of]['name'])} against {pretty(xname)}")
     if combos != [()]:
         _legend(ax, outside=False)
@@ -279,7 +283,7 @@ def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, ove
              centre_zero=True)
     tol = 1e-9 * max(1.0, float(np.nanmax(np.abs(H))))
     if low < -tol:
-        ax.contour(over[0][1], over[1][1], lam, levels=[0.0], colors=VERMILLION, linewidths=2.5)
+        ax.contour(over[0][1], over[1][1], lam, levels=[0.0], colors=NOT_CONVEX, linewidths=2.5)
         verdict = f"λmin < 0 somewhere (min {low:.3g}): not convex"
     else:
         verdict = f"λmin ≥ 0 on the whole grid (min {low:.3g}): consistent with convexity"
@@ -336,13 +340,13 @@ def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, 
     name = pretty(G.nodes[_choose_of(G, of)]["name"])
     fig, ax = figure(slide)
     _heatmap(ax, fig, over, Z, f"{name}̃ = {name} + λ/(2α)·Σφ²", SEQUENTIAL)
-    ax.plot(decayed[:, 0], decayed[:, 1], color=VERMILLION, linewidth=5, alpha=0.85,
+    ax.plot(decayed[:, 0], decayed[:, 1], color=DESCENT_PATH, linewidth=5, alpha=0.85,
             label=f"weight decay φ ← (1 − λ)φ − α∇{name}, λ = {lam:g}, α = {lr:g}")
-    ax.plot(regular[:, 0], regular[:, 1], color=BLUE, linestyle="none", marker="o",
-            markersize=5, markerfacecolor="white", markeredgewidth=1.6,
+    ax.plot(regular[:, 0], regular[:, 1], color=COMPARED_PATH, linestyle="none", marker="o",
+            markersize=5, markerfacecolor=MARK_HALO, markeredgewidth=1.6,
             label=f"gradient descent on {name}̃, rate α")
-    ax.plot(decayed[:1, 0], decayed[:1, 1], marker="o", markersize=12, color=GREEN,
-            markeredgecolor="white", linestyle="none", label="start")
+    ax.plot(decayed[:1, 0], decayed[:1, 1], marker="o", markersize=12, color=PATH_START,
+            markeredgecolor=MARK_HALO, linestyle="none", label="start")
     _axes_labels(ax, over)
     _clip(ax, over)
     fig.suptitle(title or "Weight decay = gradient descent on the L2-regularized loss")
@@ -375,7 +379,7 @@ def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt:
         r, g, b, _ = cmap((v + bound) / (2 * bound))
         light = 0.299 * r + 0.587 * g + 0.114 * b > 0.55
         ax.text(j, i, f"{v:.3f}".replace("-", "−"), ha="center", va="center", fontsize="small",
-                color="black" if light else "white")
+                color=TEXT_ON_LIGHT if light else TEXT_ON_DARK)
     sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
     ax.set_xticks(range(J.shape[1]), [f"{wname}{str(j).translate(sub)}"
                                       for j in range(J.shape[1])])
@@ -398,8 +402,8 @@ def cost_plot(c: Cost, out: str | Path, *, program: str = "", slide: str | None 
     from matplotlib.ticker import FuncFormatter  # 1,000 rather than 10³ (with matplotlib)
 
     fig, ax = figure(slide)
-    modes = [("forward", c.forward_sweeps, c.forward, "input", VERMILLION),
-             ("reverse", c.reverse_sweeps, c.reverse, "output", BLUE)]
+    modes = [("forward", c.forward_sweeps, c.forward, "input", FORWARD_MODE),
+             ("reverse", c.reverse_sweeps, c.reverse, "output", REVERSE_MODE)]
     for row, (_, sweeps, total, _, colour) in enumerate(modes):
         ax.barh(row, total, color=colour, height=0.55)
         ax.text(total, row, f"  {sweeps:,} sweep{'s' * (sweeps != 1)} × {c.per_sweep:,} = "
@@ -415,7 +419,7 @@ def cost_plot(c: Cost, out: str | Path, *, program: str = "", slide: str | None 
     else:
         ax.set_xlim(0, high * 1.6)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.grid(True, axis="x", which="major", color="#dddddd", linewidth=0.8)
+    ax.grid(True, axis="x", which="major", color=GRID_LINE, linewidth=0.8)
     ax.set_axisbelow(True)
     cheaper = ("reverse mode is cheaper" if c.reverse < c.forward else
                "forward mode is cheaper" if c.forward < c.reverse else "both cost the same")

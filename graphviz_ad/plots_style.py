@@ -18,13 +18,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from cycler import cycler  # noqa: E402  (matplotlib's own dependency)
 
 from .draw.output import write_bytes_atomic  # noqa: E402
+from .draw.palette import PLOT_CYCLE  # noqa: E402
 from .draw.writers import slide_canvas  # noqa: E402
 from .errors import GraphvizAdError  # noqa: E402
 
-#: Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-             "#000000"]
-VERMILLION, BLUE, GREEN, ORANGE = "#D55E00", "#0072B2", "#009E73", "#E69F00"
 SEQUENTIAL = "viridis"
 DIVERGING = "RdBu"  # red below 0, blue above: a convexity verdict at a glance
 DPI = 150
@@ -61,7 +58,7 @@ def figure(slide: str | None = None):
         "font.family": "DejaVu Sans", "font.size": base, "axes.titlesize": base * 1.15,
         "axes.labelsize": base * 1.05, "xtick.labelsize": base * 0.9,
         "ytick.labelsize": base * 0.9, "legend.fontsize": base * 0.85,
-        "axes.prop_cycle": cycler(color=OKABE_ITO), "axes.spines.top": False,
+        "axes.prop_cycle": cycler(color=list(PLOT_CYCLE)), "axes.spines.top": False,
         "axes.spines.right": False, "axes.grid": False, "lines.linewidth": 2.6,
         "figure.dpi": DPI, "savefig.dpi": DPI, "svg.fonttype": "none",
     })

@@ -19,14 +19,14 @@ writes (``text-anchor`` in a ``style``, ``rotate``), and a text's group is its n
 from __future__ import annotations
 
 import math
-import os
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .fonts import font_file
+
 SVG_NS = "{http://www.w3.org/2000/svg}"
-FONT_DIR = "/usr/share/fonts/truetype/dejavu/"
 SLIDE_WIDTH = 1920
 # The floor a slide must meet to be read from the back of a lecture hall (output pixels at
 # 1920 wide): node text, edge labels, everything else (titles, captions, legends, axes).
@@ -62,8 +62,10 @@ class Metrics:
 def _font(size: int, bold: bool):
     from PIL import ImageFont
 
-    path = FONT_DIR + ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
-    return ImageFont.truetype(path, size) if os.path.exists(path) else None
+    try:
+        return ImageFont.truetype(font_file(bold), size)
+    except OSError:  # the font is not installed: widths are estimated
+        return None
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:

@@ -17,6 +17,7 @@ from pathlib import Path
 from ..draw.graphviz_run import run_graphviz
 from ..draw.names import safe_stem
 from ..draw.output import write_bytes_atomic, write_text_atomic
+from ..draw.template import dot_quote
 from ..errors import GraphvizAdError
 from .sheet import Blank, Cell, Sheet, shown
 
@@ -52,15 +53,11 @@ def dot(sheet: Sheet, key: bool) -> str:
             first, rest = f"{row[0]} ({row[1]})", range(2, len(row))
         lines = [first] + [f"{head[k]}: " + (BLANK if isinstance(row[k], Blank) and not key
                                               else cell_text(row[k], key)) for k in rest]
-        label = "\\n".join(_dot_escape(t) for t in lines)
-        out.append(f'  n{i} [label="{label}"];')
+        label = dot_quote("\n".join(lines))
+        out.append(f'  n{i} [label={label}];')
     out += [f"  n{a} -> n{b};" for a, b in sheet.edges]
     out.append("}")
     return "\n".join(out)
-
-
-def _dot_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def answer_names(sheet: Sheet) -> str:

@@ -193,3 +193,57 @@ def test_gallery_renders_programs_and_stacks(tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "r" / "problem9" / "problem9-reverse-000.svg").exists()
     assert list((tmp_path / "r" / "problem4").glob("*.svg"))
+
+
+def test_cli_scale_sets_the_png_size(tmp_path):
+    from graphviz_ad.draw.raster import svg_size
+
+    args = ["render", "y = sin(x)*x", "--at", "x=1", "--format", "svg,png"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "a"), "--scale", "1.5"])
+    assert result.exit_code == 0, result.output
+    svg = next((tmp_path / "a").glob("*-000.svg")).read_text()
+    with Image.open(next((tmp_path / "a").glob("*-000.png"))) as png:
+        assert png.width == round(svg_size(svg)[0] * 1.5) + round(svg_size(svg)[0] * 1.5) % 2
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b"), "--scale", "0"])
+    assert result.exit_code == 2 and "--scale" in result.stderr
+
+
+def test_gallery_splits_files_into_drawing_and_plot_tasks(tmp_path):
+    from graphviz_ad.cli.render import _gallery_tasks
+
+    graphs = tmp_path / "graphs"
+    graphs.mkdir()
+    for name in ("problem4.toml", "problem9.toml", "problem8.toml"):
+        (graphs / name).write_text((GRAPHS / name).read_text())
+    files = sorted(graphs.glob("*.toml"))
+    tasks, skipped = _gallery_tasks(files, tmp_path / "out", ["png"], "16:9")
+    assert skipped == []
+    pieces = [(t.path.name, t.plot) for t in tasks]
+    plots = sum(1 for line in (graphs / "problem8.toml").read_text().splitlines()
+                if line.strip() == "[[plots]]")
+    assert plots == 3
+    # each file drawn once, each of its plots once: nothing twice
+    assert pieces == [("problem4.toml", None), ("problem8.toml", None),
+                      *[("problem8.toml", k) for k in range(plots)], ("problem9.toml", None)]
+    assert {t.target for t in tasks} == {tmp_path / "out" / n for n in ("problem4", "problem8",
+                                                                          "problem9")}
+
+
+def test_gallery_over_processes_writes_what_one_process_writes(tmp_path):
+    graphs = tmp_path / "graphs"
+    graphs.mkdir()
+    for name in ("problem4.toml", "problem9.toml"):
+        (graphs / name).write_text((GRAPHS / name).read_text())
+    (graphs / "broken.toml").write_text('program = "y = x +"\n[inputs]\nx = 1\n')
+    runs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        result = CliRunner().invoke(main, ["gallery", str(graphs), "--out", str(out),
+                                           "--format", "svg,png", "--jobs", jobs])
+        assert result.exit_code == 0, result.output
+        assert "skipped broken.toml: " in result.stderr  # one line, the run goes on
+        runs[jobs] = {p.relative_to(out): (Image.open(p).size if p.suffix == ".png" else
+                                           p.stat().st_size)
+                      for p in out.rglob("*") if p.is_file()}
+    assert runs["1"] == runs["2"] and len(runs["1"]) > 10
+    assert not [p for p in tmp_path.rglob(".graphviz-ad-*")]  # no staging left behind

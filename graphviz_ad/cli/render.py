@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -11,8 +14,9 @@ from ..draw.derivatives import STEP_MS, VIEWS
 from ..draw.graphviz_run import LAYOUT_TIMEOUT, layout_time_limit
 from ..draw.names import confine, safe_stem
 from ..draw.output import DRAW_FORMATS
+from ..draw.raster import process_pool
 from ..draw.staging import OutputError
-from ..draw.writers import slide_canvas
+from ..draw.writers import MAX_SCALE, slide_canvas
 from ..errors import GraphvizAdError
 from .common import (
     at_option,
@@ -36,8 +40,8 @@ DEFAULT_FORMATS = "svg,png,gif,html"
 
 def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, rankdir,
                    show_constants, no_cse, title, progress, data=(),
-                   frame_ms: int | None = None, view: str = "auto", quiz: bool = False
-                   ) -> list[Path]:
+                   frame_ms: int | None = None, view: str = "auto", quiz: bool = False,
+                   scale: float | None = None) -> list[Path]:
     """Parse, run the pass(es) and write the drawing; shared by render and gallery.
     ``quiz``: the html format is the predict-then-reveal player."""
     from ..render import render
@@ -64,12 +68,13 @@ def render_program(source_arg: str, at, *, mode, wrt, of, formats, out, slide, r
                    title=title or _file_title(src, mode), quiet=src.data_inputs,
                    step_ms=frame_ms or int(hints.get("frame_ms", STEP_MS)), view=view)
     if quiz:
-        return _quiz(traces, out_dir, f"{name}-{mode}", formats, progress, options)
+        return _quiz(traces, out_dir, f"{name}-{mode}", formats, progress, options, scale)
     return render(traces, out_dir, formats, stem=f"{name}-{mode}", progress=progress,
-                  **options)
+                  scale=scale, **options)
 
 
-def _quiz(traces, out_dir: Path, stem: str, formats, progress: bool, options) -> list[Path]:
+def _quiz(traces, out_dir: Path, stem: str, formats, progress: bool, options,
+          scale: float | None = None) -> list[Path]:
     """Every format as usual, except html: the player asks each step's number first."""
     from ..draw.output import write_drawing, write_text_atomic
     from ..draw.player import player_html
@@ -84,7 +89,8 @@ def _quiz(traces, out_dir: Path, stem: str, formats, progress: bool, options) ->
         raise GraphvizAdError("--quiz: no step of this pass has a single number to ask")
     others = [f for f in formats if f != "html"]
     written = write_drawing(frames, dot, out_dir, stem, others, slide=options["slide"],
-                            progress=progress, title=options["title"]) if others else []
+                            progress=progress, title=options["title"],
+                            scale=scale) if others else []
     page = player_html(frames, options["title"] or stem, questions)
     return [*written, write_text_atomic(out_dir / f"{stem}-quiz.html", page)]
 
@@ -133,12 +139,15 @@ def _file_title(src, mode: str) -> str:
               help="Progress bars (default: when stderr is a terminal).")
 @click.option("--layout-timeout", type=click.FloatRange(min=1), default=LAYOUT_TIMEOUT,
               show_default=True, metavar="SECONDS", help="Longest Graphviz layout allowed.")
+@click.option("--scale", type=click.FloatRange(0, MAX_SCALE, min_open=True), default=None,
+              metavar="X", help="Raster frames (png, gif, apng, mp4) at X times the drawing's "
+                                "size (default 2, at most 1920 px wide; not with --slide).")
 @click.option("--quiz", is_flag=True,
               help="Predict, then reveal: the html player (written as NAME-quiz.html) asks "
                    "each step's number first, checks it and names the mistake.")
 @reports_errors
 def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, view, show_constants,
-           title, no_cse, frame_ms, progress, layout_timeout, quiz):
+           title, no_cse, frame_ms, progress, layout_timeout, scale, quiz):
     """Animate a pass over SOURCE: one frame per step on a layout that never moves.
 
     SOURCE is an expression, a program, a graph file (graphs/*.toml) or - for stdin.
@@ -159,7 +168,7 @@ def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, view, 
                                  out=out, slide=slide, rankdir=rankdir,
                                  show_constants=show_constants, no_cse=no_cse, title=title,
                                  progress=show, data=data, frame_ms=frame_ms, view=view,
-                                 quiz=quiz)
+                                 quiz=quiz, scale=scale)
     report_written(written)
 
 
@@ -188,10 +197,13 @@ def _kind(path: Path) -> str:
 @click.option("--progress/--no-progress", default=None,
               help="A progress bar (default: when stderr is a terminal; otherwise one line "
                    "per graph).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Processes drawing at once (default: the CPU count, at most 4).")
 @reports_errors
-def gallery(directory, out, format_, slide, natural_size, progress):
+def gallery(directory, out, format_, slide, natural_size, progress, jobs):
     """Render every graph file in DIR: programs as derivative animations, conv stacks
     as receptive-field animations, each graph file's [[plots]]; 16:9 slides by default.
+    The drawing and each plot of every file are spread over processes.
 
     \b
     Examples:
@@ -206,31 +218,95 @@ def gallery(directory, out, format_, slide, natural_size, progress):
     if not files:
         raise GraphvizAdError(f"{directory}: no *.toml graph files")
     show = sys.stderr.isatty() if progress is None else progress
-    written, skipped = [], []
-    taken: dict[str, str] = {}  # output folder (casefolded) -> the graph file using it
-    with click.progressbar(files, label="gallery", file=sys.stderr,
-                           item_show_func=lambda p: p.name if p else "",
-                           hidden=not show) as bar:
-        for path in bar:
-            name = safe_stem(path.stem)
-            if name.casefold() in taken:  # e.g. "a b.toml" and "a-b.toml"
-                skipped.append(f"skipped {path.name}: its output folder {name}/ is "
-                               f"{taken[name.casefold()]}'s")
-                continue
-            taken[name.casefold()] = path.name
-            try:
-                target = confine(Path(out), name, resolve=True)
-                done = _render_file(path, target, formats, slide)
-                written += done
-                _say(show, f"{path.name}: {len(done)} files")
-            except OutputError:  # the output directory is unusable: no point going on
-                raise
-            except GraphvizAdError as err:  # e.g. a stack too wide to draw: say so, go on
-                skipped.append(f"skipped {path.name}: {err}")
-                _say(show, f"{path.name}: skipped")
+    tasks, skipped = _gallery_tasks(files, Path(out), formats, slide)
+    workers = jobs or min(os.cpu_count() or 1, 4)
+    written: dict[Path, list[Path]] = {}
+    left = {path: sum(t.path == path for t in tasks) for path in files}
+    failed: dict[Path, str] = {}
+    with click.progressbar(length=len(tasks), label="gallery", file=sys.stderr,
+                           item_show_func=lambda name: name or "", hidden=not show) as bar, \
+            process_pool(workers if len(tasks) > 1 else 1, fresh=GALLERY_PRELOAD) as pool:
+        results = (pool.map(_gallery_task, tasks) if pool is not None
+                   else map(_gallery_task, tasks))
+        for task, (kind, outcome) in zip(tasks, results):
+            bar.update(1, task.path.name)
+            if kind == "fatal":  # the output directory is unusable: no point going on
+                raise OutputError(str(outcome))
+            if kind == "skipped":
+                failed.setdefault(task.path, str(outcome))
+            else:
+                written.setdefault(task.path, []).extend(outcome)
+            left[task.path] -= 1
+            if left[task.path] == 0:
+                _say(show, f"{task.path.name}: " + ("skipped" if task.path in failed else
+                                                    f"{len(written.get(task.path, []))} files"))
+    skipped += [f"skipped {path.name}: {err}" for path, err in failed.items()]
+    total = sum(len(paths) for path, paths in written.items())
+    done = len({t.path for t in tasks} - set(failed))
     warn(skipped)
-    click.echo(f"wrote {len(written)} files for {len(files) - len(skipped)} of {len(files)} "
-               f"graphs under {Path(out)}/", err=True)
+    click.echo(f"wrote {total} files for {done} of {len(files)} graphs under {Path(out)}/",
+               err=True)
+
+
+# what the gallery's worker processes import once, in the clean process they fork from
+GALLERY_PRELOAD = ("graphviz_ad.cli.render", "graphviz_ad.cli.plot", "graphviz_ad.cli.rf",
+                   "graphviz_ad.plots", "graphviz_ad.draw.writers")
+
+
+@dataclass(frozen=True)
+class GalleryTask:
+    """One piece of gallery work: a graph file's drawing (``plot`` None) or one of its
+    [[plots]] (its index), written into ``target``."""
+
+    path: Path
+    target: Path
+    formats: tuple[str, ...]
+    slide: str | None
+    plot: int | None = None
+
+
+def _gallery_tasks(files: list[Path], out: Path, formats: list[str], slide: str | None
+                   ) -> tuple[list[GalleryTask], list[str]]:
+    """The work for every graph file (each output folder confined to ``out``; a folder
+    two files would share goes to the first), and the files skipped for that reason."""
+    from ..source import graph_file
+
+    tasks: list[GalleryTask] = []
+    skipped: list[str] = []
+    taken: dict[str, str] = {}  # output folder (casefolded) -> the graph file using it
+    for path in files:
+        name = safe_stem(path.stem)
+        if name.casefold() in taken:  # e.g. "a b.toml" and "a-b.toml"
+            skipped.append(f"skipped {path.name}: its output folder {name}/ is "
+                           f"{taken[name.casefold()]}'s")
+            continue
+        taken[name.casefold()] = path.name
+        target = confine(out, name, resolve=True)
+        tasks.append(GalleryTask(path, target, tuple(formats), slide))
+        try:
+            plots = graph_file(path).plots if _kind(path) == "program" else []
+        except GraphvizAdError:  # reported by the drawing's own task
+            plots = []
+        tasks += [GalleryTask(path, target, tuple(formats), slide, k) for k in range(len(plots))]
+    return tasks, skipped
+
+
+def _gallery_task(task: GalleryTask) -> tuple[str, list[Path] | str]:
+    """Run one task (in a worker process): ("done", paths), ("skipped", why) for bad
+    input, ("fatal", why) when the output directory cannot be written."""
+    from ..draw import raster
+
+    if multiprocessing.parent_process() is not None:  # a worker: the pool uses every core
+        raster.WORKERS = 1
+    try:
+        if task.plot is None:
+            return "done", _render_file(task.path, task.target, list(task.formats), task.slide)
+        return "done", _render_plot(task.path, task.plot, task.target, list(task.formats),
+                                    task.slide)
+    except OutputError as err:
+        return "fatal", str(err)
+    except GraphvizAdError as err:  # e.g. a stack too wide to draw: say so, go on
+        return "skipped", str(err)
 
 
 def _say(bar_shown: bool, line: str) -> None:
@@ -239,23 +315,23 @@ def _say(bar_shown: bool, line: str) -> None:
         click.echo(f"gallery: {line}", err=True)
 
 
-def _render_plots(path: Path, target: Path, formats: list[str], slide: str | None
-                  ) -> list[Path]:
-    """A graph file's [[plots]], in the gallery's plot formats (png when it asks for none)."""
+def _render_plot(path: Path, index: int, target: Path, formats: list[str], slide: str | None
+                 ) -> list[Path]:
+    """A graph file's ``index``-th [[plots]] table, in the gallery's plot formats (png
+    when it asks for none)."""
     from ..plots_style import PLOT_FORMATS
     from ..source import graph_file
     from .plot import draw_plot
 
-    specs = graph_file(path).plots
+    spec = graph_file(path).plots[index]
     kinds = [fmt for fmt in formats if fmt in PLOT_FORMATS] or ["png"]
+    kind = str(spec.get("kind", ""))
+    name = safe_stem(str(spec.get("name") or f"{path.stem}-plot{index + 1}-{kind}"))
+    options = {key: value for key, value in spec.items() if key != "kind"}
     written: list[Path] = []
-    for k, spec in enumerate(specs, start=1):
-        kind = str(spec.get("kind", ""))
-        name = safe_stem(str(spec.get("name") or f"{path.stem}-plot{k}-{kind}"))
-        options = {key: value for key, value in spec.items() if key != "kind"}
-        for fmt in kinds:
-            written += draw_plot(kind, str(path), options, confine(target, f"{name}.{fmt}"),
-                                 slide)[0]
+    for fmt in kinds:
+        written += draw_plot(kind, str(path), options, confine(target, f"{name}.{fmt}"),
+                             slide)[0]
     return written
 
 
@@ -265,10 +341,9 @@ def _render_file(path: Path, target: Path, formats: list[str], slide: str | None
     from .rf import draw as draw_stack
 
     if _kind(path) == "program":
-        written = render_program(str(path), (), mode=None, wrt=None, of=None, formats=formats,
-                                 out=str(target), slide=slide, rankdir=None,
-                                 show_constants=False, no_cse=False, title="", progress=False)
-        return written + _render_plots(path, target, formats, slide)
+        return render_program(str(path), (), mode=None, wrt=None, of=None, formats=formats,
+                              out=str(target), slide=slide, rankdir=None,
+                              show_constants=False, no_cse=False, title="", progress=False)
     spec = load_stack(path)
     return draw_stack(spec, formats, str(target), spec.unit, spec.input_size, 0,
                       bool(spec.render.get("paths", False)), slide or spec.render.get("slide"),

@@ -17,6 +17,7 @@ PNG encoding is done by the same workers.  libvips is the optional fast path
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 import re
 import signal
@@ -154,15 +155,27 @@ def _worker_init() -> None:
 
 
 @contextmanager
-def process_pool(workers: int, threads: bool = False) -> Iterator[Executor | None]:
-    """A process pool of ``workers`` (None for one: run in this process), always shut down:
-    on an error or interrupt the queued jobs are cancelled and the workers joined.
-    With ``threads`` the workers are threads (for work that releases the GIL)."""
+def process_pool(workers: int, threads: bool = False, fresh: Sequence[str] | None = None,
+                 ) -> Iterator[Executor | None]:
+    """A pool of ``workers`` (None for one: run in this process), always shut down: on an
+    error or interrupt the queued jobs are cancelled and the workers joined.
+
+    Processes are forked from this one; with ``fresh`` (module names to preload) they
+    are forked from a clean server process instead (``forkserver``): use it when the
+    workers draw with libvips, since a fork of a process whose libvips threads run
+    hangs.  With ``threads`` the workers are threads (for work that releases the GIL)."""
     if workers <= 1:
         yield None
         return
-    pool: Executor = (ThreadPoolExecutor(max_workers=workers) if threads else
-                      ProcessPoolExecutor(max_workers=workers, initializer=_worker_init))
+    if threads:
+        pool: Executor = ThreadPoolExecutor(max_workers=workers)
+    else:
+        context = None
+        if fresh is not None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(fresh))
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+                                   mp_context=context)
     try:
         yield pool
     except BaseException:
@@ -284,7 +297,7 @@ def build_palette(images: Sequence[Image.Image], exact: Sequence[tuple[int, int,
     if len(picks) > 6:
         step = (len(picks) - 1) / 5
         picks = [picks[round(i * step)] for i in range(6)]
-    thumbs = [im.reduce(2) for im in picks]
+    thumbs = [im.reduce(4) for im in picks]  # a quarter size: median cut costs per pixel
     sheet = Image.new("RGB", (sum(t.width for t in thumbs), max(t.height for t in thumbs)),
                       "white")
     x = 0

@@ -25,6 +25,7 @@ from .plots_style import (
     OKABE_ITO,
     SEQUENTIAL,
     VERMILLION,
+    PlotOut,
     figure,
     pretty,
     save,
@@ -185,7 +186,7 @@ def _legend(ax, outside: bool = True) -> None:
 
 
 def surface_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over,
-                 out: str | Path, *, slide: str | None = None, title: str = "",
+                 out: PlotOut, *, slide: str | None = None, title: str = "",
                  path: Mapping[str, Any] | None = None) -> list[Path]:
     """Heatmap of ``of`` over two inputs with contours and the grid minimum marked;
     ``path={"lr": …, "steps": …, "start": {name: value}}`` overlays gradient descent."""
@@ -218,7 +219,7 @@ def _clip(ax, over: Over) -> None:
 
 def curves_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
                 x: tuple[str, np.ndarray], vary: Sequence[tuple[str, Sequence[float]]],
-                out: str | Path, *, slide: str | None = None, title: str = "") -> list[Path]:
+                out: PlotOut, *, slide: str | None = None, title: str = "") -> list[Path]:
     """One curve of ``of`` against ``x`` per combination of the ``vary`` values."""
     xname, xs = x
     _check_names(G, [xname, *(n for n, _ in vary)], "--x/--vary")
@@ -266,7 +267,7 @@ def hessian_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over:
 
 
 def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over,
-                   out: str | Path, *, slide: str | None = None, title: str = ""
+                   out: PlotOut, *, slide: str | None = None, title: str = ""
                    ) -> tuple[list[Path], float]:
     """The smallest eigenvalue of the Hessian over the grid: ≥ 0 everywhere is what a
     convex function shows (a negative value anywhere disproves convexity)."""
@@ -325,7 +326,7 @@ def weight_decay_paths(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
 
 
 def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over,
-                      out: str | Path, *, lam: float, lr: float, steps: int,
+                      out: PlotOut, *, lam: float, lr: float, steps: int,
                       start: Mapping[str, float], slide: str | None = None, title: str = ""
                       ) -> tuple[list[Path], float]:
     """Both paths of :func:`weight_decay_paths` on the surface of L̃, with their largest
@@ -354,7 +355,7 @@ def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, 
 
 
 def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt: str,
-                  out: str | Path, *, slide: str | None = None, title: str = ""
+                  out: PlotOut, *, slide: str | None = None, title: str = ""
                   ) -> tuple[list[Path], np.ndarray]:
     """The Jacobian ∂of/∂wrt as an annotated heatmap (problem 1: softmax)."""
     from .calculus import jacobian
@@ -393,7 +394,7 @@ def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt:
     return save(fig, out), J
 
 
-def cost_plot(out: str | Path, *, max_n: int = 40, slide: str | None = None) -> list[Path]:
+def cost_plot(out: PlotOut, *, max_n: int = 40, slide: str | None = None) -> list[Path]:
     """Primitive evaluations for the full Jacobian of y = Σ sin(x_i)·x_(i+1), n inputs:
     forward mode grows like n², reverse mode like n."""
     from .calculus import cost_family

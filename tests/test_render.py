@@ -247,3 +247,19 @@ def test_gallery_over_processes_writes_what_one_process_writes(tmp_path):
                       for p in out.rglob("*") if p.is_file()}
     assert runs["1"] == runs["2"] and len(runs["1"]) > 10
     assert not [p for p in tmp_path.rglob(".graphviz-ad-*")]  # no staging left behind
+
+
+def test_gallery_plot_is_drawn_once_and_saved_per_format(tmp_path, monkeypatch):
+    from graphviz_ad.cli import plot
+    from graphviz_ad.cli.render import _render_plot
+
+    calls = []
+    real = plot.draw_plot
+    monkeypatch.setattr(plot, "draw_plot", lambda *a, **k: calls.append(a) or real(*a, **k))
+    paths = _render_plot(GRAPHS / "problem8.toml", 0, tmp_path, ["svg", "png", "gif"], "16:9")
+    assert len(calls) == 1  # one figure ...
+    assert sorted(p.suffix for p in paths) == [".png", ".svg"]  # ... in each plot format
+    assert paths[0].stem == paths[1].stem and all(p.parent == tmp_path for p in paths)
+    with Image.open(next(p for p in paths if p.suffix == ".png")) as png:
+        assert png.size == (1920, 1080)
+    assert paths[0].read_bytes() != paths[1].read_bytes()

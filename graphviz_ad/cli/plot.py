@@ -7,7 +7,7 @@ Each subcommand and each ``[[plots]]`` table of a graph file go through
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,6 +22,9 @@ from .common import (
     reports_errors,
     source_argument,
 )
+
+if TYPE_CHECKING:  # plots_style imports matplotlib: only when a plot is drawn
+    from ..plots_style import PlotOut
 
 KINDS = ("curves", "surface", "convexity", "weight-decay", "jacobian")
 _KEYS = {
@@ -57,10 +60,11 @@ def _start(texts: list[str], over, where: str = "--start") -> dict[str, float]:
     return {n: given.get(n, default[n]) for n in names}
 
 
-def draw_plot(kind: str, source: str, options: dict[str, Any], out: str | Path,
+def draw_plot(kind: str, source: str, options: dict[str, Any], out: PlotOut,
               slide: str | None = None, at=(), data=()) -> tuple[list[Path], str]:
     """Draw one plot of SOURCE; ``options`` uses the command's option names (strings as
-    typed, lists for repeatable ones).  Returns the paths and a one-line summary."""
+    typed, lists for repeatable ones); ``out`` one path, or several (one per format).
+    Returns the paths and a one-line summary."""
     from .. import plots
 
     if kind not in KINDS:

@@ -328,11 +328,8 @@ def _render_plot(path: Path, index: int, target: Path, formats: list[str], slide
     kind = str(spec.get("kind", ""))
     name = safe_stem(str(spec.get("name") or f"{path.stem}-plot{index + 1}-{kind}"))
     options = {key: value for key, value in spec.items() if key != "kind"}
-    written: list[Path] = []
-    for fmt in kinds:
-        written += draw_plot(kind, str(path), options, confine(target, f"{name}.{fmt}"),
-                             slide)[0]
-    return written
+    outs = [confine(target, f"{name}.{fmt}") for fmt in kinds]
+    return draw_plot(kind, str(path), options, outs, slide)[0]  # drawn once, saved per format
 
 
 def _render_file(path: Path, target: Path, formats: list[str], slide: str | None) -> list[Path]:

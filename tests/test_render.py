@@ -222,9 +222,9 @@ def test_gallery_splits_files_into_drawing_and_plot_tasks(tmp_path):
     plots = sum(1 for line in (graphs / "problem8.toml").read_text().splitlines()
                 if line.strip() == "[[plots]]")
     assert plots == 3
-    # each file drawn once, each of its plots once: nothing twice
-    assert pieces == [("problem4.toml", None), ("problem8.toml", None),
-                      *[("problem8.toml", k) for k in range(plots)], ("problem9.toml", None)]
+    # each file drawn once, each of its plots once (the longer plots first): nothing twice
+    assert pieces == [*[("problem8.toml", k) for k in range(plots)], ("problem4.toml", None),
+                      ("problem8.toml", None), ("problem9.toml", None)]
     assert {t.target for t in tasks} == {tmp_path / "out" / n for n in ("problem4", "problem8",
                                                                           "problem9")}
 

@@ -241,7 +241,7 @@ def gallery(directory, out, format_, slide, natural_size, progress, jobs):
                 _say(show, f"{task.path.name}: " + ("skipped" if task.path in failed else
                                                     f"{len(written.get(task.path, []))} files"))
     skipped += [f"skipped {path.name}: {err}" for path, err in failed.items()]
-    total = sum(len(paths) for path, paths in written.items())
+    total = sum(len(paths) for paths in written.values())
     done = len({t.path for t in tasks} - set(failed))
     warn(skipped)
     click.echo(f"wrote {total} files for {done} of {len(files)} graphs under {Path(out)}/",
@@ -268,10 +268,12 @@ class GalleryTask:
 def _gallery_tasks(files: list[Path], out: Path, formats: list[str], slide: str | None
                    ) -> tuple[list[GalleryTask], list[str]]:
     """The work for every graph file (each output folder confined to ``out``; a folder
-    two files would share goes to the first), and the files skipped for that reason."""
+    two files would share goes to the first), and the files skipped for that reason.
+    Plots come first: they take longest, so the last task to finish is a short one."""
     from ..source import graph_file
 
     tasks: list[GalleryTask] = []
+    plot_tasks: list[GalleryTask] = []
     skipped: list[str] = []
     taken: dict[str, str] = {}  # output folder (casefolded) -> the graph file using it
     for path in files:
@@ -287,8 +289,9 @@ def _gallery_tasks(files: list[Path], out: Path, formats: list[str], slide: str 
             plots = graph_file(path).plots if _kind(path) == "program" else []
         except GraphvizAdError:  # reported by the drawing's own task
             plots = []
-        tasks += [GalleryTask(path, target, tuple(formats), slide, k) for k in range(len(plots))]
-    return tasks, skipped
+        plot_tasks += [GalleryTask(path, target, tuple(formats), slide, k)
+                       for k in range(len(plots))]
+    return plot_tasks + tasks, skipped
 
 
 def _gallery_task(task: GalleryTask) -> tuple[str, list[Path] | str]:

@@ -236,12 +236,12 @@ def render_frames(svgs: Sequence[str], *, canvas: tuple[int, int] | None = None,
 
     All frames get the pixel size of the largest one, rounded up to even numbers
     (H.264's yuv420p needs even sizes).  Identical frames are drawn once (the same
-    image is yielded again).  Frames are drawn by ``workers`` at once (default
-    :data:`WORKERS`, at most the CPU count; 1 for tiny jobs): threads with libvips
-    (its calls release the GIL; forking a process whose libvips threads run would
-    hang), processes with the pure-Python cairosvg fallback.  Ctrl-C and SIGTERM are honoured
-    between frames (see ``deferred_signals``); close the generator
-    (``contextlib.closing``) when not running it to the end.
+    image is yielded again).  ``workers`` frames are drawn at once (default
+    :data:`WORKERS`; 1 for tiny jobs): on threads with libvips (its calls release the
+    GIL; a fork of a process whose libvips threads run would hang), on processes with
+    the pure-Python cairosvg fallback.  Ctrl-C and SIGTERM are honoured between frames
+    (see ``deferred_signals``); close the generator (``contextlib.closing``) when not
+    running it to the end.
     """
     if not svgs:
         return
@@ -266,11 +266,12 @@ def render_frames(svgs: Sequence[str], *, canvas: tuple[int, int] | None = None,
             check()
 
 
-WORKERS = 2  # frames drawn at once (the gallery sets 1 in its own worker processes)
+# frames drawn at once: the CPU count, at most 4 (the gallery sets 1 in its own processes)
+WORKERS = min(os.cpu_count() or 1, 4)
 
 
 def pool_size(jobs: int, workers: int | None = None) -> int:
-    """How many processes to rasterize ``jobs`` frames with (1: in this process)."""
+    """How many workers to draw ``jobs`` frames with (1: in this thread)."""
     n = min(WORKERS if workers is None else workers, os.cpu_count() or 1)
     return 1 if jobs < 3 else max(1, n)
 

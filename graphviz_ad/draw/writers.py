@@ -95,6 +95,7 @@ class WriteJob:
 
 DEFAULT_SCALE = 2.0  # raster frames: twice the SVG's CSS size ...
 MAX_WIDTH = 1920  # ... but no wider than this unless a scale is asked for
+MAX_SCALE = 16.0  # a larger scale makes frames no screen shows
 
 
 def raster_scale(frames: Sequence[Frame], scale: float | None, video: bool) -> float:
@@ -157,9 +158,6 @@ def write_frames(frames: Sequence[Frame], out_dir: Path, stem: str, formats: Ite
         stage.abort()
         raise
     return {fmt: list(job.written[fmt]) for fmt in [*wanted, *(text_files or {})]}
-
-
-MAX_SCALE = 16.0  # --scale above this makes frames no screen shows
 
 
 def _name(stem: str, i: int, ext: str) -> str:

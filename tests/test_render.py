@@ -230,6 +230,12 @@ def test_gallery_splits_files_into_drawing_and_plot_tasks(tmp_path):
 
 
 def test_gallery_over_processes_writes_what_one_process_writes(tmp_path):
+    from graphviz_ad.draw.staging import read_manifest
+
+    def names(folder: Path) -> dict:  # the manifest without sizes (PNG bytes may differ)
+        return {stem: {fmt: sorted(files) for fmt, files in entry.items()}
+                for stem, entry in read_manifest(folder).items()}
+
     graphs = tmp_path / "graphs"
     graphs.mkdir()
     for name in ("problem4.toml", "problem9.toml"):
@@ -243,6 +249,7 @@ def test_gallery_over_processes_writes_what_one_process_writes(tmp_path):
         assert result.exit_code == 0, result.output
         assert "skipped broken.toml: " in result.stderr  # one line, the run goes on
         runs[jobs] = {p.relative_to(out): (Image.open(p).size if p.suffix == ".png" else
+                                           names(p.parent) if p.suffix == ".json" else
                                            p.stat().st_size)
                       for p in out.rglob("*") if p.is_file()}
     assert runs["1"] == runs["2"] and len(runs["1"]) > 10

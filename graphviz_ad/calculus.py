@@ -17,7 +17,7 @@ Differentiating that graph again with the ordinary reverse pass gives the Hessia
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -69,7 +69,7 @@ def check_size(what: str, n_out: int, n_in: int, sweeps: int, max_elements: int,
             f"elements (--wrt) or raise it with --max-elements {n_out * n_in}")
 
 
-def _one_hots(shape: tuple[int, ...]):
+def _one_hots(shape: tuple[int, ...]) -> Iterator[np.ndarray]:
     """Unit seeds e_k of the given shape, one per element, in C order."""
     for k in range(int(np.prod(shape))):
         seed = np.zeros(shape)
@@ -264,17 +264,39 @@ def cost(G: nx.DiGraph, inputs: Inputs | None = None, wrt: Wrt = None,
                 values=len(ops), per_sweep=per_sweep)
 
 
-def chain_program(n: int) -> str:
-    """The n-input, 1-output family of the cost plot: y = Σ sin(x_i)·x_(i+1), indices
-    cyclic (so every input feeds two products, also for n = 1)."""
-    if n < 1:
-        raise GraphvizAdError("the family needs n ≥ 1 inputs")
-    return "y = " + " + ".join(f"sin(x{i})*x{i % n + 1}" for i in range(1, n + 1))
+# -- convexity at a point ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Convexity:
+    """What a Hessian's eigenvalues say about convexity at the point it was taken."""
+
+    eigenvalues: np.ndarray  # ascending
+    tolerance: float         # |λ| below this counts as 0
+
+    @property
+    def convex(self) -> bool:
+        return bool(self.eigenvalues.min() >= -self.tolerance)
+
+    @property
+    def definite(self) -> bool:
+        return bool(self.eigenvalues.min() > self.tolerance)
+
+    @property
+    def verdict(self) -> str:
+        if self.definite:
+            return "convex here: every eigenvalue > 0 (positive definite)"
+        if self.convex:
+            return "convex here: every eigenvalue ≥ 0 (positive semidefinite)"
+        return "not convex here: an eigenvalue is negative"
 
 
-def cost_family(ns: Sequence[int]) -> list[tuple[int, Cost]]:
-    """:func:`cost` of :func:`chain_program` for each n (what ``graphviz-ad cost`` plots)."""
-    from .parse import parse
+def convexity(H: np.ndarray) -> Convexity:
+    """The eigenvalues of a square Hessian (symmetrized) and the verdict they give; an
+    eigenvalue within 1e-10 of the largest entry (at least 1e-10) counts as 0.
 
-    return [(n, cost(parse(chain_program(n)))) for n in ns]
-
+    >>> convexity(np.array([[2.0, 0.0], [0.0, -1.0]])).verdict
+    'not convex here: an eigenvalue is negative'
+    """
+    H = np.asarray(H, dtype=float)
+    eig = np.linalg.eigvalsh((H + H.T) / 2)
+    return Convexity(eig, 1e-10 * max(1.0, float(np.max(np.abs(H))) if H.size else 1.0))

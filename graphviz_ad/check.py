@@ -19,13 +19,14 @@ the arrays are so large that every probe's full evaluations would exceed
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
-from .autodiff import Inputs, forward_mode, reverse_mode, values_at
+from .autodiff import Inputs, _choose_of, _choose_wrt, forward_mode, reverse_mode, values_at
 from .errors import GraphvizAdError
 from .formula import fmt_number, node_label
 
@@ -47,10 +48,44 @@ class Comparison:
     error: float
 
 
+@dataclass(frozen=True)
+class Sample:
+    """Which elements of one array were checked: ``probed`` of its ``size``."""
+
+    array: str                       # the node's label, e.g. "z"
+    size: int
+    probed: tuple[tuple[int, ...], ...]
+
+    def describe(self, shown: int = 4) -> str:
+        """``z: 64 of 1000 elements checked (z[0], z[16], z[32], …, z[999]; evenly
+        spaced, the same on every run)``."""
+        names = [f"{self.array}{_element(i)}" for i in self.probed]
+        listed = names if len(names) <= shown + 1 else [*names[:shown - 1], "…", names[-1]]
+        return (f"{self.array}: {len(self.probed)} of {self.size} elements checked "
+                f"({', '.join(listed)}; evenly spaced, the same on every run)")
+
+
 @dataclass
 class CheckReport:
     comparisons: list[Comparison]
     tolerance: float
+    samples: list[Sample] = field(default_factory=list)  # every array probed
+
+    @property
+    def sampled(self) -> list[Sample]:
+        """The arrays checked only in part."""
+        return [s for s in self.samples if len(s.probed) < s.size]
+
+    def notes(self) -> list[str]:
+        """What the rows stand for when arrays are involved: each row is the worst element
+        of its derivative; which elements of which arrays were checked."""
+        if not self.samples:
+            return []
+        whole = [f"{s.array} ({s.size})" for s in self.samples if s not in self.sampled]
+        head = "each row shows the worst checked element of its derivative"
+        if whole:
+            head += f"; every element checked of {', '.join(whole)}"
+        return [head] + [s.describe() for s in self.sampled]
 
     @property
     def worst(self) -> Comparison:
@@ -137,10 +172,23 @@ def _nudged(G: nx.DiGraph, inputs: dict[str, Any], node: str, delta: Any) -> dic
 
 
 class _Worst:
-    """The worst comparison seen per key, in the order keys first appeared."""
+    """The worst comparison seen per key, in the order keys first appeared, and the
+    elements probed of every array."""
 
-    def __init__(self) -> None:
+    def __init__(self, G: nx.DiGraph) -> None:
         self.rows: dict[Any, Comparison] = {}
+        self.graph = G
+        self.samples: dict[str, Sample] = {}
+
+    def probes(self, node: str, shape: tuple[int, ...], count: int) -> list[tuple[int, ...]]:
+        """:func:`_probes` of ``node``'s array, remembered for the report (scalars are not
+        arrays and are not listed)."""
+        probed = _probes(shape, count)
+        if shape:
+            label = node_label(self.graph, node)
+            self.samples.setdefault(label, Sample(label, int(np.prod(shape, dtype=int)),
+                                                  tuple(probed)))
+        return probed
 
     def add(self, key: Any, comparison: Comparison) -> None:
         old = self.rows.get(key)
@@ -160,7 +208,7 @@ def _forward(G: nx.DiGraph, inputs: Inputs, wrt: str, worst: _Worst, count: int)
     base = values[wrt]
     shape = np.shape(base)
     note = _probed(G, {wrt: shape}, count)
-    for index in _probes(shape, count):
+    for index in worst.probes(wrt, shape, count):
         trace = forward_mode(G, inputs, wrt=wrt, seed=_one_hot(shape, index) if shape else None)
         h = _step_size(base, index, [every[o] for o in G.graph["outputs"]])
         plus = _nudged(G, values, wrt, _one_hot(shape, index, h))
@@ -180,7 +228,7 @@ def _reverse(G: nx.DiGraph, inputs: Inputs, of: str, worst: _Worst, count: int) 
     first = reverse_mode(G, inputs, of=of)
     values = dict(first.inputs)
     of_shape = np.shape(first.value(of))
-    of_probes = _probes(of_shape, count)
+    of_probes = worst.probes(of, of_shape, count)
     traces = [first] if not of_shape else [
         reverse_mode(G, inputs, of=of, seed=_one_hot(of_shape, i)) for i in of_probes]
     for step in first.steps:
@@ -188,7 +236,7 @@ def _reverse(G: nx.DiGraph, inputs: Inputs, of: str, worst: _Worst, count: int) 
         base = first.value(n)
         shape = np.shape(base)
         note = _probed(G, {of: of_shape, n: shape}, count)
-        for j in _probes(shape, count):
+        for j in worst.probes(n, shape, count):
             h = _step_size(base, j, first.value(of))
             fd = (_nudged(G, values, n, _one_hot(shape, j, h))[of]
                   - _nudged(G, values, n, _one_hot(shape, j, -h))[of]) / (2 * h)
@@ -211,13 +259,18 @@ def _compare(automatic: Any, fd: Any) -> tuple[Comparison, tuple[int, ...]]:
 
 
 def check_derivatives(G: nx.DiGraph, inputs: Inputs,
-                      tolerance: float = DEFAULT_TOLERANCE) -> CheckReport:
+                      tolerance: float = DEFAULT_TOLERANCE, *,
+                      wrt: Sequence[str] | None = None, of: Sequence[str] | None = None
+                      ) -> CheckReport:
     """Compare every tangent (each input) and every adjoint (each output) with central
     finite differences, element by element: one row per (input, node) and per (output,
     node), holding the worst probed element, which the row names (``∂y/∂z[1]``).  At most
     :data:`MAX_PROBES` elements of an array are probed (evenly spaced, deterministic;
     fewer for huge arrays, see :func:`probe_count`); a row says so when an array was
-    probed only in part."""
+    probed only in part, and :meth:`CheckReport.notes` which elements were checked.
+
+    ``wrt`` limits forward mode to those inputs and ``of`` reverse mode to those outputs
+    (names or labels; default: every input, every output)."""
     if not G.graph["inputs"]:  # else no comparisons, and `worst` would be max() of nothing
         raise GraphvizAdError("nothing to check: the program has no inputs")
     values = values_at(G, inputs)
@@ -227,14 +280,18 @@ def check_derivatives(G: nx.DiGraph, inputs: Inputs,
                               f"{'is an empty array' if len(empty) == 1 else 'are empty arrays'}"
                               " (0 elements)")
     count = probe_count(G, values)
-    worst = _Worst()
-    for wrt in G.graph["inputs"]:
-        _forward(G, inputs, wrt, worst, count)
-    for of in G.graph["outputs"]:
-        _reverse(G, inputs, of, worst, count)
+    worst = _Worst(G)
+    by = G.graph["inputs"] if wrt is None else list(dict.fromkeys(_choose_wrt(G, w)
+                                                                   for w in wrt))
+    outputs = G.graph["outputs"] if of is None else list(dict.fromkeys(_choose_of(G, o)
+                                                                        for o in of))
+    for name in by:
+        _forward(G, inputs, name, worst, count)
+    for name in outputs:
+        _reverse(G, inputs, name, worst, count)
     if not worst.rows:
         raise GraphvizAdError("nothing to check: every output is an empty array")
-    return CheckReport(list(worst.rows.values()), tolerance)
+    return CheckReport(list(worst.rows.values()), tolerance, list(worst.samples.values()))
 
 
 # Where finite differences cannot see a derivative: op -> (the expression that is 0 at the

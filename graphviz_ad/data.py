@@ -189,18 +189,23 @@ def _csv(path: Path, text: str) -> dict[str, np.ndarray]:
         table = np.array(rows[1:], dtype=float)  # numpy converts every cell at C speed
     except ValueError:
         table = None
-    if table is None or not np.isfinite(table).all():  # find the first bad cell
-        for k, row in enumerate(rows[1:], start=1):
-            for cell in row:
-                try:
-                    value = float(cell)
-                except ValueError:
-                    raise GraphvizAdError(f"{path}:{_line_of(text, k)}: {cell.strip()!r} is not "
-                                          "a number") from None
-                if not math.isfinite(value):
-                    raise GraphvizAdError(f"{path}:{_line_of(text, k)}: {cell.strip()!r} is "
-                                          "not finite")
+    if table is None or not np.isfinite(table).all():  # the first bad cell raises, in file order
+        table = np.array([[_finite_cell(path, text, k, cell) for cell in row]
+                          for k, row in enumerate(rows[1:], start=1)])
     return {name: table[:, k].copy() for k, name in enumerate(header)}
+
+
+def _finite_cell(path: Path, text: str, row_index: int, cell: str) -> float:
+    """One CSV cell as a finite float, or an error naming its file line."""
+    try:
+        value = float(cell)
+    except ValueError:
+        raise GraphvizAdError(f"{path}:{_line_of(text, row_index)}: {cell.strip()!r} is not "
+                              "a number") from None
+    if not math.isfinite(value):
+        raise GraphvizAdError(f"{path}:{_line_of(text, row_index)}: {cell.strip()!r} is "
+                              "not finite")
+    return value
 
 
 def _line_of(text: str, row_index: int) -> int:

@@ -17,7 +17,8 @@ import networkx as nx
 import numpy as np
 
 from .autodiff import _choose_of, reverse_mode, values_at
-from .errors import GraphvizAdError, InputError
+from .calculus import Cost, hessian_on_grid, jacobian
+from .errors import InputError
 from .plots_style import (
     BLUE,
     DIVERGING,
@@ -249,8 +250,6 @@ def curves_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
 def hessian_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over
                  ) -> np.ndarray:
     """The Hessian over the two ``over`` inputs at every grid point: shape (rows, cols, 2, 2)."""
-    from .calculus import hessian_on_grid
-
     check_grid_safe(G)
     (n0, v0), (n1, v1) = over
     P0, P1 = np.meshgrid(v0, v1)
@@ -358,8 +357,6 @@ def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt:
                   out: PlotOut, *, slide: str | None = None, title: str = ""
                   ) -> tuple[list[Path], np.ndarray]:
     """The Jacobian ∂of/∂wrt as an annotated heatmap (problem 1: softmax)."""
-    from .calculus import jacobian
-
     of = _choose_of(G, of)
     _check_names(G, [wrt], "--wrt")
     J = np.atleast_2d(jacobian(G, inputs, of=of, wrt=wrt))
@@ -394,82 +391,35 @@ def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt:
     return save(fig, out), J
 
 
-def cost_plot(out: PlotOut, *, max_n: int = 40, slide: str | None = None) -> list[Path]:
-    """Primitive evaluations for the full Jacobian of y = Σ sin(x_i)·x_(i+1), n inputs:
-    forward mode grows like n², reverse mode like n."""
-    from .calculus import cost_family
+def cost_plot(c: Cost, out: PlotOut, *, program: str = "", slide: str | None = None
+              ) -> list[Path]:
+    """What the full Jacobian of one program costs in each mode (``c`` from
+    :func:`graphviz_ad.calculus.cost`): a bar per mode, its sweeps × the primitive
+    evaluations of one sweep, on a log scale when the two differ twentyfold or more."""
+    from matplotlib.ticker import FuncFormatter  # 1,000 rather than 10³ (with matplotlib)
 
-    ns = list(range(1, max_n + 1))
-    costs = cost_family(ns)
     fig, ax = figure(slide)
-    ax.plot(ns, [c.forward for _, c in costs], color=VERMILLION, marker="o", markersize=5,
-            label="forward mode: one sweep per input")
-    ax.plot(ns, [c.reverse for _, c in costs], color=BLUE, marker="s", markersize=5,
-            label="reverse mode: one sweep per output")
-    ax.set_xlabel("number of inputs n (one output)")
-    ax.set_ylabel("primitive evaluations")
-    ax.set_yscale("log")
-    from matplotlib.ticker import FuncFormatter  # 100, 1,000 rather than small superscripts
-
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.yaxis.labelpad = 14
-    ax.set_xlim(1, max_n)
-    ax.grid(True, which="major", color="#dddddd", linewidth=0.8)
-    last = costs[-1][1]
-    ax.set_title(f"Cost of the full gradient of y = Σ sin(xᵢ)·xᵢ₊₁\nat n = {max_n}: "
-                 f"forward / reverse = {last.forward / last.reverse:.0f}×")
-    _legend(ax)
+    modes = [("forward", c.forward_sweeps, c.forward, "input", VERMILLION),
+             ("reverse", c.reverse_sweeps, c.reverse, "output", BLUE)]
+    for row, (_, sweeps, total, _, colour) in enumerate(modes):
+        ax.barh(row, total, color=colour, height=0.55)
+        ax.text(total, row, f"  {sweeps:,} sweep{'s' * (sweeps != 1)} × {c.per_sweep:,} = "
+                f"{total:,}", va="center", ha="left", fontsize="small")
+    ax.set_yticks([0, 1], [f"{mode} mode\n(a sweep per\n{per} element)"
+                           for mode, _, _, per, _ in modes])
+    ax.invert_yaxis()
+    ax.set_xlabel("primitive evaluations for the full Jacobian")
+    high, low = max(c.forward, c.reverse), max(1, min(c.forward, c.reverse))
+    if high >= 20 * low:
+        ax.set_xscale("log")
+        ax.set_xlim(low / 2, high * 10)  # room for the labels right of the bars
+    else:
+        ax.set_xlim(0, high * 1.6)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.grid(True, axis="x", which="major", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    cheaper = ("reverse mode is cheaper" if c.reverse < c.forward else
+               "forward mode is cheaper" if c.forward < c.reverse else "both cost the same")
+    fig.suptitle(f"Cost of the full Jacobian ({c.outputs}×{c.inputs}) of "
+                 f"{program or 'the program'}: {cheaper}")
     return save(fig, out)
-
-
-def parse_range(text: str, default_count: int, option: str) -> tuple[str, np.ndarray]:
-    """``phi0=-5:5:101`` → ("phi0", 101 evenly spaced values from −5 to 5)."""
-    from .cli.common import parse_assignment, parse_number
-
-    name, spec = parse_assignment(text, option)
-    parts = spec.split(":")
-    if len(parts) not in (2, 3):
-        raise GraphvizAdError(f"{option} {text!r}: expected NAME=LOW:HIGH[:COUNT], "
-                              f"e.g. {option} {name}=-5:5:101")
-    low, high = (parse_number(p, f"{option} {text}") for p in parts[:2])
-    count = default_count
-    if len(parts) == 3:
-        try:
-            count = int(parts[2])
-        except ValueError:
-            raise GraphvizAdError(f"{option} {text!r}: COUNT must be an integer") from None
-    if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise GraphvizAdError(f"{option} {text!r}: need finite LOW < HIGH")
-    if not 2 <= count <= 2001:
-        raise GraphvizAdError(f"{option} {text!r}: COUNT must be between 2 and 2001")
-    return name, np.linspace(low, high, count)
-
-
-def parse_values(text: str, option: str) -> tuple[str, list[float]]:
-    """``phi1=0.5,1,2`` → ("phi1", [0.5, 1.0, 2.0])."""
-    from .cli.common import parse_assignment, parse_number
-
-    name, spec = parse_assignment(text, option)
-    values = [parse_number(p.strip(), f"{option} {text}") for p in spec.split(",") if p.strip()]
-    if not values or not all(np.isfinite(values)):
-        raise GraphvizAdError(f"{option} {text!r}: expected NAME=V1,V2,…")
-    return name, values
-
-
-def parse_path(text: str) -> dict[str, Any]:
-    """``gd:lr=0.05,steps=60`` → {"lr": 0.05, "steps": 60}."""
-    kind, colon, rest = text.partition(":")
-    if kind.strip() != "gd":
-        raise GraphvizAdError(f"--path {text!r}: expected gd:lr=RATE,steps=N")
-    options: dict[str, Any] = {"lr": 0.1, "steps": 50}
-    for item in filter(None, (p.strip() for p in rest.split(","))):
-        key, eq, value = item.partition("=")
-        if key not in options or not eq:
-            raise GraphvizAdError(f"--path {text!r}: unknown setting {item!r} (lr, steps)")
-        try:
-            options[key] = int(value) if key == "steps" else float(value)
-        except ValueError:
-            raise GraphvizAdError(f"--path {text!r}: {key} must be a number") from None
-    if not (options["lr"] > 0 and 1 <= options["steps"] <= 100_000):
-        raise GraphvizAdError(f"--path {text!r}: need lr > 0 and 1 ≤ steps ≤ 100000")
-    return options

@@ -16,8 +16,10 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+from cycler import cycler  # noqa: E402  (matplotlib's own dependency)
 
 from .draw.output import write_bytes_atomic  # noqa: E402
+from .draw.writers import slide_canvas  # noqa: E402
 from .errors import GraphvizAdError  # noqa: E402
 
 #: Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
@@ -44,15 +46,13 @@ def pretty(name: str) -> str:
 
 
 def _size(slide: str | None) -> tuple[tuple[float, float], float]:
+    """Figure size (inches) and base font size; a slide is read as every drawing reads
+    it (:func:`graphviz_ad.draw.writers.slide_canvas`), 1920 px wide at :data:`DPI`."""
     if slide is None:
         return (9.0, 5.6), 13.0
-    try:
-        w, h = (float(v) for v in slide.split(":"))
-    except ValueError:
-        raise GraphvizAdError(f"--slide {slide!r}: expected W:H such as 16:9") from None
-    if not (w > 0 and h > 0 and 0.25 <= w / h <= 4):
-        raise GraphvizAdError(f"--slide {slide!r}: expected W:H such as 16:9")
-    return (12.8, 12.8 * h / w), 19.0
+    canvas = slide_canvas(slide)
+    width, height = canvas if canvas else (1920, 1080)
+    return (12.8, 12.8 * height / width), 19.0
 
 
 def figure(slide: str | None = None):
@@ -62,7 +62,7 @@ def figure(slide: str | None = None):
         "font.family": "DejaVu Sans", "font.size": base, "axes.titlesize": base * 1.15,
         "axes.labelsize": base * 1.05, "xtick.labelsize": base * 0.9,
         "ytick.labelsize": base * 0.9, "legend.fontsize": base * 0.85,
-        "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO), "axes.spines.top": False,
+        "axes.prop_cycle": cycler(color=OKABE_ITO), "axes.spines.top": False,
         "axes.spines.right": False, "axes.grid": False, "lines.linewidth": 2.6,
         "figure.dpi": DPI, "savefig.dpi": DPI, "svg.fonttype": "none",
     })

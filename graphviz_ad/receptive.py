@@ -30,6 +30,7 @@ import functools
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -51,6 +52,9 @@ MAX_DERIVED = 10**1000
 
 Pad = tuple[int, int] | str  # (left, right) or "same"
 IntOrTuple = int | Sequence[int]
+_T = TypeVar("_T")
+#: one layer along one axis with padding resolved: (kernel, stride, dilation, left, right)
+_Resolved = tuple[int, int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class Layer:
 
     def axis(self, i: int) -> tuple[int, int, int, Pad]:
         """(kernel, stride, dilation, padding) along axis ``i`` (1-entry fields broadcast)."""
-        def pick(values: tuple) -> object:
+        def pick(values: tuple[_T, ...]) -> _T:
             return values[0] if len(values) == 1 else values[i]
         return pick(self.kernel), pick(self.stride), pick(self.dilation), pick(self.padding)
 
@@ -82,19 +86,23 @@ def _short(value: int) -> str:
     return f"a {value.bit_length() * 30103 // 100000 + 1}-digit number"
 
 
-def _ints(value: IntOrTuple, what: str, minimum: int) -> tuple[int, ...]:
+def _ints(value: object, what: str, minimum: int) -> tuple[int, ...]:
+    """``value`` (an int or a sequence of ints) as a tuple of ints, each checked."""
     values = tuple(value) if isinstance(value, Sequence) and not isinstance(value, str) \
         else (value,)
     if not values:
         raise GraphvizAdError(f"{what} needs at least one value")
+    out = []
     for v in values:
         if isinstance(v, bool) or not isinstance(v, int | np.integer):
             raise GraphvizAdError(f"{what} must be an integer, got {v!r}")
-        if v < minimum:
-            raise GraphvizAdError(f"{what} must be at least {minimum}, got {_short(v)}")
-        if v > MAX_VALUE:
-            raise GraphvizAdError(f"{what} {_short(v)} is over the limit of {MAX_VALUE:.0e}")
-    return tuple(int(v) for v in values)
+        n = int(v)
+        if n < minimum:
+            raise GraphvizAdError(f"{what} must be at least {minimum}, got {_short(n)}")
+        if n > MAX_VALUE:
+            raise GraphvizAdError(f"{what} {_short(n)} is over the limit of {MAX_VALUE:.0e}")
+        out.append(n)
+    return tuple(out)
 
 
 def _pad(value: object, ndim: int) -> tuple[Pad, ...]:
@@ -175,7 +183,7 @@ def _check_growth(layers: Sequence[Layer], axis: int) -> None:
     jump, r, eff_pad = 1, 1, 0
     for i, lay in enumerate(layers):
         k, s, d, pad = lay.axis(axis)
-        left = d * (k - 1) // 2 if pad == "same" else pad[0]  # "same": at most this
+        left = d * (k - 1) // 2 if isinstance(pad, str) else pad[0]  # "same": at most this
         r += d * (k - 1) * jump
         eff_pad += left * jump
         jump *= s
@@ -254,20 +262,21 @@ def _same(k_hat: int, s: int, n: int | None) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
-def _resolve(layers: Sequence[Layer], axis: int, n0: int | None) -> list[tuple[int, ...]]:
+def _resolve(layers: Sequence[Layer], axis: int, n0: int | None) -> list[_Resolved]:
     """Per layer (k, s, d, left, right); 'same' resolved with sizes when n0 is known."""
-    rows, n = [], n0
+    rows: list[_Resolved] = []
+    n = n0
     for lay in layers:
         k, s, d, pad = lay.axis(axis)
         k_hat = d * (k - 1) + 1
-        left, right = _same(k_hat, s, n) if pad == "same" else pad
+        left, right = _same(k_hat, s, n) if isinstance(pad, str) else pad
         rows.append((k, s, d, left, right))
         if n is not None:
             n = (n + left + right - k_hat) // s + 1
     return rows
 
 
-def _sizes(layers: Sequence[Layer], rows: list[tuple[int, ...]], n0: int) -> tuple[int, ...]:
+def _sizes(layers: Sequence[Layer], rows: list[_Resolved], n0: int) -> tuple[int, ...]:
     sizes = [n0]
     for i, (k, s, d, left, right) in enumerate(rows):
         k_hat = d * (k - 1) + 1
@@ -307,7 +316,8 @@ def cone(plain: Plain, layer: int, unit: int) -> list[tuple[int, np.ndarray]]:
     a constant), so only real units receive counts.
     """
     rows: list[tuple[int, np.ndarray]] = []
-    lo, counts = unit, np.ones(1)
+    lo = unit
+    counts: np.ndarray = np.ones(1)
     rows.append((lo, counts))
     for li in range(layer - 1, -1, -1):
         k, s, d = plain.kernel[li], plain.stride[li], plain.dilation[li]
@@ -399,8 +409,8 @@ def plain_axis(layers: Sequence[Layer], axis: int = 0, input_size: int | None = 
     if not 0 <= unit < sizes[-1]:
         raise GraphvizAdError(f"unit {_short(unit)} is out of range: the output layer has "
                               f"{sizes[-1]} units (0..{sizes[-1] - 1}) for input size {input_size}")
-    cols = list(zip(*rows))
-    return Plain(*(tuple(c) for c in cols), sizes=sizes), unit
+    kernel, stride, dilation, pad_left, pad_right = (tuple(column) for column in zip(*rows))
+    return Plain(kernel, stride, dilation, pad_left, pad_right, sizes), unit
 
 
 def receptive_field(layers: Sequence[Layer], unit: int | None = None,
@@ -420,10 +430,11 @@ def receptive_field(layers: Sequence[Layer], unit: int | None = None,
         eff_pad += plain.pad_left[i] * jump
         jump *= s
         c = chain[i]
-        start = None if c is None else c * jump - eff_pad
+        row_start = None if c is None else c * jump - eff_pad
+        row_end = None if row_start is None else row_start + r - 1
         out.append(LayerField(i + 1, lay.name or f"{lay.kind}{i + 1}", lay.kind, k, s, d,
                               plain.pad_left[i], plain.pad_right[i], k_hat, plain.sizes[i + 1],
-                              r, jump, eff_pad, c, start, None if c is None else start + r - 1))
+                              r, jump, eff_pad, c, row_start, row_end))
     start = unit * jump - eff_pad
     end = start + r - 1
     reached, holes = _reached(plain, unit, start, end, r)

@@ -169,7 +169,7 @@ def _line_of(source: str, key: str) -> int | None:
 
 def _toml_error(source: str, path: str, message: str, key: str | None = None) -> GraphvizAdError:
     line = _line_of(source, key) if key else None
-    if line is None:
+    if key is None or line is None:
         return GraphvizAdError(f"{path}: {message}")
     column = source.splitlines()[line - 1].index(key) + 1
     return GraphvizAdError(f"{path}: {message}", source=source, line=line, column=column)
@@ -184,7 +184,7 @@ def _toml_layer(table: Any, index: int, source: str, path: str) -> Layer:
                               f"{', '.join(LAYER_KEYS)}", key)
     if "kernel" not in table:
         raise _toml_error(source, path, f"layers[{index}]: kernel is required")
-    values = {k: (tuple(tuple(e) if isinstance(e, list) else e for e in v)
+    values: dict[str, Any] = {k: (tuple(tuple(e) if isinstance(e, list) else e for e in v)
                   if isinstance(v, list) else v) for k, v in table.items()}
     try:
         return make_layer(**values)

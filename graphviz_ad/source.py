@@ -37,7 +37,8 @@ Array inputs and plots (homework problems 1, 2, 3, 7, 8)::
     kind = "surface"          # curves | surface | convexity | weight-decay | jacobian
     of = "L"
     over = ["phi0=-5:5:101", "phi1=-5:5:101"]
-    path = "gd:lr=0.05,steps=60"      # further keys are the plot command's options
+    lr = 0.05                         # further keys are the plot command's options
+    steps = 60
     at = ["lam=0.1"]                  # (see `graphviz-ad plot KIND --help`)
 
 Values given on the command line (``--at x=1``, ``--data file.csv``) override
@@ -51,7 +52,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import GraphvizAdError, quoted
 from .files import read_text
@@ -151,14 +152,17 @@ def _is_file(path: Path) -> bool:
 MODES = ("evaluate", "forward", "reverse", "both")
 RANKDIRS = ("auto", "LR", "TB", "RL", "BT")
 FRAME_MS_RANGE = (100, 60_000)
-def _typed(value: Any, kind: type) -> Any:
+_T = TypeVar("_T")
+
+
+def _typed(value: object, kind: type[_T]) -> _T:
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
         raise ValueError
     return value
 
 
-def _choice(value: Any, choices: tuple[str, ...]) -> str:
-    if value not in choices:
+def _choice(value: object, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
         raise ValueError
     return value
 

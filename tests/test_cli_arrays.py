@@ -77,11 +77,26 @@ def test_data_files(tmp_path):
 def test_cost_command(tmp_path):
     r = run("cost", "graphs/problem10.toml")
     assert r.exit_code == 0 and "forward mode: 1 sweep" in r.stdout
-    r = run("cost", "y = sin(x1)*x2 + sin(x2)*x3", "--out", str(tmp_path / "cost.png"),
-            "--max-n", "8")
+    r = run("cost", "y = sin(x1)*x2 + sin(x2)*x3", "--out", str(tmp_path / "cost.png"))
     assert "forward mode: 3 sweeps" in r.stdout and "reverse mode: 1 sweep " in r.stdout
     assert "cheaper: reverse" in r.stdout
     assert (tmp_path / "cost.png").stat().st_size > 1000
+
+
+def test_cost_plots_the_program_it_was_given(monkeypatch):
+    """The bars are SOURCE's own counts: 5 input elements and 2 outputs make forward mode
+    5 sweeps and reverse mode 2 of the same per-sweep cost."""
+    from graphviz_ad import plots
+
+    figs = []
+    monkeypatch.setattr(plots, "save", lambda fig, out: figs.append(fig) or [])
+    r = run("cost", "a = sum(z*w); b = sum(z)", "--at", "z=[1,2,3,4]", "--at", "w=1",
+            "--of", "a", "--of", "b", "--out", "cost.png")
+    assert r.exit_code == 0, r.output
+    per_sweep = int(r.stdout.split("one sweep: ")[1].split()[0])
+    forward, reverse = (bar.get_width() for bar in figs[0].axes[0].patches)
+    assert (forward, reverse) == (5 * per_sweep, 2 * per_sweep)
+    assert "(2×5)" in figs[0]._suptitle.get_text()
 
 
 @pytest.mark.parametrize("args, fragment", [
@@ -89,12 +104,13 @@ def test_cost_command(tmp_path):
     (["jacobian", "s = softmax(z)", "--at", "z=[1,2"], "is not a list of numbers"),
     (["jacobian", "y = x + w", "--at", "x=[1,2]", "--at", "w=[1,2,3]"], "do not broadcast"),
     (["hessian", "s = softmax(z)", "--at", "z=[1,2]"], "scalar output"),
-    (["hessian", LSQ, *DATA, "--at", "phi0=0", "--at", "phi1=0", "--wrt", "q"], "no such input"),
+    (["hessian", LSQ, *DATA, "--at", "phi0=0", "--at", "phi1=0", "--wrt", "q"], "names no input"),
     (["jacobian", "y = x[i]", "--at", "x=[1]"], "constant integer"),
     (["jacobian", "y = x[3]", "--at", "x=[1]"], "out of range"),
     (["hessian", LSQ, "--data", "nope.csv"], "cannot read"),
     (["hessian", LSQ, "--data", "nope.txt"], ".csv or .npy"),
-    (["cost", "y = x", "--wrt", "q"], "no such input"),
+    (["cost", "y = x", "--wrt", "q"], "names no input"),
+    (["cost", "y = x", "--of", "q"], "names no node"),
     (["plot", "surface", LSQ, *DATA, "--over", "phi0=-1:1", "--out", "x.png"], "two --over"),
     (["plot", "surface", LSQ, *DATA, "--over", "phi0=1:-1", "--over", "phi1=0:1", "--out",
       "x.png"], "LOW < HIGH"),
@@ -104,12 +120,20 @@ def test_cost_command(tmp_path):
       "phi1=0:1", "--out", "x.png"], "one number per point"),
     (["plot", "surface", LSQ, *DATA, "--over", "phi0=-1:1", "--over", "phi1=0:1", "--path",
       "sgd:lr=1", "--out", "x.png"], "gd:lr"),
+    (["plot", "curves", "y = sigmoid(a*x)", "--x", "x=-1:1", "--each", "a=1,b", "--out",
+      "x.png"], "not a number"),
     (["plot", "curves", "y = sigmoid(a*x)", "--x", "x=-1:1", "--vary", "a=1,b", "--out",
       "x.png"], "not a number"),
+    (["plot", "surface", LSQ, *DATA, "--over", "phi0=-1:1", "--over", "phi1=0:1", "--start",
+      "x=1", "--out", "x.png"], "not one of the --over inputs"),
+    (["plot", "surface", LSQ, *DATA, "--of", "L", "--of", "L", "--over", "phi0=-1:1",
+      "--over", "phi1=0:1", "--out", "x.png"], "draws one output"),
+    (["plot", "jacobian", "s = softmax(z)", "--at", "z=[1,2]", "--wrt", "z", "--wrt", "z",
+      "--out", "x.png"], "draws one input"),
     (["plot", "curves", "y = sigmoid(a*x)", "--x", "q=-1:1", "--at", "a=1", "--out", "x.png"],
      "no such input"),
     (["plot", "weight-decay", LSQ, *DATA, "--over", "phi0=-1:1", "--over", "phi1=0:1",
-      "--lr", "0", "--out", "x.png"], "--lr > 0"),
+      "--lr", "0", "--out", "x.png"], "'--lr': 0.0 is not in the range x>0"),
     (["plot", "jacobian", "s = softmax(z)", "--at", "z=[1,2]", "--wrt", "w", "--out", "x.png"],
      "no such input"),
 ])
@@ -128,14 +152,14 @@ def _png(path, size=None):
 
 def test_plot_commands_write_files(tmp_path):
     out = tmp_path / "curves.png"
-    r = run("plot", "curves", "y = sigmoid(phi0 + phi1*x)", "--x", "x=-5:5", "--vary",
+    r = run("plot", "curves", "y = sigmoid(phi0 + phi1*x)", "--x", "x=-5:5", "--each",
             "phi1=0.5,1,2", "--at", "phi0=0", "--out", str(out), "--slide", "16:9")
     assert r.exit_code == 0, r.output
     assert "3 curves" in r.stdout and f"wrote {out}" in r.stderr
     _png(out, (1920, 1080))
     out = tmp_path / "surface.svg"
     r = run("plot", "surface", LSQ, *DATA, "--over", "phi0=-3:3:41", "--over", "phi1=-3:3:41",
-            "--path", "gd:lr=0.02,steps=20", "--out", str(out))
+            "--lr", "0.02", "--steps", "20", "--out", str(out))
     assert r.exit_code == 0, r.output
     assert "41×41 grid" in r.stdout
     assert out.read_text().startswith("<?xml") and "gradient descent" in out.read_text()

@@ -304,7 +304,7 @@ def test_version_and_help():
         assert result.exit_code == 0
         assert f"Usage: main {command} [OPTIONS] SOURCE" in result.stdout
         assert "--at NAME=VALUE" in result.stdout
-    assert "--format [table|json|markdown|latex]" in run("trace", "--help").stdout
+    assert "Comma list of: table, json, markdown, latex." in run("trace", "--help").stdout
     assert "--tolerance" in run("check", "--help").stdout
 
 

@@ -111,6 +111,20 @@ def test_border_unit_lights_the_padding_it_taps():
     assert svg_nodes["u1_m1"]["stroke"].upper() == draw.BLUE
 
 
+@pytest.mark.parametrize("second_padding", [0, 5])
+def test_unit_that_sees_only_zero_padding_draws_with_nothing_real_lit(second_padding):
+    """Output unit 0 over a 1-unit input with wide padding reaches no real input unit (and, with
+    padding on both layers, not even a real layer-1 unit): every frame draws, nothing real lit."""
+    layers = [conv(3, padding=5), conv(3, padding=second_padding)]
+    frames, _, field = draw.rf_frames(layers, unit=0, input_size=1)
+    assert len(frames) == 1 + 2
+    assert (field.layers[0].unit is None) == (second_padding == 5)
+    assert brute_reached(layers, field.sizes, 2, 0)[0] == set()
+    for frame in frames:
+        assert nodes(frame.svg)["u0_0"]["fill"].upper() not in (draw.BLUE, draw.SKY, draw.ORANGE)
+    assert nodes(frames[-1].svg)["u2_0"]["fill"].upper() == draw.ORANGE
+
+
 def test_too_wide_or_too_deep_drawings_are_refused():
     with pytest.raises(GraphvizAdError, match="units wide"):
         draw.build([conv(3)] * 2, input_size=500)

@@ -257,13 +257,13 @@ def test_gallery_over_processes_writes_what_one_process_writes(tmp_path):
 
 
 def test_gallery_plot_is_drawn_once_and_saved_per_format(tmp_path, monkeypatch):
-    from graphviz_ad.cli import plot
-    from graphviz_ad.cli.render import _render_plot
+    from graphviz_ad import plot_draw
 
     calls = []
-    real = plot.draw_plot
-    monkeypatch.setattr(plot, "draw_plot", lambda *a, **k: calls.append(a) or real(*a, **k))
-    paths = _render_plot(GRAPHS / "problem8.toml", 0, tmp_path, ["svg", "png", "gif"], "16:9")
+    real = plot_draw.draw_plot
+    monkeypatch.setattr(plot_draw, "draw_plot", lambda *a, **k: calls.append(a) or real(*a, **k))
+    paths = plot_draw.draw_file_plot(GRAPHS / "problem8.toml", 0, tmp_path,
+                                     ["svg", "png", "gif"], "16:9")
     assert len(calls) == 1  # one figure ...
     assert sorted(p.suffix for p in paths) == [".png", ".svg"]  # ... in each plot format
     assert paths[0].stem == paths[1].stem and all(p.parent == tmp_path for p in paths)

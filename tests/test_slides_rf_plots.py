@@ -157,11 +157,10 @@ def _plot_specs():
 
 @pytest.mark.parametrize("path,spec", list(_plot_specs()))
 def test_every_plot_meets_the_floor_at_16_9(tmp_path, path, spec):
-    from graphviz_ad.cli.plot import draw_plot
+    from graphviz_ad.plot_draw import draw_table
 
     out = tmp_path / "plot.svg"  # text kept as text (svg.fonttype none), so it is measured
-    draw_plot(spec["kind"], str(path), {k: v for k, v in spec.items() if k != "kind"}, out,
-              "16:9")
+    draw_table(path, spec, out, "16:9")
     m = measure(out.read_text())
     assert m.canvas_px == (1920, 1080)
     assert m.min_px["other"] >= FLOOR_PX["other"]
@@ -169,16 +168,19 @@ def test_every_plot_meets_the_floor_at_16_9(tmp_path, path, spec):
 
 
 def test_the_cost_plot_meets_the_floor_too(tmp_path):
+    import graphviz_ad as ad
+    from graphviz_ad.calculus import cost
     from graphviz_ad.plots import cost_plot
 
     out = tmp_path / "cost.svg"
-    cost_plot(out, slide="16:9")
+    cost_plot(cost(ad.parse("y = sum(W*x)"), {"W": [1.0] * 40, "x": [2.0] * 40}), out,
+              program="y = Σ W·x", slide="16:9")
     m = measure(out.read_text())
     assert m.min_px["other"] >= FLOOR_PX["other"] and (m.clipped, m.collisions) == ([], [])
 
 
 def test_every_plot_kind_is_in_the_graph_files():
-    from graphviz_ad.cli.plot import KINDS
+    from graphviz_ad.plot_draw import KINDS
 
     assert {p.values[1]["kind"] for p in _plot_specs()} == set(KINDS)
 
@@ -186,14 +188,13 @@ def test_every_plot_kind_is_in_the_graph_files():
 def _figure(monkeypatch, kind: str, graph: str, index: int = 0):
     """The matplotlib figure a graph file's plot draws (captured before it is saved)."""
     from graphviz_ad import plots
-    from graphviz_ad.cli.plot import draw_plot
+    from graphviz_ad.plot_draw import draw_table
     from graphviz_ad.source import graph_file
 
     figs = []
     monkeypatch.setattr(plots, "save", lambda fig, out: figs.append(fig) or [])
     spec = [s for s in graph_file(GRAPHS / graph).plots if s["kind"] == kind][index]
-    draw_plot(kind, str(GRAPHS / graph), {k: v for k, v in spec.items() if k != "kind"},
-              "x.svg", "16:9")
+    draw_table(GRAPHS / graph, spec, "x.svg", "16:9")
     fig = figs[0]
     fig.canvas.draw()
     return fig

@@ -1,46 +1,30 @@
-"""Pieces shared by every command: error reporting, ``--at`` parsing, format lists."""
+"""Pieces shared by every command: error reporting, loading SOURCE, and the one definition
+of every option that more than one command takes (``tests/test_cli_help.py`` checks that
+each option name has one meaning everywhere)."""
 
 from __future__ import annotations
 
 import functools
-import math
 import os
 import signal
 import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import click
 
-from ..errors import GraphvizAdError, visible
+from ..draw.frames import STEP_MS
+from ..errors import GraphvizAdError
+from ..passes import names_or_setting
+from ..source import MODES, load
+from .messages import MAX_MESSAGE_LINE, BadInput, fail, note, shown_message, warn
+from .params import Assignment, Formats, Point, Range, Slide
+
+__all__ = ["MAX_MESSAGE_LINE", "BadInput", "fail", "note", "shown_message", "warn"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print ``graphviz-ad: error: <message>`` on stderr and exit (default code 2)."""
-    click.echo(f"graphviz-ad: error: {shown_message(message)}", err=True)
-    sys.exit(code)
-
-
-MAX_MESSAGE_LINE = 300
-
-
-def shown_message(message: str) -> str:
-    """``message`` safe for a terminal: control characters escaped, and each line cut to
-    :data:`MAX_MESSAGE_LINE` characters (a 30,000-character ``--at`` value is not echoed).
-
-    >>> shown_message("bad \\x1b[2J " + "[" * 400)[-40:]
-    '[[[[[[[[[[[[[[[[[… (112 more characters)'
-    """
-    lines = []
-    for line in visible(message, keep="\n").split("\n"):
-        if len(line) > MAX_MESSAGE_LINE:
-            line = f"{line[:MAX_MESSAGE_LINE]}… ({len(line) - MAX_MESSAGE_LINE:,} more characters)"
-        lines.append(line)
-    return "\n".join(lines)
 
 
 class Terminated(SystemExit):
@@ -96,104 +80,19 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def split_formats(value: str, allowed: Iterable[str], option: str = "--format") -> list[str]:
-    """Parse ``"svg,png"`` into ``["svg", "png"]``, rejecting unknown names with a clear message."""
-    allowed = list(allowed)
-    names = [part.strip().lower() for part in value.split(",") if part.strip()]
-    if not names:
-        raise GraphvizAdError(f"{option} needs at least one of: {', '.join(allowed)}")
-    for name in names:
-        if name not in allowed:
-            raise GraphvizAdError(f"{option}: unknown format {name!r}; "
-                                  f"choose from {', '.join(allowed)}")
-    return list(dict.fromkeys(names))
-
-
-_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789")
-
-
-def parse_assignment(text: str, option: str = "--at") -> tuple[str, str]:
-    """``"x=0.5"`` → ``("x", "0.5")`` with a clear error for anything else."""
-    name, eq, value = text.partition("=")
-    name, value = name.strip(), value.strip()
-    if not eq or not name or not value:
-        raise GraphvizAdError(f"{option} {text!r}: expected NAME=VALUE, e.g. {option} x=0.5")
-    if not set(name) <= _NAME_CHARS or name[0].isdigit():
-        raise GraphvizAdError(f"{option} {text!r}: {name!r} is not a valid input name")
-    return name, value
-
-
-def parse_number(text: str, where: str) -> float:
-    """A float from user text, or one clear error naming where it came from."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise GraphvizAdError(f"{where}: {text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise GraphvizAdError(f"{where}: {text!r} is not a finite number (nan and inf are "
-                              "not inputs)")
-    return value
-
-
-def parse_value(text: str, where: str, name: str = "value") -> Any:
-    """A number, or a JSON-style list such as ``[1, 2, 3]`` (``[[1, 2], [3, 4]]`` for a
-    matrix) as a numpy array; never eval'd."""
-    if not text.startswith("["):
-        return parse_number(text, where)
-    import json
-
-    from ..data import as_array
-
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        raise GraphvizAdError(f"{where}: {text!r} is not a list of numbers such as "
-                              "[1, 2.5, -3]") from None
-    return as_array(name, value, where)
-
-
-def parse_at(values: Iterable[str]) -> dict[str, Any]:
-    """All ``--at NAME=VALUE`` options as a dict; a name given twice is an error.
-    VALUE is a number or a list ``[1, 2, 3]``."""
-    out: dict[str, Any] = {}
-    for text in values:
-        name, value = parse_assignment(text)
-        if name in out:
-            raise GraphvizAdError(f"--at {name} given twice")
-        out[name] = parse_value(value, f"--at {text}", name)
-    return out
-
-
-def at_option(func: F) -> F:
-    """The ``--at NAME=VALUE`` option, repeatable, shared by every command."""
-    return click.option("--at", "at", multiple=True, metavar="NAME=VALUE",
-                        help="Value of an input (repeatable: --at x=0.5 --at w=2), a number "
-                             "or a list --at 'z=[1,2,3]'. Overrides the graph file's "
-                             "[inputs].")(func)
-
-
-def data_option(func: F) -> F:
-    """The ``--data FILE`` option (CSV columns or a .npy array as inputs), repeatable."""
-    return click.option("--data", "data", multiple=True, metavar="FILE",
-                        help="Inputs from a file: file.csv (one input per header column), "
-                             "file.npy (named by the stem) or NAME=file.npy. "
-                             "Repeatable.")(func)
-
-
-def source_argument(func: F) -> F:
-    return click.argument("source", metavar="SOURCE")(func)
-
-
-def load_program(source_arg: str, at: Iterable[str], cse: bool = True,
+def load_program(source_arg: str, at: Iterable[tuple[str, Any]], cse: bool = True,
                  data: Iterable[str] = ()):
-    """Resolve SOURCE, ``--data`` and ``--at``: returns ``(source, graph, inputs)``.
+    """Resolve SOURCE, ``--data`` and ``--at`` (pairs from :class:`params.Assignment`):
+    returns ``(source, graph, inputs)``.
 
     :func:`graphviz_ad.source.load` reads the program and its data; ``--at`` (strict:
-    every name must be an input) overrides both."""
-    from ..source import load
-
+    every name must be an input, given once) overrides both."""
+    given: dict[str, Any] = {}
+    for name, value in at:
+        if name in given:
+            raise GraphvizAdError(f"--at {name} given twice")
+        given[name] = value
     source, graph, inputs = load(source_arg, data=data, cse=cse)
-    given = parse_at(at)
     known = graph.graph["inputs"]
     unknown = [name for name in given if name not in known]
     if unknown:
@@ -202,7 +101,6 @@ def load_program(source_arg: str, at: Iterable[str], cse: bool = True,
         raise GraphvizAdError(f"unknown input {', '.join(unknown)} (inputs: "
                               f"{', '.join(known) or 'none'}){also}")
     return source, graph, {**inputs, **given}
-
 
 def check_names(graph: Any, wrt: Iterable[str] = (), of: Iterable[str] = ()) -> None:
     """Every ``--wrt`` must name an input and every ``--of`` a node, whatever the mode
@@ -215,7 +113,21 @@ def check_names(graph: Any, wrt: Iterable[str] = (), of: Iterable[str] = ()) -> 
         _choose_of(graph, name)
 
 
-def output_hint(graph: Any, of: str | None) -> str | None:
+def pass_settings(src: Any, graph: Any, mode: str | None, wrt: Iterable[str],
+                  of: Iterable[str]) -> tuple[str, list[str], list[str]]:
+    """``--mode``/``--wrt``/``--of`` with the graph file's settings as defaults, every name
+    checked, and for a multi-output program differentiated by default, which output and
+    how to pick another (a note on stderr)."""
+    mode = mode or src.settings.get("mode", "reverse")
+    wrt = names_or_setting(list(wrt), src.settings.get("wrt"))
+    of = names_or_setting(list(of), src.settings.get("of"))
+    check_names(graph, wrt, of)
+    if mode in ("reverse", "both"):
+        note([output_hint(graph, of)])
+    return mode, wrt, of
+
+
+def output_hint(graph: Any, of: Iterable[str] | str | None) -> str | None:
     """For a program with several outputs and no ``--of``: which one is differentiated
     and how to pick another."""
     outputs = graph.graph["outputs"]
@@ -223,19 +135,6 @@ def output_hint(graph: Any, of: str | None) -> str | None:
         return None
     return (f"the program has {len(outputs)} outputs ({', '.join(outputs)}); "
             f"differentiating {outputs[0]} (choose another with --of)")
-
-
-def note(lines: Iterable[str | None]) -> None:
-    """Print ``graphviz-ad: note: …`` lines on stderr (None entries are skipped)."""
-    for line in lines:
-        if line:
-            click.echo(f"graphviz-ad: note: {shown_message(line)}", err=True)
-
-
-def warn(lines: Iterable[str]) -> None:
-    """Print ``graphviz-ad: warning: …`` lines on stderr."""
-    for line in lines:
-        click.echo(f"graphviz-ad: warning: {shown_message(line)}", err=True)
 
 
 def report_written(paths: Iterable[Any]) -> None:
@@ -255,3 +154,110 @@ def report_written(paths: Iterable[Any]) -> None:
                        err=True)
         else:
             click.echo(f"wrote {base}", err=True)
+
+
+# -- the one definition of each shared option ----------------------------------------------
+# click.option(...) makes a new Option each time it decorates a command, so every command
+# below gets the same name, type, metavar and help.
+
+def source_argument(func: F) -> F:
+    return click.argument("source", metavar="SOURCE")(func)
+
+
+at_option = click.option(
+    "--at", "at", multiple=True, type=Assignment(), metavar="NAME=VALUE",
+    help="Value of an input (repeatable: --at x=0.5 --at w=2), a number or a list "
+         "--at 'z=[1,2,3]'. Overrides the graph file's [inputs].")
+data_option = click.option(
+    "--data", "data", multiple=True, metavar="FILE",
+    help="Inputs from a file: file.csv (one input per header column), file.npy (named by "
+         "the stem) or NAME=file.npy. Repeatable.")
+of_option = click.option(
+    "--of", "of", multiple=True, metavar="NAME",
+    help="The output to differentiate or plot: a node's name or label such as c⁽²⁾ "
+         "(repeatable; default: the graph file's `of`, else the program's first output). "
+         "What several mean is in the command's description.")
+wrt_option = click.option(
+    "--wrt", "wrt", multiple=True, metavar="NAME",
+    help="The input to differentiate by (repeatable; default: the graph file's `wrt`, "
+         "else the command's own default). What several mean is in the command's "
+         "description.")
+mode_option = click.option(
+    "--mode", type=click.Choice(MODES), default=None,
+    help="The pass: forward, reverse, both (forward, then reverse) or evaluate (values "
+         "only). Default: the graph file's mode, else reverse.")
+no_cse_option = click.option(
+    "--no-cse", is_flag=True, help="Keep repeated subexpressions as separate nodes.")
+title_option = click.option(
+    "--title", default="", help="Title shown above the drawing (default: the graph "
+                                "file's title, else one saying what is drawn).")
+frame_ms_option = click.option(
+    "--frame-ms", type=click.IntRange(100, 60000), default=None,
+    help=f"How long each animation frame shows, in ms (default {STEP_MS}, or the file's "
+         "[render] frame_ms; the first frame 1.25x, the last 2x).")
+progress_option = click.option(
+    "--progress/--no-progress", default=None,
+    help="Progress bars on stderr (default: when stderr is a terminal).")
+lr_option = click.option(
+    "--lr", type=click.FloatRange(min=0, min_open=True), default=None, metavar="RATE",
+    help="Gradient descent's learning rate α (default 0.05).")
+steps_option = click.option(
+    "--steps", type=click.IntRange(1, 100_000), default=None, metavar="N",
+    help="Gradient-descent steps (default 40).")
+start_option = click.option(
+    "--start", multiple=True, type=Point(), metavar="NAME=VALUE",
+    help="Where gradient descent starts, per --over input (default: a fifth in from the "
+         "grid's top-left corner).")
+over_option = click.option(
+    "--over", multiple=True, type=Range(101), metavar="NAME=LOW:HIGH[:COUNT]",
+    help="A grid axis: an input and its range (give two; COUNT defaults to 101).")
+max_elements_option = click.option(
+    "--max-elements", type=click.IntRange(1), default=None, metavar="N",
+    help="Largest matrix (rows × columns) to compute, checked before any work "
+         "(default 1,000,000).")
+
+
+def formats_option(choices: Iterable[str], default: str):
+    """``--format LIST``: a comma list of ``choices`` (the one --format definition)."""
+    choices = list(choices)
+    return click.option("--format", "format_", type=Formats(choices), default=default,
+                        show_default=True, metavar="LIST",
+                        help=f"Comma list of: {', '.join(choices)}.")
+
+
+def slide_option(default: str | None = None):
+    """``--slide W:H`` (the one --slide definition)."""
+    return click.option(
+        "--slide", type=Slide(), metavar="W:H", default=default,
+        show_default=default is not None,
+        help="Slide-sized output of ratio W:H (1:3 to 3:1): 16:9 gives 1920x1080 frames "
+             "(padded), 16:9 PDF pages and 1920x1080 px plots.")
+
+
+def out_option(required: bool = False, default: str | None = None):
+    """``--out PATH`` (the one --out definition; a directory or a plot file per command)."""
+    return click.option(
+        "--out", metavar="PATH", required=required, default=default,
+        show_default=default is not None,
+        help="Where to write: a directory for drawings and worksheets (default: a folder "
+             "under render/ named after SOURCE; gallery: one folder per graph under it), "
+             "or a file for a plot, its extension the format (png, svg, pdf).")
+
+
+def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Several option decorators as one, listed in the order --help shows them."""
+
+    def apply(func: F) -> F:
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
+
+
+def one(values: Iterable[str], option: str, what: str) -> str | None:
+    """The single value of a repeatable option where several cannot make sense."""
+    values = list(values)
+    if len(values) > 1:
+        raise GraphvizAdError(f"{what}: give one {option} (got {', '.join(values)})")
+    return values[0] if values else None

@@ -3,31 +3,28 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from ..draw.compose import check_title
 from ..draw.frames import STEP_MS
-from ..draw.names import safe_stem
-from ..draw.output import DRAW_FORMATS, write_drawing
-from ..draw.writers import slide_aspect
+from ..draw.output import DRAW_FORMATS
 from ..errors import GraphvizAdError
-from ..receptive import check_layer_count, receptive_fields, stack_ndim
+from ..receptive import check_layer_count, receptive_fields
 from ..receptive_spec import PRESETS, Spec, load_toml, parse_layer, preset
 from ..receptive_text import TEXT_FORMATS
-from .common import report_written, reports_errors, split_formats
-
-
-def _ints(value: str | None, option: str) -> list[int | None] | None:
-    """``"3"`` or ``"3,4"`` (per axis) into a list of ints."""
-    if value is None:
-        return None
-    try:
-        return [int(part) for part in value.replace("x", ",").split(",")]
-    except ValueError:
-        raise GraphvizAdError(f"{option} needs an integer (or one per axis), got {value!r}"
-                              ) from None
+from ..render_file import StackDrawing, draw_stack
+from .common import (
+    formats_option,
+    frame_ms_option,
+    options,
+    out_option,
+    progress_option,
+    report_written,
+    reports_errors,
+    slide_option,
+)
+from .params import PerAxis
 
 
 def load_spec(spec_file: str | None, layers: tuple[str, ...], preset_name: str | None) -> Spec:
@@ -44,25 +41,6 @@ def load_spec(spec_file: str | None, layers: tuple[str, ...], preset_name: str |
     return Spec([parse_layer(text, i + 1) for i, text in enumerate(layers)])
 
 
-def draw(spec: Spec, formats: list[str], out: str | None, unit, input_size, axis: int,
-         paths: bool, slide: str | None, frame_ms: int, progress: bool,
-         max_units: int = 100) -> list[Path]:
-    """Build the frames (all checks happen here), then write every format."""
-    from ..draw.receptive import rf_frames
-
-    ndim = stack_ndim(spec.layers)
-    if not 0 <= axis < ndim:
-        raise GraphvizAdError(f"--axis {axis}: the stack has {ndim} ax{'i' if ndim == 1 else 'e'}s")
-    pick = lambda values: None if values is None else values[axis if len(values) > 1 else 0]
-    title = spec.title + (f" (axis {axis})" if ndim > 1 else "")
-    frames, dot, _ = rf_frames(spec.layers, pick(unit), pick(input_size), axis, paths, title,
-                               slide_aspect(slide), frame_ms, max_units)
-    name = safe_stem(spec.name)  # from a file name: never a path, never hidden
-    out_dir = Path(out) if out else Path("render") / name
-    return write_drawing(frames, dot, out_dir, name, formats, slide=slide,
-                         progress=progress, title=spec.title)
-
-
 @click.command()
 @click.argument("spec_file", metavar="[SPEC.toml]", required=False,
                 type=click.Path(dir_okay=False))
@@ -73,25 +51,17 @@ def draw(spec: Spec, formats: list[str], out: str | None, unit, input_size, axis
                    "Per-axis values: k=3x5 or k=(3,5).")
 @click.option("--preset", "preset_name", metavar="NAME",
               help=f"A well-known feature stack: {', '.join(PRESETS)}.")
-@click.option("--unit", metavar="N", help="Output unit to explain (0-based; 'N,M' per axis). "
-              "Default: the middle one.")
-@click.option("--input-size", metavar="N", help="Input length ('N,M' per axis). Default: just "
-              "wide enough for the unit's whole receptive field.")
-@click.option("--format", "format_", default="table", show_default=True, metavar="LIST",
-              help="Comma list. Printed: table, json, markdown, latex. Written under --out: "
-                   + ", ".join(DRAW_FORMATS) + ".")
-@click.option("--out", metavar="DIR", help="Directory for drawings (default render/<name>/).")
-@click.option("--slide", metavar="W:H", default=None, help="Frame aspect, e.g. 16:9.")
+@click.option("--unit", type=PerAxis(), metavar="N", help="Output unit to explain (0-based; "
+              "'N,M' per axis). Default: the middle one.")
+@click.option("--input-size", type=PerAxis(), metavar="N", help="Input length ('N,M' per "
+              "axis). Default: just wide enough for the unit's whole receptive field.")
+@options(formats_option([*TEXT_FORMATS, *DRAW_FORMATS], "table"), out_option(), slide_option())
 @click.option("--paths/--no-paths", default=None,
               help="Add a frame shading each input unit by its number of paths to the output "
                    "unit (effective receptive field).")
 @click.option("--axis", type=int, default=0, show_default=True,
               help="Which axis of a 2D stack to draw.")
-@click.option("--frame-ms", type=click.IntRange(100, 60000), default=None,
-              help=f"How long each animation frame shows (default {STEP_MS}, as in render; "
-                   "a spec file's [render] frame_ms).")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bars while writing (default: when stderr is a terminal).")
+@options(frame_ms_option, progress_option)
 @click.option("--max-units", type=click.IntRange(1), default=100, show_default=True,
               help="Widest drawing, in grid columns (input units incl. padding); checked "
                    "before any drawing work.")
@@ -115,11 +85,11 @@ def rf(spec_file, layers, preset_name, unit, input_size, format_, out, slide, pa
       graphviz-ad rf --preset vgg16 --format latex
       graphviz-ad rf --layer k=3 --input-size 150 --format svg --max-units 160
     """
-    formats = split_formats(format_, [*TEXT_FORMATS, *DRAW_FORMATS])
+    formats = format_
     spec = load_spec(spec_file, layers, preset_name)
     check_title(spec.title)
-    unit_v = _ints(unit, "--unit") or spec.unit
-    size_v = _ints(input_size, "--input-size") or spec.input_size
+    unit_v = unit or spec.unit
+    size_v = input_size or spec.input_size
     slide = slide or spec.render.get("slide")
     paths = bool(spec.render.get("paths", False)) if paths is None else paths
     frame_ms = frame_ms or int(spec.render.get("frame_ms", STEP_MS))
@@ -128,8 +98,10 @@ def rf(spec_file, layers, preset_name, unit, input_size, format_, out, slide, pa
     written = []
     if drawings:  # build and write before printing, so a refusal prints nothing
         show = sys.stderr.isatty() if progress is None else progress
-        written = draw(spec, drawings, out, unit_v, size_v, axis, paths, slide, frame_ms, show,
-                       max_units)
+        drawing = StackDrawing(unit=unit_v, input_size=size_v, axis=axis, paths=paths,
+                               slide=slide, frame_ms=frame_ms, progress=show,
+                               max_units=max_units)
+        written = draw_stack(spec, drawings, out, drawing)
     texts = [TEXT_FORMATS[f](fields, spec.title) for f in formats if f in TEXT_FORMATS]
     if texts:
         click.echo("\n".join(texts), nl=False)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .common import report_written, reports_errors, source_argument, split_formats
+from ..teach.worksheet import FORMATS
+from .common import formats_option, out_option, report_written, reports_errors, source_argument
 
 
 def _variant_options(func):
@@ -46,15 +47,15 @@ def _options(vary, seed, decimals, roster, blank, count=None):
 @_variant_options
 @click.option("--variants", "count", type=click.IntRange(1, 1000), default=None,
               help="How many variants (default: one per roster student, else 1).")
-@click.option("--format", "format_", default="md,html", show_default=True, metavar="LIST",
-              help="Comma list of md, html, pdf (pdf needs pdflatex).")
-@click.option("--out", metavar="DIR", help="Directory (default render/<name>-worksheets/).")
+@formats_option(FORMATS, "md,html")
+@out_option()
 @reports_errors
 def worksheet(source, vary, seed, decimals, roster, blank, count, format_, out):
     """Worksheets with blanks and answer keys, one per variant (student).
 
     Each variant's inputs are drawn reproducibly from the ranges (same seed, same
     sheets); variants.csv lists who got which numbers. Grade with the same options.
+    Written under --out (default render/<name>-worksheets/); pdf needs pdflatex.
 
     \b
     Examples:
@@ -65,9 +66,9 @@ def worksheet(source, vary, seed, decimals, roster, blank, count, format_, out):
     """
     from ..draw.names import safe_stem
     from ..teach.build import load_sheets
-    from ..teach.worksheet import FORMATS, write_sheets
+    from ..teach.worksheet import write_sheets
 
-    formats = split_formats(format_, FORMATS)
+    formats = format_
     sheets = load_sheets(source, _options(vary, seed, decimals, roster, blank, count))
     name = safe_stem(Path(source).stem if Path(source).suffix else "expression")
     out_dir = Path(out) if out else Path("render") / f"{name}-worksheets"
@@ -86,9 +87,7 @@ def worksheet(source, vary, seed, decimals, roster, blank, count, format_, out):
 @click.option("--sig-figs", type=click.IntRange(1, 17), default=3, show_default=True,
               help="A correctly rounded answer with at least this many significant figures "
                    "is right whatever --rtol says.")
-@click.option("--format", "format_", type=click.Choice(["report", "gradescope"]),
-              default="report", show_default=True,
-              help="A readable report, or Gradescope autograder results JSON.")
+@formats_option(["report", "gradescope"], "report")
 @reports_errors
 def grade(source, vary, seed, decimals, roster, blank, number, answers, rtol, sig_figs,
           format_):
@@ -97,7 +96,8 @@ def grade(source, vary, seed, decimals, roster, blank, number, answers, rtol, si
     One point per blank. A number carried from the student's own wrong earlier answer is
     graded as consistent; a wrong one is diagnosed by recomputing the common wrong paths
     (a fan-out term missing, no upstream factor, a sign, a value for a derivative; conv
-    stacks: dilation, jump or padding left out, end off by one).
+    stacks: dilation, jump or padding left out, end off by one). --format report is
+    readable; gradescope prints Gradescope autograder results JSON.
 
     \b
     Examples:
@@ -113,7 +113,10 @@ def grade(source, vary, seed, decimals, roster, blank, number, answers, rtol, si
     given = read_answers(answers)
     sheet = one_sheet(source, number, _options(vary, seed, decimals, roster, blank))
     result = grade_sheet(sheet, given, Tolerance(rtol, sig_figs))
-    if format_ == "gradescope":
-        click.echo(json.dumps(result.gradescope(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(result.report())
+    for k, format_name in enumerate(format_):
+        if k:
+            click.echo()
+        if format_name == "gradescope":  # Gradescope's autograder results JSON
+            click.echo(json.dumps(result.gradescope(), indent=2, ensure_ascii=False))
+        else:
+            click.echo(result.report())

@@ -4,50 +4,36 @@ from __future__ import annotations
 
 import click
 
-from ..autodiff import evaluate, forward_mode, reverse_mode
+from ..assignments import parse_value
 from ..check import DEFAULT_TOLERANCE, check_derivatives, singularities
+from ..passes import run_passes
 from .common import (
     at_option,
-    check_names,
     data_option,
+    formats_option,
     load_program,
-    note,
-    output_hint,
-    parse_value,
+    mode_option,
+    no_cse_option,
+    of_option,
+    options,
+    pass_settings,
     reports_errors,
     source_argument,
     warn,
+    wrt_option,
 )
 
 TEXT_FORMATS = ("table", "json", "markdown", "latex")
 
 
-def run_pass(graph, inputs, mode: str, wrt: str | None, of: str | None, seed=None):
-    """Run the pass a ``--mode`` names (``seed``: the direction of wrt or the weights
-    of of; default ones)."""
-    if mode == "forward":
-        return forward_mode(graph, inputs, wrt=wrt, seed=seed)
-    if mode == "reverse":
-        return reverse_mode(graph, inputs, of=of, seed=seed)
-    return evaluate(graph, inputs)
-
-
 @click.command()
-@source_argument
-@at_option
-@data_option
-@click.option("--mode", type=click.Choice(["reverse", "forward", "evaluate"]), default=None,
-              help="Which pass to show (default: the graph file's mode, else reverse).")
-@click.option("--wrt", default=None, help="Forward mode: the input to differentiate by.")
-@click.option("--of", default=None, help="Reverse mode: the output to differentiate.")
+@options(source_argument, at_option, data_option, mode_option, wrt_option, of_option)
 @click.option("--direction", "seed", default=None, metavar="VALUE",
               help="Forward mode: the direction of --wrt (default: ones, written ·1); "
                    "reverse mode: the weights of --of. A number or a list "
-                   "--direction '[[1,0],[0,0]]' of that input's (output's) shape. "
-                   "(--seed is the random seed of worksheet and grade.)")
-@click.option("--format", "format_", type=click.Choice(TEXT_FORMATS), default="table",
-              show_default=True, help="table (Wengert list), json, markdown or latex.")
-@click.option("--no-cse", is_flag=True, help="Keep repeated subexpressions as separate nodes.")
+                   "--direction '[[1,0],[0,0]]' of that input's (output's) shape; needs a "
+                   "single --wrt (--of). (--seed is the random seed of worksheet and grade.)")
+@options(formats_option(TEXT_FORMATS, "table"), no_cse_option)
 @reports_errors
 def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
     """Print the Wengert list and every step of a pass over SOURCE.
@@ -55,34 +41,35 @@ def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
     SOURCE is an expression or program ("y = sin(x)*x"), a graph file
     (graphs/problem9.toml), a program file, or - for stdin.
 
+    Several --wrt run one forward pass per input, several --of one reverse pass per
+    output (--mode both: the forward passes, then the reverse ones); each is printed in
+    turn, and --format json prints a list of them.
+
     \b
     Examples:
       graphviz-ad trace "exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)" --at x=0.5
       graphviz-ad trace graphs/problem10.toml --mode forward --format latex
       graphviz-ad trace "a = x*w; y = sin(a)" --at x=1 --at w=2 --format json
+      graphviz-ad trace "y = x*w" --at x=1 --at w=2 --mode forward --wrt x --wrt w
       echo "y = x^2" | graphviz-ad trace - --at x=3
     """
     src, graph, inputs = load_program(source, at, cse=not no_cse, data=data)
-    mode = mode or src.settings.get("mode", "reverse")
-    if mode == "both":  # a graph file made for `render --mode both`: print both passes
-        modes = ["forward", "reverse"]
-    else:
-        modes = [mode]
-    wrt, of = wrt or src.settings.get("wrt"), of or src.settings.get("of")
-    check_names(graph, [wrt] if isinstance(wrt, str) else [], [of] if isinstance(of, str) else [])
-    if "reverse" in modes:
-        note([output_hint(graph, of)])
+    mode, wrt, of = pass_settings(src, graph, mode, wrt, of)
     direction = None if seed is None else parse_value(seed, f"--direction {seed}", "seed")
-    results = [run_pass(graph, inputs, each, wrt, of, direction) for each in modes]
-    if format_ == "json" and len(results) > 1:  # one JSON document: a list of both passes
-        import json
+    results = run_passes(graph, inputs, mode, wrt=wrt, of=of, direction=direction)
+    for k, format_name in enumerate(format_):
+        if format_name == "json" and len(results) > 1:  # one JSON document: a list of passes
+            import json
 
-        click.echo(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
-        for r in results:
-            warn(r.warnings())
-        return
-    for k, result in enumerate(results):
-        _print_pass(result, format_, first=k == 0)
+            if k:
+                click.echo()
+            click.echo(json.dumps([r.to_dict() for r in results], indent=2,
+                                  ensure_ascii=False))
+            continue
+        for n, result in enumerate(results):
+            _print_pass(result, format_name, first=k == 0 and n == 0)
+    for result in results:
+        warn(result.warnings())
 
 
 def _print_pass(result, format_: str, first: bool = True) -> None:
@@ -91,51 +78,66 @@ def _print_pass(result, format_: str, first: bool = True) -> None:
     if not first:
         click.echo()
     click.echo(output)
-    warn(result.warnings())
 
 
 @click.command()
-@source_argument
-@at_option
-@data_option
+@options(source_argument, at_option, data_option, wrt_option, of_option)
 @click.option("--tolerance", type=float, default=DEFAULT_TOLERANCE, show_default=True,
               help="Largest acceptable error |ad − fd| / max(1, |ad|, |fd|).")
-@click.option("--format", "format_", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
-@click.option("--no-cse", is_flag=True, help="Keep repeated subexpressions as separate nodes.")
+@options(formats_option(["table", "json"], "table"), no_cse_option)
 @reports_errors
-def check(source, at, data, tolerance, format_, no_cse):
+def check(source, at, data, wrt, of, tolerance, format_, no_cse):
     """Check every derivative of both modes against central finite differences.
 
-    Exit status 0 when the worst error is within --tolerance, 1 when it is not.
+    Forward mode: ∂node/∂x for every node and each --wrt input x (default: every
+    input); reverse mode: ∂y/∂node for each --of output y (default: every output).
+    An array is checked element by element (up to 64 evenly spaced elements, the same
+    every run); each row shows its worst element, and the report lists which elements
+    of which arrays were checked. Exit status 0 when the worst error is within
+    --tolerance, 1 when it is not, with the reason when a kink, jump or pole is nearby.
 
     \b
     Examples:
       graphviz-ad check graphs/problem9.toml
       graphviz-ad check "y = log(1 + exp(w*x))" --at x=2 --at w=-0.5
+      graphviz-ad check "y = sum(z*w)" --at 'z=[1,2]' --at 'w=[3,5]' --wrt z
     """
     import json
 
     _, graph, inputs = load_program(source, at, cse=not no_cse, data=data)
-    report = check_derivatives(graph, inputs, tolerance)
+    report = check_derivatives(graph, inputs, tolerance, wrt=list(wrt) or None,
+                               of=list(of) or None)
     worst = report.worst
     reasons = [] if report.ok else singularities(graph, inputs)
-    if format_ == "json":
-        click.echo(json.dumps({
-            "ok": report.ok, "tolerance": tolerance, "worst_error": worst.error,
-            "comparisons": [c.__dict__ for c in report.comparisons],
-            "explanations": reasons}, indent=2, ensure_ascii=False))
-    else:
-        width = max(len(c.derivative) for c in report.comparisons)
-        click.echo(f"{'mode':8} {'derivative':{width}}  {'automatic':>14}  "
-                   f"{'finite diff.':>14}  error")
-        for c in report.comparisons:
-            click.echo(f"{c.mode:8} {c.derivative:{width}}  {c.automatic:>14.8g}  "
-                       f"{c.finite_difference:>14.8g}  {c.error:.1e}")
-        verdict = "OK" if report.ok else f"FAILED (tolerance {tolerance:g})"
-        click.echo(f"worst error: {worst.error:.2e} at {worst.derivative} ({worst.mode}) "
-                   f"— {verdict}")
-        for reason in reasons:
-            click.echo(f"  why: {reason}")
+    for k, format_name in enumerate(format_):
+        if k:
+            click.echo()
+        if format_name == "json":
+            click.echo(json.dumps({
+                "ok": report.ok, "tolerance": tolerance, "worst_error": worst.error,
+                "comparisons": [c.__dict__ for c in report.comparisons],
+                "checked": [{"array": s.array, "size": s.size,
+                             "elements": [list(i) for i in s.probed]}
+                            for s in report.samples],
+                "explanations": reasons}, indent=2, ensure_ascii=False))
+        else:
+            _print_check(report, tolerance, reasons)
     if not report.ok:
         raise SystemExit(1)
+
+
+def _print_check(report, tolerance: float, reasons: list[str]) -> None:
+    worst = report.worst
+    width = max(len(c.derivative) for c in report.comparisons)
+    click.echo(f"{'mode':8} {'derivative':{width}}  {'automatic':>14}  "
+               f"{'finite diff.':>14}  error")
+    for c in report.comparisons:
+        click.echo(f"{c.mode:8} {c.derivative:{width}}  {c.automatic:>14.8g}  "
+                   f"{c.finite_difference:>14.8g}  {c.error:.1e}")
+    for line in report.notes():
+        click.echo(f"  note: {line}")
+    verdict = "OK" if report.ok else f"FAILED (tolerance {tolerance:g})"
+    click.echo(f"worst error: {worst.error:.2e} at {worst.derivative} ({worst.mode}) "
+               f"— {verdict}")
+    for reason in reasons:
+        click.echo(f"  why: {reason}")

@@ -90,12 +90,12 @@ def node_boxes(svg: str) -> dict[str, Box]:
         for el in g:
             tag = el.tag.replace(SVG_NS, "")
             if tag == "ellipse":
-                cx, cy = float(el.get("cx")), float(el.get("cy"))
-                rx, ry = float(el.get("rx")), float(el.get("ry"))
+                cx, cy = float(el.attrib["cx"]), float(el.attrib["cy"])
+                rx, ry = float(el.attrib["rx"]), float(el.attrib["ry"])
                 xs += [cx - rx, cx + rx]
                 ys += [cy - ry, cy + ry]
             elif tag in ("polygon", "path"):
-                nums = [float(v) for v in _NUMBER_RE.findall(el.get("points") or el.get("d"))]
+                nums = [float(v) for v in _NUMBER_RE.findall(el.get("points") or el.get("d") or "")]
                 xs += nums[::2]
                 ys += nums[1::2]
         if xs:

@@ -7,7 +7,7 @@ one line-breaking rule for plot titles.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import GraphvizAdError
@@ -41,6 +41,11 @@ def wrap_text(text: str, width: float, size: float, bold: bool = False) -> list[
     ['seed ∂y/∂y = 1 and sweep', 'back to the inputs']
     """
     fits = lambda words: text_width(" ".join(words), size, bold) <= width  # noqa: E731
+
+    def a_third_full(words: list[str]) -> Callable[[int], bool]:
+        """Whether the first i words fill a third of the width: a line worth breaking after."""
+        return lambda i: 3 * text_width(" ".join(words[:i]), size, bold) >= width
+
     lines: list[str] = []
     for para in text.split("\n"):
         line: list[str] = []
@@ -48,15 +53,14 @@ def wrap_text(text: str, width: float, size: float, bold: bool = False) -> list[
             line.append(word)
             if fits(line) or len(line) == 1:
                 continue
-            cut = _cut(line, lambda i, w=line: 3 * text_width(" ".join(w[:i]), size, bold) >= width,
-                       equation=para.count(" = ") >= 2)
+            cut = _cut(line, a_third_full(line), equation=para.count(" = ") >= 2)
             lines.append(" ".join(line[:cut]))
             line = line[cut:]
         lines.append(" ".join(line))
     return lines
 
 
-def _cut(words: list[str], long_enough, equation: bool) -> int:
+def _cut(words: list[str], long_enough: Callable[[int], bool], equation: bool) -> int:
     """Where to break an overflowing line (its last word did not fit): the last
     ``long_enough`` break outside parentheses after a clause (, : ;), else (in an
     equation: two or more ``=``) before an ``=``, else any, else before the last word."""

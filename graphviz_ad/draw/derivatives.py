@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from ..errors import GraphvizAdError
 from ..formula import definition, fmt_number, fmt_shape, node_label
 from ..ops import PRIMITIVES
-from ..trace import Step, Trace
+from ..trace import Contribution, Step, Trace
 from .arrows import add_back_arrows
 from .camera import OVERVIEW_SHARE, Camera, follow, node_boxes, union
 from .compose import canvas_size, compose_frames
@@ -85,11 +86,10 @@ def _edge_key(u: str, v: str) -> str:
 EDGE_LINES = 3  # ∂f4/∂f3 | = exp(f3) | = 78.81
 NODE_DERIVATIVE_LINES = 2  # ∂y/∂f3 = 78.47 | (78.81 − 0.3386)
 MAX_TERMS = 3  # a fan-in sum of more terms is written "Σ of n terms" in the node
-COLOR_SUFFIXES = (".fill", ".border", ".color", ".back")
 NO_COLOUR = "none"  # a backward arrowhead that is not drawn
 
 
-def _short(value) -> str:
+def _short(value: Any) -> str:
     """A number for a node or edge label: matrices and vectors of more than a few elements
     shortened to their first element and shape, ``[0.5, …] ∈ ℝ²ˣ³`` (the caption and
     `trace` show more)."""
@@ -99,7 +99,7 @@ def _short(value) -> str:
     return f"[{fmt_number(array.flat[0], digits=3)}, …] ∈ {fmt_shape(array.shape)}"
 
 
-def _local_lines(contribution) -> list[str]:
+def _local_lines(contribution: Contribution) -> list[str]:
     """What a used edge shows, one part per line: ``∂f4/∂f3``, ``= exp(f3)``, ``= 78.81``."""
     text = contribution.local_formula()
     if ": G ↦ " in text:  # a matrix op's pullback: a map, no number
@@ -120,7 +120,7 @@ def _scalar_terms(step: Step) -> str | None:
     return None
 
 
-def _matrix_step(c) -> bool:
+def _matrix_step(c: Contribution) -> bool:
     """Whether a contribution goes through a matrix op or carries a matrix."""
     op = c.graph.nodes[c.target]["op"]
     return PRIMITIVES[op].matrix or max(np.ndim(c.carried), np.ndim(c.product)) >= 2
@@ -186,7 +186,8 @@ class DerivativeFrames:
         shown = self.shown = set(self.nodes)
         self.edges = [(u, v) for u, v in self.graph.edges if u in shown and v in shown]
         self.kinds = [t.derivative_attribute for t in self.traces if t.derivative_attribute]
-        self.states: list[dict[str, str]] = []
+        self.states: list[dict[str, str]] = []  # every slot's value (colour or text) per frame
+        self._text_keys: set[str] = set()  # which of those slots are texts (_Picture.texts)
         self.captions: list[str] = []
         self.durations: list[int] = []
         self._build()
@@ -235,7 +236,7 @@ class DerivativeFrames:
         value = f"= {_short(trace.value(n))}"
         return f"{_n(self, n)} {value}" if self.compact else value
 
-    def _edge_text(self, contribution) -> list[str]:
+    def _edge_text(self, contribution: Contribution) -> list[str]:
         """A used edge's label: its local derivative (compact: the number alone, or a
     matrix op's pullback ``G ↦ Xᵀ · G``)."""
         if not self.compact:
@@ -246,6 +247,7 @@ class DerivativeFrames:
 
     def _emit(self, picture: _Picture, caption: str, duration: int) -> None:
         self.states.append(picture.snapshot())
+        self._text_keys.update(picture.texts)
         self.captions.append(caption)
         self.durations.append(duration)
 
@@ -267,20 +269,19 @@ class DerivativeFrames:
                 _node_state(picture, n, "value")
 
     def _pass(self, picture: _Picture, trace: Trace) -> None:
-        G, kind = self.graph, trace.derivative_attribute
-        inputs = list(G.graph["inputs"])
-        if trace.mode == "forward":
+        inputs = list(self.graph.graph["inputs"])
+        if trace.mode == "forward" and trace.wrt is not None:  # a forward pass has its seed
             self._show_values(picture, trace, inputs)
             for n in (n for n in inputs if n in self.shown):
                 seed = f"{trace.symbol(n)} = {_short(trace.derivative(n))}"
-                picture.texts[self._slot(n, kind)] = seed
+                picture.texts[self._slot(n, "tangent")] = seed
                 _node_state(picture, n, "done" if n == trace.wrt else "value")
             self._settle(picture)
             at = ", ".join(f"{_n(self, n)} = {fmt_number(trace.value(n))}" for n in inputs)
             seed = f"{trace.symbol(trace.wrt)} = {fmt_number(trace.derivative(trace.wrt))}"
             self._emit(picture, f"Forward mode at {at}: seed {seed}; every other input has "
                                 "tangent 0.", self.step_ms)
-        elif trace.mode == "reverse":
+        elif trace.mode == "reverse" and trace.of is not None:  # ... a reverse one its output
             self._show_values(picture, trace, self.nodes)
             for n in self.nodes:  # after a forward pass, "done" meant tangents: start afresh
                 _node_state(picture, n, "value")
@@ -291,7 +292,7 @@ class DerivativeFrames:
                 if any(part in key for part in (".tangent", ".derivative", ".label")):
                     picture.texts[key] = ""
             seed = f"{trace.symbol(trace.of)} = {fmt_number(trace.derivative(trace.of))}"
-            picture.texts[self._slot(trace.of, kind)] = \
+            picture.texts[self._slot(trace.of, "adjoint")] = \
                 f"{trace.symbol(trace.of)} = {_short(trace.derivative(trace.of))}"
             _node_state(picture, trace.of, "done")
             self._settle(picture)
@@ -375,7 +376,7 @@ class DerivativeFrames:
 
     def _legend(self) -> list[tuple[str, str]]:
         """The colour key, keeping only the colours some frame shows."""
-        shown = {v for state in self.states for v in state.values()}
+        shown = {v for state in self.states for k, v in state.items() if k not in self._text_keys}
         return [(colour, text) for colour, text in legend(self.kinds) if colour in shown]
 
     # -- drawing ----------------------------------------------------------------------
@@ -384,7 +385,7 @@ class DerivativeFrames:
         out: dict[str, list[str]] = {}
         for state in self.states:
             for key, value in state.items():
-                if not key.endswith(COLOR_SUFFIXES):
+                if key in self._text_keys:
                     out.setdefault(key, [])
                     if value not in out[key]:
                         out[key].append(value)
@@ -449,15 +450,18 @@ class DerivativeFrames:
         """Lay out once per candidate and keep the one shown largest on a canvas of the
         given aspect ratio (title, legend and caption band included): ``rankdir="auto"``
         tries LR and TB; compact (slide) drawings also try tighter spacing."""
-        best = None
+        laid_out = []  # (scale shown, rankdir, spacing, template) in the order tried
         for rankdir in (["LR", "TB"] if self.rankdir == "auto" else [self.rankdir]):
             for spacing in SPACINGS if self.compact else SPACINGS[:1]:
                 self._direction, self._spacing = rankdir, spacing
                 template = self._layout_once()
                 width, _ = canvas_size((template.width, template.height), self.captions,
                                        **self._band_options(template, aspect))
-                if best is None or 1 / width > 1.03 * best[0]:  # ties: the roomier one
-                    best = (1 / width, rankdir, spacing, template)
+                laid_out.append((1 / width, rankdir, spacing, template))
+        best = laid_out[0]
+        for candidate in laid_out[1:]:
+            if candidate[0] > 1.03 * best[0]:  # ties: the roomier one (tried first)
+                best = candidate
         _, self._direction, self._spacing, template = best
         return template
 

@@ -23,6 +23,10 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING, overload
+
+if TYPE_CHECKING:
+    from PIL.ImageFont import FreeTypeFont
 
 from .fonts import font_file
 
@@ -59,8 +63,8 @@ class Metrics:
 
 
 @lru_cache(maxsize=64)
-def _font(size: int, bold: bool):
-    from PIL import ImageFont
+def _font(size: int, bold: bool) -> FreeTypeFont | None:
+    from PIL import ImageFont  # Pillow is imported on first measurement only
 
     try:
         return ImageFont.truetype(font_file(bold), size)
@@ -75,7 +79,16 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     return font.getlength(text) * size / key if font else 0.6 * size * len(text)
 
 
+@overload
+def _number(value: str | None, default: float = 0.0) -> float: ...
+
+
+@overload
+def _number(value: str | None, default: None) -> float | None: ...
+
+
 def _number(value: str | None, default: float | None = 0.0) -> float | None:
+    """The leading number of an SVG attribute (``"12pt"`` -> 12.0), else ``default``."""
     if value is None:
         return default
     m = re.match(r"\s*(-?[0-9.eE+-]+)", str(value))

@@ -124,16 +124,18 @@ def _cones(field: StackField, plain: Plain) -> list[dict[int, dict[int, float]]]
         if row.unit is not None:
             for m, (lo, counts) in zip(range(row.index, -1, -1), cone(plain, row.index, row.unit)):
                 nz = np.nonzero(counts)[0]
-                lit[m] = {int(lo + i): float(counts[i]) for i in nz}
+                if nz.size:  # a row the unit reaches only through zero padding stays unlit
+                    lit[m] = {int(lo + i): float(counts[i]) for i in nz}
         out.append(lit)
     return out
 
 
-def _padding_hits(cones: list[dict[int, dict[int, float]]], plain: Plain) -> list[set]:
+def _padding_hits(cones: list[dict[int, dict[int, float]]], plain: Plain
+                  ) -> list[set[tuple[int, int]]]:
     """Per frame 1..L: the (row, index) padding units tapped by a lit unit."""
     out = []
     for lit in cones:
-        hits = set()
+        hits: set[tuple[int, int]] = set()
         for m, units in lit.items():
             if m == 0:
                 continue
@@ -206,7 +208,7 @@ def _captions(field: StackField, paths: bool, top: float) -> list[str]:
     r_prev, j_prev = 1, 1
     for row in field.layers:
         text = f"{row.name}: {recurrence(row, r_prev, j_prev)}."
-        if row.unit is not None:
+        if row.start is not None and row.end is not None:  # None: reached only via padding
             text += (f" Unit {row.unit} of {row.name} sees inputs [{row.start}, {row.end}]"
                      .replace("-", "−"))
             lo, hi = max(row.start, 0), min(row.end, field.input_size - 1)
@@ -229,7 +231,8 @@ class _Slots:
     """Shares one colour slot among all elements whose colour sequence over frames is equal."""
 
     def __init__(self, slots: SlotDot) -> None:
-        self.slots, self.keys = slots, {}
+        self.slots = slots
+        self.keys: dict[tuple[str, ...], str] = {}
 
     def __call__(self, colours: Sequence[str]) -> str:
         key = self.keys.setdefault(tuple(colours), f"c{len(self.keys)}")
@@ -254,7 +257,8 @@ class Drawing:
 
 
 def _frame_states(field: StackField, plain: Plain, cones: list[dict[int, dict[int, float]]],
-                  pad_hits: list[set], level: int) -> tuple[dict[tuple[int, int], str], int]:
+                  pad_hits: list[set[tuple[int, int]]], level: int
+                  ) -> tuple[dict[tuple[int, int], str], int]:
     """(row, index) -> top | lit | hole for the units the layer-``level`` unit sees, and
     target for the output unit (marked in every frame, from frame 0 on); and the number of
     lit tap edges."""
@@ -266,7 +270,9 @@ def _frame_states(field: StackField, plain: Plain, cones: list[dict[int, dict[in
     for m, units in lit.items():  # unlit real units inside a row's span are holes
         lo, hi = min(units), max(units)
         out.update({(m, i): "hole" for i in range(lo + 1, hi) if i not in units})
-    out[(level, field.layers[level - 1].unit)] = "top"
+    top = field.layers[level - 1].unit
+    if top is not None:  # None: every tap of the unit above falls into zero padding
+        out[(level, top)] = "top"
     out.setdefault((len(field.layers), field.unit), "target")  # the question stays marked
     edges = sum(len(lit.get(m, {})) * plain.kernel[m - 1] for m in range(1, level + 1))
     return out, edges

@@ -37,11 +37,13 @@ the default centred cell alignment).  Record shapes are not supported.
 
 from __future__ import annotations
 
+import enum
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 import graphviz
@@ -50,6 +52,9 @@ import graphviz.quoting
 from graphviz_ad.draw.fonts import font_file
 from graphviz_ad.draw.graphviz_run import run_graphviz
 from graphviz_ad.errors import RenderError
+
+if TYPE_CHECKING:
+    from PIL.ImageFont import FreeTypeFont
 
 SENTINEL_PREFIX = "#c0d"
 SENTINEL_PATTERN = re.compile(r"#c0d[0-9a-f]{3}(?![0-9a-f])", re.IGNORECASE)
@@ -79,8 +84,8 @@ def xml_escape(text: str) -> str:
 
 # --------------------------------------------------------------------------- fonts
 @lru_cache(maxsize=64)
-def _font(size: float, bold: bool):  # -> ImageFont.FreeTypeFont | None
-    try:
+def _font(size: float, bold: bool) -> FreeTypeFont | None:
+    try:  # Pillow is imported on first measurement only
         from PIL import ImageFont
         return ImageFont.truetype(font_file(bold), size=max(1, round(size)))
     except (ImportError, OSError):
@@ -190,6 +195,22 @@ class SlotDot:
 
 
 # --------------------------------------------------------------------------- template
+class SlotKind(enum.Enum):
+    """What a cut in the laid-out SVG is filled with, per frame."""
+
+    COLOR = "color"  # a colour slot's sentinel (in fill=/stroke=)
+    TEXT = "text"  # a text slot's character data
+    X = "x"  # the x attribute of a left-anchored text slot, re-centred for its text
+
+
+@dataclass(frozen=True)
+class SlotRef:
+    """One cut of the template: which slot, and which of its parts, goes there."""
+
+    kind: SlotKind
+    key: str
+
+
 def _normalise(text: str) -> str:
     return " ".join(html.unescape(text).replace("\xa0", " ").split())
 
@@ -218,7 +239,7 @@ class SvgTemplate:
 
     svg: str
     chunks: list[str]
-    refs: list[tuple[str, str]]  # (kind, key) between chunks: kind "color" | "text" | "x"
+    refs: list[SlotRef]  # one between each two chunks
     initial: dict[str, str]
     sites: dict[str, list[_TextSite]]
     warnings: tuple[str, ...]
@@ -248,22 +269,24 @@ class SvgTemplate:
     def from_svg(cls, svg: str, slots: SlotDot, warnings: tuple[str, ...] = ()) -> SvgTemplate:
         """Build a template from SVG text Graphviz already produced."""
         by_sentinel = {s: key for key, (s, _) in slots.colors.items()}
-        cuts: list[tuple[int, int, str, str]] = []
+        cuts: list[tuple[int, int, SlotRef]] = []  # (start, end, slot): spans never overlap
         for m in SENTINEL_PATTERN.finditer(svg):
             key = by_sentinel.get(m.group(0).lower())
             if key is not None:
-                cuts.append((m.start(), m.end(), "color", key))
+                cuts.append((m.start(), m.end(), SlotRef(SlotKind.COLOR, key)))
         sites = _locate_texts(svg, slots)
         for site_list in sites.values():
             for site in site_list:
-                cuts.append((*site.content, "text", site.key))
+                cuts.append((*site.content, SlotRef(SlotKind.TEXT, site.key)))
                 if site.x_span is not None:
-                    cuts.append((*site.x_span, "x", site.key))
-        cuts.sort()
-        chunks, refs, pos = [], [], 0
-        for start, end, kind, key in cuts:
+                    cuts.append((*site.x_span, SlotRef(SlotKind.X, site.key)))
+        cuts.sort(key=lambda cut: cut[:2])
+        chunks: list[str] = []
+        refs: list[SlotRef] = []
+        pos = 0
+        for start, end, ref in cuts:
             chunks.append(svg[pos:start])
-            refs.append((kind, key))
+            refs.append(ref)
             pos = end
         chunks.append(svg[pos:])
         initial = {k: xml_escape(init) for k, (_, init) in slots.colors.items()}
@@ -288,8 +311,8 @@ class SvgTemplate:
         filled.update((k, xml_escape(str(v))) for k, v in values.items())
         xs = self._recentred_x(values)
         parts = [self.chunks[0]]
-        for (kind, key), chunk in zip(self.refs, self.chunks[1:]):
-            parts.append(xs[key] if kind == "x" else filled[key])
+        for ref, chunk in zip(self.refs, self.chunks[1:]):
+            parts.append(xs[ref.key] if ref.kind is SlotKind.X else filled[ref.key])
             parts.append(chunk)
         return "".join(parts)
 
@@ -355,8 +378,8 @@ def _svg_size(svg: str) -> tuple[float, float, tuple[float, float, float, float]
     m = re.search(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"\s+viewBox="([^"]+)"', svg)
     if m is None:
         raise RenderError("Graphviz SVG without width/height/viewBox (was dpi set?)")
-    vb = tuple(float(v) for v in m.group(3).split())
-    return float(m.group(1)), float(m.group(2)), vb  # type: ignore[return-value]
+    x, y, w, h = (float(v) for v in m.group(3).split())
+    return float(m.group(1)), float(m.group(2)), (x, y, w, h)
 
 
 def svg_body(svg: str) -> str:

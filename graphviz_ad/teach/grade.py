@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import GraphvizAdError
 from ..files import read_text
-from .sheet import MISTAKES, Blank, Sheet, shown
+from .sheet import MISTAKES, Blank, Look, Sheet, shown
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ def _fallback(sheet: Sheet, blank_id: str) -> Any:
     return sheet.truth[blank_id]
 
 
-def _mark(b: Blank, answer: Answer | None, look, truth, tol: Tolerance,
+def _mark(b: Blank, answer: Answer | None, look: Look, truth: Look, tol: Tolerance,
           parsed: Mapping[str, Answer]) -> Mark:
     if answer is None:
         return Mark(b.id, 0, "unanswered", f"no answer (expected {shown(b.truth)})")

@@ -21,13 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import GraphvizAdError
 from ..formula import definition, fmt_number, node_label
 from .variants import Variant
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from ..trace import Trace
 
 Look = Callable[[str], Any]
 Path_ = tuple[str, Any, str]  # (mistake, number, detail)
@@ -140,7 +145,7 @@ def pass_sheet(source: Any, graph: Any, inputs: dict[str, Any], variant: Variant
     return _PassSheet(source, graph, variant, kinds, values, traces).sheet()
 
 
-def trace_sheet(traces: Sequence[Any], quiet: Iterable[str] = ()) -> Sheet:
+def trace_sheet(traces: Sequence[Trace], quiet: Iterable[str] = ()) -> Sheet:
     """The sheet of passes already run (``render``'s traces): every derivative step a
     blank (every value for an evaluate pass); ``quiet`` nodes (data) are not asked."""
     from types import SimpleNamespace
@@ -152,8 +157,18 @@ def trace_sheet(traces: Sequence[Any], quiet: Iterable[str] = ()) -> Sheet:
     return _PassSheet(stub, traces[0].graph, Variant(0), kinds, traces[0], derivative).sheet()
 
 
+def _seeded(trace: Trace) -> str:
+    """The node a derivative pass is seeded at: forward's ``wrt``, reverse's ``of``."""
+    node = trace.wrt if trace.mode == "forward" else trace.of
+    if node is None:
+        raise ValueError(f"a {trace.mode} trace has no seed node")
+    return node
+
+
 class _PassSheet:
-    def __init__(self, source, graph, variant, kinds, values, traces) -> None:
+    def __init__(self, source: Any, graph: nx.DiGraph, variant: Variant, kinds: tuple[str, ...],
+                 values: Trace, traces: Sequence[Trace]) -> None:
+        """``source``: a Source, or a stand-in with its title/name/description/render."""
         self.source, self.G, self.variant, self.kinds = source, graph, variant, kinds
         self.values, self.traces = values, traces
         self.data = set(getattr(source, "data_inputs", ()) or ())
@@ -170,10 +185,10 @@ class _PassSheet:
     def vid(self, n: str) -> str:
         return self.label(n)
 
-    def did(self, trace: Any, n: str) -> str:
+    def did(self, trace: Trace, n: str) -> str:
         if trace.mode == "forward":
-            return f"d{self.label(n)}/d{self.label(trace.wrt)}"
-        return f"d{self.label(trace.of)}/d{self.label(n)}"
+            return f"d{self.label(n)}/d{self.label(_seeded(trace))}"
+        return f"d{self.label(_seeded(trace))}/d{self.label(n)}"
 
     def sheet(self) -> Sheet:
         G = self.G
@@ -214,8 +229,7 @@ class _PassSheet:
         given += [f"{self.label(n)} (data) = {_given(self.values.value(n))}"
                   for n in G.graph["inputs"] if n in self.data]
         for t in self.traces:
-            given.append(f"seed: {t.symbol(t.wrt if t.mode == 'forward' else t.of)} = "
-                         f"{_given(t.derivative(t.wrt if t.mode == 'forward' else t.of))}")
+            given.append(f"seed: {t.symbol(_seeded(t))} = {_given(t.derivative(_seeded(t)))}")
         title = self.source.title or self.source.name
         index = {n: i for i, n in enumerate(self.nodes)}
         edges = [(index[o], index[n]) for n in self.nodes
@@ -312,7 +326,7 @@ def _local_at(G: Any, target: str, source: str, values: dict[str, Any]) -> float
     from ..autodiff import forward_mode
 
     data = G.nodes[target]
-    H = nx.DiGraph()
+    H: nx.DiGraph = nx.DiGraph()
     operands = list(dict.fromkeys(data["operands"]))
     for o in operands:
         d = dict(G.nodes[o])

@@ -47,7 +47,7 @@ def dot(sheet: Sheet, key: bool) -> str:
            '  edge [color="#666666"];']
     for i, row in enumerate(sheet.rows):
         if head[1] == "definition":
-            first = row[0] + (" (input)" if row[1] == "input" else f" = {row[1]}")
+            first = cell_text(row[0], key) + (" (input)" if row[1] == "input" else f" = {row[1]}")
             rest = range(2, len(row))
         else:
             first, rest = f"{row[0]} ({row[1]})", range(2, len(row))
@@ -117,9 +117,11 @@ def html_page(sheet: Sheet, key: bool, svg: str) -> str:
     for row in sheet.rows:
         cells = []
         for c in row:
-            blank = isinstance(c, Blank) and not key
-            cells.append(f'<td class="blank" data-blank="{e(c.id)}">{e(cell_text(c, key))}</td>'
-                         if blank else f"<td>{e(cell_text(c, key))}</td>")
+            text = e(cell_text(c, key))
+            if isinstance(c, Blank) and not key:
+                cells.append(f'<td class="blank" data-blank="{e(c.id)}">{text}</td>')
+            else:
+                cells.append(f"<td>{text}</td>")
         parts.append("<tr>" + "".join(cells) + "</tr>")
     parts.append("</table>")
     if sheet.steps_blank:

@@ -1,0 +1,62 @@
+"""Run the pass(es) a mode names, once per ``wrt`` (forward) or ``of`` (reverse).
+
+The one meaning of several names, shared by ``trace`` and ``render``: forward mode runs
+one pass per input in ``wrt``, reverse mode one pass per output in ``of``, ``both`` the
+forward passes then the reverse ones; ``evaluate`` runs once.
+
+>>> import graphviz_ad as ad
+>>> G = ad.parse("y = x*w")
+>>> [(t.mode, t.wrt) for t in run_passes(G, {"x": 2.0, "w": 3.0}, "forward", wrt=["x", "w"])]
+[('forward', 'x'), ('forward', 'w')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import networkx as nx
+
+from .autodiff import Inputs, evaluate, forward_mode, reverse_mode
+from .errors import GraphvizAdError
+from .source import MODES
+from .trace import Trace
+
+
+def names_or_setting(given: Sequence[str], setting: Any) -> list[str]:
+    """The ``wrt``/``of`` names given, else a graph file's setting (one name or a list)."""
+    if given:
+        return list(given)
+    if isinstance(setting, str):
+        return [setting]
+    return [str(n) for n in setting] if isinstance(setting, list) else []
+
+
+def pass_modes(mode: str) -> list[str]:
+    """The passes a mode runs, in order: ``both`` is forward then reverse."""
+    if mode not in MODES:
+        raise GraphvizAdError(f"mode {mode!r}: choose one of {', '.join(MODES)}")
+    return ["forward", "reverse"] if mode == "both" else [mode]
+
+
+def run_passes(G: nx.DiGraph, inputs: Inputs, mode: str, *, wrt: Sequence[str] = (),
+               of: Sequence[str] = (), direction: Any = None) -> list[Trace]:
+    """The traces of ``mode`` over ``G``: one forward pass per ``wrt`` name (the default
+    input when none), one reverse pass per ``of`` name (the first output when none).
+    ``direction`` seeds a forward pass's tangent of its input or a reverse pass's adjoint
+    of its output, so it needs a single pass of that kind."""
+    traces: list[Trace] = []
+    for each in pass_modes(mode):
+        names: Sequence[str | None] = {"forward": wrt, "reverse": of}.get(each, ()) or [None]
+        if direction is not None and len(names) > 1:
+            option = "--wrt" if each == "forward" else "--of"
+            raise GraphvizAdError(f"--direction has one input's (output's) shape: give one "
+                                  f"{option} with it (got {', '.join(map(str, names))})")
+        for name in names:
+            if each == "forward":
+                traces.append(forward_mode(G, inputs, wrt=name, seed=direction))
+            elif each == "reverse":
+                traces.append(reverse_mode(G, inputs, of=name, seed=direction))
+            else:
+                traces.append(evaluate(G, inputs))
+    return traces

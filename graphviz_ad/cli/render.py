@@ -138,14 +138,13 @@ def gallery(directory, out, format_, slide, natural_size, progress, jobs):
             process_pool(workers if len(tasks) > 1 else 1, fresh=GALLERY_PRELOAD) as pool:
         results = (pool.map(_gallery_task, tasks) if pool is not None
                    else map(_gallery_task, tasks))
-        for task, (kind, outcome) in zip(tasks, results):
+        for task, outcome in zip(tasks, results):
             bar.update(1, task.path.name)
-            if kind == "fatal":  # the output directory is unusable: no point going on
-                raise OutputError(str(outcome))
-            if kind == "skipped":
-                failed.setdefault(task.path, str(outcome))
-            else:
-                written.setdefault(task.path, []).extend(outcome)
+            if outcome.fatal:  # the output directory is unusable: no point going on
+                raise OutputError(outcome.fatal)
+            if outcome.skipped:
+                failed.setdefault(task.path, outcome.skipped)
+            written.setdefault(task.path, []).extend(outcome.paths)
             left[task.path] -= 1
             if left[task.path] == 0:
                 _say(show, f"{task.path.name}: " + ("skipped" if task.path in failed else
@@ -202,9 +201,18 @@ def _gallery_tasks(files: list[Path], out: Path, formats: list[str], slide: str 
     return plot_tasks + tasks, skipped
 
 
-def _gallery_task(task: GalleryTask) -> tuple[str, list[Path] | str]:
-    """Run one task (in a worker process): ("done", paths), ("skipped", why) for bad
-    input, ("fatal", why) when the output directory cannot be written."""
+@dataclass(frozen=True)
+class TaskOutcome:
+    """The files a task wrote, or why it skipped its file (bad input) or stopped the
+    gallery (the output directory cannot be written)."""
+
+    paths: tuple[Path, ...] = ()
+    skipped: str = ""
+    fatal: str = ""
+
+
+def _gallery_task(task: GalleryTask) -> TaskOutcome:
+    """Run one task (in a worker process)."""
     from ..draw import raster
     from ..plot_draw import draw_file_plot  # deferred: plots import matplotlib
 
@@ -213,13 +221,14 @@ def _gallery_task(task: GalleryTask) -> tuple[str, list[Path] | str]:
     formats = list(task.formats)
     try:
         if task.plot is None:
-            return "done", _render_file(task.path, task.target, formats, task.slide,
-                                        plots=False)
-        return "done", draw_file_plot(task.path, task.plot, task.target, formats, task.slide)
+            paths = _render_file(task.path, task.target, formats, task.slide, plots=False)
+        else:
+            paths = draw_file_plot(task.path, task.plot, task.target, formats, task.slide)
     except OutputError as err:
-        return "fatal", str(err)
+        return TaskOutcome(fatal=str(err))
     except GraphvizAdError as err:  # e.g. a stack too wide to draw: say so, go on
-        return "skipped", str(err)
+        return TaskOutcome(skipped=str(err))
+    return TaskOutcome(tuple(paths))
 
 
 def _say(bar_shown: bool, line: str) -> None:

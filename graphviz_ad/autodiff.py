@@ -25,6 +25,7 @@ import networkx as nx
 import numpy as np
 
 from ._gc import gc_paused
+from .build import LocalEdge
 from .errors import GraphvizAdError, InputError
 from .ops import PRIMITIVES, ShapeError, fit
 from .rules import OPERAND_NAMES, local_function
@@ -47,8 +48,9 @@ def evaluate(G: nx.DiGraph, inputs: Inputs) -> Trace:
     values = _check_inputs(G, inputs)
     with np.errstate(all="ignore"):
         _run_values(G, values)
-    steps = [Step(i, "value", n, values[n], (), G) for i, n in enumerate(_op_nodes(G))]
-    return _finish(G, "evaluate", values, steps, {"value": values})
+    shown = nx.DiGraph()  # the annotated copy the steps point to, filled by _finish
+    steps = [Step(i, "value", n, values[n], (), shown) for i, n in enumerate(_op_nodes(G))]
+    return _finish(G, shown, "evaluate", values, steps)
 
 
 @gc_paused
@@ -64,7 +66,8 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
     nodes = G.nodes
     tangents: dict[str, Any] = {wrt: _seed(values[wrt], seed, f"seed for {wrt}")}
     kind = seed_kind(tangents[wrt])
-    steps, edge_locals = [], {}
+    steps: list[Step] = []
+    shown = nx.DiGraph()
     with np.errstate(all="ignore"):
         _run_values(G, values)
         for n in _op_nodes(G):
@@ -84,13 +87,11 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
                 else:
                     local = _local(data["op"], positions, args, values[n])
                     prod = _forward_product(local, carried, values[n])
-                if not linear:
-                    edge_locals[source, n] = local
-                contributions.append(Contribution(source, n, positions, local, carried, prod, G,
-                                                  trivial=source == wrt and kind is None))
-            _record(steps, "tangent", n, contributions, tangents, values, G, wrt=wrt, seed=kind)
-    trace = _finish(G, "forward", values, steps,
-                    {"value": values, "tangent": _everywhere(tangents, values)}, edge_locals)
+                contributions.append(Contribution(source, n, positions, local, carried, prod,
+                                                  shown, trivial=source == wrt and kind is None))
+            _record(steps, "tangent", n, contributions, tangents, values, shown, wrt=wrt,
+                    seed=kind)
+    trace = _finish(G, shown, "forward", values, steps, ("tangent", tangents))
     trace.wrt, trace.seed = wrt, kind
     return trace
 
@@ -114,21 +115,34 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
         wrt = [wrt] if isinstance(wrt, str) else list(wrt)
         for w in wrt:
             _choose_wrt(G, w)
-        needed = set().union(*(nx.descendants(G, w) | {w} for w in wrt)) & (
-            nx.ancestors(G, of) | {of})
+        needed = _between(G, wrt, of)
+    shown = nx.DiGraph()
     with np.errstate(all="ignore"):
         _run_values(G, values)
         seed = _seed(values[of], seed, f"seed for {of}")
-        numbers = NumberAlgebra(G, values, of, seed_kind(seed), _local)
+        numbers = NumberAlgebra(G, values, of, seed_kind(seed), _local, shown)
         adjoints = reverse_sweep(G, {of: seed}, numbers, needed)
-    trace = _finish(G, "reverse", values, numbers.steps,
-                    {"value": values, "adjoint": _everywhere(adjoints, values)},
-                    numbers.edge_locals)
+    trace = _finish(G, shown, "reverse", values, numbers.steps, ("adjoint", adjoints))
     trace.of, trace.seed = of, numbers.kind
     return trace
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+def _between(G: nx.DiGraph, wrt: list[str], of: str) -> set[str]:
+    """The nodes on a path from one of ``wrt`` to ``of`` (both ends included): one sweep
+    forward over the graph order, one back."""
+    nodes, order = G._node, G.graph["order"]
+    after = set(wrt)
+    for n in order:
+        if n not in after and any(o in after for o in nodes[n]["operands"]):
+            after.add(n)
+    before = {of}
+    for n in reversed(order):
+        if n in before:
+            before.update(nodes[n]["operands"])
+    return after & before
+
 
 def _record(steps: list[Step], kind: str, n: str, contributions: list[Contribution],
             derived: dict[str, Any], values: dict[str, Any], G: nx.DiGraph, **who: Any) -> None:
@@ -140,11 +154,6 @@ def _record(steps: list[Step], kind: str, n: str, contributions: list[Contributi
         derived[n] = total
     result = derived[n] if n in derived else _zero_like(values[n])
     steps.append(Step(len(steps), kind, n, result, tuple(contributions), G, **who))
-
-
-def _everywhere(derived: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """Every node's derivative: the computed ones, zeros (of the node's shape) elsewhere."""
-    return {n: (derived[n] if n in derived else _zero_like(values[n])) for n in values}
 
 
 def _op_nodes(G: nx.DiGraph) -> list[str]:
@@ -159,7 +168,7 @@ def _run_values(G: nx.DiGraph, values: dict[str, Any],
     ``offset=(node, h)`` adds h to that node's value as soon as it is computed, which is
     how finite differences probe ∂output/∂node for an intermediate node.  Shape errors
     (vectors of different lengths, an index out of range) name the node's position."""
-    nodes = G.nodes
+    nodes = G._node
     n = None
     try:
         for n in G.graph["order"]:
@@ -268,28 +277,36 @@ def _finite(value: Any) -> bool:
     return bool(np.all(np.isfinite(value)))
 
 
-def _finish(G: nx.DiGraph, mode: str, values: dict[str, Any], steps: list[Step],
-            annotations: dict[str, dict[str, Any]],
-            edge_locals: dict[tuple[str, str], Any] | None = None) -> Trace:
-    """Copy the graph, write the annotations onto it and flag non-finite numbers."""
-    annotated = G.copy()
-    nodes = annotated.nodes
-    for attribute, per_node in annotations.items():
-        for n, v in per_node.items():
-            nodes[n][attribute] = v
-    for n in annotated.graph["order"]:
-        data = nodes[n]
-        if not all(_finite(data[a]) for a in annotations):
-            data["nonfinite"] = True
-    _mark_derivatives_through_nonfinite(annotated, mode)
-    for (u, v), local in (edge_locals or {}).items():
-        annotated.edges[u, v]["local"] = local
-    for step in steps:
-        step.graph = annotated
+def _finish(G: nx.DiGraph, shown: nx.DiGraph, mode: str, values: dict[str, Any],
+            steps: list[Step], derived: tuple[str, dict[str, Any]] | None = None) -> Trace:
+    """Fill ``shown`` (the graph the steps point to) as a copy of G with every node's
+    ``value`` and, given ``derived`` = (attribute, numbers), its tangent or adjoint (zeros
+    of the node's shape where none was computed); each edge a step used gets its
+    ``local`` derivative.  Flag non-finite numbers."""
+    shown.graph.update(G.graph)
+    nodes, succ, pred = shown._node, shown._succ, shown._pred
+    # networkx's dicts, filled directly: G.copy() and add_node cost more than the maths
+    if derived is None:
+        nodes.update({n: {**data, "value": values[n]} for n, data in G._node.items()})
+    else:
+        attribute, numbers = derived
+        nodes.update({n: {**data, "value": values[n], attribute: numbers[n] if n in numbers
+                          else _zero_like(values[n])} for n, data in G._node.items()})
+    for u, consumers in G._succ.items():
+        succ[u] = consumers.copy()
+    for step in steps:  # an edge with a local derivative gets its own (slotted) attributes
         for c in step.contributions:
-            c.graph = annotated
+            if type(c.local_) is not Deferred:  # a linear map's is shown, not stored
+                succ[c.source][c.target] = LocalEdge(c.positions, c.local_)
+    for v, operands in G._pred.items():
+        pred[v] = {u: succ[u][v] for u in operands}
+    for numbers in (values, derived[1]) if derived else (values,):
+        for n, number in numbers.items():
+            if not (math.isfinite(number) if type(number) is np.float64 else _finite(number)):
+                nodes[n]["nonfinite"] = True
+    _mark_derivatives_through_nonfinite(shown, mode)
     inputs = {n: values[n] for n in G.graph["inputs"]}
-    return Trace(annotated, steps, mode, inputs)
+    return Trace(shown, steps, mode, inputs)
 
 
 def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: str) -> None:
@@ -301,10 +318,12 @@ def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: str) -> None:
     if kind is None:
         return
     nodes = G.nodes
+    undefined = {n for n, data in G._node.items() if not _finite(data["value"])}
+    if not undefined:
+        return
 
     def origin(n: str) -> bool:
-        return (not _finite(nodes[n]["value"])
-                and all(_finite(nodes[a]["value"]) for a in G.predecessors(n)))
+        return n in undefined and not any(a in undefined for a in G.predecessors(n))
 
     through: dict[str, str] = {}
     if mode == "forward":  # a tangent uses its own node's partials and its operands' tangents

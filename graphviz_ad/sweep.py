@@ -41,24 +41,26 @@ def reverse_sweep(G: nx.DiGraph, seeds: Mapping[str, Any], algebra: Any,
     nodes and, when ``needed`` is given, nodes outside it are skipped.  Consumers are
     taken in graph order, their terms added left to right as they come."""
     adjoints = dict(seeds)
-    nodes = G.nodes
+    nodes, successors = G._node, G._succ  # networkx's own dicts: no view per lookup
     linear = {op for op, prim in PRIMITIVES.items() if prim.linear}
+    pull, local_of, chain, add, finish = (algebra.pull, algebra.local, algebra.chain,
+                                          algebra.add, algebra.finish)
     for n in reversed(G.graph["order"]):
         if n in seeds or nodes[n]["op"] == "const" or (needed is not None and n not in needed):
             continue
         total = None
-        for consumer, edge in G._succ[n].items():
+        for consumer, edge in successors[n].items():
             carried = adjoints.get(consumer)
             if carried is None:
                 continue
             positions = edge["positions"]
             if nodes[consumer]["op"] in linear:
-                term = algebra.pull(n, consumer, positions, carried)
+                term = pull(n, consumer, positions, carried)
             else:
-                local = algebra.local(n, consumer, positions)
-                term = algebra.chain(n, consumer, positions, carried, local)
-            total = term if total is None else algebra.add(n, total, term)
-        kept = algebra.finish(n, total)
+                local = local_of(n, consumer, positions)
+                term = chain(n, consumer, positions, carried, local)
+            total = term if total is None else add(n, total, term)
+        kept = finish(n, total)
         if kept is not None:
             adjoints[n] = kept
     return adjoints
@@ -89,21 +91,17 @@ class NumberAlgebra:
     :class:`~graphviz_ad.trace.Step` (0 when no consumer carries an adjoint)."""
 
     def __init__(self, G: nx.DiGraph, values: dict[str, Any], of: str, kind: str | None,
-                 local: Callable[..., Any]) -> None:
+                 local: Callable[..., Any], shown: nx.DiGraph | None = None) -> None:
         self.G, self.values, self.of, self.kind = G, values, of, kind
+        self.shown = G if shown is None else shown  # the graph the steps point to
         self._local = local  # autodiff._local: ∂op/∂operand summed over positions
         self.steps: list[Step] = []
-        self.edge_locals: dict[tuple[str, str], Any] = {}
         self.contributions: list[Contribution] = []
 
-    def _args(self, consumer: str) -> list[Any]:
-        return [self.values[o] for o in self.G.nodes[consumer]["operands"]]
-
     def local(self, n: str, consumer: str, positions: tuple[int, ...]) -> Any:
-        local = self._local(self.G.nodes[consumer]["op"], positions, self._args(consumer),
-                       self.values[consumer])
-        self.edge_locals[n, consumer] = local
-        return local
+        data, values = self.G._node[consumer], self.values
+        return self._local(data["op"], positions, [values[o] for o in data["operands"]],
+                           values[consumer])
 
     def chain(self, n: str, consumer: str, positions: tuple[int, ...], carried: Any,
               local: Any) -> Any:
@@ -121,7 +119,7 @@ class NumberAlgebra:
     def _contribute(self, n: str, consumer: str, positions: tuple[int, ...], local: Any,
                     carried: Any, product: Any) -> None:
         self.contributions.append(Contribution(
-            n, consumer, positions, local, carried, product, self.G,
+            n, consumer, positions, local, carried, product, self.shown,
             trivial=consumer == self.of and self.kind is None))
 
     @staticmethod
@@ -131,7 +129,8 @@ class NumberAlgebra:
     def finish(self, n: str, total: Any) -> Any:
         result = total if total is not None else _zero_like(self.values[n])
         self.steps.append(Step(len(self.steps), "adjoint", n, result,
-                               tuple(self.contributions), self.G, of=self.of, seed=self.kind))
+                               tuple(self.contributions), self.shown, of=self.of,
+                               seed=self.kind))
         self.contributions = []
         return total
 

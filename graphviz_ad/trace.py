@@ -54,7 +54,7 @@ class Deferred:
         self.compute = compute
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Contribution:
     """One edge's share in a chain-rule step.
 

@@ -1,9 +1,11 @@
 """Regenerate graphviz_ad/_parser_standalone.py from graphviz_ad/language.lark.
 
-The grammar stays in language.lark (the one place it is written down); this writes lark's
-stand-alone LALR(1) parser for it, so that importing graphviz_ad.parse neither imports lark
-nor builds the parse tables.  The generated module records the SHA-256 of the grammar text
-it was built from; tests/test_parse.py fails when the two disagree.
+The grammar stays in language.lark (the one place it is written down).  graphviz_ad.parse
+reads it with a hand-written operator-precedence parser; this writes lark's stand-alone
+LALR(1) parser for the same grammar, which the tests use as the oracle that parser is
+checked against (tests/lark_oracle.py; it needs neither lark nor table construction at
+import).  The generated module records the SHA-256 of the grammar text it was built from;
+tests/test_parse.py fails when the two disagree.
 
 Run from the repository root after editing language.lark (needs lark installed):
 
@@ -22,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 GRAMMAR = ROOT / "graphviz_ad" / "language.lark"
 OUT = ROOT / "graphviz_ad" / "_parser_standalone.py"
-# the options of graphviz_ad.parse's parser: LALR(1), contextual lexer (lark's default)
+# the oracle's options: LALR(1), contextual lexer (lark's default)
 OPTIONS = ["--start", "program", "--maybe_placeholders", "--lexer", "contextual"]
 _REGEX_IMPORT = ("try:\n    import regex\n    _has_regex = True\n"
                  "except ImportError:\n    _has_regex = False\n")

@@ -160,6 +160,26 @@ def test_trace_does_not_modify_the_parsed_graph(G9):
     assert "value" not in G9.nodes["f1"] and "adjoint" not in G9.nodes["f1"]
 
 
+def test_edge_attributes_of_parsed_and_traced_graphs():
+    """Parsed edges share read-only attributes; a trace's edges carry their local
+    derivative; copies are ordinary graphs again."""
+    G = parse("y = x*x + sin(x)")
+    t1, t2 = reverse_mode(G, {"x": 0.5}), reverse_mode(G, {"x": 2.0})
+    assert dict(G.edges["x", "f1"]) == {"positions": (0, 1)}
+    with pytest.raises(TypeError):
+        G.edges["x", "f1"]["positions"] = (0,)  # type: ignore[index]
+    assert "local" not in G.edges["x", "f1"]
+    assert float(t1.graph.edges["x", "f1"]["local"]) == 2 * 0.5
+    assert float(t2.graph.edges["x", "f1"]["local"]) == 2 * 2.0
+    assert float(t1.graph.edges["x", "f2"]["local"]) == pytest.approx(math.cos(0.5))
+    assert dict(t1.graph.edges["x", "f2"]) == {"positions": (0,),
+                                               "local": t1.graph.edges["x", "f2"]["local"]}
+    assert t1.graph.pred["f2"]["x"] is t1.graph.edges["x", "f2"]
+    H = t1.graph.copy()
+    H.edges["x", "f1"]["note"] = 1  # an ordinary dict after copy()
+    assert "note" not in t1.graph.edges["x", "f1"] and H.number_of_edges() == 4
+
+
 # ------------------------------------------------------------------ more programs
 
 

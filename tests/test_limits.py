@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from graphviz_ad import receptive, receptive_spec
+from graphviz_ad import receptive_layers, receptive_spec
 from graphviz_ad.cli import main
 from graphviz_ad.draw import graphviz_run
 from graphviz_ad.draw.compose import MAX_TITLE
@@ -68,7 +68,7 @@ def test_rf_table_of_a_huge_kernel_is_instant(layers):
 
 
 def test_rf_layer_count_is_refused_at_load(monkeypatch, tmp_path):
-    monkeypatch.setattr(receptive, "MAX_LAYERS", 5)
+    monkeypatch.setattr(receptive_layers, "MAX_LAYERS", 5)
     refused(run("rf", *["--layer", "k=3"] * 6), "6 layers", "limit of 5")
     spec = tmp_path / "deep.toml"
     spec.write_text("[[layers]]\nkernel = 3\n" * 6)

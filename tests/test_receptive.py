@@ -10,15 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphviz_ad.errors import GraphvizAdError
-from graphviz_ad.receptive import (
-    cone,
-    conv,
-    plain_axis,
-    pool,
-    receptive_field,
-    receptive_fields,
-)
+from graphviz_ad.receptive import conv, pool, receptive_field, receptive_fields
 from graphviz_ad.receptive_spec import preset
+from graphviz_ad.receptive_units import cone, plain_axis
 
 # ---------------------------------------------------------------- independent oracles
 

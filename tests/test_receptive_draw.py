@@ -75,9 +75,9 @@ def test_highlight_in_each_frame_is_the_brute_force_cone(problem6):
         for m, units in expected.items():
             for i in range(field.sizes[m]):
                 fill = svg_nodes[f"u{m}_{i}"]["fill"].upper()
-                lit = fill in (draw.BLUE, draw.SKY, draw.ORANGE)
+                lit = fill in (draw.SEEN_INPUT, draw.DEPENDENT_UNIT, draw.OUTPUT_UNIT)
                 assert lit == (i in units), (row.index, m, i)
-        assert svg_nodes[f"u{row.index}_{row.unit}"]["fill"].upper() == draw.ORANGE
+        assert svg_nodes[f"u{row.index}_{row.unit}"]["fill"].upper() == draw.OUTPUT_UNIT
 
 
 def test_padding_is_dashed_and_never_lit_here(problem6):
@@ -100,15 +100,15 @@ def test_paths_frame_labels_input_units_with_path_counts(problem6):
 def test_stacked_dilation_holes_stay_unlit():
     frames, _, field = draw.rf_frames([conv(3, dilation=2, padding=2)] * 2)
     lit = {k for k, v in nodes(frames[-1].svg).items()
-           if k.startswith("u0_") and v["fill"].upper() == draw.BLUE}
+           if k.startswith("u0_") and v["fill"].upper() == draw.SEEN_INPUT}
     assert lit == {f"u0_{i}" for i in field.reached} and field.holes == (1, 3, 5, 7)
 
 
 def test_border_unit_lights_the_padding_it_taps():
     frames, _, _ = draw.rf_frames([conv(3, padding=1)] * 2, unit=0, input_size=6)
     svg_nodes = nodes(frames[-1].svg)
-    assert svg_nodes["u0_m1"]["stroke"].upper() == draw.BLUE
-    assert svg_nodes["u1_m1"]["stroke"].upper() == draw.BLUE
+    assert svg_nodes["u0_m1"]["stroke"].upper() == draw.SEEN_INPUT
+    assert svg_nodes["u1_m1"]["stroke"].upper() == draw.SEEN_INPUT
 
 
 @pytest.mark.parametrize("second_padding", [0, 5])
@@ -121,8 +121,9 @@ def test_unit_that_sees_only_zero_padding_draws_with_nothing_real_lit(second_pad
     assert (field.layers[0].unit is None) == (second_padding == 5)
     assert brute_reached(layers, field.sizes, 2, 0)[0] == set()
     for frame in frames:
-        assert nodes(frame.svg)["u0_0"]["fill"].upper() not in (draw.BLUE, draw.SKY, draw.ORANGE)
-    assert nodes(frames[-1].svg)["u2_0"]["fill"].upper() == draw.ORANGE
+        assert nodes(frame.svg)["u0_0"]["fill"].upper() not in (
+            draw.SEEN_INPUT, draw.DEPENDENT_UNIT, draw.OUTPUT_UNIT)
+    assert nodes(frames[-1].svg)["u2_0"]["fill"].upper() == draw.OUTPUT_UNIT
 
 
 def test_too_wide_or_too_deep_drawings_are_refused():

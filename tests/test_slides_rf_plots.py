@@ -87,9 +87,9 @@ def problem5():
 
 def test_output_unit_is_marked_from_frame_zero_on(problem5):
     frames, _, field = problem5
-    assert sum(f == draw.ORANGE for f, _ in fills(frames[0].svg).values()) == 1
+    assert sum(f == draw.OUTPUT_UNIT for f, _ in fills(frames[0].svg).values()) == 1
     for frame in frames:
-        assert fills(frame.svg)[f"u3_{field.unit}"][0] == draw.ORANGE
+        assert fills(frame.svg)[f"u3_{field.unit}"][0] == draw.OUTPUT_UNIT
 
 
 def test_a_crowded_frame_keeps_only_the_top_units_edges_over_a_shaded_span(problem5):
@@ -125,7 +125,7 @@ def test_path_counts_get_one_swatch_each_on_a_purple_ramp(problem5):
     assert [label for label, _, _ in scale] == ["1", "3", "6", "10", "15", "21", "28", "33",
                                                 "36", "37"]
     colours = [fill for _, fill, _ in scale]
-    assert len(set(colours)) == 10 and draw.ORANGE not in colours
+    assert len(set(colours)) == 10 and draw.OUTPUT_UNIT not in colours
     lightness = [sum(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in colours]
     assert lightness == sorted(lightness, reverse=True)  # light to dark, in count order
     last = fills(frames[-1].svg)
@@ -139,7 +139,7 @@ def test_dilation_holes_are_marked_as_holes():
     spec = load_stack(GRAPHS / "dilation-holes.toml")
     frames, _, field = draw.rf_frames(spec.layers, paths=True, aspect=16 / 9)
     last = fills(frames[-2].svg)
-    holes = {k for k, (f, s) in last.items() if s == draw.VERMILLION and k.startswith("u0_")}
+    holes = {k for k, (f, s) in last.items() if s == draw.HOLE and k.startswith("u0_")}
     assert holes == {f"u0_{i}" for i in field.holes} == {"u0_1", "u0_3", "u0_5", "u0_7"}
     ring = r'fill="#FFFFFF" stroke="#D55E00" stroke-width="3"/><text[^>]*>hole: in the span'
     assert re.search(ring, frames[0].svg)  # the legend swatch looks like the mark

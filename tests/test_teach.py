@@ -16,13 +16,14 @@ from click.testing import CliRunner
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+import graphviz_ad as ad
 from graphviz_ad.cli import main
 from graphviz_ad.errors import GraphvizAdError
 from graphviz_ad.teach.build import Options, load_sheets, one_sheet
 from graphviz_ad.teach.grade import Tolerance, grade, parse_answer, read_answers
 from graphviz_ad.teach.sheet import shown
 from graphviz_ad.teach.variants import draw_variants, parse_range
-from graphviz_ad.teach.worksheet import BLANK, html_page, latex, markdown
+from graphviz_ad.teach.worksheet import BLANK, html_page, latex, markdown, pdf, tex
 
 ROOT = Path(__file__).resolve().parents[1]
 GRAPHS = sorted((ROOT / "graphs").glob("*.toml"))
@@ -306,6 +307,58 @@ def test_pdf_worksheets(tmp_path: Path, source: str) -> None:
     assert result.exit_code == 0, result.output
     for name in ("v01-worksheet.pdf", "v02-key.pdf"):
         assert (tmp_path / name).read_bytes().startswith(b"%PDF")
+
+
+def test_pdf_key_typesets_the_steps_latex_forms() -> None:
+    """Problem 9's key carries every reverse step as its Step.latex (in math mode), the
+    definitions as formula-tree LaTeX, and no character-table leftovers."""
+    (sheet,) = load_sheets(P9)
+    page = latex(sheet, True, "graph.pdf")
+    x = sheet.truth["x"]
+    trace = ad.reverse_mode(ad.parse("y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)"),
+                            {"x": x})
+    assert len(trace.steps) == 6  # adjoints of f5 … x
+    for step in trace.steps:
+        assert f"${step.latex}$" in page
+    # written out by hand: the last chain-rule step and two definitions of the table
+    assert (r"\frac{\partial y}{\partial x} = \frac{\partial y}{\partial f_{1}} \cdot "
+            r"\frac{\partial f_{1}}{\partial x}") in page
+    assert r"$f_{2}$ & $f_{1}^{2}$ & $" in page and r"$\sin(f_{3})$" in page
+    assert "?" not in page and r"\textsc{u+" not in page
+    assert r"\usepackage[utf8]{inputenc}" in page
+    # the same numbers as the text forms
+    assert f"${shown(sheet.truth['dy/dx'], style='latex')}$" in page
+    assert shown(sheet.truth["dy/dx"]) == shown(sheet.truth["dy/dx"], style="latex")
+
+
+def test_steps_blank_sheet_asks_each_steps_latex_symbol() -> None:
+    """With steps blank, the sheet gives each step's symbol (LaTeX) and a blank, the key
+    the whole equation."""
+    (sheet,) = load_sheets(P9, Options(blanks=("values", "adjoints", "steps")))
+    page, key = latex(sheet, False, "g.pdf"), latex(sheet, True, "g.pdf")
+    assert r"\item $\frac{\partial y}{\partial f_{5}}$ = \_\_\_\_\_\_" in page
+    assert r"\item $\frac{\partial y}{\partial f_{5}} = 1$" in key
+
+
+@pytest.mark.parametrize("text, typeset", [
+    ("Müller’s café — naïve Øresund, Łódź", "Müller’s café — naïve Øresund, Łódź"),
+    ("50% of $x_1 & {y}#", r"50\% of \$x\_1 \& \{y\}\#"),
+    ("∂y/∂α ≤ ∑ xᵢ", r"∂y/∂α ≤ ∑ x\textsubscript{i}"),
+    ("k̂ and ﬁne ♞", r"\^{k} and fine \textsc{u+265e}"),  # ♞: in no font here; named, not ?
+])
+def test_tex_keeps_letters_and_escapes_specials(text: str, typeset: str) -> None:
+    assert tex(text) == typeset
+    assert "?" not in tex(text)
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
+def test_pdf_of_unicode_prose_compiles(tmp_path: Path) -> None:
+    """A title and question in several scripts and symbols compile (no undefined character
+    stops pdflatex)."""
+    (sheet,) = load_sheets(P9)
+    sheet.title = "Übung 3: ∂y/∂x für Łukasz, Zoë & José (α ≥ 0, k̂) ♞"
+    sheet.question = "Schätze ∇f, dann ∑ᵢ xᵢ — naïve café"
+    assert pdf(sheet, True).startswith(b"%PDF")
 
 
 @settings(max_examples=15, deadline=None)

@@ -17,13 +17,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .palette import BACKGROUND, CAMERA_WINDOW, OVERVIEW_FRAME
 from .template import text_width, xml_escape
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 (or x, y, w, h for windows)
 OVERVIEW_SHARE = 0.2  # of the graph area's width (a column beside a tall graph)
 WIDE_OVERVIEW_SHARE = 0.35  # of the graph area's width (a strip above a wide graph)
 OVERVIEW_GAP = 0.02  # of the graph area's width, between the window and the overview
-WINDOW_COLOUR = "#D55E00"
 _TEXT_RE = re.compile(r"<text([^>]*)>(.*?)</text>", re.DOTALL)
 _ATTR_RE = re.compile(r'\s([a-z-]+)="([^"]*)"')
 _NUMBER_RE = re.compile(r"-?[0-9]+(?:\.[0-9]*)?(?:e-?[0-9]+)?")
@@ -163,10 +163,10 @@ def overview_svg(body: str, view_box: Sequence[float], window: Box,
     y1 = min(window[1] + window[3], view_box[1] + view_box[3])
     wx, wy, ww, wh = x0, y0, x1 - x0, y1 - y0
     shapes = re.sub(r'\s(?:id|class)="[^"]*"', "", _TEXT_RE.sub("", body))
-    return (f'<rect x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" height="{h:.2f}" fill="white" '
-            f'stroke="#888888" stroke-width="1"/>\n'
+    return (f'<rect x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" height="{h:.2f}" fill="{BACKGROUND}" '
+            f'stroke="{OVERVIEW_FRAME}" stroke-width="1"/>\n'
             f'<svg x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" height="{h:.2f}" viewBox="{vb}">'
             f'{shapes}<rect x="{wx:.2f}" y="{wy:.2f}" width="{ww:.2f}" height="{wh:.2f}" '
-            f'fill="{xml_escape(WINDOW_COLOUR)}" fill-opacity="0.08" '
-            f'stroke="{xml_escape(WINDOW_COLOUR)}" stroke-width="3" '
+            f'fill="{xml_escape(CAMERA_WINDOW)}" fill-opacity="0.08" '
+            f'stroke="{xml_escape(CAMERA_WINDOW)}" stroke-width="3" '
             f'vector-effect="non-scaling-stroke"/></svg>\n')

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from ..errors import GraphvizAdError
 from .camera import Camera, keep_texts_inside, overview_svg
+from .frames import Frame
+from .palette import BACKGROUND, INK, SWATCH_BORDER, WHITE
 from .template import FONT_FAMILY, PX_PER_PT, SvgTemplate, svg_body, text_width, xml_escape
 
 MAX_TITLE = 300  # characters: a title is one line above the drawing
@@ -108,8 +110,6 @@ def compose_frames(template: SvgTemplate, frame_values: Sequence[Mapping[str, st
     >>> frames = compose_frames(tpl, [{}, {"a.fill": "red"}],
     ...                         ["start", "a turns red"])      # doctest: +SKIP
     """
-    from graphviz_ad.draw.frames import Frame
-
     check_title(title)
     if len(captions) != len(frame_values):
         raise ValueError(f"{len(frame_values)} frames but {len(captions)} captions")
@@ -124,7 +124,7 @@ def compose_frames(template: SvgTemplate, frame_values: Sequence[Mapping[str, st
               f' width="{band.width * PX_PER_PT:.2f}" height="{band.height * PX_PER_PT:.2f}"'
               f' viewBox="0 0 {band.width:.2f} {band.height:.2f}">\n'
               f'<rect x="0" y="0" width="{band.width:.2f}" height="{band.height:.2f}"'
-              f' fill="white"/>\n{band.head}')
+              f' fill="{BACKGROUND}"/>\n{band.head}')
     windows = camera.windows if camera else [template.view_box] * len(frame_values)
     width, height = camera.window if camera else (template.width, template.height)
     wx, wy = camera.window_at(gx, gy) if camera else (gx, gy)
@@ -188,7 +188,7 @@ def _title_svg(lines: Sequence[str], width: float, fs: float) -> str:
     tfs = 1.25 * fs
     return "".join(f'<text x="{width / 2:.2f}" y="{(1.15 + 1.25 * i) * tfs:.2f}" '
                    f'text-anchor="middle" font-family="{FONT_FAMILY}" font-size="{tfs:.2f}" '
-                   f'font-weight="bold" fill="#222222">{xml_escape(line)}</text>\n'
+                   f'font-weight="bold" fill="{INK}">{xml_escape(line)}</text>\n'
                    for i, line in enumerate(lines))
 
 
@@ -218,7 +218,7 @@ def _legend_svg(rows: list[list[tuple[str, str, float]]], width: float, top: flo
         for colour, text, w in row:
             if colour:  # "ring:#hex" draws a white swatch with a thick ring of that colour
                 ring = colour.startswith("ring:")
-                fill, stroke = ("#FFFFFF", colour[5:]) if ring else (colour, "#444444")
+                fill, stroke = (WHITE, colour[5:]) if ring else (colour, SWATCH_BORDER)
                 thick = ' stroke-width="3"' if ring else ""
                 out.append(f'<rect x="{x:.2f}" y="{y + 0.25 * fs:.2f}" width="{sw:.2f}" '
                            f'height="{sw:.2f}" fill="{xml_escape(fill)}" '
@@ -226,7 +226,7 @@ def _legend_svg(rows: list[list[tuple[str, str, float]]], width: float, top: flo
             out.append(f'<text x="{x + (sw + 0.4 * lfs if colour else 0):.2f}" '
                        f'y="{y + 0.25 * fs + sw * 0.85:.2f}" '
                        f'font-family="{FONT_FAMILY}" font-size="{lfs:.2f}" '
-                       f'fill="#222222">{xml_escape(text)}</text>\n')
+                       f'fill="{INK}">{xml_escape(text)}</text>\n')
             x += w
     return "".join(out)
 
@@ -236,7 +236,7 @@ def _caption_svg(caption: str, band: _Band) -> str:
     inner = band.width - 2 * 0.6 * fs
     lines = wrap_text(caption, inner, fs)
     out = [(f'<g class="caption" font-family="{FONT_FAMILY}" font-size="{fs:.2f}" '
-            'text-anchor="middle" fill="#111111">')]
+            f'text-anchor="middle" fill="{INK}">')]
     for i, line in enumerate(lines):
         y = band.caption_top + (i + 1) * 1.3 * fs - 0.3 * fs
         out.append(f'<text x="{band.width / 2:.2f}" y="{y:.2f}">{xml_escape(line)}</text>')

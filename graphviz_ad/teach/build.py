@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GraphvizAdError
-from .sheet import Sheet, pass_sheet, stack_sheet
+from .pass_sheet import pass_sheet
+from .sheet import Sheet
+from .stack_sheet import stack_sheet
 from .variants import Variant, draw_variants, name_variants, parse_range, read_roster
 
 

@@ -221,9 +221,9 @@ def _mark(b: Blank, answer: Answer | None, look: Look, truth: Look, tol: Toleran
         for mistake, number, detail in b.wrong_paths(lookup):
             if tol.close(answer, number) and not tol.close(_as_answer(number), b.truth):
                 return Mark(b.id, 0, "wrong", f"{answer.text} is wrong: {MISTAKES[mistake]} "
-                            f"({detail}); expected {shown(b.truth)}: {b.step}", mistake)
+                            f"({detail}); expected {shown(b.truth)}: {b.step.text}", mistake)
     return Mark(b.id, 0, "wrong", f"{answer.text} is wrong; expected {shown(b.truth)}: "
-                f"{b.step}")
+                f"{b.step.text}")
 
 
 def _as_answer(value: Any) -> Answer:

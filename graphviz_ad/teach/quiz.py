@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from ..draw.frames import Frame
-from .sheet import MISTAKES, trace_sheet
+from .pass_sheet import trace_sheet
+from .sheet import MISTAKES
 
 
 def quiz_questions(traces: Sequence[Any], frames: Sequence[Frame], quiet: Iterable[str] = ()

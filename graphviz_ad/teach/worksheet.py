@@ -3,23 +3,30 @@
 Each has the question, the given numbers, the graph drawn (Graphviz) with the asked fields
 blank, and the table with blanks named by the ids an answer file uses.  The answer key
 fills every blank and writes out each blank's step.  PDF goes through LaTeX (pdflatex),
-with the drawing as a Graphviz PDF.
+with the drawing as a Graphviz PDF: numbers and formulas are typeset from their LaTeX
+forms (:class:`~.sheet.Math`, built from the same formula trees as the steps' text), and
+only prose (titles, questions, names) goes through :func:`tex`.
 """
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from ..draw.graphviz_run import run_graphviz
 from ..draw.names import safe_stem
 from ..draw.output import write_bytes_atomic, write_text_atomic
+from ..draw.player import _inline_svg
 from ..draw.template import dot_quote
 from ..errors import GraphvizAdError
-from .sheet import Blank, Cell, Sheet, shown
+from .build import variant_rows
+from .sheet import Blank, Cell, Math, Sheet, Text, shown
 
 FORMATS = ("md", "html", "pdf")
 BLANK = "______"
@@ -32,11 +39,20 @@ def stem(sheet: Sheet) -> str:
     return f"v{v.number:02d}" + (f"-{safe_stem(v.student)}" if v.student else "")
 
 
-def cell_text(cell: Cell, key: bool) -> str:
-    """A given cell as is; a blank as ``______ [id]`` on the sheet, its number in the key."""
+def cell_text(cell: Cell, key: bool = False) -> str:
+    """A given cell's text; a blank as ``______ [id]`` on the sheet, its number in the key."""
     if isinstance(cell, Blank):
         return shown(cell.truth) if key else f"{BLANK} [{cell.id}]"
-    return cell
+    return cell.text if isinstance(cell, Math) else cell
+
+
+def cell_latex(cell: Cell, key: bool = False) -> str:
+    """A cell for LaTeX: numbers and formulas as math from their LaTeX form, words as prose;
+    a blank as ``______ [id]`` on the sheet, its number (math) in the key."""
+    if isinstance(cell, Blank):
+        return f"${shown(cell.truth, style='latex')}$" if key else \
+            rf"{tex(BLANK)} [\texttt{{{tex(cell.id)}}}]"
+    return f"${cell.latex}$" if isinstance(cell, Math) else tex(cell)
 
 
 def dot(sheet: Sheet, key: bool) -> str:
@@ -47,12 +63,14 @@ def dot(sheet: Sheet, key: bool) -> str:
            '  edge [color="#666666"];']
     for i, row in enumerate(sheet.rows):
         if head[1] == "definition":
-            first = cell_text(row[0], key) + (" (input)" if row[1] == "input" else f" = {row[1]}")
+            first = cell_text(row[0], key) + (" (input)" if row[1] == "input"
+                                              else f" = {cell_text(row[1])}")
             rest = range(2, len(row))
         else:
-            first, rest = f"{row[0]} ({row[1]})", range(2, len(row))
-        lines = [first] + [f"{head[k]}: " + (BLANK if isinstance(row[k], Blank) and not key
-                                              else cell_text(row[k], key)) for k in rest]
+            first, rest = f"{cell_text(row[0])} ({cell_text(row[1])})", range(2, len(row))
+        lines = [first] + [f"{cell_text(head[k])}: " + (
+            BLANK if isinstance(row[k], Blank) and not key else cell_text(row[k], key))
+            for k in rest]
         label = dot_quote("\n".join(lines))
         out.append(f'  n{i} [label={label}];')
     out += [f"  n{a} -> n{b};" for a, b in sheet.edges]
@@ -64,7 +82,7 @@ def answer_names(sheet: Sheet) -> str:
     return ", ".join(b.id for b in sheet.blanks)
 
 
-def _intro(sheet: Sheet, key: bool) -> tuple[str, list[str]]:
+def _intro(sheet: Sheet, key: bool) -> tuple[str, list[Text]]:
     what = "Answer key" if key else "Worksheet"
     return f"{what} — {sheet.variant.label}", sheet.given
 
@@ -76,20 +94,20 @@ def markdown(sheet: Sheet, key: bool, picture: str | None = None) -> str:
     out = [f"# {sheet.title}", "", f"**{subtitle}**", ""]
     if sheet.question:
         out += [sheet.question, ""]
-    out += ["Given: " + "; ".join(given), ""]
+    out += ["Given: " + "; ".join(cell_text(g) for g in given), ""]
     if picture:
         out += [f"![the graph]({picture})", ""]
-    out += ["| " + " | ".join(esc(c) for c in sheet.columns) + " |",
+    out += ["| " + " | ".join(esc(cell_text(c)) for c in sheet.columns) + " |",
             "|" + "---|" * len(sheet.columns)]
     out += ["| " + " | ".join(esc(cell_text(c, key)) for c in row) + " |" for row in sheet.rows]
     out += [""]
     if sheet.steps_blank:
         out += ["## Chain rule, step by step", ""]
-        out += [f"{i + 1}. " + (f"`{f}`" if key else f"{f.split(' = ')[0]} = {BLANK}")
+        out += [f"{i + 1}. " + (f"`{f.text}`" if key else f"{f.lhs().text} = {BLANK}")
                 for i, f in enumerate(sheet.formulas)] + [""]
     if key:
         out += ["## Every blank, worked", ""]
-        out += [f"- `{b.id}` = {shown(b.truth)}: `{b.step}`" for b in sheet.blanks] + [""]
+        out += [f"- `{b.id}` = {shown(b.truth)}: `{b.step.text}`" for b in sheet.blanks] + [""]
     else:
         out += [f"Hand in a CSV file with the header `blank,answer` and one line per blank "
                 f"({answer_names(sheet)}); give at least 4 significant figures.", ""]
@@ -111,9 +129,10 @@ def html_page(sheet: Sheet, key: bool, svg: str) -> str:
              "</head><body>", f"<h1>{e(sheet.title)}</h1>", f"<p><b>{e(subtitle)}</b></p>"]
     if sheet.question:
         parts.append(f"<p>{e(sheet.question)}</p>")
-    parts.append("<p>Given: " + "; ".join(e(g) for g in given) + "</p>")
-    parts.append(_strip_prolog(svg))
-    parts.append("<table><tr>" + "".join(f"<th>{e(c)}</th>" for c in sheet.columns) + "</tr>")
+    parts.append("<p>Given: " + "; ".join(e(cell_text(g)) for g in given) + "</p>")
+    parts.append(_inline_svg(svg))  # the drawing without its XML prolog
+    parts.append("<table><tr>" + "".join(f"<th>{e(cell_text(c))}</th>" for c in sheet.columns)
+                 + "</tr>")
     for row in sheet.rows:
         cells = []
         for c in row:
@@ -126,12 +145,12 @@ def html_page(sheet: Sheet, key: bool, svg: str) -> str:
     parts.append("</table>")
     if sheet.steps_blank:
         parts.append("<h2>Chain rule, step by step</h2><ol>")
-        parts += [f"<li><code>{e(f if key else f.split(' = ')[0] + ' = ' + BLANK)}</code></li>"
+        parts += [f"<li><code>{e(f.text if key else f.lhs().text + ' = ' + BLANK)}</code></li>"
                   for f in sheet.formulas]
         parts.append("</ol>")
     if key:
         parts.append("<h2>Every blank, worked</h2><ul>")
-        parts += [f"<li><code>{e(b.id)}</code> = {e(shown(b.truth))}: <code>{e(b.step)}</code>"
+        parts += [f"<li><code>{e(b.id)}</code> = {e(shown(b.truth))}: <code>{e(b.step.text)}</code>"
                   "</li>" for b in sheet.blanks]
         parts.append("</ul>")
     else:
@@ -142,80 +161,109 @@ def html_page(sheet: Sheet, key: bool, svg: str) -> str:
     return "\n".join(parts)
 
 
-def _strip_prolog(svg: str) -> str:
-    from ..draw.player import _inline_svg
-
-    return _inline_svg(svg)
-
-
 # -- LaTeX ------------------------------------------------------------------------------------
 
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
                 "#": r"\#", "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\~{}"}
-_GREEK = "αβγδεζηθικλμνξπρστυφχψω"
+_GREEK = "αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΥΦΨΩ"
 _GREEK_TEX = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
               "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon",
-              "phi", "chi", "psi", "omega"]
-_UNICODE_TEX = {"∂": r"\partial", "·": r"\cdot", "−": "-", "×": r"\times", "…": r"\ldots",
-                "Σ": r"\Sigma", "∑": r"\sum", "≤": r"\le", "≥": r"\ge", "≈": r"\approx",
-                "≠": r"\ne", "∞": r"\infty", "±": r"\pm", "←": r"\leftarrow",
-                "→": r"\rightarrow", "𝟏": r"\mathbf{1}", "𝟎": r"\mathbf{0}", "√": r"\surd",
-                "\u0302": "", "ℝ": r"\mathbb{R}", "⊙": r"\odot", "ˣ": r"^{\times}",
-                "ₓ": r"_{\times}", "↦": r"\mapsto", "∈": r"\in",
-                **{c: "\\" + n for c, n in zip(_GREEK, _GREEK_TEX)},
-                **{c: f"^{{{d}}}" for c, d in zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾ᵀ", "0123456789-()T")},
-                **{c: f"_{{{d}}}" for c, d in zip("₀₁₂₃₄₅₆₇₈₉", "0123456789")}}
+              "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi",
+              "Sigma", "Upsilon", "Phi", "Psi", "Omega"]
+#: symbols the sheets' words and formulas use, declared to LaTeX as math (in the preamble),
+#: so prose and LaTeX formulas (a node named α) may both contain them as they are
+MATH_CHARACTERS = {
+    "∂": r"\partial", "·": r"\cdot", "−": "-", "×": r"\times", "…": r"\ldots",
+    "∑": r"\sum", "≤": r"\le", "≥": r"\ge", "≈": r"\approx", "≠": r"\ne", "∞": r"\infty",
+    "±": r"\pm", "←": r"\leftarrow", "→": r"\rightarrow", "𝟏": r"\mathbf{1}",
+    "𝟎": r"\mathbf{0}", "√": r"\surd", "ℝ": r"\mathbb{R}", "⊙": r"\odot", "ˣ": r"^{\times}",
+    "ₓ": r"_{\times}", "↦": r"\mapsto", "∈": r"\in", "ᵀ": "^{T}", "∇": r"\nabla",
+    "⋅": r"\cdot", "∏": r"\prod", "∫": r"\int",
+    **{c: "\\" + n for c, n in zip(_GREEK, _GREEK_TEX)},
+    **{c: f"^{{{d}}}" for c, d in zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾", "0123456789-()")},
+    **{c: f"_{{{d}}}" for c, d in zip("₀₁₂₃₄₅₆₇₈₉", "0123456789")}}
+#: Latin letters beyond ASCII that T1-encoded fonts lack (TeX Live's t1enc.dfu): every other
+#: character from U+00A0 to U+017F (é, ß, ø, ł, …) is typeset by inputenc as it is
+_NOT_IN_T1 = set("ĦħĸĿŀŉŦŧſ")
+#: combining accents (k̂: k and U+0302) as LaTeX accent commands on the letter before them
+_ACCENTS = {"\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304": "=",
+            "\u0307": ".", "\u0308": '"'}
 
-_TEXT_TEX = {"—": "---", "–": "--", "’": "'", "‘": "`", "“": "``", "”": "''"}
+
+def _typeset(ch: str) -> bool:
+    """Whether LaTeX (utf8 inputenc, T1 fonts, the preamble's math characters) prints ``ch``."""
+    code = ord(ch)
+    return (code < 128 or ch in MATH_CHARACTERS or ch in "—–‘’“”"
+            or (0xA0 <= code <= 0x17F and ch not in _NOT_IN_T1))
 
 
 def tex(text: str) -> str:
-    """Plain text for LaTeX: specials escaped, known symbols as math, others as ``?``."""
-    out = []
-    for ch in text:
+    """Prose for LaTeX (titles, questions, names): specials escaped, every character kept
+    as it is when LaTeX can print it; a combining accent joins its letter (k̂ is k with
+    a circumflex), compatibility forms are decomposed (ﬁ → fi, xᵢ → x\\textsubscript{i}),
+    and what is left is named by
+    its code point, never dropped or replaced by ``?``.
+
+    >>> print(tex("Müller's 50% k̂ ∂y/∂x ﬁt ♞"))
+    Müller's 50\\% \\^{k} ∂y/∂x fit \\textsc{u+265e}
+    """
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFC", text):
         if ch in _TEX_SPECIAL:
             out.append(_TEX_SPECIAL[ch])
-        elif ord(ch) < 128:
+        elif _typeset(ch):
             out.append(ch)
-        elif ch in _TEXT_TEX:
-            out.append(_TEXT_TEX[ch])
-        elif ch in _UNICODE_TEX:
-            out.append(f"\\ensuremath{{{_UNICODE_TEX[ch]}}}" if _UNICODE_TEX[ch] else "")
+        elif ch in _ACCENTS:
+            out.append(f"\\{_ACCENTS[ch]}{{{out.pop() if out else ''}}}")
+        elif all(_typeset(c) for c in unicodedata.normalize("NFKD", ch)):
+            plain = tex(unicodedata.normalize("NFKD", ch))
+            tag = unicodedata.decomposition(ch).split()[0]
+            out.append({"<sub>": rf"\textsubscript{{{plain}}}",
+                        "<super>": rf"\textsuperscript{{{plain}}}"}.get(tag, plain))
         else:
-            out.append("?")
+            out.append(rf"\textsc{{u+{ord(ch):04x}}}")
     return "".join(out)
 
 
+def preamble() -> list[str]:
+    """The article's preamble: UTF-8 input, T1 fonts, AMS math, and the math characters."""
+    declared = [rf"\DeclareUnicodeCharacter{{{ord(c):04X}}}{{\ensuremath{{{m}}}}}"
+                for c, m in MATH_CHARACTERS.items() if m]
+    return [r"\documentclass[10pt]{article}", r"\usepackage[margin=2cm]{geometry}",
+            r"\usepackage[T1]{fontenc}", r"\usepackage[utf8]{inputenc}",
+            r"\usepackage{graphicx,array,longtable,amsmath,amssymb}", *declared,
+            r"\setlength{\parindent}{0pt}"]
+
+
 def latex(sheet: Sheet, key: bool, picture: str) -> str:
-    """A LaTeX article: the drawing (``picture``, a PDF beside the .tex) and the table."""
+    """A LaTeX article: the drawing (``picture``, a PDF beside the .tex) and the table; each
+    step, number and formula typeset from its LaTeX form."""
     subtitle, given = _intro(sheet, key)
     cols = len(sheet.columns)
-    lines = [r"\documentclass[10pt]{article}", r"\usepackage[margin=2cm]{geometry}",
-             r"\usepackage{graphicx,array,longtable,amssymb}", r"\usepackage[T1]{fontenc}",
-             r"\setlength{\parindent}{0pt}", r"\begin{document}",
+    lines = [*preamble(), r"\begin{document}",
              rf"\section*{{{tex(sheet.title)}}}", rf"\textbf{{{tex(subtitle)}}}\par\medskip"]
     if sheet.question:
         lines.append(tex(sheet.question) + r"\par\medskip")
-    lines.append("Given: " + "; ".join(tex(g) for g in given) + r"\par\medskip")
+    lines.append("Given: " + "; ".join(cell_latex(g) for g in given) + r"\par\medskip")
     lines.append(rf"\begin{{center}}\includegraphics[width=\linewidth,height=0.45\textheight,"
                  rf"keepaspectratio]{{{picture}}}\end{{center}}")
-    width = f"{0.92 / cols:.3f}"
+    width = rf"\dimexpr 0.98\linewidth/{cols} - 2\tabcolsep - 2\arrayrulewidth\relax"  # fits
     lines.append(r"{\small\begin{longtable}{|" + "|".join(
-        [rf">{{\raggedright\arraybackslash}}p{{{width}\linewidth}}"] * cols) + "|}")
-    lines.append(r"\hline " + " & ".join(rf"\textbf{{{tex(c)}}}" for c in sheet.columns)
+        [rf">{{\raggedright\arraybackslash}}p{{{width}}}"] * cols) + "|}")
+    lines.append(r"\hline " + " & ".join(rf"\textbf{{{cell_latex(c)}}}" for c in sheet.columns)
                  + r" \\ \hline")
     for row in sheet.rows:
-        lines.append(" & ".join(tex(cell_text(c, key)) for c in row) + r" \\ \hline")
+        lines.append(" & ".join(cell_latex(c, key) for c in row) + r" \\ \hline")
     lines.append(r"\end{longtable}}")
     if sheet.steps_blank:
         lines.append(r"\subsection*{Chain rule, step by step}\begin{enumerate}")
-        lines += [r"\item " + tex(f if key else f.split(" = ")[0] + " = " + BLANK)
+        lines += [r"\item " + (f"${f.latex}$" if key else f"${f.lhs().latex}$ = {tex(BLANK)}")
                   for f in sheet.formulas]
         lines.append(r"\end{enumerate}")
     if key:
         lines.append(r"\subsection*{Every blank, worked}\begin{itemize}")
-        lines += [rf"\item \texttt{{{tex(b.id)}}} = {tex(shown(b.truth))}: {tex(b.step)}"
-                  for b in sheet.blanks]
+        lines += [rf"\item \texttt{{{tex(b.id)}}} = ${shown(b.truth, style='latex')}$: "
+                  rf"${b.step.latex}$" for b in sheet.blanks]
         lines.append(r"\end{itemize}")
     else:
         lines.append(r"Hand in a CSV file with the header \texttt{blank,answer} and one line "
@@ -250,11 +298,6 @@ def pdf(sheet: Sheet, key: bool) -> bytes:
 
 def write_sheets(sheets: list[Sheet], out_dir: Path, formats: list[str]) -> list[Path]:
     """Worksheet and answer key of every sheet in every format, plus ``variants.csv``."""
-    import csv
-    import io
-
-    from .build import variant_rows
-
     written: list[Path] = []
     for sheet in sheets:
         for key in (False, True):

@@ -1,0 +1,307 @@
+"""The story of a derivative drawing, frame by frame, before any layout.
+
+Each frame is a full picture of the graph at one moment: every node shows its
+definition, its value once known and its tangent/adjoint once computed; the node
+being computed and the edges it uses are highlighted; edges already used show their
+local derivative; the caption writes the step's chain rule with numbers.  Frames are
+plain dicts (slot → text or colour); :mod:`graphviz_ad.draw.derivatives` lays them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from ..errors import GraphvizAdError
+from ..formula import definition, fmt_number, node_label
+from ..ops import PRIMITIVES
+from ..trace import Contribution, Step, Trace
+from .derivative_text import (
+    EDGE_LINES,
+    NODE_DERIVATIVE_LINES,
+    derivative_lines,
+    local_lines,
+    short,
+    step_equation,
+)
+from .frames import STEP_MS
+from .palette import BORDER_OF, EDGE_OF, FILL_OF, NO_COLOUR
+
+FILL, BORDER, EDGE = FILL_OF, BORDER_OF, EDGE_OF  # a node's state / an edge's use → colour
+DONE_LABEL = {("tangent",): "tangent known", ("adjoint",): "adjoint known",
+              ("tangent", "adjoint"): "derivative of this pass known"}
+
+MAX_DRAWN_NODES = 150
+
+
+def legend(kinds: Sequence[str]) -> list[tuple[str, str]]:
+    """The colour key; "derivative known" says which derivative the passes compute."""
+    done = DONE_LABEL.get(tuple(kinds), "value computed")
+    return [(FILL["value"], "value known"), (FILL["active"], "computing now"),
+            (FILL["done"], done), (EDGE["active"], "edges used in this step"),
+            (EDGE["used"], "edges used before")]
+
+
+@dataclass
+class _Picture:
+    """The mutable state of the drawing; each frame is a snapshot of it."""
+
+    texts: dict[str, str] = field(default_factory=dict)
+    colors: dict[str, str] = field(default_factory=dict)
+
+    def snapshot(self) -> dict[str, str]:
+        return {**self.texts, **self.colors}
+
+
+def _node_state(picture: _Picture, node: str, state: str) -> None:
+    picture.colors[f"{node}.fill"] = FILL[state]
+    picture.colors[f"{node}.border"] = BORDER[state]
+
+
+def visible_nodes(trace: Trace, show_constants: bool) -> list[str]:
+    G = trace.graph
+    return [n for n in G.graph["order"] if show_constants or G.nodes[n]["op"] != "const"]
+
+
+def edge_key(u: str, v: str) -> str:
+    return f"{u}~{v}"
+
+
+class DerivativeStory:
+    """What each frame of one or more passes (``forward`` then ``reverse``) over one graph
+    shows: every slot's value (colour or text), a caption and a duration per frame.
+
+    >>> import graphviz_ad as ad
+    >>> G = ad.parse("y = sin(x)*x")
+    >>> story = DerivativeStory([ad.reverse_mode(G, {"x": 1.0})])
+    >>> len(story.states), story.captions[-1]
+    (5, 'Done: ∂y/∂x = 1.382 (reverse mode, 2 steps)')
+    """
+
+    def __init__(self, traces: Sequence[Trace], *, show_constants: bool = False,
+                 quiet: Iterable[str] = (), step_ms: int = STEP_MS,
+                 compact: bool = False) -> None:
+        if not traces:
+            raise ValueError("no traces to draw")
+        self.traces = list(traces)
+        self.graph = self.traces[0].graph
+        self.quiet = set(quiet)
+        self.step_ms = step_ms  # first and last frames hold 1.25x and 2x as long
+        # compact (slides): one-line labels, formulas in the captions, data folded away
+        self.compact = compact
+        self.nodes = [n for n in visible_nodes(self.traces[0], show_constants)
+                      if not (compact and n in self.quiet)]
+        if len(self.nodes) > MAX_DRAWN_NODES:
+            raise GraphvizAdError(
+                f"the graph has {len(self.nodes)} nodes; drawings stop at {MAX_DRAWN_NODES} to "
+                "stay readable: use `graphviz-ad trace` for the numbers, or a smaller program")
+        shown = self.shown = set(self.nodes)
+        self.edges = [(u, v) for u, v in self.graph.edges if u in shown and v in shown]
+        self.kinds = [t.derivative_attribute for t in self.traces if t.derivative_attribute]
+        self.states: list[dict[str, str]] = []  # every slot's value (colour or text) per frame
+        self._text_keys: set[str] = set()  # which of those slots are texts (_Picture.texts)
+        self.captions: list[str] = []
+        self.durations: list[int] = []
+        self._build()
+
+    def label(self, node: str | None) -> str:
+        """A node's display label (``?`` for none)."""
+        return node_label(self.graph, node) if node is not None else "?"
+
+    # -- the story, frame by frame --------------------------------------------------------
+    def _build(self) -> None:
+        picture = _Picture()
+        for n in self.nodes:
+            _node_state(picture, n, "pending")
+            picture.texts[f"{n}.value"] = ""
+            if self.compact:
+                picture.texts[f"{n}.value"] = self.label(n)
+            for kind in self._slot_kinds:
+                for i in range(self._node_lines):
+                    picture.texts[f"{n}.{kind}{i}"] = ""
+        for u, v in self.edges:
+            picture.colors[edge_key(u, v) + ".color"] = EDGE["idle"]
+            picture.colors[edge_key(u, v) + ".back"] = NO_COLOUR
+            for i in range(self._edge_lines):
+                picture.texts[f"{edge_key(u, v)}.label{i}"] = ""
+        self._emit(picture, self._opening_caption(), round(1.25 * self.step_ms))
+        for trace in self.traces:
+            self._pass(picture, trace)
+        self._settle(picture)
+        self._emit(picture, self._closing_caption(), 2 * self.step_ms)
+
+    @property
+    def _slot_kinds(self) -> list[str]:
+        """Derivative slots per node: one per pass; compact labels share one line, so the
+        reverse half of ``--mode both`` replaces each tangent by the adjoint."""
+        return ["derivative"] if self.compact and self.kinds else self.kinds
+
+    def _slot(self, node: str, kind: str, line: int = 0) -> str:
+        return f"{node}.{'derivative' if self.compact else kind}{line}"
+
+    @property
+    def _node_lines(self) -> int:
+        return 1 if self.compact else NODE_DERIVATIVE_LINES
+
+    @property
+    def _edge_lines(self) -> int:
+        return 1 if self.compact else EDGE_LINES
+
+    def _value_text(self, trace: Trace, n: str) -> str:
+        """The value line: ``= 4.367``, or in compact labels ``f3 = 4.367``."""
+        value = f"= {short(trace.value(n))}"
+        return f"{self.label(n)} {value}" if self.compact else value
+
+    def _edge_text(self, contribution: Contribution) -> list[str]:
+        """A used edge's label: its local derivative (compact: the number alone, or a
+    matrix op's pullback ``G ↦ Xᵀ · G``)."""
+        if not self.compact:
+            return local_lines(contribution)
+        if PRIMITIVES[contribution.graph.nodes[contribution.target]["op"]].matrix:
+            return [contribution.local_formula().partition(": ")[2]]  # G ↦ Xᵀ · G
+        return [short(contribution.local)]
+
+    def _emit(self, picture: _Picture, caption: str, duration: int) -> None:
+        self.states.append(picture.snapshot())
+        self._text_keys.update(picture.texts)
+        self.captions.append(caption)
+        self.durations.append(duration)
+
+    def _settle(self, picture: _Picture) -> None:
+        """End of a step: the active node is done, active edges become used."""
+        for key, colour in picture.colors.items():
+            if colour == EDGE["active"] and key.endswith((".color", ".back")):
+                picture.colors[key] = EDGE["used"]
+        for n in self.nodes:
+            if picture.colors[f"{n}.fill"] == FILL["active"]:
+                _node_state(picture, n, "done")
+
+    def _show_values(self, picture: _Picture, trace: Trace, nodes: Sequence[str]) -> None:
+        for n in nodes:
+            if n not in self.shown:
+                continue
+            picture.texts[f"{n}.value"] = self._value_text(trace, n)
+            if picture.colors[f"{n}.fill"] == FILL["pending"]:
+                _node_state(picture, n, "value")
+
+    def _pass(self, picture: _Picture, trace: Trace) -> None:
+        inputs = list(self.graph.graph["inputs"])
+        if trace.mode == "forward" and trace.wrt is not None:  # a forward pass has its seed
+            self._show_values(picture, trace, inputs)
+            for n in (n for n in inputs if n in self.shown):
+                seed = f"{trace.symbol(n)} = {short(trace.derivative(n))}"
+                picture.texts[self._slot(n, "tangent")] = seed
+                _node_state(picture, n, "done" if n == trace.wrt else "value")
+            self._settle(picture)
+            at = ", ".join(f"{self.label(n)} = {fmt_number(trace.value(n))}" for n in inputs)
+            seed = f"{trace.symbol(trace.wrt)} = {fmt_number(trace.derivative(trace.wrt))}"
+            self._emit(picture, f"Forward mode at {at}: seed {seed}; every other input has "
+                                "tangent 0.", self.step_ms)
+        elif trace.mode == "reverse" and trace.of is not None:  # ... a reverse one its output
+            self._show_values(picture, trace, self.nodes)
+            for n in self.nodes:  # after a forward pass, "done" meant tangents: start afresh
+                _node_state(picture, n, "value")
+            for key in picture.colors:  # ... and its used edges are not this pass's
+                if key.endswith(".color"):
+                    picture.colors[key] = EDGE["idle"]
+            for key in picture.texts:  # ... nor its tangents and edge labels
+                if any(part in key for part in (".tangent", ".derivative", ".label")):
+                    picture.texts[key] = ""
+            seed = f"{trace.symbol(trace.of)} = {fmt_number(trace.derivative(trace.of))}"
+            picture.texts[self._slot(trace.of, "adjoint")] = \
+                f"{trace.symbol(trace.of)} = {short(trace.derivative(trace.of))}"
+            _node_state(picture, trace.of, "done")
+            self._settle(picture)
+            self._emit(picture, f"Reverse mode: the forward sweep has computed every value; "
+                                f"seed {seed} and sweep back to the inputs.", self.step_ms)
+        else:
+            self._show_values(picture, trace, inputs)
+            self._emit(picture, "Evaluation: inputs " + ", ".join(
+                f"{self.label(n)} = {fmt_number(trace.value(n))}" for n in inputs), self.step_ms)
+        for step in trace.steps:
+            self._step(picture, trace, step, emit=self._shows(step))
+
+    def _shows(self, step: Step) -> bool:
+        """Whether a step gets a frame of its own.  Adjoints that are zero because the
+        node does not reach the output, and the steps of ``quiet`` nodes (data), are
+        still written onto the drawing, in the next frame, without a frame of their own."""
+        if step.node in self.quiet:
+            return False
+        return step.kind != "adjoint" or bool(step.contributions)
+
+    def _step(self, picture: _Picture, trace: Trace, step: Step, emit: bool = True) -> None:
+        self._settle(picture)
+        n = step.node
+        if n in self.quiet:  # data: its number is written, the drawing does not dwell on it
+            if step.kind != "value":
+                for i, line in enumerate(derivative_lines(step, self.compact)):
+                    picture.texts[self._slot(n, step.kind, i)] = line
+            return
+        _node_state(picture, n, "active")
+        caption = step_equation(step)
+        value_step = f"{self.label(n)} = {definition(self.graph, n)}"
+        if step.kind in ("value", "tangent"):
+            picture.texts[f"{n}.value"] = self._value_text(trace, n)
+            caption = f"{value_step} = {fmt_number(trace.value(n))}"
+            if step.kind == "tangent":
+                caption += "\n" + step_equation(step)
+        elif self.compact and self.graph.nodes[n]["op"] not in ("input", "const"):
+            caption = f"{value_step}\n{caption}"  # the formula the node no longer shows
+        if step.kind != "value":
+            for i, line in enumerate(derivative_lines(step, self.compact)):
+                picture.texts[self._slot(n, step.kind, i)] = line
+            for c in step.contributions:
+                key = edge_key(c.source, c.target)
+                if key + ".color" in picture.colors:
+                    picture.colors[key + ".color"] = EDGE["active"]
+                    if step.kind == "adjoint":  # the derivative flows back along the edge
+                        picture.colors[key + ".back"] = EDGE["active"]
+                    for i, line in enumerate(self._edge_text(c)):
+                        picture.texts[f"{key}.label{i}"] = line
+        else:
+            for operand in self.graph.nodes[n]["operands"]:
+                key = edge_key(operand, n)
+                if key + ".color" in picture.colors:
+                    picture.colors[key + ".color"] = EDGE["active"]
+        if emit:
+            self._emit(picture, caption, self.step_ms)
+
+    def _opening_caption(self) -> str:
+        outputs = ", ".join(self.label(n) for n in self.graph.graph["outputs"])
+        program = " ; ".join(line.strip() for line in self.graph.graph["source"].splitlines()
+                             if line.strip() and not line.strip().startswith("#"))
+        folded = [self.label(n) for n in self.graph.graph["inputs"] if n not in self.shown
+                  and n in self.quiet]
+        data = f"\ndata {', '.join(folded)} read inside the nodes that use them" if folded else ""
+        return f"The computational graph (output: {outputs})\n{program}{data}"
+
+    def _closing_caption(self) -> str:
+        parts = []
+        for trace in self.traces:
+            steps = f"{len(trace.steps)} steps"
+            if trace.mode in ("reverse", "forward"):
+                shown = self.graph.graph["inputs"] if trace.mode == "reverse" else trace.outputs
+                shown = [n for n in shown if n not in self.quiet] or shown
+                grads = ", ".join(f"{trace.symbol(n)} = {fmt_number(trace.derivative(n))}"
+                                  for n in shown)
+                parts.append(f"{grads} ({trace.mode} mode, {steps})")
+            else:
+                parts.append(", ".join(f"{self.label(o)} = {fmt_number(trace.value(o))}"
+                                       for o in trace.outputs))
+        return "Done: " + "; ".join(parts)
+
+    def _legend(self) -> list[tuple[str, str]]:
+        """The colour key, keeping only the colours some frame shows."""
+        shown = {v for state in self.states for k, v in state.items() if k not in self._text_keys}
+        return [(colour, text) for colour, text in legend(self.kinds) if colour in shown]
+
+    def variants(self) -> dict[str, list[str]]:
+        """Every text each text slot shows over the animation (the widest sets the layout)."""
+        out: dict[str, list[str]] = {}
+        for state in self.states:
+            for key, value in state.items():
+                if key in self._text_keys:
+                    out.setdefault(key, [])
+                    if value not in out[key]:
+                        out[key].append(value)
+        return out

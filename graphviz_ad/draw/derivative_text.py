@@ -1,0 +1,83 @@
+"""The texts of a derivative drawing: node and edge labels, step captions.
+
+Each step's numbers are shortened for the picture (a matrix shows its first element
+and shape; a fan-in sum of many terms is counted, not written out); ``trace`` and the
+reports show them in full.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..formula import fmt_number, fmt_shape
+from ..ops import PRIMITIVES
+from ..trace import Contribution, Step
+
+EDGE_LINES = 3  # ∂f4/∂f3 | = exp(f3) | = 78.81
+NODE_DERIVATIVE_LINES = 2  # ∂y/∂f3 = 78.47 | (78.81 − 0.3386)
+MAX_TERMS = 3  # a fan-in sum of more terms is written "Σ of n terms" in the node
+
+
+def short(value: Any) -> str:
+    """A number for a node or edge label: matrices and vectors of more than a few elements
+    shortened to their first element and shape, ``[0.5, …] ∈ ℝ²ˣ³`` (the caption and
+    `trace` show more)."""
+    array = np.asarray(value)
+    if array.size <= 3 and array.ndim <= 1:
+        return fmt_number(value)
+    return f"[{fmt_number(array.flat[0], digits=3)}, …] ∈ {fmt_shape(array.shape)}"
+
+
+def local_lines(contribution: Contribution) -> list[str]:
+    """What a used edge shows, one part per line: ``∂f4/∂f3``, ``= exp(f3)``, ``= 78.81``."""
+    text = contribution.local_formula()
+    if ": G ↦ " in text:  # a matrix op's pullback: a map, no number
+        symbol, _, formula = text.partition(": ")
+        return [symbol, formula] + [""] * (EDGE_LINES - 2)
+    symbol, _, formula = text.partition(" = ")
+    number = short(contribution.local)
+    lines = [symbol, f"= {formula}"]
+    if formula != number:
+        lines.append(f"= {number}")
+    return lines + [""] * (EDGE_LINES - len(lines))
+
+
+def scalar_terms(step: Step) -> str | None:
+    """``78.81 − 0.3386``: the fan-in sum's terms, when there are several scalar ones."""
+    if len(step.contributions) > 1 and all(np.ndim(c.product) == 0 for c in step.contributions):
+        return " + ".join(fmt_number(c.product) for c in step.contributions).replace("+ −", "− ")
+    return None
+
+
+def matrix_step(c: Contribution) -> bool:
+    """Whether a contribution goes through a matrix op or carries a matrix."""
+    op = c.graph.nodes[c.target]["op"]
+    return PRIMITIVES[op].matrix or max(np.ndim(c.carried), np.ndim(c.product)) >= 2
+
+
+def derivative_lines(step: Step, compact: bool = False) -> list[str]:
+    """A node's derivative; where several edges contribute, their terms (or, past
+    MAX_TERMS, their count), then the sum.  ``compact``: the sum alone, on one line."""
+    first = f"{step.symbol()} = {short(step.result)}"
+    if compact:
+        return [first]
+    terms = scalar_terms(step)
+    if terms is None:
+        return [first, ""]
+    n = len(step.contributions)
+    return [first, f"= Σ of {n} terms" if n > MAX_TERMS else f"= {terms}"]
+
+
+def step_equation(step: Step) -> str:
+    """The step's chain rule with numbers; past MAX_TERMS terms, the sum's terms only
+    (``∂y/∂w = Σ of 30 terms = 0.2866 + … = 0.3953``), so the caption stays short; a
+    matrix step whose numbers are previews shows its symbols and the result."""
+    terms = scalar_terms(step)
+    if "…" in step.equation and any(matrix_step(c) for c in step.contributions):
+        return f"{step.formula} = {fmt_number(step.result)}"  # previewed matrices: symbols
+    if terms is None or len(step.contributions) <= MAX_TERMS:
+        return step.equation
+    return (f"{step.symbol()} = Σ of {len(step.contributions)} terms = {terms} = "
+            f"{fmt_number(step.result)}")

@@ -336,7 +336,7 @@ def test_manifest_removes_only_unchanged_files_named_like_ours(tmp_path: Path) -
 
 def test_mp4_without_slide_fits_1080p(tmp_path: Path) -> None:
     pytest.importorskip("imageio_ffmpeg")
-    paths = writers.write_frames(make_frames(2), tmp_path, "v", ["mp4", "png"], scale=12.0)
+    paths = writers.write_frames(make_frames(2), tmp_path, "v", ["mp4", "png"], scale=4.0)
     with Image.open(paths["png"][0]) as png:
         big = png.size
     assert big[0] > 1920 or big[1] > 1080  # the PNG frames stay as large as asked

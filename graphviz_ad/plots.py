@@ -36,7 +36,7 @@ from .draw.palette import (
     TEXT_ON_LIGHT,
 )
 from .errors import InputError
-from .plots_style import DIVERGING, SEQUENTIAL, figure, pretty, save
+from .plots_style import DIVERGING, SEQUENTIAL, PlotOut, figure, pretty, save
 
 CHUNK_ELEMENTS = 1 << 20
 Over = Sequence[tuple[str, np.ndarray]]
@@ -190,7 +190,7 @@ def _legend(ax, outside: bool = True) -> None:
 
 
 def surface_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over,
-                 out: str | Path, *, slide: str | None = None, title: str = "",
+                 out: PlotOut, *, slide: str | None = None, title: str = "",
                  path: Mapping[str, Any] | None = None) -> list[Path]:
     """Heatmap of ``of`` over two inputs with contours and the grid minimum marked;
     ``path={"lr": …, "steps": …, "start": {name: value}}`` overlays gradient descent."""
@@ -223,7 +223,7 @@ def _clip(ax, over: Over) -> None:
 
 def curves_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
                 x: tuple[str, np.ndarray], vary: Sequence[tuple[str, Sequence[float]]],
-                out: str | Path, *, slide: str | None = None, title: str = "") -> list[Path]:
+                out: PlotOut, *, slide: str | None = None, title: str = "") -> list[Path]:
     """One curve of ``of`` against ``x`` per combination of the ``vary`` values."""
     xname, xs = x
     _check_names(G, [xname, *(n for n, _ in vary)], "--x/--vary")
@@ -269,7 +269,7 @@ def hessian_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over:
 
 
 def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over,
-                   out: str | Path, *, slide: str | None = None, title: str = ""
+                   out: PlotOut, *, slide: str | None = None, title: str = ""
                    ) -> tuple[list[Path], float]:
     """The smallest eigenvalue of the Hessian over the grid: ≥ 0 everywhere is what a
     convex function shows (a negative value anywhere disproves convexity)."""
@@ -328,7 +328,7 @@ def weight_decay_paths(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
 
 
 def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over,
-                      out: str | Path, *, lam: float, lr: float, steps: int,
+                      out: PlotOut, *, lam: float, lr: float, steps: int,
                       start: Mapping[str, float], slide: str | None = None, title: str = ""
                       ) -> tuple[list[Path], float]:
     """Both paths of :func:`weight_decay_paths` on the surface of L̃, with their largest
@@ -357,7 +357,7 @@ def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, 
 
 
 def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt: str,
-                  out: str | Path, *, slide: str | None = None, title: str = ""
+                  out: PlotOut, *, slide: str | None = None, title: str = ""
                   ) -> tuple[list[Path], np.ndarray]:
     """The Jacobian ∂of/∂wrt as an annotated heatmap (problem 1: softmax)."""
     of = _choose_of(G, of)
@@ -394,7 +394,7 @@ def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt:
     return save(fig, out), J
 
 
-def cost_plot(c: Cost, out: str | Path, *, program: str = "", slide: str | None = None
+def cost_plot(c: Cost, out: PlotOut, *, program: str = "", slide: str | None = None
               ) -> list[Path]:
     """What the full Jacobian of one program costs in each mode (``c`` from
     :func:`graphviz_ad.calculus.cost`): a bar per mode, its sweeps × the primitive

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -78,18 +79,24 @@ def _wrap_titles(fig) -> None:
             title.set_text("\n".join(wrap_text(text, width_pt, title.get_fontsize())))
 
 
-def save(fig, out: str | Path) -> list[Path]:
-    """Write ``fig`` to ``out`` (format from the extension: png, svg or pdf) and close it."""
-    path = Path(out)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in PLOT_FORMATS:
-        plt.close(fig)
-        raise GraphvizAdError(f"--out {out}: the extension must be one of "
-                              f"{', '.join('.' + f for f in PLOT_FORMATS)}")
-    _wrap_titles(fig)
-    buffer = io.BytesIO()
+PlotOut = str | Path | Sequence[str | Path]  # one file, or one figure in several formats
+
+
+def save(fig, out: PlotOut) -> list[Path]:
+    """Write ``fig`` to ``out`` (format from the extension: png, svg or pdf) and close it;
+    several paths save the one figure in each of their formats (drawn once)."""
+    paths = [Path(out)] if isinstance(out, (str, Path)) else [Path(p) for p in out]
     try:
-        fig.savefig(buffer, format=fmt)
+        for path in paths:
+            if path.suffix.lower().lstrip(".") not in PLOT_FORMATS:
+                raise GraphvizAdError(f"--out {path}: the extension must be one of "
+                                      f"{', '.join('.' + f for f in PLOT_FORMATS)}")
+        _wrap_titles(fig)
+        data = []
+        for path in paths:
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=path.suffix.lower().lstrip("."))
+            data.append(buffer.getvalue())
     finally:
         plt.close(fig)
-    return [write_bytes_atomic(path, buffer.getvalue())]  # staged: never through a link
+    return [write_bytes_atomic(path, blob) for path, blob in zip(paths, data)]  # staged

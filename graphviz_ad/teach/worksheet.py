@@ -24,6 +24,7 @@ from ..draw.names import safe_stem
 from ..draw.output import write_bytes_atomic, write_text_atomic
 from ..draw.palette import BLANK_TEXT, INK, RULE, SHEET_EDGE
 from ..draw.player import _inline_svg
+from ..draw.template import dot_quote
 from ..errors import GraphvizAdError
 from .build import variant_rows
 from .sheet import Blank, Cell, Math, Sheet, Text, shown
@@ -71,15 +72,11 @@ def dot(sheet: Sheet, key: bool) -> str:
         lines = [first] + [f"{cell_text(head[k])}: " + (
             BLANK if isinstance(row[k], Blank) and not key else cell_text(row[k], key))
             for k in rest]
-        label = "\\n".join(_dot_escape(t) for t in lines)
-        out.append(f'  n{i} [label="{label}"];')
+        label = dot_quote("\n".join(lines))
+        out.append(f'  n{i} [label={label}];')
     out += [f"  n{a} -> n{b};" for a, b in sheet.edges]
     out.append("}")
     return "\n".join(out)
-
-
-def _dot_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def answer_names(sheet: Sheet) -> str:

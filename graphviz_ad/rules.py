@@ -153,6 +153,14 @@ def _jvp_terms(text: str) -> dict[str, str]:
     return {t: by_tangent[t] for t in TANGENT_NAMES if t in by_tangent}
 
 
+def _partial_text(op: str, position: int) -> str:
+    """The table's text of ∂op/∂(operand ``position``); ValueError for a linear map."""
+    partials = PRIMITIVES[op].partials
+    if partials is None:
+        raise ValueError(f"{op} is a linear map; it has no elementwise partial")
+    return partials[position]
+
+
 @cache
 def rule_program(op: str, kind: str, position: int) -> Program:
     """The compiled ``kind`` rule ("partial", "vjp" or "jvp") of ``op`` for operand
@@ -160,15 +168,15 @@ def rule_program(op: str, kind: str, position: int) -> Program:
     prim = PRIMITIVES[op]
     operand, tangent = OPERAND_NAMES[position], TANGENT_NAMES[position]
     if kind == "partial":
-        if prim.linear:
-            raise ValueError(f"{op} is a linear map; it has no elementwise partial")
-        return _compile_text(prim.partials[position])
-    if prim.linear:
+        return _compile_text(_partial_text(op, position))
+    if prim.vjp is not None:  # a linear map
         if kind == "show":  # the rule as written, for display (no 1-D promotion)
             return _compile_text(prim.vjp[position])
         if kind == "vjp":
             text = prim.vjp[position]
             return _compile_text(promoted(text, position) if prim.promote else text)
+        if prim.jvp is None:
+            raise ValueError(f"{op} is a linear map without a jvp rule")
         from .parse import parse_rule
 
         G = parse_rule(prim.jvp)
@@ -222,18 +230,18 @@ def partial_graph(op: str, position: int) -> nx.DiGraph:
     """The parsed DAG of ∂op/∂(operand ``position``), with inputs among ``a``, ``b``."""
     from .parse import parse
 
-    return parse(PRIMITIVES[op].partials[position])
+    return parse(_partial_text(op, position))
 
 
 @cache
-def partial_function(op: str, position: int) -> Callable[..., object]:
+def partial_function(op: str, position: int) -> Callable[..., Any]:
     """A callable ``f(a[, b])`` giving the number of ∂op/∂(operand ``position``)."""
     compiled = _closure(rule_program(op, "partial", position))
     return lambda *operands: compiled(operands)
 
 
 @cache
-def local_function(op: str, position: int) -> Callable[..., object]:
+def local_function(op: str, position: int) -> Callable[..., Any]:
     """Like :func:`partial_function`, called as ``f(operands, out)`` with the op's own
     result ``out``: wherever the partial recomputes ``op(a, b)`` (exp's ``exp(a)``,
     sigmoid's ``sigmoid(a)·(1 − sigmoid(a))``) it reads ``out`` instead, which on large

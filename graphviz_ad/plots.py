@@ -16,7 +16,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .autodiff import _choose_of, reverse_mode, values_at
+from .autodiff import choose_of, reverse_mode, values_at
 from .calculus import Cost, hessian_on_grid, jacobian
 from .draw.palette import (
     COMPARED_PATH,
@@ -73,7 +73,7 @@ def evaluate_on_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
     (one entry per point); every other input is the same at every point.  Returns one
     value per point.  Array inputs get a trailing axis, so reductions act on the data
     and leave one number per point."""
-    of = _choose_of(G, of)
+    of = choose_of(G, of)
     check_grid_safe(G)
     count = len(next(iter(points.values())))
     fixed = {k: (np.reshape(v, np.shape(v) + (1,)) if np.ndim(v) else v)
@@ -195,7 +195,7 @@ def surface_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over:
     """Heatmap of ``of`` over two inputs with contours and the grid minimum marked;
     ``path={"lr": …, "steps": …, "start": {name: value}}`` overlays gradient descent."""
     _check_names(G, [n for n, _ in over], "--over")
-    of = _choose_of(G, of)
+    of = choose_of(G, of)
     name = pretty(G.nodes[of]["name"])
     Z = surface_values(G, inputs, of, over)
     fig, ax = figure(slide)
@@ -227,7 +227,7 @@ def curves_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
     """One curve of ``of`` against ``x`` per combination of the ``vary`` values."""
     xname, xs = x
     _check_names(G, [xname, *(n for n, _ in vary)], "--x/--vary")
-    of = _choose_of(G, of)
+    of = choose_of(G, of)
     fig, ax = figure(slide)
     combos = list(itertools.product(*[[(n, v) for v in values] for n, values in vary])) or [()]
     styles = ["-", "--", "-.", ":"]
@@ -274,7 +274,7 @@ def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, ove
     """The smallest eigenvalue of the Hessian over the grid: ≥ 0 everywhere is what a
     convex function shows (a negative value anywhere disproves convexity)."""
     _check_names(G, [n for n, _ in over], "--over")
-    of = _choose_of(G, of)
+    of = choose_of(G, of)
     H = hessian_grid(G, inputs, of, over)
     lam = np.linalg.eigvalsh((H + np.swapaxes(H, -1, -2)) / 2)[..., 0]
     low = float(np.nanmin(lam))
@@ -305,7 +305,7 @@ def regularized_graph(G: nx.DiGraph, of: str | None, params: Sequence[str], coef
     parser, never eval)."""
     from .parse import parse
 
-    of = _choose_of(G, of)
+    of = choose_of(G, of)
     taken = {G.nodes[n]["name"] for n in G}
     name = next(f"{G.nodes[of]['name']}_reg{k or ''}" for k in range(1000)
                 if f"{G.nodes[of]['name']}_reg{k or ''}" not in taken)
@@ -337,7 +337,7 @@ def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, 
     decayed, regular, Greg, reg = weight_decay_paths(G, inputs, of, start, lam, lr, steps)
     diff = float(np.max(np.abs(decayed - regular)))
     Z = surface_values(Greg, inputs, reg, over)
-    name = pretty(G.nodes[_choose_of(G, of)]["name"])
+    name = pretty(G.nodes[choose_of(G, of)]["name"])
     fig, ax = figure(slide)
     _heatmap(ax, fig, over, Z, f"{name}̃ = {name} + λ/(2α)·Σφ²", SEQUENTIAL)
     ax.plot(decayed[:, 0], decayed[:, 1], color=DESCENT_PATH, linewidth=5, alpha=0.85,
@@ -360,7 +360,7 @@ def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt:
                   out: PlotOut, *, slide: str | None = None, title: str = ""
                   ) -> tuple[list[Path], np.ndarray]:
     """The Jacobian ∂of/∂wrt as an annotated heatmap (problem 1: softmax)."""
-    of = _choose_of(G, of)
+    of = choose_of(G, of)
     _check_names(G, [wrt], "--wrt")
     J = np.atleast_2d(jacobian(G, inputs, of=of, wrt=wrt))
     if J.ndim != 2:

@@ -22,7 +22,7 @@ import os
 import re
 import signal
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -223,15 +223,15 @@ def deferred_signals() -> Iterator[Callable[[], None]]:
     try:
         yield check
     finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     check()
 
 
 def render_frames(svgs: Sequence[str], *, canvas: tuple[int, int] | None = None,
                   scale: float = 2.0, want_png: bool = False, workers: int | None = None,
                   on_done: Callable[[], None] | None = None,
-                  ) -> Iterator[tuple[Image.Image, bytes | None]]:
+                  ) -> Generator[tuple[Image.Image, bytes | None], None, None]:
     """Rasterize frames in order, yielding (RGB image, PNG bytes if ``want_png``).
 
     All frames get the pixel size of the largest one, rounded up to even numbers

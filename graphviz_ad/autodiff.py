@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from functools import partial
 from numbers import Real
 from typing import Any
 
@@ -25,7 +26,7 @@ import networkx as nx
 import numpy as np
 
 from ._gc import gc_paused
-from .build import LocalEdge
+from .build import LocalEdge, graph_dicts
 from .errors import GraphvizAdError, InputError
 from .modes import Mode
 from .ops import PRIMITIVES, ShapeError, fit
@@ -50,7 +51,7 @@ def evaluate(G: nx.DiGraph, inputs: Inputs) -> Trace:
     values = _check_inputs(G, inputs)
     with np.errstate(all="ignore"):
         _run_values(G, values)
-    shown = nx.DiGraph()  # the annotated copy the steps point to, filled by _finish
+    shown: nx.DiGraph = nx.DiGraph()  # the annotated copy the steps point to, filled by _finish
     steps = [Step(i, "value", n, values[n], (), shown) for i, n in enumerate(_op_nodes(G))]
     return _finish(G, shown, Mode.EVALUATE, values, steps)
 
@@ -64,12 +65,12 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
     all-ones); ``seed`` (an array of wrt's shape) sets another direction, e.g. a one-hot
     vector for one column of a Jacobian."""
     values = _check_inputs(G, inputs)
-    wrt = _choose_wrt(G, wrt)
+    wrt = choose_wrt(G, wrt)
     nodes = G.nodes
     tangents: dict[str, Any] = {wrt: _seed(values[wrt], seed, f"seed for {wrt}")}
     kind = seed_kind(tangents[wrt])
     steps: list[Step] = []
-    shown = nx.DiGraph()
+    shown: nx.DiGraph = nx.DiGraph()
     with np.errstate(all="ignore"):
         _run_values(G, values)
         for n in _op_nodes(G):
@@ -83,7 +84,7 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
                     continue
                 carried = tangents[source]
                 if linear:  # the JVP programs; the local shown is the pullback of 𝟏
-                    local = Deferred(lambda n=n, p=positions: linear_local(G, n, values, p))
+                    local = Deferred(partial(linear_local, G, n, values, positions))
                     prod = unbroadcast(linear_map(G, n, values, "jvp", positions, carried),
                                        values[n])
                 else:
@@ -111,14 +112,14 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
     ``wrt`` (input names) limits the sweep to the nodes between them and ``of``: the
     other nodes (data such as X and T) get no step and keep adjoint 0."""
     values = _check_inputs(G, inputs)
-    of = _choose_of(G, of)
+    of = choose_of(G, of)
     needed = None
     if wrt is not None:
         wrt = [wrt] if isinstance(wrt, str) else list(wrt)
         for w in wrt:
-            _choose_wrt(G, w)
+            choose_wrt(G, w)
         needed = _between(G, wrt, of)
-    shown = nx.DiGraph()
+    shown: nx.DiGraph = nx.DiGraph()
     with np.errstate(all="ignore"):
         _run_values(G, values)
         seed = _seed(values[of], seed, f"seed for {of}")
@@ -134,7 +135,7 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
 def _between(G: nx.DiGraph, wrt: list[str], of: str) -> set[str]:
     """The nodes on a path from one of ``wrt`` to ``of`` (both ends included): one sweep
     forward over the graph order, one back."""
-    nodes, order = G._node, program_of(G).order
+    nodes, order = graph_dicts(G).nodes, program_of(G).order
     after = set(wrt)
     for n in order:
         if n not in after and any(o in after for o in nodes[n]["operands"]):
@@ -170,10 +171,9 @@ def _run_values(G: nx.DiGraph, values: dict[str, Any],
     ``offset=(node, h)`` adds h to that node's value as soon as it is computed, which is
     how finite differences probe ∂output/∂node for an intermediate node.  Shape errors
     (vectors of different lengths, an index out of range) name the node's position."""
-    nodes = G._node
-    n = None
-    try:
-        for n in program_of(G).order:
+    nodes = graph_dicts(G).nodes
+    for n in program_of(G).order:
+        try:  # free in Python 3.11 unless raised
             data = nodes[n]
             op = data["op"]
             if op == "const":
@@ -185,8 +185,8 @@ def _run_values(G: nx.DiGraph, values: dict[str, Any],
                              else PRIMITIVES[op].fn(*args))
             if offset is not None and n == offset[0]:
                 values[n] = values[n] + offset[1]
-    except (ValueError, IndexError, GraphvizAdError) as err:
-        raise InputError(_shape_message(G, n, values, err), **_where(G, n)) from None
+        except (ValueError, IndexError, GraphvizAdError) as err:
+            raise InputError(_shape_message(G, n, values, err), **_where(G, n)) from None
 
 
 def _shape_message(G: nx.DiGraph, node: str, values: dict[str, Any], err: Exception) -> str:
@@ -286,21 +286,22 @@ def _finish(G: nx.DiGraph, shown: nx.DiGraph, mode: Mode, values: dict[str, Any]
     of the node's shape where none was computed); each edge a step used gets its
     ``local`` derivative.  Flag non-finite numbers."""
     shown.graph.update(G.graph)
-    nodes, succ, pred = shown._node, shown._succ, shown._pred
     # networkx's dicts, filled directly: G.copy() and add_node cost more than the maths
+    nodes, succ, pred = graph_dicts(shown)
+    source = graph_dicts(G)
     if derived is None:
-        nodes.update({n: {**data, "value": values[n]} for n, data in G._node.items()})
+        nodes.update({n: {**data, "value": values[n]} for n, data in source.nodes.items()})
     else:
         attribute, numbers = derived
         nodes.update({n: {**data, "value": values[n], attribute: numbers[n] if n in numbers
-                          else _zero_like(values[n])} for n, data in G._node.items()})
-    for u, consumers in G._succ.items():
+                          else _zero_like(values[n])} for n, data in source.nodes.items()})
+    for u, consumers in source.succ.items():
         succ[u] = consumers.copy()
     for step in steps:  # an edge with a local derivative gets its own (slotted) attributes
         for c in step.contributions:
             if type(c.local_) is not Deferred:  # a linear map's is shown, not stored
                 succ[c.source][c.target] = LocalEdge(c.positions, c.local_)
-    for v, operands in G._pred.items():
+    for v, operands in source.pred.items():
         pred[v] = {u: succ[u][v] for u in operands}
     for numbers in (values, derived[1]) if derived else (values,):
         for n, number in numbers.items():
@@ -320,7 +321,7 @@ def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: Mode) -> None:
     if kind is None:
         return
     nodes = G.nodes
-    undefined = {n for n, data in G._node.items() if not _finite(data["value"])}
+    undefined = {n for n, data in graph_dicts(G).nodes.items() if not _finite(data["value"])}
     if not undefined:
         return
 
@@ -391,7 +392,9 @@ def _as_number(name: str, value: Any) -> Any:
     return array[()] if array.ndim == 0 else array
 
 
-def _choose_wrt(G: nx.DiGraph, wrt: str | None) -> str:
+def choose_wrt(G: nx.DiGraph, wrt: str | None) -> str:
+    """The input a derivative is taken with respect to: ``wrt`` checked against G's
+    inputs, or the first input when ``wrt`` is None (InputError if there is none)."""
     inputs = program_of(G).inputs
     if wrt is None:
         if not inputs:
@@ -402,14 +405,18 @@ def _choose_wrt(G: nx.DiGraph, wrt: str | None) -> str:
     return wrt
 
 
-def _choose_of(G: nx.DiGraph, of: str | None) -> str:
+def choose_of(G: nx.DiGraph, of: str | None) -> str:
+    """The node a derivative is taken of: the first output when ``of`` is None, else the
+    output bound to that name, the node displayed with that label, or the node with that
+    id (constants excluded); InputError when ``of`` names none of these."""
     outputs = program_of(G).outputs
     if of is None:
         return outputs[0]
-    named = [n for n in outputs if G.nodes[n]["name"] == of]
+    named: list[str] = [n for n in outputs if G.nodes[n]["name"] == of]
     if len(named) == 1:  # a re-bound name means its final binding: `c` is c#2 in c = c*x
         return named[0]
-    labelled = [n for n in G if G.nodes[n].get("label") == of and G.nodes[n]["op"] != "const"]
+    labelled: list[str] = [n for n in G
+                           if G.nodes[n].get("label") == of and G.nodes[n]["op"] != "const"]
     if len(labelled) == 1:  # `c⁽²⁾`, as the displays write it
         return labelled[0]
     if of in G and G.nodes[of]["op"] != "const":

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -52,7 +52,7 @@ class GraphBuilder:
         """A builder holding G's nodes (in graph order, ids kept) to add nodes to."""
         b = cls(cse=True, fold=fold)
         b.base = G
-        nodes, order = G._node, program_of(G).order
+        nodes, order = graph_dicts(G).nodes, program_of(G).order
         handles = b.handles = {n: h for h, n in enumerate(order)}
         b.op = [nodes[n]["op"] for n in order]
         handle = handles.__getitem__
@@ -200,7 +200,7 @@ class GraphBuilder:
         G = self.base.copy() if self.base is not None else nx.DiGraph()
         # networkx's own dicts, filled directly (add_node/add_edges_from check and copy
         # per call): node attributes, successors and predecessors sharing each edge's dict
-        nodes, succ, pred = G._node, G._succ, G._pred
+        nodes, succ, pred = graph_dicts(G)
         order = [ids[h] for h in range(count) if keep[h]]
         op, operands, pos, user_name = self.op, self.operands, self.pos, self.user_name
         for h in range(first, count):
@@ -235,6 +235,23 @@ class GraphBuilder:
         attach(G, Program(inputs=tuple(ids[h] for h in self.inputs.values()), order=tuple(order),
                           outputs=tuple(ids[h] for h in outputs or []), source=source))
         return G
+
+
+class GraphDicts(NamedTuple):
+    """networkx's own dicts behind a DiGraph: node → attributes, node → successor →
+    edge attributes, node → predecessor → edge attributes (the same edge mappings).
+    The engine reads and fills them directly: no view object per lookup, no checks
+    and copies per ``add_node``."""
+
+    nodes: dict[str, dict[str, Any]]
+    succ: dict[str, dict[str, Mapping[str, Any]]]
+    pred: dict[str, dict[str, Mapping[str, Any]]]
+
+
+def graph_dicts(G: nx.DiGraph) -> GraphDicts:
+    """G's :class:`GraphDicts` (its private ``_node``/``_succ``/``_pred``)."""
+    # networkx's stubs declare no private attributes; these three are stable since nx 2.0
+    return GraphDicts(G._node, G._succ, G._pred)  # type: ignore[attr-defined]
 
 
 _EDGES: dict[tuple[int, ...], Mapping[str, Any]] = {}

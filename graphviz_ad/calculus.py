@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 import networkx as nx
 import numpy as np
 
-from .autodiff import Inputs, _choose_of, _choose_wrt, forward_mode, reverse_mode, values_at
+from .autodiff import Inputs, choose_of, choose_wrt, forward_mode, reverse_mode, values_at
 from .build import GraphBuilder
 from .errors import GraphvizAdError, InputError
 from .formula import node_label
@@ -51,7 +51,7 @@ def _wrt_list(G: nx.DiGraph, wrt: Wrt) -> tuple[list[str], bool]:
     if not names:
         raise InputError("nothing to differentiate with respect to: the program has no inputs")
     for name in names:
-        _choose_wrt(G, name)
+        choose_wrt(G, name)
     if len(set(names)) != len(names):
         raise InputError("wrt names an input twice")
     return names, single
@@ -98,8 +98,8 @@ def jacobian(G: nx.DiGraph, inputs: Inputs, of: str | Sequence[str] | None = Non
     """
     names, single = _wrt_list(G, wrt)
     values = values_at(G, inputs)
-    ofs = [_choose_of(G, of)] if of is None or isinstance(of, str) else [
-        _choose_of(G, o) for o in of]
+    ofs = [choose_of(G, of)] if of is None or isinstance(of, str) else [
+        choose_of(G, o) for o in of]
     out_shapes = [np.shape(values[o]) for o in ofs]
     in_shapes = [np.shape(values[w]) for w in names]
     n_out = sum(int(np.prod(s)) for s in out_shapes)
@@ -143,7 +143,7 @@ def gradient_graph(G: nx.DiGraph, of: str | None = None, wrt: Wrt = None) -> nx.
     (('∂y/∂x',), 1.381773)
     """
     names, _ = _wrt_list(G, wrt)
-    of = _choose_of(G, of)
+    of = choose_of(G, of)
     b = GraphBuilder.from_graph(G, fold=True)
     nodes = G.nodes
     of_name = node_label(G, of)
@@ -175,7 +175,7 @@ def hessian(G: nx.DiGraph, inputs: Inputs, of: str | None = None, wrt: Wrt = Non
     a scalar input). More than ``max_elements`` entries (or none) is refused first.
     """
     names, single = _wrt_list(G, wrt)
-    of = _choose_of(G, of)
+    of = choose_of(G, of)
     values = values_at(G, inputs)
     if np.ndim(values[of]):
         raise InputError(f"the Hessian needs a scalar output; {G.nodes[of]['name']} has shape "
@@ -255,7 +255,7 @@ def cost(G: nx.DiGraph, inputs: Inputs | None = None, wrt: Wrt = None,
     """
     names, _ = _wrt_list(G, wrt) if program_of(G).inputs else ([], False)
     ofs = list(program_of(G).outputs) if of is None else [of] if isinstance(of, str) else list(of)
-    ofs = [_choose_of(G, o) for o in ofs]
+    ofs = [choose_of(G, o) for o in ofs]
     values = values_at(G, inputs) if inputs is not None else None
     size = (lambda n: int(np.size(values[n]))) if values is not None else (lambda n: 1)
     nodes = G.nodes

@@ -26,7 +26,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .autodiff import Inputs, _choose_of, _choose_wrt, forward_mode, reverse_mode, values_at
+from .autodiff import Inputs, choose_of, choose_wrt, forward_mode, reverse_mode, values_at
 from .errors import GraphvizAdError
 from .formula import fmt_number, node_label
 from .modes import Mode
@@ -283,9 +283,9 @@ def check_derivatives(G: nx.DiGraph, inputs: Inputs,
                               " (0 elements)")
     count = probe_count(G, values)
     worst = _Worst(G)
-    by = program_of(G).inputs if wrt is None else list(dict.fromkeys(_choose_wrt(G, w)
+    by = program_of(G).inputs if wrt is None else list(dict.fromkeys(choose_wrt(G, w)
                                                                    for w in wrt))
-    outputs = program_of(G).outputs if of is None else list(dict.fromkeys(_choose_of(G, o)
+    outputs = program_of(G).outputs if of is None else list(dict.fromkeys(choose_of(G, o)
                                                                         for o in of))
     for name in by:
         _forward(G, inputs, name, worst, count)

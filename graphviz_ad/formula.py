@@ -15,12 +15,15 @@ parentheses that keep the meaning.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable, Hashable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
 from .ops import CONSTANTS, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW, PRIMITIVES
-from .rules import Tree
+from .rules import ONES, Tree, name_leaf, number_leaf
 
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -45,17 +48,20 @@ def fmt_number(value: object, style: str = "text", digits: int = 4) -> str:
     shown whole (nested lists; ``bmatrix`` in LaTeX), larger arrays of ones (zeros) as
     ``𝟏₁₂`` (``𝟎₃ₓ₅``), anything else larger as a preview with its shape:
     ``[−1.134, 0.6402, …, 2.51] (20)``."""
-    arr = np.asarray(value)
-    if arr.ndim > 0:
-        if _whole(arr):
-            return _nested(arr, style, digits)
-        if arr.size > 1 and arr.flat[0] in (0, 1) and _constant(arr):
-            return fmt_ones(arr.flat[0], arr.shape, style, digits)
-        return _preview(arr, style, digits)
-    v = float(arr)
-    if np.isnan(v):
-        return "nan" if style == "text" else r"\mathrm{NaN}"
-    if np.isinf(v):
+    if isinstance(value, (float, int)):  # a scalar (numpy's float64 is a float)
+        v = float(value)
+    else:
+        arr = np.asarray(value)
+        if arr.ndim > 0:
+            if _whole(arr):
+                return _nested(arr, style, digits)
+            if arr.size > 1 and arr.flat[0] in (0, 1) and _constant(arr):
+                return fmt_ones(arr.flat[0], arr.shape, style, digits)
+            return _preview(arr, style, digits)
+        v = float(arr)
+    if not math.isfinite(v):
+        if math.isnan(v):
+            return "nan" if style == "text" else r"\mathrm{NaN}"
         sign = "−" if v < 0 and style == "text" else ("-" if v < 0 else "")
         return sign + ("inf" if style == "text" else r"\infty")
     if v == 0:
@@ -63,13 +69,13 @@ def fmt_number(value: object, style: str = "text", digits: int = 4) -> str:
     if v.is_integer() and abs(v) < 1e9:
         text = str(int(v))
     else:
-        text = f"{v:.{digits}g}"
+        text = "%.*g" % (digits, v)  # noqa: UP031 (f"{v:.{digits}g}", 3× slower)
         if "e" in text:
             mantissa, exponent = text.split("e")
             exponent = str(int(exponent))
             text = (f"{mantissa}×10{exponent.translate(SUPERSCRIPTS)}" if style == "text"
                     else rf"{mantissa} \times 10^{{{exponent}}}")
-    return text.replace("-", "−") if style == "text" else text
+    return text.replace("-", "−") if style == "text" and v < 0 else text
 
 
 def _whole(arr: np.ndarray) -> bool:
@@ -143,6 +149,12 @@ def fmt_name(name: str, style: str = "text") -> str:
     returned unchanged."""
     if style == "text":
         return name
+    return _latex_name(name)
+
+
+@lru_cache(maxsize=1 << 16)  # a node's name is shown in several steps, and in both styles
+def _latex_name(name: str) -> str:
+    style = "latex"
     if name == "𝟏":
         return r"\mathbf{1}"
     if name == "π":
@@ -240,22 +252,60 @@ def _wrap(child: Tree, parent, index: int, style: str) -> str:
 
 def definition_tree(G, node: str) -> Tree:
     """The display tree of a node's own operation over its operands' names/values."""
-    from .rules import name_leaf, number_leaf
-
-    data = G.nodes[node]
+    nodes = G.nodes
+    data = nodes[node]
     leaves = []
     for operand in data["operands"]:
-        od = G.nodes[operand]
+        od = nodes[operand]
         named = od["op"] == "const" and od["name"] in NAMED_CONSTANTS  # e, π
         leaves.append(number_leaf(od["value"]) if od["op"] == "const" and not named
-                      else name_leaf(node_label(G, operand)))
+                      else name_leaf(od.get("label") or od["name"]))
     op = data["op"]
-    ndims = [np.ndim(G.nodes[o].get("value", 0)) for o in data["operands"]]
-    if op == "mul" and max(ndims) >= 2 and min(ndims) >= 1:
+    if op == "mul" and _matrix_product(nodes, data["operands"]):
         op = "hadamard"  # an elementwise product of arrays, a matrix among them: A ⊙ B
     if data.get("params"):
         return ("op", op, tuple(leaves), data["params"])
     return ("op", op, tuple(leaves))
+
+
+def _matrix_product(nodes, operands: Sequence[str]) -> bool:
+    """Whether a product multiplies arrays elementwise with a matrix among them."""
+    values = [nodes[o].get("value", 0) for o in operands]
+    if any(isinstance(v, float) for v in values):  # a scalar factor: an ordinary product
+        return False
+    ndims = [np.ndim(v) for v in values]
+    return max(ndims) >= 2 and min(ndims) >= 1
+
+
+#: Stand-ins for the names of a tree shown once as a template (see :func:`show_leaves`).
+_SLOTS = ("\x00a\x00", "\x00b\x00")
+_TEMPLATES: dict[Hashable, str] = {}
+_MAX_TEMPLATES = 4096  # ops × operand positions × the constants programs use: few
+
+
+def show_leaves(key: Hashable, build: Callable[[tuple[Tree, ...]], Tree],
+                leaves: Sequence[Tree], style: str = "text") -> str:
+    """``show(build(leaves), style)``, laid out once per ``key`` and numbers among the
+    leaves: how a tree prints depends on its numbers (signs, folding) but not on which
+    plain names it shows, so the names go into a template.  ``key`` must say everything
+    ``build`` depends on besides the leaves."""
+    names = [leaf[1] for leaf in leaves if not leaf[2]]
+    if len(names) > len(_SLOTS) or any("·" in n or "\x00" in n or n == ONES[1] for n in names):
+        return show(build(tuple(leaves)), style)  # these bind or simplify differently
+    numbers = tuple(repr(leaf[1]) if leaf[2] else None for leaf in leaves)
+    try:
+        template = _TEMPLATES.get((key, numbers, style))
+    except TypeError:  # a parameter that is not hashable: no template
+        return show(build(tuple(leaves)), style)
+    if template is None:
+        slots = iter(_SLOTS)
+        stand_ins = tuple(leaf if leaf[2] else name_leaf(next(slots)) for leaf in leaves)
+        if len(_TEMPLATES) >= _MAX_TEMPLATES:
+            _TEMPLATES.clear()
+        template = _TEMPLATES[key, numbers, style] = show(build(stand_ins), style)
+    for slot, name in zip(_SLOTS, names):
+        template = template.replace(slot, fmt_name(name, style))
+    return template
 
 
 def hadamard_tree(tree: Tree) -> Tree:
@@ -276,14 +326,19 @@ def definition(G, node: str, style: str = "text") -> str:
         return fmt_name(node_label(G, node), style)
     if data["op"] == "const":
         return fmt_number(data["value"], style)
-    return show(definition_tree(G, node), style)
+    _, op, leaves, *params = definition_tree(G, node)
+    return show_leaves(("definition", op, *params),
+                       lambda stand_ins: ("op", op, stand_ins, *params), leaves, style)
 
 
 def derivative_symbol(of: str, wrt: str, style: str = "text") -> str:
     """``∂y/∂f3`` or ``\\frac{\\partial y}{\\partial f_{3}}``."""
     if style == "latex":
         return rf"\frac{{\partial {fmt_name(of, style)}}}{{\partial {fmt_name(wrt, style)}}}"
-    of, wrt = (f"({n})" if "/" in n else n for n in (of, wrt))  # ∂(∂L/∂phi0)/∂phi1
+    if "/" in of:  # ∂(∂L/∂phi0)/∂phi1
+        of = f"({of})"
+    if "/" in wrt:
+        wrt = f"({wrt})"
     return f"∂{of}/∂{wrt}"
 
 

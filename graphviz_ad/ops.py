@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -44,7 +45,7 @@ class Primitive:
 
     name: str
     arity: int
-    fn: Callable[..., object]
+    fn: Callable[..., Any]
     partials: tuple[str, ...] | None
     text: str
     latex: str

@@ -23,6 +23,7 @@ from __future__ import annotations
 import keyword
 import math
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import networkx as nx
@@ -62,9 +63,9 @@ class _Keyword:
     pos: tuple[int, int]
 
 
-def _binary(op: str):
+def _binary(op: str) -> Callable[..., int]:  # (self, a, b[, at])
     """A builder callback for a binary operator (placed at its first operand)."""
-    def method(self, a: int, b: int, _at: tuple[int, int] | None = None) -> int:
+    def method(self: _Builder, a: int, b: int, _at: tuple[int, int] | None = None) -> int:
         return self.node(op, (a, b), self.pos[a])
     return method
 
@@ -122,15 +123,13 @@ class _Builder(GraphBuilder):
         keywords = [k for k in items or [] if isinstance(k, _Keyword)]
         if name in MACROS:
             allowed = MACRO_PARAMS[name][0] if name in MACRO_PARAMS else ()
-        else:
-            prim = lookup_function(name)
-            if prim is None:
-                raise self.error(f"unknown function {name}(){did_you_mean(name)}; "
-                                 f"known functions: {', '.join(function_names())}", *pos)
-            allowed = prim.params
-        params = self._params(name, items or [], keywords, allowed)
-        if name in MACROS:
-            return self._expand(name, args, pos, params)
+            return self._expand(name, args, pos, self._params(name, items or [], keywords,
+                                                              allowed))
+        prim = lookup_function(name)
+        if prim is None:
+            raise self.error(f"unknown function {name}(){did_you_mean(name)}; "
+                             f"known functions: {', '.join(function_names())}", *pos)
+        params = self._params(name, items or [], keywords, prim.params)
         if len(args) != prim.arity:
             plural = "s" if prim.arity != 1 else ""
             raise self.error(f"{name}() takes {prim.arity} argument{plural}, got {len(args)}",
@@ -281,12 +280,13 @@ TERMINALS = {"(": "LPAR", ")": "RPAR", "[": "LSQB", "]": "RSQB", ",": "COMMA", "
              "NAME": "NAME", "NUMBER": "NUMBER", "BAD": "BAD"}
 
 
-def _tokens(source: str):
+def _tokens(source: str) -> Iterator[tuple[str, str, int, int]]:
     """``(kind, text, line, column)`` per token: kind is NUMBER, NAME, NL, BAD, END or
     the operator's own text.  Lines end only at ``\\n``, as in the error display."""
     line, line_start = 1, 0
     for m in _TOKEN.finditer(source):
         kind = m.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         if kind == "OP":
             text = m.group(kind)
             yield text, text, line, m.start(kind) - line_start + 1
@@ -378,7 +378,9 @@ def _run(b: _Builder, source: str) -> None:
         if kind == "NAME" or kind == "NUMBER" or kind == "BAD":
             if kind == "NUMBER" and text[0] == ".":  # x.5 is x . 5: the 5 is unexpected
                 after = source_lines(source)[line - 1][column:]
-                raise unexpected(kind, _NUMBER.match(after).group(), line, column + 1)
+                number = _NUMBER.match(after)
+                assert number is not None  # the digits after the dot
+                raise unexpected(kind, number.group(), line, column + 1)
             raise unexpected(kind, text, line, column)
         if pending is not None:
             atom_kind, atom, pos = pending

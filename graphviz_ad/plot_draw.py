@@ -20,7 +20,7 @@ from . import plots
 from .assignments import parse_assignment, parse_point, parse_range, parse_value, parse_values
 from .draw.names import confine, safe_stem
 from .errors import GraphvizAdError
-from .plots_style import PLOT_FORMATS
+from .plots_style import PLOT_FORMATS, PlotOut
 from .program import program_of
 from .source import Source, load
 
@@ -58,7 +58,7 @@ class PlotSpec:
     lam: float = 0.1                                 # weight decay λ
 
 
-def draw_plot(spec: PlotSpec, G: nx.DiGraph, inputs: Mapping[str, Any], out: str | Path,
+def draw_plot(spec: PlotSpec, G: nx.DiGraph, inputs: Mapping[str, Any], out: PlotOut,
               slide: str | None = None) -> tuple[list[Path], str]:
     """Draw ``spec`` of ``G`` at ``inputs`` into ``out`` (png, svg or pdf from the
     extension).  Returns the paths written and a one-line summary."""
@@ -193,7 +193,7 @@ def draw_table(source: str | Path, table: Mapping[str, Any], out: str | Path,
 
 
 def _draw_table(src: Source, graph: nx.DiGraph, inputs: Mapping[str, Any],
-                table: Mapping[str, Any], out: str | Path, slide: str | None, where: str
+                table: Mapping[str, Any], out: PlotOut, slide: str | None, where: str
                 ) -> tuple[list[Path], str]:
     spec, at = spec_from_table(table, where, program_of(graph).inputs)
     if spec.of is None and isinstance(src.settings.get("of"), str):
@@ -204,13 +204,18 @@ def _draw_table(src: Source, graph: nx.DiGraph, inputs: Mapping[str, Any],
 def draw_file_plots(path: Path, target: Path, formats: Sequence[str], slide: str | None
                     ) -> list[Path]:
     """A graph file's [[plots]] into ``target``, in the given formats that plots have
-    (png when none of them is one)."""
+    (png when none of them is one); each figure is drawn once and saved per format."""
+    count = len(load(path)[0].plots)
+    return [p for k in range(count) for p in draw_file_plot(path, k, target, formats, slide)]
+
+
+def draw_file_plot(path: Path, index: int, target: Path, formats: Sequence[str],
+                   slide: str | None) -> list[Path]:
+    """The graph file's ``index``-th [[plots]] table (see :func:`draw_file_plots`)."""
     src, graph, inputs = load(path)
+    table = src.plots[index]
     kinds = [fmt for fmt in formats if fmt in PLOT_FORMATS] or ["png"]
-    written: list[Path] = []
-    for k, table in enumerate(src.plots, start=1):
-        name = safe_stem(str(table.get("name") or f"{path.stem}-plot{k}-{table.get('kind')}"))
-        for fmt in kinds:
-            written += _draw_table(src, graph, inputs, table, confine(target, f"{name}.{fmt}"),
-                                   slide, f"{path.name} [[plots]] {k}")[0]
-    return written
+    k = index + 1
+    name = safe_stem(str(table.get("name") or f"{path.stem}-plot{k}-{table.get('kind')}"))
+    outs = [confine(target, f"{name}.{fmt}") for fmt in kinds]
+    return _draw_table(src, graph, inputs, table, outs, slide, f"{path.name} [[plots]] {k}")[0]

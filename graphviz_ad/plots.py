@@ -16,27 +16,31 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .autodiff import _choose_of, reverse_mode, values_at
+from .autodiff import choose_of, reverse_mode, values_at
 from .calculus import Cost, hessian_on_grid, jacobian
+from .draw.palette import (
+    COMPARED_PATH,
+    CURVE_COLOURS,
+    DESCENT_PATH,
+    FORWARD_MODE,
+    GRID_LINE,
+    LEVEL_LINE,
+    MARK_HALO,
+    MARK_OUTLINE,
+    MINIMUM_MARK,
+    NOT_CONVEX,
+    PATH_START,
+    REVERSE_MODE,
+    RULE,
+    TEXT_ON_DARK,
+    TEXT_ON_LIGHT,
+)
 from .errors import InputError
 from .formula import fmt_number
-from .plots_style import (
-    BLUE,
-    DIVERGING,
-    GREEN,
-    OKABE_ITO,
-    SEQUENTIAL,
-    VERMILLION,
-    figure,
-    pretty,
-    save,
-)
+from .plots_style import DIVERGING, SEQUENTIAL, PlotOut, figure, pretty, save
 from .program import program_of
 
 CHUNK_ELEMENTS = 1 << 20
-#: curve colours told apart at a distance: Okabe-Ito without its orange (too near vermillion),
-#: yellow (too light on white) and black
-CURVE_COLOURS = [OKABE_ITO[i] for i in (0, 5, 2, 3, 4)]
 Over = Sequence[tuple[str, np.ndarray]]
 
 
@@ -71,7 +75,7 @@ def evaluate_on_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
     (one entry per point); every other input is the same at every point.  Returns one
     value per point.  Array inputs get a trailing axis, so reductions act on the data
     and leave one number per point."""
-    of = _choose_of(G, of)
+    of = choose_of(G, of)
     check_grid_safe(G)
     count = len(next(iter(points.values())))
     fixed = {k: (np.reshape(v, np.shape(v) + (1,)) if np.ndim(v) else v)
@@ -159,7 +163,7 @@ def _heatmap(ax, fig, over: Over, Z: np.ndarray, label: str, cmap: str, contours
     if contours and hi > lo:
         levels = np.unique(np.quantile(finite, np.linspace(0.04, 0.96, 9)))
         if len(levels) > 1:
-            lines = ax.contour(v0, v1, Z, levels=levels, colors="white", linewidths=1.0,
+            lines = ax.contour(v0, v1, Z, levels=levels, colors=LEVEL_LINE, linewidths=1.0,
                                alpha=0.75)
             ax.clabel(lines, levels[1::2], inline=True, fontsize="small",
                       fmt=lambda v: f"{v:.3g}".replace("-", "−"))
@@ -170,7 +174,7 @@ def _mark_minimum(ax, over: Over, Z: np.ndarray, label: str) -> tuple[float, flo
     (_, v0), (_, v1) = over
     i, j = np.unravel_index(np.nanargmin(Z), Z.shape)
     x, y, z = float(v0[j]), float(v1[i]), float(Z[i, j])
-    ax.plot([x], [y], marker="*", markersize=22, color=OKABE_ITO[6], markeredgecolor="black",
+    ax.plot([x], [y], marker="*", markersize=22, color=MINIMUM_MARK, markeredgecolor=MARK_OUTLINE,
             markeredgewidth=1.2, linestyle="none",
             label=f"grid minimum {label} = {fmt_number(z)} at ({x:.3g}, {y:.3g})")
     return x, y, z
@@ -184,16 +188,16 @@ def _legend(ax, outside: bool = True) -> None:
                                frameon=False)
     else:
         leg = ax.legend(loc="best", framealpha=0.92)
-        leg.get_frame().set_edgecolor("#999999")
+        leg.get_frame().set_edgecolor(RULE)
 
 
 def surface_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over,
-                 out: str | Path, *, slide: str | None = None, title: str = "",
+                 out: PlotOut, *, slide: str | None = None, title: str = "",
                  path: Mapping[str, Any] | None = None) -> list[Path]:
     """Heatmap of ``of`` over two inputs with contours and the grid minimum marked;
     ``path={"lr": …, "steps": …, "start": {name: value}}`` overlays gradient descent."""
     _check_names(G, [n for n, _ in over], "--over")
-    of = _choose_of(G, of)
+    of = choose_of(G, of)
     name = pretty(G.nodes[of]["name"])
     Z = surface_values(G, inputs, of, over)
     fig, ax = figure(slide)
@@ -202,11 +206,11 @@ def surface_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over:
     if path is not None:
         trail = gradient_descent(G, inputs, of, path["start"], path["lr"], path["steps"])
         final = values_at(G, {**inputs, **dict(zip(path["start"], trail[-1]))})[of]
-        ax.plot(trail[:, 0], trail[:, 1], color=VERMILLION, marker="o", markersize=4,
+        ax.plot(trail[:, 0], trail[:, 1], color=DESCENT_PATH, marker="o", markersize=4,
                 label=f"gradient descent, lr = {path['lr']:g}: {len(trail) - 1} steps, "
                       f"{name} = {fmt_number(final)}")
-        ax.plot(trail[:1, 0], trail[:1, 1], marker="o", markersize=11, color=VERMILLION,
-                markeredgecolor="white", linestyle="none")
+        ax.plot(trail[:1, 0], trail[:1, 1], marker="o", markersize=11, color=DESCENT_PATH,
+                markeredgecolor=MARK_HALO, linestyle="none")
     _axes_labels(ax, over)
     _clip(ax, over)
     fig.suptitle(title or f"{name} over ({pretty(over[0][0])}, {pretty(over[1][0])})")
@@ -221,11 +225,11 @@ def _clip(ax, over: Over) -> None:
 
 def curves_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
                 x: tuple[str, np.ndarray], vary: Sequence[tuple[str, Sequence[float]]],
-                out: str | Path, *, slide: str | None = None, title: str = "") -> list[Path]:
+                out: PlotOut, *, slide: str | None = None, title: str = "") -> list[Path]:
     """One curve of ``of`` against ``x`` per combination of the ``vary`` values."""
     xname, xs = x
     _check_names(G, [xname, *(n for n, _ in vary)], "--x/--vary")
-    of = _choose_of(G, of)
+    of = choose_of(G, of)
     fig, ax = figure(slide)
     combos = list(itertools.product(*[[(n, v) for v in values] for n, values in vary])) or [()]
     styles = ["-", "--", "-.", ":"]
@@ -241,7 +245,7 @@ def curves_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
     ax.set_xlabel(pretty(xname))
     ax.set_ylabel(pretty(G.nodes[of]["name"]))
     ax.set_xlim(xs[0], xs[-1])
-    ax.grid(True, color="#dddddd", linewidth=0.8)
+    ax.grid(True, color=GRID_LINE, linewidth=0.8)
     ax.set_title(title or f"{pretty(G.nodes[of]['name'])} against {pretty(xname)}")
     if combos != [()]:
         _legend(ax, outside=False)
@@ -267,12 +271,12 @@ def hessian_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over:
 
 
 def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over,
-                   out: str | Path, *, slide: str | None = None, title: str = ""
+                   out: PlotOut, *, slide: str | None = None, title: str = ""
                    ) -> tuple[list[Path], float]:
     """The smallest eigenvalue of the Hessian over the grid: ≥ 0 everywhere is what a
     convex function shows (a negative value anywhere disproves convexity)."""
     _check_names(G, [n for n, _ in over], "--over")
-    of = _choose_of(G, of)
+    of = choose_of(G, of)
     H = hessian_grid(G, inputs, of, over)
     lam = np.linalg.eigvalsh((H + np.swapaxes(H, -1, -2)) / 2)[..., 0]
     low = float(np.nanmin(lam))
@@ -281,7 +285,7 @@ def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, ove
              centre_zero=True)
     tol = 1e-9 * max(1.0, float(np.nanmax(np.abs(H))))
     if low < -tol:
-        ax.contour(over[0][1], over[1][1], lam, levels=[0.0], colors=VERMILLION, linewidths=2.5)
+        ax.contour(over[0][1], over[1][1], lam, levels=[0.0], colors=NOT_CONVEX, linewidths=2.5)
         verdict = f"λmin < 0 somewhere (min {low:.3g}): not convex"
     else:
         verdict = f"λmin ≥ 0 on the whole grid (min {low:.3g}): consistent with convexity"
@@ -303,7 +307,7 @@ def regularized_graph(G: nx.DiGraph, of: str | None, params: Sequence[str], coef
     parser, never eval)."""
     from .parse import parse
 
-    of = _choose_of(G, of)
+    of = choose_of(G, of)
     taken = {G.nodes[n]["name"] for n in G}
     name = next(f"{G.nodes[of]['name']}_reg{k or ''}" for k in range(1000)
                 if f"{G.nodes[of]['name']}_reg{k or ''}" not in taken)
@@ -327,7 +331,7 @@ def weight_decay_paths(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
 
 
 def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over,
-                      out: str | Path, *, lam: float, lr: float, steps: int,
+                      out: PlotOut, *, lam: float, lr: float, steps: int,
                       start: Mapping[str, float], slide: str | None = None, title: str = ""
                       ) -> tuple[list[Path], float]:
     """Both paths of :func:`weight_decay_paths` on the surface of L̃, with their largest
@@ -336,16 +340,16 @@ def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, 
     decayed, regular, Greg, reg = weight_decay_paths(G, inputs, of, start, lam, lr, steps)
     diff = float(np.max(np.abs(decayed - regular)))
     Z = surface_values(Greg, inputs, reg, over)
-    name = pretty(G.nodes[_choose_of(G, of)]["name"])
+    name = pretty(G.nodes[choose_of(G, of)]["name"])
     fig, ax = figure(slide)
     _heatmap(ax, fig, over, Z, f"{name}̃ = {name} + λ/(2α)·Σφ²", SEQUENTIAL)
-    ax.plot(decayed[:, 0], decayed[:, 1], color=VERMILLION, linewidth=5, alpha=0.85,
+    ax.plot(decayed[:, 0], decayed[:, 1], color=DESCENT_PATH, linewidth=5, alpha=0.85,
             label=f"weight decay φ ← (1 − λ)φ − α∇{name}, λ = {lam:g}, α = {lr:g}")
-    ax.plot(regular[:, 0], regular[:, 1], color=BLUE, linestyle="none", marker="o",
-            markersize=5, markerfacecolor="white", markeredgewidth=1.6,
+    ax.plot(regular[:, 0], regular[:, 1], color=COMPARED_PATH, linestyle="none", marker="o",
+            markersize=5, markerfacecolor=MARK_HALO, markeredgewidth=1.6,
             label=f"gradient descent on {name}̃, rate α")
-    ax.plot(decayed[:1, 0], decayed[:1, 1], marker="o", markersize=12, color=GREEN,
-            markeredgecolor="white", linestyle="none", label="start")
+    ax.plot(decayed[:1, 0], decayed[:1, 1], marker="o", markersize=12, color=PATH_START,
+            markeredgecolor=MARK_HALO, linestyle="none", label="start")
     _axes_labels(ax, over)
     _clip(ax, over)
     fig.suptitle(title or "Weight decay = gradient descent on the L2-regularized loss")
@@ -356,10 +360,10 @@ def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, 
 
 
 def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt: str,
-                  out: str | Path, *, slide: str | None = None, title: str = ""
+                  out: PlotOut, *, slide: str | None = None, title: str = ""
                   ) -> tuple[list[Path], np.ndarray]:
     """The Jacobian ∂of/∂wrt as an annotated heatmap (problem 1: softmax)."""
-    of = _choose_of(G, of)
+    of = choose_of(G, of)
     _check_names(G, [wrt], "--wrt")
     J = np.atleast_2d(jacobian(G, inputs, of=of, wrt=wrt))
     if J.ndim != 2:
@@ -378,7 +382,7 @@ def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt:
         r, g, b, _ = cmap((v + bound) / (2 * bound))
         light = 0.299 * r + 0.587 * g + 0.114 * b > 0.55
         ax.text(j, i, f"{v:.3f}".replace("-", "−"), ha="center", va="center", fontsize="small",
-                color="black" if light else "white")
+                color=TEXT_ON_LIGHT if light else TEXT_ON_DARK)
     sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
     ax.set_xticks(range(J.shape[1]), [f"{wname}{str(j).translate(sub)}"
                                       for j in range(J.shape[1])])
@@ -393,7 +397,7 @@ def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt:
     return save(fig, out), J
 
 
-def cost_plot(c: Cost, out: str | Path, *, program: str = "", slide: str | None = None
+def cost_plot(c: Cost, out: PlotOut, *, program: str = "", slide: str | None = None
               ) -> list[Path]:
     """What the full Jacobian of one program costs in each mode (``c`` from
     :func:`graphviz_ad.calculus.cost`): a bar per mode, its sweeps × the primitive
@@ -401,8 +405,8 @@ def cost_plot(c: Cost, out: str | Path, *, program: str = "", slide: str | None 
     from matplotlib.ticker import FuncFormatter  # 1,000 rather than 10³ (with matplotlib)
 
     fig, ax = figure(slide)
-    modes = [("forward", c.forward_sweeps, c.forward, "input", VERMILLION),
-             ("reverse", c.reverse_sweeps, c.reverse, "output", BLUE)]
+    modes = [("forward", c.forward_sweeps, c.forward, "input", FORWARD_MODE),
+             ("reverse", c.reverse_sweeps, c.reverse, "output", REVERSE_MODE)]
     for row, (_, sweeps, total, _, colour) in enumerate(modes):
         ax.barh(row, total, color=colour, height=0.55)
         ax.text(total, row, f"  {sweeps:,} sweep{'s' * (sweeps != 1)} × {c.per_sweep:,} = "
@@ -418,7 +422,7 @@ def cost_plot(c: Cost, out: str | Path, *, program: str = "", slide: str | None 
     else:
         ax.set_xlim(0, high * 1.6)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.grid(True, axis="x", which="major", color="#dddddd", linewidth=0.8)
+    ax.grid(True, axis="x", which="major", color=GRID_LINE, linewidth=0.8)
     ax.set_axisbelow(True)
     cheaper = ("reverse mode is cheaper" if c.reverse < c.forward else
                "forward mode is cheaper" if c.forward < c.reverse else "both cost the same")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -18,13 +19,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from cycler import cycler  # noqa: E402  (matplotlib's own dependency)
 
 from .draw.output import write_bytes_atomic  # noqa: E402
+from .draw.palette import PLOT_CYCLE  # noqa: E402
 from .draw.writers import slide_canvas  # noqa: E402
 from .errors import GraphvizAdError  # noqa: E402
 
-#: Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-             "#000000"]
-VERMILLION, BLUE, GREEN, ORANGE = "#D55E00", "#0072B2", "#009E73", "#E69F00"
 SEQUENTIAL = "viridis"
 DIVERGING = "RdBu"  # red below 0, blue above: a convexity verdict at a glance
 DPI = 150
@@ -61,7 +59,7 @@ def figure(slide: str | None = None):
         "font.family": "DejaVu Sans", "font.size": base, "axes.titlesize": base * 1.15,
         "axes.labelsize": base * 1.05, "xtick.labelsize": base * 0.9,
         "ytick.labelsize": base * 0.9, "legend.fontsize": base * 0.85,
-        "axes.prop_cycle": cycler(color=OKABE_ITO), "axes.spines.top": False,
+        "axes.prop_cycle": cycler(color=list(PLOT_CYCLE)), "axes.spines.top": False,
         "axes.spines.right": False, "axes.grid": False, "lines.linewidth": 2.6,
         "figure.dpi": DPI, "savefig.dpi": DPI, "svg.fonttype": "none",
     })
@@ -81,18 +79,24 @@ def _wrap_titles(fig) -> None:
             title.set_text("\n".join(wrap_text(text, width_pt, title.get_fontsize())))
 
 
-def save(fig, out: str | Path) -> list[Path]:
-    """Write ``fig`` to ``out`` (format from the extension: png, svg or pdf) and close it."""
-    path = Path(out)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in PLOT_FORMATS:
-        plt.close(fig)
-        raise GraphvizAdError(f"--out {out}: the extension must be one of "
-                              f"{', '.join('.' + f for f in PLOT_FORMATS)}")
-    _wrap_titles(fig)
-    buffer = io.BytesIO()
+PlotOut = str | Path | Sequence[str | Path]  # one file, or one figure in several formats
+
+
+def save(fig, out: PlotOut) -> list[Path]:
+    """Write ``fig`` to ``out`` (format from the extension: png, svg or pdf) and close it;
+    several paths save the one figure in each of their formats (drawn once)."""
+    paths = [Path(out)] if isinstance(out, (str, Path)) else [Path(p) for p in out]
     try:
-        fig.savefig(buffer, format=fmt)
+        for path in paths:
+            if path.suffix.lower().lstrip(".") not in PLOT_FORMATS:
+                raise GraphvizAdError(f"--out {path}: the extension must be one of "
+                                      f"{', '.join('.' + f for f in PLOT_FORMATS)}")
+        _wrap_titles(fig)
+        data = []
+        for path in paths:
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=path.suffix.lower().lstrip("."))
+            data.append(buffer.getvalue())
     finally:
         plt.close(fig)
-    return [write_bytes_atomic(path, buffer.getvalue())]  # staged: never through a link
+    return [write_bytes_atomic(path, blob) for path, blob in zip(paths, data)]  # staged

@@ -28,15 +28,28 @@ def _minus(text: str) -> str:
     return text.replace("-", "−")
 
 
-def recurrence(row: LayerField, previous_r: int, previous_j: int) -> str:
-    """``r₃ = r₂ + (k₃−1)·d₃·j₂ = 9 + (5−1)·2·2 = 25`` for one layer."""
+def recurrence(row: LayerField, previous_r: int, previous_j: int, style: str = "text") -> str:
+    """The size recurrence of one layer with its numbers, in ``style`` ``"text"`` or
+    ``"latex"`` (as :func:`graphviz_ad.formula.fmt_number`):
+    ``r₃ = r₂ + (k₃−1)·d₃·j₂ = 9 + (5−1)·2·2 = 25`` or
+    ``r_{3} = r_{2} + (k_{3} - 1) \\cdot d_{3} \\cdot j_{2} = 9 + (5 - 1) \\cdot 2 …``."""
+    if style == "latex":
+        n, m = row.index, row.index - 1
+        return (rf"r_{{{n}}} = r_{{{m}}} + (k_{{{n}}} - 1) \cdot d_{{{n}}} \cdot j_{{{m}}} = "
+                rf"{previous_r} + ({row.kernel} - 1) \cdot {row.dilation} \cdot {previous_j} = "
+                rf"{row.receptive_field}")
     i, p = sub(row.index), sub(row.index - 1)
     return (f"r{i} = r{p} + (k{i}−1)·d{i}·j{p} = {previous_r} + ({row.kernel}−1)·"
             f"{row.dilation}·{previous_j} = {row.receptive_field}")
 
 
-def jump_line(row: LayerField, previous_j: int) -> str:
-    """``j₁ = j₀·s₁ = 1·2 = 2``."""
+def jump_line(row: LayerField, previous_j: int, style: str = "text") -> str:
+    """The jump recurrence of one layer, in ``style`` ``"text"`` or ``"latex"``:
+    ``j₁ = j₀·s₁ = 1·2 = 2`` or ``j_{1} = j_{0} \\cdot s_{1} = 1 \\cdot 2 = 2``."""
+    if style == "latex":
+        n = row.index
+        return (rf"j_{{{n}}} = j_{{{n - 1}}} \cdot s_{{{n}}} = {previous_j} \cdot {row.stride} = "
+                rf"{row.jump}")
     i, p = sub(row.index), sub(row.index - 1)
     return f"j{i} = j{p}·s{i} = {previous_j}·{row.stride} = {row.jump}"
 

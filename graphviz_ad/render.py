@@ -42,14 +42,16 @@ def derivative_frames(traces: Trace | Sequence[Trace], *, rankdir: str = "auto",
 def render(traces: Trace | Sequence[Trace], out_dir: str | Path, formats: Iterable[str] = ("svg",),
            *, stem: str | None = None, slide: str | None = None, rankdir: str = "auto",
            show_constants: bool = False, title: str = "", progress: bool = False,
-           quiet: Iterable[str] = (), step_ms: int = STEP_MS, view: str = "auto") -> list[Path]:
+           quiet: Iterable[str] = (), step_ms: int = STEP_MS, view: str = "auto",
+           scale: float | None = None) -> list[Path]:
     """Draw ``traces`` (e.g. ``[forward_mode(...), reverse_mode(...)]`` for both passes on
     one layout) into ``out_dir`` in each format: svg, png, pdf, gif, apng, mp4, html,
-    beamer, dot.  Returns the paths written."""
+    beamer, dot (raster frames at ``scale``: see ``writers.write_frames``).  Returns the
+    paths written."""
     traces = _as_list(traces)
     frames, dot = derivative_frames(traces, rankdir=rankdir, show_constants=show_constants,
                                     title=title, slide=slide, quiet=quiet, step_ms=step_ms,
                                     view=view)
     stem = stem or "-".join(t.mode for t in traces)
     return write_drawing(frames, dot, Path(out_dir), stem, formats, slide=slide,
-                         progress=progress, title=title)
+                         progress=progress, title=title, scale=scale)

@@ -45,6 +45,7 @@ class ProgramDrawing:
     view: str = "auto"
     quiz: bool = False                # the html format is the predict-then-reveal player
     progress: bool = False
+    scale: float | None = None        # raster frames (see writers.write_frames)
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,10 @@ def render_program(src: Source, graph: Any, inputs: dict[str, Any], formats: Seq
     written: list[Path] = []
     for stem, group in _drawings(traces, f"{name}-{mode}"):
         if drawing.quiz:
-            written += _quiz(group, out, stem, formats, drawing.progress, options)
+            written += _quiz(group, out, stem, formats, drawing, options)
         else:
             written += render(group, out, formats, stem=stem, progress=drawing.progress,
-                              **options)
+                              scale=drawing.scale, **options)
     return written
 
 
@@ -105,7 +106,7 @@ def _drawings(traces: list[Trace], stem: str) -> list[tuple[str, list[Trace]]]:
             for t in traces]
 
 
-def _quiz(traces, out_dir: Path, stem: str, formats: Sequence[str], progress: bool,
+def _quiz(traces, out_dir: Path, stem: str, formats: Sequence[str], drawing: ProgramDrawing,
           options: dict[str, Any]) -> list[Path]:
     """Every format as usual, except html: the player asks each step's number first."""
     from .teach.quiz import quiz_questions  # the teaching kit: loaded only for a quiz
@@ -118,7 +119,8 @@ def _quiz(traces, out_dir: Path, stem: str, formats: Sequence[str], progress: bo
         raise GraphvizAdError("--quiz: no step of this pass has a single number to ask")
     others = [f for f in formats if f != "html"]
     written = write_drawing(frames, dot, out_dir, stem, others, slide=options["slide"],
-                            progress=progress, title=options["title"]) if others else []
+                            progress=drawing.progress, title=options["title"],
+                            scale=drawing.scale) if others else []
     page = player_html(frames, options["title"] or stem, questions)
     return [*written, write_text_atomic(out_dir / f"{stem}-quiz.html", page)]
 
@@ -168,17 +170,17 @@ def graph_file_kind(path: Path) -> str:
     raise GraphvizAdError(f"{path}: neither a program nor a conv stack")
 
 
-def render_graph_file(path: Path, target: Path, formats: Sequence[str], slide: str | None
-                      ) -> list[Path]:
-    """One gallery entry into ``target``: a program's derivative animation and its
-    [[plots]], or a conv stack's growth, each with the file's own hints."""
+def render_graph_file(path: Path, target: Path, formats: Sequence[str], slide: str | None,
+                      plots: bool = True) -> list[Path]:
+    """One gallery entry into ``target``: a program's derivative animation and (with
+    ``plots``) its [[plots]], or a conv stack's growth, each with the file's own hints."""
     from .plot_draw import draw_file_plots  # deferred: plots import matplotlib
 
     if graph_file_kind(path) == "program":
         src, graph, inputs = load(str(path))
         written = render_program(src, graph, inputs, formats, target,
                                  ProgramDrawing(slide=slide))
-        return written + draw_file_plots(path, target, formats, slide)
+        return written + (draw_file_plots(path, target, formats, slide) if plots else [])
     spec = load_stack(path)
     drawing = StackDrawing(unit=spec.unit, input_size=spec.input_size,
                            paths=bool(spec.render.get("paths", False)),

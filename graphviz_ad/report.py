@@ -11,12 +11,15 @@ and ``null`` would not tell them apart).  A node entry has ``name`` (as written)
 
 from __future__ import annotations
 
-import json
+import math
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._gc import gc_paused
 from .formula import definition, fmt_number, node_label, seeded_symbol
+from .jsontext import Entries, json_chunks
 from .modes import Mode
 from .program import program_of
 
@@ -29,12 +32,17 @@ TABLE_DIGITS = 6
 def _plain(value: Any) -> Any:
     """numpy numbers/arrays → JSON-ready floats and lists; nan, inf and −inf → the
     strings ``"nan"``, ``"inf"`` and ``"-inf"``."""
+    if isinstance(value, (float, int)):
+        v = float(value)
+        if math.isfinite(v):
+            return v
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
     if np.ndim(value) > 0:
-        return [_plain(v) for v in np.asarray(value)]
-    v = float(value)
-    if np.isfinite(v):
-        return v
-    return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
+        array = np.asarray(value, dtype=float)
+        if np.isfinite(array).all():
+            return array.tolist()
+        return [_plain(v) for v in array]
+    return _plain(float(value))
 
 
 def _derivative_header(trace: Trace, style: str = "text") -> str | None:
@@ -52,34 +60,28 @@ def _title(trace: Trace) -> str:
     return f"{what[trace.mode]} at {at}" if at else what[trace.mode]
 
 
+@gc_paused
 def trace_dict(trace: Trace) -> dict[str, Any]:
     """The machine-readable form (see the README for the schema)."""
-    G = trace.graph
-    attribute = trace.derivative_attribute
-    nodes = {}
-    for n in program_of(G).order:
-        d = G.nodes[n]
-        entry = {"name": d["name"], "label": node_label(G, n), "op": d["op"],
-                 "operands": list(d["operands"]),
-                 "definition": definition(G, n), "shape": list(np.shape(d["value"])),
-                 "value": _plain(d["value"])}
-        if d.get("params"):
-            entry["params"] = dict(d["params"])
-        if attribute:
-            entry[attribute] = _plain(d[attribute])
-        if d.get("nonfinite"):
-            entry["nonfinite"] = True
-        nodes[n] = entry
-    steps = []
-    for s in trace.steps:
-        steps.append({
-            "index": s.index, "node": s.node, "kind": s.kind, "derivative": s.derivative,
-            "formula": s.formula, "equation": s.equation, "latex": s.latex,
-            "shape": list(np.shape(s.result)), "value": _plain(s.result),
-            "contributions": [{"edge": [c.source, c.target], "local_formula": c.local_formula(),
-                               "local": _plain(c.local), "carried": _plain(c.carried),
-                               "product": _plain(c.product)} for c in s.contributions],
-        })
+    return {**_head(trace), "nodes": dict(_node_entries(trace)),
+            "steps": list(_step_entries(trace)), "warnings": trace.warnings()}
+
+
+@gc_paused
+def trace_json(trace: Trace, indent: int | None = 2) -> str:
+    """:func:`trace_dict` as JSON text (``json.dumps(..., ensure_ascii=False)``)."""
+    return "".join(trace_json_chunks(trace, indent))
+
+
+def trace_json_chunks(trace: Trace, indent: int | None = 2) -> Iterator[str]:
+    """:func:`trace_json` in pieces, a node or a step at a time, built as they are
+    written: a caller writing them to a file never holds the whole document."""
+    return json_chunks({**_head(trace), "nodes": Entries(_node_entries(trace)),
+                        "steps": _step_entries(trace), "warnings": trace.warnings()}, indent)
+
+
+def _head(trace: Trace) -> dict[str, Any]:
+    """What the JSON form says before its nodes and steps."""
     out: dict[str, Any] = {"mode": trace.mode,
                            "inputs": {k: _plain(v) for k, v in trace.inputs.items()},
                            "outputs": trace.outputs}
@@ -91,12 +93,41 @@ def trace_dict(trace: Trace) -> dict[str, Any]:
         out["derivative"] = _derivative_header(trace)
         if trace.seed is not None:
             out["seed"] = trace.seed
-    out.update(nodes=nodes, steps=steps, warnings=trace.warnings())
     return out
 
 
-def trace_json(trace: Trace, indent: int | None = 2) -> str:
-    return json.dumps(trace_dict(trace), indent=indent, ensure_ascii=False)
+def _node_entries(trace: Trace) -> Iterator[tuple[str, dict[str, Any]]]:
+    G = trace.graph
+    nodes = G.nodes
+    attribute = trace.derivative_attribute
+    for n in program_of(G).order:
+        d = nodes[n]
+        value = d["value"]
+        entry = {"name": d["name"], "label": d.get("label") or d["name"], "op": d["op"],
+                 "operands": list(d["operands"]), "definition": definition(G, n),
+                 "shape": [] if isinstance(value, float) else list(np.shape(value)),
+                 "value": _plain(value)}
+        if d.get("params"):
+            entry["params"] = dict(d["params"])
+        if attribute:
+            entry[attribute] = _plain(d[attribute])
+        if d.get("nonfinite"):
+            entry["nonfinite"] = True
+        yield n, entry
+
+
+def _step_entries(trace: Trace) -> Iterator[dict[str, Any]]:
+    for s in trace.steps:
+        derivative, formula, equation, latex = s.texts()
+        yield {
+            "index": s.index, "node": s.node, "kind": s.kind, "derivative": derivative,
+            "formula": formula, "equation": equation, "latex": latex,
+            "shape": [] if isinstance(s.result, float) else list(np.shape(s.result)),
+            "value": _plain(s.result),
+            "contributions": [{"edge": [c.source, c.target], "local_formula": c.local_formula(),
+                               "local": _plain(c.local), "carried": _plain(c.carried),
+                               "product": _plain(c.product)} for c in s.contributions],
+        }
 
 
 def _rows(trace: Trace) -> tuple[list[str], list[list[str]]]:
@@ -118,6 +149,7 @@ def _rows(trace: Trace) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+@gc_paused
 def trace_table(trace: Trace) -> str:
     """What a student reads in a terminal: the Wengert list, then every step's equation."""
     header, rows = _rows(trace)
@@ -132,6 +164,7 @@ def trace_table(trace: Trace) -> str:
     return "\n".join(out)
 
 
+@gc_paused
 def trace_markdown(trace: Trace) -> str:
     header, rows = _rows(trace)
     esc = lambda t: t.replace("|", r"\|")  # noqa: E731
@@ -145,6 +178,7 @@ def trace_markdown(trace: Trace) -> str:
     return "\n".join(out)
 
 
+@gc_paused
 def trace_latex(trace: Trace) -> str:
     """An ``align*`` block ready for a solution sheet."""
     lines = []

@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -43,8 +43,40 @@ OPERAND_NAMES = ("a", "b")
 TANGENT_NAMES = ("da", "db")
 KINDS = ("partial", "vjp", "jvp")
 
-#: A display tree: ("leaf", text, is_number) or ("op", primitive name, children).
-Tree = tuple
+class Leaf(NamedTuple):
+    """A display tree's leaf: a name or a number."""
+
+    kind: Literal["leaf"]
+    text: Any  # the name shown (a str), or the number when ``is_number``
+    is_number: bool
+
+
+class OpTree(NamedTuple):
+    """A display tree's operation: a primitive over its children, with its keyword
+    params (``(("axis", 1),)``)."""
+
+    kind: Literal["op"]
+    op: str
+    children: tuple[Tree, ...]
+    params: tuple[tuple[str, Any], ...] = ()
+
+
+#: A display tree.  Plain tuples in the same field order are accepted too (formula.py,
+#: shown.py and trace.py still build some trees that way); :func:`as_tree` names them.
+Tree = Leaf | OpTree | tuple[Any, ...]
+
+
+def as_tree(tree: Tree) -> Leaf | OpTree:
+    """``tree`` with named fields (a plain tuple is converted, a named one returned)."""
+    if isinstance(tree, (Leaf, OpTree)):
+        return tree
+    return Leaf(*tree) if tree[0] == "leaf" else OpTree(*tree)
+
+
+def op_tree(op: str, children: Sequence[Tree], params: Sequence[tuple[str, Any]] = ()
+            ) -> OpTree:
+    """An operation node of a display tree."""
+    return OpTree("op", op, tuple(children), tuple(params))
 
 #: One line of a program: (defined name, op, argument names, params); a ``"const"``
 #: line has no arguments and its value as params.
@@ -154,6 +186,14 @@ def _jvp_terms(text: str) -> dict[str, str]:
     return {t: by_tangent[t] for t in TANGENT_NAMES if t in by_tangent}
 
 
+def _partial_text(op: str, position: int) -> str:
+    """The table's text of ∂op/∂(operand ``position``); ValueError for a linear map."""
+    partials = PRIMITIVES[op].partials
+    if partials is None:
+        raise ValueError(f"{op} is a linear map; it has no elementwise partial")
+    return partials[position]
+
+
 @cache
 def rule_program(op: str, kind: str, position: int) -> Program:
     """The compiled ``kind`` rule ("partial", "vjp" or "jvp") of ``op`` for operand
@@ -161,15 +201,15 @@ def rule_program(op: str, kind: str, position: int) -> Program:
     prim = PRIMITIVES[op]
     operand, tangent = OPERAND_NAMES[position], TANGENT_NAMES[position]
     if kind == "partial":
-        if prim.linear:
-            raise ValueError(f"{op} is a linear map; it has no elementwise partial")
-        return _compile_text(prim.partials[position])
-    if prim.linear:
+        return _compile_text(_partial_text(op, position))
+    if prim.vjp is not None:  # a linear map
         if kind == "show":  # the rule as written, for display (no 1-D promotion)
             return _compile_text(prim.vjp[position])
         if kind == "vjp":
             text = prim.vjp[position]
             return _compile_text(promoted(text, position) if prim.promote else text)
+        if prim.jvp is None:
+            raise ValueError(f"{op} is a linear map without a jvp rule")
         from .parse import parse_rule
 
         G = parse_rule(prim.jvp)
@@ -203,7 +243,7 @@ class _Trees:
 
     @staticmethod
     def apply(op: str, args: Sequence[Tree], params: Any) -> Tree:
-        return ("op", op, tuple(args), tuple(params)) if params else ("op", op, tuple(args))
+        return op_tree(op, args, params)
 
     @staticmethod
     def const(value: Any) -> Tree:
@@ -223,18 +263,18 @@ def partial_graph(op: str, position: int) -> nx.DiGraph:
     """The parsed DAG of ∂op/∂(operand ``position``), with inputs among ``a``, ``b``."""
     from .parse import parse
 
-    return parse(PRIMITIVES[op].partials[position])
+    return parse(_partial_text(op, position))
 
 
 @cache
-def partial_function(op: str, position: int) -> Callable[..., object]:
+def partial_function(op: str, position: int) -> Callable[..., Any]:
     """A callable ``f(a[, b])`` giving the number of ∂op/∂(operand ``position``)."""
     compiled = _closure(rule_program(op, "partial", position))
     return lambda *operands: compiled(operands)
 
 
 @cache
-def local_function(op: str, position: int) -> Callable[..., object]:
+def local_function(op: str, position: int) -> Callable[..., Any]:
     """Like :func:`partial_function`, called as ``f(operands, out)`` with the op's own
     result ``out``: wherever the partial recomputes ``op(a, b)`` (exp's ``exp(a)``,
     sigmoid's ``sigmoid(a)·(1 − sigmoid(a))``) it reads ``out`` instead, which on large
@@ -277,36 +317,36 @@ def partial_tree(op: str, position: int, operands: Sequence[Tree]) -> Tree:
     return rule_tree(rule_program(op, "partial", position), dict(zip(OPERAND_NAMES, operands)))
 
 
-def number_leaf(value: float) -> Tree:
+def number_leaf(value: float) -> Leaf:
     """A leaf showing a number."""
-    return ("leaf", float(value), True)
+    return Leaf("leaf", float(value), True)
 
 
-def name_leaf(name: str) -> Tree:
+def name_leaf(name: str) -> Leaf:
     """A leaf showing a node's name."""
-    return ("leaf", name, False)
+    return Leaf("leaf", name, False)
 
 
 #: the display of an array of ones (``spread(1, a)``: ``∂Σa/∂a``)
-ONES: Tree = ("leaf", "𝟏", False)
+ONES = name_leaf("𝟏")
 
 
-def _number(tree: Tree) -> float | None:
-    return tree[1] if tree[0] == "leaf" and tree[2] else None
+def _number(tree: Leaf | OpTree) -> float | None:
+    return tree.text if tree.kind == "leaf" and tree.is_number else None
 
 
-def simplify(tree: Tree) -> Tree:
+def simplify(tree: Tree) -> Leaf | OpTree:
     """Fold constant subtrees and drop identities, so ∂(f1^2)/∂f1 shows as 2·f1."""
-    if tree[0] == "leaf":
+    tree = as_tree(tree)
+    if tree.kind == "leaf":
         return tree
-    op, children = tree[1], tuple(simplify(c) for c in tree[2])
-    params = dict(tree[3]) if len(tree) > 3 else {}
+    op, children = tree.op, tuple(simplify(c) for c in tree.children)
     numbers = [_number(c) for c in children]
     if op == "spread" and numbers[0] == 1:
         return ONES
     if all(n is not None for n in numbers) and not PRIMITIVES[op].shaping:
         with np.errstate(all="ignore"):
-            value = float(PRIMITIVES[op].fn(*numbers, **params))
+            value = float(PRIMITIVES[op].fn(*numbers, **dict(tree.params)))
         if np.isfinite(value):
             return number_leaf(value)
     a = numbers[0]
@@ -319,9 +359,9 @@ def simplify(tree: Tree) -> Tree:
         if a == 0 or b == 0:
             return number_leaf(0.0)
         if a == -1:
-            return simplify(("op", "neg", (children[1],)))
+            return simplify(op_tree("neg", (children[1],)))
         if b is not None:  # numbers first: 2·f1, not f1·2
-            return ("op", "mul", (children[1], children[0]))
+            return op_tree("mul", (children[1], children[0]))
     if op == "matmul" and (a == 1 or b == 1):  # g = 1 in a pullback's display
         return children[1] if a == 1 else children[0]
     if op in ("add", "sub") and b == 0:
@@ -329,16 +369,17 @@ def simplify(tree: Tree) -> Tree:
     if op == "add" and a == 0:
         return children[1]
     if op == "sub" and a == 0:
-        return simplify(("op", "neg", (children[1],)))
+        return simplify(op_tree("neg", (children[1],)))
     if op == "div" and b == 1:
         return children[0]
     if op == "pow" and b == 1:
         return children[0]
     if op == "pow" and b == 0:
         return number_leaf(1.0)
-    if op == "neg" and children[0][0] == "op" and children[0][1] == "neg":
-        return children[0][2][0]
-    return ("op", op, children, *tree[3:])
+    inner = children[0]
+    if op == "neg" and inner.kind == "op" and inner.op == "neg":
+        return as_tree(inner.children[0])
+    return tree._replace(children=children)
 
 
 def check_table() -> None:

@@ -57,13 +57,19 @@ def elementwise_numeric(c: Any, kind: str, matrix: bool, style: str) -> str:
     """An elementwise term's numbers: ``carried·local`` (``⊙`` in matrix form; ``kind``
     "tangent" puts the local first), wrapped in the un-broadcast sum (``Σ(…)``,
     ``Σ_rows …``) or followed by the broadcast (``1·𝟏₁₂``) it went through."""
-    local = parenthesize_negative(fmt_number(c.local, style), style)
-    if c.trivial or (matrix and np.ndim(c.local) == 0 and c.local == 1):
-        factors = [fmt_number(c.local if c.trivial else c.carried, style)]
+    local_number = c.local
+    if c.trivial:
+        factors = [fmt_number(local_number, style)]
+    elif matrix and np.ndim(local_number) == 0 and local_number == 1:
+        factors = [fmt_number(c.carried, style)]
     else:
+        local = parenthesize_negative(fmt_number(local_number, style), style)
         carried = parenthesize_negative(fmt_number(c.carried, style), style)
         factors = [local, carried] if kind == "tangent" else [carried, local]
     term = hadamard(factors, style) if matrix else product(factors, style)
+    if isinstance(local_number, float) and isinstance(c.carried, float) and isinstance(
+            c.product, float):  # scalars: nothing summed, nothing broadcast
+        return term
     summed = summed_over(c, matrix)
     if summed is not None:  # summed over the broadcast (data) axis
         return sum_over(term, summed, style, len(factors) > 1)

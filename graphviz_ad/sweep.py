@@ -28,6 +28,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from .build import graph_dicts
 from .ops import PRIMITIVES, fit
 from .program import program_of
 from .rules import NUMBERS, OPERAND_NAMES, TANGENT_NAMES, rule_program
@@ -42,7 +43,7 @@ def reverse_sweep(G: nx.DiGraph, seeds: Mapping[str, Any], algebra: Any,
     nodes and, when ``needed`` is given, nodes outside it are skipped.  Consumers are
     taken in graph order, their terms added left to right as they come."""
     adjoints = dict(seeds)
-    nodes, successors = G._node, G._succ  # networkx's own dicts: no view per lookup
+    nodes, successors, _ = graph_dicts(G)
     linear = {op for op, prim in PRIMITIVES.items() if prim.linear}
     pull, local_of, chain, add, finish = (algebra.pull, algebra.local, algebra.chain,
                                           algebra.add, algebra.finish)
@@ -94,13 +95,14 @@ class NumberAlgebra:
     def __init__(self, G: nx.DiGraph, values: dict[str, Any], of: str, kind: str | None,
                  local: Callable[..., Any], shown: nx.DiGraph | None = None) -> None:
         self.G, self.values, self.of, self.kind = G, values, of, kind
+        self.nodes = graph_dicts(G).nodes
         self.shown = G if shown is None else shown  # the graph the steps point to
         self._local = local  # autodiff._local: ∂op/∂operand summed over positions
         self.steps: list[Step] = []
         self.contributions: list[Contribution] = []
 
     def local(self, n: str, consumer: str, positions: tuple[int, ...]) -> Any:
-        data, values = self.G._node[consumer], self.values
+        data, values = self.nodes[consumer], self.values
         return self._local(data["op"], positions, [values[o] for o in data["operands"]],
                            values[consumer])
 
@@ -186,11 +188,12 @@ class GraphAlgebra:
 
     def local(self, n: str, consumer: str, positions: tuple[int, ...]) -> int:
         self._at(n)
-        local = None
         op, env = self.G.nodes[consumer]["op"], _env(self.G, consumer, self.h)
-        for p in positions:
+        first, *rest = positions
+        local: int = rule_program(op, "partial", first).run(self, env)
+        for p in rest:
             part = rule_program(op, "partial", p).run(self, env)
-            local = part if local is None else self.w.node("add", (local, part), self.pos)
+            local = self.w.node("add", (local, part), self.pos)
         return local
 
     def chain(self, n: str, consumer: str, positions: tuple[int, ...], carried: int,
@@ -203,10 +206,11 @@ class GraphAlgebra:
     def pull(self, n: str, consumer: str, positions: tuple[int, ...], carried: int) -> int:
         self._at(n)
         op, env = self.G.nodes[consumer]["op"], _env(self.G, consumer, self.h, g=carried)
-        total = None
-        for p in positions:
+        first, *rest = positions
+        total: int = rule_program(op, "vjp", first).run(self, env)
+        for p in rest:
             part = rule_program(op, "vjp", p).run(self, env)
-            total = part if total is None else self.w.node("add", (total, part), self.pos)
+            total = self.w.node("add", (total, part), self.pos)
         return total
 
     def add(self, n: str, total: int, term: int) -> int:

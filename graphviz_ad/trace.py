@@ -1,14 +1,14 @@
 """``Step`` and ``Trace``: what a pass computed, in order, with its chain-rule formulas.
 
-Steps are cheap records of numbers; their formulas (Unicode and LaTeX) are built on
-first access from the graph, so a 100,000-step trace costs little until it is shown.
+Steps are cheap records of numbers; their formulas (Unicode and LaTeX) are built from
+the graph each time they are asked for and not kept, so a 100,000-step trace costs
+little until it is shown, and showing it does not make it bigger.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -27,6 +27,7 @@ from .formula import (
     product,
     seeded_symbol,
     show,
+    show_leaves,
     sum_over,
 )
 from .modes import Mode
@@ -86,12 +87,18 @@ class Contribution:
         leaves = definition_tree(self.graph, self.target)[2]
         if PRIMITIVES[data["op"]].linear:  # the pullback of 𝟏, as the numbers of `local`
             return self.rule_tree("g", number_leaf(1.0))
-        else:
-            trees = [partial_tree(data["op"], p, leaves) for p in self.positions]
-        tree = trees[0]
-        for extra in trees[1:]:  # x·x: both operand slots are x
-            tree = ("op", "add", (tree, extra))
-        return simplify(tree)
+        return _partials(data["op"], self.positions, leaves)
+
+    def local_shown(self, style: str = "text") -> str:
+        """``show(self.local_tree(), style)``, laid out once per op, operand positions
+        and constants (see :func:`graphviz_ad.formula.show_leaves`)."""
+        op = self.graph.nodes[self.target]["op"]
+        if PRIMITIVES[op].linear:
+            return show(self.local_tree(), style)
+        positions = self.positions
+        return show_leaves(("partial", op, positions),
+                           lambda leaves: _partials(op, positions, leaves),
+                           definition_tree(self.graph, self.target)[2], style)
 
     def rule_tree(self, carried: str, leaf) -> Any:
         """A linear-map op's rule as written, over the target's operands, with the
@@ -119,10 +126,18 @@ class Contribution:
             pullback = show(self.rule_tree("g", name_leaf("G")), style)
             return (rf"{symbol} \colon G \mapsto {pullback}" if style == "latex"
                     else f"{symbol}: G ↦ {pullback}")
-        return f"{symbol} = {show(self.local_tree(), style)}"
+        return f"{symbol} = {self.local_shown(style)}"
 
     def _name(self, node: str) -> str:
         return node_label(self.graph, node)
+
+
+def _partials(op: str, positions: tuple[int, ...], leaves: tuple) -> Any:
+    """∂op/∂operand summed over ``positions`` (x·x: both slots are x), over ``leaves``."""
+    tree = partial_tree(op, positions[0], leaves)
+    for p in positions[1:]:
+        tree = ("op", "add", (tree, partial_tree(op, p, leaves)))
+    return simplify(tree)
 
 
 @dataclass(eq=False)
@@ -170,58 +185,68 @@ class Step:
         other = self.wrt if self.kind == "tangent" else self.of
         return seeded_symbol(self.kind, self._name(node), self._name(other), self.seed, style)
 
-    @cached_property
+    @property
     def formula(self) -> str:
         """The chain rule in symbols: ``∂y/∂f3 = ∂y/∂f4·∂f4/∂f3 + ∂y/∂f5·∂f5/∂f3``."""
-        return f"{self.symbol()} = {self._symbolic('text')}"
+        return f"{self.symbol()} = {self._symbolic('text', self._matrices())}"
 
-    @cached_property
+    @property
     def equation(self) -> str:
         """Symbols, then numbers, then the result: what a slide caption shows."""
-        return self._equation("text")
+        return _equation(self._parts("text"))
 
-    @cached_property
+    @property
     def latex(self) -> str:
         """:attr:`equation` in LaTeX (for an ``align*`` block)."""
-        return self._equation("latex")
+        return _equation(self._parts("latex"))
+
+    def texts(self) -> tuple[str, str, str, str]:
+        """:attr:`derivative`, :attr:`formula`, :attr:`equation` and :attr:`latex` at once,
+        each symbol and term built once for all four (what a JSON report shows).  Like
+        them, built when asked for and not kept: a long trace's steps stay small."""
+        matrices = self._matrices()
+        text = self._parts("text", matrices)
+        return (text[0], f"{text[0]} = {text[1]}", _equation(text),
+                _equation(self._parts("latex", matrices)))
 
     def _name(self, node: str | None) -> str:
         return node_label(self.graph, node) if node is not None else "?"
 
-    def _equation(self, style: str) -> str:
-        parts = [self.symbol(style), self._symbolic(style), self._numeric(style),
-                 fmt_number(self.result, style)]
-        kept = [parts[0]]
-        for part in parts[1:]:
-            if part != kept[-1]:
-                kept.append(part)
-        return " = ".join(kept)
+    def _parts(self, style: str, matrices: list[bool] | None = None) -> list[str]:
+        """Symbol, symbols, numbers and result: the sides of :attr:`equation`."""
+        matrices = self._matrices() if matrices is None else matrices
+        return [self.symbol(style), self._symbolic(style, matrices),
+                self._numeric(style, matrices), fmt_number(self.result, style)]
 
-    def _symbolic(self, style: str) -> str:
+    def _matrices(self) -> list[bool]:
+        """Per contribution, whether its term is in matrix form (see :meth:`_matrix`)."""
+        return [self._matrix(c) for c in self.contributions]
+
+    def _symbolic(self, style: str, matrices: list[bool]) -> str:
         if self.kind == "value":
             return definition(self.graph, self.node, style)
         if not self.contributions:
             return "0"
-        return " + ".join(self._term(c, style) for c in self.contributions)
+        return " + ".join([self._term(c, style, m) for c, m in zip(self.contributions, matrices)])
 
-    def _term(self, c: Contribution, style: str) -> str:
+    def _term(self, c: Contribution, style: str, matrix: bool) -> str:
         if c.trivial:
-            return show(c.local_tree(), style)
+            return c.local_shown(style)
         local = derivative_symbol(self._name(c.target), self._name(c.source), style)
         carried = self._symbol_of(c.source if self.kind == "tangent" else c.target, style)
         factors = [local, carried] if self.kind == "tangent" else [carried, local]
         prim = PRIMITIVES[self.graph.nodes[c.target]["op"]]
-        if prim.linear and (prim.matrix or self._matrix(c)):  # ∂L/∂W = ∂L/∂z · xᵀ
+        if prim.linear and (prim.matrix or matrix):  # ∂L/∂W = ∂L/∂z · xᵀ
             return show(hadamard_tree(c.rule_tree("g" if self.kind == "adjoint" else "d",
                                                   name_leaf(carried))), style)
-        if not self._matrix(c) or prim.linear:
+        if not matrix or prim.linear:
             return product(factors, style)
         one = c.local_tree() == number_leaf(1.0)  # ∂z/∂b = 1: Σ_rows ∂L/∂z
         term = carried if one else hadamard(factors, style)
         summed = summed_over(c, True)
         return term if summed is None else sum_over(term, summed, style, not one)
 
-    def _numeric(self, style: str) -> str:
+    def _numeric(self, style: str, matrices: list[bool]) -> str:
         if self.kind == "value":
             data = self.graph.nodes[self.node]
             if data["op"] == "input":
@@ -234,22 +259,28 @@ class Step:
         if not self.contributions:
             return "0"
         terms = []
-        for c in self.contributions:
+        for c, matrix in zip(self.contributions, matrices):
             if PRIMITIVES[self.graph.nodes[c.target]["op"]].linear:
-                terms.append(self._linear_numeric(c, style))
+                terms.append(self._linear_numeric(c, style, matrix))
             else:
-                terms.append(elementwise_numeric(c, self.kind, self._matrix(c), style))
+                terms.append(elementwise_numeric(c, self.kind, matrix, style))
         return " + ".join(terms)
 
     def _matrix(self, c: Contribution) -> bool:
         """Whether a term is in matrix form (some value in it has two or more axes):
         elementwise products are then written ⊙ and sums over rows Σ_rows."""
         nodes = self.graph.nodes
-        values = [c.carried, c.product, nodes[c.target]["value"]]
-        values += [nodes[o]["value"] for o in nodes[c.target]["operands"]]
-        return any(np.ndim(v) >= 2 for v in values)
+        target = nodes[c.target]
+        for value in (c.carried, c.product, target["value"]):
+            if not isinstance(value, float) and np.ndim(value) >= 2:
+                return True
+        for operand in target["operands"]:
+            value = nodes[operand]["value"]
+            if not isinstance(value, float) and np.ndim(value) >= 2:
+                return True
+        return False
 
-    def _linear_numeric(self, c: Contribution, style: str) -> str:
+    def _linear_numeric(self, c: Contribution, style: str, matrix: bool) -> str:
         """A linear-map op's term as its VJP (JVP) applied to the carried number, every
         part not involving it computed: ``2·𝟏``, ``Σ[0.5, −1, 2]``, ``0.5·[0, 1, 0]``."""
         data = self.graph.nodes[c.target]
@@ -267,7 +298,16 @@ class Step:
         for extra in trees[1:]:
             tree = ("op", "add", (tree, extra))
         tree = simplify(tree)
-        return show(hadamard_tree(tree) if self._matrix(c) else tree, style)
+        return show(hadamard_tree(tree) if matrix else tree, style)
+
+
+def _equation(parts: list[str]) -> str:
+    """``a = b = c``, a side equal to the one before it left out."""
+    kept = [parts[0]]
+    for part in parts[1:]:
+        if part != kept[-1]:
+            kept.append(part)
+    return " = ".join(kept)
 
 
 @dataclass(eq=False)

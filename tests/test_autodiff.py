@@ -348,6 +348,25 @@ def test_bad_wrt_and_of():
     assert issubclass(InputError, ad.GraphvizAdError)
 
 
+def test_choose_wrt_and_choose_of():
+    """The public pickers every command uses: defaults, names, labels and ids."""
+    from graphviz_ad.autodiff import choose_of, choose_wrt
+
+    G = parse("c = x*w\nc = c + x\nd = sin(c)\ne = 2*c")
+    assert program_of(G).inputs == ("x", "w") and program_of(G).outputs == ("d", "e")
+    assert choose_wrt(G, None) == "x" and choose_wrt(G, "w") == "w"
+    with pytest.raises(InputError, match="wrt 'c' names no input"):
+        choose_wrt(G, "c")
+    assert choose_of(G, None) == "d" and choose_of(G, "e") == "e"
+    assert choose_of(G, "c⁽²⁾") == "c#2"  # the label the displays write
+    assert choose_of(G, "c#2") == "c#2" and choose_of(G, "c") == "c"  # id; first binding
+    assert choose_of(parse("c = x*w\nc = c + x"), "c") == "c#2"  # an output: final binding
+    with pytest.raises(InputError, match="of '2' names no node"):
+        choose_of(G, "2")  # a constant
+    with pytest.raises(InputError, match="of 'q' names no node"):
+        choose_of(G, "q")
+
+
 def test_numeric_inputs_accept_ints_numpy_and_strings_of_numbers():
     G = parse("y = x*x")
     assert float(reverse_mode(G, {"x": 3}).derivative("x")) == 6.0
@@ -391,3 +410,13 @@ def test_every_function_displays_in_text_and_latex(name):
                 assert c.local_formula("latex").startswith(r"\frac")
         assert r"\begin{align*}" in t.latex() and t.table() and t.markdown()
     assert r"\operatorname{relu}(x)" in evaluate(parse("y = relu(x)"), {"x": 1.0}).latex()
+
+
+def test_graph_dicts_are_networkx_own_dicts():
+    from graphviz_ad.build import graph_dicts
+
+    G = parse("y = x*sin(x)")
+    nodes, succ, pred = graph_dicts(G)
+    assert nodes == dict(G.nodes(data=True)) and nodes["y"] is G.nodes["y"]
+    assert succ == {n: dict(G.succ[n]) for n in G}
+    assert all(pred[v][u] is succ[u][v] for u, v in G.edges)

@@ -368,3 +368,16 @@ def test_trace_tells_rebound_versions_apart_and_check_names_elements():
     result = run("check", "y = sum(z*w)", "--at", "z=[1,2]", "--at", "w=[3,5]")
     assert result.exit_code == 0, result.stderr
     assert "∂y/∂z[" in result.stdout and "∂y/∂z " not in result.stdout
+
+
+def test_json_is_streamed_text_identical_to_the_library():
+    """`--format json` writes the trace a piece at a time; the text is Trace.to_json()'s."""
+    source = "a = x*w; y = sin(a) + a^2"
+    result = CliRunner().invoke(main, ["trace", source, "--at", "x=0.5", "--at", "w=-2",
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    expected = ad.reverse_mode(ad.parse(source), {"x": 0.5, "w": -2.0}).to_json()
+    assert result.output == expected + "\n"
+    # d/dx of sin(xw) + (xw)^2 = w cos(xw) + 2xw^2
+    x = json.loads(result.output)["nodes"]["x"]
+    assert math.isclose(x["adjoint"], -2 * math.cos(-1.0) + 2 * 0.5 * 4)

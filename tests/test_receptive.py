@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from graphviz_ad.errors import GraphvizAdError
 from graphviz_ad.receptive import conv, pool, receptive_field, receptive_fields
 from graphviz_ad.receptive_spec import preset
+from graphviz_ad.receptive_text import jump_line, recurrence, recurrences
 from graphviz_ad.receptive_units import cone, plain_axis
 
 # ---------------------------------------------------------------- independent oracles
@@ -228,3 +229,17 @@ def test_each_row_unit_is_a_tap_of_the_one_above_and_sees_its_interval(layers):
             walked = unbounded_walk(tuples[:row.index], row.unit)
             assert (min(walked), max(walked)) == (row.start, row.end)
             assert row.end - row.start + 1 == row.receptive_field
+
+
+def test_recurrence_lines_in_text_and_latex() -> None:
+    """conv 3 | conv 3 stride 2 | conv 5 dilation 2: r = 1+2 = 3, 3+2 = 5, 5+4·2·2 = 21;
+    j = 1, 1·2 = 2, 2·1 = 2 (by hand)."""
+    rows = receptive_field([conv(3), conv(3, 2), conv(5, dilation=2)]).layers
+    assert [(r.receptive_field, r.jump) for r in rows] == [(3, 1), (5, 2), (21, 2)]
+    assert recurrence(rows[2], 5, 2) == "r₃ = r₂ + (k₃−1)·d₃·j₂ = 5 + (5−1)·2·2 = 21"
+    assert recurrence(rows[2], 5, 2, "latex") == (
+        r"r_{3} = r_{2} + (k_{3} - 1) \cdot d_{3} \cdot j_{2} = 5 + (5 - 1) \cdot 2 \cdot 2 = 21")
+    assert jump_line(rows[1], 1) == "j₂ = j₁·s₂ = 1·2 = 2"
+    assert jump_line(rows[1], 1, "latex") == r"j_{2} = j_{1} \cdot s_{2} = 1 \cdot 2 = 2"
+    assert recurrences(receptive_field([conv(3), conv(3, 2)]))[1] == (
+        "r₂ = r₁ + (k₂−1)·d₂·j₁ = 3 + (3−1)·1·1 = 5", "j₂ = j₁·s₂ = 1·2 = 2")

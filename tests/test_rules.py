@@ -214,3 +214,33 @@ def test_a_jvp_term_with_both_tangents_is_refused(monkeypatch):
             rule_program("bad", "jvp", 0)
     finally:
         rule_program.cache_clear()
+
+
+def test_display_trees_have_named_fields():
+    """Leaves and operations are named tuples; plain tuples in the same field order are
+    read the same way, and simplify gives the same tree either way."""
+    x, two = rules.name_leaf("x"), rules.number_leaf(2)
+    assert (x.kind, x.text, x.is_number) == ("leaf", "x", False)
+    assert (two.text, two.is_number) == (2.0, True) and two == ("leaf", 2.0, True)
+    tree = rules.op_tree("sum", [x], (("axis", 1),))
+    assert (tree.kind, tree.op, tree.children, tree.params) == ("op", "sum", (x,), (("axis", 1),))
+    assert tree[:3] == ("op", "sum", (x,))  # formula.py still reads trees by position
+    assert rules.as_tree(("op", "mul", (x, two))) == rules.op_tree("mul", (x, two))
+    assert rules.as_tree(("leaf", "x", False)) is not None
+    # 2·(x·1) written as plain tuples: folded to 2·x, numbers first, named fields
+    plain = ("op", "mul", (("op", "mul", (("leaf", "x", False), ("leaf", 1.0, True))),
+                           ("leaf", 2.0, True)))
+    simple = rules.simplify(plain)
+    assert simple == rules.op_tree("mul", (two, x))
+    assert isinstance(simple, rules.OpTree) and simple.children == (two, x)
+    assert rules.simplify(("op", "neg", (("op", "neg", (("leaf", "x", False),)),))) == x
+    assert rules.simplify(("op", "add", (("leaf", 3.0, True), ("leaf", 4.0, True)))) == \
+        rules.number_leaf(7.0)
+
+
+def test_partial_text_of_a_linear_map_is_an_error():
+    linear = next(n for n, p in PRIMITIVES.items() if p.linear)
+    with pytest.raises(ValueError, match="linear map"):
+        rule_program(linear, "partial", 0)
+    with pytest.raises(ValueError, match="linear map"):
+        partial_graph(linear, 0)

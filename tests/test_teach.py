@@ -195,6 +195,17 @@ def test_receptive_field_mistakes_and_carried_jump() -> None:
     assert result.score == result.max_score - 1, result.report()
 
 
+def test_stack_sheet_steps_have_both_forms_of_the_recurrences() -> None:
+    """Problem 6 (k 5 s 2 | k 3 | k 5 d 2): r = 5, 9, 25 and j = 2, 2, 2 by hand."""
+    sheet = one_sheet(P6, 1, Options(vary=("unit=3:3",)))
+    step = {b.id: b.step for b in sheet.blanks}
+    assert step["r3"].text == "r₃ = r₂ + (k₃−1)·d₃·j₂ = 9 + (5−1)·2·2 = 25"
+    assert step["r3"].latex == (r"r_{3} = r_{2} + (k_{3} - 1) \cdot d_{3} \cdot j_{2} = "
+                                r"9 + (5 - 1) \cdot 2 \cdot 2 = 25")
+    assert step["j1"].text == "j₁ = j₀·s₁ = 1·2 = 2"
+    assert step["j1"].latex == r"j_{1} = j_{0} \cdot s_{1} = 1 \cdot 2 = 2"
+
+
 def test_tolerance_is_sig_fig_aware() -> None:
     tol = Tolerance(rtol=1e-6, sig_figs=3)
     assert tol.close(parse_answer("556", "a"), 555.972)      # correctly rounded, 3 s.f.

@@ -8,10 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from graphviz_ad.draw import staging, writers
+from graphviz_ad.draw import raster, staging, writers
 from graphviz_ad.draw.compose import compose_frames
 from graphviz_ad.draw.frames import Frame
 from graphviz_ad.draw.template import SlotDot, SvgTemplate
@@ -89,15 +90,40 @@ def test_apng(slide_out) -> None:
         assert png.is_animated and png.n_frames == 3 and png.size == (1920, 1080)
 
 
-def test_mp4_readable(slide_out) -> None:
+def mp4_timing(path: Path) -> tuple[tuple[int, int], list[float]]:
+    """(width, height) and how long each encoded picture but the last shows (ms), read
+    from the container's timestamps by ffmpeg's framecrc muxer (no ffprobe needed)."""
     ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    text = subprocess.run([ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-c", "copy",
+                           "-f", "framecrc", "-"], capture_output=True, text=True,
+                          check=True).stdout
+    num, den = map(int, re.search(r"#tb 0: (\d+)/(\d+)", text).group(1, 2))
+    w, h = map(int, re.search(r"#dimensions 0: (\d+)x(\d+)", text).group(1, 2))
+    packets = sorted([int(v) for v in ln.split(",")[2:4]] for ln in text.splitlines()
+                     if ln and not ln.startswith("#"))
+    ticks = [b[0] - a[0] for a, b in zip(packets, packets[1:])]  # the last one: open-ended
+    return (w, h), [t * 1000 * num / den for t in ticks]
+
+
+def test_mp4_encodes_each_frame_once_with_its_duration(slide_out) -> None:
     _, paths = slide_out
-    reader = ffmpeg.read_frames(str(paths["mp4"][0]))
-    meta = next(reader)
-    assert meta["size"] == (1920, 1080)
-    assert meta["fps"] == writers.MP4_OUTPUT_FPS  # a rate every player accepts
-    total_s = (500 + 700 + writers.LAST_FRAME_HOLD_MS) / 1000  # each frame shown as long as asked
-    assert abs(sum(1 for _ in reader) - total_s * writers.MP4_OUTPUT_FPS) <= 1
+    size, shown = mp4_timing(paths["mp4"][0])
+    assert size == (1920, 1080)
+    # three pictures for three frames, each as long as asked (the last one held), then
+    # the repeat that closes the last duration (shown 1 ms)
+    assert shown == [500, 700, writers.LAST_FRAME_HOLD_MS]
+
+
+def test_mp4_identical_frames_merged(frames: list[Frame], tmp_path: Path) -> None:
+    pytest.importorskip("imageio_ffmpeg")
+    same = [frames[0], Frame(frames[0].svg, "again", 300), frames[1]]
+    paths = writers.write_frames(same, tmp_path, "m", ["mp4"], slide="16:9")
+    _, shown = mp4_timing(paths["mp4"][0])
+    assert shown == [500 + 300, writers.LAST_FRAME_HOLD_MS]
+    assert writers.concat_script(["a.png", "b.png"], [500, 2500]).splitlines()[1:] == [
+        "file a.png", "option framerate 1000", "duration 0.500",
+        "file b.png", "option framerate 1000", "duration 2.500",
+        "file b.png", "option framerate 1000"]
 
 
 def test_pdf_is_16_9_with_dejavu(slide_out) -> None:
@@ -309,19 +335,69 @@ def test_manifest_removes_only_unchanged_files_named_like_ours(tmp_path: Path) -
 
 
 def test_mp4_without_slide_fits_1080p(tmp_path: Path) -> None:
-    ffmpeg = pytest.importorskip("imageio_ffmpeg")
-    paths = writers.write_frames(make_frames(2), tmp_path, "v", ["mp4", "png"], scale=12.0)
+    pytest.importorskip("imageio_ffmpeg")
+    paths = writers.write_frames(make_frames(2), tmp_path, "v", ["mp4", "png"], scale=4.0)
     with Image.open(paths["png"][0]) as png:
         big = png.size
-    assert big[0] > 1920 or big[1] > 1080  # the PNG frames stay large
-    reader = ffmpeg.read_frames(str(paths["mp4"][0]))
-    w, h = next(reader)["size"]
-    reader.close()
+    assert big[0] > 1920 or big[1] > 1080  # the PNG frames stay as large as asked
+    (w, h), _ = mp4_timing(paths["mp4"][0])
     assert w <= 1920 and h <= 1080 and w % 2 == 0 and h % 2 == 0
     assert max(w / 1920, h / 1080) > 0.99  # as large as fits
     assert abs(w / h - big[0] / big[1]) < 0.02  # aspect kept
     assert writers.mp4_size((4186, 1408)) == (1920, 644)
     assert writers.mp4_size((640, 481)) == (640, 480)
+
+
+def wide_frames(factor: float = 2.5) -> list[Frame]:
+    """Two frames whose drawing is ``factor`` times as large as make_frames' (CSS size)."""
+    svg = make_frames(1)[0].svg
+    w, h = raster.svg_size(svg)
+    wider = re.sub(r'width="[\d.]+" height="[\d.]+"',
+                   f'width="{w * factor:.2f}" height="{h * factor:.2f}"', svg, count=1)
+    return [Frame(wider, "wide", 500)] * 2
+
+
+def test_default_png_no_wider_than_1920_unless_scaled(tmp_path: Path) -> None:
+    frames = wide_frames()
+    assert raster.svg_size(frames[0].svg)[0] * writers.DEFAULT_SCALE > 1920
+    default = writers.write_frames(frames, tmp_path / "a", "w", ["png"])
+    with Image.open(default["png"][0]) as png:
+        assert png.width == 1920
+    scaled = writers.write_frames(frames, tmp_path / "b", "w", ["png"], scale=1.5)
+    with Image.open(scaled["png"][0]) as png:
+        assert png.width == round(raster.svg_size(frames[0].svg)[0] * 1.5)
+    with pytest.raises(RenderError, match="scale 0"):
+        writers.write_frames(frames, tmp_path / "c", "w", ["png"], scale=0)
+
+
+def test_identical_frames_rasterized_once(frames: list[Frame],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[str] = []
+    real = raster._draw
+    monkeypatch.setattr(raster, "_draw", lambda svg, *a: drawn.append(svg) or real(svg, *a))
+    svgs = [frames[0].svg, frames[1].svg, frames[0].svg, frames[1].svg, frames[2].svg]
+    images = [img for img, _ in raster.render_frames(svgs, canvas=(640, 360), workers=1)]
+    assert len(drawn) == 3 and images[0] is images[2] and images[1] is images[3]
+
+
+def test_fallback_without_pyvips_gives_the_same_frames(frames: list[Frame], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyvips is optional: cairosvg draws the same pixel sizes (and nearly the same pixels)."""
+    monkeypatch.setitem(sys.modules, "pyvips", None)  # import pyvips fails
+    assert raster._vips() is None
+    for slide in ("16:9", None):
+        out = tmp_path / str(slide).replace(":", "x")
+        paths = writers.write_frames(frames, out, "f", ["png", "gif"], slide=slide)
+        sizes = {Image.open(p).size for p in paths["png"]}
+        monkeypatch.undo()
+        if raster._vips() is not None:  # compare with the fast path when it is installed
+            fast = writers.write_frames(frames, out / "fast", "f", ["png"], slide=slide)
+            assert sizes == {Image.open(p).size for p in fast["png"]}
+            a, b = (np.asarray(Image.open(x["png"][1]).convert("L"), dtype=float)
+                    for x in (paths, fast))
+            assert np.abs(a - b).mean() < 8  # anti-aliasing differs, the drawing does not
+        monkeypatch.setitem(sys.modules, "pyvips", None)
+        assert len(sizes) == 1 and (slide is None or sizes == {(1920, 1080)})
 
 
 def test_progress_on_stderr(frames: list[Frame], tmp_path: Path,

@@ -7,7 +7,7 @@ import json
 import click
 import numpy as np
 
-from ..autodiff import _choose_of, values_at
+from ..autodiff import choose_of, values_at
 from ..calculus import MAX_ELEMENTS, convexity
 from ..calculus import cost as count
 from ..calculus import hessian as hessian_matrix
@@ -46,7 +46,7 @@ def _prepare(source, at, data, of, wrt):
     src, graph, inputs = load_program(source, at, data=data)
     check_names(graph, wrt, of)
     setting = src.settings.get("of")
-    ofs = [_choose_of(graph, o) for o in (of or ([setting] if setting else [None]))]
+    ofs = [choose_of(graph, o) for o in (of or ([setting] if setting else [None]))]
     names = list(wrt) or parameters(program_of(graph).inputs, src.data_inputs)
     return src, graph, inputs, ofs, names, values_at(graph, inputs)
 

@@ -107,12 +107,12 @@ def load_program(source_arg: str, at: Iterable[tuple[str, Any]], cse: bool = Tru
 def check_names(graph: Any, wrt: Iterable[str] = (), of: Iterable[str] = ()) -> None:
     """Every ``--wrt`` must name an input and every ``--of`` a node, whatever the mode
     (the passes check only the one they use); otherwise one error listing the valid names."""
-    from ..autodiff import _choose_of, _choose_wrt
+    from ..autodiff import choose_of, choose_wrt
 
     for name in wrt:
-        _choose_wrt(graph, name)
+        choose_wrt(graph, name)
     for name in of:
-        _choose_of(graph, name)
+        choose_of(graph, name)
 
 
 def pass_settings(src: Any, graph: Any, mode: str | None, wrt: Iterable[str],

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -11,12 +14,13 @@ from ..draw.derivatives import VIEWS
 from ..draw.graphviz_run import LAYOUT_TIMEOUT, layout_time_limit
 from ..draw.names import confine, safe_stem
 from ..draw.output import DRAW_FORMATS
+from ..draw.raster import process_pool
 from ..draw.staging import OutputError
-from ..draw.writers import slide_canvas
+from ..draw.writers import MAX_SCALE, slide_canvas
 from ..errors import GraphvizAdError
-from ..render_file import ProgramDrawing, render_program
+from ..render_file import ProgramDrawing, graph_file_kind, render_program
 from ..render_file import render_graph_file as _render_file
-from ..source import RANKDIRS
+from ..source import RANKDIRS, graph_file
 from .common import (
     at_option,
     data_option,
@@ -57,12 +61,15 @@ DEFAULT_FORMATS = "svg,png,gif,html"
 @options(title_option, no_cse_option, frame_ms_option, progress_option)
 @click.option("--layout-timeout", type=click.FloatRange(min=1), default=LAYOUT_TIMEOUT,
               show_default=True, metavar="SECONDS", help="Longest Graphviz layout allowed.")
+@click.option("--scale", type=click.FloatRange(0, MAX_SCALE, min_open=True), default=None,
+              metavar="X", help="Raster frames (png, gif, apng, mp4) at X times the drawing's "
+                                "size (default 2, at most 1920 px wide; not with --slide).")
 @click.option("--quiz", is_flag=True,
               help="Predict, then reveal: the html player (written as NAME-quiz.html) asks "
                    "each step's number first, checks it and names the mistake.")
 @reports_errors
 def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, view, show_constants,
-           title, no_cse, frame_ms, progress, layout_timeout, quiz):
+           title, no_cse, frame_ms, progress, layout_timeout, scale, quiz):
     """Animate a pass over SOURCE: one frame per step on a layout that never moves.
 
     SOURCE is an expression, a program, a graph file (graphs/*.toml) or - for stdin.
@@ -85,7 +92,7 @@ def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, view, 
     mode, wrt, of = pass_settings(src, graph, mode, wrt, of)
     drawing = ProgramDrawing(mode=mode, wrt=tuple(wrt), of=tuple(of), slide=slide,
                              rankdir=rankdir, show_constants=show_constants, title=title,
-                             frame_ms=frame_ms, view=view, quiz=quiz,
+                             frame_ms=frame_ms, view=view, quiz=quiz, scale=scale,
                              progress=sys.stderr.isatty() if progress is None else progress)
     with layout_time_limit(layout_timeout):
         written = render_program(src, graph, inputs, format_, out, drawing)
@@ -100,10 +107,13 @@ def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, view, 
 @click.option("--natural-size", is_flag=True,
               help="Keep each drawing's natural size instead of a slide (ignores --slide).")
 @progress_option
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Processes drawing at once (default: the CPU count, at most 4).")
 @reports_errors
-def gallery(directory, out, format_, slide, natural_size, progress):
+def gallery(directory, out, format_, slide, natural_size, progress, jobs):
     """Render every graph file in DIR: programs as derivative animations, conv stacks
     as receptive-field animations, each graph file's [[plots]]; 16:9 slides by default.
+    The drawing and each plot of every file are spread over processes.
 
     \b
     Examples:
@@ -118,31 +128,107 @@ def gallery(directory, out, format_, slide, natural_size, progress):
     if not files:
         raise GraphvizAdError(f"{directory}: no *.toml graph files")
     show = sys.stderr.isatty() if progress is None else progress
-    written, skipped = [], []
-    taken: dict[str, str] = {}  # output folder (casefolded) -> the graph file using it
-    with click.progressbar(files, label="gallery", file=sys.stderr,
-                           item_show_func=lambda p: p.name if p else "",
-                           hidden=not show) as bar:
-        for path in bar:
-            name = safe_stem(path.stem)
-            if name.casefold() in taken:  # e.g. "a b.toml" and "a-b.toml"
-                skipped.append(f"skipped {path.name}: its output folder {name}/ is "
-                               f"{taken[name.casefold()]}'s")
-                continue
-            taken[name.casefold()] = path.name
-            try:
-                target = confine(Path(out), name, resolve=True)
-                done = _render_file(path, target, formats, slide)
-                written += done
-                _say(show, f"{path.name}: {len(done)} files")
-            except OutputError:  # the output directory is unusable: no point going on
-                raise
-            except GraphvizAdError as err:  # e.g. a stack too wide to draw: say so, go on
-                skipped.append(f"skipped {path.name}: {err}")
-                _say(show, f"{path.name}: skipped")
+    tasks, skipped = _gallery_tasks(files, Path(out), formats, slide)
+    workers = jobs or min(os.cpu_count() or 1, 4)
+    written: dict[Path, list[Path]] = {}
+    left = {path: sum(t.path == path for t in tasks) for path in files}
+    failed: dict[Path, str] = {}
+    with click.progressbar(length=len(tasks), label="gallery", file=sys.stderr,
+                           item_show_func=lambda name: name or "", hidden=not show) as bar, \
+            process_pool(workers if len(tasks) > 1 else 1, fresh=GALLERY_PRELOAD) as pool:
+        results = (pool.map(_gallery_task, tasks) if pool is not None
+                   else map(_gallery_task, tasks))
+        for task, outcome in zip(tasks, results):
+            bar.update(1, task.path.name)
+            if outcome.fatal:  # the output directory is unusable: no point going on
+                raise OutputError(outcome.fatal)
+            if outcome.skipped:
+                failed.setdefault(task.path, outcome.skipped)
+            written.setdefault(task.path, []).extend(outcome.paths)
+            left[task.path] -= 1
+            if left[task.path] == 0:
+                _say(show, f"{task.path.name}: " + ("skipped" if task.path in failed else
+                                                    f"{len(written.get(task.path, []))} files"))
+    skipped += [f"skipped {path.name}: {err}" for path, err in failed.items()]
+    total = sum(len(paths) for paths in written.values())
+    done = len({t.path for t in tasks} - set(failed))
     warn(skipped)
-    click.echo(f"wrote {len(written)} files for {len(files) - len(skipped)} of {len(files)} "
-               f"graphs under {Path(out)}/", err=True)
+    click.echo(f"wrote {total} files for {done} of {len(files)} graphs under {Path(out)}/",
+               err=True)
+
+
+# what the gallery's worker processes import once, in the clean process they fork from
+GALLERY_PRELOAD = ("graphviz_ad.cli.render", "graphviz_ad.render_file", "graphviz_ad.plot_draw",
+                   "graphviz_ad.draw.writers")
+
+
+@dataclass(frozen=True)
+class GalleryTask:
+    """One piece of gallery work: a graph file's drawing (``plot`` None) or one of its
+    [[plots]] (its index), written into ``target``."""
+
+    path: Path
+    target: Path
+    formats: tuple[str, ...]
+    slide: str | None
+    plot: int | None = None
+
+
+def _gallery_tasks(files: list[Path], out: Path, formats: list[str], slide: str | None
+                   ) -> tuple[list[GalleryTask], list[str]]:
+    """The work for every graph file (each output folder confined to ``out``; a folder
+    two files would share goes to the first), and the files skipped for that reason.
+    Plots come first: they take longest, so the last task to finish is a short one."""
+    tasks: list[GalleryTask] = []
+    plot_tasks: list[GalleryTask] = []
+    skipped: list[str] = []
+    taken: dict[str, str] = {}  # output folder (casefolded) -> the graph file using it
+    for path in files:
+        name = safe_stem(path.stem)
+        if name.casefold() in taken:  # e.g. "a b.toml" and "a-b.toml"
+            skipped.append(f"skipped {path.name}: its output folder {name}/ is "
+                           f"{taken[name.casefold()]}'s")
+            continue
+        taken[name.casefold()] = path.name
+        target = confine(out, name, resolve=True)
+        tasks.append(GalleryTask(path, target, tuple(formats), slide))
+        try:
+            plots = graph_file(path).plots if graph_file_kind(path) == "program" else []
+        except GraphvizAdError:  # reported by the drawing's own task
+            plots = []
+        plot_tasks += [GalleryTask(path, target, tuple(formats), slide, k)
+                       for k in range(len(plots))]
+    return plot_tasks + tasks, skipped
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """The files a task wrote, or why it skipped its file (bad input) or stopped the
+    gallery (the output directory cannot be written)."""
+
+    paths: tuple[Path, ...] = ()
+    skipped: str = ""
+    fatal: str = ""
+
+
+def _gallery_task(task: GalleryTask) -> TaskOutcome:
+    """Run one task (in a worker process)."""
+    from ..draw import raster
+    from ..plot_draw import draw_file_plot  # deferred: plots import matplotlib
+
+    if multiprocessing.parent_process() is not None:  # a worker: the pool uses every core
+        raster.WORKERS = 1
+    formats = list(task.formats)
+    try:
+        if task.plot is None:
+            paths = _render_file(task.path, task.target, formats, task.slide, plots=False)
+        else:
+            paths = draw_file_plot(task.path, task.plot, task.target, formats, task.slide)
+    except OutputError as err:
+        return TaskOutcome(fatal=str(err))
+    except GraphvizAdError as err:  # e.g. a stack too wide to draw: say so, go on
+        return TaskOutcome(skipped=str(err))
+    return TaskOutcome(tuple(paths))
 
 
 def _say(bar_shown: bool, line: str) -> None:

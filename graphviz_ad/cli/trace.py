@@ -7,6 +7,7 @@ import click
 from ..assignments import parse_value
 from ..check import DEFAULT_TOLERANCE, check_derivatives, singularities
 from ..passes import run_passes
+from ..report import trace_json_chunks
 from ..text_formats import DATA_FORMATS, TEXT_FORMATS
 from .common import (
     at_option,
@@ -72,11 +73,17 @@ def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
 
 
 def _print_pass(result, format_: str, first: bool = True) -> None:
-    output = {"table": result.table, "json": result.to_json, "markdown": result.markdown,
-              "latex": result.latex}[format_]()
     if not first:
         click.echo()
-    click.echo(output)
+    if format_ == "json":  # written a node/step at a time: a long trace is never one string
+        out = click.get_text_stream("stdout")
+        for chunk in trace_json_chunks(result):
+            out.write(chunk)
+        out.write("\n")
+        out.flush()
+        return
+    text = {"table": result.table, "markdown": result.markdown, "latex": result.latex}[format_]
+    click.echo(text())
 
 
 @click.command()

@@ -19,7 +19,6 @@ writes (``text-anchor`` in a ``style``, ``rotate``), and a text's group is its n
 from __future__ import annotations
 
 import math
-import os
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -29,8 +28,9 @@ from typing import TYPE_CHECKING, overload
 if TYPE_CHECKING:
     from PIL.ImageFont import FreeTypeFont
 
+from .fonts import font_file
+
 SVG_NS = "{http://www.w3.org/2000/svg}"
-FONT_DIR = "/usr/share/fonts/truetype/dejavu/"
 SLIDE_WIDTH = 1920
 # The floor a slide must meet to be read from the back of a lecture hall (output pixels at
 # 1920 wide): node text, edge labels, everything else (titles, captions, legends, axes).
@@ -66,8 +66,10 @@ class Metrics:
 def _font(size: int, bold: bool) -> FreeTypeFont | None:
     from PIL import ImageFont  # Pillow is imported on first measurement only
 
-    path = FONT_DIR + ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
-    return ImageFont.truetype(path, size) if os.path.exists(path) else None
+    try:
+        return ImageFont.truetype(font_file(bold), size)
+    except OSError:  # the font is not installed: widths are estimated
+        return None
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:

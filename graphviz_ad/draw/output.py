@@ -44,10 +44,11 @@ def write_bytes_atomic(path: Path, data: bytes) -> Path:
 
 def write_drawing(frames: Sequence[Frame], dot: str, out_dir: Path, stem: str,
                   formats: Iterable[str], *, slide: str | None = None, progress: bool = False,
-                  title: str = "") -> list[Path]:
+                  title: str = "", scale: float | None = None) -> list[Path]:
     """Write ``frames`` (and ``dot`` for the ``dot`` format); return the paths written.
 
-    Everything is written in one all-or-nothing step (see ``writers.write_frames``)."""
+    Everything is written in one all-or-nothing step (see ``writers.write_frames``, also
+    for ``scale``)."""
     from .writers import write_frames
 
     formats = [f.lower() for f in formats]
@@ -58,5 +59,5 @@ def write_drawing(frames: Sequence[Frame], dot: str, out_dir: Path, stem: str,
     animated = [f for f in formats if f != "dot"]
     texts = {"dot": (f"{stem}.dot", dot)} if "dot" in formats else None
     result = write_frames(frames, Path(out_dir), stem, animated, slide=slide, progress=progress,
-                          title=title, text_files=texts)
+                          title=title, scale=scale, text_files=texts)
     return [p for paths in result.values() for p in paths]

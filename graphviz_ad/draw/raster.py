@@ -5,8 +5,9 @@ frame at 1920x1080: libvips' ``svgload`` (librsvg, text set by Pango in C) ~33 m
 cairosvg ~210 ms drawn straight into a cairo image surface (its pure-Python text
 layout measures every glyph), more through ``svg2png``; resvg-py ~160 ms (PNG only).
 Graphviz cannot read SVG, so it is no candidate once frames are filled templates.
-Frames are spread over a process pool (two cores) and PNG work is done inside the
-workers too when the cairosvg fallback is used.
+Two frames are drawn at once (threads with libvips, processes with cairosvg), and
+PNG encoding is done by the same workers.  libvips is the optional fast path
+(``pip install 'graphviz-ad[fast]'``); cairosvg is required (it also writes the PDFs).
 
 >>> img = rasterize(frames[0].svg, canvas=(1920, 1080))   # doctest: +SKIP
 >>> img.size                                               # doctest: +SKIP
@@ -16,12 +17,13 @@ workers too when the cairosvg fallback is used.
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 import re
 import signal
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -60,32 +62,36 @@ def _vips():
     return pyvips if hasattr(pyvips.Image, "svgload_buffer") else None
 
 
-def _draw(svg: str, size: tuple[int, int]) -> Image.Image:
-    """Render ``svg`` at exactly ``size`` pixels on white, as an RGB image."""
+def _draw(svg: str, size: tuple[int, int], frame: tuple[int, int]) -> Image.Image:
+    """Render ``svg`` at ``size`` pixels, centred on a white ``frame``, as an RGB image."""
     vips = _vips()
     if vips is not None:
-        return _draw_vips(vips, svg, size)
-    return _draw_cairo(svg, size)
+        return _draw_vips(vips, svg, size, frame)
+    return _pad(_draw_cairo(svg, size), frame)
 
 
-def _draw_vips(vips, svg: str, size: tuple[int, int]) -> Image.Image:
+def _draw_vips(vips, svg: str, size: tuple[int, int], frame: tuple[int, int]) -> Image.Image:
     width, _ = svg_size(svg)
     img = vips.Image.svgload_buffer(svg.encode("utf-8"), scale=size[0] / width)
     if img.hasalpha():
         img = img.flatten(background=[255, 255, 255])
     if img.bands == 1:
         img = img.colourspace("srgb")
-    out = Image.frombuffer("RGB", (img.width, img.height), img.cast("uchar").write_to_memory(),
-                           "raw", "RGB", 0, 1)
-    if out.size != size:  # librsvg rounds the scaled size; keep the exact frame size
-        out = out.resize(size) if abs(out.width - size[0]) > 1 else _fit(out, size)
-    return out
+    if (img.width, img.height) != size and abs(img.width - size[0]) > 1:
+        img = img.resize(size[0] / img.width, vscale=size[1] / img.height)
+    # librsvg may round the scaled size by a pixel: embed crops or pads that too
+    img = img.embed((frame[0] - size[0]) // 2, (frame[1] - size[1]) // 2, frame[0], frame[1],
+                    extend="background", background=[255, 255, 255])
+    return Image.frombuffer("RGB", frame, img.cast("uchar").write_to_memory(),
+                            "raw", "RGB", 0, 1)
 
 
-def _fit(img: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """Crop or pad by at most a pixel of rounding, on white."""
-    canvas = Image.new("RGB", size, "white")
-    canvas.paste(img.crop((0, 0, min(img.width, size[0]), min(img.height, size[1]))), (0, 0))
+def _pad(img: Image.Image, frame: tuple[int, int]) -> Image.Image:
+    """``img`` centred on a white ``frame`` (cropped by a pixel of rounding if need be)."""
+    if img.size == frame:
+        return img
+    canvas = Image.new("RGB", frame, "white")
+    canvas.paste(img, ((frame[0] - img.width) // 2, (frame[1] - img.height) // 2))
     return canvas
 
 
@@ -119,13 +125,8 @@ def rasterize(svg: str, canvas: tuple[int, int] | None = None, scale: float = 2.
     exactly that size (never stretched).  Otherwise it is drawn at ``scale`` times
     its CSS size, then padded to ``size`` when given (keeps all frames equal).
     """
-    img = _draw(svg, raster_size(svg, canvas, scale))
-    target = canvas or size
-    if target is not None and img.size != tuple(target):
-        padded = Image.new("RGB", target, "white")
-        padded.paste(img, ((target[0] - img.width) // 2, (target[1] - img.height) // 2))
-        img = padded
-    return img
+    drawn = raster_size(svg, canvas, scale)
+    return _draw(svg, drawn, canvas or size or drawn)
 
 
 def png_bytes(img: Image.Image) -> bytes:
@@ -154,13 +155,27 @@ def _worker_init() -> None:
 
 
 @contextmanager
-def process_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """A process pool of ``workers`` (None for one: run in this process), always shut down:
-    on an error or interrupt the queued jobs are cancelled and the workers joined."""
+def process_pool(workers: int, threads: bool = False, fresh: Sequence[str] | None = None,
+                 ) -> Iterator[Executor | None]:
+    """A pool of ``workers`` (None for one: run in this process), always shut down: on an
+    error or interrupt the queued jobs are cancelled and the workers joined.
+
+    Processes are forked from this one; with ``fresh`` (module names to preload) they
+    are forked from a clean server process instead (``forkserver``): use it when the
+    workers draw with libvips, since a fork of a process whose libvips threads run
+    hangs.  With ``threads`` the workers are threads (for work that releases the GIL)."""
     if workers <= 1:
         yield None
         return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+    if threads:
+        pool: Executor = ThreadPoolExecutor(max_workers=workers)
+    else:
+        context = None
+        if fresh is not None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(fresh))
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+                                   mp_context=context)
     try:
         yield pool
     except BaseException:
@@ -208,23 +223,25 @@ def deferred_signals() -> Iterator[Callable[[], None]]:
     try:
         yield check
     finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     check()
 
 
 def render_frames(svgs: Sequence[str], *, canvas: tuple[int, int] | None = None,
                   scale: float = 2.0, want_png: bool = False, workers: int | None = None,
                   on_done: Callable[[], None] | None = None,
-                  ) -> Iterator[tuple[Image.Image, bytes | None]]:
+                  ) -> Generator[tuple[Image.Image, bytes | None], None, None]:
     """Rasterize frames in order, yielding (RGB image, PNG bytes if ``want_png``).
 
     All frames get the pixel size of the largest one, rounded up to even numbers
-    (H.264's yuv420p needs even sizes).  With libvips frames are drawn in this process
-    (libvips uses every core itself); the cairosvg fallback spreads them over
-    ``workers`` processes (default: the CPU count, at most 4; 1 for tiny jobs).
-    Ctrl-C and SIGTERM are honoured between frames (see ``deferred_signals``); close
-    the generator (``contextlib.closing``) when not running it to the end.
+    (H.264's yuv420p needs even sizes).  Identical frames are drawn once (the same
+    image is yielded again).  ``workers`` frames are drawn at once (default
+    :data:`WORKERS`; 1 for tiny jobs): on threads with libvips (its calls release the
+    GIL; a fork of a process whose libvips threads run would hang), on processes with
+    the pure-Python cairosvg fallback.  Ctrl-C and SIGTERM are honoured between frames
+    (see ``deferred_signals``); close the generator (``contextlib.closing``) when not
+    running it to the end.
     """
     if not svgs:
         return
@@ -233,21 +250,30 @@ def render_frames(svgs: Sequence[str], *, canvas: tuple[int, int] | None = None,
     if canvas is None:
         w, h = max(w for w, _ in sizes), max(h for _, h in sizes)
         size = (w + w % 2, h + h % 2)
-    jobs = [(s, canvas, scale, size, want_png) for s in svgs]
-    n = workers if workers is not None else min(os.cpu_count() or 1, 4)
-    if _vips() is not None:  # libvips threads internally, and forking after it started hangs
-        n = 1
-    if len(jobs) < 3:
-        n = 1
-    with deferred_signals() as check, process_pool(n) as pool:
-        results = pool.map(_job, jobs, chunksize=1) if pool is not None else map(_job, jobs)
+    jobs = [(s, canvas, scale, size, want_png) for s in dict.fromkeys(svgs)]
+    n = pool_size(len(jobs), workers)
+    done: dict[str, tuple[Image.Image, bytes | None]] = {}
+    with deferred_signals() as check, process_pool(n, threads=_vips() is not None) as pool:
+        results = pool.map(_job, jobs) if pool is not None else map(_job, jobs)
         check()
-        for result in results:
+        for svg in svgs:
+            if svg not in done:
+                done[svg] = next(results)
             check()
-            yield result
+            yield done[svg]
             if on_done:
                 on_done()
             check()
+
+
+# frames drawn at once: the CPU count, at most 4 (the gallery sets 1 in its own processes)
+WORKERS = min(os.cpu_count() or 1, 4)
+
+
+def pool_size(jobs: int, workers: int | None = None) -> int:
+    """How many workers to draw ``jobs`` frames with (1: in this thread)."""
+    n = min(WORKERS if workers is None else workers, os.cpu_count() or 1)
+    return 1 if jobs < 3 else max(1, n)
 
 
 _HEX = re.compile(r'(?:fill|stroke)="#([0-9a-fA-F]{6})"')
@@ -272,7 +298,7 @@ def build_palette(images: Sequence[Image.Image], exact: Sequence[tuple[int, int,
     if len(picks) > 6:
         step = (len(picks) - 1) / 5
         picks = [picks[round(i * step)] for i in range(6)]
-    thumbs = [im.reduce(2) for im in picks]
+    thumbs = [im.reduce(4) for im in picks]  # a quarter size: median cut costs per pixel
     sheet = Image.new("RGB", (sum(t.width for t in thumbs), max(t.height for t in thumbs)),
                       "white")
     x = 0

@@ -99,6 +99,13 @@ class Staging:
         self.finals.add(final)
         return staged
 
+    def scratch(self) -> Path:
+        """A fresh work directory inside the private directory, for intermediate files
+        (e.g. a video's frames); never committed, removed with the private directory."""
+        private = self._ensure_private()
+        with self.guard():
+            return Path(tempfile.mkdtemp(dir=private, prefix="work-"))
+
     def write_bytes(self, name: str, data: bytes) -> Path:
         """Stage ``data`` as ``name``; return the final path."""
         return self._write(self.path(name), data)

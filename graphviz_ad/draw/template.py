@@ -46,6 +46,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
+import graphviz
+import graphviz.quoting
+
+from graphviz_ad.draw.fonts import font_file
 from graphviz_ad.draw.graphviz_run import run_graphviz
 from graphviz_ad.errors import RenderError
 
@@ -55,8 +59,6 @@ if TYPE_CHECKING:
 SENTINEL_PREFIX = "#c0d"
 SENTINEL_PATTERN = re.compile(r"#c0d[0-9a-f]{3}(?![0-9a-f])", re.IGNORECASE)
 MAX_COLOR_SLOTS = 16 ** 3
-FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-BOLD_FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 FONT_FAMILY = "DejaVu Sans"
 PX_PER_PT = 4 / 3  # composed frames give their size in px (CSS 96 dpi); some renderers reject pt
 
@@ -85,7 +87,7 @@ def xml_escape(text: str) -> str:
 def _font(size: float, bold: bool) -> FreeTypeFont | None:
     try:  # Pillow is imported on first measurement only
         from PIL import ImageFont
-        return ImageFont.truetype(BOLD_FONT_PATH if bold else FONT_PATH, size=max(1, round(size)))
+        return ImageFont.truetype(font_file(bold), size=max(1, round(size)))
     except (ImportError, OSError):
         return None
 
@@ -120,9 +122,11 @@ def widest(variants: Iterable[str], size: float = 14.0) -> str:
 
 
 def dot_quote(text: str) -> str:
-    """Quote ``text`` as a DOT string whose lines are centred (``\\n`` separators)."""
-    body = xml_safe(text).replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + body.replace("\r\n", "\n").replace("\n", "\\n") + '"'
+    """``text`` as a DOT ID whose lines are centred (``\\n`` separators), through the
+    ``graphviz`` package: its ``escape`` (backslashes literal) and ``quoting.quote``
+    (quotes escaped, quoted unless a plain ID)."""
+    body = graphviz.escape(xml_safe(text).replace("\r\n", "\n")).replace("\n", "\\n")
+    return graphviz.quoting.quote(graphviz.nohtml(body))
 
 
 # --------------------------------------------------------------------------- builder

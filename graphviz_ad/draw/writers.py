@@ -14,11 +14,12 @@ call did not create.
 from __future__ import annotations
 
 import math
-import os
 import re
+import subprocess
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing, contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +79,42 @@ def _progress(enabled: bool, length: int, label: str):  # -> Iterator[Callable[[
         yield lambda: bar.update(1)
 
 
+@dataclass(frozen=True)
+class WriteJob:
+    """Everything a format writer may use: the frames, their rasters (empty unless a
+    raster format was asked for), where to stage files, and the paths written so far."""
+
+    frames: Sequence[Frame]
+    stage: Staging
+    stem: str
+    images: Sequence[Image.Image] = ()
+    canvas: tuple[int, int] | None = None
+    progress: bool = False
+    title: str = ""
+    written: dict[str, list[Path]] = field(default_factory=dict)
+
+
+DEFAULT_SCALE = 2.0  # raster frames: twice the SVG's CSS size ...
+MAX_WIDTH = 1920  # ... but no wider than this unless a scale is asked for
+MAX_SCALE = 16.0  # a larger scale makes frames no screen shows
+
+
+def raster_scale(frames: Sequence[Frame], scale: float | None, video: bool) -> float:
+    """The scale frames are rasterized at: ``scale`` when given; by default
+    :data:`DEFAULT_SCALE`, shrunk so the widest frame is at most :data:`MAX_WIDTH` pixels
+    (and, for MP4, fits :data:`MP4_MAX_SIZE`: drawn at the size it is encoded at)."""
+    if scale is not None:
+        return scale
+    sizes = [raster.svg_size(f.svg) for f in frames]
+    width, height = max(w for w, _ in sizes), max(h for _, h in sizes)
+    limit = MP4_MAX_SIZE if video else (MAX_WIDTH, math.inf)
+    return min(DEFAULT_SCALE, limit[0] / width, limit[1] / height)
+
+
 def write_frames(frames: Sequence[Frame], out_dir: Path, stem: str, formats: Iterable[str], *,
                  slide: str | None = None, progress: bool = False, title: str = "",
-                 scale: float = 2.0, text_files: Mapping[str, tuple[str, str]] | None = None,
+                 scale: float | None = None,
+                 text_files: Mapping[str, tuple[str, str]] | None = None,
                  ) -> dict[str, list[Path]]:
     """Write ``frames`` in each of ``formats``; return the paths written per format.
 
@@ -88,9 +122,9 @@ def write_frames(frames: Sequence[Frame], out_dir: Path, stem: str, formats: Ite
     one file; beamer a ``stem.tex`` overlaying the PDF frames (so it writes them).
     ``slide="16:9"`` makes raster frames exactly 1920x1080 and PDF pages 16:9,
     padded on white, never stretched; without it raster frames are ``scale`` times
-    the SVG's CSS size (MP4 frames at most 1920x1080).  ``progress`` shows progress
-    bars on stderr.  ``text_files`` maps further formats to ``(file name, text)``
-    written in the same all-or-nothing step (e.g. ``{"dot": ("x.dot", dot)}``).
+    the SVG's CSS size (default: see :func:`raster_scale`).  ``progress`` shows
+    progress bars on stderr.  ``text_files`` maps further formats to ``(file name,
+    text)`` written in the same all-or-nothing step (e.g. ``{"dot": ("x.dot", dot)}``).
 
     The files written are recorded per stem in ``out_dir/.graphviz-ad.json``; files an
     earlier call wrote for the same stem and format that this call does not rewrite
@@ -103,53 +137,54 @@ def write_frames(frames: Sequence[Frame], out_dir: Path, stem: str, formats: Ite
                           f"choose from {', '.join(FORMATS)}")
     if wanted and not frames:
         raise RenderError("no frames to write")
+    if scale is not None and not 0 < scale <= MAX_SCALE:
+        raise RenderError(f"scale {scale:g}: choose a number above 0 and at most {MAX_SCALE:g}")
     if "mp4" in wanted:
         _ffmpeg_module()  # fail before doing any work
     canvas = slide_canvas(slide)
-    out_dir = Path(out_dir)
-    stage = Staging(out_dir)
+    stage = Staging(Path(out_dir))
     stage.check()
-    written: dict[str, list[Path]] = {}
+    job = WriteJob(frames, stage, stem, canvas=canvas, progress=progress, title=title)
     try:
-        images: list[Image.Image] = []
         if RASTER_FORMATS & set(wanted):
-            images = _raster(frames, canvas, scale, "png" in wanted, stage, stem, written,
-                             progress)
+            job = replace(job, images=_raster(job, raster_scale(frames, scale, "mp4" in wanted),
+                                              "png" in wanted))
         for fmt in wanted:
-            if fmt == "png":
-                continue
-            _WRITERS[fmt](frames, images, stage, stem, written, canvas, progress, title)
+            if fmt not in job.written:  # png frames are staged while rasterizing
+                job.written[fmt] = _WRITERS[fmt](job)
         for fmt, (name, text) in (text_files or {}).items():
-            written[fmt] = [stage.write_text(name, text)]
-        stage.commit(stem, written)
+            job.written[fmt] = [stage.write_text(name, text)]
+        stage.commit(stem, job.written)
     except BaseException:
         stage.abort()
         raise
-    return {fmt: list(written[fmt]) for fmt in [*wanted, *(text_files or {})]}
+    return {fmt: list(job.written[fmt]) for fmt in [*wanted, *(text_files or {})]}
 
 
 def _name(stem: str, i: int, ext: str) -> str:
     return f"{stem}-{i:03d}.{ext}"
 
 
-def _raster(frames, canvas, scale, want_png, stage, stem, written, progress):
+def _raster(job: WriteJob, scale: float, want_png: bool) -> list[Image.Image]:
+    """Rasterize every frame; stage the PNG frames when asked (``written["png"]``)."""
     images = []
     pngs = []
-    with _progress(progress, len(frames), "rasterizing") as tick, closing(raster.render_frames(
-            [f.svg for f in frames], canvas=canvas, scale=scale, want_png=want_png,
-            on_done=tick)) as results:
+    with _progress(job.progress, len(job.frames), "rasterizing") as tick, \
+            closing(raster.render_frames([f.svg for f in job.frames], canvas=job.canvas,
+                                         scale=scale, want_png=want_png,
+                                         on_done=tick)) as results:
         for i, (img, png) in enumerate(results):
             images.append(img)
             if png is not None:
-                pngs.append(stage.write_bytes(_name(stem, i, "png"), png))
+                pngs.append(job.stage.write_bytes(_name(job.stem, i, "png"), png))
     if want_png:
-        written["png"] = pngs
+        job.written["png"] = pngs
     return images
 
 
-def _write_svg(frames, images, stage, stem, written, canvas, progress, title) -> None:
-    written["svg"] = [stage.write_text(_name(stem, i, "svg"), frame.svg)
-                      for i, frame in enumerate(frames)]
+def _write_svg(job: WriteJob) -> list[Path]:
+    return [job.stage.write_text(_name(job.stem, i, "svg"), frame.svg)
+            for i, frame in enumerate(job.frames)]
 
 
 def _durations(frames: Sequence[Frame]) -> list[int]:
@@ -158,23 +193,23 @@ def _durations(frames: Sequence[Frame]) -> list[int]:
     return durs
 
 
-def _write_gif(frames, images, stage, stem, written, canvas, progress, title) -> None:
-    palette = raster.build_palette(images, raster.theme_colours([f.svg for f in frames]))
-    quantized = [raster.quantize(im, palette) for im in images]
-    tmp = stage.path(f"{stem}.gif")
-    with stage.guard():
+def _write_gif(job: WriteJob) -> list[Path]:
+    palette = raster.build_palette(job.images, raster.theme_colours([f.svg for f in job.frames]))
+    quantized = [raster.quantize(im, palette) for im in job.images]
+    tmp = job.stage.path(f"{job.stem}.gif")
+    with job.stage.guard():
         quantized[0].save(tmp, "GIF", save_all=True, append_images=quantized[1:],
-                          duration=_durations(frames), loop=0, optimize=False, disposal=1)
-    written["gif"] = [stage.pairs[-1][1]]
+                          duration=_durations(job.frames), loop=0, optimize=False, disposal=1)
+    return [job.stage.pairs[-1][1]]
 
 
-def _write_apng(frames, images, stage, stem, written, canvas, progress, title) -> None:
-    tmp = stage.path(f"{stem}.png")
-    with stage.guard():
-        images[0].save(tmp, "PNG", save_all=True, append_images=images[1:],
-                       duration=_durations(frames), loop=0, default_image=False,
-                       compress_level=3)
-    written["apng"] = [stage.pairs[-1][1]]
+def _write_apng(job: WriteJob) -> list[Path]:
+    tmp = job.stage.path(f"{job.stem}.png")
+    with job.stage.guard():
+        job.images[0].save(tmp, "PNG", save_all=True, append_images=list(job.images[1:]),
+                           duration=_durations(job.frames), loop=0, default_image=False,
+                           compress_level=3)
+    return [job.stage.pairs[-1][1]]
 
 
 def _ffmpeg_module() -> Any:
@@ -185,17 +220,7 @@ def _ffmpeg_module() -> Any:
     return imageio_ffmpeg
 
 
-MP4_OUTPUT_FPS = 24  # frames are sent at 1/gcd(durations); ffmpeg repeats them for players
 MP4_MAX_SIZE = (1920, 1080)  # without --slide: many hardware decoders cap width at 4096
-
-
-def _mp4_timing(durations: Sequence[int]) -> tuple[float, list[int]]:
-    """Frame rate and per-frame repeat counts: the rate is 1 / gcd of the durations
-    (rounded to 100 ms, at most 10 fps), so each frame is piped to ffmpeg rarely."""
-    step = 0
-    for d in durations:
-        step = math.gcd(step, max(100, round(d / 100) * 100))
-    return 1000 / step, [max(1, round(d / step)) for d in durations]
 
 
 def mp4_size(size: tuple[int, int], limit: tuple[int, int] = MP4_MAX_SIZE) -> tuple[int, int]:
@@ -207,30 +232,62 @@ def mp4_size(size: tuple[int, int], limit: tuple[int, int] = MP4_MAX_SIZE) -> tu
     return max(2, int(w * k) // 2 * 2), max(2, int(h * k) // 2 * 2)
 
 
-def _write_mp4(frames, images, stage, stem, written, canvas, progress, title) -> None:
-    ffmpeg = _ffmpeg_module()
-    size = images[0].size if canvas else mp4_size(images[0].size)
-    tmp = stage.path(f"{stem}.mp4")
-    fps, repeats = _mp4_timing(_durations(frames))
-    writer = ffmpeg.write_frames(str(tmp), size, fps=fps, codec="libx264",
-                                 pix_fmt_in="rgb24", pix_fmt_out="yuv420p", macro_block_size=1,
-                                 ffmpeg_log_level="error",
-                                 output_params=["-preset", "veryfast", "-tune", "stillimage",
-                                                "-r", str(MP4_OUTPUT_FPS),
-                                                "-movflags", "+faststart"])
-    writer.send(None)  # even size: see raster.render_frames and mp4_size
-    try:
-        with _progress(progress, len(images), "encoding MP4") as tick:
-            for img, count in zip(images, repeats):
-                if img.size != size:
-                    img = img.resize(size, Image.Resampling.LANCZOS)
-                data = img.tobytes()
-                for _ in range(count):
-                    writer.send(data)
-                tick()
-    finally:
-        writer.close()
-    written["mp4"] = [stage.pairs[-1][1]]
+def shots(frames: Sequence[Frame], images: Sequence[Image.Image],
+          ) -> list[tuple[Image.Image, int]]:
+    """Each run of identical consecutive frames once, with the run's total duration (ms)."""
+    out: list[tuple[Image.Image, int]] = []
+    previous = None
+    for frame, img, ms in zip(frames, images, _durations(frames)):
+        if frame.svg == previous:
+            out[-1] = (out[-1][0], out[-1][1] + ms)
+        else:
+            out.append((img, ms))
+        previous = frame.svg
+    return out
+
+
+def concat_script(names: Sequence[str], durations_ms: Sequence[int]) -> str:
+    """An ffconcat script showing each image for its duration, timed in milliseconds
+    (``framerate 1000``: the image demuxer's default 1/25 s would round 2.5 s to 2.52 s).
+    The last image is listed again (shown 1 ms): the demuxer gives an entry its
+    duration only when another follows."""
+    lines = ["ffconcat version 1.0"]
+    for name, ms in [*zip(names, durations_ms), (names[-1], None)]:
+        lines += [f"file {name}", "option framerate 1000"]
+        if ms is not None:
+            lines.append(f"duration {ms / 1000:.3f}")
+    return "\n".join([*lines, ""])
+
+
+def _write_mp4(job: WriteJob) -> list[Path]:
+    """H.264 with variable frame timing: every distinct frame encoded once, shown for
+    its duration (ffmpeg's concat demuxer over the frames as PNG files)."""
+    exe = _ffmpeg_module().get_ffmpeg_exe()
+    size = job.images[0].size if job.canvas else mp4_size(job.images[0].size)
+    work = job.stage.scratch()
+    names, durations = [], []
+    with _progress(job.progress, len(job.images), "encoding MP4") as tick:
+        for k, (img, ms) in enumerate(shots(job.frames, job.images)):
+            if img.size != size:  # only when an explicit scale exceeds MP4_MAX_SIZE
+                img = img.resize(size, Image.Resampling.LANCZOS)
+            names.append(f"{k:05d}.png")
+            durations.append(ms)
+            with job.stage.guard():
+                img.save(work / names[-1], "PNG", compress_level=1)
+            tick()
+        script = work / "frames.ffconcat"
+        with job.stage.guard():
+            script.write_text(concat_script(names, durations), encoding="utf-8")
+        tmp = job.stage.path(f"{job.stem}.mp4")
+        proc = subprocess.run(
+            [exe, "-nostdin", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(script),
+             "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage",
+             "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-n", str(tmp)],
+            capture_output=True, check=False)
+    if proc.returncode != 0:
+        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"]
+        raise RenderError(f"ffmpeg could not encode {job.stem}.mp4: {lines[-1]}")
+    return [job.stage.pairs[-1][1]]
 
 
 def _pdf_job(args: tuple[str, float | None]) -> bytes:
@@ -263,18 +320,17 @@ def pad_svg(svg: str, aspect: float | None) -> str:
     return svg[:root.start()] + head + backdrop + svg[root.end():]
 
 
-def _write_pdf(frames, images, stage, stem, written, canvas, progress, title) -> None:
-    if "pdf" in written:
-        return
-    aspect = canvas[0] / canvas[1] if canvas else None
-    jobs = [(f.svg, aspect) for f in frames]
-    written["pdf"] = []
-    with _progress(progress, len(jobs), "writing PDF") as tick, \
-            raster.process_pool(min(os.cpu_count() or 1, 4) if len(jobs) >= 3 else 1) as pool:
+def _write_pdf(job: WriteJob) -> list[Path]:
+    aspect = job.canvas[0] / job.canvas[1] if job.canvas else None
+    jobs = [(f.svg, aspect) for f in job.frames]
+    written = []
+    with _progress(job.progress, len(jobs), "writing PDF") as tick, \
+            raster.process_pool(raster.pool_size(len(jobs))) as pool:
         results = pool.map(_pdf_job, jobs) if pool is not None else map(_pdf_job, jobs)
         for i, data in enumerate(results):
-            written["pdf"].append(stage.write_bytes(_name(stem, i, "pdf"), data))
+            written.append(job.stage.write_bytes(_name(job.stem, i, "pdf"), data))
             tick()
+    return written
 
 
 # beamer's built-in aspectratio options (every beamer version): code -> width / height
@@ -323,22 +379,24 @@ def _frames_aspect(frames: Sequence[Frame]) -> float:
     return max(w for w, _ in sizes) / max(h for _, h in sizes)
 
 
-def _write_beamer(frames, images, stage, stem, written, canvas, progress, title) -> None:
-    aspect = canvas[0] / canvas[1] if canvas else _frames_aspect(frames)
+def _write_beamer(job: WriteJob) -> list[Path]:
+    aspect = job.canvas[0] / job.canvas[1] if job.canvas else _frames_aspect(job.frames)
     page = BEAMER_ASPECTS[beamer_aspect(aspect)]
-    _write_pdf(frames, images, stage, stem, written, canvas or (round(1080 * page), 1080),
-               progress, title)
-    tex = beamer_tex(stem, len(frames), title, aspect)
-    written["beamer"] = [stage.write_text(f"{stem}.tex", tex)]
+    if "pdf" not in job.written:  # the overlays' PDF frames, padded to the page
+        job.written["pdf"] = _write_pdf(replace(job, canvas=job.canvas
+                                                or (round(1080 * page), 1080)))
+    tex = beamer_tex(job.stem, len(job.frames), job.title, aspect)
+    return [job.stage.write_text(f"{job.stem}.tex", tex)]
 
 
-def _write_html(frames, images, stage, stem, written, canvas, progress, title) -> None:
+def _write_html(job: WriteJob) -> list[Path]:
     from graphviz_ad.draw.player import player_html
 
-    written["html"] = [stage.write_text(f"{stem}.html", player_html(frames, title or stem))]
+    page = player_html(job.frames, job.title or job.stem)
+    return [job.stage.write_text(f"{job.stem}.html", page)]
 
 
-_WRITERS: dict[str, Callable[..., None]] = {
-    "svg": _write_svg, "pdf": _write_pdf, "gif": _write_gif, "apng": _write_apng,
-    "mp4": _write_mp4, "beamer": _write_beamer, "html": _write_html,
+_WRITERS: dict[str, Callable[[WriteJob], list[Path]]] = {
+    "svg": _write_svg, "pdf": _write_pdf, "gif": _write_gif,
+    "apng": _write_apng, "mp4": _write_mp4, "beamer": _write_beamer, "html": _write_html,
 }

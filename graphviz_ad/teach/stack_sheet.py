@@ -118,11 +118,8 @@ def _r_blank(row: Any, prev: tuple[str, str] | None) -> Blank:
 
     r_prev, j_prev = (row.receptive_field - (k_hat - 1) * (row.jump // row.stride),
                       row.jump // row.stride)
-    i, p = row.index, row.index - 1
-    latex = (rf"r_{{{i}}} = r_{{{p}}} + (k_{{{i}}} - 1) \cdot d_{{{i}}} \cdot j_{{{p}}} = "
-             rf"{r_prev} + ({row.kernel} - 1) \cdot {row.dilation} \cdot {j_prev} = "
-             rf"{row.receptive_field}")
-    return Blank(r_id, "r", row.receptive_field, Math(recurrence(row, r_prev, j_prev), latex),
+    return Blank(r_id, "r", row.receptive_field,
+                 Math(recurrence(row, r_prev, j_prev), recurrence(row, r_prev, j_prev, "latex")),
                  consistent, wrong, prev or ())
 
 
@@ -135,9 +132,9 @@ def _j_blank(row: LayerField, prev: tuple[str, str] | None) -> Blank:
         return [("jump-not-multiplied", row.stride, f"s = {row.stride} alone, not j·s")] \
             if j0 != 1 else []
 
-    i, j_prev = row.index, row.jump // row.stride
-    latex = rf"j_{{{i}}} = j_{{{i - 1}}} \cdot s_{{{i}}} = {j_prev} \cdot {row.stride} = {row.jump}"
-    return Blank(_ids(row)[1], "j", row.jump, Math(jump_line(row, j_prev), latex),
+    j_prev = row.jump // row.stride
+    return Blank(_ids(row)[1], "j", row.jump,
+                 Math(jump_line(row, j_prev), jump_line(row, j_prev, "latex")),
                  consistent, wrong, (prev[1],) if prev else ())
 
 

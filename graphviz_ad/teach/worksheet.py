@@ -22,7 +22,9 @@ from pathlib import Path
 from ..draw.graphviz_run import run_graphviz
 from ..draw.names import safe_stem
 from ..draw.output import write_bytes_atomic, write_text_atomic
+from ..draw.palette import BLANK_TEXT, INK, RULE, SHEET_EDGE
 from ..draw.player import _inline_svg
+from ..draw.template import dot_quote
 from ..errors import GraphvizAdError
 from .build import variant_rows
 from .sheet import Blank, Cell, Math, Sheet, Text, shown
@@ -59,7 +61,7 @@ def dot(sheet: Sheet, key: bool) -> str:
     head = sheet.columns
     out = ["digraph worksheet {", f"  rankdir={sheet.rankdir};",
            '  node [shape=box, style=rounded, fontname="DejaVu Sans", fontsize=11];',
-           '  edge [color="#666666"];']
+           f'  edge [color="{SHEET_EDGE}"];']
     for i, row in enumerate(sheet.rows):
         if head[1] == "definition":
             first = cell_text(row[0], key) + (" (input)" if row[1] == "input"
@@ -70,15 +72,11 @@ def dot(sheet: Sheet, key: bool) -> str:
         lines = [first] + [f"{cell_text(head[k])}: " + (
             BLANK if isinstance(row[k], Blank) and not key else cell_text(row[k], key))
             for k in rest]
-        label = "\\n".join(_dot_escape(t) for t in lines)
-        out.append(f'  n{i} [label="{label}"];')
+        label = dot_quote("\n".join(lines))
+        out.append(f'  n{i} [label={label}];')
     out += [f"  n{a} -> n{b};" for a, b in sheet.edges]
     out.append("}")
     return "\n".join(out)
-
-
-def _dot_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def answer_names(sheet: Sheet) -> str:
@@ -117,10 +115,10 @@ def markdown(sheet: Sheet, key: bool, picture: str | None = None) -> str:
     return "\n".join(out)
 
 
-PAGE_CSS = """body{font-family:"DejaVu Sans",Verdana,sans-serif;max-width:60em;margin:2em auto;
-color:#111}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #999;
-padding:4px 8px;text-align:left;vertical-align:top}td.blank{min-width:7em;color:#888}
-code{font-size:95%}svg{max-width:100%;height:auto}@media print{body{margin:0}}"""
+PAGE_CSS = f"""body{{font-family:"DejaVu Sans",Verdana,sans-serif;max-width:60em;margin:2em auto;
+color:{INK}}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid {RULE};
+padding:4px 8px;text-align:left;vertical-align:top}}td.blank{{min-width:7em;color:{BLANK_TEXT}}}
+code{{font-size:95%}}svg{{max-width:100%;height:auto}}@media print{{body{{margin:0}}}}"""
 
 
 def html_page(sheet: Sheet, key: bool, svg: str) -> str:

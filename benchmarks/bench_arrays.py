@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from timing import best  # noqa: E402
 
 import graphviz_ad as ad  # noqa: E402
-from graphviz_ad.plots import surface_values  # noqa: E402
+from graphviz_ad.plots.charts import surface_values  # noqa: E402
 
 LOSS = """
 z = phi0 + phi1*x

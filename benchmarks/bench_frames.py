@@ -17,7 +17,7 @@ import random
 import sys
 from pathlib import Path
 
-from graphviz_ad.program import program_of
+from graphviz_ad.core.program import program_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from timing import best  # noqa: E402
 
-from graphviz_ad.parse import parse  # noqa: E402
+from graphviz_ad.core.parse import parse  # noqa: E402
 
 
 def rebinding(n: int) -> str:

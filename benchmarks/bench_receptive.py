@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from timing import best  # noqa: E402
 
 from graphviz_ad.draw.graphviz_run import run_graphviz  # noqa: E402
-from graphviz_ad.draw.receptive import build, rf_frames  # noqa: E402
-from graphviz_ad.receptive import REACHED_LIMIT, conv, pool, receptive_field  # noqa: E402
+from graphviz_ad.receptive.drawing import build, rf_frames  # noqa: E402
+from graphviz_ad.receptive.fields import REACHED_LIMIT, conv, pool, receptive_field  # noqa: E402
 
 
 def naive_walk(layers, unit: int) -> set[int]:

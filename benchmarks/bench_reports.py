@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from timing import best  # noqa: E402
 
 import graphviz_ad as ad  # noqa: E402
-from graphviz_ad import formula  # noqa: E402
+from graphviz_ad.core import formula  # noqa: E402
 
 FUNCTIONS = ["sin", "cos", "exp", "tanh", "sigmoid", "softplus"]
 GOAL_SECONDS = 1.0

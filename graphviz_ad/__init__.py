@@ -11,39 +11,49 @@
 
 __version__ = "0.1.0"
 
-import sys  # noqa: E402
-import types  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
 if TYPE_CHECKING:  # what a type checker sees; at run time __getattr__ imports these on first use
-    from .autodiff import evaluate as evaluate
-    from .autodiff import forward_mode as forward_mode
-    from .autodiff import reverse_mode as reverse_mode
-    from .calculus import cost as cost
-    from .calculus import gradient_graph as gradient_graph
-    from .calculus import hessian as hessian
-    from .calculus import jacobian as jacobian
-    from .errors import GraphvizAdError as GraphvizAdError
-    from .errors import InputError as InputError
-    from .parse import parse as parse
-    from .program import Program as Program
-    from .program import program_of as program_of
-    from .render import derivative_frames as derivative_frames
-    from .render import render as render
-    from .source import load as load
-    from .trace import Contribution as Contribution
-    from .trace import Step as Step
-    from .trace import Trace as Trace
+    from .core.autodiff import evaluate as evaluate
+    from .core.autodiff import forward_mode as forward_mode
+    from .core.autodiff import reverse_mode as reverse_mode
+    from .core.calculus import cost as cost
+    from .core.calculus import gradient_graph as gradient_graph
+    from .core.calculus import hessian as hessian
+    from .core.calculus import jacobian as jacobian
+    from .core.errors import GraphvizAdError as GraphvizAdError
+    from .core.errors import InputError as InputError
+    from .core.parse import parse as parse
+    from .core.program import Program as Program
+    from .core.program import program_of as program_of
+    from .core.source import load as load
+    from .core.trace import Contribution as Contribution
+    from .core.trace import Step as Step
+    from .core.trace import Trace as Trace
+    from .draw.animate import derivative_frames as derivative_frames
+    from .draw.animate import render as render
 
 # The public API, imported on first use (PEP 562), so `graphviz-ad --version` and every CLI
 # command import only what they need.
 _EXPORTS = {
-    "evaluate": "autodiff", "forward_mode": "autodiff", "reverse_mode": "autodiff",
-    "cost": "calculus", "gradient_graph": "calculus", "hessian": "calculus",
-    "jacobian": "calculus", "GraphvizAdError": "errors", "InputError": "errors",
-    "parse": "parse", "Program": "program", "program_of": "program",
-    "derivative_frames": "render", "render": "render", "load": "source",
-    "Contribution": "trace", "Step": "trace", "Trace": "trace",
+    "evaluate": "core.autodiff",
+    "forward_mode": "core.autodiff",
+    "reverse_mode": "core.autodiff",
+    "cost": "core.calculus",
+    "gradient_graph": "core.calculus",
+    "hessian": "core.calculus",
+    "jacobian": "core.calculus",
+    "GraphvizAdError": "core.errors",
+    "InputError": "core.errors",
+    "parse": "core.parse",
+    "Program": "core.program",
+    "program_of": "core.program",
+    "derivative_frames": "draw.animate",
+    "render": "draw.animate",
+    "load": "core.source",
+    "Contribution": "core.trace",
+    "Step": "core.trace",
+    "Trace": "core.trace",
 }
 __all__ = sorted([*_EXPORTS, "__version__"])
 
@@ -61,18 +71,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])
-
-
-class _Package(types.ModuleType):
-    """``graphviz_ad.parse`` and ``graphviz_ad.render`` are functions, as they were when this
-    package imported them eagerly, even after their submodules are imported (importing a
-    submodule binds its name on the package)."""
-
-    def __getattribute__(self, name: str) -> object:
-        value = super().__getattribute__(name)
-        if isinstance(value, types.ModuleType) and name in _EXPORTS:
-            return getattr(value, name)
-        return value
-
-
-sys.modules[__name__].__class__ = _Package

@@ -1,5 +1,5 @@
-"""The tests' oracle for graphviz_ad.parse: lark's LALR(1) parser generated from
-language.lark (``graphviz_ad/_parser_standalone.py``, by scripts/build_parser.py) driving
+"""The tests' oracle for graphviz_ad.core.parse: lark's LALR(1) parser generated from
+language.lark (``graphviz_ad/core/_parser_standalone.py``, by scripts/build_parser.py) driving
 the same builder.  parse.py's hand-written parser must give the same graphs and, for
 bad source, the same kind of error at the same place."""
 
@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import networkx as nx
 
-from graphviz_ad import _parser_standalone as lalr
-from graphviz_ad.errors import GraphvizAdError
-from graphviz_ad.parse import MAX_SOURCE_CHARS, _Builder, _unexpected, finish
+from graphviz_ad.core import _parser_standalone as lalr
+from graphviz_ad.core.errors import GraphvizAdError
+from graphviz_ad.core.parse import MAX_SOURCE_CHARS, _Builder, _unexpected, finish
 
 
 class _Separators:
@@ -104,7 +104,7 @@ class _Dispatch(lalr.Transformer):
 
 
 def oracle_parse(source: str) -> nx.DiGraph:
-    """:func:`graphviz_ad.parse.parse` with lark's generated LALR parser."""
+    """:func:`graphviz_ad.core.parse.parse` with lark's generated LALR parser."""
     if len(source) > MAX_SOURCE_CHARS:
         raise GraphvizAdError("source too large")
     b = _Builder(source, True)

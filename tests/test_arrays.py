@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 import graphviz_ad as ad
 from graphviz_ad import GraphvizAdError, InputError, parse
-from graphviz_ad.autodiff import values_at
-from graphviz_ad.calculus import cost, gradient_graph, hessian, jacobian
-from graphviz_ad.plots import gradient_descent, weight_decay_paths
-from graphviz_ad.program import program_of
+from graphviz_ad.core.autodiff import values_at
+from graphviz_ad.core.calculus import cost, gradient_graph, hessian, jacobian
+from graphviz_ad.core.program import program_of
+from graphviz_ad.plots.charts import gradient_descent, weight_decay_paths
 
 LSQ = "L = sum((phi0 + phi1*x - y)^2)"
 LOGISTIC = "z = phi0 + phi1*x\np = sigmoid(z)\nL = -sum(y*log(p) + (1 - y)*log(1 - p))"
@@ -235,7 +235,7 @@ def test_cost_counts_sweeps():
 
 
 def test_data_draws_and_files(tmp_path):
-    from graphviz_ad.data import data_table, load_data
+    from graphviz_ad.core.data import data_table, load_data
 
     table = data_table({"x": {"normal": [[-1, 1], [1, 1]], "size": 10, "seed": 0},
                         "y": [0, 1]}, "test")
@@ -256,7 +256,7 @@ def test_data_draws_and_files(tmp_path):
 
 
 def test_check_derivatives_on_arrays():
-    from graphviz_ad.check import check_derivatives
+    from graphviz_ad.explain.check import check_derivatives
 
     rng = np.random.default_rng(11)
     G = parse(LOGISTIC)

@@ -9,9 +9,9 @@ import pytest
 
 import graphviz_ad as ad
 from graphviz_ad import GraphvizAdError, InputError, evaluate, forward_mode, parse, reverse_mode
-from graphviz_ad.check import check_derivatives
-from graphviz_ad.ops import MACROS, function_names, lookup_function
-from graphviz_ad.program import program_of
+from graphviz_ad.core.ops import MACROS, function_names, lookup_function
+from graphviz_ad.core.program import program_of
+from graphviz_ad.explain.check import check_derivatives
 
 PROBLEM9 = "y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)"
 XS = [-1.0, 0.0, 0.5, 1.3]
@@ -350,7 +350,7 @@ def test_bad_wrt_and_of():
 
 def test_choose_wrt_and_choose_of():
     """The public pickers every command uses: defaults, names, labels and ids."""
-    from graphviz_ad.autodiff import choose_of, choose_wrt
+    from graphviz_ad.core.autodiff import choose_of, choose_wrt
 
     G = parse("c = x*w\nc = c + x\nd = sin(c)\ne = 2*c")
     assert program_of(G).inputs == ("x", "w") and program_of(G).outputs == ("d", "e")
@@ -413,7 +413,7 @@ def test_every_function_displays_in_text_and_latex(name):
 
 
 def test_graph_dicts_are_networkx_own_dicts():
-    from graphviz_ad.build import graph_dicts
+    from graphviz_ad.core.build import graph_dicts
 
     G = parse("y = x*sin(x)")
     nodes, succ, pred = graph_dicts(G)

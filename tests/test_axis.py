@@ -9,10 +9,10 @@ from test_arrays import central  # central differences of sum(of) by each elemen
 
 import graphviz_ad as ad
 from graphviz_ad import GraphvizAdError, InputError, parse
-from graphviz_ad.autodiff import values_at
-from graphviz_ad.calculus import hessian, jacobian
-from graphviz_ad.check import check_derivatives
-from graphviz_ad.program import program_of
+from graphviz_ad.core.autodiff import values_at
+from graphviz_ad.core.calculus import hessian, jacobian
+from graphviz_ad.core.program import program_of
+from graphviz_ad.explain.check import check_derivatives
 
 RNG = np.random.default_rng(11)
 A = RNG.normal(size=(3, 4))

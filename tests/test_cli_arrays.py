@@ -86,7 +86,7 @@ def test_cost_command(tmp_path):
 def test_cost_plots_the_program_it_was_given(monkeypatch):
     """The bars are SOURCE's own counts: 5 input elements and 2 outputs make forward mode
     5 sweeps and reverse mode 2 of the same per-sweep cost."""
-    from graphviz_ad import plots
+    from graphviz_ad.plots import charts as plots
 
     figs = []
     monkeypatch.setattr(plots, "save", lambda fig, out: figs.append(fig) or [])

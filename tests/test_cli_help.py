@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from graphviz_ad.cli import COMMANDS, main
 from graphviz_ad.cli.params import Formats
+from graphviz_ad.core.modes import Mode
 from graphviz_ad.draw.frames import STEP_MS
-from graphviz_ad.modes import Mode
-from graphviz_ad.plot_draw import LR, STEPS
+from graphviz_ad.plots.drawing import LR, STEPS
 
 
 def _commands() -> list[tuple[str, click.Command]]:

@@ -139,7 +139,7 @@ def test_table_columns_align_by_display_width_and_are_explained():
     from click.testing import CliRunner
 
     from graphviz_ad.cli import main
-    from graphviz_ad.receptive_text import display_width
+    from graphviz_ad.receptive.text import display_width
 
     out = CliRunner().invoke(main, ["rf", "--layer", "k=5,s=2", "--layer", "k=3,d=2"]).stdout
     lines = out.splitlines()

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from graphviz_ad.cli import COMMANDS, main
-from graphviz_ad.program import program_of
+from graphviz_ad.core.program import program_of
 
-HEAVY = ["numpy", "networkx", "lark", "PIL", "matplotlib", "graphviz_ad.parse",
+HEAVY = ["numpy", "networkx", "lark", "PIL", "matplotlib", "graphviz_ad.core.parse",
          "graphviz_ad.cli.trace", "graphviz_ad.cli.render"]
 
 
@@ -39,7 +39,7 @@ def test_package_attributes_stay_functions_after_submodule_imports():
 
     import graphviz_ad as ad
 
-    importlib.import_module("graphviz_ad.parse")
-    importlib.import_module("graphviz_ad.render")
+    importlib.import_module("graphviz_ad.core.parse")
+    importlib.import_module("graphviz_ad.draw.animate")
     assert callable(ad.parse) and callable(ad.render)
     assert program_of(ad.parse("y = x*x")).outputs == ("y",)

@@ -16,13 +16,13 @@ from click.testing import CliRunner
 
 import graphviz_ad as ad
 from graphviz_ad.cli import main
-from graphviz_ad.program import program_of
+from graphviz_ad.core.program import program_of
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEM9_FILE = str(ROOT / "graphs" / "problem9.toml")
 PROBLEM10_FILE = str(ROOT / "graphs" / "problem10.toml")
 PROBLEM9 = "exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)"
-parse_module = importlib.import_module("graphviz_ad.parse")
+parse_module = importlib.import_module("graphviz_ad.core.parse")
 
 
 def run(*args, input=None):

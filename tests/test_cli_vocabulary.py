@@ -137,7 +137,7 @@ GRID = ["--over", "phi0=-2:2:21", "--over", "phi1=-2:2:21"]
                                           ["--path", "gd:lr=0.02,steps=5"],
                                           ["--path", "gd"]])
 def test_surface_draws_gradient_descent_from_the_shared_options(path_options, monkeypatch):
-    from graphviz_ad import plots
+    from graphviz_ad.plots import charts as plots
 
     trails = []
     real = plots.gradient_descent
@@ -153,7 +153,7 @@ def test_surface_draws_gradient_descent_from_the_shared_options(path_options, mo
 
 
 def test_surface_without_descent_options_draws_no_path(monkeypatch):
-    from graphviz_ad import plots
+    from graphviz_ad.plots import charts as plots
 
     monkeypatch.setattr(plots, "gradient_descent", lambda *a, **k: pytest.fail("a path"))
     monkeypatch.setattr(plots, "save", lambda fig, out: [])

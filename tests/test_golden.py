@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graphviz_ad.program import program_of
+from graphviz_ad.core.program import program_of
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).with_name("golden") / "steps.json"
@@ -66,7 +66,7 @@ def _steps(trace) -> list[str]:
 
 def _passes(G, inputs, seeded=()) -> dict[str, list[str]]:
     from graphviz_ad import evaluate, forward_mode, reverse_mode
-    from graphviz_ad.calculus import cost
+    from graphviz_ad.core.calculus import cost
 
     out = {"evaluate": _steps(evaluate(G, inputs))}
     for w in program_of(G).inputs:
@@ -84,7 +84,7 @@ def _passes(G, inputs, seeded=()) -> dict[str, list[str]]:
 
 
 def _gradient_nodes(G, of: str) -> list[str]:
-    from graphviz_ad.calculus import gradient_graph
+    from graphviz_ad.core.calculus import gradient_graph
 
     H = gradient_graph(G, of=of)
     lines = [f"{n} {H.nodes[n]['op']} {' '.join(H.nodes[n]['operands'])}".rstrip()
@@ -94,8 +94,8 @@ def _gradient_nodes(G, of: str) -> list[str]:
 
 def build() -> dict[str, dict[str, list[str]]]:
     """Today's texts, keyed by program then pass."""
-    from graphviz_ad.parse import parse
-    from graphviz_ad.source import load
+    from graphviz_ad.core.parse import parse
+    from graphviz_ad.core.source import load
 
     golden: dict[str, dict[str, list[str]]] = {}
     for path in sorted((ROOT / "graphs").glob("*.toml")):

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 import graphviz_ad as ad
-from graphviz_ad.check import check_derivatives
-from graphviz_ad.receptive import receptive_fields
-from graphviz_ad.receptive_spec import load_toml as load_stack
-from graphviz_ad.source import load_toml
+from graphviz_ad.core.source import load_toml
+from graphviz_ad.explain.check import check_derivatives
+from graphviz_ad.receptive.fields import receptive_fields
+from graphviz_ad.receptive.spec import load_toml as load_stack
 
 GRAPHS = sorted((Path(__file__).resolve().parents[1] / "graphs").glob("*.toml"))
 PROGRAMS = [p for p in GRAPHS if "program" in load_toml(p)]

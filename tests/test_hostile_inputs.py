@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from graphviz_ad.cli import main
 from graphviz_ad.cli.common import MAX_MESSAGE_LINE
-from graphviz_ad.errors import GraphvizAdError, source_lines, visible
-from graphviz_ad.parse import parse
-from graphviz_ad.program import program_of
+from graphviz_ad.core.errors import GraphvizAdError, source_lines, visible
+from graphviz_ad.core.parse import parse
+from graphviz_ad.core.program import program_of
 
 
 def run(*args: str, input: str | bytes | None = None):

@@ -8,10 +8,10 @@ import json
 import numpy as np
 import pytest
 
-import graphviz_ad.autodiff as autodiff_module
+import graphviz_ad.core.autodiff as autodiff_module
 from graphviz_ad import evaluate, forward_mode, parse, reverse_mode
-from graphviz_ad.check import MAX_PROBES, check_derivatives
-from graphviz_ad.formula import fmt_name, fmt_number, node_label, seeded_symbol
+from graphviz_ad.core.formula import fmt_name, fmt_number, node_label, seeded_symbol
+from graphviz_ad.explain.check import MAX_PROBES, check_derivatives
 
 REBOUND = "c = x + 1; c = c*c; c *= 2"
 PROBLEM9 = "y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)"

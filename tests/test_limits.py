@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from graphviz_ad import receptive_layers, receptive_spec
 from graphviz_ad.cli import main
 from graphviz_ad.draw import graphviz_run
 from graphviz_ad.draw.compose import MAX_TITLE
 from graphviz_ad.draw.template import xml_safe
+from graphviz_ad.receptive import layers as receptive_layers
+from graphviz_ad.receptive import spec as receptive_spec
 
 needs_dot = pytest.mark.skipif(
     subprocess.run(["which", "dot"], capture_output=True).returncode != 0,
@@ -145,7 +146,7 @@ def test_empty_array_is_one_line(tmp_path, command):
 
 
 def test_check_spends_a_bounded_number_of_probes(monkeypatch, tmp_path):
-    from graphviz_ad import check
+    from graphviz_ad.explain import check
 
     monkeypatch.setattr(check, "PROBE_BUDGET", 1)
     csv = tmp_path / "d.csv"

@@ -12,10 +12,10 @@ from test_arrays import central  # central differences of sum(of) by each elemen
 
 import graphviz_ad as ad
 from graphviz_ad import InputError, parse
-from graphviz_ad.calculus import gradient_graph, hessian
-from graphviz_ad.check import check_derivatives
 from graphviz_ad.cli import main
-from graphviz_ad.program import program_of
+from graphviz_ad.core.calculus import gradient_graph, hessian
+from graphviz_ad.core.program import program_of
+from graphviz_ad.explain.check import check_derivatives
 
 RNG = np.random.default_rng(9)
 W = np.array([[1.0, -1.0, 2.0], [0.5, 2.0, 3.0]])

@@ -8,7 +8,7 @@ import json
 import numpy as np
 
 from graphviz_ad import evaluate, forward_mode, parse, reverse_mode
-from graphviz_ad.formula import fmt_number, fmt_shape
+from graphviz_ad.core.formula import fmt_number, fmt_shape
 
 W = [[1.0, -1.0, 2.0], [0.5, 2.0, 3.0]]
 

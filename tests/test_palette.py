@@ -15,9 +15,9 @@ DRAW = Path(palette.__file__).parent
 PACKAGE = DRAW.parent
 #: the modules that take every colour from the palette: drawings, plots, worksheets
 USERS = [f"draw/{m}.py" for m in ("arrows", "camera", "compose", "derivative_story",
-                                  "derivative_text", "derivatives", "legibility", "receptive",
-                                  "receptive_grid", "receptive_labels")] + [
-    "plots.py", "plots_style.py", "plot_draw.py", "teach/worksheet.py"]
+                                  "derivative_text", "derivatives", "legibility")] + [
+    f"receptive/{m}.py" for m in ("drawing", "drawing_grid", "drawing_labels")] + [
+    f"plots/{m}.py" for m in ("charts", "style", "drawing")] + ["teach/worksheet.py"]
 HEX = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b")
 NAMED = re.compile(r'(?:fill|stroke|color|bgcolor|fontcolor)="(?:white|black|grey|gray)"')
 
@@ -67,8 +67,8 @@ def test_plots_and_worksheets_show_the_palettes_colours() -> None:
     """What the roles reach: the plot cycle, the curve colours, the worksheet page."""
     import matplotlib.pyplot as plt
 
-    from graphviz_ad import plots
-    from graphviz_ad.plots_style import figure
+    from graphviz_ad.plots import charts as plots
+    from graphviz_ad.plots.style import figure
     from graphviz_ad.teach.worksheet import PAGE_CSS
 
     fig, ax = figure()

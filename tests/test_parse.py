@@ -11,10 +11,10 @@ import pytest
 
 import graphviz_ad as ad
 from graphviz_ad import GraphvizAdError, parse
-from graphviz_ad.program import program_of
+from graphviz_ad.core.program import program_of
 
-# graphviz_ad.parse is the function; the module is reached through importlib
-parse_module = importlib.import_module("graphviz_ad.parse")
+# graphviz_ad.core.parse is the function; the module is reached through importlib
+parse_module = importlib.import_module("graphviz_ad.core.parse")
 
 PROBLEM9 = "y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)"
 
@@ -327,12 +327,12 @@ def test_unclosed_deep_nesting_is_a_clear_error():
 
 
 def test_prebuilt_parser_matches_the_grammar():
-    """graphviz_ad/_parser_standalone.py is generated from language.lark: editing the grammar
+    """graphviz_ad/core/_parser_standalone.py is generated from language.lark: editing the grammar
     without running scripts/build_parser.py (or scripts/build_parser.sh) fails here."""
     import hashlib
     from pathlib import Path
 
-    from graphviz_ad import _parser_standalone
+    from graphviz_ad.core import _parser_standalone
 
     grammar = Path(_parser_standalone.__file__).with_name("language.lark").read_bytes()
     assert _parser_standalone.GRAMMAR_SHA256 == hashlib.sha256(grammar).hexdigest(), (
@@ -340,7 +340,7 @@ def test_prebuilt_parser_matches_the_grammar():
 
 
 def test_parse_imports_no_lark():
-    code = ("import sys, importlib\nimportlib.import_module('graphviz_ad.parse')\n"
+    code = ("import sys, importlib\nimportlib.import_module('graphviz_ad.core.parse')\n"
             "print(sorted(m for m in ('lark', 'regex') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from lark_oracle import oracle_parse
 
 from graphviz_ad import GraphvizAdError
-from graphviz_ad.parse import parse
-from graphviz_ad.program import program_of
+from graphviz_ad.core.parse import parse
+from graphviz_ad.core.program import program_of
 
 SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graphviz_ad.errors import InputError
-from graphviz_ad.parse import parse
-from graphviz_ad.plots import evaluate_on_grid
+from graphviz_ad.core.errors import InputError
+from graphviz_ad.core.parse import parse
+from graphviz_ad.plots.charts import evaluate_on_grid
 
 
 def test_leading_axis_reduction_matches_pointwise_evaluation():

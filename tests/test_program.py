@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 import graphviz_ad as ad
-from graphviz_ad.errors import GraphvizAdError
-from graphviz_ad.modes import Mode
-from graphviz_ad.passes import pass_modes
-from graphviz_ad.program import Program, program_of
+from graphviz_ad.core.errors import GraphvizAdError
+from graphviz_ad.core.modes import Mode
+from graphviz_ad.core.passes import pass_modes
+from graphviz_ad.core.program import Program, program_of
 
 
 def test_parse_attaches_one_program_and_nothing_else():
@@ -62,8 +62,8 @@ def test_a_plotted_node_value_is_formatted_like_every_other_value():
     """The grid minimum's legend shows the loss the way traces and reports do (fmt_number)."""
     import matplotlib.pyplot as plt
 
-    from graphviz_ad.formula import fmt_number
-    from graphviz_ad.plots import _mark_minimum
+    from graphviz_ad.core.formula import fmt_number
+    from graphviz_ad.plots.charts import _mark_minimum
 
     fig, ax = plt.subplots()
     Z = np.array([[3.0, -0.000123456], [2.0, 5.0]])

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import graphviz_ad as ad
 from graphviz_ad import GraphvizAdError, parse
-from graphviz_ad.program import program_of
+from graphviz_ad.core.program import program_of
 
 SETTINGS = settings(max_examples=120, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphviz_ad.errors import GraphvizAdError
-from graphviz_ad.receptive import conv, pool, receptive_field, receptive_fields
-from graphviz_ad.receptive_spec import preset
-from graphviz_ad.receptive_text import jump_line, recurrence, recurrences
-from graphviz_ad.receptive_units import cone, plain_axis
+from graphviz_ad.core.errors import GraphvizAdError
+from graphviz_ad.receptive.fields import conv, pool, receptive_field, receptive_fields
+from graphviz_ad.receptive.spec import preset
+from graphviz_ad.receptive.text import jump_line, recurrence, recurrences
+from graphviz_ad.receptive.units import cone, plain_axis
 
 # ---------------------------------------------------------------- independent oracles
 

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from graphviz_ad.draw import receptive as draw
-from graphviz_ad.errors import GraphvizAdError
-from graphviz_ad.receptive import conv, pool, receptive_field
+from graphviz_ad.core.errors import GraphvizAdError
+from graphviz_ad.receptive import drawing as draw
+from graphviz_ad.receptive.fields import conv, pool, receptive_field
 
 PROBLEM6 = [conv(5, 2, padding=2, name="H1"), conv(3, padding=1, name="H2"),
             conv(5, dilation=2, padding=4, name="H3")]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from graphviz_ad.errors import GraphvizAdError
-from graphviz_ad.receptive import conv, pool, receptive_fields
-from graphviz_ad.receptive_spec import PRESETS, load_toml, parse_layer, parse_toml, preset
-from graphviz_ad.receptive_text import TEXT_FORMATS, to_json
+from graphviz_ad.core.errors import GraphvizAdError
+from graphviz_ad.receptive.fields import conv, pool, receptive_fields
+from graphviz_ad.receptive.spec import PRESETS, load_toml, parse_layer, parse_toml, preset
+from graphviz_ad.receptive.text import TEXT_FORMATS, to_json
 
 GRAPHS = Path(__file__).resolve().parent.parent / "graphs"
 

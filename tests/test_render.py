@@ -257,7 +257,7 @@ def test_gallery_over_processes_writes_what_one_process_writes(tmp_path):
 
 
 def test_gallery_plot_is_drawn_once_and_saved_per_format(tmp_path, monkeypatch):
-    from graphviz_ad import plot_draw
+    from graphviz_ad.plots import drawing as plot_draw
 
     calls = []
     real = plot_draw.draw_plot

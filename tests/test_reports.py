@@ -14,10 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graphviz_ad import evaluate, forward_mode, parse, reverse_mode
-from graphviz_ad.formula import definition, definition_tree, fmt_number, show
-from graphviz_ad.jsontext import Entries, json_chunks, json_text
-from graphviz_ad.program import program_of
-from graphviz_ad.report import trace_json_chunks
+from graphviz_ad.core.formula import definition, definition_tree, fmt_number, show
+from graphviz_ad.core.program import program_of
+from graphviz_ad.explain.jsontext import Entries, json_chunks, json_text
+from graphviz_ad.explain.report import trace_json_chunks
 
 # ------------------------------------------------------------------ the JSON writer
 

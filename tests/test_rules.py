@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
-from graphviz_ad import ops, rules
-from graphviz_ad.autodiff import _local
-from graphviz_ad.ops import PRIMITIVES, Primitive, fit
-from graphviz_ad.program import program_of
-from graphviz_ad.rules import (
+from graphviz_ad.core import ops, rules
+from graphviz_ad.core.autodiff import _local
+from graphviz_ad.core.ops import PRIMITIVES, Primitive, fit
+from graphviz_ad.core.program import program_of
+from graphviz_ad.core.rules import (
     NUMBERS,
     Program,
     name_leaf,
@@ -162,7 +162,7 @@ def test_derived_programs_are_the_partial_then_the_chain_rule():
     assert rule_program("div", "vjp", 1).ops == ["neg", "pow", "div", "mul", "sum_like"]
     assert rule_program("mul", "jvp", 0).ops == ["mul", "sum_like"]
     leaves = {"a": name_leaf("x"), "b": name_leaf("w"), "g": name_leaf("G")}
-    from graphviz_ad.formula import show
+    from graphviz_ad.core.formula import show
 
     assert show(rule_tree(rule_program("mul", "vjp", 0), leaves)) == "Σ→x(G·w)"
     assert show(rule_tree(rule_program("sin", "vjp", 0), leaves)) == "G·cos(x)"

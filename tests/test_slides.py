@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 import graphviz_ad as ad
 from graphviz_ad.cli import main
+from graphviz_ad.core.source import load_toml
 from graphviz_ad.draw.derivatives import EDGE, DerivativeFrames
 from graphviz_ad.draw.legibility import below_floor, measure
-from graphviz_ad.source import load_toml
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' missing")
 GRAPHS = Path(__file__).resolve().parents[1] / "graphs"
@@ -126,7 +126,7 @@ def test_a_fan_in_past_three_terms_is_collapsed():
     last = trace.steps[-1]
     caption = builder.captions[-2]
     assert caption.startswith("∂y/∂w = Σ of 30 terms = ")
-    assert caption.endswith(f"= {ad.formula.fmt_number(last.result)}")
+    assert caption.endswith(f"= {ad.core.formula.fmt_number(last.result)}")
     assert caption.count(" + ") + caption.count(" − ") == 29  # every term, in the caption
     assert builder.states[-1]["w.adjoint1"] == "= Σ of 30 terms"
 

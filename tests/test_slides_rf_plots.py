@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from graphviz_ad.draw import receptive as draw
+from graphviz_ad.core.errors import GraphvizAdError
 from graphviz_ad.draw.legibility import FLOOR_PX, Metrics, measure
-from graphviz_ad.errors import GraphvizAdError
-from graphviz_ad.receptive import conv
-from graphviz_ad.receptive_spec import load_toml as load_stack
+from graphviz_ad.receptive import drawing as draw
+from graphviz_ad.receptive.fields import conv
+from graphviz_ad.receptive.spec import load_toml as load_stack
 
 GRAPHS = Path(__file__).resolve().parent.parent / "graphs"
 UNIT_FLOOR = 24.0  # rf unit labels (issue 10, item 6)
@@ -147,7 +147,7 @@ def test_dilation_holes_are_marked_as_holes():
 
 # ----------------------------------------------------------------------------------- plots
 def _plot_specs():
-    from graphviz_ad.source import graph_file
+    from graphviz_ad.core.source import graph_file
 
     for path in sorted(GRAPHS.glob("*.toml")):
         if "[[plots]]" in path.read_text():
@@ -157,7 +157,7 @@ def _plot_specs():
 
 @pytest.mark.parametrize("path,spec", list(_plot_specs()))
 def test_every_plot_meets_the_floor_at_16_9(tmp_path, path, spec):
-    from graphviz_ad.plot_draw import draw_table
+    from graphviz_ad.plots.drawing import draw_table
 
     out = tmp_path / "plot.svg"  # text kept as text (svg.fonttype none), so it is measured
     draw_table(path, spec, out, "16:9")
@@ -169,8 +169,8 @@ def test_every_plot_meets_the_floor_at_16_9(tmp_path, path, spec):
 
 def test_the_cost_plot_meets_the_floor_too(tmp_path):
     import graphviz_ad as ad
-    from graphviz_ad.calculus import cost
-    from graphviz_ad.plots import cost_plot
+    from graphviz_ad.core.calculus import cost
+    from graphviz_ad.plots.charts import cost_plot
 
     out = tmp_path / "cost.svg"
     cost_plot(cost(ad.parse("y = sum(W*x)"), {"W": [1.0] * 40, "x": [2.0] * 40}), out,
@@ -180,16 +180,16 @@ def test_the_cost_plot_meets_the_floor_too(tmp_path):
 
 
 def test_every_plot_kind_is_in_the_graph_files():
-    from graphviz_ad.plot_draw import KINDS
+    from graphviz_ad.plots.drawing import KINDS
 
     assert {p.values[1]["kind"] for p in _plot_specs()} == set(KINDS)
 
 
 def _figure(monkeypatch, kind: str, graph: str, index: int = 0):
     """The matplotlib figure a graph file's plot draws (captured before it is saved)."""
-    from graphviz_ad import plots
-    from graphviz_ad.plot_draw import draw_table
-    from graphviz_ad.source import graph_file
+    from graphviz_ad.core.source import graph_file
+    from graphviz_ad.plots import charts as plots
+    from graphviz_ad.plots.drawing import draw_table
 
     figs = []
     monkeypatch.setattr(plots, "save", lambda fig, out: figs.append(fig) or [])

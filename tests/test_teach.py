@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import graphviz_ad as ad
 from graphviz_ad.cli import main
-from graphviz_ad.errors import GraphvizAdError
+from graphviz_ad.core.errors import GraphvizAdError
 from graphviz_ad.teach.build import Options, load_sheets, one_sheet
 from graphviz_ad.teach.grade import Tolerance, grade, parse_answer, read_answers
 from graphviz_ad.teach.sheet import shown

@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from graphviz_ad.core.errors import RenderError
 from graphviz_ad.draw.compose import compose_frames, wrap_text
 from graphviz_ad.draw.template import SlotDot, SvgTemplate, dot_quote, text_width, widest
-from graphviz_ad.errors import RenderError
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' missing")
 SVG = "{http://www.w3.org/2000/svg}"

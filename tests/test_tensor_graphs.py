@@ -11,9 +11,9 @@ import pytest
 
 import graphviz_ad as ad
 from graphviz_ad import parse
-from graphviz_ad.calculus import hessian, jacobian
-from graphviz_ad.data import draw
-from graphviz_ad.program import program_of
+from graphviz_ad.core.calculus import hessian, jacobian
+from graphviz_ad.core.data import draw
+from graphviz_ad.core.program import program_of
 
 GRAPHS = Path(__file__).resolve().parents[1] / "graphs"
 RNG = np.random.default_rng(5)

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from graphviz_ad.core.errors import RenderError
 from graphviz_ad.draw import raster, staging, writers
 from graphviz_ad.draw.compose import compose_frames
 from graphviz_ad.draw.frames import Frame
 from graphviz_ad.draw.template import SlotDot, SvgTemplate
-from graphviz_ad.errors import RenderError
 
 pytest.importorskip("cairosvg", reason="cairosvg is needed to rasterize")
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' missing")

@@ -70,7 +70,7 @@ def _fail(message: str, code: int) -> None:
 def _set_input_limit(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
     """Every call sets the bound (the default when not given), so one call's option never
     carries over to the next call in the same process."""
-    from .. import files
+    from ..core import files
 
     files.MAX_INPUT_BYTES = (value or files.DEFAULT_MAX_INPUT_MB) * 1_000_000
 

@@ -7,17 +7,17 @@ import json
 import click
 import numpy as np
 
-from ..autodiff import choose_of, values_at
-from ..calculus import MAX_ELEMENTS, convexity
-from ..calculus import cost as count
-from ..calculus import hessian as hessian_matrix
-from ..calculus import jacobian as jacobian_matrix
-from ..calculus_text import cost_text, element_labels, hessian_text, jacobian_text
-from ..data import parameters
-from ..formula import node_label
-from ..modes import SWEEPS, Mode
-from ..program import program_of
-from ..text_formats import DATA_FORMATS
+from ..core.autodiff import choose_of, values_at
+from ..core.calculus import MAX_ELEMENTS, convexity
+from ..core.calculus import cost as count
+from ..core.calculus import hessian as hessian_matrix
+from ..core.calculus import jacobian as jacobian_matrix
+from ..core.data import parameters
+from ..core.formats import DATA_FORMATS
+from ..core.formula import node_label
+from ..core.modes import SWEEPS, Mode
+from ..core.program import program_of
+from ..explain.calculus_text import cost_text, element_labels, hessian_text, jacobian_text
 from .common import (
     at_option,
     check_names,
@@ -168,7 +168,7 @@ def cost(source, at, data, wrt, of, out, slide):
     c = count(graph, inputs if known else None, wrt=names, of=ofs)
     click.echo(cost_text(c))
     if out:
-        from ..plots import cost_plot  # deferred: plots import matplotlib
+        from ..plots.charts import cost_plot  # deferred: plots import matplotlib
 
         shown = ", ".join(node_label(graph, o) for o in (ofs or program_of(graph).outputs))
         report_written(cost_plot(c, out, program=src.title or shown, slide=slide))

@@ -15,12 +15,13 @@ from typing import Any, TypeVar
 
 import click
 
+from ..core.errors import GraphvizAdError
+from ..core.formats import PLOT_FORMATS
+from ..core.modes import Mode
+from ..core.passes import names_or_setting
+from ..core.program import program_of
+from ..core.source import load
 from ..draw.frames import STEP_MS
-from ..errors import GraphvizAdError
-from ..modes import Mode
-from ..passes import names_or_setting
-from ..program import program_of
-from ..source import load
 from .messages import MAX_MESSAGE_LINE, BadInput, fail, note, shown_message, warn
 from .params import Assignment, Formats, Point, Range, Slide
 
@@ -87,7 +88,7 @@ def load_program(source_arg: str, at: Iterable[tuple[str, Any]], cse: bool = Tru
     """Resolve SOURCE, ``--data`` and ``--at`` (pairs from :class:`params.Assignment`):
     returns ``(source, graph, inputs)``.
 
-    :func:`graphviz_ad.source.load` reads the program and its data; ``--at`` (strict:
+    :func:`graphviz_ad.core.source.load` reads the program and its data; ``--at`` (strict:
     every name must be an input, given once) overrides both."""
     given: dict[str, Any] = {}
     for name, value in at:
@@ -107,7 +108,7 @@ def load_program(source_arg: str, at: Iterable[tuple[str, Any]], cse: bool = Tru
 def check_names(graph: Any, wrt: Iterable[str] = (), of: Iterable[str] = ()) -> None:
     """Every ``--wrt`` must name an input and every ``--of`` a node, whatever the mode
     (the passes check only the one they use); otherwise one error listing the valid names."""
-    from ..autodiff import choose_of, choose_wrt
+    from ..core.autodiff import choose_of, choose_wrt
 
     for name in wrt:
         choose_wrt(graph, name)
@@ -243,7 +244,8 @@ def out_option(required: bool = False, default: str | None = None):
         show_default=default is not None,
         help="Where to write: a directory for drawings and worksheets (default: a folder "
              "under render/ named after SOURCE; gallery: one folder per graph under it), "
-             "or a file for a plot, its extension the format (png, svg, pdf).")
+             "or a file for a plot, its extension the format "
+             f"({', '.join(PLOT_FORMATS)}).")
 
 
 def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:

@@ -9,7 +9,7 @@ from typing import IO, Any, NoReturn
 
 import click
 
-from ..errors import visible
+from ..core.errors import visible
 
 MAX_MESSAGE_LINE = 300
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from .. import assignments
-from ..errors import GraphvizAdError
+from ..core import assignments
+from ..core.errors import GraphvizAdError
 from .messages import BadInput
 
 

@@ -1,7 +1,7 @@
 """``graphviz-ad plot``: curves, surface, convexity, weight-decay and jacobian.
 
-Each subcommand turns its options into a :class:`graphviz_ad.plot_draw.PlotSpec` and calls
-:func:`graphviz_ad.plot_draw.draw_plot`, which also draws graph files' ``[[plots]]``.
+Each subcommand turns its options into a :class:`graphviz_ad.plots.drawing.PlotSpec` and calls
+:func:`graphviz_ad.plots.drawing.draw_plot`, which also draws graph files' ``[[plots]]``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import click
 
-from ..plot_draw import KINDS, PlotSpec, draw_plot
+from ..plots.drawing import KINDS, PlotSpec, draw_plot
 from .common import (
     at_option,
     data_option,

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import click
 
+from ..core.errors import GraphvizAdError
+from ..core.formats import DRAW_FORMATS
+from ..core.source import RANKDIRS, graph_file
 from ..draw.derivatives import VIEWS
 from ..draw.graphviz_run import LAYOUT_TIMEOUT, layout_time_limit
 from ..draw.names import confine, safe_stem
-from ..draw.output import DRAW_FORMATS
 from ..draw.raster import process_pool
 from ..draw.staging import OutputError
 from ..draw.writers import MAX_SCALE, slide_canvas
-from ..errors import GraphvizAdError
-from ..render_file import ProgramDrawing, graph_file_kind, render_program
-from ..render_file import render_graph_file as _render_file
-from ..source import RANKDIRS, graph_file
+from ..workflow.render_file import ProgramDrawing, graph_file_kind, render_program
+from ..workflow.render_file import render_graph_file as _render_file
 from .common import (
     at_option,
     data_option,
@@ -158,8 +158,8 @@ def gallery(directory, out, format_, slide, natural_size, progress, jobs):
 
 
 # what the gallery's worker processes import once, in the clean process they fork from
-GALLERY_PRELOAD = ("graphviz_ad.cli.render", "graphviz_ad.render_file", "graphviz_ad.plot_draw",
-                   "graphviz_ad.draw.writers")
+GALLERY_PRELOAD = ("graphviz_ad.cli.render", "graphviz_ad.workflow.render_file",
+                   "graphviz_ad.plots.drawing", "graphviz_ad.draw.writers")
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ class TaskOutcome:
 def _gallery_task(task: GalleryTask) -> TaskOutcome:
     """Run one task (in a worker process)."""
     from ..draw import raster
-    from ..plot_draw import draw_file_plot  # deferred: plots import matplotlib
+    from ..plots.drawing import draw_file_plot  # deferred: plots import matplotlib
 
     if multiprocessing.parent_process() is not None:  # a worker: the pool uses every core
         raster.WORKERS = 1

@@ -6,14 +6,14 @@ import sys
 
 import click
 
+from ..core.errors import GraphvizAdError
+from ..core.formats import DRAW_FORMATS
 from ..draw.compose import check_title
 from ..draw.frames import STEP_MS
-from ..draw.output import DRAW_FORMATS
-from ..errors import GraphvizAdError
-from ..receptive import check_layer_count, receptive_fields
-from ..receptive_spec import PRESETS, Spec, load_toml, parse_layer, preset
-from ..receptive_text import TEXT_FORMATS
-from ..render_file import StackDrawing, draw_stack
+from ..receptive.fields import check_layer_count, receptive_fields
+from ..receptive.spec import PRESETS, Spec, load_toml, parse_layer, preset
+from ..receptive.text import TEXT_FORMATS
+from ..workflow.render_file import StackDrawing, draw_stack
 from .common import (
     formats_option,
     frame_ms_option,

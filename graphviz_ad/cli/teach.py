@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..teach.worksheet import FORMATS
+from ..core.formats import WORKSHEET_FORMATS
 from .common import formats_option, out_option, report_written, reports_errors, source_argument
 
 
@@ -47,7 +47,7 @@ def _options(vary, seed, decimals, roster, blank, count=None):
 @_variant_options
 @click.option("--variants", "count", type=click.IntRange(1, 1000), default=None,
               help="How many variants (default: one per roster student, else 1).")
-@formats_option(FORMATS, "md,html")
+@formats_option(WORKSHEET_FORMATS, "md,html")
 @out_option()
 @reports_errors
 def worksheet(source, vary, seed, decimals, roster, blank, count, format_, out):

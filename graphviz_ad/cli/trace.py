@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ..assignments import parse_value
-from ..check import DEFAULT_TOLERANCE, check_derivatives, singularities
-from ..passes import run_passes
-from ..report import trace_json_chunks
-from ..text_formats import DATA_FORMATS, TEXT_FORMATS
+from ..core.assignments import parse_value
+from ..core.formats import DATA_FORMATS, TEXT_FORMATS
+from ..core.passes import run_passes
+from ..explain.check import DEFAULT_TOLERANCE, check_derivatives, singularities
+from ..explain.report import trace_json_chunks
 from .common import (
     at_option,
     data_option,

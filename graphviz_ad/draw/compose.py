@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ..errors import GraphvizAdError
+from ..core.errors import GraphvizAdError
 from .camera import Camera, keep_texts_inside, overview_svg
 from .frames import Frame
 from .palette import BACKGROUND, INK, SWATCH_BORDER, WHITE

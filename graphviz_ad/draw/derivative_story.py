@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..errors import GraphvizAdError
-from ..formula import definition, fmt_number, node_label
-from ..modes import Mode
-from ..ops import PRIMITIVES
-from ..program import program_of
-from ..trace import Contribution, Step, Trace
+from ..core.errors import GraphvizAdError
+from ..core.formula import definition, fmt_number, node_label
+from ..core.modes import Mode
+from ..core.ops import PRIMITIVES
+from ..core.program import program_of
+from ..core.trace import Contribution, Step, Trace
 from .derivative_text import (
     EDGE_LINES,
     NODE_DERIVATIVE_LINES,

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from ..formula import fmt_number, fmt_shape
-from ..ops import PRIMITIVES
-from ..trace import Contribution, Step
+from ..core.formula import fmt_number, fmt_shape
+from ..core.ops import PRIMITIVES
+from ..core.trace import Contribution, Step
 
 EDGE_LINES = 3  # ∂f4/∂f3 | = exp(f3) | = 78.81
 NODE_DERIVATIVE_LINES = 2  # ∂y/∂f3 = 78.47 | (78.81 − 0.3386)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..formula import definition, node_label
-from ..program import program_of
-from ..trace import Trace
+from ..core.formula import definition, node_label
+from ..core.program import program_of
+from ..core.trace import Trace
 from .arrows import add_back_arrows
 from .camera import OVERVIEW_SHARE, Camera, follow, node_boxes, union
 from .compose import canvas_size, compose_frames

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import graphviz
 from graphviz.backend import dot_command, execute
 
-from graphviz_ad.errors import RenderError
+from graphviz_ad.core.errors import RenderError
 
 ENGINES = tuple(sorted(graphviz.ENGINES))
 INSTALL_HINT = "install it: sudo apt-get install graphviz (or brew install graphviz)"

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from graphviz_ad.errors import RenderError
+from graphviz_ad.core.errors import RenderError
 
 
 class OutputError(RenderError):

@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ..errors import RenderError
+from ..core.errors import RenderError
+from ..core.formats import DRAW_FORMATS
 from .frames import Frame
-
-FRAME_FORMATS = ("svg", "png", "pdf", "gif", "apng", "mp4", "html", "beamer")  # writers.py's
-DRAW_FORMATS = (*FRAME_FORMATS, "dot")
 
 
 def write_text_atomic(path: Path, text: str) -> Path:

@@ -29,7 +29,7 @@ from typing import Any
 
 from PIL import Image
 
-from graphviz_ad.errors import RenderError
+from graphviz_ad.core.errors import RenderError
 
 CAIRO_HINT = "rasterizing SVG needs cairosvg: pip install cairosvg (and the Cairo library)"
 _ROOT_SIZE = re.compile(

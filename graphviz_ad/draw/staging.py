@@ -25,9 +25,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from graphviz_ad.core.errors import GraphvizAdError
+from graphviz_ad.core.files import read_bytes
 from graphviz_ad.draw.names import OutputError, confine, plain_name
-from graphviz_ad.errors import GraphvizAdError
-from graphviz_ad.files import read_bytes
 
 __all__ = ["MANIFEST", "OutputError", "Staging", "cannot_write", "read_manifest"]
 

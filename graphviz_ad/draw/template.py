@@ -49,9 +49,9 @@ from xml.sax.saxutils import escape
 import graphviz
 import graphviz.quoting
 
+from graphviz_ad.core.errors import RenderError
 from graphviz_ad.draw.fonts import font_file
 from graphviz_ad.draw.graphviz_run import run_graphviz
-from graphviz_ad.errors import RenderError
 
 if TYPE_CHECKING:
     from PIL.ImageFont import FreeTypeFont

@@ -25,15 +25,14 @@ from typing import Any
 
 from PIL import Image
 
+from graphviz_ad.core.errors import RenderError
 from graphviz_ad.draw import raster
 from graphviz_ad.draw.frames import Frame
 from graphviz_ad.draw.names import safe_stem
-from graphviz_ad.draw.output import FRAME_FORMATS
 from graphviz_ad.draw.staging import Staging
-from graphviz_ad.errors import RenderError
 
-FORMATS = FRAME_FORMATS  # listed in output.py, which stays light enough for --help
-RASTER_FORMATS = {"png", "gif", "apng", "mp4"}
+from ..core.formats import FRAME_FORMATS, RASTER_FORMATS
+
 LAST_FRAME_HOLD_MS = 3000
 VIDEO_HINT = "MP4 needs the video extra: pip install 'graphviz-ad[video]'"
 
@@ -131,10 +130,10 @@ def write_frames(frames: Sequence[Frame], out_dir: Path, stem: str, formats: Ite
     (frames beyond the new last step) are removed, and nothing else.
     """
     wanted = list(dict.fromkeys(f.lower() for f in formats))
-    unknown = [f for f in wanted if f not in FORMATS]
+    unknown = [f for f in wanted if f not in FRAME_FORMATS]
     if unknown:
         raise RenderError(f"unknown format(s) {', '.join(unknown)}; "
-                          f"choose from {', '.join(FORMATS)}")
+                          f"choose from {', '.join(FRAME_FORMATS)}")
     if wanted and not frames:
         raise RenderError("no frames to write")
     if scale is not None and not 0 < scale <= MAX_SCALE:

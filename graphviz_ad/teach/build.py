@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import GraphvizAdError
+from ..core.errors import GraphvizAdError
 from .pass_sheet import pass_sheet
 from .sheet import Sheet
 from .stack_sheet import stack_sheet
@@ -31,7 +31,7 @@ def _is_stack(source: str) -> bool:
     path = Path(source)
     if path.suffix.lower() != ".toml" or not path.is_file():
         return False
-    from ..source import load_toml
+    from ..core.source import load_toml
 
     return "program" not in load_toml(path)
 
@@ -39,13 +39,13 @@ def _is_stack(source: str) -> bool:
 def load_sheets(source: str, options: Options = Options()) -> list[Sheet]:
     """Every variant's sheet of ``source`` (a graph file, program file or program text)."""
     if _is_stack(source):
-        from ..receptive_spec import load_toml
+        from ..receptive.spec import load_toml
 
         spec = load_toml(source)
         table, make = spec.variants, lambda v: stack_sheet(spec, v, options.blanks)
         default_decimals = 0
     else:
-        from ..source import load
+        from ..core.source import load
 
         src, graph, inputs = load(source)
         table = src.variants

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import GraphvizAdError
-from ..files import read_text
+from ..core.errors import GraphvizAdError
+from ..core.files import read_text
 from .sheet import MISTAKES, Blank, Look, Sheet, shown
 
 

@@ -15,13 +15,13 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from ..autodiff import evaluate, forward_mode, reverse_mode
-from ..errors import GraphvizAdError
-from ..formula import definition, fmt_name, node_label
-from ..modes import Mode
-from ..ops import PRIMITIVES
-from ..program import Program, attach, program_of
-from ..trace import Trace
+from ..core.autodiff import evaluate, forward_mode, reverse_mode
+from ..core.errors import GraphvizAdError
+from ..core.formula import definition, fmt_name, node_label
+from ..core.modes import Mode
+from ..core.ops import PRIMITIVES
+from ..core.program import Program, attach, program_of
+from ..core.trace import Trace
 from .sheet import BLANK_KINDS, STACK_BLANKS, Blank, Cell, Look, Math, Path_, Sheet, number
 from .variants import Variant
 

@@ -16,7 +16,7 @@ blank knows
   interval end off by one).
 
 Pass sheets (:mod:`.pass_sheet`) come from a Trace's public Steps and Contributions;
-conv-stack sheets (:mod:`.stack_sheet`) from :func:`graphviz_ad.receptive.receptive_fields`.
+conv-stack sheets (:mod:`.stack_sheet`) from :func:`graphviz_ad.receptive.fields.receptive_fields`.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import GraphvizAdError
-from ..formula import fmt_number
+from ..core.errors import GraphvizAdError
+from ..core.formula import fmt_number
 from .variants import Variant
 
 Look = Callable[[str], Any]

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from ..errors import GraphvizAdError
-from ..receptive import LayerField, receptive_fields
-from ..receptive_text import jump_line, recurrence
+from ..core.errors import GraphvizAdError
+from ..receptive.fields import LayerField, receptive_fields
+from ..receptive.text import jump_line, recurrence
 from .sheet import STACK_BLANKS, Blank, Cell, Look, Math, Path_, Sheet, Text
 from .variants import Variant
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import GraphvizAdError
-from ..files import read_text
+from ..core.errors import GraphvizAdError
+from ..core.files import read_text
 
 MAX_VARIANTS = 1000
 MAX_DECIMALS = 6

@@ -19,17 +19,16 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from ..core.errors import GraphvizAdError
 from ..draw.graphviz_run import run_graphviz
 from ..draw.names import safe_stem
 from ..draw.output import write_bytes_atomic, write_text_atomic
 from ..draw.palette import BLANK_TEXT, INK, RULE, SHEET_EDGE
 from ..draw.player import _inline_svg
 from ..draw.template import dot_quote
-from ..errors import GraphvizAdError
 from .build import variant_rows
 from .sheet import Blank, Cell, Math, Sheet, Text, shown
 
-FORMATS = ("md", "html", "pdf")
 BLANK = "______"
 LATEX_TIMEOUT = 120
 

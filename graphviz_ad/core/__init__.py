@@ -1,0 +1,1 @@
+"""The core: language, graph building, primitive table, passes, traces."""

@@ -1,0 +1,424 @@
+"""The passes: evaluate, forward mode and reverse mode, each returning a :class:`Trace`.
+
+Each pass is a small interpreter over the DAG in ``program_of(G).order`` using the one
+table of primitives (numbers from :mod:`graphviz_ad.core.ops`, local partials from
+:mod:`graphviz_ad.core.rules`).  Reverse mode *pulls*: the step for node n sums
+``∂of/∂c · ∂c/∂n`` over n's consumers c, exactly as a student writes it.
+
+>>> import graphviz_ad as ad
+>>> G = ad.parse("y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)")
+>>> t = ad.reverse_mode(G, {"x": 0.0})
+>>> [s.derivative for s in t.steps]
+['∂y/∂f5', '∂y/∂f4', '∂y/∂f3', '∂y/∂f2', '∂y/∂f1', '∂y/∂x']
+>>> t.steps[2].formula
+'∂y/∂f3 = ∂y/∂f4·∂f4/∂f3 + ∂y/∂f5·∂f5/∂f3'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import partial
+from numbers import Real
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from ._gc import gc_paused
+from .build import LocalEdge, graph_dicts
+from .errors import GraphvizAdError, InputError
+from .modes import Mode
+from .ops import PRIMITIVES, ShapeError, fit
+from .program import program_of
+from .rules import OPERAND_NAMES, local_function
+from .sweep import (
+    NumberAlgebra,
+    _zero_like,
+    linear_local,
+    linear_map,
+    reverse_sweep,
+    unbroadcast,
+)
+from .trace import Contribution, Deferred, Step, Trace
+
+Inputs = Mapping[str, Any]
+
+
+@gc_paused
+def evaluate(G: nx.DiGraph, inputs: Inputs) -> Trace:
+    """Annotate every node with its ``value``; one step per operation node."""
+    values = _check_inputs(G, inputs)
+    with np.errstate(all="ignore"):
+        _run_values(G, values)
+    shown: nx.DiGraph = nx.DiGraph()  # the annotated copy the steps point to, filled by _finish
+    steps = [Step(i, "value", n, values[n], (), shown) for i, n in enumerate(_op_nodes(G))]
+    return _finish(G, shown, Mode.EVALUATE, values, steps)
+
+
+@gc_paused
+def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
+                 seed: Any = None) -> Trace:
+    """Values and tangents ∂node/∂wrt, one step per operation node in forward order.
+
+    For an array input the tangent seeds every element with 1 (the derivative along
+    all-ones); ``seed`` (an array of wrt's shape) sets another direction, e.g. a one-hot
+    vector for one column of a Jacobian."""
+    values = _check_inputs(G, inputs)
+    wrt = choose_wrt(G, wrt)
+    nodes = G.nodes
+    tangents: dict[str, Any] = {wrt: _seed(values[wrt], seed, f"seed for {wrt}")}
+    kind = seed_kind(tangents[wrt])
+    steps: list[Step] = []
+    shown: nx.DiGraph = nx.DiGraph()
+    with np.errstate(all="ignore"):
+        _run_values(G, values)
+        for n in _op_nodes(G):
+            data = nodes[n]
+            operands = data["operands"]
+            args = [values[o] for o in operands]
+            contributions = []
+            linear = PRIMITIVES[data["op"]].linear
+            for source, positions in _distinct(operands):
+                if source not in tangents:
+                    continue
+                carried = tangents[source]
+                if linear:  # the JVP programs; the local shown is the pullback of 𝟏
+                    local = Deferred(partial(linear_local, G, n, values, positions))
+                    prod = unbroadcast(linear_map(G, n, values, "jvp", positions, carried),
+                                       values[n])
+                else:
+                    local = _local(data["op"], positions, args, values[n])
+                    prod = _forward_product(local, carried, values[n])
+                contributions.append(Contribution(source, n, positions, local, carried, prod,
+                                                  shown, trivial=source == wrt and kind is None))
+            _record(steps, "tangent", n, contributions, tangents, values, shown, wrt=wrt,
+                    seed=kind)
+    trace = _finish(G, shown, Mode.FORWARD, values, steps, ("tangent", tangents))
+    trace.wrt, trace.seed = wrt, kind
+    return trace
+
+
+@gc_paused
+def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
+                 seed: Any = None, wrt: str | list[str] | None = None) -> Trace:
+    """Values and adjoints ∂of/∂node; one step per non-constant node other than ``of``,
+    in exactly the reverse of the forward order (homework problem 9's order).
+
+    An array-valued ``of`` is seeded with ones (the gradient of the sum of its elements);
+    ``seed`` (an array of of's shape) weights them instead, e.g. one-hot for one row of
+    a Jacobian.  Adjoints have their node's shape: broadcasting is undone by summing.
+
+    ``wrt`` (input names) limits the sweep to the nodes between them and ``of``: the
+    other nodes (data such as X and T) get no step and keep adjoint 0."""
+    values = _check_inputs(G, inputs)
+    of = choose_of(G, of)
+    needed = None
+    if wrt is not None:
+        wrt = [wrt] if isinstance(wrt, str) else list(wrt)
+        for w in wrt:
+            choose_wrt(G, w)
+        needed = _between(G, wrt, of)
+    shown: nx.DiGraph = nx.DiGraph()
+    with np.errstate(all="ignore"):
+        _run_values(G, values)
+        seed = _seed(values[of], seed, f"seed for {of}")
+        numbers = NumberAlgebra(G, values, of, seed_kind(seed), _local, shown)
+        adjoints = reverse_sweep(G, {of: seed}, numbers, needed)
+    trace = _finish(G, shown, Mode.REVERSE, values, numbers.steps, ("adjoint", adjoints))
+    trace.of, trace.seed = of, numbers.kind
+    return trace
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+def _between(G: nx.DiGraph, wrt: list[str], of: str) -> set[str]:
+    """The nodes on a path from one of ``wrt`` to ``of`` (both ends included): one sweep
+    forward over the graph order, one back."""
+    nodes, order = graph_dicts(G).nodes, program_of(G).order
+    after = set(wrt)
+    for n in order:
+        if n not in after and any(o in after for o in nodes[n]["operands"]):
+            after.add(n)
+    before = {of}
+    for n in reversed(order):
+        if n in before:
+            before.update(nodes[n]["operands"])
+    return after & before
+
+
+def _record(steps: list[Step], kind: str, n: str, contributions: list[Contribution],
+            derived: dict[str, Any], values: dict[str, Any], G: nx.DiGraph, **who: Any) -> None:
+    """Sum a step's contributions into ``derived[n]`` and append the step (0 if none)."""
+    if contributions:
+        total = contributions[0].product
+        for c in contributions[1:]:
+            total = total + c.product
+        derived[n] = total
+    result = derived[n] if n in derived else _zero_like(values[n])
+    steps.append(Step(len(steps), kind, n, result, tuple(contributions), G, **who))
+
+
+def _op_nodes(G: nx.DiGraph) -> list[str]:
+    nodes = G.nodes
+    return [n for n in program_of(G).order if nodes[n]["op"] not in ("input", "const")]
+
+
+def _run_values(G: nx.DiGraph, values: dict[str, Any],
+                offset: tuple[str, float] | None = None) -> None:
+    """Fill ``values`` (which holds the inputs) for every node, in graph order.
+
+    ``offset=(node, h)`` adds h to that node's value as soon as it is computed, which is
+    how finite differences probe ∂output/∂node for an intermediate node.  Shape errors
+    (vectors of different lengths, an index out of range) name the node's position."""
+    nodes = graph_dicts(G).nodes
+    for n in program_of(G).order:
+        try:  # free in Python 3.11 unless raised
+            data = nodes[n]
+            op = data["op"]
+            if op == "const":
+                values[n] = np.float64(data["value"])
+            elif op != "input":
+                params = data.get("params")
+                args = [values[o] for o in data["operands"]]
+                values[n] = (PRIMITIVES[op].fn(*args, **dict(params)) if params
+                             else PRIMITIVES[op].fn(*args))
+            if offset is not None and n == offset[0]:
+                values[n] = values[n] + offset[1]
+        except (ValueError, IndexError, GraphvizAdError) as err:
+            raise InputError(_shape_message(G, n, values, err), **_where(G, n)) from None
+
+
+def _shape_message(G: nx.DiGraph, node: str, values: dict[str, Any], err: Exception) -> str:
+    from .formula import definition, node_label
+
+    data = G.nodes[node]
+    labels = [node_label(G, o) for o in data["operands"]]
+    if isinstance(err, ShapeError):  # name the operands: "inner sizes differ (W is 2×3, …)"
+        reason = err.message.format(**dict(zip(OPERAND_NAMES, labels)))
+        source = PRIMITIVES[data["op"]].source
+        if source:  # as written: "W @ x: inner sizes differ (W is 2×3, x has 2)"
+            return f"{source.format(**dict(zip(OPERAND_NAMES, labels)))}: {reason}"
+    if isinstance(err, GraphvizAdError):
+        reason = err.message
+    else:
+        shapes = " and ".join("×".join(map(str, np.shape(values[o]))) or "scalar"
+                              for o in data["operands"] if o in values)
+        reason = f"operand shapes {shapes} do not broadcast"
+    return f"{node_label(G, node)} = {definition(G, node)}: {reason}"
+
+
+def _seed(value: Any, seed: Any, what: str) -> Any:
+    """The starting tangent/adjoint: ones of ``value``'s shape, or ``seed`` checked."""
+    if seed is None:
+        return np.ones_like(value, dtype=float) if np.ndim(value) else np.float64(1.0)
+    seed = np.asarray(seed, dtype=float)
+    if seed.shape != np.shape(value):
+        raise InputError(f"{what} has shape {seed.shape}, expected {np.shape(value)}")
+    return seed[()] if seed.ndim == 0 else seed
+
+
+def seed_kind(seed: Any) -> str | None:
+    """How a seed is labelled (see :func:`graphviz_ad.core.formula.seeded_symbol`): None for
+    the scalar 1, ``"1"`` for an array of ones, ``"[i]"`` (``"[i, j]"``) for a one-hot
+    array and ``"v"`` for anything else."""
+    seed = np.asarray(seed, dtype=float)
+    if seed.ndim == 0:
+        return None if seed == 1 else "v"
+    if seed.size and np.all(seed == 1):
+        return "1"
+    hot = np.flatnonzero(seed)
+    if hot.size == 1 and seed.flat[hot[0]] == 1:
+        return "[" + ", ".join(str(int(i)) for i in np.unravel_index(hot[0], seed.shape)) + "]"
+    return "v"
+
+
+def values_at(G: nx.DiGraph, inputs: Inputs, offset: tuple[str, float] | None = None
+              ) -> dict[str, Any]:
+    """Every node's value (no trace), optionally with one node nudged by ``offset``."""
+    values = _check_inputs(G, inputs)
+    with np.errstate(all="ignore"):
+        _run_values(G, values, offset)
+    return values
+
+
+def _distinct(operands: tuple[str, ...]) -> list[tuple[str, tuple[int, ...]]]:
+    """Group argument positions by operand: x·x → [("x", (0, 1))]."""
+    if len(operands) == 1:
+        return [(operands[0], (0,))]
+    grouped: dict[str, tuple[int, ...]] = {}
+    for position, operand in enumerate(operands):
+        grouped[operand] = grouped.get(operand, ()) + (position,)
+    return list(grouped.items())
+
+
+def _local(op: str, positions: tuple[int, ...], args: list[Any], out: Any) -> Any:
+    """∂op/∂operand at ``args`` (``out`` is op's result), summed over the positions that
+    operand fills."""
+    total = local_function(op, positions[0])(args, out)
+    for p in positions[1:]:
+        total = total + local_function(op, p)(args, out)
+    return total
+
+
+def _forward_product(local: Any, carried: Any, out: Any) -> Any:
+    """local·tangent with the result's shape: summed for reductions (sum, dot, a[i]),
+    broadcast up when a scalar feeds an array."""
+    product = local * carried
+    if type(product) is np.float64 and type(out) is np.float64:
+        return product
+    return fit(product, out)
+
+
+def _finite(value: Any) -> bool:
+    if type(value) is np.float64:
+        return math.isfinite(value)
+    with np.errstate(all="ignore"):  # a finite sum is proof; an overflowing one is rechecked
+        if math.isfinite(np.sum(value)):
+            return True
+    return bool(np.all(np.isfinite(value)))
+
+
+def _finish(G: nx.DiGraph, shown: nx.DiGraph, mode: Mode, values: dict[str, Any],
+            steps: list[Step], derived: tuple[str, dict[str, Any]] | None = None) -> Trace:
+    """Fill ``shown`` (the graph the steps point to) as a copy of G with every node's
+    ``value`` and, given ``derived`` = (attribute, numbers), its tangent or adjoint (zeros
+    of the node's shape where none was computed); each edge a step used gets its
+    ``local`` derivative.  Flag non-finite numbers."""
+    shown.graph.update(G.graph)
+    # networkx's dicts, filled directly: G.copy() and add_node cost more than the maths
+    nodes, succ, pred = graph_dicts(shown)
+    source = graph_dicts(G)
+    if derived is None:
+        nodes.update({n: {**data, "value": values[n]} for n, data in source.nodes.items()})
+    else:
+        attribute, numbers = derived
+        nodes.update({n: {**data, "value": values[n], attribute: numbers[n] if n in numbers
+                          else _zero_like(values[n])} for n, data in source.nodes.items()})
+    for u, consumers in source.succ.items():
+        succ[u] = consumers.copy()
+    for step in steps:  # an edge with a local derivative gets its own (slotted) attributes
+        for c in step.contributions:
+            if type(c.local_) is not Deferred:  # a linear map's is shown, not stored
+                succ[c.source][c.target] = LocalEdge(c.positions, c.local_)
+    for v, operands in source.pred.items():
+        pred[v] = {u: succ[u][v] for u in operands}
+    for numbers in (values, derived[1]) if derived else (values,):
+        for n, number in numbers.items():
+            if not (math.isfinite(number) if type(number) is np.float64 else _finite(number)):
+                nodes[n]["nonfinite"] = True
+    _mark_derivatives_through_nonfinite(shown, mode)
+    inputs = {n: values[n] for n in program_of(G).inputs}
+    return Trace(shown, steps, mode, inputs)
+
+
+def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: Mode) -> None:
+    """Flag finite derivatives that were computed through a node evaluated where it is
+    undefined (``log(x)`` at −1: the adjoint 1/x = −1 means nothing).  Such an origin has a
+    nan/inf value from finite operands; every derivative whose chain rule uses its local
+    partial gets ``through`` = that node and counts as non-finite."""
+    kind = {Mode.FORWARD: "tangent", Mode.REVERSE: "adjoint"}.get(mode)
+    if kind is None:
+        return
+    nodes = G.nodes
+    undefined = {n for n, data in graph_dicts(G).nodes.items() if not _finite(data["value"])}
+    if not undefined:
+        return
+
+    def origin(n: str) -> bool:
+        return n in undefined and not any(a in undefined for a in G.predecessors(n))
+
+    through: dict[str, str] = {}
+    if mode == Mode.FORWARD:  # a tangent uses its own node's partials and its operands' tangents
+        for n in program_of(G).order:
+            if origin(n):
+                through[n] = n
+                continue
+            upstream = next((through[a] for a in G.predecessors(n) if a in through), None)
+            if upstream is not None:
+                through[n] = upstream
+    else:  # an adjoint uses its consumers' partials and adjoints
+        for n in reversed(program_of(G).order):
+            for v in G.successors(n):
+                if origin(v) or v in through:
+                    through[n] = through.get(v, v)
+                    break
+    for n, where in through.items():
+        data = nodes[n]
+        if kind in data and _finite(data[kind]):
+            data["through"] = where
+            data["nonfinite"] = True
+
+
+def _check_inputs(G: nx.DiGraph, inputs: Inputs) -> dict[str, Any]:
+    """Validate ``inputs`` against the graph's inputs; numbers become numpy float64."""
+    program_of(G)  # GraphvizAdError for a graph graphviz-ad did not build
+    if not isinstance(inputs, Mapping):
+        raise InputError("inputs must be a mapping of input name to number")
+    expected = program_of(G).inputs
+    missing = [n for n in expected if n not in inputs]
+    if missing:
+        raise InputError(f"missing value for input {', '.join(missing)} "
+                         f"(inputs: {', '.join(expected)})", **_where(G, missing[0]))
+    unknown = [n for n in inputs if n not in expected]
+    if unknown:
+        raise InputError(f"unknown input {', '.join(map(str, unknown))} "
+                         f"(inputs: {', '.join(expected) or 'none'})")
+    values = {}
+    for name in expected:
+        try:
+            values[name] = _as_number(name, inputs[name])
+        except InputError as err:
+            raise InputError(err.message, **_where(G, name)) from None
+    return values
+
+
+def _where(G: nx.DiGraph, node: str) -> dict[str, Any]:
+    """Source position of ``node`` (an input's first use) for an error's caret line."""
+    data = G.nodes[node]
+    return {"source": program_of(G).source, "line": data.get("line"),
+            "column": data.get("column")}
+
+
+def _as_number(name: str, value: Any) -> Any:
+    if value is None or isinstance(value, (bool, np.bool_)):  # float(None) would be nan
+        raise InputError(f"input {name} must be a number, got {value!r}")
+    if isinstance(value, Real):
+        return np.float64(value)
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"input {name} must be a number, got {value!r}") from None
+    return array[()] if array.ndim == 0 else array
+
+
+def choose_wrt(G: nx.DiGraph, wrt: str | None) -> str:
+    """The input a derivative is taken with respect to: ``wrt`` checked against G's
+    inputs, or the first input when ``wrt`` is None (InputError if there is none)."""
+    inputs = program_of(G).inputs
+    if wrt is None:
+        if not inputs:
+            raise InputError("the program has no inputs to differentiate with respect to")
+        return inputs[0]
+    if wrt not in inputs:
+        raise InputError(f"wrt {wrt!r} names no input (inputs: {', '.join(inputs) or 'none'})")
+    return wrt
+
+
+def choose_of(G: nx.DiGraph, of: str | None) -> str:
+    """The node a derivative is taken of: the first output when ``of`` is None, else the
+    output bound to that name, the node displayed with that label, or the node with that
+    id (constants excluded); InputError when ``of`` names none of these."""
+    outputs = program_of(G).outputs
+    if of is None:
+        return outputs[0]
+    named: list[str] = [n for n in outputs if G.nodes[n]["name"] == of]
+    if len(named) == 1:  # a re-bound name means its final binding: `c` is c#2 in c = c*x
+        return named[0]
+    labelled: list[str] = [n for n in G
+                           if G.nodes[n].get("label") == of and G.nodes[n]["op"] != "const"]
+    if len(labelled) == 1:  # `c⁽²⁾`, as the displays write it
+        return labelled[0]
+    if of in G and G.nodes[of]["op"] != "const":
+        return of
+    raise InputError(f"of {of!r} names no node (outputs: {', '.join(outputs)})")

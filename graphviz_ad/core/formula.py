@@ -1,0 +1,412 @@
+"""Display: numbers, names and expression trees as Unicode text or LaTeX.
+
+One printer serves node definitions (``f3 = f1 + f2``), local partials
+(``∂f4/∂f3 = exp(f3)``) and chain-rule lines, in both styles, with the fewest
+parentheses that keep the meaning.
+
+>>> from graphviz_ad.core.rules import name_leaf, number_leaf
+>>> show(("op", "pow", (name_leaf("f1"), number_leaf(2))))
+'f1²'
+>>> show(("op", "pow", (name_leaf("f1"), number_leaf(2))), "latex")
+'f_{1}^{2}'
+>>> fmt_number(-0.99952)
+'−0.9995'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Hashable, Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from .ops import CONSTANTS, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW, PRIMITIVES
+from .rules import ONES, Tree, name_leaf, number_leaf
+
+SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
+    "theta": "θ", "lambda": "λ", "lam": "λ", "mu": "μ", "sigma": "σ", "tau": "τ", "phi": "φ",
+    "psi": "ψ", "omega": "ω", "rho": "ρ", "xi": "ξ", "nu": "ν", "kappa": "κ", "zeta": "ζ",
+}
+_NAME_PARTS = re.compile(r"^([A-Za-z]+?)_?(\d+)$")
+_VERSION = re.compile(r"⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾$")
+_PLAIN_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+NAMED_CONSTANTS = {shown for _, shown in CONSTANTS.values()}
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
+MAX_SHOWN_ELEMENTS = 6  # a vector shown whole
+MAX_SHOWN_SIDE = 4  # a matrix shown whole: up to 4×4
+_TIMES = r" \times "
+
+
+def fmt_number(value: object, style: str = "text", digits: int = 4) -> str:
+    """A number as a reader wants it: 4 significant digits, integers without '.0',
+    a real minus sign in text.  Vectors of up to 6 elements and matrices up to 4×4 are
+    shown whole (nested lists; ``bmatrix`` in LaTeX), larger arrays of ones (zeros) as
+    ``𝟏₁₂`` (``𝟎₃ₓ₅``), anything else larger as a preview with its shape:
+    ``[−1.134, 0.6402, …, 2.51] (20)``."""
+    if isinstance(value, (float, int)):  # a scalar (numpy's float64 is a float)
+        v = float(value)
+    else:
+        arr = np.asarray(value)
+        if arr.ndim > 0:
+            if _whole(arr):
+                return _nested(arr, style, digits)
+            if arr.size > 1 and arr.flat[0] in (0, 1) and _constant(arr):
+                return fmt_ones(arr.flat[0], arr.shape, style, digits)
+            return _preview(arr, style, digits)
+        v = float(arr)
+    if not math.isfinite(v):
+        if math.isnan(v):
+            return "nan" if style == "text" else r"\mathrm{NaN}"
+        sign = "−" if v < 0 and style == "text" else ("-" if v < 0 else "")
+        return sign + ("inf" if style == "text" else r"\infty")
+    if v == 0:
+        return "0"
+    if v.is_integer() and abs(v) < 1e9:
+        text = str(int(v))
+    else:
+        text = "%.*g" % (digits, v)  # noqa: UP031 (f"{v:.{digits}g}", 3× slower)
+        if "e" in text:
+            mantissa, exponent = text.split("e")
+            exponent = str(int(exponent))
+            text = (f"{mantissa}×10{exponent.translate(SUPERSCRIPTS)}" if style == "text"
+                    else rf"{mantissa} \times 10^{{{exponent}}}")
+    return text.replace("-", "−") if style == "text" and v < 0 else text
+
+
+def _whole(arr: np.ndarray) -> bool:
+    """Whether an array is small enough to show element by element."""
+    if arr.ndim == 1 or arr.size == 0:
+        return arr.size <= MAX_SHOWN_ELEMENTS
+    return arr.ndim == 2 and max(arr.shape) <= MAX_SHOWN_SIDE
+
+
+def _constant(arr: np.ndarray) -> bool:
+    first = arr.flat[0]
+    return bool(np.all(arr == first)) and np.isfinite(first)
+
+
+def _nested(arr: np.ndarray, style: str, digits: int) -> str:
+    """``[1, 2]``, ``[[1, −1], [0.5, 2]]``; in LaTeX ``\\left[…\\right]`` for a vector and
+    a ``bmatrix`` for a matrix."""
+    if arr.ndim == 1:
+        inner = ", ".join(fmt_number(v, style, digits) for v in arr)
+        return f"[{inner}]" if style == "text" else rf"\left[{inner}\right]"
+    if style == "text":
+        return "[" + ", ".join(_nested(row, style, digits) for row in arr) + "]"
+    rows = r" \\ ".join(" & ".join(fmt_number(v, style, digits) for v in row) for row in arr)
+    return rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}"
+
+
+def fmt_shape(shape: tuple[int, ...], style: str = "text") -> str:
+    """The space an array lives in: ``ℝ²ˣ³``, ``ℝ³`` (``\\mathbb{R}^{2 \\times 3}``);
+    ``ℝ`` for a scalar."""
+    if not shape:
+        return "ℝ" if style == "text" else r"\mathbb{R}"
+    if style == "text":
+        return "ℝ" + "ˣ".join(str(n).translate(SUPERSCRIPTS) for n in shape)
+    return rf"\mathbb{{R}}^{{{_TIMES.join(map(str, shape))}}}"
+
+
+def fmt_ones(value: float, shape: tuple[int, ...], style: str = "text", digits: int = 4) -> str:
+    """An array of one repeated value: ``𝟏₁₂``, ``𝟎₄``, ``2·𝟏₃ₓ₅``
+    (``2 \\cdot \\mathbf{1}_{3 \\times 5}``)."""
+    bold = "𝟎" if value == 0 else "𝟏"
+    if style == "text":
+        ones = bold + "ₓ".join(str(n).translate(SUBSCRIPTS) for n in shape)
+    else:
+        ones = rf"\mathbf{{{0 if value == 0 else 1}}}_{{{_TIMES.join(map(str, shape))}}}"
+    if value in (0, 1, -1):
+        return ones if value != -1 else ("−" if style == "text" else "-") + ones
+    return product([parenthesize_negative(fmt_number(value, style, digits), style), ones], style)
+
+
+def _preview(arr: np.ndarray, style: str, digits: int) -> str:
+    """A large array as its first two and last elements and its length (or shape):
+    ``[−1.13, 0.64, …, 2.51] (20)``."""
+    flat = arr.ravel()
+    first, second, last = (fmt_number(flat[i], style, digits) for i in (0, 1, -1))
+    shape = ("×" if style == "text" else _TIMES).join(str(n) for n in arr.shape)
+    if style == "text":
+        return f"[{first}, {second}, …, {last}] ({shape})"
+    return rf"\left[{first}, {second}, \ldots, {last}\right]_{{({shape})}}"  # not ·(20)
+
+
+def node_label(G, node: str) -> str:
+    """What every display calls ``node``: its ``label`` attribute (``c⁽²⁾`` for the
+    second binding of ``c``), or its ``name`` in a graph built without labels."""
+    data = G.nodes[node]
+    return data.get("label") or data["name"]
+
+
+def fmt_name(name: str, style: str = "text") -> str:
+    """A node label for display; in LaTeX ``f1`` → ``f_{1}``, ``phi0`` → ``\\phi_{0}``,
+    ``c⁽²⁾`` → ``c^{(2)}``.  Text that is not a name (an array already formatted) is
+    returned unchanged."""
+    if style == "text":
+        return name
+    return _latex_name(name)
+
+
+@lru_cache(maxsize=1 << 16)  # a node's name is shown in several steps, and in both styles
+def _latex_name(name: str) -> str:
+    style = "latex"
+    if name == "𝟏":
+        return r"\mathbf{1}"
+    if name == "π":
+        return r"\pi"
+    if name.startswith("∂") and "/∂" in name:  # a gradient graph's node, e.g. ∂L/∂phi0
+        of, wrt = name[1:].split("/∂", 1)
+        return derivative_symbol(of, wrt, style)
+    version = _VERSION.search(name)
+    if version:
+        number = version.group(1).translate(_PLAIN_DIGITS)
+        return f"{fmt_name(name[:version.start()], style)}^{{({number})}}"
+    if not _IDENTIFIER.match(name):
+        return name
+    match = _NAME_PARTS.match(name)
+    base, sub = (match.group(1), match.group(2)) if match else (name, "")
+    if base in GREEK:
+        base = "\\" + ("lambda" if base == "lam" else base)
+    elif len(base) > 1:
+        base = rf"\mathrm{{{base}}}".replace("_", r"\_")
+    return f"{base}_{{{sub}}}" if sub else base
+
+
+def _prec(tree: Tree) -> int:
+    """How tightly the displayed tree binds (negative numbers act like unary minus)."""
+    if tree[0] == "leaf":
+        if not tree[2] and "·" in tree[1] and not tree[1].startswith("["):
+            return PREC_MUL  # a seeded symbol such as ∂f/∂z·1: Σ(∂f/∂z·1)
+        return PREC_NEG if tree[2] and float(tree[1]) < 0 else PREC_ATOM
+    prim = PRIMITIVES[tree[1]]
+    if tree[1] == "pow" and _small_integer(tree[2][1]) is not None:
+        return PREC_POW
+    return prim.prec
+
+
+def _small_integer(tree: Tree) -> int | None:
+    if tree[0] == "leaf" and tree[2] and float(tree[1]).is_integer() and 0 <= tree[1] < 100:
+        return int(tree[1])
+    return None
+
+
+def show(tree: Tree, style: str = "text") -> str:
+    """Print a display tree as Unicode text (``style="text"``) or LaTeX (``"latex"``)."""
+    if tree[0] == "leaf":
+        return fmt_number(tree[1], style) if tree[2] else fmt_name(tree[1], style)
+    op, children = tree[1], tree[2]
+    prim = PRIMITIVES[op]
+    if len(tree) > 3 and tree[3] and not prim.helper:  # as a call: sum(A, axis=1)
+        args = [show(c, style) for c in children]
+        if style == "latex":
+            args += [rf"\mathrm{{{k}}}={v}" for k, v in tree[3]]
+            return rf"\operatorname{{{op}}}({', '.join(args)})"
+        return f"{op}({', '.join(args + [f'{k}={v}' for k, v in tree[3]])})"
+    if op == "pow" and style == "text" and _small_integer(children[1]) is not None:
+        base = _wrap(children[0], PRIMITIVES["pow"], 0, style)
+        return base + str(_small_integer(children[1])).translate(SUPERSCRIPTS)
+    template = prim.latex if style == "latex" else prim.text
+    parts = {}
+    for index, key in enumerate("ab"[: len(children)]):
+        parts[key] = _wrap(children[index], prim, index, style)
+    return template.format(**parts)
+
+
+def _bare(template: str, key: str) -> bool:
+    """Whether a template shows operand ``key`` without brackets of its own (``Σ{a}``,
+    ``{a}[{b}]``, ``{a}^{2}``), so a compound operand needs parentheses."""
+    at = template.find("{" + key + "}")
+    return at >= 0 and (at == 0 or template[at - 1] not in "([{|⟨")
+
+
+def _wrap(child: Tree, parent, index: int, style: str) -> str:
+    """Show ``child`` as operand ``index`` of ``parent``, parenthesised only if needed."""
+    text = show(child, style)
+    template = parent.latex if style == "latex" else parent.text
+    if parent.functional or parent.prec == PREC_ATOM:  # a call, or a prefix/postfix form
+        if not (_bare(template, "ab"[index]) and _prec(child) < parent.prec):
+            return text
+        return f"({text})" if style == "text" else rf"\left({text}\right)"
+    if style == "latex" and (parent.name == "div" or (parent.name == "pow" and index == 1)):
+        return text  # \frac{}{} and exponents are grouped by braces already
+    inner, outer = _prec(child), parent.prec
+    need = inner < outer
+    if inner == outer and parent.name not in ("neg",):
+        side_ok = {"both": True, "left": index == 0, "right": index == 1}.get(parent.assoc, False)
+        need = not side_ok
+    if parent.name == "neg" and inner <= PREC_NEG:
+        need = True
+    if parent.name == "pow" and index == 0 and inner <= PREC_POW:
+        need = True
+    if parent.name == "mul" and index == 1 and child[0] == "leaf" and child[2] and child[1] < 0:
+        need = True
+    if not need:
+        return text
+    return f"({text})" if style == "text" else rf"\left({text}\right)"
+
+
+def definition_tree(G, node: str) -> Tree:
+    """The display tree of a node's own operation over its operands' names/values."""
+    nodes = G.nodes
+    data = nodes[node]
+    leaves = []
+    for operand in data["operands"]:
+        od = nodes[operand]
+        named = od["op"] == "const" and od["name"] in NAMED_CONSTANTS  # e, π
+        leaves.append(number_leaf(od["value"]) if od["op"] == "const" and not named
+                      else name_leaf(od.get("label") or od["name"]))
+    op = data["op"]
+    if op == "mul" and _matrix_product(nodes, data["operands"]):
+        op = "hadamard"  # an elementwise product of arrays, a matrix among them: A ⊙ B
+    if data.get("params"):
+        return ("op", op, tuple(leaves), data["params"])
+    return ("op", op, tuple(leaves))
+
+
+def _matrix_product(nodes, operands: Sequence[str]) -> bool:
+    """Whether a product multiplies arrays elementwise with a matrix among them."""
+    values = [nodes[o].get("value", 0) for o in operands]
+    if any(isinstance(v, float) for v in values):  # a scalar factor: an ordinary product
+        return False
+    ndims = [np.ndim(v) for v in values]
+    return max(ndims) >= 2 and min(ndims) >= 1
+
+
+#: Stand-ins for the names of a tree shown once as a template (see :func:`show_leaves`).
+_SLOTS = ("\x00a\x00", "\x00b\x00")
+_TEMPLATES: dict[Hashable, str] = {}
+_MAX_TEMPLATES = 4096  # ops × operand positions × the constants programs use: few
+
+
+def show_leaves(key: Hashable, build: Callable[[tuple[Tree, ...]], Tree],
+                leaves: Sequence[Tree], style: str = "text") -> str:
+    """``show(build(leaves), style)``, laid out once per ``key`` and numbers among the
+    leaves: how a tree prints depends on its numbers (signs, folding) but not on which
+    plain names it shows, so the names go into a template.  ``key`` must say everything
+    ``build`` depends on besides the leaves."""
+    names = [leaf[1] for leaf in leaves if not leaf[2]]
+    if len(names) > len(_SLOTS) or any("·" in n or "\x00" in n or n == ONES[1] for n in names):
+        return show(build(tuple(leaves)), style)  # these bind or simplify differently
+    numbers = tuple(repr(leaf[1]) if leaf[2] else None for leaf in leaves)
+    try:
+        template = _TEMPLATES.get((key, numbers, style))
+    except TypeError:  # a parameter that is not hashable: no template
+        return show(build(tuple(leaves)), style)
+    if template is None:
+        slots = iter(_SLOTS)
+        stand_ins = tuple(leaf if leaf[2] else name_leaf(next(slots)) for leaf in leaves)
+        if len(_TEMPLATES) >= _MAX_TEMPLATES:
+            _TEMPLATES.clear()
+        template = _TEMPLATES[key, numbers, style] = show(build(stand_ins), style)
+    for slot, name in zip(_SLOTS, names):
+        template = template.replace(slot, fmt_name(name, style))
+    return template
+
+
+def hadamard_tree(tree: Tree) -> Tree:
+    """``tree`` with its products of two non-numbers written ⊙ (matrix form)."""
+    if tree[0] == "leaf":
+        return tree
+    children = tuple(hadamard_tree(c) for c in tree[2])
+    op = tree[1]
+    if op == "mul" and not any(c[0] == "leaf" and c[2] for c in children):
+        op = "hadamard"
+    return ("op", op, children, *tree[3:])
+
+
+def definition(G, node: str, style: str = "text") -> str:
+    """``f1²`` for node f2 of problem 9; an input or constant shows its own name."""
+    data = G.nodes[node]
+    if data["op"] == "input":
+        return fmt_name(node_label(G, node), style)
+    if data["op"] == "const":
+        return fmt_number(data["value"], style)
+    _, op, leaves, *params = definition_tree(G, node)
+    return show_leaves(("definition", op, *params),
+                       lambda stand_ins: ("op", op, stand_ins, *params), leaves, style)
+
+
+def derivative_symbol(of: str, wrt: str, style: str = "text") -> str:
+    """``∂y/∂f3`` or ``\\frac{\\partial y}{\\partial f_{3}}``."""
+    if style == "latex":
+        return rf"\frac{{\partial {fmt_name(of, style)}}}{{\partial {fmt_name(wrt, style)}}}"
+    if "/" in of:  # ∂(∂L/∂phi0)/∂phi1
+        of = f"({of})"
+    if "/" in wrt:
+        wrt = f"({wrt})"
+    return f"∂{of}/∂{wrt}"
+
+
+def seeded_symbol(kind: str, node: str, other: str, seed: str | None,
+                  style: str = "text") -> str:
+    """The symbol of a tangent (``kind="tangent"``: ∂node/∂other) or an adjoint
+    (``"adjoint"``: ∂other/∂node) whose seed is described by ``seed``:
+
+    * None, a scalar seed of 1: ``∂f/∂x``, ``∂y/∂f``;
+    * ``"1"``, an array seeded with ones: ``∂f/∂z·1`` (the derivative along all-ones),
+      ``∂(Σy)/∂f`` (the gradient of the sum);
+    * ``"[i]"``, one-hot at element i: ``∂f/∂z[i]``, ``∂y[i]/∂f``;
+    * ``"v"``, any other seed v: ``∂f/∂z·v``, ``∂(v·y)/∂f``.
+    """
+    if seed is None:
+        return (derivative_symbol(node, other, style) if kind == "tangent"
+                else derivative_symbol(other, node, style))
+    latex = style == "latex"
+    if kind == "tangent":
+        of, wrt = _operand(node, style), _operand(other, style)
+        if seed.startswith("["):
+            return _partial(of, wrt + seed, style)
+        vector = (r"\mathbf{1}" if seed == "1" else "v") if latex else seed
+        return product([_partial(of, wrt, style), vector], style)
+    of, wrt = _operand(other, style), _operand(node, style)
+    if seed.startswith("["):
+        of += seed
+    elif seed == "1":
+        of = rf"\left(\sum {of}\right)" if latex else f"(Σ{of})"
+    else:
+        of = rf"\left(v \cdot {of}\right)" if latex else f"(v·{of})"
+    return _partial(of, wrt, style)
+
+
+def _operand(name: str, style: str) -> str:
+    if style == "latex":
+        return fmt_name(name, style)
+    return f"({name})" if "/" in name else name
+
+
+def _partial(of: str, wrt: str, style: str) -> str:
+    if style == "latex":
+        return rf"\frac{{\partial {of}}}{{\partial {wrt}}}"
+    return f"∂{of}/∂{wrt}"
+
+
+def product(factors: list[str], style: str = "text") -> str:
+    """Join factors with the multiplication dot of the style."""
+    return (r" \cdot " if style == "latex" else "·").join(factors)
+
+
+def hadamard(factors: list[str], style: str = "text") -> str:
+    """Join factors with the elementwise product ``⊙`` (``\\odot``)."""
+    return (r" \odot " if style == "latex" else " ⊙ ").join(factors)
+
+
+def sum_over(term: str, what: str = "", style: str = "text", wrap: bool = True) -> str:
+    """``Σ(term)``, or over the rows of a matrix ``Σ_rows term`` (``\\sum_{\\text{rows}}``)."""
+    if style == "latex":
+        sigma = rf"\sum_{{\text{{{what}}}}}" if what else r"\sum"
+        return rf"{sigma}\left({term}\right)" if wrap else f"{sigma} {term}"
+    sigma = f"Σ_{what}" if what else "Σ"
+    return f"{sigma}({term})" if wrap or not what else f"{sigma} {term}"
+
+
+def parenthesize_negative(text: str, style: str = "text") -> str:
+    """``−1.00`` → ``(−1.00)`` inside a product."""
+    if text.startswith(("−", "-")):
+        return f"({text})" if style == "text" else rf"\left({text}\right)"
+    return text
+

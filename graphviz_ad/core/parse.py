@@ -1,0 +1,576 @@
+"""Source text → networkx DAG: one node per input, constant and operation.
+
+The grammar is written down in ``language.lark`` (the one place it lives).  This module
+reads it with a hand-written, iterative operator-precedence parser: one regular
+expression cuts the text into tokens and a loop with two explicit stacks (operands and
+pending operators) calls :class:`_Builder` in exactly the order of the grammar's LALR
+reductions, so the DAG is built in one left-to-right pass with no recursion (a
+100,000-deep expression parses as easily as a shallow one) and nothing is ever
+``eval``-ed.  The tests check it against lark's LALR parser generated from the grammar
+(``_parser_standalone.py``, built by ``scripts/build_parser.py``; see
+``tests/lark_oracle.py``).  Structurally identical subexpressions are shared (CSE) and
+unnamed intermediates are called f1, f2, … in the order they are completed.
+
+>>> G = parse("y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)")
+>>> sorted(G.predecessors("f3"))
+['f1', 'f2']
+>>> program_of(G).inputs, program_of(G).outputs
+(('x',), ('y',))
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import networkx as nx
+
+from ._gc import gc_paused
+from .build import GraphBuilder, version_label  # noqa: F401  (version_label: public here too)
+from .errors import GraphvizAdError, source_lines
+from .ops import CONSTANTS, MACRO_PARAMS, MACROS, PRIMITIVES, function_names, lookup_function
+from .program import program_of
+
+MAX_SOURCE_CHARS = 20_000_000
+MAX_NODES = 2_000_000
+DEFAULT_OUTPUT = "y"
+
+# What an unexpected token is called in messages, by its terminal name in language.lark
+_TOKEN_NAMES = {
+    "$END": "end of input", "_NEWLINE": "end of line", "NAME": "name", "NUMBER": "number",
+    "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COMMA": "','",
+    "EQUAL": "'='", "SEMICOLON": "';'", "POW": "power operator", "AUGOP": "augmented assignment",
+    "MATMUL": "'@'", "DOT": "'.'",
+}
+_PYTHON_HINT = re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b|__\w+__|[\"'`:{}$]")
+
+@dataclass
+class _Binding:
+    name: str
+    handle: int
+    read: bool = False
+
+
+@dataclass(frozen=True)
+class _Keyword:
+    """``axis=1`` in a call: the keyword, the value's handle and the keyword's position."""
+
+    name: str
+    value: int
+    pos: tuple[int, int]
+
+
+def _binary(op: str) -> Callable[..., int]:  # (self, a, b[, at])
+    """A builder callback for a binary operator (placed at its first operand)."""
+    def method(self: _Builder, a: int, b: int, _at: tuple[int, int] | None = None) -> int:
+        return self.node(op, (a, b), self.pos[a])
+    return method
+
+
+class _Builder(GraphBuilder):
+    """Receives the grammar's reductions (one callback per rule alias of language.lark,
+    tokens given as text and ``(line, column)``) and keeps the bindings, over the shared
+    :class:`~graphviz_ad.core.build.GraphBuilder` (nodes by handle, CSE, constants, naming)."""
+
+    def __init__(self, source: str, cse: bool, rule: bool = False) -> None:
+        super().__init__(cse)
+        self.source = source
+        self.rule = rule  # a rule text of ops.py: keyword values may name the op's params
+        self.env: dict[str, _Binding] = {}
+        self.bindings: list[_Binding] = []
+
+    # -- errors -------------------------------------------------------------------
+    def error(self, message: str, line: int, column: int) -> GraphvizAdError:
+        return GraphvizAdError(message, source=self.source, line=line, column=column)
+
+    def new(self, op: str, args: tuple[int, ...], pos: tuple[int, int]) -> int:
+        if len(self.op) >= MAX_NODES:
+            raise self.error(f"program too large: more than {MAX_NODES:,} nodes", *pos)
+        self.op.append(op)  # GraphBuilder.new, inlined: parsing calls this for every node
+        self.operands.append(args)
+        self.pos.append(pos)
+        return len(self.op) - 1
+
+    # -- grammar callbacks (one per rule alias) -----------------------------------------
+    def number(self, text: str, pos: tuple[int, int]) -> int:
+        value = float(text)
+        if not math.isfinite(value):
+            raise self.error(f"number {text} is too large", *pos)
+        return self.const(value, text, pos)
+
+    def name(self, text: str, pos: tuple[int, int]) -> int:
+        binding = self.env.get(text)
+        if binding is not None:
+            binding.read = True
+            return binding.handle
+        handle = self.inputs.get(text)
+        if handle is not None:
+            return handle
+        if text.startswith("__") or keyword.iskeyword(text):
+            raise self.error(f"{text} is Python, not part of the expression language", *pos)
+        if lookup_function(text) is not None:
+            raise self.error(f"{text} is a function: call it as {text}(...)", *pos)
+        if text in CONSTANTS and not self.rule:  # e, pi (a binding shadows them)
+            return self.const(*CONSTANTS[text], pos)
+        handle = self.inputs[text] = self.new("input", (), pos)
+        return handle
+
+    def call(self, name: str, pos: tuple[int, int], items: list | None) -> int:
+        args = [a for a in items or [] if not isinstance(a, _Keyword)]
+        keywords = [k for k in items or [] if isinstance(k, _Keyword)]
+        if name in MACROS:
+            allowed = MACRO_PARAMS[name][0] if name in MACRO_PARAMS else ()
+            return self._expand(name, args, pos, self._params(name, items or [], keywords,
+                                                              allowed))
+        prim = lookup_function(name)
+        if prim is None:
+            raise self.error(f"unknown function {name}(){did_you_mean(name)}; "
+                             f"known functions: {', '.join(function_names())}", *pos)
+        params = self._params(name, items or [], keywords, prim.params)
+        if len(args) != prim.arity:
+            plural = "s" if prim.arity != 1 else ""
+            raise self.error(f"{name}() takes {prim.arity} argument{plural}, got {len(args)}",
+                             *pos)
+        return self.node(prim.name, tuple(args), pos, params)
+
+    def _params(self, name: str, items: list, keywords: list[_Keyword],
+                allowed: tuple[str, ...]) -> tuple:
+        """Keyword arguments as ``((name, value), …)`` in the table's order: names among
+        ``allowed``, after every operand, each a constant integer (or, in a rule text,
+        the name of the consumer's own parameter)."""
+        if keywords and not isinstance(items[-1], _Keyword):
+            k = keywords[0]
+            raise self.error("an operand after a keyword argument", *k.pos)
+        given: dict[str, int | str] = {}
+        for k in keywords:
+            if k.name not in allowed:
+                takes = (f"takes only {', '.join(allowed)}=" if allowed
+                         else "takes no keyword arguments")
+                raise self.error(f"{name}() {takes}; got {k.name}=", *k.pos)
+            if k.name in given:
+                raise self.error(f"{k.name}= given twice", *k.pos)
+            given[k.name] = self._constant_integer(k)
+        return tuple((p, given[p]) for p in allowed if p in given)
+
+    def _constant_integer(self, k: _Keyword) -> int | str:
+        if self.rule and self.op[k.value] == "input":
+            return self._input_name(k.value)
+        if k.value not in self.constants or not self.constants[k.value][0].is_integer():
+            raise self.error(f"{k.name}= must be a constant integer such as {k.name}=0",
+                             *self.pos[k.value])
+        return int(self.constants[k.value][0])
+
+    def _input_name(self, handle: int) -> str:
+        name = next(n for n, h in self.inputs.items() if h == handle)
+        del self.inputs[name]  # a parameter's name, not an operand of the rule
+        self.dropped.add(handle)
+        return name
+
+    def kwarg(self, name: str, value: int, pos: tuple[int, int]) -> _Keyword:
+        return _Keyword(name, value, pos)
+
+    add, sub, mul, div = _binary("add"), _binary("sub"), _binary("mul"), _binary("div")
+    pow = _binary("pow")
+
+    def neg(self, a: int, _at: tuple[int, int] | None = None) -> int:
+        if a in self.constants:  # fold "-2" into one constant
+            value, text = self.constants[a]
+            return self.const(-value, "-" + text, self.pos[a])
+        return self.node("neg", (a,), self.pos[a])
+
+    def pos_(self, a: int, _at: tuple[int, int] | None = None) -> int:
+        return a
+
+    def matmul(self, a: int, b: int, at: tuple[int, int]) -> int:
+        """``W @ x``, placed at the ``@`` (where a shape error points)."""
+        return self.node("matmul", (a, b), at)
+
+    def attribute(self, a: int, dot: tuple[int, int], name: str, _pos: tuple[int, int]) -> int:
+        """``A.T``: the only attribute there is."""
+        if name != "T":
+            raise self.error(f"'.{name}' looks like Python, which is not part of the "
+                             "expression language; the only attribute is .T (transpose)", *dot)
+        return self.node("transpose", (a,), self.pos[a])
+
+    def _expand(self, name: str, args: list[int], pos: tuple[int, int],
+                params: tuple = ()) -> int:
+        """Inline a composed function (``softmax(z)`` → exp(z − logsumexp(z))) as nodes;
+        with keyword arguments, its parametrised definition with their values."""
+        G = _macro_graph(name, bool(params))
+        given = dict(params)
+        if len(args) != len(program_of(G).inputs):
+            plural = "s" if len(program_of(G).inputs) != 1 else ""
+            raise self.error(f"{name}() takes {len(program_of(G).inputs)} argument{plural}, "
+                             f"got {len(args)}", *pos)
+        handles = dict(zip(("a", "b"), args))
+        for n in program_of(G).order:
+            data = G.nodes[n]
+            if data["op"] == "const":
+                handles[n] = self.const(data["value"], data["name"], pos)
+            elif data["op"] != "input":
+                own = tuple((k, given[v] if isinstance(v, str) else v)
+                            for k, v in data.get("params", ()) if not isinstance(v, str)
+                            or v in given)
+                handles[n] = self.node(data["op"], tuple(handles[o] for o in data["operands"]),
+                                        pos, own)
+        return handles[program_of(G).outputs[0]]
+
+    def index(self, a: int, i: int) -> int:
+        """``s[0]``: a constant integer index into a vector (its adjoint scatters back)."""
+        line, column = self.pos[i]
+        if self.rule and self.op[i] == "input":  # "da[b]": the consumer's own index
+            return self.node("index", (a, i), self.pos[a])
+        if i not in self.constants:
+            raise self.error("an index must be a constant integer such as s[0]", line, column)
+        value = self.constants[i][0]
+        if not value.is_integer():
+            raise self.error(f"an index must be an integer, got {self.constants[i][1]}",
+                             line, column)
+        return self.node("index", (a, i), self.pos[a])
+
+    def assign(self, name: str, pos: tuple[int, int], handle: int) -> None:
+        self._bind(name, handle, pos)
+
+    def augassign(self, name: str, pos: tuple[int, int], augop: str, handle: int) -> None:
+        current = self.name(name, pos)
+        op = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}[augop]
+        self._bind(name, self.node(op, (current, handle), pos), pos)
+
+    def bare(self, handle: int) -> None:
+        self._bind(DEFAULT_OUTPUT, handle, self.pos[handle])
+
+    def _bind(self, name: str, handle: int, pos: tuple[int, int]) -> None:
+        if name.startswith("__") or keyword.iskeyword(name):
+            raise self.error(f"{name} is Python, not part of the expression language", *pos)
+        if lookup_function(name) is not None:
+            raise self.error(f"cannot assign to {name}: it is a function name", *pos)
+        taken = self.op[handle] in ("input", "const") or handle in self.user_name
+        if taken:  # an alias such as `b = a`: give the new name a node of its own
+            handle = self.new("id", (handle,), pos)
+        self.user_name[handle] = name
+        binding = _Binding(name, handle)
+        self.env[name] = binding
+        self.bindings.append(binding)
+        self.names.append((name, handle))
+
+
+
+# -- the tokenizer: the terminals of language.lark, one regular expression ---------------
+# Blanks before a token are skipped in the same match; comments, line continuations
+# (backslash-newline) and separators are tokens of their own.  Any other character is
+# "BAD" and becomes an error when the parser reaches it.
+_NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_TOKEN = re.compile(r"""[ \t\f]*(?:
+    (?P<NUMBER>""" + _NUMBER.pattern + r""")
+  | (?P<NAME>[A-Za-z_][A-Za-z_0-9]*)
+  | (?P<OP>\*\*|[-+*/]=|[-+*/^@.()\[\],;=])
+  | (?P<NL>\r?\n)
+  | (?P<SKIP>\#[^\n]*|\\\r?\n)
+  | (?P<BAD>.)
+  | (?P<END>\Z))""", re.VERBOSE | re.DOTALL)
+
+# the terminal names of language.lark, for messages and the tests' oracle
+TERMINALS = {"(": "LPAR", ")": "RPAR", "[": "LSQB", "]": "RSQB", ",": "COMMA", "=": "EQUAL",
+             ";": "SEMICOLON", "^": "POW", "**": "POW", "@": "MATMUL", ".": "DOT",
+             "+": "PLUS", "-": "MINUS", "*": "STAR", "/": "SLASH", "+=": "AUGOP",
+             "-=": "AUGOP", "*=": "AUGOP", "/=": "AUGOP", "NL": "_NEWLINE", "END": "$END",
+             "NAME": "NAME", "NUMBER": "NUMBER", "BAD": "BAD"}
+
+
+def _tokens(source: str) -> Iterator[tuple[str, str, int, int]]:
+    """``(kind, text, line, column)`` per token: kind is NUMBER, NAME, NL, BAD, END or
+    the operator's own text.  Lines end only at ``\\n``, as in the error display."""
+    line, line_start = 1, 0
+    for m in _TOKEN.finditer(source):
+        kind = m.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
+        if kind == "OP":
+            text = m.group(kind)
+            yield text, text, line, m.start(kind) - line_start + 1
+        elif kind == "NAME" or kind == "NUMBER":
+            yield kind, m.group(kind), line, m.start(kind) - line_start + 1
+        elif kind == "NL":
+            yield kind, m.group(kind), line, m.start(kind) - line_start + 1
+            line, line_start = line + 1, m.end()
+        elif kind == "SKIP":
+            if m.group(kind)[0] == "\\":
+                line, line_start = line + 1, m.end()
+        elif kind == "BAD":
+            yield kind, m.group(kind), line, m.start(kind) - line_start + 1
+        else:
+            yield "END", "", line, m.start(kind) - line_start + 1
+            return
+
+
+# -- the parser: operator precedence with explicit stacks ----------------------------------
+# Binding strength as in language.lark: sum < product < unary minus < power (right
+# associative; its exponent is a unary, so 2^-x is fine); postfix [i] and .T bind tightest.
+_SUM, _PRODUCT, _UNARY, _POWER = 1, 2, 3, 4
+_BINARY = {"+": (_SUM, "add"), "-": (_SUM, "sub"), "*": (_PRODUCT, "mul"),
+           "/": (_PRODUCT, "div"), "@": (_PRODUCT, "matmul"), "^": (_POWER, "pow"),
+           "**": (_POWER, "pow")}
+_STATEMENT_END = ("NL", ";", "END")
+_BARRIER = (0, None, None)  # an open (, call( or [ on the operator stack
+
+
+class _Group:
+    """An open bracket: ``kind`` is "(", "call" or "["; a call collects its arguments."""
+
+    __slots__ = ("kind", "name", "pos", "items", "keyword")
+
+    def __init__(self, kind: str, name: str = "", pos: tuple[int, int] = (0, 0)) -> None:
+        self.kind, self.name, self.pos = kind, name, pos
+        self.items: list = []
+        self.keyword: tuple[str, tuple[int, int]] | None = None
+
+
+def _run(b: _Builder, source: str) -> None:
+    """Parse ``source`` as language.lark's ``program``, calling ``b``'s callbacks."""
+    nxt = _tokens(source).__next__
+    binary = {k: (prec, getattr(b, op), op == "pow") for k, (prec, op) in _BINARY.items()}
+    vals: list = []  # operand handles
+    ops: list = [_BARRIER]  # (strength, callback, position) and barriers
+    groups: list[_Group] = []
+    operand = True  # expecting an operand (else an operator)
+    head = True  # at a statement's or call argument's start: NAME = may follow
+    fresh = True  # nothing of the current statement read yet (separators are skipped)
+    pending = None  # the last atom, reduced once the token after it is known to fit
+    target = None  # (augop or "", name, position) of an assignment
+
+    def unexpected(kind: str, text: str, line: int, column: int) -> GraphvizAdError:
+        return _unexpected(source, TERMINALS.get(kind, TERMINALS.get(text, "")), text,
+                           line, column)
+
+    while True:
+        kind, text, line, column = nxt()
+        if operand:
+            if kind == "NAME" or kind == "NUMBER":
+                pending = (kind, text, (line, column))
+                operand = fresh = False
+            elif kind == "(":
+                ops.append(_BARRIER)
+                groups.append(_Group("("))
+                head = fresh = False
+            elif kind == "-" or kind == "+":
+                ops.append((_UNARY, b.neg if kind == "-" else b.pos_, None))
+                head = fresh = False
+            elif kind == ")" and groups and groups[-1].kind == "call" and head \
+                    and not groups[-1].items and groups[-1].keyword is None:
+                ops.pop()
+                group = groups.pop()  # f(): a call without arguments
+                vals.append(b.call(group.name, group.pos, None))
+                operand = head = False
+            elif fresh and (kind == "NL" or kind == ";"):
+                continue
+            elif kind == "NL" and groups:
+                continue
+            elif fresh and kind == "END":
+                return
+            elif kind in ("+=", "-="):  # a unary + or -, then =
+                raise unexpected("=", "=", line, column + 1)
+            else:
+                raise unexpected(kind, text, line, column)
+            continue
+        # -- expecting an operator ---------------------------------------------------
+        if kind == "NAME" or kind == "NUMBER" or kind == "BAD":
+            if kind == "NUMBER" and text[0] == ".":  # x.5 is x . 5: the 5 is unexpected
+                after = source_lines(source)[line - 1][column:]
+                number = _NUMBER.match(after)
+                assert number is not None  # the digits after the dot
+                raise unexpected(kind, number.group(), line, column + 1)
+            raise unexpected(kind, text, line, column)
+        if pending is not None:
+            atom_kind, atom, pos = pending
+            if atom_kind == "NAME":
+                if kind == "(":  # a call
+                    ops.append(_BARRIER)
+                    groups.append(_Group("call", atom, pos))
+                    pending, operand, head = None, True, True
+                    continue
+                if head and kind == "=" and (not groups or groups[-1].kind == "call"):
+                    if groups:
+                        groups[-1].keyword = (atom, pos)
+                    else:
+                        target = ("", atom, pos)
+                    pending, operand, head = None, True, False
+                    continue
+                if head and not groups and kind in ("+=", "-=", "*=", "/="):
+                    target = (kind, atom, pos)
+                    pending, operand, head = None, True, False
+                    continue
+            elif kind == "(":
+                raise unexpected(kind, text, line, column)
+            pending = None
+            vals.append(b.name(atom, pos) if atom_kind == "NAME" else b.number(atom, pos))
+        head = False
+        entry = binary.get(kind)
+        if entry is not None:
+            strength, callback, right = entry
+            while ops[-1][0] > strength or (ops[-1][0] == strength and not right):
+                _reduce(ops, vals)
+            ops.append((strength, callback, (line, column)))
+            operand = True
+        elif kind == "[":
+            ops.append(_BARRIER)
+            groups.append(_Group("["))
+            operand = True
+        elif kind == ".":
+            kind2, text2, line2, column2 = nxt()
+            if kind2 != "NAME":
+                raise unexpected(kind2, text2, line2, column2)
+            vals[-1] = b.attribute(vals[-1], (line, column), text2, (line2, column2))
+        elif kind == ")" or kind == "]" or kind == ",":
+            while ops[-1][0]:
+                _reduce(ops, vals)
+            if not groups or (groups[-1].kind == "[") != (kind == "]") or (
+                    kind == "," and groups[-1].kind != "call"):
+                raise unexpected(kind, text, line, column)
+            group = groups[-1]
+            if group.kind == "call":
+                value = vals.pop()
+                if group.keyword is not None:
+                    value = b.kwarg(group.keyword[0], value, group.keyword[1])
+                    group.keyword = None
+                group.items.append(value)
+                if kind == ",":
+                    operand = head = True
+                    continue
+                vals.append(b.call(group.name, group.pos, group.items))
+            elif group.kind == "[":
+                index = vals.pop()
+                vals[-1] = b.index(vals[-1], index)
+            ops.pop()
+            groups.pop()
+        elif kind == "NL" and groups:
+            continue
+        elif kind in _STATEMENT_END and not groups:
+            while ops[-1][0]:
+                _reduce(ops, vals)
+            handle = vals.pop()
+            if target is None:
+                b.bare(handle)
+            elif target[0]:
+                b.augassign(target[1], target[2], target[0], handle)
+            else:
+                b.assign(target[1], target[2], handle)
+            if kind == "END":
+                return
+            target, operand, head, fresh = None, True, True, True
+        elif kind in ("+=", "-=", "*=", "/="):  # an operator, then =
+            raise unexpected("=", "=", line, column + 1)
+        else:
+            raise unexpected(kind, text, line, column)
+
+
+def _reduce(ops: list, vals: list) -> None:
+    """Apply the operator on top of the stack to its operands."""
+    strength, callback, at = ops.pop()
+    if strength == _UNARY:
+        vals[-1] = callback(vals[-1], at)
+    else:
+        right = vals.pop()
+        vals[-1] = callback(vals[-1], right, at)
+
+
+def parse_rule(text: str) -> nx.DiGraph:
+    """Parse a rule text of :mod:`graphviz_ad.core.ops` (``"sum(da, axis=axis)"``): as
+    :func:`parse`, except that a keyword's value may name the op's own parameter, kept
+    as that name in the node's ``params`` and bound when the rule is applied."""
+    return parse(text, _rule=True)
+
+
+@gc_paused
+def parse(source: str, cse: bool = True, *, _rule: bool = False) -> nx.DiGraph:
+    """Parse a bare expression (its output is ``y``) or a program of assignments into a DAG.
+
+    Node attributes: ``op`` (``"input"``, ``"const"`` or a primitive name), ``operands``
+    (node ids in argument order), ``params`` (only when keyword arguments were given:
+    ``(("axis", 1),)``), ``name`` (the name as written), ``label`` (what every
+    display shows: the name, except that a re-bound name's later versions, node ids
+    ``c#2``, ``c#3``, read ``c⁽²⁾``, ``c⁽³⁾``; see :func:`version_label`),
+    ``line``/``column`` (first occurrence in the source) and, for constants, ``value``.
+    Each edge carries the argument ``positions`` it fills (read-only: see
+    :func:`~graphviz_ad.core.build.edge_data`; ``G.copy()`` is writable).  Graph attributes:
+    ``inputs``, ``outputs``, ``order`` (every node, operands before results), ``source``.
+
+    Raises :class:`GraphvizAdError` with line, column and a caret for bad source.
+    """
+    if not isinstance(source, str):
+        raise GraphvizAdError("source must be text")
+    if len(source) > MAX_SOURCE_CHARS:
+        raise GraphvizAdError(f"source too large: {len(source):,} characters "
+                              f"(limit {MAX_SOURCE_CHARS:,})")
+    builder = _Builder(source, cse, _rule)
+    _run(builder, source)
+    return finish(builder, source)
+
+
+def finish(builder: _Builder, source: str) -> nx.DiGraph:
+    """The graph of a completed build: its outputs are the bindings nobody read."""
+    if not builder.bindings:
+        raise GraphvizAdError("empty source: write an expression such as  sin(x)*x  "
+                              "or assignments such as  y = sin(x)*x", source=source,
+                              line=1, column=1)
+    outputs = [bd.handle for bd in builder.bindings
+               if not bd.read and builder.env[bd.name] is bd]
+    return builder.to_graph("f", outputs, source)
+
+
+_MACROS: dict[tuple[str, bool], nx.DiGraph] = {}
+
+
+def _macro_graph(name: str, with_params: bool = False) -> nx.DiGraph:
+    """The parsed definition of a composed function (parsed at import: see the end)."""
+    return _MACROS[name, with_params]
+
+
+def did_you_mean(name: str) -> str:
+    """``" (did you mean sin()?)"`` for a misspelt function name, else ``""``.
+
+    >>> did_you_mean("sinn"), did_you_mean("zzz")
+    (' (did you mean sin()?)', '')
+    """
+    import difflib
+
+    close = difflib.get_close_matches(name, function_names(), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}()?)" if close else ""
+
+
+def _unexpected(source: str, terminal: str, text: str, line: int,
+                column: int) -> GraphvizAdError:
+    """One clear message for a token the grammar does not allow where it is (``terminal``
+    is its name in language.lark, "BAD" for a character no terminal matches), naming
+    Python constructs that are not part of the language."""
+    if terminal == "$END":
+        lines = source_lines(source.rstrip("\n")) or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+        message = "unexpected end of input (unclosed parenthesis or missing operand?)"
+    elif terminal == "BAD":
+        message = f"unexpected character {text!r}"
+    else:
+        what = _TOKEN_NAMES.get(terminal, f"{text!r}")
+        if terminal in ("NAME", "NUMBER"):
+            what = f"{what} {text!r}"
+        message = f"unexpected {what}"
+        before = source_lines(source)[line - 1][:column - 1] if line >= 1 else ""
+        if terminal in ("NAME", "LPAR") and re.search(r"[0-9.]$", before):
+            number = re.search(r"[0-9.eE]+$", before).group(0)  # type: ignore[union-attr]
+            factor = "(…)" if terminal == "LPAR" else text
+            message += (f"; write {number}*{factor} for a product (there is no implicit "
+                        "multiplication)")
+    lines = source_lines(source)
+    source_line = lines[line - 1] if line <= len(lines) else ""
+    hint = _PYTHON_HINT.search(source_line)
+    if hint and hint.start() <= column:
+        message += (f"; {hint.group(0)!r} looks like Python, which is not part of the "
+                    "expression language")
+    return GraphvizAdError(message, source=source, line=line, column=column)
+
+
+assert set(PRIMITIVES) >= {"add", "sub", "mul", "div", "neg", "pow", "id"}
+# parsed at import
+_MACROS.update({(name, False): parse(text) for name, text in MACROS.items()})
+_MACROS.update({(name, True): parse_rule(text) for name, (_, text) in MACRO_PARAMS.items()})

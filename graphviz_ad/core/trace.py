@@ -1,0 +1,458 @@
+"""``Step`` and ``Trace``: what a pass computed, in order, with its chain-rule formulas.
+
+Steps are cheap records of numbers; their formulas (Unicode and LaTeX) are built from
+the graph each time they are asked for and not kept, so a 100,000-step trace costs
+little until it is shown, and showing it does not make it bigger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from .errors import GraphvizAdError
+from .formula import (
+    definition,
+    definition_tree,
+    derivative_symbol,
+    fmt_name,
+    fmt_number,
+    hadamard,
+    hadamard_tree,
+    node_label,
+    product,
+    seeded_symbol,
+    show,
+    show_leaves,
+    sum_over,
+)
+from .modes import Mode
+from .ops import PRIMITIVES
+from .program import program_of
+from .rules import (
+    OPERAND_NAMES,
+    TANGENT_NAMES,
+    name_leaf,
+    number_leaf,
+    partial_tree,
+    rule_program,
+    rule_tree,
+    simplify,
+)
+from .shown import Known, Shown, elementwise_numeric, summed_over, value_leaf
+
+
+class Deferred:
+    """A number computed when first needed."""
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Callable[[], Any]) -> None:
+        self.compute = compute
+
+
+@dataclass(eq=False, slots=True)
+class Contribution:
+    """One edge's share in a chain-rule step.
+
+    Forward mode: ``carried`` is the source's tangent, the step's node is ``target``.
+    Reverse mode: ``carried`` is the target's adjoint, the step's node is ``source``.
+    ``local`` is ∂target/∂source at the current values and ``product = carried·local``.
+    """
+
+    source: str
+    target: str
+    positions: tuple[int, ...]
+    local_: Any  # the number, or a Deferred one (a linear map's, computed when shown)
+    carried: Any
+    product: Any
+    graph: nx.DiGraph = field(repr=False)
+    trivial: bool = False  # the carried factor is ∂x/∂x or ∂y/∂y = 1: show the local part only
+
+    @property
+    def local(self) -> Any:
+        """∂target/∂source at the current values (for a linear-map op, the pullback of
+        ones, computed on first access: only drawings and JSON show it)."""
+        if isinstance(self.local_, Deferred):
+            self.local_ = self.local_.compute()
+        return self.local_
+
+    def local_tree(self):
+        """Display tree of ∂target/∂source in terms of the target's operands."""
+        data = self.graph.nodes[self.target]
+        leaves = definition_tree(self.graph, self.target)[2]
+        if PRIMITIVES[data["op"]].linear:  # the pullback of 𝟏, as the numbers of `local`
+            return self.rule_tree("g", number_leaf(1.0))
+        return _partials(data["op"], self.positions, leaves)
+
+    def local_shown(self, style: str = "text") -> str:
+        """``show(self.local_tree(), style)``, laid out once per op, operand positions
+        and constants (see :func:`graphviz_ad.core.formula.show_leaves`)."""
+        op = self.graph.nodes[self.target]["op"]
+        if PRIMITIVES[op].linear:
+            return show(self.local_tree(), style)
+        positions = self.positions
+        return show_leaves(("partial", op, positions),
+                           lambda leaves: _partials(op, positions, leaves),
+                           definition_tree(self.graph, self.target)[2], style)
+
+    def rule_tree(self, carried: str, leaf) -> Any:
+        """A linear-map op's rule as written, over the target's operands, with the
+        carried factor (``"g"`` for the VJP, ``"d"`` for the JVP) shown as ``leaf``."""
+        data = self.graph.nodes[self.target]
+        leaves = definition_tree(self.graph, self.target)[2]
+        env = {**dict(zip(OPERAND_NAMES, leaves)), "g": leaf,
+               "out": name_leaf(node_label(self.graph, self.target)),
+               **dict(data.get("params", ()))}
+        trees = []
+        for p in self.positions:
+            kind = "show" if carried == "g" else "jvp"
+            trees.append(rule_tree(rule_program(data["op"], kind, p),
+                                   {**env, TANGENT_NAMES[p]: leaf}))
+        tree = trees[0]
+        for extra in trees[1:]:
+            tree = ("op", "add", (tree, extra))
+        return simplify(tree)
+
+    def local_formula(self, style: str = "text") -> str:
+        """``∂f4/∂f3 = exp(f3)`` (or its LaTeX); a matrix op's as its pullback,
+        ``∂z/∂W: G ↦ G · xᵀ``."""
+        symbol = derivative_symbol(self._name(self.target), self._name(self.source), style)
+        if PRIMITIVES[self.graph.nodes[self.target]["op"]].matrix:  # a map, not a number
+            pullback = show(self.rule_tree("g", name_leaf("G")), style)
+            return (rf"{symbol} \colon G \mapsto {pullback}" if style == "latex"
+                    else f"{symbol}: G ↦ {pullback}")
+        return f"{symbol} = {self.local_shown(style)}"
+
+    def _name(self, node: str) -> str:
+        return node_label(self.graph, node)
+
+
+def _partials(op: str, positions: tuple[int, ...], leaves: tuple) -> Any:
+    """∂op/∂operand summed over ``positions`` (x·x: both slots are x), over ``leaves``."""
+    tree = partial_tree(op, positions[0], leaves)
+    for p in positions[1:]:
+        tree = ("op", "add", (tree, partial_tree(op, p, leaves)))
+    return simplify(tree)
+
+
+@dataclass(eq=False)
+class Step:
+    """One step of a pass: the quantity computed for ``node`` and how.
+
+    ``kind`` is ``"value"`` (evaluate), ``"tangent"`` (forward: ∂node/∂wrt) or
+    ``"adjoint"`` (reverse: ∂of/∂node); ``result`` is the number computed.  ``seed``
+    says what the pass was seeded with when that was not the scalar 1 (see
+    :func:`graphviz_ad.core.formula.seeded_symbol`): ``"1"`` (an array seeded with ones, so
+    a tangent is the derivative along all-ones, ``∂f/∂z·1``, and an adjoint the
+    gradient of the sum, ``∂(Σy)/∂f``), ``"[i]"`` (one-hot) or ``"v"`` (any other).
+    """
+
+    index: int
+    kind: str
+    node: str
+    result: Any
+    contributions: tuple[Contribution, ...]
+    graph: nx.DiGraph = field(repr=False)
+    wrt: str | None = None
+    of: str | None = None
+    seed: str | None = None
+
+    def same_as(self, other: Step, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
+        """Whether ``other`` computes the same quantity through the same edges with the same
+        numbers, compared by structure, not by names or strings (for autograders)."""
+        from ..explain.lookup import same_step
+
+        return same_step(self, other, rtol, atol)
+
+    @property
+    def derivative(self) -> str:
+        """The quantity as a symbol: ``∂y/∂f3``, ``∂f3/∂x`` or the node label for values."""
+        return self.symbol("text")
+
+    def symbol(self, style: str = "text") -> str:
+        """The step's quantity as a symbol (text or LaTeX), labels and seed included."""
+        if self.kind == "value":
+            return fmt_name(self._name(self.node), style)
+        return self._symbol_of(self.node, style)
+
+    def _symbol_of(self, node: str, style: str) -> str:
+        """The tangent or adjoint symbol of any node of this pass."""
+        other = self.wrt if self.kind == "tangent" else self.of
+        return seeded_symbol(self.kind, self._name(node), self._name(other), self.seed, style)
+
+    @property
+    def formula(self) -> str:
+        """The chain rule in symbols: ``∂y/∂f3 = ∂y/∂f4·∂f4/∂f3 + ∂y/∂f5·∂f5/∂f3``."""
+        return f"{self.symbol()} = {self._symbolic('text', self._matrices())}"
+
+    @property
+    def equation(self) -> str:
+        """Symbols, then numbers, then the result: what a slide caption shows."""
+        return _equation(self._parts("text"))
+
+    @property
+    def latex(self) -> str:
+        """:attr:`equation` in LaTeX (for an ``align*`` block)."""
+        return _equation(self._parts("latex"))
+
+    def texts(self) -> tuple[str, str, str, str]:
+        """:attr:`derivative`, :attr:`formula`, :attr:`equation` and :attr:`latex` at once,
+        each symbol and term built once for all four (what a JSON report shows).  Like
+        them, built when asked for and not kept: a long trace's steps stay small."""
+        matrices = self._matrices()
+        text = self._parts("text", matrices)
+        return (text[0], f"{text[0]} = {text[1]}", _equation(text),
+                _equation(self._parts("latex", matrices)))
+
+    def _name(self, node: str | None) -> str:
+        return node_label(self.graph, node) if node is not None else "?"
+
+    def _parts(self, style: str, matrices: list[bool] | None = None) -> list[str]:
+        """Symbol, symbols, numbers and result: the sides of :attr:`equation`."""
+        matrices = self._matrices() if matrices is None else matrices
+        return [self.symbol(style), self._symbolic(style, matrices),
+                self._numeric(style, matrices), fmt_number(self.result, style)]
+
+    def _matrices(self) -> list[bool]:
+        """Per contribution, whether its term is in matrix form (see :meth:`_matrix`)."""
+        return [self._matrix(c) for c in self.contributions]
+
+    def _symbolic(self, style: str, matrices: list[bool]) -> str:
+        if self.kind == "value":
+            return definition(self.graph, self.node, style)
+        if not self.contributions:
+            return "0"
+        return " + ".join([self._term(c, style, m) for c, m in zip(self.contributions, matrices)])
+
+    def _term(self, c: Contribution, style: str, matrix: bool) -> str:
+        if c.trivial:
+            return c.local_shown(style)
+        local = derivative_symbol(self._name(c.target), self._name(c.source), style)
+        carried = self._symbol_of(c.source if self.kind == "tangent" else c.target, style)
+        factors = [local, carried] if self.kind == "tangent" else [carried, local]
+        prim = PRIMITIVES[self.graph.nodes[c.target]["op"]]
+        if prim.linear and (prim.matrix or matrix):  # ∂L/∂W = ∂L/∂z · xᵀ
+            return show(hadamard_tree(c.rule_tree("g" if self.kind == "adjoint" else "d",
+                                                  name_leaf(carried))), style)
+        if not matrix or prim.linear:
+            return product(factors, style)
+        one = c.local_tree() == number_leaf(1.0)  # ∂z/∂b = 1: Σ_rows ∂L/∂z
+        term = carried if one else hadamard(factors, style)
+        summed = summed_over(c, True)
+        return term if summed is None else sum_over(term, summed, style, not one)
+
+    def _numeric(self, style: str, matrices: list[bool]) -> str:
+        if self.kind == "value":
+            data = self.graph.nodes[self.node]
+            if data["op"] == "input":
+                return fmt_number(self.result, style)
+            leaves = tuple(value_leaf(self.graph.nodes[o]["value"], style)
+                           for o in data["operands"])
+            op = definition_tree(self.graph, self.node)[1]  # mul of matrices: ⊙
+            return show(("op", op, leaves, *([data["params"]] if data.get("params")
+                                             else [])), style)
+        if not self.contributions:
+            return "0"
+        terms = []
+        for c, matrix in zip(self.contributions, matrices):
+            if PRIMITIVES[self.graph.nodes[c.target]["op"]].linear:
+                terms.append(self._linear_numeric(c, style, matrix))
+            else:
+                terms.append(elementwise_numeric(c, self.kind, matrix, style))
+        return " + ".join(terms)
+
+    def _matrix(self, c: Contribution) -> bool:
+        """Whether a term is in matrix form (some value in it has two or more axes):
+        elementwise products are then written ⊙ and sums over rows Σ_rows."""
+        nodes = self.graph.nodes
+        target = nodes[c.target]
+        for value in (c.carried, c.product, target["value"]):
+            if not isinstance(value, float) and np.ndim(value) >= 2:
+                return True
+        for operand in target["operands"]:
+            value = nodes[operand]["value"]
+            if not isinstance(value, float) and np.ndim(value) >= 2:
+                return True
+        return False
+
+    def _linear_numeric(self, c: Contribution, style: str, matrix: bool) -> str:
+        """A linear-map op's term as its VJP (JVP) applied to the carried number, every
+        part not involving it computed: ``2·𝟏``, ``Σ[0.5, −1, 2]``, ``0.5·[0, 1, 0]``."""
+        data = self.graph.nodes[c.target]
+        nodes = self.graph.nodes
+        env = {**{k: Known(nodes[o]["value"]) for k, o in zip(OPERAND_NAMES, data["operands"])},
+               "out": Known(nodes[c.target]["value"]), **dict(data.get("params", ()))}
+        carried = number_leaf(1.0) if c.trivial else value_leaf(c.carried, style)
+        algebra, trees = Shown(style), []
+        for p in c.positions:
+            kind, symbol = (("jvp", TANGENT_NAMES[p]) if self.kind == "tangent" else ("vjp", "g"))
+            program = rule_program(data["op"], "show" if kind == "vjp" else kind, p)
+            result = program.run(algebra, {**env, symbol: carried})
+            trees.append(algebra.leaf(result))
+        tree = trees[0]
+        for extra in trees[1:]:
+            tree = ("op", "add", (tree, extra))
+        tree = simplify(tree)
+        return show(hadamard_tree(tree) if matrix else tree, style)
+
+
+def _equation(parts: list[str]) -> str:
+    """``a = b = c``, a side equal to the one before it left out."""
+    kept = [parts[0]]
+    for part in parts[1:]:
+        if part != kept[-1]:
+            kept.append(part)
+    return " = ".join(kept)
+
+
+@dataclass(eq=False)
+class Trace:
+    """The result of a pass: an annotated copy of the graph and the ordered steps.
+
+    Node attributes added: ``value`` always, ``tangent`` (forward) or ``adjoint``
+    (reverse), and ``nonfinite=True`` where numbers became nan/inf.  Edges used by a
+    derivative step get ``local`` (their local partial derivative).
+    """
+
+    graph: nx.DiGraph
+    steps: list[Step]
+    mode: Mode
+    inputs: dict[str, Any]
+    wrt: str | None = None
+    of: str | None = None
+    seed: str | None = None  # as Step.seed: None when seeded with the scalar 1
+
+    @property
+    def outputs(self) -> list[str]:
+        return list(program_of(self.graph).outputs)
+
+    @property
+    def derivative_attribute(self) -> str | None:
+        """``"tangent"``, ``"adjoint"`` or None for an evaluate trace."""
+        return {Mode.FORWARD: "tangent", Mode.REVERSE: "adjoint"}.get(self.mode)
+
+    def node(self, query: str) -> str:
+        """The node id that ``query`` names: an id, a label (``c⁽²⁾``) or an expression
+        (``exp(x) + exp(x)^2``) matched by structure, whatever the program named it."""
+        from ..explain.lookup import find_node
+
+        return find_node(self.graph, query)
+
+    def value(self, node: str) -> Any:
+        """The value of a node given as :meth:`node` accepts it."""
+        return self.graph.nodes[self.node(node)]["value"]
+
+    def derivative(self, node: str) -> Any:
+        """The tangent (forward) or adjoint (reverse) of a node given as :meth:`node`
+        accepts it (``trace.derivative("exp(x)")``)."""
+        attribute = self.derivative_attribute
+        if attribute is None:
+            raise GraphvizAdError("an evaluate trace has no derivatives")
+        return self.graph.nodes[self.node(node)][attribute]
+
+    def gradient(self) -> dict[str, Any]:
+        """Reverse mode: ∂of/∂input for every input.  Forward mode: ∂output/∂wrt per output."""
+        if self.mode == Mode.REVERSE:
+            return {n: self.derivative(n) for n in program_of(self.graph).inputs}
+        return {n: self.derivative(n) for n in self.outputs}
+
+    def symbol(self, node: str, style: str = "text") -> str:
+        """The symbol of ``node``'s derivative in this pass, as the steps write it:
+        ``∂f3/∂x``, ``∂(Σy)/∂f3``, ``∂c⁽²⁾/∂x``; its label for an evaluate trace.  Seed
+        captions use it too: ``trace.symbol(trace.wrt)`` is ``∂x/∂x`` (or ``∂z/∂z·1``)."""
+        if self.mode == Mode.EVALUATE:
+            return fmt_name(node_label(self.graph, node), style)
+        kind = "tangent" if self.mode == Mode.FORWARD else "adjoint"
+        other = self.wrt if self.mode == Mode.FORWARD else self.of
+        return seeded_symbol(kind, node_label(self.graph, node),
+                             node_label(self.graph, other), self.seed, style)
+
+    @property
+    def flagged(self) -> list[str]:
+        """Nodes whose value or derivative is nan or inf, in graph order."""
+        return [n for n in program_of(self.graph).order if self.graph.nodes[n].get("nonfinite")]
+
+    def warnings(self) -> list[str]:
+        """One line per node with a non-finite number, naming the source position."""
+        lines = []
+        for n in self.flagged:
+            d = self.graph.nodes[n]
+            what = ", ".join(f"{k} = {fmt_number(d[k])}" for k in ("value", "tangent", "adjoint")
+                             if k in d and not np.all(np.isfinite(d[k])))
+            if "through" in d:
+                kind = "tangent" if self.mode == Mode.FORWARD else "adjoint"
+                origin = d["through"]
+                what += (", " if what else "") + (
+                    f"{kind} = {fmt_number(d[kind])} (meaningless: computed through "
+                    f"{node_label(self.graph, origin)} = {definition(self.graph, origin)}, "
+                    f"which is {fmt_number(self.graph.nodes[origin]['value'])} here)")
+            label = node_label(self.graph, n)
+            shown = (f"{label} (input)" if d["op"] == "input"  # not "x = x"
+                     else f"{label} = {definition(self.graph, n)}")
+            lines.append(f"{d['line']}:{d['column']}: {shown} gives {what}")
+        return lines
+
+    # The report formats live in report.py; these keep the Trace convenient to use.
+    def to_dict(self) -> dict[str, Any]:
+        from ..explain.report import trace_dict
+        return trace_dict(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        from ..explain.report import trace_json
+        return trace_json(self, indent)
+
+    def table(self) -> str:
+        from ..explain.report import trace_table
+        return trace_table(self)
+
+    def markdown(self) -> str:
+        from ..explain.report import trace_markdown
+        return trace_markdown(self)
+
+    def latex(self) -> str:
+        from ..explain.report import trace_latex
+        return trace_latex(self)
+
+    # Notebook display: the final annotated graph, and the step-by-step player.
+    def _repr_svg_(self) -> str:
+        from ..draw.animate import derivative_frames
+
+        frames, _ = derivative_frames(self)
+        return frames[-1].svg
+
+    def player(self, **options: Any) -> Player:
+        """The self-contained HTML player of this pass (shows itself in Jupyter)."""
+        from ..draw.animate import derivative_frames
+        from ..draw.player import player_html
+
+        frames, _ = derivative_frames(self, **options)
+        return Player(player_html(frames, title=options.get("title") or "graphviz-ad"))
+
+    def __repr__(self) -> str:
+        return (f"<Trace {self.mode}: {self.graph.number_of_nodes()} nodes, "
+                f"{len(self.steps)} steps>")
+
+
+@dataclass(frozen=True)
+class Player:
+    """An HTML player page; Jupyter shows it in an isolated iframe, ``save`` writes it."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return (f'<iframe srcdoc="{escape(self.html, quote=True)}" '
+                'style="width:100%;height:640px;border:0"></iframe>')
+
+    def save(self, path) -> None:
+        from pathlib import Path
+
+        from ..draw.output import write_text_atomic
+
+        write_text_atomic(Path(path), self.html)

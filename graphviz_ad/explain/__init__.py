@@ -1,0 +1,1 @@
+"""Explanation: reports of a trace, node lookup by expression, derivative checks."""

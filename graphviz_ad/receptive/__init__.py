@@ -1,0 +1,1 @@
+"""Receptive fields of conv/pool stacks: arithmetic, graph-file specs, text, drawing."""

@@ -1,0 +1,119 @@
+"""The package's layers, checked from the source: no import cycles, and no module imports a
+layer above its own, except the few deliberately deferred presentation hooks listed below.
+
+Layers, lowest first: ``core`` (language, graph building, primitive table, passes, traces),
+``explain`` (reports, lookup, checks), ``draw``, then ``receptive`` and ``plots`` (each on the
+core and the drawing layer), ``teach``, ``cli``, and the package facade.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+
+PACKAGE = Path(__file__).resolve().parents[1] / "graphviz_ad"
+GENERATED = {"graphviz_ad.core._parser_standalone"}
+LAYERS = {"core": 0, "explain": 1, "draw": 2, "receptive": 3, "plots": 3, "teach": 4, "workflow": 5,
+          "cli": 6}
+ROOT = -1  # graphviz_ad/__init__.py: the version and the lazy exports, imported before anything
+MAIN = 8  # graphviz_ad/__main__.py
+
+# (importer, imported): the only imports that go up a layer. Each is deferred (inside the
+# method that needs it), so importing the lower module never loads the higher one.
+_SHOWS_ITSELF = "a Trace shows itself (Jupyter, the player) through the drawing layer, when asked"
+_PRINTS_ITSELF = "a Trace prints itself (table, JSON) and finds nodes through explain/, when asked"
+ALLOWED_UPWARD = {
+    ("graphviz_ad.core.trace", "graphviz_ad.draw.animate"): _SHOWS_ITSELF,
+    ("graphviz_ad.core.trace", "graphviz_ad.draw.player"): _SHOWS_ITSELF,
+    ("graphviz_ad.core.trace", "graphviz_ad.draw.output"): _SHOWS_ITSELF,
+    ("graphviz_ad.core.trace", "graphviz_ad.explain.report"): _PRINTS_ITSELF,
+    ("graphviz_ad.core.trace", "graphviz_ad.explain.lookup"): _PRINTS_ITSELF,
+}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def layer(module: str) -> int:
+    parts = module.split(".")
+    if len(parts) == 1:
+        return ROOT
+    return MAIN if parts[1] == "__main__" else LAYERS[parts[1]]
+
+
+def type_checking_only(tree: ast.Module) -> set[int]:
+    """ids of import nodes under ``if TYPE_CHECKING:`` (never run)."""
+    skipped = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
+    return skipped
+
+
+def imports() -> dict[tuple[str, str], bool]:
+    """Every (importer, imported module) edge inside the package -> whether it is top-level."""
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py") if module_name(p) not in GENERATED}
+    edges: dict[tuple[str, str], bool] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        top = {id(n) for n in tree.body}
+        skipped = type_checking_only(tree)
+        for node in ast.walk(tree):
+            if id(node) in skipped or not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            targets = []
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
+                           for a in node.names]
+            else:
+                targets = [a.name for a in node.names]
+            for target in targets:
+                if target in modules and target != name:
+                    edges[(name, target)] = edges.get((name, target), False) or id(node) in top
+    return edges
+
+
+def _cycles(edges) -> list[str]:
+    return [" -> ".join(c + [c[0]]) for c in nx.simple_cycles(nx.DiGraph(list(edges)))]
+
+
+def test_no_import_cycles():
+    """No cycle among the imports, deferred ones included, apart from the listed upward hooks."""
+    cycles = _cycles(edge for edge in imports() if edge not in ALLOWED_UPWARD)
+    assert not cycles, "import cycles: " + "; ".join(cycles[:10])
+
+
+def test_no_import_cycles_at_import_time():
+    """Strictly none among the imports run when a module is imported (top level)."""
+    cycles = _cycles(edge for edge, top in imports().items() if top)
+    assert not cycles, "import cycles: " + "; ".join(cycles[:10])
+
+
+def test_the_checker_sees_imports():
+    """The checks above are not vacuous: the parser is found importing the graph builder."""
+    edges = imports()
+    assert ("graphviz_ad.core.parse", "graphviz_ad.core.build") in edges
+    assert layer("graphviz_ad.cli.trace") > layer("graphviz_ad.draw.animate")
+    assert layer("graphviz_ad.draw.animate") > layer("graphviz_ad.core.trace")
+
+
+def test_no_module_imports_a_higher_layer():
+    upward = sorted(edge for edge in imports() if layer(edge[1]) > layer(edge[0])
+                    and edge not in ALLOWED_UPWARD)
+    assert not upward, "imports of a higher layer: " + ", ".join(f"{a} -> {b}" for a, b in upward)
+
+
+def test_allowed_upward_imports_are_deferred_and_still_exist():
+    edges = imports()
+    for edge, reason in ALLOWED_UPWARD.items():
+        assert edge in edges, f"{edge} is no longer imported: drop it from ALLOWED_UPWARD"
+        assert not edges[edge], f"{edge} must stay deferred (inside the function): {reason}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..core.assignments import parse_value
@@ -76,7 +78,7 @@ def _print_pass(result, format_: str, first: bool = True) -> None:
     if not first:
         click.echo()
     if format_ == "json":  # written a node/step at a time: a long trace is never one string
-        out = click.get_text_stream("stdout")
+        out = sys.stdout
         for chunk in trace_json_chunks(result):
             out.write(chunk)
         out.write("\n")

@@ -11,6 +11,7 @@
 
 __version__ = "0.1.0"
 
+import importlib
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
 if TYPE_CHECKING:  # what a type checker sees; at run time __getattr__ imports these on first use
@@ -62,8 +63,6 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'graphviz_ad' has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value

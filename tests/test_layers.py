@@ -4,6 +4,9 @@ layer above its own, except the few deliberately deferred presentation hooks lis
 Layers, lowest first: ``core`` (language, graph building, primitive table, passes, traces),
 ``explain`` (reports, lookup, checks), ``draw``, then ``receptive`` and ``plots`` (each on the
 core and the drawing layer), ``teach``, ``cli``, and the package facade.
+
+Imports sit at the top of a module; one kept inside a function (a heavy or optional dependency
+loaded only when needed, an upward hook) says why in a ``# deferred:`` comment.
 """
 
 from __future__ import annotations
@@ -117,3 +120,69 @@ def test_allowed_upward_imports_are_deferred_and_still_exist():
     for edge, reason in ALLOWED_UPWARD.items():
         assert edge in edges, f"{edge} is no longer imported: drop it from ALLOWED_UPWARD"
         assert not edges[edge], f"{edge} must stay deferred (inside the function): {reason}"
+
+
+# Files being edited concurrently by other engineers, who add their own `# deferred:` reasons;
+# drop each from here once its function-level imports are hoisted or explained.
+PENDING = {"core/autodiff.py", "core/build.py", "core/trace.py", "core/formula.py",
+           "core/shown.py", "explain/report.py", "explain/jsontext.py"}
+
+
+def function_level_imports(tree: ast.Module) -> list[list[ast.Import | ast.ImportFrom]]:
+    """Imports run inside a function (not under ``if TYPE_CHECKING:``), grouped into runs of
+    consecutive import statements of one block."""
+    skipped = type_checking_only(tree)
+    inside = {id(n): n for func in ast.walk(tree)
+              if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef) for n in ast.walk(func)}
+    runs: list[list[ast.Import | ast.ImportFrom]] = []
+    for node in inside.values():
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            run: list[ast.Import | ast.ImportFrom] = []
+            for stmt in [*block, None]:
+                if isinstance(stmt, ast.Import | ast.ImportFrom) and id(stmt) not in skipped:
+                    run.append(stmt)
+                elif run:
+                    runs.append(run)
+                    run = []
+    return runs
+
+
+def undeferred_imports(path: Path, root: Path = PACKAGE) -> list[str]:
+    """``file:line`` of each run of function-level imports without a ``# deferred:`` reason
+    (on one of its lines or the line above it)."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    bare = []
+    for run in function_level_imports(ast.parse(text)):
+        first, last = run[0].lineno, run[-1].end_lineno or run[-1].lineno
+        if not any("# deferred:" in line for line in lines[max(first - 2, 0):last]):
+            bare.append(f"{path.relative_to(root).as_posix()}:{first}")
+    return sorted(bare, key=lambda where: int(where.rsplit(":", 1)[1]))
+
+
+def test_function_level_imports_say_why_they_are_deferred():
+    """Imports belong at the top of a module; the ones kept inside a function (a heavy
+    dependency, an optional one, an upward hook) carry a `# deferred:` comment saying why."""
+    files = [p for p in sorted(PACKAGE.rglob("*.py")) if module_name(p) not in GENERATED
+             and p.relative_to(PACKAGE).as_posix() not in PENDING]
+    bare = [where for path in files for where in undeferred_imports(path)]
+    assert not bare, "function-level imports without a `# deferred:` reason: " + ", ".join(bare)
+
+
+def test_the_deferred_check_sees_function_level_imports(tmp_path):
+    """Not vacuous: a bare import in a function is caught, a commented one is not, and a
+    module-level or TYPE_CHECKING import is no concern of this check."""
+    module = tmp_path / "m.py"
+    module.write_text("import os\nif TYPE_CHECKING:\n    import re\n\n"
+                      "def f():\n    import json\n    import csv\n\n"
+                      "def g():\n    # deferred: heavy\n    import numpy\n    import PIL\n\n"
+                      "def h():\n    try:\n        import pyvips  # deferred: optional\n"
+                      "    except ImportError:\n        import math\n\n"
+                      "def k():\n    if TYPE_CHECKING:\n        import typing\n", encoding="utf-8")
+    runs = function_level_imports(ast.parse(module.read_text(encoding="utf-8")))
+    assert sorted(run[0].lineno for run in runs) == [6, 11, 16, 18]
+    assert undeferred_imports(module, tmp_path) == ["m.py:6", "m.py:18"]
+    assert all((PACKAGE / name).is_file() for name in PENDING), "PENDING names a missing file"

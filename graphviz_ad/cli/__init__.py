@@ -62,7 +62,7 @@ class LazyGroup(click.Group):
 
 
 def _fail(message: str, code: int) -> None:
-    from .common import fail
+    from .common import fail  # deferred: cli.common loads numpy, networkx (--help startup)
 
     fail(message, code)
 
@@ -70,7 +70,7 @@ def _fail(message: str, code: int) -> None:
 def _set_input_limit(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
     """Every call sets the bound (the default when not given), so one call's option never
     carries over to the next call in the same process."""
-    from ..core import files
+    from ..core import files  # deferred: --version/--help never load core (startup)
 
     files.MAX_INPUT_BYTES = (value or files.DEFAULT_MAX_INPUT_MB) * 1_000_000
 

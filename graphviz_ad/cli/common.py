@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ..core.autodiff import choose_of, choose_wrt
 from ..core.errors import GraphvizAdError
 from ..core.formats import PLOT_FORMATS
 from ..core.modes import Mode
@@ -108,8 +109,6 @@ def load_program(source_arg: str, at: Iterable[tuple[str, Any]], cse: bool = Tru
 def check_names(graph: Any, wrt: Iterable[str] = (), of: Iterable[str] = ()) -> None:
     """Every ``--wrt`` must name an input and every ``--of`` a node, whatever the mode
     (the passes check only the one they use); otherwise one error listing the valid names."""
-    from ..core.autodiff import choose_of, choose_wrt
-
     for name in wrt:
         choose_wrt(graph, name)
     for name in of:

@@ -13,6 +13,7 @@ import click
 from ..core.errors import GraphvizAdError
 from ..core.formats import DRAW_FORMATS
 from ..core.source import RANKDIRS, graph_file
+from ..draw import raster
 from ..draw.derivatives import VIEWS
 from ..draw.graphviz_run import LAYOUT_TIMEOUT, layout_time_limit
 from ..draw.names import confine, safe_stem
@@ -213,7 +214,6 @@ class TaskOutcome:
 
 def _gallery_task(task: GalleryTask) -> TaskOutcome:
     """Run one task (in a worker process)."""
-    from ..draw import raster
     from ..plots.drawing import draw_file_plot  # deferred: plots import matplotlib
 
     if multiprocessing.parent_process() is not None:  # a worker: the pool uses every core

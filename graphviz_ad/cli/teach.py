@@ -8,6 +8,12 @@ from pathlib import Path
 import click
 
 from ..core.formats import WORKSHEET_FORMATS
+from ..draw.names import safe_stem
+from ..teach.build import Options, load_sheets, one_sheet
+from ..teach.grade import Tolerance, read_answers
+from ..teach.grade import grade as grade_sheet
+from ..teach.sheet import parse_blanks
+from ..teach.worksheet import write_sheets
 from .common import formats_option, out_option, report_written, reports_errors, source_argument
 
 
@@ -35,9 +41,6 @@ def _variant_options(func):
 
 
 def _options(vary, seed, decimals, roster, blank, count=None):
-    from ..teach.build import Options
-    from ..teach.sheet import parse_blanks
-
     return Options(tuple(vary), seed, decimals, count, roster,
                    parse_blanks(blank) if blank else ())
 
@@ -64,10 +67,6 @@ def worksheet(source, vary, seed, decimals, roster, blank, count, format_, out):
       graphviz-ad worksheet graphs/problem9.toml --vary x=0.1:1.5 --roster students.csv
       graphviz-ad worksheet graphs/problem6.toml --vary unit=0:9 --variants 5
     """
-    from ..draw.names import safe_stem
-    from ..teach.build import load_sheets
-    from ..teach.worksheet import write_sheets
-
     formats = format_
     sheets = load_sheets(source, _options(vary, seed, decimals, roster, blank, count))
     name = safe_stem(Path(source).stem if Path(source).suffix else "expression")
@@ -106,10 +105,6 @@ def grade(source, vary, seed, decimals, roster, blank, number, answers, rtol, si
       graphviz-ad grade graphs/problem9.toml --variant 3 --answers a.json --format gradescope
       graphviz-ad grade graphs/problem6.toml --vary unit=0:9 --variant 2 --answers rf.csv
     """
-    from ..teach.build import one_sheet
-    from ..teach.grade import Tolerance, read_answers
-    from ..teach.grade import grade as grade_sheet
-
     given = read_answers(answers)
     sheet = one_sheet(source, number, _options(vary, seed, decimals, roster, blank))
     result = grade_sheet(sheet, given, Tolerance(rtol, sig_figs))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -61,8 +62,6 @@ def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
     results = run_passes(graph, inputs, mode, wrt=wrt, of=of, direction=direction)
     for k, format_name in enumerate(format_):
         if format_name == "json" and len(results) > 1:  # one JSON document: a list of passes
-            import json
-
             if k:
                 click.echo()
             click.echo(json.dumps([r.to_dict() for r in results], indent=2,
@@ -110,8 +109,6 @@ def check(source, at, data, wrt, of, tolerance, format_, no_cse):
       graphviz-ad check "y = log(1 + exp(w*x))" --at x=2 --at w=-0.5
       graphviz-ad check "y = sum(z*w)" --at 'z=[1,2]' --at 'w=[3,5]' --wrt z
     """
-    import json
-
     _, graph, inputs = load_program(source, at, cse=not no_cse, data=data)
     report = check_derivatives(graph, inputs, tolerance, wrt=list(wrt) or None,
                                of=list(of) or None)

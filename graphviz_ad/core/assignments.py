@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .data import as_array
 from .errors import GraphvizAdError
 
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789")
@@ -53,8 +54,6 @@ def parse_value(text: str, where: str, name: str = "value") -> Any:
     matrix) as a numpy array."""
     if not text.startswith("["):
         return parse_number(text, where)
-    from .data import as_array
-
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from . import files
 from .errors import GraphvizAdError, quoted
 
 MAX_ELEMENTS = 50_000_000
@@ -129,8 +130,6 @@ def data_table(table: Any, where: str) -> dict[str, Any]:
 
 def load_data(spec: str) -> dict[str, np.ndarray]:
     """One ``--data`` argument: ``file.csv``, ``file.npy`` or ``name=file.npy``."""
-    from . import files
-
     name, eq, file = spec.partition("=")
     path = Path(file if eq else spec)
     if not eq:

@@ -20,6 +20,7 @@ unnamed intermediates are called f1, f2, … in the order they are completed.
 
 from __future__ import annotations
 
+import difflib
 import keyword
 import math
 import re
@@ -533,8 +534,6 @@ def did_you_mean(name: str) -> str:
     >>> did_you_mean("sinn"), did_you_mean("zzz")
     (' (did you mean sin()?)', '')
     """
-    import difflib
-
     close = difflib.get_close_matches(name, function_names(), n=1, cutoff=0.6)
     return f" (did you mean {close[0]}()?)" if close else ""
 

@@ -37,6 +37,7 @@ import networkx as nx
 import numpy as np
 
 from .ops import PRIMITIVES
+from .parse import parse, parse_rule
 from .program import program_of
 
 OPERAND_NAMES = ("a", "b")
@@ -128,8 +129,6 @@ def bind(params: tuple, env: Mapping[str, Any]) -> tuple:
 
 def _compile_text(text: str, root: str | None = None) -> Program:
     """Parse a rule text; with ``root``, keep only the lines that ``root`` depends on."""
-    from .parse import parse_rule  # parse imports ops; import here to keep layers acyclic
-
     return _from_graph(parse_rule(text), root)
 
 
@@ -166,8 +165,6 @@ def promoted(text: str, position: int) -> str:
 
 def _jvp_terms(text: str) -> dict[str, str]:
     """The top-level ``+`` terms of a JVP text, keyed by the one tangent each mentions."""
-    from .parse import parse_rule
-
     G = parse_rule(text)
     terms, todo = [], [program_of(G).outputs[0]]
     while todo:
@@ -210,8 +207,6 @@ def rule_program(op: str, kind: str, position: int) -> Program:
             return _compile_text(promoted(text, position) if prim.promote else text)
         if prim.jvp is None:
             raise ValueError(f"{op} is a linear map without a jvp rule")
-        from .parse import parse_rule
-
         G = parse_rule(prim.jvp)
         term = _jvp_terms(prim.jvp).get(tangent)
         return _from_graph(G, term) if term else _compile_text("0")
@@ -261,8 +256,6 @@ def rule_tree(program: Program, leaves: Mapping[str, Tree]) -> Tree:
 @cache
 def partial_graph(op: str, position: int) -> nx.DiGraph:
     """The parsed DAG of ∂op/∂(operand ``position``), with inputs among ``a``, ``b``."""
-    from .parse import parse
-
     return parse(_partial_text(op, position))
 
 

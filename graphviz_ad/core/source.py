@@ -47,6 +47,7 @@ Values given on the command line (``--at x=1``, ``--data file.csv``) override
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import tomllib
 from collections.abc import Iterable
@@ -54,6 +55,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from . import files
+from .data import as_array, data_table, load_data
 from .errors import GraphvizAdError, quoted
 from .files import read_text
 from .modes import Mode
@@ -85,8 +88,6 @@ class Source:
 
 def read_stdin() -> str:
     """All of standard input as UTF-8 text, read with the same bound as a file."""
-    from . import files
-
     limit = files.MAX_INPUT_BYTES
     data = sys.stdin.buffer.read(limit + 1)
     if len(data) > limit:
@@ -138,8 +139,6 @@ def _argument_text(arg: str) -> str:
 def _text_name(kind: str, text: str) -> str:
     """``expression-1a2b3c4d5e6f7a8b``: a stable name per program text (64 bits of its
     SHA-256), so renders of different expressions land in different directories."""
-    import hashlib
-
     digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
     return f"{kind}-{digest[:16]}"
 
@@ -258,8 +257,6 @@ def graph_file(path: Path) -> Source:
     inputs = data.get("inputs", {})
     if not isinstance(inputs, dict):
         raise GraphvizAdError(f"{path}: [inputs] must be a table of name = value")
-    from .data import as_array, data_table
-
     where = str(path)
     inputs = {k: _input_value(as_array(k, v, f"{where}: [inputs]")) for k, v in inputs.items()}
     plots = data.get("plots", [])
@@ -290,8 +287,7 @@ def load(source: str | Path, *, data: Iterable[str] = (), cse: bool = True
     >>> inputs                                              # doctest: +SKIP
     {'x': 0.5}
     """
-    from .data import load_data
-    from .parse import parse
+    from .parse import parse  # deferred: the parser; conv stacks (rf) never load it
 
     loaded = load_source(str(source))
     graph = parse(loaded.program, cse=cse and loaded.settings.get("cse", True))

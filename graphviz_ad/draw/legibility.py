@@ -64,7 +64,7 @@ class Metrics:
 
 @lru_cache(maxsize=64)
 def _font(size: int, bold: bool) -> FreeTypeFont | None:
-    from PIL import ImageFont  # Pillow is imported on first measurement only
+    from PIL import ImageFont  # deferred: Pillow, only on the first measurement
 
     try:
         return ImageFont.truetype(font_file(bold), size)

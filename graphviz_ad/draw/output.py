@@ -13,6 +13,7 @@ from pathlib import Path
 from ..core.errors import RenderError
 from ..core.formats import DRAW_FORMATS
 from .frames import Frame
+from .staging import Staging
 
 
 def write_text_atomic(path: Path, text: str) -> Path:
@@ -27,8 +28,6 @@ def write_bytes_atomic(path: Path, data: bytes) -> Path:
     RenderError ``cannot write to DIR: <reason>``; directories this call created are
     removed again on failure (the same staging every writer uses).  A link at ``path``
     is replaced, never followed."""
-    from .staging import Staging
-
     path = Path(path)
     stage = Staging(path.parent)
     try:
@@ -47,7 +46,7 @@ def write_drawing(frames: Sequence[Frame], dot: str, out_dir: Path, stem: str,
 
     Everything is written in one all-or-nothing step (see ``writers.write_frames``, also
     for ``scale``)."""
-    from .writers import write_frames
+    from .writers import write_frames  # deferred: PIL; text-only writes (worksheets) skip it
 
     formats = [f.lower() for f in formats]
     unknown = [f for f in formats if f not in DRAW_FORMATS]

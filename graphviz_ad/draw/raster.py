@@ -56,7 +56,7 @@ def raster_size(svg: str, canvas: tuple[int, int] | None, scale: float) -> tuple
 def _vips():
     """The pyvips module when it and a libvips with SVG support load, else None."""
     try:
-        import pyvips
+        import pyvips  # deferred: optional libvips binding, loaded on the first raster
     except (ImportError, OSError):
         return None
     return pyvips if hasattr(pyvips.Image, "svgload_buffer") else None
@@ -97,7 +97,7 @@ def _pad(img: Image.Image, frame: tuple[int, int]) -> Image.Image:
 
 def _draw_cairo(svg: str, size: tuple[int, int]) -> Image.Image:
     """cairosvg fallback (pure Python text layout: about 6x slower than libvips)."""
-    try:
+    try:  # deferred: optional cairosvg, only when libvips is missing
         from cairosvg.parser import Tree
         from cairosvg.surface import PNGSurface
     except (ImportError, OSError) as exc:

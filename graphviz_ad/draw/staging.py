@@ -25,6 +25,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: renders commit without a lock
+    fcntl = None  # type: ignore[assignment]
+
 from graphviz_ad.core.errors import GraphvizAdError
 from graphviz_ad.core.files import read_bytes
 from graphviz_ad.draw.names import OutputError, confine, plain_name
@@ -130,6 +135,7 @@ class Staging:
                ) -> None:
         """Swap every staged file in, or none.  With ``stem``, the manifest records
         ``written`` (format -> final paths) and this stem's stale files are removed."""
+        # deferred: raster loads PIL; text-only commits (worksheets) don't need it
         from graphviz_ad.draw.raster import deferred_signals
 
         try:
@@ -255,9 +261,7 @@ def _unchanged(path: Path, size: int | None) -> bool:
 def _locked(out_dir: Path) -> Iterator[None]:
     """An exclusive lock on ``out_dir`` itself (``flock`` on the directory: no lock file
     to plant a link at), held while a render commits; without ``fcntl``, no lock."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
+    if fcntl is None:  # pragma: no cover - not POSIX
         yield
         return
     fd = os.open(out_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))

@@ -85,8 +85,8 @@ def xml_escape(text: str) -> str:
 # --------------------------------------------------------------------------- fonts
 @lru_cache(maxsize=64)
 def _font(size: float, bold: bool) -> FreeTypeFont | None:
-    try:  # Pillow is imported on first measurement only
-        from PIL import ImageFont
+    try:
+        from PIL import ImageFont  # deferred: Pillow, only on the first measurement
         return ImageFont.truetype(font_file(bold), size=max(1, round(size)))
     except (ImportError, OSError):
         return None

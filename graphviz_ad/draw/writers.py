@@ -29,6 +29,7 @@ from graphviz_ad.core.errors import RenderError
 from graphviz_ad.draw import raster
 from graphviz_ad.draw.frames import Frame
 from graphviz_ad.draw.names import safe_stem
+from graphviz_ad.draw.player import player_html
 from graphviz_ad.draw.staging import Staging
 
 from ..core.formats import FRAME_FORMATS, RASTER_FORMATS
@@ -72,7 +73,7 @@ def _progress(enabled: bool, length: int, label: str):  # -> Iterator[Callable[[
     if not enabled:
         yield lambda: None
         return
-    import click
+    import click  # deferred: click (~25 ms), only for a progress bar (library users skip it)
 
     with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
         yield lambda: bar.update(1)
@@ -213,7 +214,7 @@ def _write_apng(job: WriteJob) -> list[Path]:
 
 def _ffmpeg_module() -> Any:
     try:
-        import imageio_ffmpeg
+        import imageio_ffmpeg  # deferred: optional, only for mp4
     except ImportError as exc:
         raise RenderError(VIDEO_HINT) from exc
     return imageio_ffmpeg
@@ -292,7 +293,7 @@ def _write_mp4(job: WriteJob) -> list[Path]:
 def _pdf_job(args: tuple[str, float | None]) -> bytes:
     svg, aspect = args
     try:
-        import cairosvg
+        import cairosvg  # deferred: optional, only for pdf
     except (ImportError, OSError) as exc:
         raise RenderError(raster.CAIRO_HINT) from exc
     return cairosvg.svg2pdf(bytestring=pad_svg(svg, aspect).encode("utf-8"))
@@ -389,8 +390,6 @@ def _write_beamer(job: WriteJob) -> list[Path]:
 
 
 def _write_html(job: WriteJob) -> list[Path]:
-    from graphviz_ad.draw.player import player_html
-
     page = player_html(job.frames, job.title or job.stem)
     return [job.stage.write_text(f"{job.stem}.html", page)]
 

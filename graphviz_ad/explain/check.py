@@ -28,7 +28,7 @@ import numpy as np
 
 from ..core.autodiff import Inputs, choose_of, choose_wrt, forward_mode, reverse_mode, values_at
 from ..core.errors import GraphvizAdError
-from ..core.formula import fmt_number, node_label
+from ..core.formula import definition, fmt_number, node_label
 from ..core.modes import Mode
 from ..core.program import program_of
 
@@ -316,8 +316,6 @@ def singularities(G: nx.DiGraph, inputs: Inputs) -> list[str]:
     >>> singularities(ad.parse("y = relu(x)"), {"x": 0.0})  # doctest: +ELLIPSIS
     ['y = relu(x) has a kink where x = 0, and x is 0 here: finite differences average ...']
     """
-    from ..core.formula import definition
-
     values = values_at(G, inputs)
     reasons = []
     for n in program_of(G).order:

@@ -15,8 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from ..core.errors import GraphvizAdError
+from ..core.parse import parse
 from ..core.program import program_of
 
 Key = tuple[Any, ...]
@@ -52,8 +54,6 @@ def find_node(G: nx.DiGraph, query: str) -> str:
     for n in program_of(G).order:
         if G.nodes[n].get("label") == query:
             return n
-    from ..core.parse import parse
-
     try:
         H = parse(query)
     except GraphvizAdError:
@@ -88,8 +88,6 @@ def step_signature(step: Any) -> tuple[Any, ...]:
 def same_step(a: Any, b: Any, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
     """Whether two steps compute the same quantity the same way with the same numbers
     (within ``rtol``/``atol``), whatever the two programs named their nodes."""
-    import numpy as np
-
     if step_signature(a) != step_signature(b):
         return False
 

@@ -15,11 +15,13 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
 from ..core.autodiff import choose_of, reverse_mode, values_at
 from ..core.calculus import Cost, hessian_on_grid, jacobian
 from ..core.errors import InputError
 from ..core.formula import fmt_number
+from ..core.parse import parse
 from ..core.program import program_of
 from ..draw.palette import (
     COMPARED_PATH,
@@ -305,8 +307,6 @@ def regularized_graph(G: nx.DiGraph, of: str | None, params: Sequence[str], coef
                       ) -> tuple[nx.DiGraph, str]:
     """G's program plus ``L_reg = L + c·Σφ²`` (re-parsed source text: the language's own
     parser, never eval)."""
-    from ..core.parse import parse
-
     of = choose_of(G, of)
     taken = {G.nodes[n]["name"] for n in G}
     name = next(f"{G.nodes[of]['name']}_reg{k or ''}" for k in range(1000)
@@ -402,8 +402,6 @@ def cost_plot(c: Cost, out: PlotOut, *, program: str = "", slide: str | None = N
     """What the full Jacobian of one program costs in each mode (``c`` from
     :func:`graphviz_ad.core.calculus.cost`): a bar per mode, its sweeps × the primitive
     evaluations of one sweep, on a log scale when the two differ twentyfold or more."""
-    from matplotlib.ticker import FuncFormatter  # 1,000 rather than 10³ (with matplotlib)
-
     fig, ax = figure(slide)
     modes = [("forward", c.forward_sweeps, c.forward, "input", FORWARD_MODE),
              ("reverse", c.reverse_sweeps, c.reverse, "output", REVERSE_MODE)]

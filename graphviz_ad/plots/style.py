@@ -20,6 +20,7 @@ from cycler import cycler  # noqa: E402  (matplotlib's own dependency)
 
 from ..core.errors import GraphvizAdError  # noqa: E402
 from ..core.formats import PLOT_FORMATS  # noqa: E402
+from ..draw.compose import wrap_text
 from ..draw.output import write_bytes_atomic  # noqa: E402
 from ..draw.palette import PLOT_CYCLE  # noqa: E402
 from ..draw.writers import slide_canvas  # noqa: E402
@@ -69,8 +70,6 @@ def figure(slide: str | None = None):
 
 def _wrap_titles(fig) -> None:
     """Break long titles into lines that fit the figure's width (no clipped text)."""
-    from ..draw.compose import wrap_text
-
     width_pt = 0.92 * fig.get_figwidth() * 72
     titles = [ax.title for ax in fig.axes] + ([fig._suptitle] if fig._suptitle else [])
     for title in titles:

@@ -42,6 +42,8 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import GraphvizAdError
+from ..core.files import read_text
+from ..core.source import VARIANTS, checked_table
 from .fields import Layer, check_layer_count, conv, make_layer, pool
 
 ALIASES = {"k": "kernel", "s": "stride", "d": "dilation", "p": "padding", "t": "kind",
@@ -246,8 +248,6 @@ def parse_toml(source: str, path: str = "<spec>") -> Spec:
     spec.input_size = _per_axis(data.get("input_size"), "input_size", source, path)
     spec.render = dict(render)
     if "variants" in data:
-        from ..core.source import VARIANTS, checked_table
-
         spec.variants = checked_table(data["variants"], VARIANTS, f"{path}: [variants]")
     spec.name = Path(path).stem if path != "<spec>" else spec.name
     return spec
@@ -256,7 +256,5 @@ def parse_toml(source: str, path: str = "<spec>") -> Spec:
 def load_toml(path: str | Path) -> Spec:
     """Read (bounded, regular files only: see :mod:`graphviz_ad.core.files`) and parse a TOML
     conv-stack file."""
-    from ..core.files import read_text
-
     source = read_text(path)
     return parse_toml(source, str(path))

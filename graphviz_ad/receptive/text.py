@@ -9,6 +9,7 @@ r_l = r_{l−1} + (k_l−1)·d_l·j_{l−1} written out with its numbers.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -88,8 +89,6 @@ def display_width(text: str) -> int:
     >>> display_width("k̂"), len("k̂")
     (1, 2)
     """
-    import unicodedata
-
     return sum(not unicodedata.combining(ch) for ch in text)
 
 

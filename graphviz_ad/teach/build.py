@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import GraphvizAdError
+from ..core.source import load, load_toml
+from ..receptive.spec import load_toml as load_stack
 from .pass_sheet import pass_sheet
 from .sheet import Sheet
 from .stack_sheet import stack_sheet
@@ -31,22 +33,16 @@ def _is_stack(source: str) -> bool:
     path = Path(source)
     if path.suffix.lower() != ".toml" or not path.is_file():
         return False
-    from ..core.source import load_toml
-
     return "program" not in load_toml(path)
 
 
 def load_sheets(source: str, options: Options = Options()) -> list[Sheet]:
     """Every variant's sheet of ``source`` (a graph file, program file or program text)."""
     if _is_stack(source):
-        from ..receptive.spec import load_toml
-
-        spec = load_toml(source)
+        spec = load_stack(source)
         table, make = spec.variants, lambda v: stack_sheet(spec, v, options.blanks)
         default_decimals = 0
     else:
-        from ..core.source import load
-
         src, graph, inputs = load(source)
         table = src.variants
         make = lambda v: pass_sheet(src, graph, inputs, v, options.blanks)  # noqa: E731

@@ -109,7 +109,7 @@ def _drawings(traces: list[Trace], stem: str) -> list[tuple[str, list[Trace]]]:
 def _quiz(traces, out_dir: Path, stem: str, formats: Sequence[str], drawing: ProgramDrawing,
           options: dict[str, Any]) -> list[Path]:
     """Every format as usual, except html: the player asks each step's number first."""
-    from ..teach.quiz import quiz_questions  # the teaching kit: loaded only for a quiz
+    from ..teach.quiz import quiz_questions  # deferred: teaching kit (~20 ms), quiz only
 
     if "html" not in formats:
         raise GraphvizAdError("--quiz is a mode of the html player: add html to --format")

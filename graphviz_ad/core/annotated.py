@@ -166,7 +166,7 @@ def annotate(shown: nx.DiGraph, G: nx.DiGraph, values: Mapping[str, Any], steps:
     taken from ``steps`` (forward: the step of the edge's target, reverse: of its
     source)."""
     shown.graph.update(G.graph)
-    nodes = graph_dicts(shown).nodes
+    nodes: dict[str, Any] = graph_dicts(shown).nodes  # filled with Annotated mappings
     source = graph_dicts(G)
     if derived is None:
         nodes.update({n: Annotated(data, values[n]) for n, data in source.nodes.items()})
@@ -177,6 +177,8 @@ def annotate(shown: nx.DiGraph, G: nx.DiGraph, values: Mapping[str, Any], steps:
                       for n, data in source.nodes.items()})
         for step in steps:
             nodes[step.node].step = step
-    # networkx's descriptors: assigning _succ (= _adj) and _pred resets the cached views
-    shown._succ = SharedAdjacency(source.succ, nodes, False, forward)  # type: ignore[assignment]
-    shown._pred = SharedAdjacency(source.pred, nodes, True, forward)  # type: ignore[assignment]
+    # networkx's descriptors (not in its stubs): assigning _succ (= _adj) and _pred
+    # resets the cached views
+    graph: Any = shown
+    graph._succ = SharedAdjacency(source.succ, nodes, False, forward)
+    graph._pred = SharedAdjacency(source.pred, nodes, True, forward)

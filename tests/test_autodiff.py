@@ -175,7 +175,9 @@ def test_edge_attributes_of_parsed_and_traced_graphs():
     assert float(t1.graph.edges["x", "f2"]["local"]) == pytest.approx(math.cos(0.5))
     assert dict(t1.graph.edges["x", "f2"]) == {"positions": (0,),
                                                "local": t1.graph.edges["x", "f2"]["local"]}
-    assert t1.graph.pred["f2"]["x"] is t1.graph.edges["x", "f2"]
+    assert t1.graph.pred["f2"]["x"] == t1.graph.edges["x", "f2"] == t1.graph["x"]["f2"]
+    assert t1.graph.nodes["x"]["adjoint"] == t1.derivative("x")  # nodes share G's attributes
+    assert t1.graph.nodes["x"]["op"] == "input" and "adjoint" not in G.nodes["x"]
     H = t1.graph.copy()
     H.edges["x", "f1"]["note"] = 1  # an ordinary dict after copy()
     assert "note" not in t1.graph.edges["x", "f1"] and H.number_of_edges() == 4

@@ -26,7 +26,8 @@ import networkx as nx
 import numpy as np
 
 from ._gc import gc_paused
-from .build import LocalEdge, graph_dicts
+from .annotated import annotate
+from .build import graph_dicts
 from .errors import GraphvizAdError, InputError
 from .modes import Mode
 from .ops import PRIMITIVES, ShapeError, fit
@@ -281,28 +282,13 @@ def _finite(value: Any) -> bool:
 
 def _finish(G: nx.DiGraph, shown: nx.DiGraph, mode: Mode, values: dict[str, Any],
             steps: list[Step], derived: tuple[str, dict[str, Any]] | None = None) -> Trace:
-    """Fill ``shown`` (the graph the steps point to) as a copy of G with every node's
+    """Fill ``shown`` (the graph the steps point to) as G annotated with every node's
     ``value`` and, given ``derived`` = (attribute, numbers), its tangent or adjoint (zeros
-    of the node's shape where none was computed); each edge a step used gets its
-    ``local`` derivative.  Flag non-finite numbers."""
-    shown.graph.update(G.graph)
-    # networkx's dicts, filled directly: G.copy() and add_node cost more than the maths
-    nodes, succ, pred = graph_dicts(shown)
-    source = graph_dicts(G)
-    if derived is None:
-        nodes.update({n: {**data, "value": values[n]} for n, data in source.nodes.items()})
-    else:
-        attribute, numbers = derived
-        nodes.update({n: {**data, "value": values[n], attribute: numbers[n] if n in numbers
-                          else _zero_like(values[n])} for n, data in source.nodes.items()})
-    for u, consumers in source.succ.items():
-        succ[u] = consumers.copy()
-    for step in steps:  # an edge with a local derivative gets its own (slotted) attributes
-        for c in step.contributions:
-            if type(c.local_) is not Deferred:  # a linear map's is shown, not stored
-                succ[c.source][c.target] = LocalEdge(c.positions, c.local_)
-    for v, operands in source.pred.items():
-        pred[v] = {u: succ[u][v] for u in operands}
+    of the node's shape where none was computed); each edge a step used reads its
+    ``local`` derivative (:mod:`graphviz_ad.core.annotated`).  Flag non-finite numbers."""
+    annotate(shown, G, values, steps,
+             None if derived is None else (*derived, _zero_like), mode == Mode.FORWARD)
+    nodes = graph_dicts(shown).nodes
     for numbers in (values, derived[1]) if derived else (values,):
         for n, number in numbers.items():
             if not (math.isfinite(number) if type(number) is np.float64 else _finite(number)):

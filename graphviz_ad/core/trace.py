@@ -140,7 +140,7 @@ def _partials(op: str, positions: tuple[int, ...], leaves: tuple) -> Any:
     return simplify(tree)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Step:
     """One step of a pass: the quantity computed for ``node`` and how.
 

@@ -20,8 +20,12 @@ from ..draw.names import confine, safe_stem
 from ..draw.raster import process_pool
 from ..draw.staging import OutputError
 from ..draw.writers import MAX_SCALE, slide_canvas
-from ..workflow.render_file import ProgramDrawing, graph_file_kind, render_program
-from ..workflow.render_file import render_graph_file as _render_file
+from ..workflow.render_file import (
+    ProgramDrawing,
+    graph_file_kind,
+    render_graph_file,
+    render_program,
+)
 from .common import (
     at_option,
     data_option,
@@ -221,7 +225,7 @@ def _gallery_task(task: GalleryTask) -> TaskOutcome:
     formats = list(task.formats)
     try:
         if task.plot is None:
-            paths = _render_file(task.path, task.target, formats, task.slide, plots=False)
+            paths = render_graph_file(task.path, task.target, formats, task.slide, plots=False)
         else:
             paths = draw_file_plot(task.path, task.plot, task.target, formats, task.slide)
     except OutputError as err:

@@ -49,16 +49,19 @@ def fmt_number(value: object, style: str = "text", digits: int = 4) -> str:
     ``𝟏₁₂`` (``𝟎₃ₓ₅``), anything else larger as a preview with its shape:
     ``[−1.134, 0.6402, …, 2.51] (20)``."""
     if isinstance(value, (float, int)):  # a scalar (numpy's float64 is a float)
-        v = float(value)
-    else:
-        arr = np.asarray(value)
-        if arr.ndim > 0:
-            if _whole(arr):
-                return _nested(arr, style, digits)
-            if arr.size > 1 and arr.flat[0] in (0, 1) and _constant(arr):
-                return fmt_ones(arr.flat[0], arr.shape, style, digits)
-            return _preview(arr, style, digits)
-        v = float(arr)
+        return _fmt_scalar(float(value), style, digits)
+    arr = np.asarray(value)
+    if arr.ndim > 0:
+        if _whole(arr):
+            return _nested(arr, style, digits)
+        if arr.size > 1 and arr.flat[0] in (0, 1) and _constant(arr):
+            return fmt_ones(arr.flat[0], arr.shape, style, digits)
+        return _preview(arr, style, digits)
+    return _fmt_scalar(float(arr), style, digits)
+
+
+@lru_cache(maxsize=1 << 16)  # a step's result is shown again in the terms it is carried into
+def _fmt_scalar(v: float, style: str, digits: int) -> str:
     if not math.isfinite(v):
         if math.isnan(v):
             return "nan" if style == "text" else r"\mathrm{NaN}"
@@ -136,10 +139,18 @@ def _preview(arr: np.ndarray, style: str, digits: int) -> str:
     return rf"\left[{first}, {second}, \ldots, {last}\right]_{{({shape})}}"  # not ·(20)
 
 
+def node_data(G) -> dict[str, dict]:
+    """G's own node → attributes dict: ``G.nodes[n]`` goes through a view per lookup, and
+    a report looks nodes up hundreds of thousands of times."""
+    # networkx's stubs declare no private attributes; _node is stable since nx 2.0 (as in
+    # build.graph_dicts)
+    return G._node  # type: ignore[attr-defined]
+
+
 def node_label(G, node: str) -> str:
     """What every display calls ``node``: its ``label`` attribute (``c⁽²⁾`` for the
     second binding of ``c``), or its ``name`` in a graph built without labels."""
-    data = G.nodes[node]
+    data = G._node[node]  # node_data(G)[node], without the call
     return data.get("label") or data["name"]
 
 
@@ -252,7 +263,7 @@ def _wrap(child: Tree, parent, index: int, style: str) -> str:
 
 def definition_tree(G, node: str) -> Tree:
     """The display tree of a node's own operation over its operands' names/values."""
-    nodes = G.nodes
+    nodes = node_data(G)
     data = nodes[node]
     leaves = []
     for operand in data["operands"]:
@@ -321,7 +332,7 @@ def hadamard_tree(tree: Tree) -> Tree:
 
 def definition(G, node: str, style: str = "text") -> str:
     """``f1²`` for node f2 of problem 9; an input or constant shows its own name."""
-    data = G.nodes[node]
+    data = node_data(G)[node]
     if data["op"] == "input":
         return fmt_name(node_label(G, node), style)
     if data["op"] == "const":
@@ -331,6 +342,7 @@ def definition(G, node: str, style: str = "text") -> str:
                        lambda stand_ins: ("op", op, stand_ins, *params), leaves, style)
 
 
+@lru_cache(maxsize=1 << 16)  # a node's symbols recur in every step and term it is in
 def derivative_symbol(of: str, wrt: str, style: str = "text") -> str:
     """``∂y/∂f3`` or ``\\frac{\\partial y}{\\partial f_{3}}``."""
     if style == "latex":
@@ -342,6 +354,7 @@ def derivative_symbol(of: str, wrt: str, style: str = "text") -> str:
     return f"∂{of}/∂{wrt}"
 
 
+@lru_cache(maxsize=1 << 16)
 def seeded_symbol(kind: str, node: str, other: str, seed: str | None,
                   style: str = "text") -> str:
     """The symbol of a tangent (``kind="tangent"``: ∂node/∂other) or an adjoint

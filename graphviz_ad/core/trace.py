@@ -23,6 +23,7 @@ from .formula import (
     fmt_number,
     hadamard,
     hadamard_tree,
+    node_data,
     node_label,
     product,
     seeded_symbol,
@@ -83,7 +84,7 @@ class Contribution:
 
     def local_tree(self):
         """Display tree of ∂target/∂source in terms of the target's operands."""
-        data = self.graph.nodes[self.target]
+        data = node_data(self.graph)[self.target]
         leaves = definition_tree(self.graph, self.target)[2]
         if PRIMITIVES[data["op"]].linear:  # the pullback of 𝟏, as the numbers of `local`
             return self.rule_tree("g", number_leaf(1.0))
@@ -92,7 +93,7 @@ class Contribution:
     def local_shown(self, style: str = "text") -> str:
         """``show(self.local_tree(), style)``, laid out once per op, operand positions
         and constants (see :func:`graphviz_ad.core.formula.show_leaves`)."""
-        op = self.graph.nodes[self.target]["op"]
+        op = node_data(self.graph)[self.target]["op"]
         if PRIMITIVES[op].linear:
             return show(self.local_tree(), style)
         positions = self.positions
@@ -103,7 +104,7 @@ class Contribution:
     def rule_tree(self, carried: str, leaf) -> Any:
         """A linear-map op's rule as written, over the target's operands, with the
         carried factor (``"g"`` for the VJP, ``"d"`` for the JVP) shown as ``leaf``."""
-        data = self.graph.nodes[self.target]
+        data = node_data(self.graph)[self.target]
         leaves = definition_tree(self.graph, self.target)[2]
         env = {**dict(zip(OPERAND_NAMES, leaves)), "g": leaf,
                "out": name_leaf(node_label(self.graph, self.target)),
@@ -122,7 +123,7 @@ class Contribution:
         """``∂f4/∂f3 = exp(f3)`` (or its LaTeX); a matrix op's as its pullback,
         ``∂z/∂W: G ↦ G · xᵀ``."""
         symbol = derivative_symbol(self._name(self.target), self._name(self.source), style)
-        if PRIMITIVES[self.graph.nodes[self.target]["op"]].matrix:  # a map, not a number
+        if PRIMITIVES[node_data(self.graph)[self.target]["op"]].matrix:  # a map, not a number
             pullback = show(self.rule_tree("g", name_leaf("G")), style)
             return (rf"{symbol} \colon G \mapsto {pullback}" if style == "latex"
                     else f"{symbol}: G ↦ {pullback}")
@@ -235,7 +236,7 @@ class Step:
         local = derivative_symbol(self._name(c.target), self._name(c.source), style)
         carried = self._symbol_of(c.source if self.kind == "tangent" else c.target, style)
         factors = [local, carried] if self.kind == "tangent" else [carried, local]
-        prim = PRIMITIVES[self.graph.nodes[c.target]["op"]]
+        prim = PRIMITIVES[node_data(self.graph)[c.target]["op"]]
         if prim.linear and (prim.matrix or matrix):  # ∂L/∂W = ∂L/∂z · xᵀ
             return show(hadamard_tree(c.rule_tree("g" if self.kind == "adjoint" else "d",
                                                   name_leaf(carried))), style)
@@ -248,10 +249,10 @@ class Step:
 
     def _numeric(self, style: str, matrices: list[bool]) -> str:
         if self.kind == "value":
-            data = self.graph.nodes[self.node]
+            data = node_data(self.graph)[self.node]
             if data["op"] == "input":
                 return fmt_number(self.result, style)
-            leaves = tuple(value_leaf(self.graph.nodes[o]["value"], style)
+            leaves = tuple(value_leaf(node_data(self.graph)[o]["value"], style)
                            for o in data["operands"])
             op = definition_tree(self.graph, self.node)[1]  # mul of matrices: ⊙
             return show(("op", op, leaves, *([data["params"]] if data.get("params")
@@ -260,7 +261,7 @@ class Step:
             return "0"
         terms = []
         for c, matrix in zip(self.contributions, matrices):
-            if PRIMITIVES[self.graph.nodes[c.target]["op"]].linear:
+            if PRIMITIVES[node_data(self.graph)[c.target]["op"]].linear:
                 terms.append(self._linear_numeric(c, style, matrix))
             else:
                 terms.append(elementwise_numeric(c, self.kind, matrix, style))
@@ -269,7 +270,7 @@ class Step:
     def _matrix(self, c: Contribution) -> bool:
         """Whether a term is in matrix form (some value in it has two or more axes):
         elementwise products are then written ⊙ and sums over rows Σ_rows."""
-        nodes = self.graph.nodes
+        nodes = node_data(self.graph)
         target = nodes[c.target]
         for value in (c.carried, c.product, target["value"]):
             if not isinstance(value, float) and np.ndim(value) >= 2:
@@ -283,8 +284,8 @@ class Step:
     def _linear_numeric(self, c: Contribution, style: str, matrix: bool) -> str:
         """A linear-map op's term as its VJP (JVP) applied to the carried number, every
         part not involving it computed: ``2·𝟏``, ``Σ[0.5, −1, 2]``, ``0.5·[0, 1, 0]``."""
-        data = self.graph.nodes[c.target]
-        nodes = self.graph.nodes
+        data = node_data(self.graph)[c.target]
+        nodes = node_data(self.graph)
         env = {**{k: Known(nodes[o]["value"]) for k, o in zip(OPERAND_NAMES, data["operands"])},
                "out": Known(nodes[c.target]["value"]), **dict(data.get("params", ()))}
         carried = number_leaf(1.0) if c.trivial else value_leaf(c.carried, style)

@@ -136,8 +136,8 @@ def _step_entries(trace: Trace) -> Iterator[dict[str, Any]]:
 # text as json_text of _node_entries and _step_entries: tests/test_reports.py checks).
 
 def _number_text(value: Any, at: Layout) -> str:
-    """``_plain(value)``'s JSON text (a finite float directly)."""
-    if type(value) is float and value - value == 0.0:
+    """``_plain(value)``'s JSON text (a finite float, numpy's included, directly)."""
+    if isinstance(value, float) and math.isfinite(value):
         return float.__repr__(value)
     return value_text(_plain(value), at)
 

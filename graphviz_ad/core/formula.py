@@ -300,12 +300,21 @@ def show_leaves(key: Hashable, build: Callable[[tuple[Tree, ...]], Tree],
     leaves: how a tree prints depends on its numbers (signs, folding) but not on which
     plain names it shows, so the names go into a template.  ``key`` must say everything
     ``build`` depends on besides the leaves."""
-    names = [leaf[1] for leaf in leaves if not leaf[2]]
-    if len(names) > len(_SLOTS) or any("·" in n or "\x00" in n or n == ONES[1] for n in names):
-        return show(build(tuple(leaves)), style)  # these bind or simplify differently
-    numbers = tuple(repr(leaf[1]) if leaf[2] else None for leaf in leaves)
+    names, numbers = [], []
+    for leaf in leaves:
+        if leaf[2]:
+            numbers.append(repr(leaf[1]))
+            continue
+        name = leaf[1]
+        if "·" in name or "\x00" in name or name == ONES[1]:
+            return show(build(tuple(leaves)), style)  # these bind or simplify differently
+        names.append(name)
+        numbers.append(None)
+    if len(names) > len(_SLOTS):
+        return show(build(tuple(leaves)), style)
+    layout = (key, tuple(numbers), style)
     try:
-        template = _TEMPLATES.get((key, numbers, style))
+        template = _TEMPLATES.get(layout)
     except TypeError:  # a parameter that is not hashable: no template
         return show(build(tuple(leaves)), style)
     if template is None:
@@ -313,7 +322,7 @@ def show_leaves(key: Hashable, build: Callable[[tuple[Tree, ...]], Tree],
         stand_ins = tuple(leaf if leaf[2] else name_leaf(next(slots)) for leaf in leaves)
         if len(_TEMPLATES) >= _MAX_TEMPLATES:
             _TEMPLATES.clear()
-        template = _TEMPLATES[key, numbers, style] = show(build(stand_ins), style)
+        template = _TEMPLATES[layout] = show(build(stand_ins), style)
     for slot, name in zip(_SLOTS, names):
         template = template.replace(slot, fmt_name(name, style))
     return template

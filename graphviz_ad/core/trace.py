@@ -211,7 +211,11 @@ class Step:
                 _equation(self._parts("latex", matrices)))
 
     def _name(self, node: str | None) -> str:
-        return node_label(self.graph, node) if node is not None else "?"
+        """``node_label(self.graph, node)`` (read in place: a report asks 10⁵ times)."""
+        if node is None:
+            return "?"
+        data = node_data(self.graph)[node]
+        return data.get("label") or data["name"]
 
     def _parts(self, style: str, matrices: list[bool] | None = None) -> list[str]:
         """Symbol, symbols, numbers and result: the sides of :attr:`equation`."""

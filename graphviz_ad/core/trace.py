@@ -25,6 +25,7 @@ from .formula import (
     hadamard_tree,
     node_data,
     node_label,
+    parenthesize_negative,
     product,
     seeded_symbol,
     show,
@@ -206,9 +207,52 @@ class Step:
         each symbol and term built once for all four (what a JSON report shows).  Like
         them, built when asked for and not kept: a long trace's steps stay small."""
         matrices = self._matrices()
-        text = self._parts("text", matrices)
-        return (text[0], f"{text[0]} = {text[1]}", _equation(text),
-                _equation(self._parts("latex", matrices)))
+        parts = self._scalar_parts(matrices)
+        text, latex = parts if parts else (self._parts("text", matrices),
+                                           self._parts("latex", matrices))
+        return (text[0], f"{text[0]} = {text[1]}", _equation(text), _equation(latex))
+
+    def _scalar_parts(self, matrices: list[bool]) -> tuple[list[str], list[str]] | None:
+        """:meth:`_parts` in both styles in one pass, for the common step: a derivative
+        of a pass seeded with 1 whose terms are all scalar products carried·local of
+        elementwise ops (what :meth:`_term` and ``elementwise_numeric`` write for them);
+        None for any other step."""
+        if self.kind == "value" or self.seed is not None or not self.contributions or any(
+                matrices):
+            return None
+        nodes = node_data(self.graph)
+        tangent = self.kind == "tangent"
+        other = self._name(self.wrt if tangent else self.of)
+        styles = ("text", "latex")
+        symbolic: tuple[list[str], list[str]] = ([], [])
+        numeric: tuple[list[str], list[str]] = ([], [])
+        for c in self.contributions:
+            if PRIMITIVES[nodes[c.target]["op"]].linear:
+                return None
+            local, carried = c.local, c.carried
+            if not (isinstance(local, float) and isinstance(carried, float)
+                    and isinstance(c.product, float)):
+                return None
+            target, source = self._name(c.target), self._name(c.source)
+            for i, style in enumerate(styles):
+                if c.trivial:
+                    symbolic[i].append(c.local_shown(style))
+                    numeric[i].append(fmt_number(local, style))
+                    continue
+                factors = [derivative_symbol(target, source, style),
+                           seeded_symbol(self.kind, source if tangent else target, other,
+                                         None, style)]
+                numbers = [parenthesize_negative(fmt_number(local, style), style),
+                           parenthesize_negative(fmt_number(carried, style), style)]
+                if not tangent:
+                    factors.reverse()
+                    numbers.reverse()
+                symbolic[i].append(product(factors, style))
+                numeric[i].append(product(numbers, style))
+        own = self._name(self.node)
+        return tuple([seeded_symbol(self.kind, own, other, None, style),  # type: ignore[return-value]
+                      " + ".join(symbolic[i]), " + ".join(numeric[i]),
+                      fmt_number(self.result, style)] for i, style in enumerate(styles))
 
     def _name(self, node: str | None) -> str:
         """``node_label(self.graph, node)`` (read in place: a report asks 10⁵ times)."""

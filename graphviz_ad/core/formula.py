@@ -265,18 +265,25 @@ def definition_tree(G, node: str) -> Tree:
     """The display tree of a node's own operation over its operands' names/values."""
     nodes = node_data(G)
     data = nodes[node]
-    leaves = []
-    for operand in data["operands"]:
-        od = nodes[operand]
-        named = od["op"] == "const" and od["name"] in NAMED_CONSTANTS  # e, π
-        leaves.append(number_leaf(od["value"]) if od["op"] == "const" and not named
-                      else name_leaf(od.get("label") or od["name"]))
+    leaves = definition_leaves(G, node)
     op = data["op"]
     if op == "mul" and _matrix_product(nodes, data["operands"]):
         op = "hadamard"  # an elementwise product of arrays, a matrix among them: A ⊙ B
     if data.get("params"):
-        return ("op", op, tuple(leaves), data["params"])
-    return ("op", op, tuple(leaves))
+        return ("op", op, leaves, data["params"])
+    return ("op", op, leaves)
+
+
+def definition_leaves(G, node: str) -> tuple[Tree, ...]:
+    """The leaves of :func:`definition_tree`: its operands' names, a constant's number."""
+    nodes = node_data(G)
+    leaves = []
+    for operand in nodes[node]["operands"]:
+        od = nodes[operand]
+        named = od["op"] == "const" and od["name"] in NAMED_CONSTANTS  # e, π
+        leaves.append(number_leaf(od["value"]) if od["op"] == "const" and not named
+                      else name_leaf(od.get("label") or od["name"]))
+    return tuple(leaves)
 
 
 def _matrix_product(nodes, operands: Sequence[str]) -> bool:

@@ -17,6 +17,7 @@ import numpy as np
 from .errors import GraphvizAdError
 from .formula import (
     definition,
+    definition_leaves,
     definition_tree,
     derivative_symbol,
     fmt_name,
@@ -86,7 +87,7 @@ class Contribution:
     def local_tree(self):
         """Display tree of ∂target/∂source in terms of the target's operands."""
         data = node_data(self.graph)[self.target]
-        leaves = definition_tree(self.graph, self.target)[2]
+        leaves = definition_leaves(self.graph, self.target)
         if PRIMITIVES[data["op"]].linear:  # the pullback of 𝟏, as the numbers of `local`
             return self.rule_tree("g", number_leaf(1.0))
         return _partials(data["op"], self.positions, leaves)
@@ -100,13 +101,13 @@ class Contribution:
         positions = self.positions
         return show_leaves(("partial", op, positions),
                            lambda leaves: _partials(op, positions, leaves),
-                           definition_tree(self.graph, self.target)[2], style)
+                           definition_leaves(self.graph, self.target), style)
 
     def rule_tree(self, carried: str, leaf) -> Any:
         """A linear-map op's rule as written, over the target's operands, with the
         carried factor (``"g"`` for the VJP, ``"d"`` for the JVP) shown as ``leaf``."""
         data = node_data(self.graph)[self.target]
-        leaves = definition_tree(self.graph, self.target)[2]
+        leaves = definition_leaves(self.graph, self.target)
         env = {**dict(zip(OPERAND_NAMES, leaves)), "g": leaf,
                "out": name_leaf(node_label(self.graph, self.target)),
                **dict(data.get("params", ()))}

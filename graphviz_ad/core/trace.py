@@ -168,7 +168,7 @@ class Step:
     def same_as(self, other: Step, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
         """Whether ``other`` computes the same quantity through the same edges with the same
         numbers, compared by structure, not by names or strings (for autograders)."""
-        from ..explain.lookup import same_step
+        from ..explain.lookup import same_step  # deferred: explain/ is above core/
 
         return same_step(self, other, rtol, atol)
 
@@ -207,19 +207,19 @@ class Step:
         """:attr:`derivative`, :attr:`formula`, :attr:`equation` and :attr:`latex` at once,
         each symbol and term built once for all four (what a JSON report shows).  Like
         them, built when asked for and not kept: a long trace's steps stay small."""
-        matrices = self._matrices()
-        parts = self._scalar_parts(matrices)
-        text, latex = parts if parts else (self._parts("text", matrices),
-                                           self._parts("latex", matrices))
+        parts = self._scalar_parts()
+        if parts is None:
+            matrices = self._matrices()
+            parts = self._parts("text", matrices), self._parts("latex", matrices)
+        text, latex = parts
         return (text[0], f"{text[0]} = {text[1]}", _equation(text), _equation(latex))
 
-    def _scalar_parts(self, matrices: list[bool]) -> tuple[list[str], list[str]] | None:
+    def _scalar_parts(self) -> tuple[list[str], list[str]] | None:
         """:meth:`_parts` in both styles in one pass, for the common step: a derivative
         of a pass seeded with 1 whose terms are all scalar products carried·local of
-        elementwise ops (what :meth:`_term` and ``elementwise_numeric`` write for them);
-        None for any other step."""
-        if self.kind == "value" or self.seed is not None or not self.contributions or any(
-                matrices):
+        elementwise ops on scalars (what :meth:`_term` and ``elementwise_numeric`` write
+        for them, no term in matrix form); None for any other step."""
+        if self.kind == "value" or self.seed is not None or not self.contributions:
             return None
         nodes = node_data(self.graph)
         tangent = self.kind == "tangent"
@@ -228,12 +228,16 @@ class Step:
         symbolic: tuple[list[str], list[str]] = ([], [])
         numeric: tuple[list[str], list[str]] = ([], [])
         for c in self.contributions:
-            if PRIMITIVES[nodes[c.target]["op"]].linear:
+            target_data = nodes[c.target]
+            if PRIMITIVES[target_data["op"]].linear or not isinstance(target_data["value"], float):
                 return None
             local, carried = c.local, c.carried
             if not (isinstance(local, float) and isinstance(carried, float)
                     and isinstance(c.product, float)):
                 return None
+            for operand in target_data["operands"]:
+                if not isinstance(nodes[operand]["value"], float):
+                    return None
             target, source = self._name(c.target), self._name(c.source)
             for i, style in enumerate(styles):
                 if c.trivial:
@@ -449,23 +453,23 @@ class Trace:
 
     # The report formats live in report.py; these keep the Trace convenient to use.
     def to_dict(self) -> dict[str, Any]:
-        from ..explain.report import trace_dict
+        from ..explain.report import trace_dict  # deferred: explain/ is above core/
         return trace_dict(self)
 
     def to_json(self, indent: int | None = 2) -> str:
-        from ..explain.report import trace_json
+        from ..explain.report import trace_json  # deferred: explain/ is above core/
         return trace_json(self, indent)
 
     def table(self) -> str:
-        from ..explain.report import trace_table
+        from ..explain.report import trace_table  # deferred: explain/ is above core/
         return trace_table(self)
 
     def markdown(self) -> str:
-        from ..explain.report import trace_markdown
+        from ..explain.report import trace_markdown  # deferred: explain/ is above core/
         return trace_markdown(self)
 
     def latex(self) -> str:
-        from ..explain.report import trace_latex
+        from ..explain.report import trace_latex  # deferred: explain/ is above core/
         return trace_latex(self)
 
     # Notebook display: the final annotated graph, and the step-by-step player.

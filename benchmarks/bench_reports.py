@@ -77,9 +77,12 @@ def chain_derivative(x: float, terms: int) -> float:
 
 
 def cold() -> None:
-    """Forget what earlier calls laid out (per-op templates, LaTeX names): as a fresh CLI."""
+    """Forget what earlier calls laid out or remembered (per-op templates, LaTeX names,
+    symbols, numbers): as a fresh CLI."""
     formula._TEMPLATES.clear()
-    formula._latex_name.cache_clear()
+    for cached in (formula._latex_name, formula._fmt_scalar, formula.derivative_symbol,
+                   formula.seeded_symbol):
+        cached.cache_clear()
 
 
 def reports(repeat: int) -> None:

@@ -80,6 +80,7 @@ PROGRAMS = [
                                      "x": np.array([0.5, -1.0, 2.0])}),
     ("y = sum(sum(a*b + c))", {"a": np.array([[1.0], [2.0]]), "b": np.array([[0.5, 1.5]]),
                                "c": 0.5}),
+    ("y = sum(sum(A, axis=1)*v)", {"A": np.arange(6.0).reshape(2, 3), "v": np.array([1.0, -2.0])}),
 ]
 
 
@@ -155,7 +156,7 @@ def test_fmt_number_shows_four_significant_digits(v):
 @pytest.mark.parametrize("source, inputs", PROGRAMS)
 def test_json_report_is_json_dumps_of_the_dict(source, inputs):
     for trace in _passes(source, inputs):
-        for indent in (2, None):
+        for indent in (2, None, 0, 4):  # nodes and steps are written in their fixed shape
             text = trace.to_json(indent)
             assert text == json.dumps(trace.to_dict(), indent=indent, ensure_ascii=False)
             assert "".join(trace_json_chunks(trace, indent)) == text

@@ -49,16 +49,19 @@ def fmt_number(value: object, style: str = "text", digits: int = 4) -> str:
     ``𝟏₁₂`` (``𝟎₃ₓ₅``), anything else larger as a preview with its shape:
     ``[−1.134, 0.6402, …, 2.51] (20)``."""
     if isinstance(value, (float, int)):  # a scalar (numpy's float64 is a float)
-        v = float(value)
-    else:
-        arr = np.asarray(value)
-        if arr.ndim > 0:
-            if _whole(arr):
-                return _nested(arr, style, digits)
-            if arr.size > 1 and arr.flat[0] in (0, 1) and _constant(arr):
-                return fmt_ones(arr.flat[0], arr.shape, style, digits)
-            return _preview(arr, style, digits)
-        v = float(arr)
+        return _fmt_scalar(float(value), style, digits)
+    arr = np.asarray(value)
+    if arr.ndim > 0:
+        if _whole(arr):
+            return _nested(arr, style, digits)
+        if arr.size > 1 and arr.flat[0] in (0, 1) and _constant(arr):
+            return fmt_ones(arr.flat[0], arr.shape, style, digits)
+        return _preview(arr, style, digits)
+    return _fmt_scalar(float(arr), style, digits)
+
+
+@lru_cache(maxsize=1 << 16)  # a step's result is shown again in the terms it is carried into
+def _fmt_scalar(v: float, style: str, digits: int) -> str:
     if not math.isfinite(v):
         if math.isnan(v):
             return "nan" if style == "text" else r"\mathrm{NaN}"
@@ -136,10 +139,18 @@ def _preview(arr: np.ndarray, style: str, digits: int) -> str:
     return rf"\left[{first}, {second}, \ldots, {last}\right]_{{({shape})}}"  # not ·(20)
 
 
+def node_data(G) -> dict[str, dict]:
+    """G's own node → attributes dict: ``G.nodes[n]`` goes through a view per lookup, and
+    a report looks nodes up hundreds of thousands of times."""
+    # networkx's stubs declare no private attributes; _node is stable since nx 2.0 (as in
+    # build.graph_dicts)
+    return G._node  # type: ignore[attr-defined]
+
+
 def node_label(G, node: str) -> str:
     """What every display calls ``node``: its ``label`` attribute (``c⁽²⁾`` for the
     second binding of ``c``), or its ``name`` in a graph built without labels."""
-    data = G.nodes[node]
+    data = G._node[node]  # node_data(G)[node], without the call
     return data.get("label") or data["name"]
 
 
@@ -252,20 +263,27 @@ def _wrap(child: Tree, parent, index: int, style: str) -> str:
 
 def definition_tree(G, node: str) -> Tree:
     """The display tree of a node's own operation over its operands' names/values."""
-    nodes = G.nodes
+    nodes = node_data(G)
     data = nodes[node]
-    leaves = []
-    for operand in data["operands"]:
-        od = nodes[operand]
-        named = od["op"] == "const" and od["name"] in NAMED_CONSTANTS  # e, π
-        leaves.append(number_leaf(od["value"]) if od["op"] == "const" and not named
-                      else name_leaf(od.get("label") or od["name"]))
+    leaves = definition_leaves(G, node)
     op = data["op"]
     if op == "mul" and _matrix_product(nodes, data["operands"]):
         op = "hadamard"  # an elementwise product of arrays, a matrix among them: A ⊙ B
     if data.get("params"):
-        return ("op", op, tuple(leaves), data["params"])
-    return ("op", op, tuple(leaves))
+        return ("op", op, leaves, data["params"])
+    return ("op", op, leaves)
+
+
+def definition_leaves(G, node: str) -> tuple[Tree, ...]:
+    """The leaves of :func:`definition_tree`: its operands' names, a constant's number."""
+    nodes = node_data(G)
+    leaves = []
+    for operand in nodes[node]["operands"]:
+        od = nodes[operand]
+        named = od["op"] == "const" and od["name"] in NAMED_CONSTANTS  # e, π
+        leaves.append(number_leaf(od["value"]) if od["op"] == "const" and not named
+                      else name_leaf(od.get("label") or od["name"]))
+    return tuple(leaves)
 
 
 def _matrix_product(nodes, operands: Sequence[str]) -> bool:
@@ -289,12 +307,21 @@ def show_leaves(key: Hashable, build: Callable[[tuple[Tree, ...]], Tree],
     leaves: how a tree prints depends on its numbers (signs, folding) but not on which
     plain names it shows, so the names go into a template.  ``key`` must say everything
     ``build`` depends on besides the leaves."""
-    names = [leaf[1] for leaf in leaves if not leaf[2]]
-    if len(names) > len(_SLOTS) or any("·" in n or "\x00" in n or n == ONES[1] for n in names):
-        return show(build(tuple(leaves)), style)  # these bind or simplify differently
-    numbers = tuple(repr(leaf[1]) if leaf[2] else None for leaf in leaves)
+    names, numbers = [], []
+    for leaf in leaves:
+        if leaf[2]:
+            numbers.append(repr(leaf[1]))
+            continue
+        name = leaf[1]
+        if "·" in name or "\x00" in name or name == ONES[1]:
+            return show(build(tuple(leaves)), style)  # these bind or simplify differently
+        names.append(name)
+        numbers.append(None)
+    if len(names) > len(_SLOTS):
+        return show(build(tuple(leaves)), style)
+    layout = (key, tuple(numbers), style)
     try:
-        template = _TEMPLATES.get((key, numbers, style))
+        template = _TEMPLATES.get(layout)
     except TypeError:  # a parameter that is not hashable: no template
         return show(build(tuple(leaves)), style)
     if template is None:
@@ -302,7 +329,7 @@ def show_leaves(key: Hashable, build: Callable[[tuple[Tree, ...]], Tree],
         stand_ins = tuple(leaf if leaf[2] else name_leaf(next(slots)) for leaf in leaves)
         if len(_TEMPLATES) >= _MAX_TEMPLATES:
             _TEMPLATES.clear()
-        template = _TEMPLATES[key, numbers, style] = show(build(stand_ins), style)
+        template = _TEMPLATES[layout] = show(build(stand_ins), style)
     for slot, name in zip(_SLOTS, names):
         template = template.replace(slot, fmt_name(name, style))
     return template
@@ -321,7 +348,7 @@ def hadamard_tree(tree: Tree) -> Tree:
 
 def definition(G, node: str, style: str = "text") -> str:
     """``f1²`` for node f2 of problem 9; an input or constant shows its own name."""
-    data = G.nodes[node]
+    data = node_data(G)[node]
     if data["op"] == "input":
         return fmt_name(node_label(G, node), style)
     if data["op"] == "const":
@@ -331,6 +358,7 @@ def definition(G, node: str, style: str = "text") -> str:
                        lambda stand_ins: ("op", op, stand_ins, *params), leaves, style)
 
 
+@lru_cache(maxsize=1 << 16)  # a node's symbols recur in every step and term it is in
 def derivative_symbol(of: str, wrt: str, style: str = "text") -> str:
     """``∂y/∂f3`` or ``\\frac{\\partial y}{\\partial f_{3}}``."""
     if style == "latex":
@@ -342,6 +370,7 @@ def derivative_symbol(of: str, wrt: str, style: str = "text") -> str:
     return f"∂{of}/∂{wrt}"
 
 
+@lru_cache(maxsize=1 << 16)
 def seeded_symbol(kind: str, node: str, other: str, seed: str | None,
                   style: str = "text") -> str:
     """The symbol of a tangent (``kind="tangent"``: ∂node/∂other) or an adjoint

@@ -17,13 +17,16 @@ import numpy as np
 from .errors import GraphvizAdError
 from .formula import (
     definition,
+    definition_leaves,
     definition_tree,
     derivative_symbol,
     fmt_name,
     fmt_number,
     hadamard,
     hadamard_tree,
+    node_data,
     node_label,
+    parenthesize_negative,
     product,
     seeded_symbol,
     show,
@@ -83,8 +86,8 @@ class Contribution:
 
     def local_tree(self):
         """Display tree of ∂target/∂source in terms of the target's operands."""
-        data = self.graph.nodes[self.target]
-        leaves = definition_tree(self.graph, self.target)[2]
+        data = node_data(self.graph)[self.target]
+        leaves = definition_leaves(self.graph, self.target)
         if PRIMITIVES[data["op"]].linear:  # the pullback of 𝟏, as the numbers of `local`
             return self.rule_tree("g", number_leaf(1.0))
         return _partials(data["op"], self.positions, leaves)
@@ -92,19 +95,19 @@ class Contribution:
     def local_shown(self, style: str = "text") -> str:
         """``show(self.local_tree(), style)``, laid out once per op, operand positions
         and constants (see :func:`graphviz_ad.core.formula.show_leaves`)."""
-        op = self.graph.nodes[self.target]["op"]
+        op = node_data(self.graph)[self.target]["op"]
         if PRIMITIVES[op].linear:
             return show(self.local_tree(), style)
         positions = self.positions
         return show_leaves(("partial", op, positions),
                            lambda leaves: _partials(op, positions, leaves),
-                           definition_tree(self.graph, self.target)[2], style)
+                           definition_leaves(self.graph, self.target), style)
 
     def rule_tree(self, carried: str, leaf) -> Any:
         """A linear-map op's rule as written, over the target's operands, with the
         carried factor (``"g"`` for the VJP, ``"d"`` for the JVP) shown as ``leaf``."""
-        data = self.graph.nodes[self.target]
-        leaves = definition_tree(self.graph, self.target)[2]
+        data = node_data(self.graph)[self.target]
+        leaves = definition_leaves(self.graph, self.target)
         env = {**dict(zip(OPERAND_NAMES, leaves)), "g": leaf,
                "out": name_leaf(node_label(self.graph, self.target)),
                **dict(data.get("params", ()))}
@@ -122,7 +125,7 @@ class Contribution:
         """``∂f4/∂f3 = exp(f3)`` (or its LaTeX); a matrix op's as its pullback,
         ``∂z/∂W: G ↦ G · xᵀ``."""
         symbol = derivative_symbol(self._name(self.target), self._name(self.source), style)
-        if PRIMITIVES[self.graph.nodes[self.target]["op"]].matrix:  # a map, not a number
+        if PRIMITIVES[node_data(self.graph)[self.target]["op"]].matrix:  # a map, not a number
             pullback = show(self.rule_tree("g", name_leaf("G")), style)
             return (rf"{symbol} \colon G \mapsto {pullback}" if style == "latex"
                     else f"{symbol}: G ↦ {pullback}")
@@ -165,7 +168,7 @@ class Step:
     def same_as(self, other: Step, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
         """Whether ``other`` computes the same quantity through the same edges with the same
         numbers, compared by structure, not by names or strings (for autograders)."""
-        from ..explain.lookup import same_step
+        from ..explain.lookup import same_step  # deferred: explain/ is above core/
 
         return same_step(self, other, rtol, atol)
 
@@ -204,13 +207,64 @@ class Step:
         """:attr:`derivative`, :attr:`formula`, :attr:`equation` and :attr:`latex` at once,
         each symbol and term built once for all four (what a JSON report shows).  Like
         them, built when asked for and not kept: a long trace's steps stay small."""
-        matrices = self._matrices()
-        text = self._parts("text", matrices)
-        return (text[0], f"{text[0]} = {text[1]}", _equation(text),
-                _equation(self._parts("latex", matrices)))
+        parts = self._scalar_parts()
+        if parts is None:
+            matrices = self._matrices()
+            parts = self._parts("text", matrices), self._parts("latex", matrices)
+        text, latex = parts
+        return (text[0], f"{text[0]} = {text[1]}", _equation(text), _equation(latex))
+
+    def _scalar_parts(self) -> tuple[list[str], list[str]] | None:
+        """:meth:`_parts` in both styles in one pass, for the common step: a derivative
+        of a pass seeded with 1 whose terms are all scalar products carried·local of
+        elementwise ops on scalars (what :meth:`_term` and ``elementwise_numeric`` write
+        for them, no term in matrix form); None for any other step."""
+        if self.kind == "value" or self.seed is not None or not self.contributions:
+            return None
+        nodes = node_data(self.graph)
+        tangent = self.kind == "tangent"
+        other = self._name(self.wrt if tangent else self.of)
+        styles = ("text", "latex")
+        symbolic: tuple[list[str], list[str]] = ([], [])
+        numeric: tuple[list[str], list[str]] = ([], [])
+        for c in self.contributions:
+            target_data = nodes[c.target]
+            if PRIMITIVES[target_data["op"]].linear or not isinstance(target_data["value"], float):
+                return None
+            local, carried = c.local, c.carried
+            if not (isinstance(local, float) and isinstance(carried, float)
+                    and isinstance(c.product, float)):
+                return None
+            for operand in target_data["operands"]:
+                if not isinstance(nodes[operand]["value"], float):
+                    return None
+            target, source = self._name(c.target), self._name(c.source)
+            for i, style in enumerate(styles):
+                if c.trivial:
+                    symbolic[i].append(c.local_shown(style))
+                    numeric[i].append(fmt_number(local, style))
+                    continue
+                factors = [derivative_symbol(target, source, style),
+                           seeded_symbol(self.kind, source if tangent else target, other,
+                                         None, style)]
+                numbers = [parenthesize_negative(fmt_number(local, style), style),
+                           parenthesize_negative(fmt_number(carried, style), style)]
+                if not tangent:
+                    factors.reverse()
+                    numbers.reverse()
+                symbolic[i].append(product(factors, style))
+                numeric[i].append(product(numbers, style))
+        own = self._name(self.node)
+        return tuple([seeded_symbol(self.kind, own, other, None, style),  # type: ignore[return-value]
+                      " + ".join(symbolic[i]), " + ".join(numeric[i]),
+                      fmt_number(self.result, style)] for i, style in enumerate(styles))
 
     def _name(self, node: str | None) -> str:
-        return node_label(self.graph, node) if node is not None else "?"
+        """``node_label(self.graph, node)`` (read in place: a report asks 10⁵ times)."""
+        if node is None:
+            return "?"
+        data = node_data(self.graph)[node]
+        return data.get("label") or data["name"]
 
     def _parts(self, style: str, matrices: list[bool] | None = None) -> list[str]:
         """Symbol, symbols, numbers and result: the sides of :attr:`equation`."""
@@ -235,7 +289,7 @@ class Step:
         local = derivative_symbol(self._name(c.target), self._name(c.source), style)
         carried = self._symbol_of(c.source if self.kind == "tangent" else c.target, style)
         factors = [local, carried] if self.kind == "tangent" else [carried, local]
-        prim = PRIMITIVES[self.graph.nodes[c.target]["op"]]
+        prim = PRIMITIVES[node_data(self.graph)[c.target]["op"]]
         if prim.linear and (prim.matrix or matrix):  # ∂L/∂W = ∂L/∂z · xᵀ
             return show(hadamard_tree(c.rule_tree("g" if self.kind == "adjoint" else "d",
                                                   name_leaf(carried))), style)
@@ -248,10 +302,10 @@ class Step:
 
     def _numeric(self, style: str, matrices: list[bool]) -> str:
         if self.kind == "value":
-            data = self.graph.nodes[self.node]
+            data = node_data(self.graph)[self.node]
             if data["op"] == "input":
                 return fmt_number(self.result, style)
-            leaves = tuple(value_leaf(self.graph.nodes[o]["value"], style)
+            leaves = tuple(value_leaf(node_data(self.graph)[o]["value"], style)
                            for o in data["operands"])
             op = definition_tree(self.graph, self.node)[1]  # mul of matrices: ⊙
             return show(("op", op, leaves, *([data["params"]] if data.get("params")
@@ -260,7 +314,7 @@ class Step:
             return "0"
         terms = []
         for c, matrix in zip(self.contributions, matrices):
-            if PRIMITIVES[self.graph.nodes[c.target]["op"]].linear:
+            if PRIMITIVES[node_data(self.graph)[c.target]["op"]].linear:
                 terms.append(self._linear_numeric(c, style, matrix))
             else:
                 terms.append(elementwise_numeric(c, self.kind, matrix, style))
@@ -269,7 +323,7 @@ class Step:
     def _matrix(self, c: Contribution) -> bool:
         """Whether a term is in matrix form (some value in it has two or more axes):
         elementwise products are then written ⊙ and sums over rows Σ_rows."""
-        nodes = self.graph.nodes
+        nodes = node_data(self.graph)
         target = nodes[c.target]
         for value in (c.carried, c.product, target["value"]):
             if not isinstance(value, float) and np.ndim(value) >= 2:
@@ -283,8 +337,8 @@ class Step:
     def _linear_numeric(self, c: Contribution, style: str, matrix: bool) -> str:
         """A linear-map op's term as its VJP (JVP) applied to the carried number, every
         part not involving it computed: ``2·𝟏``, ``Σ[0.5, −1, 2]``, ``0.5·[0, 1, 0]``."""
-        data = self.graph.nodes[c.target]
-        nodes = self.graph.nodes
+        data = node_data(self.graph)[c.target]
+        nodes = node_data(self.graph)
         env = {**{k: Known(nodes[o]["value"]) for k, o in zip(OPERAND_NAMES, data["operands"])},
                "out": Known(nodes[c.target]["value"]), **dict(data.get("params", ()))}
         carried = number_leaf(1.0) if c.trivial else value_leaf(c.carried, style)
@@ -399,23 +453,23 @@ class Trace:
 
     # The report formats live in report.py; these keep the Trace convenient to use.
     def to_dict(self) -> dict[str, Any]:
-        from ..explain.report import trace_dict
+        from ..explain.report import trace_dict  # deferred: explain/ is above core/
         return trace_dict(self)
 
     def to_json(self, indent: int | None = 2) -> str:
-        from ..explain.report import trace_json
+        from ..explain.report import trace_json  # deferred: explain/ is above core/
         return trace_json(self, indent)
 
     def table(self) -> str:
-        from ..explain.report import trace_table
+        from ..explain.report import trace_table  # deferred: explain/ is above core/
         return trace_table(self)
 
     def markdown(self) -> str:
-        from ..explain.report import trace_markdown
+        from ..explain.report import trace_markdown  # deferred: explain/ is above core/
         return trace_markdown(self)
 
     def latex(self) -> str:
-        from ..explain.report import trace_latex
+        from ..explain.report import trace_latex  # deferred: explain/ is above core/
         return trace_latex(self)
 
     # Notebook display: the final annotated graph, and the step-by-step player.

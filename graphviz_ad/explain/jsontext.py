@@ -22,6 +22,42 @@ from json.encoder import encode_basestring
 from typing import Any
 
 
+class Layout:
+    """Where a container opens: what starts its first item's line (``first``), goes
+    between items (``between``) and closes it (``last``), for an indent ``step`` (None:
+    one line) and the line start ``pad`` it opens on.  :attr:`inner` is its items'."""
+
+    __slots__ = ("step", "pad", "first", "between", "last")
+
+    def __init__(self, step: str | None, pad: str | None) -> None:
+        self.step, self.pad = step, pad
+        self.first, self.between, self.last, _ = _separators(step, pad)
+
+    @property
+    def inner(self) -> Layout:
+        return Layout(self.step, None if self.pad is None else self.pad + self.step)
+
+
+class Written:
+    """A value whose text its maker writes: ``chunks(layout)`` gives it in pieces, as
+    :func:`json_text` would write it opening at ``layout`` (see :func:`value_text`)."""
+
+    __slots__ = ("chunks",)
+
+    def __init__(self, chunks: Callable[[Layout], Iterable[str]]) -> None:
+        self.chunks = chunks
+
+
+def value_text(value: Any, at: Layout) -> str:
+    """``value``'s JSON text written where a container would open at ``at``."""
+    encode = _SCALARS.get(type(value))
+    if encode is not None:
+        return encode(value)
+    out: list[str] = []
+    _write(value, out, at.step, at.pad)
+    return "".join(out)
+
+
 class Entries:
     """An object's members given lazily: an iterable of ``(key, value)`` pairs."""
 
@@ -49,7 +85,9 @@ def json_chunks(value: Any, indent: int | str | None = 2) -> Iterator[str]:
 
 
 def _chunks(value: Any, step: str | None, pad: str | None) -> Iterator[str]:
-    if type(value) is not dict and isinstance(value, Entries):  # a report's entries are dicts
+    if type(value) is Written:
+        yield from value.chunks(Layout(step, pad))
+    elif type(value) is not dict and isinstance(value, Entries):  # a report's entries are dicts
         yield from _lazy_object(value.pairs, step, pad)
     elif type(value) is not dict and isinstance(value, Iterator):
         yield from _lazy_list(value, step, pad)
@@ -127,7 +165,7 @@ def _write(value: Any, out: list[str], step: str | None, pad: str | None) -> Non
             opening = between
             _write(item, out, step, inner)
         out.append(last + "]")
-    elif isinstance(value, (Entries, Iterator)):
+    elif isinstance(value, (Entries, Iterator, Written)):
         out.extend(_chunks(value, step, pad))
     elif isinstance(value, str):  # subclasses of the JSON scalars (numpy's float64)
         out.append(encode_basestring(value))

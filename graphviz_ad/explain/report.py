@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from json.encoder import encode_basestring as encode
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from ..core._gc import gc_paused
 from ..core.formula import definition, fmt_number, node_label, seeded_symbol
 from ..core.modes import Mode
 from ..core.program import program_of
-from .jsontext import Entries, json_chunks
+from .jsontext import Layout, Written, json_chunks, value_text
 
 if TYPE_CHECKING:
     from ..core.trace import Trace
@@ -76,8 +77,9 @@ def trace_json(trace: Trace, indent: int | None = 2) -> str:
 def trace_json_chunks(trace: Trace, indent: int | None = 2) -> Iterator[str]:
     """:func:`trace_json` in pieces, a node or a step at a time, built as they are
     written: a caller writing them to a file never holds the whole document."""
-    return json_chunks({**_head(trace), "nodes": Entries(_node_entries(trace)),
-                        "steps": _step_entries(trace), "warnings": trace.warnings()}, indent)
+    return json_chunks({**_head(trace), "nodes": Written(lambda at: _nodes_text(trace, at)),
+                        "steps": Written(lambda at: _steps_text(trace, at)),
+                        "warnings": trace.warnings()}, indent)
 
 
 def _head(trace: Trace) -> dict[str, Any]:
@@ -128,6 +130,86 @@ def _step_entries(trace: Trace) -> Iterator[dict[str, Any]]:
                                "local": _plain(c.local), "carried": _plain(c.carried),
                                "product": _plain(c.product)} for c in s.contributions],
         }
+
+
+# The JSON text of the nodes and steps, written here in their fixed shape (the same
+# text as json_text of _node_entries and _step_entries: tests/test_reports.py checks).
+
+def _number_text(value: Any, at: Layout) -> str:
+    """``_plain(value)``'s JSON text (a finite float, numpy's included, directly)."""
+    if isinstance(value, float) and math.isfinite(value):
+        return float.__repr__(value)
+    return value_text(_plain(value), at)
+
+
+def _shape_text(value: Any, at: Layout) -> str:
+    return "[]" if isinstance(value, float) else value_text(list(np.shape(value)), at)
+
+
+def _nodes_text(trace: Trace, at: Layout) -> Iterator[str]:
+    """The ``nodes`` object, a node at a time."""
+    G = trace.graph
+    nodes = G.nodes
+    attribute = trace.derivative_attribute
+    entry = at.inner
+    key = f"{entry.between}{encode(attribute)}: " if attribute else ""
+    members = entry.inner
+    opening = "{" + at.first
+    for n in program_of(G).order:
+        d = nodes[n]
+        value = d["value"]
+        operands = d["operands"]
+        listed = ("[" + members.first + members.between.join(map(encode, operands))
+                  + members.last + "]") if operands else "[]"
+        text = (f'{opening}{encode(n)}: {{{entry.first}"name": {encode(d["name"])}'
+                f'{entry.between}"label": {encode(d.get("label") or d["name"])}'
+                f'{entry.between}"op": {encode(d["op"])}{entry.between}"operands": {listed}'
+                f'{entry.between}"definition": {encode(definition(G, n))}'
+                f'{entry.between}"shape": {_shape_text(value, members)}'
+                f'{entry.between}"value": {_number_text(value, members)}')
+        if d.get("params"):
+            text += f'{entry.between}"params": {value_text(dict(d["params"]), members)}'
+        if attribute:
+            text += key + _number_text(d[attribute], members)
+        if d.get("nonfinite"):
+            text += f'{entry.between}"nonfinite": true'
+        yield text + entry.last + "}"
+        opening = at.between
+    yield "{}" if opening != at.between else at.last + "}"
+
+
+def _steps_text(trace: Trace, at: Layout) -> Iterator[str]:
+    """The ``steps`` list, a step at a time."""
+    entry = at.inner  # a step's members
+    terms = entry.inner  # its contributions
+    term = terms.inner  # a contribution's members
+    edge = term.inner  # its edge
+    opening = "[" + at.first
+    for s in trace.steps:
+        derivative, formula, equation, latex = s.texts()
+        result = s.result
+        if s.contributions:
+            contributions = "[" + terms.first + terms.between.join([
+                f'{{{term.first}"edge": [{edge.first}{encode(c.source)}{edge.between}'
+                f'{encode(c.target)}{edge.last}]{term.between}"local_formula": '
+                f'{encode(c.local_formula())}{term.between}"local": '
+                f'{_number_text(c.local, edge)}{term.between}"carried": '
+                f'{_number_text(c.carried, edge)}{term.between}"product": '
+                f'{_number_text(c.product, edge)}{term.last}}}'
+                for c in s.contributions]) + terms.last + "]"
+        else:
+            contributions = "[]"
+        yield (f'{opening}{{{entry.first}"index": {int.__repr__(s.index)}'
+               f'{entry.between}"node": {encode(s.node)}{entry.between}"kind": {encode(s.kind)}'
+               f'{entry.between}"derivative": {encode(derivative)}'
+               f'{entry.between}"formula": {encode(formula)}'
+               f'{entry.between}"equation": {encode(equation)}'
+               f'{entry.between}"latex": {encode(latex)}'
+               f'{entry.between}"shape": {_shape_text(result, terms)}'
+               f'{entry.between}"value": {_number_text(result, terms)}'
+               f'{entry.between}"contributions": {contributions}{entry.last}}}')
+        opening = at.between
+    yield "[]" if opening != at.between else at.last + "]"
 
 
 def _rows(trace: Trace) -> tuple[list[str], list[list[str]]]:

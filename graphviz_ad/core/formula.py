@@ -19,11 +19,15 @@ import math
 import re
 from collections.abc import Callable, Hashable, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .ops import CONSTANTS, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW, PRIMITIVES
 from .rules import ONES, Tree, name_leaf, number_leaf
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -139,7 +143,7 @@ def _preview(arr: np.ndarray, style: str, digits: int) -> str:
     return rf"\left[{first}, {second}, \ldots, {last}\right]_{{({shape})}}"  # not ·(20)
 
 
-def node_data(G) -> dict[str, dict]:
+def node_data(G: nx.DiGraph) -> dict[str, dict]:
     """G's own node → attributes dict: ``G.nodes[n]`` goes through a view per lookup, and
     a report looks nodes up hundreds of thousands of times."""
     # networkx's stubs declare no private attributes; _node is stable since nx 2.0 (as in
@@ -307,7 +311,8 @@ def show_leaves(key: Hashable, build: Callable[[tuple[Tree, ...]], Tree],
     leaves: how a tree prints depends on its numbers (signs, folding) but not on which
     plain names it shows, so the names go into a template.  ``key`` must say everything
     ``build`` depends on besides the leaves."""
-    names, numbers = [], []
+    names: list[str] = []
+    numbers: list[str | None] = []
     for leaf in leaves:
         if leaf[2]:
             numbers.append(repr(leaf[1]))

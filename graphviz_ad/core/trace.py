@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -84,7 +86,7 @@ class Contribution:
             self.local_ = self.local_.compute()
         return self.local_
 
-    def local_tree(self):
+    def local_tree(self) -> Any:
         """Display tree of ∂target/∂source in terms of the target's operands."""
         data = node_data(self.graph)[self.target]
         leaves = definition_leaves(self.graph, self.target)
@@ -103,7 +105,7 @@ class Contribution:
                            lambda leaves: _partials(op, positions, leaves),
                            definition_leaves(self.graph, self.target), style)
 
-    def rule_tree(self, carried: str, leaf) -> Any:
+    def rule_tree(self, carried: str, leaf: Any) -> Any:
         """A linear-map op's rule as written, over the target's operands, with the
         carried factor (``"g"`` for the VJP, ``"d"`` for the JVP) shown as ``leaf``."""
         data = node_data(self.graph)[self.target]
@@ -264,7 +266,7 @@ class Step:
         if node is None:
             return "?"
         data = node_data(self.graph)[node]
-        return data.get("label") or data["name"]
+        return str(data.get("label") or data["name"])
 
     def _parts(self, style: str, matrices: list[bool] | None = None) -> list[str]:
         """Symbol, symbols, numbers and result: the sides of :attr:`equation`."""
@@ -386,6 +388,14 @@ class Trace:
         return list(program_of(self.graph).outputs)
 
     @property
+    def seed_node(self) -> str:
+        """The node the pass is seeded at: ``wrt`` (forward) or ``of`` (reverse)."""
+        node = self.wrt if self.mode == Mode.FORWARD else self.of
+        if node is None:
+            raise GraphvizAdError(f"a {self.mode} trace has no seeded node")
+        return node
+
+    @property
     def derivative_attribute(self) -> str | None:
         """``"tangent"``, ``"adjoint"`` or None for an evaluate trace."""
         return {Mode.FORWARD: "tangent", Mode.REVERSE: "adjoint"}.get(self.mode)
@@ -422,9 +432,8 @@ class Trace:
         if self.mode == Mode.EVALUATE:
             return fmt_name(node_label(self.graph, node), style)
         kind = "tangent" if self.mode == Mode.FORWARD else "adjoint"
-        other = self.wrt if self.mode == Mode.FORWARD else self.of
         return seeded_symbol(kind, node_label(self.graph, node),
-                             node_label(self.graph, other), self.seed, style)
+                             node_label(self.graph, self.seed_node), self.seed, style)
 
     @property
     def flagged(self) -> list[str]:
@@ -499,14 +508,10 @@ class Player:
     html: str
 
     def _repr_html_(self) -> str:
-        from html import escape
-
         return (f'<iframe srcdoc="{escape(self.html, quote=True)}" '
                 'style="width:100%;height:640px;border:0"></iframe>')
 
-    def save(self, path) -> None:
-        from pathlib import Path
-
+    def save(self, path: str | Path) -> None:
         from ..draw.output import write_text_atomic
 
         write_text_atomic(Path(path), self.html)

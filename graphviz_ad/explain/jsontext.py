@@ -35,7 +35,8 @@ class Layout:
 
     @property
     def inner(self) -> Layout:
-        return Layout(self.step, None if self.pad is None else self.pad + self.step)
+        return Layout(self.step, None if self.pad is None or self.step is None
+                      else self.pad + self.step)
 
 
 class Written:

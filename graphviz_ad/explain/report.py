@@ -48,11 +48,10 @@ def _plain(value: Any) -> Any:
 
 def _derivative_header(trace: Trace, style: str = "text") -> str | None:
     G = trace.graph
-    if trace.mode == Mode.FORWARD:
-        return seeded_symbol("tangent", "·", node_label(G, trace.wrt), trace.seed, style)
-    if trace.mode == Mode.REVERSE:
-        return seeded_symbol("adjoint", "·", node_label(G, trace.of), trace.seed, style)
-    return None
+    kind = trace.derivative_attribute
+    if kind is None:
+        return None
+    return seeded_symbol(kind, "·", node_label(G, trace.seed_node), trace.seed, style)
 
 
 def _title(trace: Trace) -> str:
@@ -225,7 +224,7 @@ def _rows(trace: Trace) -> tuple[list[str], list[list[str]]]:
             continue
         kind = "input" if d["op"] == "input" else definition(G, n)
         row = [node_label(G, n), kind, fmt_number(d["value"], digits=TABLE_DIGITS)]
-        if derivative:
+        if derivative and trace.derivative_attribute:
             row.append(fmt_number(d[trace.derivative_attribute], digits=TABLE_DIGITS))
         rows.append(row)
     return header, rows

@@ -29,6 +29,7 @@ from ._gc import gc_paused
 from .annotated import annotate
 from .build import graph_dicts
 from .errors import GraphvizAdError, InputError
+from .formula import definition, node_label
 from .modes import Mode
 from .ops import PRIMITIVES, ShapeError, fit
 from .program import program_of
@@ -191,8 +192,6 @@ def _run_values(G: nx.DiGraph, values: dict[str, Any],
 
 
 def _shape_message(G: nx.DiGraph, node: str, values: dict[str, Any], err: Exception) -> str:
-    from .formula import definition, node_label
-
     data = G.nodes[node]
     labels = [node_label(G, o) for o in data["operands"]]
     if isinstance(err, ShapeError):  # name the operands: "inner sizes differ (W is 2×3, …)"

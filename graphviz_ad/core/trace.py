@@ -403,7 +403,7 @@ class Trace:
     def node(self, query: str) -> str:
         """The node id that ``query`` names: an id, a label (``c⁽²⁾``) or an expression
         (``exp(x) + exp(x)^2``) matched by structure, whatever the program named it."""
-        from ..explain.lookup import find_node
+        from ..explain.lookup import find_node  # deferred: explain/ is above core/
 
         return find_node(self.graph, query)
 
@@ -483,14 +483,14 @@ class Trace:
 
     # Notebook display: the final annotated graph, and the step-by-step player.
     def _repr_svg_(self) -> str:
-        from ..draw.animate import derivative_frames
+        from ..draw.animate import derivative_frames  # deferred: draw/ is above core/
 
         frames, _ = derivative_frames(self)
         return frames[-1].svg
 
     def player(self, **options: Any) -> Player:
         """The self-contained HTML player of this pass (shows itself in Jupyter)."""
-        from ..draw.animate import derivative_frames
+        from ..draw.animate import derivative_frames  # deferred: draw/ is above core/
         from ..draw.player import player_html
 
         frames, _ = derivative_frames(self, **options)
@@ -512,6 +512,6 @@ class Player:
                 'style="width:100%;height:640px;border:0"></iframe>')
 
     def save(self, path: str | Path) -> None:
-        from ..draw.output import write_text_atomic
+        from ..draw.output import write_text_atomic  # deferred: draw/ is above core/
 
         write_text_atomic(Path(path), self.html)

@@ -15,7 +15,7 @@ DRAW = Path(palette.__file__).parent
 PACKAGE = DRAW.parent
 #: the modules that take every colour from the palette: drawings, plots, worksheets
 USERS = [f"draw/{m}.py" for m in ("arrows", "camera", "compose", "derivative_story",
-                                  "derivative_text", "derivatives", "legibility")] + [
+                                  "derivative_text", "derivatives", "legibility", "player")] + [
     f"receptive/{m}.py" for m in ("drawing", "drawing_grid", "drawing_labels")] + [
     f"plots/{m}.py" for m in ("charts", "style", "drawing")] + ["teach/worksheet.py"]
 HEX = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b")

@@ -40,6 +40,8 @@ RULE = "#9A9A9A"
 #: #DDDDDD, a near-identical shade)
 GRID_LINE = "#D9D9D9"
 CAMERA_WINDOW = VERMILLION  # the window the follow camera shows, outlined in the overview
+RIGHT_TEXT = "#1A7F37"  # the quiz's "right" feedback: a green dark enough for text (5:1)
+WRONG_TEXT = "#B42318"  # the quiz's "wrong" feedback: a red dark enough for text (6:1)
 
 # -- derivative passes: a node's state, an edge's use ----------------------------------
 ACTIVE = VERMILLION  # the step being computed: its node's border, the edges it uses

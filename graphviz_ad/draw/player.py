@@ -26,7 +26,8 @@ from collections.abc import Sequence
 from string import Template
 from typing import Any
 
-from graphviz_ad.draw.frames import Frame
+from .frames import Frame
+from .palette import BACKGROUND, INK, RIGHT_TEXT, WRONG_TEXT
 
 # The page lives here (not in a data file) so it needs no package-data entry.
 PAGE = r"""<!DOCTYPE html>
@@ -36,7 +37,7 @@ PAGE = r"""<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>$title</title>
 <style>
-  html, body { margin: 0; height: 100%; background: #fff; color: #111;
+  html, body { margin: 0; height: 100%; background: $background; color: $ink;
                font-family: "DejaVu Sans", Verdana, sans-serif; }
   body { display: flex; flex-direction: column; }
   #stage { flex: 1 1 auto; min-height: 0; display: flex; align-items: center;
@@ -53,7 +54,7 @@ PAGE = r"""<!DOCTYPE html>
   #quiz[hidden] { display: none; }
   #quiz input { font-size: 18px; width: 10em; }
   #feedback { margin: 0 16px; min-height: 1.4em; }
-  #feedback.right { color: #1a7f37; } #feedback.wrong { color: #b42318; }
+  #feedback.right { color: $right_text; } #feedback.wrong { color: $wrong_text; }
 </style>
 </head>
 <body>
@@ -221,7 +222,8 @@ def player_html(frames: Sequence[Frame], title: str = "graphviz-ad",
               + f">{_inline_svg(f.svg)}</template>"
               for f, q in zip(frames, asks)]
     script = QUIZ_SCRIPT % {"rtol": float(rtol), "sig_figs": int(sig_figs)}
-    return page.substitute(title=html.escape(title), count=len(frames),
+    return page.substitute(background=BACKGROUND, ink=INK, right_text=RIGHT_TEXT,
+                           wrong_text=WRONG_TEXT, title=html.escape(title), count=len(frames),
                            frames="\n".join(blocks),
                            quiz_block=QUIZ_BLOCK if quiz is not None else "",
                            quiz_script=script if quiz is not None else "")

@@ -170,8 +170,8 @@ def test_derived_programs_are_the_partial_then_the_chain_rule():
     assert show(rule_tree(rule_program("sum", "vjp", 0), {**leaves, "axis": 1})) == "G·𝟏"
     assert show(rule_tree(rule_program("sum", "jvp", 0), {"da": name_leaf("T"), "axis": 1})
                 ) == "sum(T, axis=1)"
-    assert show(rule_tree(rule_program("sum", "vjp", 0), {**leaves, "g": (
-        "leaf", 1.0, True)})) == "𝟏"
+    ones = {**leaves, "g": rules.number_leaf(1.0)}
+    assert show(rule_tree(rule_program("sum", "vjp", 0), ones)) == "𝟏"
 
 
 def test_every_rule_compiles_and_uses_only_ops_with_rules():
@@ -217,25 +217,20 @@ def test_a_jvp_term_with_both_tangents_is_refused(monkeypatch):
 
 
 def test_display_trees_have_named_fields():
-    """Leaves and operations are named tuples; plain tuples in the same field order are
-    read the same way, and simplify gives the same tree either way."""
+    """Leaves and operations are named tuples read by name; simplify keeps them named."""
     x, two = rules.name_leaf("x"), rules.number_leaf(2)
     assert (x.kind, x.text, x.is_number) == ("leaf", "x", False)
-    assert (two.text, two.is_number) == (2.0, True) and two == ("leaf", 2.0, True)
+    assert (two.text, two.is_number) == (2.0, True)
     tree = rules.op_tree("sum", [x], (("axis", 1),))
     assert (tree.kind, tree.op, tree.children, tree.params) == ("op", "sum", (x,), (("axis", 1),))
-    assert tree[:3] == ("op", "sum", (x,))  # formula.py still reads trees by position
-    assert rules.as_tree(("op", "mul", (x, two))) == rules.op_tree("mul", (x, two))
-    assert rules.as_tree(("leaf", "x", False)) is not None
-    # 2·(x·1) written as plain tuples: folded to 2·x, numbers first, named fields
-    plain = ("op", "mul", (("op", "mul", (("leaf", "x", False), ("leaf", 1.0, True))),
-                           ("leaf", 2.0, True)))
-    simple = rules.simplify(plain)
+    # 2·(x·1): folded to 2·x, numbers first, named fields
+    simple = rules.simplify(rules.op_tree("mul", (rules.op_tree("mul", (x, rules.number_leaf(1))),
+                                                  two)))
     assert simple == rules.op_tree("mul", (two, x))
     assert isinstance(simple, rules.OpTree) and simple.children == (two, x)
-    assert rules.simplify(("op", "neg", (("op", "neg", (("leaf", "x", False),)),))) == x
-    assert rules.simplify(("op", "add", (("leaf", 3.0, True), ("leaf", 4.0, True)))) == \
-        rules.number_leaf(7.0)
+    assert rules.simplify(rules.op_tree("neg", (rules.op_tree("neg", (x,)),))) == x
+    assert rules.simplify(rules.op_tree("add", (rules.number_leaf(3), rules.number_leaf(4)))) \
+        == rules.number_leaf(7.0)
 
 
 def test_partial_text_of_a_linear_map_is_an_error():

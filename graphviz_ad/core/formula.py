@@ -5,9 +5,9 @@ One printer serves node definitions (``f3 = f1 + f2``), local partials
 parentheses that keep the meaning.
 
 >>> from graphviz_ad.core.rules import name_leaf, number_leaf
->>> show(("op", "pow", (name_leaf("f1"), number_leaf(2))))
+>>> show(op_tree("pow", (name_leaf("f1"), number_leaf(2))))
 'f1²'
->>> show(("op", "pow", (name_leaf("f1"), number_leaf(2))), "latex")
+>>> show(op_tree("pow", (name_leaf("f1"), number_leaf(2))), "latex")
 'f_{1}^{2}'
 >>> fmt_number(-0.99952)
 '−0.9995'
@@ -19,12 +19,12 @@ import math
 import re
 from collections.abc import Callable, Hashable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from .ops import CONSTANTS, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW, PRIMITIVES
-from .rules import ONES, Tree, name_leaf, number_leaf
+from .rules import ONES, Leaf, OpTree, Tree, name_leaf, number_leaf, op_tree
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -194,34 +194,36 @@ def _latex_name(name: str) -> str:
 
 def _prec(tree: Tree) -> int:
     """How tightly the displayed tree binds (negative numbers act like unary minus)."""
-    if tree[0] == "leaf":
-        if not tree[2] and "·" in tree[1] and not tree[1].startswith("["):
+    if isinstance(tree, Leaf):
+        if not tree.is_number and "·" in tree.text and not tree.text.startswith("["):
             return PREC_MUL  # a seeded symbol such as ∂f/∂z·1: Σ(∂f/∂z·1)
-        return PREC_NEG if tree[2] and float(tree[1]) < 0 else PREC_ATOM
-    prim = PRIMITIVES[tree[1]]
-    if tree[1] == "pow" and _small_integer(tree[2][1]) is not None:
+        return PREC_NEG if tree.is_number and float(tree.text) < 0 else PREC_ATOM
+    assert isinstance(tree, OpTree)
+    if tree.op == "pow" and _small_integer(tree.children[1]) is not None:
         return PREC_POW
-    return prim.prec
+    return PRIMITIVES[tree.op].prec
 
 
 def _small_integer(tree: Tree) -> int | None:
-    if tree[0] == "leaf" and tree[2] and float(tree[1]).is_integer() and 0 <= tree[1] < 100:
-        return int(tree[1])
+    if (isinstance(tree, Leaf) and tree.is_number and float(tree.text).is_integer()
+            and 0 <= tree.text < 100):
+        return int(tree.text)
     return None
 
 
 def show(tree: Tree, style: str = "text") -> str:
     """Print a display tree as Unicode text (``style="text"``) or LaTeX (``"latex"``)."""
-    if tree[0] == "leaf":
-        return fmt_number(tree[1], style) if tree[2] else fmt_name(tree[1], style)
-    op, children = tree[1], tree[2]
+    if isinstance(tree, Leaf):
+        return fmt_number(tree.text, style) if tree.is_number else fmt_name(tree.text, style)
+    assert isinstance(tree, OpTree)
+    op, children, params = tree.op, tree.children, tree.params
     prim = PRIMITIVES[op]
-    if len(tree) > 3 and tree[3] and not prim.helper:  # as a call: sum(A, axis=1)
+    if params and not prim.helper:  # as a call: sum(A, axis=1)
         args = [show(c, style) for c in children]
         if style == "latex":
-            args += [rf"\mathrm{{{k}}}={v}" for k, v in tree[3]]
+            args += [rf"\mathrm{{{k}}}={v}" for k, v in params]
             return rf"\operatorname{{{op}}}({', '.join(args)})"
-        return f"{op}({', '.join(args + [f'{k}={v}' for k, v in tree[3]])})"
+        return f"{op}({', '.join(args + [f'{k}={v}' for k, v in params])})"
     if op == "pow" and style == "text" and _small_integer(children[1]) is not None:
         base = _wrap(children[0], PRIMITIVES["pow"], 0, style)
         return base + str(_small_integer(children[1])).translate(SUPERSCRIPTS)
@@ -258,14 +260,15 @@ def _wrap(child: Tree, parent, index: int, style: str) -> str:
         need = True
     if parent.name == "pow" and index == 0 and inner <= PREC_POW:
         need = True
-    if parent.name == "mul" and index == 1 and child[0] == "leaf" and child[2] and child[1] < 0:
+    if (parent.name == "mul" and index == 1 and isinstance(child, Leaf) and child.is_number
+            and child.text < 0):
         need = True
     if not need:
         return text
     return f"({text})" if style == "text" else rf"\left({text}\right)"
 
 
-def definition_tree(G, node: str) -> Tree:
+def definition_tree(G, node: str) -> OpTree:
     """The display tree of a node's own operation over its operands' names/values."""
     nodes = node_data(G)
     data = nodes[node]
@@ -273,12 +276,10 @@ def definition_tree(G, node: str) -> Tree:
     op = data["op"]
     if op == "mul" and _matrix_product(nodes, data["operands"]):
         op = "hadamard"  # an elementwise product of arrays, a matrix among them: A ⊙ B
-    if data.get("params"):
-        return ("op", op, leaves, data["params"])
-    return ("op", op, leaves)
+    return op_tree(op, leaves, data.get("params") or ())
 
 
-def definition_leaves(G, node: str) -> tuple[Tree, ...]:
+def definition_leaves(G, node: str) -> tuple[Leaf, ...]:
     """The leaves of :func:`definition_tree`: its operands' names, a constant's number."""
     nodes = node_data(G)
     leaves = []
@@ -306,7 +307,7 @@ _MAX_TEMPLATES = 4096  # ops × operand positions × the constants programs use:
 
 
 def show_leaves(key: Hashable, build: Callable[[tuple[Tree, ...]], Tree],
-                leaves: Sequence[Tree], style: str = "text") -> str:
+                leaves: Sequence[Leaf], style: str = "text") -> str:
     """``show(build(leaves), style)``, laid out once per ``key`` and numbers among the
     leaves: how a tree prints depends on its numbers (signs, folding) but not on which
     plain names it shows, so the names go into a template.  ``key`` must say everything
@@ -314,10 +315,10 @@ def show_leaves(key: Hashable, build: Callable[[tuple[Tree, ...]], Tree],
     names: list[str] = []
     numbers: list[str | None] = []
     for leaf in leaves:
-        if leaf[2]:
-            numbers.append(repr(leaf[1]))
+        if leaf.is_number:
+            numbers.append(repr(leaf.text))
             continue
-        name = leaf[1]
+        name = leaf.text
         if "·" in name or "\x00" in name or name == ONES[1]:
             return show(build(tuple(leaves)), style)  # these bind or simplify differently
         names.append(name)
@@ -331,7 +332,7 @@ def show_leaves(key: Hashable, build: Callable[[tuple[Tree, ...]], Tree],
         return show(build(tuple(leaves)), style)
     if template is None:
         slots = iter(_SLOTS)
-        stand_ins = tuple(leaf if leaf[2] else name_leaf(next(slots)) for leaf in leaves)
+        stand_ins = tuple(leaf if leaf.is_number else name_leaf(next(slots)) for leaf in leaves)
         if len(_TEMPLATES) >= _MAX_TEMPLATES:
             _TEMPLATES.clear()
         template = _TEMPLATES[layout] = show(build(stand_ins), style)
@@ -342,13 +343,14 @@ def show_leaves(key: Hashable, build: Callable[[tuple[Tree, ...]], Tree],
 
 def hadamard_tree(tree: Tree) -> Tree:
     """``tree`` with its products of two non-numbers written ⊙ (matrix form)."""
-    if tree[0] == "leaf":
+    if isinstance(tree, Leaf):
         return tree
-    children = tuple(hadamard_tree(c) for c in tree[2])
-    op = tree[1]
-    if op == "mul" and not any(c[0] == "leaf" and c[2] for c in children):
+    assert isinstance(tree, OpTree)
+    children = tuple(hadamard_tree(c) for c in tree.children)
+    op = tree.op
+    if op == "mul" and not any(isinstance(c, Leaf) and c.is_number for c in children):
         op = "hadamard"
-    return ("op", op, children, *tree[3:])
+    return op_tree(op, children, tree.params)
 
 
 def definition(G, node: str, style: str = "text") -> str:
@@ -358,9 +360,11 @@ def definition(G, node: str, style: str = "text") -> str:
         return fmt_name(node_label(G, node), style)
     if data["op"] == "const":
         return fmt_number(data["value"], style)
-    _, op, leaves, *params = definition_tree(G, node)
-    return show_leaves(("definition", op, *params),
-                       lambda stand_ins: ("op", op, stand_ins, *params), leaves, style)
+    tree = definition_tree(G, node)
+    op, params = tree.op, tree.params
+    leaves = cast(tuple[Leaf, ...], tree.children)  # a definition's children are leaves
+    return show_leaves(("definition", op, params),
+                       lambda stand_ins: op_tree(op, stand_ins, params), leaves, style)
 
 
 @lru_cache(maxsize=1 << 16)  # a node's symbols recur in every step and term it is in

@@ -62,16 +62,8 @@ class OpTree(NamedTuple):
     params: tuple[tuple[str, Any], ...] = ()
 
 
-#: A display tree.  Plain tuples in the same field order are accepted too (formula.py,
-#: shown.py and trace.py still build some trees that way); :func:`as_tree` names them.
-Tree = Leaf | OpTree | tuple[Any, ...]
-
-
-def as_tree(tree: Tree) -> Leaf | OpTree:
-    """``tree`` with named fields (a plain tuple is converted, a named one returned)."""
-    if isinstance(tree, (Leaf, OpTree)):
-        return tree
-    return Leaf(*tree) if tree[0] == "leaf" else OpTree(*tree)
+#: A display tree: every part of the package builds it from these two named tuples.
+Tree = Leaf | OpTree
 
 
 def op_tree(op: str, children: Sequence[Tree], params: Sequence[tuple[str, Any]] = ()
@@ -330,8 +322,7 @@ def _number(tree: Leaf | OpTree) -> float | None:
 
 def simplify(tree: Tree) -> Leaf | OpTree:
     """Fold constant subtrees and drop identities, so ∂(f1^2)/∂f1 shows as 2·f1."""
-    tree = as_tree(tree)
-    if tree.kind == "leaf":
+    if isinstance(tree, Leaf):
         return tree
     op, children = tree.op, tuple(simplify(c) for c in tree.children)
     numbers = [_number(c) for c in children]
@@ -371,7 +362,7 @@ def simplify(tree: Tree) -> Leaf | OpTree:
         return number_leaf(1.0)
     inner = children[0]
     if op == "neg" and inner.kind == "op" and inner.op == "neg":
-        return as_tree(inner.children[0])
+        return inner.children[0]
     return tree._replace(children=children)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .formula import fmt_number, fmt_ones, hadamard, parenthesize_negative, product, sum_over
 from .ops import PRIMITIVES
-from .rules import name_leaf, number_leaf
+from .rules import name_leaf, number_leaf, op_tree
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Shown:
         if all(isinstance(a, Known) for a in args) and not PRIMITIVES[op].keep:
             return Known(PRIMITIVES[op].fn(*[a.value for a in args], **dict(params)))
         children = tuple(self.leaf(a) for a in args)
-        return ("op", op, children, params) if params else ("op", op, children)
+        return op_tree(op, children, params)
 
 
 def value_leaf(value: Any, style: str = "text") -> Any:

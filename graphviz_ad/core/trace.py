@@ -43,6 +43,7 @@ from .rules import (
     TANGENT_NAMES,
     name_leaf,
     number_leaf,
+    op_tree,
     partial_tree,
     rule_program,
     rule_tree,
@@ -120,7 +121,7 @@ class Contribution:
                                    {**env, TANGENT_NAMES[p]: leaf}))
         tree = trees[0]
         for extra in trees[1:]:
-            tree = ("op", "add", (tree, extra))
+            tree = op_tree("add", (tree, extra))
         return simplify(tree)
 
     def local_formula(self, style: str = "text") -> str:
@@ -141,7 +142,7 @@ def _partials(op: str, positions: tuple[int, ...], leaves: tuple) -> Any:
     """∂op/∂operand summed over ``positions`` (x·x: both slots are x), over ``leaves``."""
     tree = partial_tree(op, positions[0], leaves)
     for p in positions[1:]:
-        tree = ("op", "add", (tree, partial_tree(op, p, leaves)))
+        tree = op_tree("add", (tree, partial_tree(op, p, leaves)))
     return simplify(tree)
 
 
@@ -309,9 +310,8 @@ class Step:
                 return fmt_number(self.result, style)
             leaves = tuple(value_leaf(node_data(self.graph)[o]["value"], style)
                            for o in data["operands"])
-            op = definition_tree(self.graph, self.node)[1]  # mul of matrices: ⊙
-            return show(("op", op, leaves, *([data["params"]] if data.get("params")
-                                             else [])), style)
+            op = definition_tree(self.graph, self.node).op  # mul of matrices: ⊙
+            return show(op_tree(op, leaves, data.get("params") or ()), style)
         if not self.contributions:
             return "0"
         terms = []
@@ -352,7 +352,7 @@ class Step:
             trees.append(algebra.leaf(result))
         tree = trees[0]
         for extra in trees[1:]:
-            tree = ("op", "add", (tree, extra))
+            tree = op_tree("add", (tree, extra))
         tree = simplify(tree)
         return show(hadamard_tree(tree) if matrix else tree, style)
 

@@ -55,8 +55,15 @@ class Annotated(MutableMapping):
         return (key == "value" or key == self.attribute or key in self.base
                 or (self.extra is not None and key in self.extra))
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self[key] if key in self else default
+    def get(self, key: str, default: Any = None) -> Any:  # reports call it 10⁵ times: one pass
+        if key == "value":
+            return self.value
+        if key == self.attribute:
+            return self.derived
+        extra = self.extra
+        if extra is not None and key in extra:
+            return extra[key]
+        return self.base.get(key, default)
 
     def __setitem__(self, key: str, value: Any) -> None:
         if key == "value":

@@ -23,12 +23,15 @@ import graphviz_ad as ad  # noqa: E402
 FUNCTIONS = ["sin", "cos", "exp", "tanh", "sigmoid", "softplus"]
 
 
-def program(operations: int, seed: int = 0) -> str:
-    """A random straight-line program with about ``operations`` operations, 3 inputs."""
+def program(operations: int, seed: int = 0, chained: bool = False) -> str:
+    """A random straight-line program with about ``operations`` operations, 3 inputs;
+    ``chained``: each line uses the previous one (so every reverse step has terms) and
+    ``y`` is the last line, else a line uses one of the last 20 and ``y`` sums the last 5."""
     rng = random.Random(seed)
     lines, names, count = [], ["x", "w", "b"], 0
     while count < operations:
-        a, b = rng.choice(names[-20:]), rng.choice(names)
+        a = names[-1] if chained else rng.choice(names[-20:])
+        b = rng.choice(names)
         kind = rng.random()
         if kind < 0.4:
             expr, ops = f"{a}*{b} + {rng.uniform(-1, 1):.3f}", 2
@@ -40,7 +43,7 @@ def program(operations: int, seed: int = 0) -> str:
         lines.append(f"{name} = 0.5*({expr})")
         names.append(name)
         count += ops + 1
-    lines.append("y = " + " + ".join(names[-5:]))
+    lines.append(f"y = {names[-1]}" if chained else "y = " + " + ".join(names[-5:]))
     return "\n".join(lines)
 
 

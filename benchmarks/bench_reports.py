@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import random
 import resource
 import subprocess
 import sys
@@ -27,35 +26,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_core import program as core_program  # noqa: E402
 from timing import best  # noqa: E402
 
 import graphviz_ad as ad  # noqa: E402
 from graphviz_ad.core import formula  # noqa: E402
 
-FUNCTIONS = ["sin", "cos", "exp", "tanh", "sigmoid", "softplus"]
 GOAL_SECONDS = 1.0
 INPUTS = {"x": 0.3, "w": -0.7, "b": 0.2}
 
 
-def program(operations: int, seed: int = 0) -> str:
-    """A straight-line program of about ``operations`` operations, 3 inputs, each line
-    using the previous one (and one earlier name), constants in most lines."""
-    rng = random.Random(seed)
-    lines, names, count = [], ["x", "w", "b"], 0
-    while count < operations:
-        a, b = names[-1], rng.choice(names)
-        kind = rng.random()
-        if kind < 0.4:
-            expr, ops = f"{a}*{b} + {rng.uniform(-1, 1):.3f}", 2
-        elif kind < 0.7:
-            expr, ops = f"{rng.choice(FUNCTIONS)}({a}) - {b}", 2
-        else:
-            expr, ops = f"{a}/({rng.uniform(1, 2):.3f} + {b}^2)", 3
-        lines.append(f"v{len(lines)} = 0.5*({expr})")
-        names.append(f"v{len(lines) - 1}")
-        count += ops + 1
-    lines.append(f"y = {names[-1]}")
-    return "\n".join(lines)
+def program(operations: int) -> str:
+    """bench_core's program with each line using the previous one: every step has terms."""
+    return core_program(operations, chained=True)
 
 
 def chain(terms: int) -> str:

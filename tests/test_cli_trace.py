@@ -381,3 +381,15 @@ def test_json_is_streamed_text_identical_to_the_library():
     # d/dx of sin(xw) + (xw)^2 = w cos(xw) + 2xw^2
     x = json.loads(result.output)["nodes"]["x"]
     assert math.isclose(x["adjoint"], -2 * math.cos(-1.0) + 2 * 0.5 * 4)
+
+
+def test_several_passes_stream_one_json_list_identical_to_json_dumps():
+    """`--mode both --format json`: one list, the text json.dumps gives for the passes' dicts."""
+    source = "y = sin(x*w)"
+    result = CliRunner().invoke(main, ["trace", source, "--at", "x=1", "--at", "w=2",
+                                       "--mode", "both", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    G, at = ad.parse(source), {"x": 1.0, "w": 2.0}
+    passes = [ad.forward_mode(G, at, wrt="x"), ad.reverse_mode(G, at)]
+    assert result.output == json.dumps([p.to_dict() for p in passes], indent=2,
+                                       ensure_ascii=False) + "\n"

@@ -11,7 +11,7 @@ from ..core.assignments import parse_value
 from ..core.formats import DATA_FORMATS, TEXT_FORMATS
 from ..core.passes import run_passes
 from ..explain.check import DEFAULT_TOLERANCE, check_derivatives, singularities
-from ..explain.report import trace_json_chunks
+from ..explain.report import trace_json_chunks, traces_json_chunks
 from .common import (
     at_option,
     data_option,
@@ -61,11 +61,11 @@ def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
     direction = None if seed is None else parse_value(seed, f"--direction {seed}", "seed")
     results = run_passes(graph, inputs, mode, wrt=wrt, of=of, direction=direction)
     for k, format_name in enumerate(format_):
-        if format_name == "json" and len(results) > 1:  # one JSON document: a list of passes
+        if format_name == "json":  # one document (several passes: a list), streamed
             if k:
                 click.echo()
-            click.echo(json.dumps([r.to_dict() for r in results], indent=2,
-                                  ensure_ascii=False))
+            _write_chunks(trace_json_chunks(results[0]) if len(results) == 1
+                          else traces_json_chunks(results))
             continue
         for n, result in enumerate(results):
             _print_pass(result, format_name, first=k == 0 and n == 0)
@@ -76,15 +76,16 @@ def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
 def _print_pass(result, format_: str, first: bool = True) -> None:
     if not first:
         click.echo()
-    if format_ == "json":  # written a node/step at a time: a long trace is never one string
-        out = sys.stdout
-        for chunk in trace_json_chunks(result):
-            out.write(chunk)
-        out.write("\n")
-        out.flush()
-        return
     text = {"table": result.table, "markdown": result.markdown, "latex": result.latex}[format_]
     click.echo(text())
+
+
+def _write_chunks(chunks) -> None:
+    """A JSON document written a node/step at a time: a long trace is never one string."""
+    for chunk in chunks:
+        sys.stdout.write(chunk)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
 
 
 @click.command()

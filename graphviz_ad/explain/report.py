@@ -12,7 +12,7 @@ and ``null`` would not tell them apart).  A node entry has ``name`` (as written)
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from json.encoder import encode_basestring as encode
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ from ..core._gc import gc_paused
 from ..core.formula import definition, fmt_number, node_label, seeded_symbol
 from ..core.modes import Mode
 from ..core.program import program_of
-from .jsontext import Layout, Written, json_chunks, value_text
+from .jsontext import Entries, Layout, Written, json_chunks, value_text
 
 if TYPE_CHECKING:
     from ..core.trace import Trace
@@ -76,9 +76,18 @@ def trace_json(trace: Trace, indent: int | None = 2) -> str:
 def trace_json_chunks(trace: Trace, indent: int | None = 2) -> Iterator[str]:
     """:func:`trace_json` in pieces, a node or a step at a time, built as they are
     written: a caller writing them to a file never holds the whole document."""
-    return json_chunks({**_head(trace), "nodes": Written(lambda at: _nodes_text(trace, at)),
-                        "steps": Written(lambda at: _steps_text(trace, at)),
-                        "warnings": trace.warnings()}, indent)
+    return json_chunks(_document(trace), indent)
+
+
+def traces_json_chunks(traces: Sequence[Trace], indent: int | None = 2) -> Iterator[str]:
+    """Several passes as one JSON list of :func:`trace_json` documents, in pieces."""
+    return json_chunks(iter([Entries(_document(t).items()) for t in traces]), indent)
+
+
+def _document(trace: Trace) -> dict[str, Any]:
+    """The JSON form's members, its nodes and steps written when reached."""
+    return {**_head(trace), "nodes": Written(lambda at: _nodes_text(trace, at)),
+            "steps": Written(lambda at: _steps_text(trace, at)), "warnings": trace.warnings()}
 
 
 def _head(trace: Trace) -> dict[str, Any]:

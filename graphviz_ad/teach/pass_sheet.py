@@ -62,14 +62,6 @@ def trace_sheet(traces: Sequence[Trace], quiet: Iterable[str] = ()) -> Sheet:
     return _PassSheet(stub, traces[0].graph, Variant(0), kinds, traces[0], derivative).sheet()
 
 
-def _seeded(trace: Trace) -> str:
-    """The node a derivative pass is seeded at: forward's ``wrt``, reverse's ``of``."""
-    node = trace.wrt if trace.mode == Mode.FORWARD else trace.of
-    if node is None:
-        raise ValueError(f"a {trace.mode} trace has no seed node")
-    return node
-
-
 class _PassSheet:
     def __init__(self, source: Any, graph: nx.DiGraph, variant: Variant, kinds: tuple[str, ...],
                  values: Trace, traces: Sequence[Trace]) -> None:
@@ -99,8 +91,8 @@ class _PassSheet:
 
     def did(self, trace: Trace, n: str) -> str:
         if trace.mode == Mode.FORWARD:
-            return f"d{self.label(n)}/d{self.label(_seeded(trace))}"
-        return f"d{self.label(_seeded(trace))}/d{self.label(n)}"
+            return f"d{self.label(n)}/d{self.label(trace.seed_node)}"
+        return f"d{self.label(trace.seed_node)}/d{self.label(n)}"
 
     def sheet(self) -> Sheet:
         G = self.G
@@ -145,7 +137,7 @@ class _PassSheet:
             given.append(Math(f"{name.text}{data[0]} = {value.text}",
                               f"{name.latex}{data[1]} = {value.latex}"))
         for t in self.traces:
-            seed, value = _seeded(t), _given(t.derivative(_seeded(t)))
+            seed, value = t.seed_node, _given(t.derivative(t.seed_node))
             given.append(Math(f"seed: {t.symbol(seed)} = {value.text}",
                               rf"\text{{seed: }} {t.symbol(seed, 'latex')} = {value.latex}"))
         title = self.source.title or self.source.name
@@ -158,7 +150,7 @@ class _PassSheet:
                      "LR" if rankdir == "auto" else rankdir, self.truth)
 
     def _header(self, trace: Trace) -> Math:
-        other = self.name(_seeded(trace))
+        other = self.name(trace.seed_node)
         if trace.mode == Mode.FORWARD:
             return Math(f"tangent ∂·/∂{other.text}",
                         rf"\text{{tangent }} \partial\cdot/\partial {other.latex}")

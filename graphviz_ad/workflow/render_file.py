@@ -102,7 +102,7 @@ def _drawings(traces: list[Trace], stem: str) -> list[tuple[str, list[Trace]]]:
     if len(set(modes)) == len(modes):
         return [(stem, traces)]
     base = stem.rsplit("-", 1)[0]
-    return [(f"{base}-{t.mode}-{safe_stem(str(t.wrt if t.mode == 'forward' else t.of))}", [t])
+    return [(f"{base}-{t.mode}-{safe_stem(t.seed_node)}", [t])
             for t in traces]
 
 

@@ -6,11 +6,15 @@
 * The tests of modules that rasterize frames (PNG, GIF, MP4, the player's frames, signals
   mid-render) are marked ``raster``: CI runs them a second time as on a machine without
   the ``fast`` extra, ``GRAPHVIZ_AD_NO_VIPS=1 python3 -m pytest -m raster``.
+* Ctrl-C is Python's KeyboardInterrupt even when the suite was started with SIGINT
+  ignored (``pytest &`` from a script does that), so the Ctrl-C tests test the same
+  thing wherever they run.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 from hypothesis import settings
@@ -28,6 +32,8 @@ RASTER_MODULES = frozenset({
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     config.addinivalue_line("markers", "raster: the test draws raster frames (PNG, GIF, MP4)")
 
 

@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Callable, Hashable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -46,12 +46,41 @@ MAX_SHOWN_SIDE = 4  # a matrix shown whole: up to 4×4
 _TIMES = r" \times "
 
 
-def fmt_number(value: object, style: str = "text", digits: int = 4) -> str:
+#: A computed number below NOISE × the magnitude of the terms it came from (its *scale*,
+#: see :mod:`graphviz_ad.core.noise`) is rounding noise: shown as 0.
+NOISE = 1e-12
+
+
+def without_noise(value: Any, scale: Any) -> Any:
+    """``value`` with every element whose magnitude is below NOISE × ``scale`` (a number,
+    or an array broadcasting to value's shape) set to 0; ``value`` itself when none is.
+
+    >>> without_noise(5.551115123125783e-17, 0.3)
+    0.0
+    >>> without_noise(np.array([1e-17, 1e-3]), np.array([1.0, 1e-3])).tolist()
+    [0.0, 0.001]
+    """
+    if scale is None:
+        return value
+    if isinstance(value, float):  # numpy's float64 too
+        return 0.0 if value != 0 and abs(value) < NOISE * scale else value
+    array = np.asarray(value)
+    with np.errstate(invalid="ignore"):
+        noise = (np.abs(array) < NOISE * np.asarray(scale)) & (array != 0)
+    if not noise.any():
+        return value
+    return np.where(noise, 0.0, array)
+
+
+def fmt_number(value: object, style: str = "text", digits: int = 4, scale: Any = None) -> str:
     """A number as a reader wants it: 4 significant digits, integers without '.0',
     a real minus sign in text.  Vectors of up to 6 elements and matrices up to 4×4 are
     shown whole (nested lists; ``bmatrix`` in LaTeX), larger arrays of ones (zeros) as
     ``𝟏₁₂`` (``𝟎₃ₓ₅``), anything else larger as a preview with its shape:
-    ``[−1.134, 0.6402, …, 2.51] (20)``."""
+    ``[−1.134, 0.6402, …, 2.51] (20)``.  Given the ``scale`` of the terms a number was
+    computed from, rounding noise shows as 0 (see :func:`without_noise`)."""
+    if scale is not None:
+        value = without_noise(value, scale)
     if isinstance(value, (float, int)):  # a scalar (numpy's float64 is a float)
         return _fmt_scalar(float(value), style, digits)
     arr = np.asarray(value)

@@ -53,19 +53,23 @@ def value_leaf(value: Any, style: str = "text") -> Any:
     return name_leaf(fmt_number(value, style))
 
 
-def elementwise_numeric(c: Any, kind: str, matrix: bool, style: str) -> str:
+def elementwise_numeric(c: Any, kind: str, matrix: bool, style: str,
+                        carried_scale: Any = None, local: Any = None) -> str:
     """An elementwise term's numbers: ``carried·local`` (``⊙`` in matrix form; ``kind``
     "tangent" puts the local first), wrapped in the un-broadcast sum (``Σ(…)``,
-    ``Σ_rows …``) or followed by the broadcast (``1·𝟏₁₂``) it went through."""
-    local_number = c.local
+    ``Σ_rows …``) or followed by the broadcast (``1·𝟏₁₂``) it went through.  The carried
+    number's rounding noise below ``carried_scale`` shows as 0; ``local`` is the local
+    derivative as shown (default ``c.local``)."""
+    local_number = c.local if local is None else local
     if c.trivial:
         factors = [fmt_number(local_number, style)]
     elif matrix and np.ndim(local_number) == 0 and local_number == 1:
-        factors = [fmt_number(c.carried, style)]
+        factors = [fmt_number(c.carried, style, scale=carried_scale)]
     else:
-        local = parenthesize_negative(fmt_number(local_number, style), style)
-        carried = parenthesize_negative(fmt_number(c.carried, style), style)
-        factors = [local, carried] if kind == "tangent" else [carried, local]
+        shown_local = parenthesize_negative(fmt_number(local_number, style), style)
+        carried = parenthesize_negative(fmt_number(c.carried, style, scale=carried_scale),
+                                        style)
+        factors = [shown_local, carried] if kind == "tangent" else [carried, shown_local]
     term = hadamard(factors, style) if matrix else product(factors, style)
     if isinstance(local_number, float) and isinstance(c.carried, float) and isinstance(
             c.product, float):  # scalars: nothing summed, nothing broadcast

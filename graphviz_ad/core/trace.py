@@ -34,8 +34,10 @@ from .formula import (
     show,
     show_leaves,
     sum_over,
+    without_noise,
 )
 from .modes import Mode
+from .noise import Scales
 from .ops import PRIMITIVES
 from .program import program_of
 from .rules import (
@@ -167,6 +169,7 @@ class Step:
     wrt: str | None = None
     of: str | None = None
     seed: str | None = None
+    scales: Scales | None = field(default=None, repr=False)  # its pass's, set by the Trace
 
     def same_as(self, other: Step, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
         """Whether ``other`` computes the same quantity through the same edges with the same
@@ -217,6 +220,28 @@ class Step:
         text, latex = parts
         return (text[0], f"{text[0]} = {text[1]}", _equation(text), _equation(latex))
 
+    def scale(self) -> Any:
+        """The scale of :attr:`result` (see :mod:`graphviz_ad.core.noise`): below
+        1e-12 of it, a number is rounding noise and shown as 0.  None outside a Trace."""
+        if self.scales is None:
+            return None
+        if self.kind == "value":
+            return self.scales.value(self.node)
+        return self.scales.derivative(self.node)
+
+    def carried_scale(self, c: Contribution) -> Any:
+        """The scale of a contribution's carried number (its node's tangent or adjoint)."""
+        if self.scales is None:
+            return None
+        return self.scales.derivative(c.source if self.kind == "tangent" else c.target)
+
+    def shown_local(self, c: Contribution) -> Any:
+        """``c.local`` as displays show it: at the shown values (see ``Scales.local``)."""
+        return c.local if self.scales is None else self.scales.local(c)
+
+    def _value_scale(self, node: str) -> Any:
+        return None if self.scales is None else self.scales.value(node)
+
     def _scalar_parts(self) -> tuple[list[str], list[str]] | None:
         """:meth:`_parts` in both styles in one pass, for the common step: a derivative
         of a pass seeded with 1 whose terms are all scalar products carried·local of
@@ -242,6 +267,8 @@ class Step:
                 if not isinstance(nodes[operand]["value"], float):
                     return None
             target, source = self._name(c.target), self._name(c.source)
+            carried = without_noise(carried, self.carried_scale(c))
+            local = self.shown_local(c)
             for i, style in enumerate(styles):
                 if c.trivial:
                     symbolic[i].append(c.local_shown(style))
@@ -258,9 +285,11 @@ class Step:
                 symbolic[i].append(product(factors, style))
                 numeric[i].append(product(numbers, style))
         own = self._name(self.node)
+        scale = self.scale()
         return tuple([seeded_symbol(self.kind, own, other, None, style),  # type: ignore[return-value]
                       " + ".join(symbolic[i]), " + ".join(numeric[i]),
-                      fmt_number(self.result, style)] for i, style in enumerate(styles))
+                      fmt_number(self.result, style, scale=scale)]
+                     for i, style in enumerate(styles))
 
     def _name(self, node: str | None) -> str:
         """``node_label(self.graph, node)`` (read in place: a report asks 10⁵ times)."""
@@ -273,7 +302,7 @@ class Step:
         """Symbol, symbols, numbers and result: the sides of :attr:`equation`."""
         matrices = self._matrices() if matrices is None else matrices
         return [self.symbol(style), self._symbolic(style, matrices),
-                self._numeric(style, matrices), fmt_number(self.result, style)]
+                self._numeric(style, matrices), fmt_number(self.result, style, scale=self.scale())]
 
     def _matrices(self) -> list[bool]:
         """Per contribution, whether its term is in matrix form (see :meth:`_matrix`)."""
@@ -307,8 +336,9 @@ class Step:
         if self.kind == "value":
             data = node_data(self.graph)[self.node]
             if data["op"] == "input":
-                return fmt_number(self.result, style)
-            leaves = tuple(value_leaf(node_data(self.graph)[o]["value"], style)
+                return fmt_number(self.result, style, scale=self.scale())
+            leaves = tuple(value_leaf(without_noise(node_data(self.graph)[o]["value"],
+                                                    self._value_scale(o)), style)
                            for o in data["operands"])
             op = definition_tree(self.graph, self.node).op  # mul of matrices: ⊙
             return show(op_tree(op, leaves, data.get("params") or ()), style)
@@ -319,7 +349,8 @@ class Step:
             if PRIMITIVES[node_data(self.graph)[c.target]["op"]].linear:
                 terms.append(self._linear_numeric(c, style, matrix))
             else:
-                terms.append(elementwise_numeric(c, self.kind, matrix, style))
+                terms.append(elementwise_numeric(c, self.kind, matrix, style,
+                                                 self.carried_scale(c), self.shown_local(c)))
         return " + ".join(terms)
 
     def _matrix(self, c: Contribution) -> bool:
@@ -343,7 +374,8 @@ class Step:
         nodes = node_data(self.graph)
         env = {**{k: Known(nodes[o]["value"]) for k, o in zip(OPERAND_NAMES, data["operands"])},
                "out": Known(nodes[c.target]["value"]), **dict(data.get("params", ()))}
-        carried = number_leaf(1.0) if c.trivial else value_leaf(c.carried, style)
+        carried = (number_leaf(1.0) if c.trivial else
+                   value_leaf(without_noise(c.carried, self.carried_scale(c)), style))
         algebra, trees = Shown(style), []
         for p in c.positions:
             kind, symbol = (("jvp", TANGENT_NAMES[p]) if self.kind == "tangent" else ("vjp", "g"))
@@ -382,6 +414,19 @@ class Trace:
     wrt: str | None = None
     of: str | None = None
     seed: str | None = None  # as Step.seed: None when seeded with the scalar 1
+    scales: Scales = field(init=False, repr=False)  # which numbers are rounding noise
+
+    def __post_init__(self) -> None:
+        self.scales = Scales(self.graph, self.steps)
+        for step in self.steps:
+            if step.scales is None:
+                step.scales = self.scales
+
+    def shown(self, node: str, attribute: str = "value") -> Any:
+        """``node``'s ``attribute`` (``"value"``, ``"tangent"`` or ``"adjoint"``) as
+        displays show it: its rounding noise set to 0 (see :mod:`graphviz_ad.core.noise`)."""
+        return without_noise(node_data(self.graph)[node][attribute],
+                             self.scales.of(node, attribute))
 
     @property
     def outputs(self) -> list[str]:

@@ -21,6 +21,7 @@ import numpy as np
 from ..core._gc import gc_paused
 from ..core.formula import definition, fmt_number, node_label, seeded_symbol
 from ..core.modes import Mode
+from ..core.noise import noise_flags
 from ..core.program import program_of
 from .jsontext import Entries, Layout, Written, json_chunks, value_text
 
@@ -123,6 +124,9 @@ def _node_entries(trace: Trace) -> Iterator[tuple[str, dict[str, Any]]]:
             entry[attribute] = _plain(d[attribute])
         if d.get("nonfinite"):
             entry["nonfinite"] = True
+        noise = _noise(trace, n, attribute)
+        if noise:
+            entry["noise"] = noise
         yield n, entry
 
 
@@ -137,7 +141,20 @@ def _step_entries(trace: Trace) -> Iterator[dict[str, Any]]:
             "contributions": [{"edge": [c.source, c.target], "local_formula": c.local_formula(),
                                "local": _plain(c.local), "carried": _plain(c.carried),
                                "product": _plain(c.product)} for c in s.contributions],
+            **({"noise": flags} if (flags := noise_flags(s.result, s.scale())) is not None
+               else {}),
         }
+
+
+def _noise(trace: Trace, node: str, attribute: str | None) -> dict[str, Any]:
+    """Which of a node's numbers are rounding noise (shown as 0): ``{"value": true}``,
+    ``{"adjoint": [false, true]}``; empty when none is."""
+    flags = {}
+    for name in ("value", attribute) if attribute else ("value",):
+        found = trace.scales.noise(node, name)
+        if found is not None:
+            flags[name] = found
+    return flags
 
 
 # The JSON text of the nodes and steps, written here in their fixed shape (the same
@@ -181,6 +198,9 @@ def _nodes_text(trace: Trace, at: Layout) -> Iterator[str]:
             text += key + _number_text(d[attribute], members)
         if d.get("nonfinite"):
             text += f'{entry.between}"nonfinite": true'
+        noise = _noise(trace, n, attribute)
+        if noise:
+            text += f'{entry.between}"noise": {value_text(noise, members)}'
         yield text + entry.last + "}"
         opening = at.between
     yield "{}" if opening != at.between else at.last + "}"
@@ -207,6 +227,8 @@ def _steps_text(trace: Trace, at: Layout) -> Iterator[str]:
                 for c in s.contributions]) + terms.last + "]"
         else:
             contributions = "[]"
+        flags = noise_flags(result, s.scale())
+        noise = "" if flags is None else f'{entry.between}"noise": {value_text(flags, terms)}'
         yield (f'{opening}{{{entry.first}"index": {int.__repr__(s.index)}'
                f'{entry.between}"node": {encode(s.node)}{entry.between}"kind": {encode(s.kind)}'
                f'{entry.between}"derivative": {encode(derivative)}'
@@ -215,7 +237,7 @@ def _steps_text(trace: Trace, at: Layout) -> Iterator[str]:
                f'{entry.between}"latex": {encode(latex)}'
                f'{entry.between}"shape": {_shape_text(result, terms)}'
                f'{entry.between}"value": {_number_text(result, terms)}'
-               f'{entry.between}"contributions": {contributions}{entry.last}}}')
+               f'{entry.between}"contributions": {contributions}{noise}{entry.last}}}')
         opening = at.between
     yield "[]" if opening != at.between else at.last + "]"
 
@@ -232,9 +254,10 @@ def _rows(trace: Trace) -> tuple[list[str], list[list[str]]]:
         if d["op"] == "const":
             continue
         kind = "input" if d["op"] == "input" else definition(G, n)
-        row = [node_label(G, n), kind, fmt_number(d["value"], digits=TABLE_DIGITS)]
+        row = [node_label(G, n), kind, fmt_number(trace.shown(n), digits=TABLE_DIGITS)]
         if derivative and trace.derivative_attribute:
-            row.append(fmt_number(d[trace.derivative_attribute], digits=TABLE_DIGITS))
+            row.append(fmt_number(trace.shown(n, trace.derivative_attribute),
+                                  digits=TABLE_DIGITS))
         rows.append(row)
     return header, rows
 

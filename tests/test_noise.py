@@ -46,6 +46,10 @@ def test_json_keeps_the_float_and_flags_it():
     assert document["nodes"]["y"]["noise"]["tangent"] is True
     assert all("noise" not in s for s in document["steps"][:-1])  # 0.1·1 etc. are not noise
     assert json.loads(trace.to_json()) == document  # the streamed writer says the same
+    assert trace.shown_derivative("y") == 0 and trace.shown("y", "tangent") == 0
+    assert trace.value("y") != 0 and trace.shown("y") == 0  # 2·0.1 + 2·0.2 − 2·0.3: noise too
+    assert document["nodes"]["y"]["noise"] == {"value": True, "tangent": True}
+    assert trace.shown("x") == 2.0
     assert "| 0 |" in trace.markdown() and not TINY.search(trace.latex())
 
 

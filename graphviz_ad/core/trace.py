@@ -428,6 +428,13 @@ class Trace:
         return without_noise(node_data(self.graph)[node][attribute],
                              self.scales.of(node, attribute))
 
+    def shown_derivative(self, node: str) -> Any:
+        """``node``'s tangent or adjoint as displays show it (rounding noise as 0)."""
+        attribute = self.derivative_attribute
+        if attribute is None:
+            raise GraphvizAdError("an evaluate trace has no derivatives")
+        return self.shown(node, attribute)
+
     @property
     def outputs(self) -> list[str]:
         return list(program_of(self.graph).outputs)

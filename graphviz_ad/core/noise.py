@@ -89,14 +89,13 @@ class Scales:
         return total
 
     def noise(self, node: str, attribute: str) -> Any:
-        """Where ``node``'s ``attribute`` is rounding noise: False/True for a number, a
-        nested list of them for an array; None when none of it is."""
+        """Where ``node``'s ``attribute`` is rounding noise (see :func:`noise_flags`)."""
         return noise_flags(node_data(self.graph)[node][attribute], self.of(node, attribute))
 
 
 def noise_flags(value: Any, scale: Any) -> Any:
-    """Which elements of ``value`` are rounding noise at ``scale`` (True/False, nested
-    lists for an array); None when none is."""
+    """Where ``value`` is rounding noise at ``scale``: True for a number, nested lists of
+    True/False for an array; None when none of it is."""
     if scale is None:
         return None
     if isinstance(value, float) and isinstance(scale, float):  # numbers: the common case

@@ -56,11 +56,19 @@ class _Binding:
 
 
 @dataclass(frozen=True)
+class _Tuple:
+    """``(0, 1)`` as a keyword's value: the items' handles and the ``(``'s position."""
+
+    items: tuple[int, ...]
+    pos: tuple[int, int]
+
+
+@dataclass(frozen=True)
 class _Keyword:
     """``axis=1`` in a call: the keyword, the value's handle and the keyword's position."""
 
     name: str
-    value: int
+    value: int | _Tuple
     pos: tuple[int, int]
 
 
@@ -82,6 +90,7 @@ class _Builder(GraphBuilder):
         self.rule = rule  # a rule text of ops.py: keyword values may name the op's params
         self.env: dict[str, _Binding] = {}
         self.bindings: list[_Binding] = []
+        self.nones: set[int] = set()  # handles of `None`: a keyword's value, nothing else
 
     # -- errors -------------------------------------------------------------------
     def error(self, message: str, line: int, column: int) -> GraphvizAdError:
@@ -109,6 +118,11 @@ class _Builder(GraphBuilder):
             return binding.handle
         handle = self.inputs.get(text)
         if handle is not None:
+            return handle
+        if text == "None":  # axis=None; anywhere else an error (see finish)
+            handle = self.new("none", (), pos)
+            self.nones.add(handle)
+            self.dropped.add(handle)
             return handle
         if text.startswith("__") or keyword.iskeyword(text):
             raise self.error(f"{text} is Python, not part of the expression language", *pos)
@@ -145,7 +159,7 @@ class _Builder(GraphBuilder):
         if keywords and not isinstance(items[-1], _Keyword):
             k = keywords[0]
             raise self.error("an operand after a keyword argument", *k.pos)
-        given: dict[str, int | str] = {}
+        given: dict[str, int | str | tuple[int, ...] | None] = {}
         for k in keywords:
             if k.name not in allowed:
                 takes = (f"takes only {', '.join(allowed)}=" if allowed
@@ -153,16 +167,30 @@ class _Builder(GraphBuilder):
                 raise self.error(f"{name}() {takes}; got {k.name}=", *k.pos)
             if k.name in given:
                 raise self.error(f"{k.name}= given twice", *k.pos)
-            given[k.name] = self._constant_integer(k)
-        return tuple((p, given[p]) for p in allowed if p in given)
+            given[k.name] = self._param_value(k)
+        return tuple((p, given[p]) for p in allowed if p in given and given[p] is not None)
 
-    def _constant_integer(self, k: _Keyword) -> int | str:
+    def _param_value(self, k: _Keyword) -> int | str | tuple[int, ...] | None:
+        """A keyword's value: a constant integer, a tuple of them, None (the same as not
+        giving it) or, in a rule text, the name of the consumer's own parameter."""
+        if isinstance(k.value, _Tuple):
+            return tuple(self._integer(k.name, h) for h in k.value.items)
+        if k.value in self.nones:
+            self.nones.discard(k.value)
+            return None
         if self.rule and self.op[k.value] == "input":
             return self._input_name(k.value)
-        if k.value not in self.constants or not self.constants[k.value][0].is_integer():
-            raise self.error(f"{k.name}= must be a constant integer such as {k.name}=0",
-                             *self.pos[k.value])
-        return int(self.constants[k.value][0])
+        return self._integer(k.name, k.value)
+
+    def _integer(self, keyword: str, handle: int) -> int:
+        if handle not in self.constants or not self.constants[handle][0].is_integer():
+            raise self.error(f"{keyword}= must be a constant integer such as {keyword}=0, "
+                             f"a tuple such as {keyword}=(0, 1) or None", *self.pos[handle])
+        return int(self.constants[handle][0])
+
+    def tuple_(self, items: list[int], pos: tuple[int, int]) -> _Tuple:
+        """``(0, 1)``: only a keyword's value may be a tuple (the grammar says so)."""
+        return _Tuple(tuple(items), pos)
 
     def _input_name(self, handle: int) -> str:
         name = next(n for n, h in self.inputs.items() if h == handle)
@@ -170,7 +198,7 @@ class _Builder(GraphBuilder):
         self.dropped.add(handle)
         return name
 
-    def kwarg(self, name: str, value: int, pos: tuple[int, int]) -> _Keyword:
+    def kwarg(self, name: str, value: int | _Tuple, pos: tuple[int, int]) -> _Keyword:
         return _Keyword(name, value, pos)
 
     add, sub, mul, div = _binary("add"), _binary("sub"), _binary("mul"), _binary("div")
@@ -244,6 +272,8 @@ class _Builder(GraphBuilder):
         self._bind(DEFAULT_OUTPUT, handle, self.pos[handle])
 
     def _bind(self, name: str, handle: int, pos: tuple[int, int]) -> None:
+        if handle in self.nones:
+            raise self.error(_NONE_MESSAGE, *self.pos[handle])
         if name.startswith("__") or keyword.iskeyword(name):
             raise self.error(f"{name} is Python, not part of the expression language", *pos)
         if lookup_function(name) is not None:
@@ -340,6 +370,8 @@ def _run(b: _Builder, source: str) -> None:
     fresh = True  # nothing of the current statement read yet (separators are skipped)
     pending = None  # the last atom, reduced once the token after it is known to fit
     target = None  # (augop or "", name, position) of an assignment
+    keyword_value = False  # the token just read is the first of a keyword's value
+    closed_tuple = False  # a keyword's tuple value just closed: "," or ")" must follow
 
     def unexpected(kind: str, text: str, line: int, column: int) -> GraphvizAdError:
         return _unexpected(source, TERMINALS.get(kind, TERMINALS.get(text, "")), text,
@@ -347,13 +379,14 @@ def _run(b: _Builder, source: str) -> None:
 
     while True:
         kind, text, line, column = nxt()
+        starts_value, keyword_value = keyword_value, False
         if operand:
             if kind == "NAME" or kind == "NUMBER":
                 pending = (kind, text, (line, column))
                 operand = fresh = False
             elif kind == "(":
-                ops.append(_BARRIER)
-                groups.append(_Group("("))
+                ops.append(_BARRIER)  # "=" marks a group that may be a tuple: axis=(0, 1)
+                groups.append(_Group("(", "=" if starts_value else "", (line, column)))
                 head = fresh = False
             elif kind == "-" or kind == "+":
                 ops.append((_UNARY, b.neg if kind == "-" else b.pos_, None))
@@ -376,6 +409,12 @@ def _run(b: _Builder, source: str) -> None:
                 raise unexpected(kind, text, line, column)
             continue
         # -- expecting an operator ---------------------------------------------------
+        if closed_tuple:
+            if kind == "NL" and groups:
+                continue
+            if kind != "," and kind != ")":
+                raise unexpected(kind, text, line, column)
+            closed_tuple = False
         if kind == "NAME" or kind == "NUMBER" or kind == "BAD":
             if kind == "NUMBER" and text[0] == ".":  # x.5 is x . 5: the 5 is unexpected
                 after = source_lines(source)[line - 1][column:]
@@ -394,6 +433,7 @@ def _run(b: _Builder, source: str) -> None:
                 if head and kind == "=" and (not groups or groups[-1].kind == "call"):
                     if groups:
                         groups[-1].keyword = (atom, pos)
+                        keyword_value = True
                     else:
                         target = ("", atom, pos)
                     pending, operand, head = None, True, False
@@ -427,9 +467,20 @@ def _run(b: _Builder, source: str) -> None:
             while ops[-1][0]:
                 _reduce(ops, vals)
             if not groups or (groups[-1].kind == "[") != (kind == "]") or (
-                    kind == "," and groups[-1].kind != "call"):
+                    kind == "," and groups[-1].kind == "[") or (
+                    kind == "," and groups[-1].kind == "(" and groups[-1].name != "="):
                 raise unexpected(kind, text, line, column)
             group = groups[-1]
+            if group.kind == "(" and (kind == "," or group.items):  # a tuple: (0, 1)
+                group.items.append(vals.pop())
+                if kind == ",":
+                    operand = True
+                    continue
+                vals.append(b.tuple_(group.items, group.pos))
+                ops.pop()
+                groups.pop()
+                closed_tuple = True
+                continue
             if group.kind == "call":
                 value = vals.pop()
                 if group.keyword is not None:
@@ -509,8 +560,15 @@ def parse(source: str, cse: bool = True, *, _rule: bool = False) -> nx.DiGraph:
     return finish(builder, source)
 
 
+_NONE_MESSAGE = ("None is Python, not part of the expression language (it is allowed only "
+                 "as a keyword's value, as in sum(A, axis=None))")
+
+
 def finish(builder: _Builder, source: str) -> nx.DiGraph:
     """The graph of a completed build: its outputs are the bindings nobody read."""
+    if builder.nones:  # a None that no keyword took: the first one used as an operand
+        first = min(builder.nones)
+        raise builder.error(_NONE_MESSAGE, *builder.pos[first])
     if not builder.bindings:
         raise GraphvizAdError("empty source: write an expression such as  sin(x)*x  "
                               "or assignments such as  y = sin(x)*x", source=source,

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..core.autodiff import choose_of, choose_wrt
+from ..core.autodiff import choose_of, choose_wrt, input_names
 from ..core.errors import GraphvizAdError
 from ..core.formats import PLOT_FORMATS
 from ..core.modes import Mode
@@ -97,6 +97,8 @@ def load_program(source_arg: str, at: Iterable[tuple[str, Any]], cse: bool = Tru
             raise GraphvizAdError(f"--at {name} given twice")
         given[name] = value
     source, graph, inputs = load(source_arg, data=data, cse=cse)
+    renamed = input_names(graph)  # `x += 1`: --at x sets the input, whose id is x#1
+    given = {renamed.get(name, name): value for name, value in given.items()}
     known = program_of(graph).inputs
     unknown = [name for name in given if name not in known]
     if unknown:

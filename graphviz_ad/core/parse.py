@@ -541,8 +541,9 @@ def parse(source: str, cse: bool = True, *, _rule: bool = False) -> nx.DiGraph:
     Node attributes: ``op`` (``"input"``, ``"const"`` or a primitive name), ``operands``
     (node ids in argument order), ``params`` (only when keyword arguments were given:
     ``(("axis", 1),)``), ``name`` (the name as written), ``label`` (what every
-    display shows: the name, except that a re-bound name's later versions, node ids
-    ``c#2``, ``c#3``, read ``c⁽²⁾``, ``c⁽³⁾``; see :func:`version_label`),
+    display shows: the name, except that a re-bound name's earlier versions, node ids
+    ``c#1``, ``c#2``, read ``c⁽¹⁾``, ``c⁽²⁾``; its last binding is node ``c``, as a
+    name means its last binding in Python; see :func:`version_label`),
     ``line``/``column`` (first occurrence in the source) and, for constants, ``value``.
     Each edge carries the argument ``positions`` it fills (read-only: see
     :func:`~graphviz_ad.core.build.edge_data`; ``G.copy()`` is writable).  Graph attributes:

@@ -231,7 +231,7 @@ BAD = [
     ("y = pow(x)", 1, 5, "takes 2 arguments, got 1"),
     ("y = max()", 1, 5, "takes 2 arguments, got 0"),
     ("y = sin", 1, 5, "is a function"),
-    ("sin = x", 1, 1, "function name"),
+    ("y = sin*x", 1, 5, "or assign sin = … first"),
     ("y = 1e999", 1, 5, "too large"),
     ("__import__('os')", 1, 12, "Python"),
     ("y = __import__", 1, 5, "Python"),

@@ -24,6 +24,7 @@ import difflib
 import keyword
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -46,6 +47,10 @@ _TOKEN_NAMES = {
     "EQUAL": "'='", "SEMICOLON": "';'", "POW": "power operator", "AUGOP": "augmented assignment",
     "MATMUL": "'@'", "DOT": "'.'",
 }
+# Characters a name may not contain although the NAME pattern reads them (Python allows
+# the middle dots in identifiers; here they are products): what to write instead
+_NOT_IN_NAMES = {c: "; write * for a product" for c in "·⋅×⊙∙"} | {
+    c: "; write ^ for a power" for c in "⁰¹²³⁴⁵⁶⁷⁸⁹"} | {"−": "; write - for minus"}
 _PYTHON_HINT = re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b|__\w+__|[\"'`:{}$]")
 
 @dataclass
@@ -111,7 +116,20 @@ class _Builder(GraphBuilder):
             raise self.error(f"number {text} is too large", *pos)
         return self.const(value, text, pos)
 
+    def identifier(self, text: str, pos: tuple[int, int]) -> str:
+        """A NAME token as Python reads it: Unicode letters allowed (β0, Ω1, λ), checked
+        with str.isidentifier and NFKC-normalised (so ﬁ and fi are one name)."""
+        if text.isascii():  # the NAME pattern over ASCII is always an identifier
+            return text
+        for at, char in enumerate(text):
+            if char in _NOT_IN_NAMES or not ("a" + char if at else char).isidentifier():
+                hint = _NOT_IN_NAMES.get(char, "")
+                raise self.error(f"invalid character {char!r} (U+{ord(char):04X}) in the "
+                                 f"name {text}{hint}", pos[0], pos[1] + at)
+        return unicodedata.normalize("NFKC", text)
+
     def name(self, text: str, pos: tuple[int, int]) -> int:
+        text = self.identifier(text, pos)
         binding = self.env.get(text)
         if binding is not None:
             binding.read = True
@@ -127,13 +145,15 @@ class _Builder(GraphBuilder):
         if text.startswith("__") or keyword.iskeyword(text):
             raise self.error(f"{text} is Python, not part of the expression language", *pos)
         if lookup_function(text) is not None:
-            raise self.error(f"{text} is a function: call it as {text}(...)", *pos)
+            raise self.error(f"{text} is a function: call it as {text}(...), or assign "
+                             f"{text} = … first to use the name for a value", *pos)
         if text in CONSTANTS and not self.rule:  # e, pi (a binding shadows them)
             return self.const(*CONSTANTS[text], pos)
         handle = self.inputs[text] = self.new("input", (), pos)
         return handle
 
     def call(self, name: str, pos: tuple[int, int], items: list | None) -> int:
+        name = self.identifier(name, pos)
         args = [a for a in items or [] if not isinstance(a, _Keyword)]
         keywords = [k for k in items or [] if isinstance(k, _Keyword)]
         if name in MACROS:
@@ -199,6 +219,7 @@ class _Builder(GraphBuilder):
         return name
 
     def kwarg(self, name: str, value: int | _Tuple, pos: tuple[int, int]) -> _Keyword:
+        name = self.identifier(name, pos)
         return _Keyword(name, value, pos)
 
     add, sub, mul, div = _binary("add"), _binary("sub"), _binary("mul"), _binary("div")
@@ -261,9 +282,10 @@ class _Builder(GraphBuilder):
         return self.node("index", (a, i), self.pos[a])
 
     def assign(self, name: str, pos: tuple[int, int], handle: int) -> None:
-        self._bind(name, handle, pos)
+        self._bind(self.identifier(name, pos), handle, pos)
 
     def augassign(self, name: str, pos: tuple[int, int], augop: str, handle: int) -> None:
+        name = self.identifier(name, pos)
         current = self.name(name, pos)
         op = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}[augop]
         self._bind(name, self.node(op, (current, handle), pos), pos)
@@ -276,8 +298,8 @@ class _Builder(GraphBuilder):
             raise self.error(_NONE_MESSAGE, *self.pos[handle])
         if name.startswith("__") or keyword.iskeyword(name):
             raise self.error(f"{name} is Python, not part of the expression language", *pos)
-        if lookup_function(name) is not None:
-            raise self.error(f"cannot assign to {name}: it is a function name", *pos)
+        # a function's name may be bound (dot = w0*x0 + w1*x1): read without a call it is
+        # the value, and dot(u, v) is still the function, as the grammar tells them apart
         taken = self.op[handle] in ("input", "const") or handle in self.user_name
         if taken:  # an alias such as `b = a`: give the new name a node of its own
             handle = self.new("id", (handle,), pos)
@@ -296,7 +318,7 @@ class _Builder(GraphBuilder):
 _NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _TOKEN = re.compile(r"""[ \t\f]*(?:
     (?P<NUMBER>""" + _NUMBER.pattern + r""")
-  | (?P<NAME>[A-Za-z_][A-Za-z_0-9]*)
+  | (?P<NAME>(?:[^\W\d]|[\u1885\u1886\u2118\u212e])(?:\w|[^\x00-\x7f\s])*)
   | (?P<OP>\*\*|[-+*/]=|[-+*/^@.()\[\],;=])
   | (?P<NL>\r?\n)
   | (?P<SKIP>\#[^\n]*|\\\r?\n)

@@ -129,6 +129,10 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
         adjoints = reverse_sweep(G, {of: seed}, numbers, needed)
     trace = _finish(G, shown, Mode.REVERSE, values, numbers.steps, ("adjoint", adjoints))
     trace.of, trace.seed = of, numbers.kind
+    if needed is not None:
+        nodes = graph_dicts(G).nodes
+        trace.skipped = frozenset(n for n in program_of(G).order
+                                  if n not in needed and nodes[n]["op"] != "const")
     return trace
 
 

@@ -382,6 +382,8 @@ class Trace:
     wrt: str | None = None
     of: str | None = None
     seed: str | None = None  # as Step.seed: None when seeded with the scalar 1
+    # nodes a restricted reverse pass (``reverse_mode(wrt=…)``) computed no adjoint for
+    skipped: frozenset[str] = frozenset()
 
     @property
     def outputs(self) -> list[str]:
@@ -469,9 +471,10 @@ class Trace:
         from ..explain.report import trace_json  # deferred: explain/ is above core/
         return trace_json(self, indent)
 
-    def table(self) -> str:
+    def table(self, width: int | None = None) -> str:
+        """The terminal table; with ``width``, fitted to that many columns."""
         from ..explain.report import trace_table  # deferred: explain/ is above core/
-        return trace_table(self)
+        return trace_table(self, width)
 
     def markdown(self) -> str:
         from ..explain.report import trace_markdown  # deferred: explain/ is above core/

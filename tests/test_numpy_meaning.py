@@ -47,8 +47,9 @@ def test_reductions_without_axis_reduce_every_axis(op, numpy_op, axis):
 
 
 def test_axis_k_is_kept():
-    v = values_at(parse("s = sum(A, axis=0); m = mean(A, axis=1); l = logsumexp(A, axis=-1)"),
-                  {"A": A})
+    v = values_at(parse("s = sum(A, axis=0); m = mean(A, axis=1); l = logsumexp(A, axis=-1)"
+                        "; t = sum(A, axis=(0,)) + mean(A, axis=(-1, 0,))"), {"A": A})
+    np.testing.assert_allclose(v["t"], A.sum(axis=(0,)) + A.mean(axis=(-1, 0)))
     np.testing.assert_allclose(v["s"], A.sum(axis=0))
     np.testing.assert_allclose(v["m"], A.mean(axis=1))
     np.testing.assert_allclose(v["l"], np.log(np.exp(A).sum(axis=-1)))
@@ -102,6 +103,21 @@ def test_softmax_and_logsumexp_are_exact_at_any_magnitude():
         np.testing.assert_allclose(J, np.diag(s) - np.outer(s, s), atol=1e-15)
     H = ad.hessian(G, {"z": z}, of="l", wrt="z")  # the rules differentiate again
     np.testing.assert_allclose(H, np.diag(s) - np.outer(s, s), atol=1e-15)
+
+
+@pytest.mark.parametrize("source", ["L = logsumexp(Z, axis=(0, 1))", "L = logsumexp(Z)",
+                                    "L = sum(softmax(Z, axis=(1, 0))^2)",
+                                    "L = mean(Z^3, axis=None)", "L = sum(mean(Z^2, axis=(0,)))"])
+def test_hessians_over_every_axis_form_match_differences_of_the_gradient(source):
+    G, Z = parse(source), A[:2, :3]
+    H = ad.hessian(G, {"Z": Z}, of="L", wrt="Z")
+    h, numeric = 1e-5, np.zeros((2, 3, 2, 3))
+    for i in np.ndindex(2, 3):
+        e = np.zeros((2, 3))
+        e[i] = h
+        numeric[..., i[0], i[1]] = (ad.reverse_mode(G, {"Z": Z + e}).derivative("Z")
+                                    - ad.reverse_mode(G, {"Z": Z - e}).derivative("Z")) / (2 * h)
+    np.testing.assert_allclose(H, numeric, atol=1e-8)
 
 
 def test_softmax_matches_autograd_and_central_differences_along_axes():

@@ -27,7 +27,7 @@ VOCABULARY = ["x", "w", "b", "y", "a", "W", "sin", "max", "sum", "softmax", "e",
 FRAGMENTS = ["y = ", "a = ", "a += ", "sin(x)", "max(x, w)", "sum(W, axis=0)", "x^2^w",
              "-x^2", "2^-x", "W @ x", "W.T", "x[0]", "(x + w)", "softmax(W, axis=1)",
              "\n", "; ", " * ", " - ", "/", "+", "exp(a)", "sum(W, axis=(0, 1))",
-             "mean(x, axis=None)", "axis=(", "None", ", 1)", "(0, "]
+             "mean(x, axis=None)", "axis=(", "None", ", 1)", "(0, ", ",)"]
 
 
 def outcome(parser, source: str):
@@ -77,6 +77,8 @@ def test_program_fragments_match_the_lalr_oracle(source):
     "y = sum(A, axis=(0, 1))", "y = sum(A, axis=(0,\n 1)) + 1", "y = sum(A, axis=(0, 1) + 1)",
     "y = sum(A, axis=(0, 1)[0])", "y = (0, 1)", "y = sum((0, 1))", "y = None",
     "y = x + None", "y = sum(A, axis=None)", "y = sum(A, axis=(x, 1))", "y = sum(A, axis=(1))",
+    "y = sum(A, axis=(0,))", "y = sum(A, axis=(0, 1,))", "y = sum(A, axis=(0,,))",
+    "y = sum(A, axis=(,))", "y = (0,)", "y = sum(A, axis=(0,)) * 2",
 ])
 def test_examples_match_the_lalr_oracle(source):
     same(source)

@@ -419,6 +419,11 @@ def _run(b: _Builder, source: str) -> None:
                 group = groups.pop()  # f(): a call without arguments
                 vals.append(b.call(group.name, group.pos, None))
                 operand = head = False
+            elif kind == ")" and groups and groups[-1].kind == "(" and groups[-1].items:
+                ops.pop()  # (0,) or (0, 1,): a tuple closed after its comma
+                group = groups.pop()
+                vals.append(b.tuple_(group.items, group.pos))
+                operand, closed_tuple = False, True
             elif fresh and (kind == "NL" or kind == ";"):
                 continue
             elif kind == "NL" and groups:

@@ -57,6 +57,10 @@ def test_data_inputs_get_no_adjoint_steps_unless_asked():
     assert set(steps) == _on_paths(G, parameters, "L")
     rows = {line.split()[0]: line for line in result.stdout.splitlines() if line[:1].strip()}
     assert rows["X"].rstrip().endswith("—") and rows["T"].rstrip().endswith("—")
+    import json
+
+    document = json.loads(run("trace", MLP, "--format", "json").stdout)
+    assert document["skipped"] == ["X", "T"]  # said in JSON too (their adjoints are not 0)
     asked = _step_nodes(run("trace", MLP, "--wrt", "X", "--width", "0").stdout)
     assert "X" in asked and "W1" not in asked
     # the shared place: run_passes, used by trace and render alike

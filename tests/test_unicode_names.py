@@ -101,3 +101,19 @@ def test_a_variable_may_be_named_like_a_function():
     assert float(values_at(G, at)["z"]) == pytest.approx(11.0)
     with pytest.raises(GraphvizAdError, match=r"call it as dot\(...\), or assign dot = "):
         parse("y = dot*2")  # read before any binding: still says how to use the name
+
+
+def test_the_command_line_takes_unicode_names():
+    from click.testing import CliRunner
+
+    from graphviz_ad.cli import main
+
+    result = CliRunner().invoke(main, ["trace", "y = β0 + λ*x", "--at", "β0=1", "--at", "λ=2",
+                                       "--at", "x=3", "--of", "y", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    nodes = json.loads(result.stdout)["nodes"]
+    assert nodes["y"]["value"] == 7.0 and nodes["λ"]["adjoint"] == 3.0
+    result = CliRunner().invoke(main, ["trace", "y = x", "--at", "x²=1"])
+    assert result.exit_code == 2 and "is not a valid input name" in result.stderr

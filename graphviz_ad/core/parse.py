@@ -554,6 +554,18 @@ def _reduce(ops: list, vals: list) -> None:
         vals[-1] = callback(vals[-1], right, at)
 
 
+def as_name(text: str) -> str | None:
+    """``text`` as the language reads a name (Python's identifiers, NFKC-normalised:
+    ``"β0"``, ``"ﬁ"`` → ``"fi"``), or None when it is not one (``"x²"``, ``"2x"``).
+
+    >>> as_name("λ"), as_name("x²")
+    ('λ', None)
+    """
+    if not text.isidentifier() or any(c in _NOT_IN_NAMES for c in text):
+        return None
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
 def parse_rule(text: str) -> nx.DiGraph:
     """Parse a rule text of :mod:`graphviz_ad.core.ops` (``"sum(da, axis=axis)"``): as
     :func:`parse`, except that a keyword's value may name the op's own parameter, kept

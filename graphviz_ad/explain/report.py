@@ -100,6 +100,8 @@ def _head(trace: Trace) -> dict[str, Any]:
         out["wrt"] = trace.wrt
     if trace.mode == Mode.REVERSE:
         out["of"] = trace.of
+        if trace.skipped:  # restricted by wrt: these adjoints were not computed (0 here)
+            out["skipped"] = [n for n in program_of(trace.graph).order if n in trace.skipped]
     if trace.mode != Mode.EVALUATE:
         out["derivative"] = _derivative_header(trace)
         if trace.seed is not None:

@@ -178,7 +178,8 @@ data_option = click.option(
          "the stem) or NAME=file.npy. Repeatable.")
 of_option = click.option(
     "--of", "of", multiple=True, metavar="NAME",
-    help="The output to differentiate or plot: a node's name or label such as c⁽²⁾ "
+    help="The output to differentiate or plot: a node's name (a re-bound name: its last "
+         "binding) or an earlier binding's label such as c⁽¹⁾ or c#1 "
          "(repeatable; default: the graph file's `of`, else the program's first output). "
          "What several mean is in the command's description.")
 wrt_option = click.option(

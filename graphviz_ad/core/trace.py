@@ -403,7 +403,8 @@ class Trace:
         return {Mode.FORWARD: "tangent", Mode.REVERSE: "adjoint"}.get(self.mode)
 
     def node(self, query: str) -> str:
-        """The node id that ``query`` names: an id, a label (``c⁽²⁾``) or an expression
+        """The node id that ``query`` names: an id (``c``: the last binding of ``c``), an
+        earlier binding's label or id (``c⁽¹⁾``, ``c#1``) or an expression
         (``exp(x) + exp(x)^2``) matched by structure, whatever the program named it."""
         from ..explain.lookup import find_node  # deferred: explain/ is above core/
 

@@ -104,3 +104,23 @@ def test_width_zero_means_no_limit_and_the_library_default_is_unchanged():
     t = ad.reverse_mode(G, inputs)
     assert t.table() == t.table(None) and max(len(x) for x in t.table().splitlines()) > 200
     assert program_of(G).inputs  # a graph file still loads as before
+
+
+def test_render_runs_the_same_restricted_passes(monkeypatch, tmp_path):
+    """render goes through run_passes too: --wrt W1 animates only the steps on W1's paths,
+    and without it the data X and T get no steps."""
+    from graphviz_ad.workflow import render_file
+
+    seen = []
+
+    def record(group, out, formats, **options):
+        seen.append([s.node for t in group for s in t.steps])
+        return []
+
+    monkeypatch.setattr(render_file, "render", record)
+    G = load(MLP)[1]
+    for extra, sources in ((["--wrt", "W1"], ["W1"]), ([], ["W1", "b1", "W2", "b2"])):
+        seen.clear()
+        result = run("render", MLP, "--format", "svg", "--out", str(tmp_path), *extra)
+        assert result.exit_code == 0, result.stderr
+        assert set(seen[0]) == _on_paths(G, sources, "L")

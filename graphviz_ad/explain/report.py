@@ -1,8 +1,8 @@
 """A Trace as text: the terminal table (Wengert list), Markdown, LaTeX and JSON.
 
 Every display names a node by its ``label`` (``c`` for a name's last binding, ``c⁽¹⁾``,
-``c⁽²⁾`` for a re-bound name's earlier ones).  In JSON, numbers are floats, arrays nested lists (each node and step
-has its ``shape``, ``[]`` for a scalar), and the non-finite
+``c⁽²⁾`` for a re-bound name's earlier ones).  In JSON, numbers are floats, arrays
+nested lists (each node and step has its ``shape``, ``[]`` for a scalar), and the non-finite
 numbers the strings ``"nan"``, ``"inf"`` and ``"-inf"`` (JSON has no literal for them,
 and ``null`` would not tell them apart).  A node entry has ``name`` (as written) and
 ``label`` (as shown); a pass seeded with anything but the scalar 1 has ``"seed"``

@@ -17,15 +17,25 @@ Adding a primitive is adding one entry to :data:`PRIMITIVES`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .errors import InputError
+from .reductions import (  # noqa: F401  (grid_axes, reduced_axes: public here too)
+    TARGET_TOLERANCE,
+    grid_axes,
+    logsumexp,
+    reduce_mean,
+    reduce_sum,
+    reduced_axes,
+    reduced_size,
+    softmax,
+    spread,
+    targets_times,
+)
 
 # Display precedence: higher binds tighter.
 PREC_ADD, PREC_MUL, PREC_NEG, PREC_POW, PREC_POSTFIX, PREC_ATOM = 1, 2, 3, 4, 5, 10
@@ -101,75 +111,6 @@ def _identity(a):
     return a
 
 
-# -- arrays ---------------------------------------------------------------------------------
-# Reductions act on EVERY axis unless ``axis=`` says otherwise, as in numpy and PyTorch:
-# ``axis=k`` (negative counts from the end), ``axis=(0, 1)`` or ``axis=None`` (all).
-# Under :func:`grid_axes` the trailing axes are batch axes that "every axis" leaves alone:
-# that is how a loss surface is evaluated on a whole grid of parameters at once (data of
-# shape (n, 1) against parameters of shape (P,) gives (n, P), and sum(...) one loss per
-# grid point).
-
-_GRID_AXES: ContextVar[int] = ContextVar("grid_axes", default=0)
-
-
-@contextmanager
-def grid_axes(count: int) -> Iterator[None]:
-    """Within the block, the last ``count`` axes of every array are grid (batch) axes:
-    a reduction without ``axis=`` reduces all the others."""
-    token = _GRID_AXES.set(count)
-    try:
-        yield
-    finally:
-        _GRID_AXES.reset(token)
-
-
-def reduced_axes(a, axis=None) -> tuple[int, ...]:
-    """The axes a reduction with ``axis`` (None, an int or a tuple of ints) takes away
-    from ``a``, as sorted non-negative indices; a scalar has none."""
-    n = np.ndim(a)
-    if axis is None:
-        return tuple(range(max(n - _GRID_AXES.get(), 0)))
-    if n == 0:
-        return ()
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    for k in axes:
-        if not -n <= k < n:
-            raise InputError(f"axis {k} is out of range for an array with {n} "
-                             f"ax{'is' if n == 1 else 'es'}")
-    out = tuple(sorted(k % n for k in axes))
-    if len(set(out)) != len(out):
-        raise InputError(f"axis={axis}: an axis given twice")
-    return out
-
-
-def _sum(a, axis=None):
-    axes = reduced_axes(a, axis)
-    return np.sum(a, axis=axes) if axes else a
-
-
-def _mean(a, axis=None):
-    axes = reduced_axes(a, axis)
-    return np.mean(a, axis=axes) if axes else a
-
-
-def _size(a, axis=None):
-    """Number of elements reduced (1 for a scalar): what mean divides by."""
-    shape = np.shape(a)
-    return np.float64(math.prod(shape[k] for k in reduced_axes(a, axis)))
-
-
-def _spread(g, a, axis=None):
-    """``g`` (a's shape without the reduced axes) broadcast back along them to a's
-    shape: the adjoint of a reduction (a read-only view)."""
-    axes = reduced_axes(a, axis)
-    if not axes:
-        return g
-    shape = np.shape(a)
-    kept = tuple(s for k, s in enumerate(shape) if k not in axes)
-    g = np.broadcast_to(g, kept)
-    return np.broadcast_to(np.expand_dims(g, axes), shape)
-
-
 class ShapeError(InputError):
     """Operands whose shapes do not fit; the message names them ``{a}`` and ``{b}``,
     which the caller fills with the operands' labels."""
@@ -240,64 +181,6 @@ def _col(v, like):
 
 def _uncol(v, like):
     return np.squeeze(v, -1) if np.ndim(like) == 1 else v
-
-
-def _shifted(a, axes: tuple[int, ...]):
-    """``a`` minus its maximum over ``axes`` (kept as size-1 axes) and that maximum, 0
-    where it is not finite: softmax and logsumexp are exact at any magnitude this way."""
-    m = np.max(a, axis=axes, keepdims=True)
-    safe = np.where(np.isfinite(m), m, 0.0)
-    return a - safe, safe
-
-
-def _logsumexp(a, axis=None):
-    """log Σ exp(a) over the reduced axes (every axis by default), without overflow."""
-    axes = reduced_axes(a, axis)
-    if not axes:
-        return np.float64(a) if not np.ndim(a) else np.asarray(a, dtype=float)
-    shifted, safe = _shifted(a, axes)
-    with np.errstate(divide="ignore"):
-        out = np.squeeze(safe, axes) + np.log(np.sum(np.exp(shifted), axis=axes))
-    return out[()] if np.ndim(out) == 0 else out
-
-
-def _softmax(a, axis=None):
-    """exp(a) / Σ exp(a) over the reduced axes, exact at any magnitude (softmax([1e16,
-    1e16]) = [0.5, 0.5]): the maximum is subtracted first."""
-    axes = reduced_axes(a, axis)
-    if not axes:
-        return np.ones_like(a, dtype=float)[()]
-    shifted, _ = _shifted(a, axes)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=axes, keepdims=True)
-
-
-#: how far targets may stray from a distribution (rounded data, finite-difference probes)
-TARGET_TOLERANCE = 1e-3
-
-
-def _targets_times(a, b):
-    """``a·b`` where ``a`` are the targets of cross_entropy, checked: each row (last
-    axis) one-hot or a distribution, i.e. non-negative and summing to 1 within
-    TARGET_TOLERANCE.  Class indices are refused: a loss of −3.84 from targets [0, 2, 1]
-    helps nobody."""
-    return np.multiply(_targets(a), b)
-
-
-def _targets(a):
-    a = np.asarray(a, dtype=float)
-    if not np.all(a >= -TARGET_TOLERANCE):
-        raise InputError("cross_entropy targets must be one-hot rows or distributions; "
-                         f"found {float(np.min(a)):g}, which is negative or not a number")
-    totals = np.sum(a, axis=-1) if a.ndim else a
-    off = np.abs(totals - 1.0) > TARGET_TOLERANCE
-    if np.any(off):
-        where = np.argwhere(np.atleast_1d(off))[0]
-        row = f" (row {int(where[0])})" if a.ndim > 1 else ""
-        raise InputError("cross_entropy targets must be one-hot rows or distributions "
-                         f"summing to 1; one sums to {float(np.atleast_1d(totals)[tuple(where)]):g}"
-                         f"{row} (class indices are not accepted: write each as a one-hot row)")
-    return a[()] if a.ndim == 0 else a
 
 
 def _position(a, b):
@@ -379,9 +262,9 @@ _TABLE = [
     Primitive("index", 2, _index, None, "{a}[{b}]", "{a}_{{[{b}]}}", PREC_ATOM, "none",
               False, jvp="da[b]", vjp=("g*onehot(a, b)", "0")),  # b: a constant index
     # arrays: reductions (over every axis unless axis= says), written as linear maps
-    Primitive("sum", 1, _sum, None, "Σ{a}", r"\sum {a}", params=("axis",),
+    Primitive("sum", 1, reduce_sum, None, "Σ{a}", r"\sum {a}", params=("axis",),
               jvp="sum(da, axis=axis)", vjp=("spread(g, a, axis=axis)",)),
-    Primitive("mean", 1, _mean, None, "mean({a})", r"\operatorname{{mean}}({a})",
+    Primitive("mean", 1, reduce_mean, None, "mean({a})", r"\operatorname{{mean}}({a})",
               params=("axis",), jvp="mean(da, axis=axis)",
               vjp=("spread(g, a, axis=axis)/size(a, axis=axis)",)),
     Primitive("dot", 2, _dot, ("b", "a"), "⟨{a}, {b}⟩", r"\langle {a}, {b} \rangle",
@@ -400,20 +283,20 @@ _TABLE = [
                 vjp=(f"{inverse}(g, b)", "0"))
       for name, fn, inverse in (("row", _row, "unrow"), ("unrow", _unrow, "row"),
                                 ("col", _col, "uncol"), ("uncol", _uncol, "col"))),
-    Primitive("logsumexp", 1, _logsumexp, None, "logsumexp({a})",
+    Primitive("logsumexp", 1, logsumexp, None, "logsumexp({a})",
               r"\operatorname{{logsumexp}}({a})", params=("axis",),
               jvp="sum(softmax(a, axis=axis)*da, axis=axis)",
               vjp=("spread(g, a, axis=axis)*softmax(a, axis=axis)",)),
     # softmax's Jacobian diag(s) − s·sᵀ applied without forming it (s is ``out``)
-    Primitive("softmax", 1, _softmax, None, "softmax({a})", r"\operatorname{{softmax}}({a})",
+    Primitive("softmax", 1, softmax, None, "softmax({a})", r"\operatorname{{softmax}}({a})",
               params=("axis",), jvp="out*(da - spread(sum(out*da, axis=axis), a, axis=axis))",
               vjp=("out*(g - spread(sum(g*out, axis=axis), a, axis=axis))",)),
-    Primitive("spread", 2, _spread, None, "{a}·𝟏", r"{a} \cdot \mathbf{{1}}", PREC_MUL, "none",
+    Primitive("spread", 2, spread, None, "{a}·𝟏", r"{a} \cdot \mathbf{{1}}", PREC_MUL, "none",
               params=("axis",), jvp="spread(da, b, axis=axis)", vjp=("sum(g, axis=axis)", "0"),
               helper=True, shaping=True),
-    Primitive("size", 1, _size, ("0",), "size({a})", r"\operatorname{{size}}({a})",
+    Primitive("size", 1, reduced_size, ("0",), "size({a})", r"\operatorname{{size}}({a})",
               reduces=True, helper=True, params=("axis",)),
-    Primitive("targets_times", 2, _targets_times, ("b", "a"), "{a} ⊙ {b}", r"{a} \odot {b}",
+    Primitive("targets_times", 2, targets_times, ("b", "a"), "{a} ⊙ {b}", r"{a} \odot {b}",
               PREC_MUL, "both", helper=True),  # cross_entropy's T ⊙ Z, T checked
     Primitive("onehot", 2, _onehot, ("0", "0"), "e[{b}]", "e_{{{b}}}", helper=True),
     Primitive("sum_like", 2, fit, ("1", "0"), "Σ→{b}({a})", r"\Sigma_{{\to {b}}}({a})",

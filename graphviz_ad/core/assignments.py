@@ -16,7 +16,7 @@ import numpy as np
 
 from .data import as_array
 from .errors import GraphvizAdError
-from .parse import as_name
+from .names import as_name
 
 #: most points along one axis of a range (curves, surfaces)
 MAX_COUNT = 2001

@@ -33,6 +33,7 @@ import networkx as nx
 from ._gc import gc_paused
 from .build import GraphBuilder, version_label  # noqa: F401  (version_label: public here too)
 from .errors import GraphvizAdError, source_lines
+from .names import as_name, name_problem  # noqa: F401  (as_name: public here too)
 from .ops import CONSTANTS, MACRO_PARAMS, MACROS, PRIMITIVES, function_names, lookup_function
 from .program import program_of
 
@@ -47,10 +48,6 @@ _TOKEN_NAMES = {
     "EQUAL": "'='", "SEMICOLON": "';'", "POW": "power operator", "AUGOP": "augmented assignment",
     "MATMUL": "'@'", "DOT": "'.'",
 }
-# Characters a name may not contain although the NAME pattern reads them (Python allows
-# the middle dots in identifiers; here they are products): what to write instead
-_NOT_IN_NAMES = {c: "; write * for a product" for c in "·⋅×⊙∙"} | {
-    c: "; write ^ for a power" for c in "⁰¹²³⁴⁵⁶⁷⁸⁹"} | {"−": "; write - for minus"}
 _PYTHON_HINT = re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b|__\w+__|[\"'`:{}$]")
 
 @dataclass
@@ -117,15 +114,12 @@ class _Builder(GraphBuilder):
         return self.const(value, text, pos)
 
     def identifier(self, text: str, pos: tuple[int, int]) -> str:
-        """A NAME token as Python reads it: Unicode letters allowed (β0, Ω1, λ), checked
-        with str.isidentifier and NFKC-normalised (so ﬁ and fi are one name)."""
+        """A NAME token as Python reads it (see :mod:`graphviz_ad.core.names`)."""
         if text.isascii():  # the NAME pattern over ASCII is always an identifier
             return text
-        for at, char in enumerate(text):
-            if char in _NOT_IN_NAMES or not ("a" + char if at else char).isidentifier():
-                hint = _NOT_IN_NAMES.get(char, "")
-                raise self.error(f"invalid character {char!r} (U+{ord(char):04X}) in the "
-                                 f"name {text}{hint}", pos[0], pos[1] + at)
+        problem = name_problem(text)
+        if problem is not None:
+            raise self.error(problem[1], pos[0], pos[1] + problem[0])
         return unicodedata.normalize("NFKC", text)
 
     def name(self, text: str, pos: tuple[int, int]) -> int:
@@ -552,18 +546,6 @@ def _reduce(ops: list, vals: list) -> None:
     else:
         right = vals.pop()
         vals[-1] = callback(vals[-1], right, at)
-
-
-def as_name(text: str) -> str | None:
-    """``text`` as the language reads a name (Python's identifiers, NFKC-normalised:
-    ``"β0"``, ``"ﬁ"`` → ``"fi"``), or None when it is not one (``"x²"``, ``"2x"``).
-
-    >>> as_name("λ"), as_name("x²")
-    ('λ', None)
-    """
-    if not text.isidentifier() or any(c in _NOT_IN_NAMES for c in text):
-        return None
-    return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
 def parse_rule(text: str) -> nx.DiGraph:

@@ -57,6 +57,9 @@ class _Dispatch(lalr.Transformer):
     def args(self, c):
         return list(c)
 
+    def tuple(self, c):
+        return self.b.tuple_([x for x in c if not isinstance(x, lalr.Token)], _at(c[0]))
+
     def kwarg(self, c):
         return self.b.kwarg(str(c[0]), c[1], _at(c[0]))
 

@@ -34,8 +34,9 @@ def test_unknown_at_is_reported_with_the_missing_one():
 
 
 def test_labels_are_accepted_as_of():
-    result = run("trace", "c = x*x; c = c + 1; y = c*c", "--at", "x=1", "--of", "c⁽²⁾")
+    result = run("trace", "c = x*x; c = c + 1; y = c*c", "--at", "x=1", "--of", "c⁽¹⁾")
     assert result.exit_code == 0, result.stderr
+    assert "∂c⁽¹⁾/∂x = " in result.stdout
 
 
 def test_multi_output_programs_say_which_output():

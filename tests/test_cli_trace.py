@@ -362,7 +362,7 @@ def test_console_script():
 def test_trace_tells_rebound_versions_apart_and_check_names_elements():
     result = run("trace", "c = x + 1; c = c*c; c *= 2", "--at", "x=3")
     assert result.exit_code == 0, result.stderr
-    assert "  2. ∂c⁽³⁾/∂c = ∂c⁽³⁾/∂c⁽²⁾·∂c⁽²⁾/∂c = 2·8 = 16" in result.stdout
+    assert "  2. ∂c/∂c⁽¹⁾ = ∂c/∂c⁽²⁾·∂c⁽²⁾/∂c⁽¹⁾ = 2·8 = 16" in result.stdout
     result = run("trace", "y = x", "--at", "x=[1,2,3]")
     assert "∂(Σy)/∂x = " in result.stdout
     result = run("check", "y = sum(z*w)", "--at", "z=[1,2]", "--at", "w=[3,5]")

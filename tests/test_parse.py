@@ -154,10 +154,10 @@ def test_unary_minus_binds_looser_than_power_in_structure():
 
 def test_rebinding_gets_distinct_ids_and_display_name():
     G = parse("c = x * 2\nc = c + 1\nc = c * c\n")
-    assert ops(G) == {"x": ("input", ()), "c": ("mul", ("x", "2")), "c#2": ("add", ("c", "1")),
-                      "c#3": ("mul", ("c#2", "c#2"))}
-    assert [G.nodes[n]["name"] for n in ("c", "c#2", "c#3")] == ["c", "c", "c"]
-    assert program_of(G).outputs == ("c#3",)
+    assert ops(G) == {"x": ("input", ()), "c#1": ("mul", ("x", "2")),
+                      "c#2": ("add", ("c#1", "1")), "c": ("mul", ("c#2", "c#2"))}
+    assert [G.nodes[n]["name"] for n in ("c#1", "c#2", "c")] == ["c", "c", "c"]
+    assert program_of(G).outputs == ("c",)
     assert value_of("c = x * 2\nc = c + 1\nc = c * c\n", x=1.5) == {"c": 16.0}
 
 
@@ -167,8 +167,9 @@ def test_augmented_assignments():
     assert [G.nodes[n]["op"] for n in program_of(G).order if G.nodes[n]["op"] != "const"] == [
         "input", "id", "add", "sub", "mul", "div"]
     assert value_of(src, x=3.0) == {"a": pytest.approx((3 + 2 - 0.5) * 3 / 4)}
-    G = parse("x += 1")  # augmenting an input: a new node named x
-    assert program_of(G).outputs == ("x#2",) and G.nodes["x#2"]["name"] == "x"
+    G = parse("x += 1")  # augmenting an input: x is the new node, the input x#1
+    assert program_of(G).outputs == ("x",) and program_of(G).inputs == ("x#1",)
+    assert G.nodes["x#1"]["name"] == "x" and G.nodes["x"]["op"] == "add"
 
 
 def test_several_outputs_aliases_comments_blank_lines_semicolons():
@@ -230,7 +231,7 @@ BAD = [
     ("y = pow(x)", 1, 5, "takes 2 arguments, got 1"),
     ("y = max()", 1, 5, "takes 2 arguments, got 0"),
     ("y = sin", 1, 5, "is a function"),
-    ("sin = x", 1, 1, "function name"),
+    ("y = sin*x", 1, 5, "or assign sin = … first"),
     ("y = 1e999", 1, 5, "too large"),
     ("__import__('os')", 1, 12, "Python"),
     ("y = __import__", 1, 5, "Python"),

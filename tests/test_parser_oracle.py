@@ -26,7 +26,8 @@ VOCABULARY = ["x", "w", "b", "y", "a", "W", "sin", "max", "sum", "softmax", "e",
 # Fragments of valid programs, so that many draws parse.
 FRAGMENTS = ["y = ", "a = ", "a += ", "sin(x)", "max(x, w)", "sum(W, axis=0)", "x^2^w",
              "-x^2", "2^-x", "W @ x", "W.T", "x[0]", "(x + w)", "softmax(W, axis=1)",
-             "\n", "; ", " * ", " - ", "/", "+", "exp(a)"]
+             "\n", "; ", " * ", " - ", "/", "+", "exp(a)", "sum(W, axis=(0, 1))",
+             "mean(x, axis=None)", "axis=(", "None", ", 1)", "(0, ", ",)"]
 
 
 def outcome(parser, source: str):
@@ -73,6 +74,11 @@ def test_program_fragments_match_the_lalr_oracle(source):
     "y = -x^-w^2 * -3",
     "y = x.5", "y = a+=b", "y == x", "y = (sin", "y = x\n)", "y = 2(x)", "y = 1e999 $",
     "y = max(x, axis=1, w)", "f()", "y = max(,)", "y = x[", "y = x..T", "(a = 1)",
+    "y = sum(A, axis=(0, 1))", "y = sum(A, axis=(0,\n 1)) + 1", "y = sum(A, axis=(0, 1) + 1)",
+    "y = sum(A, axis=(0, 1)[0])", "y = (0, 1)", "y = sum((0, 1))", "y = None",
+    "y = x + None", "y = sum(A, axis=None)", "y = sum(A, axis=(x, 1))", "y = sum(A, axis=(1))",
+    "y = sum(A, axis=(0,))", "y = sum(A, axis=(0, 1,))", "y = sum(A, axis=(0,,))",
+    "y = sum(A, axis=(,))", "y = (0,)", "y = sum(A, axis=(0,)) * 2",
 ])
 def test_examples_match_the_lalr_oracle(source):
     same(source)

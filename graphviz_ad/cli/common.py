@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..core.autodiff import choose_of, choose_wrt
+from ..core.autodiff import choose_of, choose_wrt, input_names
 from ..core.errors import GraphvizAdError
 from ..core.formats import PLOT_FORMATS
 from ..core.modes import Mode
@@ -97,6 +97,8 @@ def load_program(source_arg: str, at: Iterable[tuple[str, Any]], cse: bool = Tru
             raise GraphvizAdError(f"--at {name} given twice")
         given[name] = value
     source, graph, inputs = load(source_arg, data=data, cse=cse)
+    renamed = input_names(graph)  # `x += 1`: --at x sets the input, whose id is x#1
+    given = {renamed.get(name, name): value for name, value in given.items()}
     known = program_of(graph).inputs
     unknown = [name for name in given if name not in known]
     if unknown:
@@ -176,7 +178,8 @@ data_option = click.option(
          "the stem) or NAME=file.npy. Repeatable.")
 of_option = click.option(
     "--of", "of", multiple=True, metavar="NAME",
-    help="The output to differentiate or plot: a node's name or label such as c⁽²⁾ "
+    help="The output to differentiate or plot: a node's name (a re-bound name: its last "
+         "binding) or an earlier binding's label such as c⁽¹⁾ or c#1 "
          "(repeatable; default: the graph file's `of`, else the program's first output). "
          "What several mean is in the command's description.")
 wrt_option = click.option(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 
 import click
@@ -36,9 +37,13 @@ from .common import (
                    "reverse mode: the weights of --of. A number or a list "
                    "--direction '[[1,0],[0,0]]' of that input's (output's) shape; needs a "
                    "single --wrt (--of). (--seed is the random seed of worksheet and grade.)")
+@click.option("--width", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Fit the table into N columns (default: the terminal's width, or "
+                   "COLUMNS; 0: no limit). Long arrays are previewed with …, long steps "
+                   "continue on the next line.")
 @options(formats_option(TEXT_FORMATS, "table"), no_cse_option)
 @reports_errors
-def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
+def trace(source, at, data, mode, wrt, of, seed, width, format_, no_cse):
     """Print the Wengert list and every step of a pass over SOURCE.
 
     SOURCE is an expression or program ("y = sin(x)*x"), a graph file
@@ -46,7 +51,9 @@ def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
 
     Several --wrt run one forward pass per input, several --of one reverse pass per
     output (--mode both: the forward passes, then the reverse ones); each is printed in
-    turn, and --format json prints a list of them.
+    turn, and --format json prints a list of them. --wrt also restricts reverse mode to
+    the steps on the paths from those inputs; without it, data inputs (a graph file's
+    [data], --data) get no adjoint steps.
 
     \b
     Examples:
@@ -59,7 +66,8 @@ def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
     src, graph, inputs = load_program(source, at, cse=not no_cse, data=data)
     mode, wrt, of = pass_settings(src, graph, mode, wrt, of)
     direction = None if seed is None else parse_value(seed, f"--direction {seed}", "seed")
-    results = run_passes(graph, inputs, mode, wrt=wrt, of=of, direction=direction)
+    results = run_passes(graph, inputs, mode, wrt=wrt, of=of, direction=direction,
+                         data=src.data_inputs)
     for k, format_name in enumerate(format_):
         if format_name == "json":  # one document (several passes: a list), streamed
             if k:
@@ -68,16 +76,24 @@ def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
                           else traces_json_chunks(results))
             continue
         for n, result in enumerate(results):
-            _print_pass(result, format_name, first=k == 0 and n == 0)
+            _print_pass(result, format_name, first=k == 0 and n == 0,
+                        width=terminal_width() if width is None else width or None)
     for result in results:
         warn(result.warnings())
 
 
-def _print_pass(result, format_: str, first: bool = True) -> None:
+def _print_pass(result, format_: str, first: bool = True, width: int | None = None) -> None:
     if not first:
         click.echo()
-    text = {"table": result.table, "markdown": result.markdown, "latex": result.latex}[format_]
-    click.echo(text())
+    if format_ == "table":
+        click.echo(result.table(width))
+        return
+    click.echo({"markdown": result.markdown, "latex": result.latex}[format_]())
+
+
+def terminal_width() -> int:
+    """The width a table is fitted to: ``COLUMNS``, else the terminal's, else 100."""
+    return shutil.get_terminal_size((100, 24)).columns
 
 
 def _write_chunks(chunks) -> None:

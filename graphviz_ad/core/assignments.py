@@ -16,8 +16,8 @@ import numpy as np
 
 from .data import as_array
 from .errors import GraphvizAdError
+from .names import as_name
 
-_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789")
 #: most points along one axis of a range (curves, surfaces)
 MAX_COUNT = 2001
 
@@ -32,9 +32,10 @@ def parse_assignment(text: str, option: str = "--at") -> tuple[str, str]:
     name, value = name.strip(), value.strip()
     if not eq or not name or not value:
         raise GraphvizAdError(f"{option} {text!r}: expected NAME=VALUE, e.g. {option} x=0.5")
-    if not set(name) <= _NAME_CHARS or name[0].isdigit():
+    plain = as_name(name)  # a name as the language reads it: β0, λ too
+    if plain is None:
         raise GraphvizAdError(f"{option} {text!r}: {name!r} is not a valid input name")
-    return name, value
+    return plain, value
 
 
 def parse_number(text: str, where: str) -> float:

@@ -129,6 +129,10 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
         adjoints = reverse_sweep(G, {of: seed}, numbers, needed)
     trace = _finish(G, shown, Mode.REVERSE, values, numbers.steps, ("adjoint", adjoints))
     trace.of, trace.seed = of, numbers.kind
+    if needed is not None:
+        nodes = graph_dicts(G).nodes
+        trace.skipped = frozenset(n for n in program_of(G).order
+                                  if n not in needed and nodes[n]["op"] != "const")
     return trace
 
 
@@ -341,6 +345,9 @@ def _check_inputs(G: nx.DiGraph, inputs: Inputs) -> dict[str, Any]:
     if not isinstance(inputs, Mapping):
         raise InputError("inputs must be a mapping of input name to number")
     expected = program_of(G).inputs
+    renamed = input_names(G)
+    if renamed:  # `x += 1`: a value for x is the input's, whose id is x#1
+        inputs = {renamed.get(k, k) if isinstance(k, str) else k: v for k, v in inputs.items()}
     missing = [n for n in expected if n not in inputs]
     if missing:
         raise InputError(f"missing value for input {', '.join(missing)} "
@@ -379,31 +386,38 @@ def _as_number(name: str, value: Any) -> Any:
 
 def choose_wrt(G: nx.DiGraph, wrt: str | None) -> str:
     """The input a derivative is taken with respect to: ``wrt`` checked against G's
-    inputs, or the first input when ``wrt`` is None (InputError if there is none)."""
+    inputs (by id, or by name for an input re-bound later, whose id is ``x#1``), or the
+    first input when ``wrt`` is None (InputError if there is none)."""
     inputs = program_of(G).inputs
     if wrt is None:
         if not inputs:
             raise InputError("the program has no inputs to differentiate with respect to")
         return inputs[0]
+    wrt = input_names(G).get(wrt, wrt)
     if wrt not in inputs:
         raise InputError(f"wrt {wrt!r} names no input (inputs: {', '.join(inputs) or 'none'})")
     return wrt
 
 
+def input_names(G: nx.DiGraph) -> dict[str, str]:
+    """Name → id of the inputs whose id is not their name (``x`` → ``x#1`` in
+    ``x += 1``): the name a caller gives a value for still means the input."""
+    nodes = graph_dicts(G).nodes
+    return {nodes[n]["name"]: n for n in program_of(G).inputs if nodes[n]["name"] != n}
+
+
 def choose_of(G: nx.DiGraph, of: str | None) -> str:
     """The node a derivative is taken of: the first output when ``of`` is None, else the
-    output bound to that name, the node displayed with that label, or the node with that
-    id (constants excluded); InputError when ``of`` names none of these."""
+    node with that id (a re-bound name's id is its last binding, as in Python) or the
+    node displayed with that label (``c⁽¹⁾``, ASCII ``c#1``), constants excluded;
+    InputError when ``of`` names none of these."""
     outputs = program_of(G).outputs
     if of is None:
         return outputs[0]
-    named: list[str] = [n for n in outputs if G.nodes[n]["name"] == of]
-    if len(named) == 1:  # a re-bound name means its final binding: `c` is c#2 in c = c*x
-        return named[0]
+    if of in G and G.nodes[of]["op"] != "const":
+        return of
     labelled: list[str] = [n for n in G
                            if G.nodes[n].get("label") == of and G.nodes[n]["op"] != "const"]
     if len(labelled) == 1:  # `c⁽²⁾`, as the displays write it
         return labelled[0]
-    if of in G and G.nodes[of]["op"] != "const":
-        return of
     raise InputError(f"of {of!r} names no node (outputs: {', '.join(outputs)})")

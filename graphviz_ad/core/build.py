@@ -4,7 +4,8 @@ and the naming that turns them into the networkx DAG every pass reads.
 :class:`GraphBuilder` serves the parser (lark callbacks add nodes; :mod:`graphviz_ad.core.parse`)
 and the gradient graph (the reverse sweep's graph algebra adds nodes to a parsed graph;
 :func:`graphviz_ad.core.calculus.gradient_graph`).  :meth:`GraphBuilder.to_graph` names the
-nodes: inputs keep their names, bound names get versioned ids (``c#2``, shown ``c⁽²⁾``),
+nodes: inputs keep their names, a name's last binding gets the name and earlier ones versioned
+ids (``c#1``, ``c#2``, shown ``c⁽¹⁾``, ``c⁽²⁾``),
 constants are named by their number, other nodes are ``f1, f2, …`` (or ``g1, g2, …``) in
 the order they were made, and (for a parse) constants nobody uses are dropped.
 """
@@ -176,12 +177,18 @@ class GraphBuilder:
             taken.add(node_id)
             return node_id
 
+        # One name, one node: a name's LAST binding gets the plain id (c), earlier ones are
+        # numbered in statement order (c#1, c#2, shown c⁽¹⁾, c⁽²⁾); an input re-bound by an
+        # assignment is its name's first binding (x#1), as a Python parameter would be.
+        last = {name: h for name, h in self.names}
         for name, h in self.inputs.items():
             if not ids[h]:
-                ids[h] = claim(name)
-        for name, h in self.names:  # user names in statement order: re-bindings get c#2, …
+                ids[h] = claim(f"{name}#1" if name in last else name)
+        version = {name: 1 for name in self.inputs if name in last}
+        for name, h in self.names:
             if not ids[h]:
-                ids[h] = claim(name)
+                version[name] = version.get(name, 0) + 1
+                ids[h] = claim(name if last[name] == h else f"{name}#{version[name]}")
         user_names = {name for name, _ in self.names} | set(self.inputs)
         counter = 0
         for h in range(first, count):
@@ -302,8 +309,9 @@ def const_key(value: float) -> tuple:
 
 
 def version_label(name: str, node_id: str) -> str:
-    """The display label of a binding: ``c`` for node ``c``, ``c⁽²⁾`` for ``c#2`` (the
-    second binding of ``c``, or the first binding of an input named ``c``).
+    """The display label of a binding: ``c`` for node ``c`` (the last binding of ``c``),
+    ``c⁽²⁾`` for ``c#2`` (its second binding, when there are more; an input named ``c``
+    that is re-bound is ``c#1``).
 
     >>> version_label("c", "c#3"), version_label("c", "c")
     ('c⁽³⁾', 'c')

@@ -36,11 +36,19 @@ GREEK = {
     "theta": "θ", "lambda": "λ", "lam": "λ", "mu": "μ", "sigma": "σ", "tau": "τ", "phi": "φ",
     "psi": "ψ", "omega": "ω", "rho": "ρ", "xi": "ξ", "nu": "ν", "kappa": "κ", "zeta": "ζ",
 }
-_NAME_PARTS = re.compile(r"^([A-Za-z]+?)_?(\d+)$")
+_NAME_PARTS = re.compile(r"^([^\W\d_]+?)_?(\d+)$")
+# Unicode Greek letters (names such as β0, Ω1) as LaTeX commands; capitals LaTeX lacks
+# are the Latin letters they look like
+_GREEK_LATEX = dict(zip(
+    "αβγδεζηθικλμνξοπρσςτυφχψωΓΔΘΛΞΠΣΥΦΨΩΑΒΕΖΗΙΚΜΝΟΡΤΧ",
+    [rf"\{w}" for w in ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu "
+                        "nu xi").split()] + ["o"] + [rf"\{w}" for w in (
+        "pi rho sigma varsigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi "
+        "Sigma Upsilon Phi Psi Omega").split()] + list("ABEZHIKMNOPTX")))
 _VERSION = re.compile(r"⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾$")
 _PLAIN_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 NAMED_CONSTANTS = {shown for _, shown in CONSTANTS.values()}
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
+_IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
 MAX_SHOWN_ELEMENTS = 6  # a vector shown whole
 MAX_SHOWN_SIDE = 4  # a matrix shown whole: up to 4×4
 _TIMES = r" \times "
@@ -216,8 +224,11 @@ def _latex_name(name: str) -> str:
     base, sub = (match.group(1), match.group(2)) if match else (name, "")
     if base in GREEK:
         base = "\\" + ("lambda" if base == "lam" else base)
+    elif base in _GREEK_LATEX:
+        base = _GREEK_LATEX[base]
     elif len(base) > 1:
-        base = rf"\mathrm{{{base}}}".replace("_", r"\_")
+        letters = "".join(_GREEK_LATEX[c] + " " if c in _GREEK_LATEX else c for c in base)
+        base = rf"\mathrm{{{letters.rstrip()}}}".replace("_", r"\_")
     return f"{base}_{{{sub}}}" if sub else base
 
 

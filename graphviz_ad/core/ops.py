@@ -24,6 +24,18 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
+from .reductions import (  # noqa: F401  (grid_axes, reduced_axes: public here too)
+    TARGET_TOLERANCE,
+    grid_axes,
+    logsumexp,
+    reduce_mean,
+    reduce_sum,
+    reduced_axes,
+    reduced_size,
+    softmax,
+    spread,
+    targets_times,
+)
 
 # Display precedence: higher binds tighter.
 PREC_ADD, PREC_MUL, PREC_NEG, PREC_POW, PREC_POSTFIX, PREC_ATOM = 1, 2, 3, 4, 5, 10
@@ -99,45 +111,6 @@ def _identity(a):
     return a
 
 
-# -- arrays ---------------------------------------------------------------------------------
-# Reductions act on the FIRST axis (the data axis).  For a vector that is the whole vector;
-# any further axes are batch axes, which is how a loss surface is evaluated on a whole grid
-# of parameters at once: data of shape (n, 1) against parameters of shape (P,) gives (n, P),
-# and sum(...) gives one loss per grid point.
-
-def _axis(a, axis: int) -> int:
-    """``axis`` of ``a`` as a non-negative index (negative counts from the end)."""
-    n = np.ndim(a)
-    if not -n <= axis < n:
-        raise InputError(f"axis {axis} is out of range for an array with {n} "
-                         f"ax{'is' if n == 1 else 'es'}")
-    return axis % n
-
-
-def _sum(a, axis=0):
-    return np.sum(a, axis=_axis(a, axis)) if np.ndim(a) else a
-
-
-def _mean(a, axis=0):
-    return np.mean(a, axis=_axis(a, axis)) if np.ndim(a) else a
-
-
-def _size(a, axis=0):
-    """Length of the reduced axis (1 for a scalar): what mean divides by."""
-    return np.float64(np.shape(a)[_axis(a, axis)] if np.ndim(a) else 1)
-
-
-def _spread(g, a, axis=0):
-    """``g`` (a's shape without ``axis``) broadcast back along ``axis`` of a's shape: the
-    adjoint of a reduction (a read-only view)."""
-    if not np.ndim(a):
-        return g
-    axis = _axis(a, axis)
-    shape = np.shape(a)
-    g = np.broadcast_to(g, shape[:axis] + shape[axis + 1:])
-    return np.broadcast_to(np.expand_dims(g, axis), shape)
-
-
 class ShapeError(InputError):
     """Operands whose shapes do not fit; the message names them ``{a}`` and ``{b}``,
     which the caller fills with the operands' labels."""
@@ -208,18 +181,6 @@ def _col(v, like):
 
 def _uncol(v, like):
     return np.squeeze(v, -1) if np.ndim(like) == 1 else v
-
-
-def _logsumexp(a, axis=0):
-    """log Σ exp(a) over ``axis`` (the first by default), without overflow."""
-    if not np.ndim(a):
-        return np.float64(a)
-    axis = _axis(a, axis)
-    m = np.max(a, axis=axis, keepdims=True)
-    safe = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(divide="ignore"):
-        out = np.squeeze(safe, axis) + np.log(np.sum(np.exp(a - safe), axis=axis))
-    return out[()] if np.ndim(out) == 0 else out
 
 
 def _position(a, b):
@@ -300,10 +261,10 @@ _TABLE = [
     _f("step", _step, ["0"]),
     Primitive("index", 2, _index, None, "{a}[{b}]", "{a}_{{[{b}]}}", PREC_ATOM, "none",
               False, jvp="da[b]", vjp=("g*onehot(a, b)", "0")),  # b: a constant index
-    # arrays: reductions (over the first axis unless axis= says), written as linear maps
-    Primitive("sum", 1, _sum, None, "Σ{a}", r"\sum {a}", params=("axis",),
+    # arrays: reductions (over every axis unless axis= says), written as linear maps
+    Primitive("sum", 1, reduce_sum, None, "Σ{a}", r"\sum {a}", params=("axis",),
               jvp="sum(da, axis=axis)", vjp=("spread(g, a, axis=axis)",)),
-    Primitive("mean", 1, _mean, None, "mean({a})", r"\operatorname{{mean}}({a})",
+    Primitive("mean", 1, reduce_mean, None, "mean({a})", r"\operatorname{{mean}}({a})",
               params=("axis",), jvp="mean(da, axis=axis)",
               vjp=("spread(g, a, axis=axis)/size(a, axis=axis)",)),
     Primitive("dot", 2, _dot, ("b", "a"), "⟨{a}, {b}⟩", r"\langle {a}, {b} \rangle",
@@ -322,15 +283,21 @@ _TABLE = [
                 vjp=(f"{inverse}(g, b)", "0"))
       for name, fn, inverse in (("row", _row, "unrow"), ("unrow", _unrow, "row"),
                                 ("col", _col, "uncol"), ("uncol", _uncol, "col"))),
-    Primitive("logsumexp", 1, _logsumexp, None, "logsumexp({a})",
+    Primitive("logsumexp", 1, logsumexp, None, "logsumexp({a})",
               r"\operatorname{{logsumexp}}({a})", params=("axis",),
-              jvp="sum(exp(a - spread(out, a, axis=axis))*da, axis=axis)",
-              vjp=("spread(g, a, axis=axis)*exp(a - spread(out, a, axis=axis))",)),
-    Primitive("spread", 2, _spread, None, "{a}·𝟏", r"{a} \cdot \mathbf{{1}}", PREC_MUL, "none",
+              jvp="sum(softmax(a, axis=axis)*da, axis=axis)",
+              vjp=("spread(g, a, axis=axis)*softmax(a, axis=axis)",)),
+    # softmax's Jacobian diag(s) − s·sᵀ applied without forming it (s is ``out``)
+    Primitive("softmax", 1, softmax, None, "softmax({a})", r"\operatorname{{softmax}}({a})",
+              params=("axis",), jvp="out*(da - spread(sum(out*da, axis=axis), a, axis=axis))",
+              vjp=("out*(g - spread(sum(g*out, axis=axis), a, axis=axis))",)),
+    Primitive("spread", 2, spread, None, "{a}·𝟏", r"{a} \cdot \mathbf{{1}}", PREC_MUL, "none",
               params=("axis",), jvp="spread(da, b, axis=axis)", vjp=("sum(g, axis=axis)", "0"),
               helper=True, shaping=True),
-    Primitive("size", 1, _size, ("0",), "size({a})", r"\operatorname{{size}}({a})",
+    Primitive("size", 1, reduced_size, ("0",), "size({a})", r"\operatorname{{size}}({a})",
               reduces=True, helper=True, params=("axis",)),
+    Primitive("targets_times", 2, targets_times, ("b", "a"), "{a} ⊙ {b}", r"{a} \odot {b}",
+              PREC_MUL, "both", helper=True),  # cross_entropy's T ⊙ Z, T checked
     Primitive("onehot", 2, _onehot, ("0", "0"), "e[{b}]", "e_{{{b}}}", helper=True),
     Primitive("sum_like", 2, fit, ("1", "0"), "Σ→{b}({a})", r"\Sigma_{{\to {b}}}({a})",
               reduces=True, helper=True, shaping=True),
@@ -343,23 +310,18 @@ _TABLE = [
 PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
 
 #: Functions defined by composition, written in the language and expanded when parsed.
-#: softmax is not elementwise (each output depends on every input), so it has no
-#: elementwise partial; as exp(a − logsumexp(a)) its Jacobian diag(s) − s·sᵀ comes out
-#: of the chain rule through primitives that do have one.
-#: cross_entropy(Z, T) is one loss per row of logits Z against one-hot targets T; its
-#: gradient softmax(Z) − T comes out of the chain rule too.
-MACROS: dict[str, str] = {"softmax": "exp(a - logsumexp(a))",
-                          "cross_entropy": "logsumexp(a, axis=-1) - sum(b*a, axis=-1)"}
+#: cross_entropy(Z, T) is one loss per row of logits Z against targets T (one-hot rows or
+#: distributions, checked by ``targets_times``); its gradient softmax(Z) − T comes out of the
+#: chain rule through logsumexp.
+MACROS: dict[str, str] = {
+    "cross_entropy": "logsumexp(a, axis=-1) - sum(targets_times(b, a), axis=-1)"}
 
 #: Names that are constants unless bound: their value and how they are shown.
 CONSTANTS: dict[str, tuple[float, str]] = {"e": (math.e, "e"), "pi": (math.pi, "π")}
 
 #: Macros that take keyword parameters: (their names, the definition used when any is
-#: given).  ``spread`` broadcasts the reduced axis back, which a keepdims-free result
-#: could not do by broadcasting alone (an (n,) result against an (n, c) operand).
-MACRO_PARAMS: dict[str, tuple[tuple[str, ...], str]] = {
-    "softmax": (("axis",), "exp(a - spread(logsumexp(a, axis=axis), a, axis=axis))"),
-}
+#: given).  None at present; ``spread`` broadcasts a reduced axis back where one is needed.
+MACRO_PARAMS: dict[str, tuple[tuple[str, ...], str]] = {}
 
 #: Other spellings accepted in source text.
 ALIASES: dict[str, str] = {"sig": "sigmoid", "ln": "log"}

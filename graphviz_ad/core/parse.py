@@ -24,6 +24,7 @@ import difflib
 import keyword
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ import networkx as nx
 from ._gc import gc_paused
 from .build import GraphBuilder, version_label  # noqa: F401  (version_label: public here too)
 from .errors import GraphvizAdError, source_lines
+from .names import as_name, name_problem  # noqa: F401  (as_name: public here too)
 from .ops import CONSTANTS, MACRO_PARAMS, MACROS, PRIMITIVES, function_names, lookup_function
 from .program import program_of
 
@@ -56,11 +58,19 @@ class _Binding:
 
 
 @dataclass(frozen=True)
+class _Tuple:
+    """``(0, 1)`` as a keyword's value: the items' handles and the ``(``'s position."""
+
+    items: tuple[int, ...]
+    pos: tuple[int, int]
+
+
+@dataclass(frozen=True)
 class _Keyword:
     """``axis=1`` in a call: the keyword, the value's handle and the keyword's position."""
 
     name: str
-    value: int
+    value: int | _Tuple
     pos: tuple[int, int]
 
 
@@ -82,6 +92,7 @@ class _Builder(GraphBuilder):
         self.rule = rule  # a rule text of ops.py: keyword values may name the op's params
         self.env: dict[str, _Binding] = {}
         self.bindings: list[_Binding] = []
+        self.nones: set[int] = set()  # handles of `None`: a keyword's value, nothing else
 
     # -- errors -------------------------------------------------------------------
     def error(self, message: str, line: int, column: int) -> GraphvizAdError:
@@ -102,7 +113,17 @@ class _Builder(GraphBuilder):
             raise self.error(f"number {text} is too large", *pos)
         return self.const(value, text, pos)
 
+    def identifier(self, text: str, pos: tuple[int, int]) -> str:
+        """A NAME token as Python reads it (see :mod:`graphviz_ad.core.names`)."""
+        if text.isascii():  # the NAME pattern over ASCII is always an identifier
+            return text
+        problem = name_problem(text)
+        if problem is not None:
+            raise self.error(problem[1], pos[0], pos[1] + problem[0])
+        return unicodedata.normalize("NFKC", text)
+
     def name(self, text: str, pos: tuple[int, int]) -> int:
+        text = self.identifier(text, pos)
         binding = self.env.get(text)
         if binding is not None:
             binding.read = True
@@ -110,16 +131,23 @@ class _Builder(GraphBuilder):
         handle = self.inputs.get(text)
         if handle is not None:
             return handle
+        if text == "None":  # axis=None; anywhere else an error (see finish)
+            handle = self.new("none", (), pos)
+            self.nones.add(handle)
+            self.dropped.add(handle)
+            return handle
         if text.startswith("__") or keyword.iskeyword(text):
             raise self.error(f"{text} is Python, not part of the expression language", *pos)
         if lookup_function(text) is not None:
-            raise self.error(f"{text} is a function: call it as {text}(...)", *pos)
+            raise self.error(f"{text} is a function: call it as {text}(...), or assign "
+                             f"{text} = … first to use the name for a value", *pos)
         if text in CONSTANTS and not self.rule:  # e, pi (a binding shadows them)
             return self.const(*CONSTANTS[text], pos)
         handle = self.inputs[text] = self.new("input", (), pos)
         return handle
 
     def call(self, name: str, pos: tuple[int, int], items: list | None) -> int:
+        name = self.identifier(name, pos)
         args = [a for a in items or [] if not isinstance(a, _Keyword)]
         keywords = [k for k in items or [] if isinstance(k, _Keyword)]
         if name in MACROS:
@@ -145,7 +173,7 @@ class _Builder(GraphBuilder):
         if keywords and not isinstance(items[-1], _Keyword):
             k = keywords[0]
             raise self.error("an operand after a keyword argument", *k.pos)
-        given: dict[str, int | str] = {}
+        given: dict[str, int | str | tuple[int, ...] | None] = {}
         for k in keywords:
             if k.name not in allowed:
                 takes = (f"takes only {', '.join(allowed)}=" if allowed
@@ -153,16 +181,30 @@ class _Builder(GraphBuilder):
                 raise self.error(f"{name}() {takes}; got {k.name}=", *k.pos)
             if k.name in given:
                 raise self.error(f"{k.name}= given twice", *k.pos)
-            given[k.name] = self._constant_integer(k)
-        return tuple((p, given[p]) for p in allowed if p in given)
+            given[k.name] = self._param_value(k)
+        return tuple((p, given[p]) for p in allowed if p in given and given[p] is not None)
 
-    def _constant_integer(self, k: _Keyword) -> int | str:
+    def _param_value(self, k: _Keyword) -> int | str | tuple[int, ...] | None:
+        """A keyword's value: a constant integer, a tuple of them, None (the same as not
+        giving it) or, in a rule text, the name of the consumer's own parameter."""
+        if isinstance(k.value, _Tuple):
+            return tuple(self._integer(k.name, h) for h in k.value.items)
+        if k.value in self.nones:
+            self.nones.discard(k.value)
+            return None
         if self.rule and self.op[k.value] == "input":
             return self._input_name(k.value)
-        if k.value not in self.constants or not self.constants[k.value][0].is_integer():
-            raise self.error(f"{k.name}= must be a constant integer such as {k.name}=0",
-                             *self.pos[k.value])
-        return int(self.constants[k.value][0])
+        return self._integer(k.name, k.value)
+
+    def _integer(self, keyword: str, handle: int) -> int:
+        if handle not in self.constants or not self.constants[handle][0].is_integer():
+            raise self.error(f"{keyword}= must be a constant integer such as {keyword}=0, "
+                             f"a tuple such as {keyword}=(0, 1) or None", *self.pos[handle])
+        return int(self.constants[handle][0])
+
+    def tuple_(self, items: list[int], pos: tuple[int, int]) -> _Tuple:
+        """``(0, 1)``: only a keyword's value may be a tuple (the grammar says so)."""
+        return _Tuple(tuple(items), pos)
 
     def _input_name(self, handle: int) -> str:
         name = next(n for n, h in self.inputs.items() if h == handle)
@@ -170,7 +212,8 @@ class _Builder(GraphBuilder):
         self.dropped.add(handle)
         return name
 
-    def kwarg(self, name: str, value: int, pos: tuple[int, int]) -> _Keyword:
+    def kwarg(self, name: str, value: int | _Tuple, pos: tuple[int, int]) -> _Keyword:
+        name = self.identifier(name, pos)
         return _Keyword(name, value, pos)
 
     add, sub, mul, div = _binary("add"), _binary("sub"), _binary("mul"), _binary("div")
@@ -233,9 +276,10 @@ class _Builder(GraphBuilder):
         return self.node("index", (a, i), self.pos[a])
 
     def assign(self, name: str, pos: tuple[int, int], handle: int) -> None:
-        self._bind(name, handle, pos)
+        self._bind(self.identifier(name, pos), handle, pos)
 
     def augassign(self, name: str, pos: tuple[int, int], augop: str, handle: int) -> None:
+        name = self.identifier(name, pos)
         current = self.name(name, pos)
         op = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}[augop]
         self._bind(name, self.node(op, (current, handle), pos), pos)
@@ -244,10 +288,12 @@ class _Builder(GraphBuilder):
         self._bind(DEFAULT_OUTPUT, handle, self.pos[handle])
 
     def _bind(self, name: str, handle: int, pos: tuple[int, int]) -> None:
+        if handle in self.nones:
+            raise self.error(_NONE_MESSAGE, *self.pos[handle])
         if name.startswith("__") or keyword.iskeyword(name):
             raise self.error(f"{name} is Python, not part of the expression language", *pos)
-        if lookup_function(name) is not None:
-            raise self.error(f"cannot assign to {name}: it is a function name", *pos)
+        # a function's name may be bound (dot = w0*x0 + w1*x1): read without a call it is
+        # the value, and dot(u, v) is still the function, as the grammar tells them apart
         taken = self.op[handle] in ("input", "const") or handle in self.user_name
         if taken:  # an alias such as `b = a`: give the new name a node of its own
             handle = self.new("id", (handle,), pos)
@@ -266,7 +312,7 @@ class _Builder(GraphBuilder):
 _NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _TOKEN = re.compile(r"""[ \t\f]*(?:
     (?P<NUMBER>""" + _NUMBER.pattern + r""")
-  | (?P<NAME>[A-Za-z_][A-Za-z_0-9]*)
+  | (?P<NAME>(?:[^\W\d]|[\u1885\u1886\u2118\u212e])(?:\w|[^\x00-\x7f\s])*)
   | (?P<OP>\*\*|[-+*/]=|[-+*/^@.()\[\],;=])
   | (?P<NL>\r?\n)
   | (?P<SKIP>\#[^\n]*|\\\r?\n)
@@ -340,6 +386,8 @@ def _run(b: _Builder, source: str) -> None:
     fresh = True  # nothing of the current statement read yet (separators are skipped)
     pending = None  # the last atom, reduced once the token after it is known to fit
     target = None  # (augop or "", name, position) of an assignment
+    keyword_value = False  # the token just read is the first of a keyword's value
+    closed_tuple = False  # a keyword's tuple value just closed: "," or ")" must follow
 
     def unexpected(kind: str, text: str, line: int, column: int) -> GraphvizAdError:
         return _unexpected(source, TERMINALS.get(kind, TERMINALS.get(text, "")), text,
@@ -347,13 +395,14 @@ def _run(b: _Builder, source: str) -> None:
 
     while True:
         kind, text, line, column = nxt()
+        starts_value, keyword_value = keyword_value, False
         if operand:
             if kind == "NAME" or kind == "NUMBER":
                 pending = (kind, text, (line, column))
                 operand = fresh = False
             elif kind == "(":
-                ops.append(_BARRIER)
-                groups.append(_Group("("))
+                ops.append(_BARRIER)  # "=" marks a group that may be a tuple: axis=(0, 1)
+                groups.append(_Group("(", "=" if starts_value else "", (line, column)))
                 head = fresh = False
             elif kind == "-" or kind == "+":
                 ops.append((_UNARY, b.neg if kind == "-" else b.pos_, None))
@@ -364,6 +413,11 @@ def _run(b: _Builder, source: str) -> None:
                 group = groups.pop()  # f(): a call without arguments
                 vals.append(b.call(group.name, group.pos, None))
                 operand = head = False
+            elif kind == ")" and groups and groups[-1].kind == "(" and groups[-1].items:
+                ops.pop()  # (0,) or (0, 1,): a tuple closed after its comma
+                group = groups.pop()
+                vals.append(b.tuple_(group.items, group.pos))
+                operand, closed_tuple = False, True
             elif fresh and (kind == "NL" or kind == ";"):
                 continue
             elif kind == "NL" and groups:
@@ -376,6 +430,12 @@ def _run(b: _Builder, source: str) -> None:
                 raise unexpected(kind, text, line, column)
             continue
         # -- expecting an operator ---------------------------------------------------
+        if closed_tuple:
+            if kind == "NL" and groups:
+                continue
+            if kind != "," and kind != ")":
+                raise unexpected(kind, text, line, column)
+            closed_tuple = False
         if kind == "NAME" or kind == "NUMBER" or kind == "BAD":
             if kind == "NUMBER" and text[0] == ".":  # x.5 is x . 5: the 5 is unexpected
                 after = source_lines(source)[line - 1][column:]
@@ -394,6 +454,7 @@ def _run(b: _Builder, source: str) -> None:
                 if head and kind == "=" and (not groups or groups[-1].kind == "call"):
                     if groups:
                         groups[-1].keyword = (atom, pos)
+                        keyword_value = True
                     else:
                         target = ("", atom, pos)
                     pending, operand, head = None, True, False
@@ -427,9 +488,20 @@ def _run(b: _Builder, source: str) -> None:
             while ops[-1][0]:
                 _reduce(ops, vals)
             if not groups or (groups[-1].kind == "[") != (kind == "]") or (
-                    kind == "," and groups[-1].kind != "call"):
+                    kind == "," and groups[-1].kind == "[") or (
+                    kind == "," and groups[-1].kind == "(" and groups[-1].name != "="):
                 raise unexpected(kind, text, line, column)
             group = groups[-1]
+            if group.kind == "(" and (kind == "," or group.items):  # a tuple: (0, 1)
+                group.items.append(vals.pop())
+                if kind == ",":
+                    operand = True
+                    continue
+                vals.append(b.tuple_(group.items, group.pos))
+                ops.pop()
+                groups.pop()
+                closed_tuple = True
+                continue
             if group.kind == "call":
                 value = vals.pop()
                 if group.keyword is not None:
@@ -490,8 +562,9 @@ def parse(source: str, cse: bool = True, *, _rule: bool = False) -> nx.DiGraph:
     Node attributes: ``op`` (``"input"``, ``"const"`` or a primitive name), ``operands``
     (node ids in argument order), ``params`` (only when keyword arguments were given:
     ``(("axis", 1),)``), ``name`` (the name as written), ``label`` (what every
-    display shows: the name, except that a re-bound name's later versions, node ids
-    ``c#2``, ``c#3``, read ``c⁽²⁾``, ``c⁽³⁾``; see :func:`version_label`),
+    display shows: the name, except that a re-bound name's earlier versions, node ids
+    ``c#1``, ``c#2``, read ``c⁽¹⁾``, ``c⁽²⁾``; its last binding is node ``c``, as a
+    name means its last binding in Python; see :func:`version_label`),
     ``line``/``column`` (first occurrence in the source) and, for constants, ``value``.
     Each edge carries the argument ``positions`` it fills (read-only: see
     :func:`~graphviz_ad.core.build.edge_data`; ``G.copy()`` is writable).  Graph attributes:
@@ -509,8 +582,15 @@ def parse(source: str, cse: bool = True, *, _rule: bool = False) -> nx.DiGraph:
     return finish(builder, source)
 
 
+_NONE_MESSAGE = ("None is Python, not part of the expression language (it is allowed only "
+                 "as a keyword's value, as in sum(A, axis=None))")
+
+
 def finish(builder: _Builder, source: str) -> nx.DiGraph:
     """The graph of a completed build: its outputs are the bindings nobody read."""
+    if builder.nones:  # a None that no keyword took: the first one used as an operand
+        first = min(builder.nones)
+        raise builder.error(_NONE_MESSAGE, *builder.pos[first])
     if not builder.bindings:
         raise GraphvizAdError("empty source: write an expression such as  sin(x)*x  "
                               "or assignments such as  y = sin(x)*x", source=source,

@@ -2,7 +2,8 @@
 
 The one meaning of several names, shared by ``trace`` and ``render``: forward mode runs
 one pass per input in ``wrt``, reverse mode one pass per output in ``of``, ``both`` the
-forward passes then the reverse ones; ``evaluate`` runs once.
+forward passes then the reverse ones; ``evaluate`` runs once.  ``wrt`` restricts reverse
+mode to the inputs named, and data inputs get no adjoint steps unless named.
 
 >>> import graphviz_ad as ad
 >>> G = ad.parse("y = x*w")
@@ -12,7 +13,7 @@ forward passes then the reverse ones; ``evaluate`` runs once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import networkx as nx
@@ -20,6 +21,7 @@ import networkx as nx
 from .autodiff import Inputs, evaluate, forward_mode, reverse_mode
 from .errors import GraphvizAdError
 from .modes import Mode
+from .program import program_of
 from .trace import Trace
 
 
@@ -41,14 +43,24 @@ def pass_modes(mode: str) -> list[Mode]:
 
 
 def run_passes(G: nx.DiGraph, inputs: Inputs, mode: str, *, wrt: Sequence[str] = (),
-               of: Sequence[str] = (), direction: Any = None) -> list[Trace]:
+               of: Sequence[str] = (), direction: Any = None,
+               data: Collection[str] = ()) -> list[Trace]:
     """The traces of ``mode`` over ``G``: one forward pass per ``wrt`` name (the default
     input when none), one reverse pass per ``of`` name (the first output when none).
     ``direction`` seeds a forward pass's tangent of its input or a reverse pass's adjoint
-    of its output, so it needs a single pass of that kind."""
+    of its output, so it needs a single pass of that kind.
+
+    ``wrt`` also restricts reverse mode to the named inputs (only steps on their paths,
+    as ``reverse_mode(wrt=…)``); without it, the inputs named in ``data`` (a graph file's
+    ``[data]``, ``--data``) get no adjoint steps, nor are they forward mode's default."""
     traces: list[Trace] = []
+    parameters = [n for n in program_of(G).inputs if n not in set(data)]
+    restrict = list(wrt) or (parameters if data and parameters else None)
     for each in pass_modes(mode):
-        names: Sequence[str | None] = {Mode.FORWARD: wrt, Mode.REVERSE: of}.get(each, ()) or [None]
+        default: str | None = parameters[0] if each == Mode.FORWARD and data and parameters \
+            else None
+        names: Sequence[str | None] = {Mode.FORWARD: wrt, Mode.REVERSE: of}.get(each, ()) or [
+            default]
         if direction is not None and len(names) > 1:
             option = "--wrt" if each == Mode.FORWARD else "--of"
             raise GraphvizAdError(f"--direction has one input's (output's) shape: give one "
@@ -57,7 +69,7 @@ def run_passes(G: nx.DiGraph, inputs: Inputs, mode: str, *, wrt: Sequence[str] =
             if each == Mode.FORWARD:
                 traces.append(forward_mode(G, inputs, wrt=name, seed=direction))
             elif each == Mode.REVERSE:
-                traces.append(reverse_mode(G, inputs, of=name, seed=direction))
+                traces.append(reverse_mode(G, inputs, of=name, seed=direction, wrt=restrict))
             else:
                 traces.append(evaluate(G, inputs))
     return traces

@@ -414,6 +414,8 @@ class Trace:
     wrt: str | None = None
     of: str | None = None
     seed: str | None = None  # as Step.seed: None when seeded with the scalar 1
+    # nodes a restricted reverse pass (``reverse_mode(wrt=…)``) computed no adjoint for
+    skipped: frozenset[str] = frozenset()
     scales: Scales = field(init=False, repr=False)  # which numbers are rounding noise
 
     def __post_init__(self) -> None:
@@ -453,7 +455,8 @@ class Trace:
         return {Mode.FORWARD: "tangent", Mode.REVERSE: "adjoint"}.get(self.mode)
 
     def node(self, query: str) -> str:
-        """The node id that ``query`` names: an id, a label (``c⁽²⁾``) or an expression
+        """The node id that ``query`` names: an id (``c``: the last binding of ``c``), an
+        earlier binding's label or id (``c⁽¹⁾``, ``c#1``) or an expression
         (``exp(x) + exp(x)^2``) matched by structure, whatever the program named it."""
         from ..explain.lookup import find_node  # deferred: explain/ is above core/
 
@@ -521,9 +524,10 @@ class Trace:
         from ..explain.report import trace_json  # deferred: explain/ is above core/
         return trace_json(self, indent)
 
-    def table(self) -> str:
+    def table(self, width: int | None = None) -> str:
+        """The terminal table; with ``width``, fitted to that many columns."""
         from ..explain.report import trace_table  # deferred: explain/ is above core/
-        return trace_table(self)
+        return trace_table(self, width)
 
     def markdown(self) -> str:
         from ..explain.report import trace_markdown  # deferred: explain/ is above core/

@@ -45,9 +45,10 @@ def _keys(G: nx.DiGraph, names: dict[str, Key] | None = None) -> dict[str, Key]:
 
 
 def find_node(G: nx.DiGraph, query: str) -> str:
-    """The node ``query`` names: a node id (``f3``, ``c#2``), a label (``c⁽²⁾``), or an
-    expression over the program's inputs and bound names (``exp(x) + exp(x)^2``,
-    ``a*x``) matched by structure.
+    """The node ``query`` names: a node id (``f3``; a re-bound name's id ``c`` is its last
+    binding, as in Python, and ``c#1`` its first), a label (``c⁽¹⁾``), or an expression
+    over the program's inputs and bound names (``exp(x) + exp(x)^2``, ``a*x``; a name
+    there means its last binding too) matched by structure.
     Anything else is one :class:`GraphvizAdError` saying what exists."""
     if query in G:
         return query
@@ -60,11 +61,10 @@ def find_node(G: nx.DiGraph, query: str) -> str:
         raise GraphvizAdError(f"{query!r} is neither a node of the graph nor an expression "
                               f"(nodes: {', '.join(program_of(G).order)})") from None
     keys = _keys(G)
-    bound: dict[str, Key] = {}  # names the program bound: a name means its node id's
-    for n in program_of(G).order:  # binding (the first, c), a label a later one (c⁽²⁾)
+    bound: dict[str, Key] = {}  # names the program bound: a name means its last binding
+    for n in program_of(G).order:  # (node id c), a label an earlier one (c⁽¹⁾)
         data = G.nodes[n]
         if data["op"] not in ("input", "const"):
-            bound.setdefault(data["name"], keys[n])
             bound[data.get("label", n)] = keys[n]
     wanted = _keys(H, {i: bound[i] for i in program_of(H).inputs
                        if i not in program_of(G).inputs and i in bound})[program_of(H).outputs[0]]

@@ -1,8 +1,8 @@
 """A Trace as text: the terminal table (Wengert list), Markdown, LaTeX and JSON.
 
-Every display names a node by its ``label`` (``c``, ``c⁽²⁾`` for a re-bound name's
-second version).  In JSON, numbers are floats, arrays nested lists (each node and step
-has its ``shape``, ``[]`` for a scalar), and the non-finite
+Every display names a node by its ``label`` (``c`` for a name's last binding, ``c⁽¹⁾``,
+``c⁽²⁾`` for a re-bound name's earlier ones).  In JSON, numbers are floats, arrays
+nested lists (each node and step has its ``shape``, ``[]`` for a scalar), and the non-finite
 numbers the strings ``"nan"``, ``"inf"`` and ``"-inf"`` (JSON has no literal for them,
 and ``null`` would not tell them apart).  A node entry has ``name`` (as written) and
 ``label`` (as shown); a pass seeded with anything but the scalar 1 has ``"seed"``
@@ -12,6 +12,7 @@ and ``null`` would not tell them apart).  A node entry has ``name`` (as written)
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterator, Sequence
 from json.encoder import encode_basestring as encode
 from typing import TYPE_CHECKING, Any
@@ -100,6 +101,8 @@ def _head(trace: Trace) -> dict[str, Any]:
         out["wrt"] = trace.wrt
     if trace.mode == Mode.REVERSE:
         out["of"] = trace.of
+        if trace.skipped:  # restricted by wrt: these adjoints were not computed (0 here)
+            out["skipped"] = [n for n in program_of(trace.graph).order if n in trace.skipped]
     if trace.mode != Mode.EVALUATE:
         out["derivative"] = _derivative_header(trace)
         if trace.seed is not None:
@@ -242,44 +245,130 @@ def _steps_text(trace: Trace, at: Layout) -> Iterator[str]:
     yield "[]" if opening != at.between else at.last + "]"
 
 
-def _rows(trace: Trace) -> tuple[list[str], list[list[str]]]:
+def _rows(trace: Trace) -> tuple[list[str], list[list[str]], list[list[Any]]]:
+    """The table's header, its rows of texts and, per row, the numbers its value and
+    derivative columns show (to preview them narrower)."""
     G = trace.graph
     header = ["node", "definition", "value"]
     derivative = _derivative_header(trace)
     if derivative:
         header.append(derivative)
-    rows = []
+    rows, numbers = [], []
+    skipped = trace.skipped
     for n in program_of(G).order:
         d = G.nodes[n]
         if d["op"] == "const":
             continue
         kind = "input" if d["op"] == "input" else definition(G, n)
         row = [node_label(G, n), kind, fmt_number(trace.shown(n), digits=TABLE_DIGITS)]
+        shown = [trace.shown(n)]
         if derivative and trace.derivative_attribute:
-            row.append(fmt_number(trace.shown(n, trace.derivative_attribute),
-                                  digits=TABLE_DIGITS))
+            if n in skipped:  # a restricted reverse pass did not compute it
+                row.append(NOT_COMPUTED)
+                shown.append(None)
+            else:
+                number = trace.shown(n, trace.derivative_attribute)
+                row.append(fmt_number(number, digits=TABLE_DIGITS))
+                shown.append(number)
         rows.append(row)
-    return header, rows
+        numbers.append(shown)
+    return header, rows, numbers
+
+
+#: the derivative cell of a node a restricted reverse pass (``wrt=``) has no step for
+NOT_COMPUTED = "—"
+MIN_WIDTH = 40  # narrower terminals get 40 columns (then lines may wrap)
+GAP = "  "
+
+
+def fit_cell(value: Any, text: str, limit: int) -> str:
+    """``text`` (``value`` formatted) within ``limit`` characters: an array too long is
+    previewed as ``[first, …, last] (shape)`` with as many leading elements as fit."""
+    if len(text) <= limit or value is None or np.ndim(value) == 0:
+        return text
+    arr = np.asarray(value)
+    shape = f" ({'×'.join(map(str, arr.shape))})"
+    flat = arr.ravel()
+    for digits in (TABLE_DIGITS, 4, 3):
+        last = fmt_number(float(flat[-1]), digits=digits)
+        for k in range(min(flat.size - 1, 6), 0, -1):
+            head = ", ".join(fmt_number(float(v), digits=digits) for v in flat[:k])
+            short = f"[{head}, …, {last}]{shape}"
+            if len(short) <= limit:
+                return short
+    first = f"[{fmt_number(float(flat[0]), digits=3)}, …]{shape}"
+    if len(first) <= limit:
+        return first
+    return f"…{shape}" if len(shape) < limit else "…"
+
+
+def _fit_widths(widths: list[int], fixed: int, width: int) -> list[int]:
+    """Column widths within ``width``: the first ``fixed`` columns keep theirs, the rest
+    share what is left (a column needing less than its share gives the rest away)."""
+    room = width - sum(widths[:fixed]) - len(GAP) * (len(widths) - 1)
+    flexible = widths[fixed:]
+    limits = [0] * len(flexible)
+    order = sorted(range(len(flexible)), key=lambda i: flexible[i])
+    for rank, i in enumerate(order):
+        share = max(room // (len(order) - rank), 12)
+        limits[i] = min(flexible[i], share)
+        room -= limits[i]
+    return widths[:fixed] + limits
+
+
+def _wrap(line: str, width: int | None, indent: int) -> list[str]:
+    """A long line broken at blanks into lines of at most ``width`` characters where it
+    can be, continued with ``indent`` blanks."""
+    if width is None or len(line) <= width:
+        return [line]
+    return textwrap.wrap(line, width, subsequent_indent=" " * indent, break_long_words=False,
+                         break_on_hyphens=False) or [line]
+
+
+def _title_lines(trace: Trace, width: int | None) -> list[str]:
+    """The title; when it is too wide, one input per line, previewed to fit."""
+    title = _title(trace)
+    if width is None or len(title) <= width:
+        return [title]
+    what = title.split(" at ", 1)[0]
+    lines = [f"{what} at"]
+    for name, value in trace.inputs.items():
+        label = node_label(trace.graph, name)
+        text = fmt_number(value, digits=TABLE_DIGITS)
+        lines.append(f"  {label} = {fit_cell(value, text, width - len(label) - 5)}")
+    return lines
 
 
 @gc_paused
-def trace_table(trace: Trace) -> str:
-    """What a student reads in a terminal: the Wengert list, then every step's equation."""
-    header, rows = _rows(trace)
+def trace_table(trace: Trace, width: int | None = None) -> str:
+    """What a student reads in a terminal: the Wengert list, then every step's equation.
+    With ``width``, no line is longer than that where it can be helped: long arrays are
+    previewed with … and their shape, long steps continue on indented lines."""
+    header, rows, numbers = _rows(trace)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
-    out = [_title(trace), "", line(header), line(["─" * w for w in widths])]
+    if width is not None:
+        width = max(width, MIN_WIDTH)
+        if sum(widths) + len(GAP) * (len(widths) - 1) > width:
+            widths[1] = min(widths[1], max(len(header[1]), width // 4))
+            widths = _fit_widths(widths, 2, width)
+            rows = [[r[0], r[1] if len(r[1]) <= widths[1] else r[1][:widths[1] - 1] + "…",
+                     *(fit_cell(v, t, w) for v, t, w in zip(shown, r[2:], widths[2:]))]
+                    for r, shown in zip(rows, numbers)]
+            widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: GAP.join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    out = [*_title_lines(trace, width), "", line(header), line(["─" * w for w in widths])]
     out += [line(r) for r in rows]
     if trace.mode != Mode.EVALUATE:
         out += ["", "Steps:"]
         digits = len(str(len(trace.steps)))
-        out += [f"  {s.index + 1:>{digits}}. {s.equation}" for s in trace.steps]
+        for s in trace.steps:
+            out += _wrap(f"  {s.index + 1:>{digits}}. {s.equation}", width, digits + 4)
     return "\n".join(out)
 
 
 @gc_paused
 def trace_markdown(trace: Trace) -> str:
-    header, rows = _rows(trace)
+    header, rows, _ = _rows(trace)
     esc = lambda t: t.replace("|", r"\|")  # noqa: E731
     out = [f"**{_title(trace)}**", "", "| " + " | ".join(header) + " |",
            "|" + "---|" * len(header)]

@@ -1,8 +1,9 @@
 """Plots of losses over data (homework problems 1, 2, 3, 7, 8), drawn with matplotlib.
 
 Every value comes from the graph: a surface is one evaluation of the graph on the whole
-grid (data of shape (n, 1) against parameters of shape (P,): reductions act on the data
-axis, see :mod:`graphviz_ad.core.ops`), in chunks that keep arrays near a million elements;
+grid (data of shape (n, 1) against parameters of shape (P,); under ``grid_axes(1)``
+reductions leave the trailing grid axis alone, see :mod:`graphviz_ad.core.ops`), in chunks
+that keep arrays near a million elements;
 gradient-descent paths use reverse mode; Hessians use :mod:`graphviz_ad.core.calculus`.
 """
 
@@ -21,6 +22,7 @@ from ..core.autodiff import choose_of, reverse_mode, values_at
 from ..core.calculus import Cost, hessian_on_grid, jacobian
 from ..core.errors import InputError
 from ..core.formula import fmt_number
+from ..core.ops import grid_axes
 from ..core.parse import parse
 from ..core.program import program_of
 from ..draw.palette import (
@@ -63,7 +65,8 @@ def check_grid_safe(G: nx.DiGraph) -> None:
     for n in program_of(G).order:
         data = G.nodes[n]
         axis = dict(data.get("params") or ()).get("axis")
-        what = (f"axis={axis}" if axis is not None and axis < 0
+        axes = axis if isinstance(axis, tuple) else () if axis is None else (axis,)
+        what = (f"axis={axis}" if any(k < 0 for k in axes)
                 else data["op"] if data["op"] in GRID_UNSAFE_OPS else None)
         if what:
             raise InputError(f"{data['line']}:{data['column']}: {data['label']} uses {what}; "
@@ -87,7 +90,8 @@ def evaluate_on_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
     out = np.empty(count)
     for start in range(0, count, chunk):
         part = {k: np.asarray(v[start:start + chunk], dtype=float) for k, v in points.items()}
-        value = values_at(G, {**fixed, **part})[of]
+        with grid_axes(1):  # the trailing axis is the grid's: sum(...) leaves it alone
+            value = values_at(G, {**fixed, **part})[of]
         size = len(next(iter(part.values())))
         if np.shape(value) not in ((), (size,)):
             raise InputError(f"{G.nodes[of]['name']} is not one number per point (shape "
@@ -268,7 +272,8 @@ def hessian_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over:
     H = np.empty((flat0.size, 2, 2))
     for s in range(0, flat0.size, chunk):
         part = {n0: flat0[s:s + chunk], n1: flat1[s:s + chunk]}
-        H[s:s + chunk] = hessian_on_grid(G, {**fixed, **part}, of, [n0, n1])
+        with grid_axes(1):
+            H[s:s + chunk] = hessian_on_grid(G, {**fixed, **part}, of, [n0, n1])
     return H.reshape(P0.shape + (2, 2))
 
 

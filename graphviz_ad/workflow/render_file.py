@@ -71,7 +71,8 @@ def render_program(src: Source, graph: Any, inputs: dict[str, Any], formats: Seq
     mode = drawing.mode or src.settings.get("mode", Mode.REVERSE)
     traces = run_passes(graph, inputs, mode,
                         wrt=names_or_setting(drawing.wrt, src.settings.get("wrt")),
-                        of=names_or_setting(drawing.of, src.settings.get("of")))
+                        of=names_or_setting(drawing.of, src.settings.get("of")),
+                        data=src.data_inputs)
     hints = src.render
     rankdir = drawing.rankdir or hints.get("rankdir", "auto")
     if rankdir not in RANKDIRS:

@@ -154,6 +154,8 @@ def _value_scales(G: nx.DiGraph) -> dict[str, Any]:
 def _op_value_scale(op: str, operands: Sequence[str], data: dict, value: Any, scale: Any,
                     nodes: dict, scales: dict[str, Any]) -> Any:
     prim = PRIMITIVES[op]
+    if prim.nonlinear:  # softmax, logsumexp: computed stably, no cancellation of terms
+        return scale
     with np.errstate(all="ignore"):
         if prim.linear:  # sum, mean, matmul, index…: nonnegative in the operands' scales
             term = prim.fn(*[scales[o] for o in operands], **dict(data.get("params") or ()))

@@ -79,6 +79,9 @@ class Primitive:
     shaping: bool = False  # the result takes an operand's shape: never folded from numbers
     keep: bool = False  # shown, never computed, in a step's numbers (xᵀ stays xᵀ)
     matrix: bool = False  # its steps are always written in matrix form (from its VJP/JVP)
+    # a JVP/VJP op that is not a linear map of its operands (softmax, logsumexp): computed
+    # stably, its value carries only its own relative rounding (see core/noise.py)
+    nonlinear: bool = False
 
     @property
     def linear(self) -> bool:
@@ -286,11 +289,11 @@ _TABLE = [
     Primitive("logsumexp", 1, logsumexp, None, "logsumexp({a})",
               r"\operatorname{{logsumexp}}({a})", params=("axis",),
               jvp="sum(softmax(a, axis=axis)*da, axis=axis)",
-              vjp=("spread(g, a, axis=axis)*softmax(a, axis=axis)",)),
+              vjp=("spread(g, a, axis=axis)*softmax(a, axis=axis)",), nonlinear=True),
     # softmax's Jacobian diag(s) − s·sᵀ applied without forming it (s is ``out``)
     Primitive("softmax", 1, softmax, None, "softmax({a})", r"\operatorname{{softmax}}({a})",
               params=("axis",), jvp="out*(da - spread(sum(out*da, axis=axis), a, axis=axis))",
-              vjp=("out*(g - spread(sum(g*out, axis=axis), a, axis=axis))",)),
+              vjp=("out*(g - spread(sum(g*out, axis=axis), a, axis=axis))",), nonlinear=True),
     Primitive("spread", 2, spread, None, "{a}·𝟏", r"{a} \cdot \mathbf{{1}}", PREC_MUL, "none",
               params=("axis",), jvp="spread(da, b, axis=axis)", vjp=("sum(g, axis=axis)", "0"),
               helper=True, shaping=True),

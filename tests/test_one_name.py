@@ -90,3 +90,13 @@ def test_the_command_line_reads_names_the_same_way():
                                   "--mode", "forward", "--format", "json"])
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["nodes"]["y"]["tangent"] == pytest.approx(6.0)
+
+
+def test_a_rebound_input_is_its_names_first_binding():
+    G = ad.parse("x += 1; y = x*x")
+    assert ad.program_of(G).inputs == ("x#1",) and G.nodes["x#1"]["label"] == "x⁽¹⁾"
+    t = ad.reverse_mode(G, {"x": 2.0})  # the caller still names the value x
+    assert float(t.value("x")) == 3.0 and float(t.value("x#1")) == 2.0
+    assert float(t.derivative("x#1")) == pytest.approx(6.0)  # d(x+1)²/dx at 2
+    assert t.table().startswith("Reverse mode at x⁽¹⁾ = 2")
+    assert float(ad.forward_mode(G, {"x": 2.0}, wrt="x").derivative("y")) == pytest.approx(6.0)

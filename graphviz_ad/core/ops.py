@@ -49,7 +49,7 @@ class Primitive:
     strength of the displayed form and ``assoc`` says which operand may sit beside an
     equal-precedence op without parentheses (``"left"``, ``"right"`` or ``"both"``).
     ``functional`` ops are written ``name(a, …)`` in the language; the others come from
-    operators.  ``reduces`` ops sum over the first axis (``dot``, ``size``, …):
+    operators.  ``reduces`` ops give a result smaller than their operand (``dot``, ``size``):
     their local partial has the operand's shape, and a forward contribution
     ``local·tangent`` is summed down to the result's shape (reverse mode broadcasts
     ``adjoint·local`` up to the operand's shape): one rule, :func:`fit`, for both.

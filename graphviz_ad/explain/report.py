@@ -57,7 +57,8 @@ def _derivative_header(trace: Trace, style: str = "text") -> str | None:
 
 
 def _title(trace: Trace) -> str:
-    at = ", ".join(f"{k} = {fmt_number(v, digits=TABLE_DIGITS)}" for k, v in trace.inputs.items())
+    at = ", ".join(f"{node_label(trace.graph, k)} = {fmt_number(v, digits=TABLE_DIGITS)}"
+                   for k, v in trace.inputs.items())
     what = {Mode.EVALUATE: "Evaluation", Mode.FORWARD: "Forward mode", Mode.REVERSE: "Reverse mode"}
     return f"{what[trace.mode]} at {at}" if at else what[trace.mode]
 

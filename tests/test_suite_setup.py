@@ -56,5 +56,22 @@ def test_ci_runs_the_readme_command_and_the_raster_tests_without_pyvips() -> Non
     readme_command = "bash scripts/install.sh --test && python3 -m pytest && python3 -m mypy"
     assert readme_command in (ROOT / "README.md").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
-    assert readme_command in ci
-    assert "GRAPHVIZ_AD_NO_VIPS=1 python3 -m pytest -m raster -p no:cacheprovider" in ci
+    assert f"{readme_command} || status=$?" in ci
+    raster_run = "GRAPHVIZ_AD_NO_VIPS=1 python3 -m pytest -m raster -p no:cacheprovider"
+    assert f"{raster_run} || status=$?" in ci
+    assert ci[-1] == 'exit "$status"'  # either failing fails CI
+
+
+@pytest.mark.parametrize("readme, raster, code", [(0, 0, 0), (1, 0, 1), (0, 5, 5)])
+def test_ci_fails_when_either_run_fails(tmp_path: Path, readme: int, raster: int,
+                                        code: int) -> None:
+    """.ci/run with its commands replaced by ones exiting with the given codes."""
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    script = script.replace('cd "$(dirname "$0")/.."', "true")
+    script = script.replace("bash scripts/install.sh --test && python3 -m pytest && "
+                            "python3 -m mypy", f"true && (exit {readme}) && true")
+    script = script.replace("GRAPHVIZ_AD_NO_VIPS=1 python3 -m pytest -m raster "
+                            "-p no:cacheprovider", f"(exit {raster})")
+    assert "python3" not in script
+    (tmp_path / "run").write_text(script, encoding="utf-8")
+    assert subprocess.run(["bash", str(tmp_path / "run")], timeout=60).returncode == code

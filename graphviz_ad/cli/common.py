@@ -5,6 +5,7 @@ each option name has one meaning everywhere)."""
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import signal
 import sys
@@ -16,11 +17,13 @@ from typing import Any, TypeVar
 import click
 
 from ..core.autodiff import choose_of, choose_wrt
+from ..core.calculus import MAX_ELEMENTS as MATRIX_ELEMENTS
 from ..core.errors import GraphvizAdError
 from ..core.formats import PLOT_FORMATS
 from ..core.modes import Mode
 from ..core.passes import names_or_setting
 from ..core.program import program_of
+from ..core.shapes import MAX_ELEMENTS, TOTAL_FACTOR, element_limit
 from ..core.source import load
 from ..draw.frames import STEP_MS
 from .messages import MAX_MESSAGE_LINE, BadInput, fail, note, shown_message, warn
@@ -56,6 +59,7 @@ def reports_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        tolerant_streams()
         previous = None
         if (threading.current_thread() is threading.main_thread()
                 and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
@@ -73,6 +77,8 @@ def reports_errors(func: F) -> F:
             sys.exit(128 + signal.SIGPIPE)
         except OSError as err:  # safety net: a file problem is the user's, not a bug
             fail(os_error_message(err))
+        except MemoryError:  # safety net: sizes are checked before the work (--max-elements)
+            fail("out of memory; give smaller inputs or a lower --max-elements")
         except KeyboardInterrupt:
             fail("interrupted", 130)
         except Terminated:
@@ -82,6 +88,15 @@ def reports_errors(func: F) -> F:
                 signal.signal(signal.SIGTERM, previous)
 
     return wrapper  # type: ignore[return-value]
+
+
+def tolerant_streams() -> None:
+    """Let stdout and stderr write what their encoding cannot (``PYTHONIOENCODING=latin-1``
+    or ``ascii``, a C locale) as ``\\u2202`` escapes instead of raising: ∂ still reads,
+    and JSON stays valid JSON with the same meaning."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def load_program(source_arg: str, at: Iterable[tuple[str, Any]], cse: bool = True,
@@ -213,10 +228,25 @@ start_option = click.option(
 over_option = click.option(
     "--over", multiple=True, type=Range(101), metavar="NAME=LOW:HIGH[:COUNT]",
     help="A grid axis: an input and its range (give two; COUNT defaults to 101).")
-max_elements_option = click.option(
-    "--max-elements", type=click.IntRange(1), default=None, metavar="N",
-    help="Largest matrix (rows × columns) to compute, checked before any work "
-         "(default 1,000,000).")
+def max_elements_option(func: F) -> F:
+    """``--max-elements N`` (the one definition): the command runs with arrays bounded by
+    N elements (:func:`graphviz_ad.core.shapes.element_limit`); a command that bounds a
+    matrix of its own (jacobian, hessian) also gets ``max_elements`` (None when not
+    given)."""
+    takes = "max_elements" in inspect.signature(func).parameters
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        limit = kwargs["max_elements"] if takes else kwargs.pop("max_elements")
+        with element_limit(limit):
+            return func(*args, **kwargs)
+
+    return click.option(
+        "--max-elements", type=click.IntRange(1), default=None, metavar="N",
+        help=f"Largest array to compute, in elements: any value or derivative of a node "
+             f"(all of a pass's values together: {TOTAL_FACTOR}×), a Jacobian or Hessian "
+             f"(rows × columns); checked before any work. Default {MAX_ELEMENTS:,}; for a "
+             f"Jacobian or Hessian {MATRIX_ELEMENTS:,}.")(wrapper)  # type: ignore[return-value]
 
 
 def formats_option(choices: Iterable[str], default: str):

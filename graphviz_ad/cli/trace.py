@@ -17,6 +17,7 @@ from .common import (
     data_option,
     formats_option,
     load_program,
+    max_elements_option,
     mode_option,
     no_cse_option,
     of_option,
@@ -36,7 +37,7 @@ from .common import (
                    "reverse mode: the weights of --of. A number or a list "
                    "--direction '[[1,0],[0,0]]' of that input's (output's) shape; needs a "
                    "single --wrt (--of). (--seed is the random seed of worksheet and grade.)")
-@options(formats_option(TEXT_FORMATS, "table"), no_cse_option)
+@options(formats_option(TEXT_FORMATS, "table"), no_cse_option, max_elements_option)
 @reports_errors
 def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
     """Print the Wengert list and every step of a pass over SOURCE.
@@ -92,7 +93,7 @@ def _write_chunks(chunks) -> None:
 @options(source_argument, at_option, data_option, wrt_option, of_option)
 @click.option("--tolerance", type=float, default=DEFAULT_TOLERANCE, show_default=True,
               help="Largest acceptable error |ad − fd| / max(1, |ad|, |fd|).")
-@options(formats_option(DATA_FORMATS, "table"), no_cse_option)
+@options(formats_option(DATA_FORMATS, "table"), no_cse_option, max_elements_option)
 @reports_errors
 def check(source, at, data, wrt, of, tolerance, format_, no_cse):
     """Check every derivative of both modes against central finite differences.

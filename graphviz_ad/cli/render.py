@@ -5,14 +5,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from ..core.errors import GraphvizAdError
-from ..core.shapes import element_limit
 from ..core.formats import DRAW_FORMATS
+from ..core.shapes import element_limit
 from ..core.source import RANKDIRS, graph_file
 from ..draw import raster
 from ..draw.derivatives import VIEWS
@@ -146,13 +148,15 @@ def gallery(directory, out, format_, slide, natural_size, progress, jobs, max_el
     written: dict[Path, list[Path]] = {}
     left = {path: sum(t.path == path for t in tasks) for path in files}
     failed: dict[Path, str] = {}
+    def shown(name: str | None) -> str:
+        return shown_message(name or "")
+
     with click.progressbar(length=len(tasks), label="gallery", file=sys.stderr,
-                           item_show_func=lambda name: shown_message(name or ""),
-                           hidden=not show) as bar, \
+                           item_show_func=shown, hidden=not show) as bar, \
             process_pool(workers if len(tasks) > 1 else 1, fresh=GALLERY_PRELOAD) as pool:
         results = (pool.map(_gallery_task, tasks) if pool is not None
                    else map(_gallery_task, tasks))
-        for task, outcome in zip(tasks, results):
+        for task, outcome in _outcomes(tasks, results):
             bar.update(1, task.path.name)
             if outcome.fatal:  # the output directory is unusable: no point going on
                 raise OutputError(outcome.fatal)
@@ -171,6 +175,17 @@ def gallery(directory, out, format_, slide, natural_size, progress, jobs, max_el
                              f"{Path(out)}/"), err=True)
     if skipped:
         raise SystemExit(1)
+
+
+def _outcomes(tasks: list[GalleryTask], results: Iterator[TaskOutcome]
+              ) -> Iterator[tuple[GalleryTask, TaskOutcome]]:
+    """Each task with its outcome; a worker process that died (killed, out of memory)
+    ends the gallery with one line, the files drawn so far kept."""
+    try:
+        yield from zip(tasks, results)
+    except BrokenProcessPool:
+        raise GraphvizAdError("a drawing process died (killed, or out of memory); the files "
+                              "drawn so far are kept") from None
 
 
 # what the gallery's worker processes import once, in the clean process they fork from

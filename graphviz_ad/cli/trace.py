@@ -61,12 +61,15 @@ def trace(source, at, data, mode, wrt, of, seed, format_, no_cse):
     mode, wrt, of = pass_settings(src, graph, mode, wrt, of)
     direction = None if seed is None else parse_value(seed, f"--direction {seed}", "seed")
     results = run_passes(graph, inputs, mode, wrt=wrt, of=of, direction=direction)
+    document = None  # made (and its size checked) before anything is printed
+    if "json" in format_:
+        document = (trace_json_chunks(results[0]) if len(results) == 1
+                    else traces_json_chunks(results))
     for k, format_name in enumerate(format_):
-        if format_name == "json":  # one document (several passes: a list), streamed
+        if format_name == "json" and document is not None:  # one document, streamed
             if k:
                 click.echo()
-            _write_chunks(trace_json_chunks(results[0]) if len(results) == 1
-                          else traces_json_chunks(results))
+            _write_chunks(document)
             continue
         for n, result in enumerate(results):
             _print_pass(result, format_name, first=k == 0 and n == 0)

@@ -38,7 +38,6 @@ import numpy as np
 from .build import graph_dicts
 from .errors import InputError
 from .formula import definition, node_label
-from .ops import PRIMITIVES
 from .program import program_of
 
 #: The most elements one array may hold by default: a seeded draw, a node's value, a
@@ -77,7 +76,7 @@ def element_limit(limit: int | None) -> Iterator[int]:
         _LIMIT.reset(token)
 
 
-class _Misfit(Exception):
+class MisfitError(Exception):
     """Operand shapes the op refuses: evaluation reports it in the op's own words."""
 
 
@@ -85,13 +84,13 @@ def _broadcast(*shapes: Shape) -> Shape:
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
-        raise _Misfit from None
+        raise MisfitError from None
 
 
 def _axis(shape: Shape, params: Mapping[str, Any]) -> int:
     axis, n = params.get("axis", 0), len(shape)
     if not isinstance(axis, int) or not -n <= axis < n:
-        raise _Misfit
+        raise MisfitError
     return axis % n
 
 
@@ -107,10 +106,10 @@ def _matmul(a: Shape, b: Shape, **_: Any) -> Shape:
     """numpy's matmul: 1-D operands promoted (and the promoted axis dropped after),
     batch axes broadcast."""
     if not a or not b:
-        raise _Misfit
+        raise MisfitError
     a2, b2 = (1, *a) if len(a) == 1 else a, (*b, 1) if len(b) == 1 else b
     if a2[-1] != b2[-2]:
-        raise _Misfit
+        raise MisfitError
     out = (*_broadcast(a2[:-2], b2[:-2]), a2[-2], b2[-1])
     if len(b) == 1:
         out = out[:-1]
@@ -121,13 +120,13 @@ def _matmul(a: Shape, b: Shape, **_: Any) -> Shape:
 
 def _vectors(a: Shape, b: Shape) -> None:
     if len(a) != 1 or len(b) != 1:
-        raise _Misfit
+        raise MisfitError
 
 
 def _dot(a: Shape, b: Shape, **_: Any) -> Shape:
     _vectors(a, b)
     if a != b:
-        raise _Misfit
+        raise MisfitError
     return ()
 
 
@@ -138,7 +137,7 @@ def _outer(a: Shape, b: Shape, **_: Any) -> Shape:
 
 def _index(a: Shape, *_: Shape, **__: Any) -> Shape:
     if not a:
-        raise _Misfit
+        raise MisfitError
     return a[1:]
 
 
@@ -162,7 +161,7 @@ RULES: dict[str, Callable[..., Shape]] = {
 
 
 def result_shape(op: str, operands: list[Shape], params: Mapping[str, Any] = {}) -> Shape:
-    """The shape of ``op`` applied to operands of these shapes (``_Misfit`` when they do
+    """The shape of ``op`` applied to operands of these shapes (``MisfitError`` when they do
     not fit).
 
     >>> result_shape("matmul", [(6, 3), (3,)]), result_shape("add", [(4, 1), (5,)])
@@ -203,7 +202,7 @@ def check_sizes(G: nx.DiGraph, values: Mapping[str, Any], limit: int | None = No
             try:
                 shape = result_shape(op, [shapes[o] for o in data["operands"]],
                                      dict(params) if params else {})
-            except (_Misfit, TypeError, ValueError):
+            except (MisfitError, TypeError, ValueError):
                 return  # evaluation stops at this node with the op's own message
         size = math.prod(shape)
         total += size

@@ -182,9 +182,10 @@ def check_sizes(G: nx.DiGraph, values: Mapping[str, Any], limit: int | None = No
     one node over ``limit`` elements (default: :func:`current_limit`), or all of them
     together over :data:`TOTAL_FACTOR` times it.  ``values`` holds at least the inputs."""
     program = program_of(G)
-    if not any(np.ndim(values[n]) for n in program.inputs if n in values):
-        return  # scalars in, scalars throughout
     limit = current_limit() if limit is None else limit
+    if (len(program.order) <= TOTAL_FACTOR * limit
+            and not any(np.ndim(values[n]) for n in program.inputs if n in values)):
+        return  # scalars in, scalars throughout: one element a node
     nodes = graph_dicts(G).nodes
     shapes: dict[str, Shape] = {}
     total = 0

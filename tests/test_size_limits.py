@@ -122,6 +122,17 @@ def test_library_refuses_before_computing():
     assert float(ad.evaluate(G, {"x": np.ones(4), "z": 2.0}).value("y")) == 8.0
 
 
+def test_a_passed_check_is_reused_only_for_the_same_shapes_and_limit():
+    G = ad.parse("y = sum(sum(outer(u, v)))")
+    small = {"u": np.ones(3), "v": np.ones(4)}
+    assert float(ad.evaluate(G, small).value("y")) == 12.0
+    assert float(ad.evaluate(G, small).value("y")) == 12.0  # the check passed: reused
+    with shapes.element_limit(11), pytest.raises(InputError, match="3×4 = 12 elements"):
+        ad.evaluate(G, small)
+    with pytest.raises(InputError, match="100,000×4 = 400,000"):
+        shapes.check_sizes(G, {"u": np.ones(100_000), "v": np.ones(4)}, limit=100_000)
+
+
 @pytest.mark.parametrize("command", ["trace", "check", "jacobian", "hessian"])
 def test_max_elements_means_the_same_on_every_command(command):
     args = [command, "y = sum(sum(outer(x, x)))", "--at", "x=[1,2,3]", "--wrt", "x"]

@@ -27,6 +27,7 @@ graphviz_ad.core.errors.InputError: 1:13: f1 = u · vᵀ would hold 100,000×100
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -81,10 +82,19 @@ class MisfitError(Exception):
 
 
 def _broadcast(*shapes: Shape) -> Shape:
-    try:
-        return tuple(np.broadcast_shapes(*shapes))
-    except ValueError:
-        raise MisfitError from None
+    """numpy's broadcasting of shapes (trailing axes aligned, 1 stretches)."""
+    first = shapes[0]
+    if all(s == first for s in shapes):
+        return first
+    ndim = max(len(s) for s in shapes)
+    out = [1] * ndim
+    for s in shapes:
+        for k, n in enumerate(s, start=ndim - len(s)):
+            if n != 1:
+                if out[k] != 1 and out[k] != n:
+                    raise MisfitError
+                out[k] = n
+    return tuple(out)
 
 
 def _axis(shape: Shape, params: Mapping[str, Any]) -> int:
@@ -183,9 +193,24 @@ def check_sizes(G: nx.DiGraph, values: Mapping[str, Any], limit: int | None = No
     together over :data:`TOTAL_FACTOR` times it.  ``values`` holds at least the inputs."""
     program = program_of(G)
     limit = current_limit() if limit is None else limit
-    if (len(program.order) <= TOTAL_FACTOR * limit
-            and not any(np.ndim(values[n]) for n in program.inputs if n in values)):
+    inputs = tuple(np.shape(values[n]) if n in values else () for n in program.inputs)
+    if (len(program.order) <= TOTAL_FACTOR * limit and not any(inputs)):
         return  # scalars in, scalars throughout: one element a node
+    key = (program, inputs, limit)
+    if _PASSED.get(G) == key:  # the same graph, shapes and limit passed before
+        return
+    walk_sizes(G, values, limit)
+    _PASSED[G] = key
+
+
+#: the last check each graph passed: a Jacobian's sweeps and a check's probes evaluate one
+#: graph at one set of shapes many times (a graph's Program changes when it is rebuilt)
+_PASSED: weakref.WeakKeyDictionary[nx.DiGraph, tuple[Any, ...]] = weakref.WeakKeyDictionary()
+
+
+def walk_sizes(G: nx.DiGraph, values: Mapping[str, Any], limit: int) -> None:
+    """:func:`check_sizes`'s walk over every node, never skipped (what it costs)."""
+    program = program_of(G)
     nodes = graph_dicts(G).nodes
     shapes: dict[str, Shape] = {}
     total = 0
@@ -199,10 +224,19 @@ def check_sizes(G: nx.DiGraph, values: Mapping[str, Any], limit: int | None = No
         if op == "input":
             shape: Shape = np.shape(values[n]) if n in values else ()
         else:
-            params = data.get("params")
+            operands = data["operands"]
             try:
-                shape = result_shape(op, [shapes[o] for o in data["operands"]],
-                                     dict(params) if params else {})
+                if op in RULES:
+                    params = data.get("params")
+                    shape = RULES[op](*[shapes[o] for o in operands],
+                                      **(dict(params) if params else {}))
+                else:  # elementwise: the operands broadcast (the common case, kept fast)
+                    shape = shapes[operands[0]]
+                    for o in operands[1:]:
+                        other = shapes[o]
+                        if other != shape:
+                            shape = (other if not shape else shape if not other
+                                     else _broadcast(shape, other))
             except (MisfitError, TypeError, ValueError):
                 return  # evaluation stops at this node with the op's own message
         size = math.prod(shape)

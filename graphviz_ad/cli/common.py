@@ -18,13 +18,12 @@ from typing import Any, TypeVar
 import click
 
 from ..core.autodiff import choose_of, choose_wrt
-from ..core.calculus import MAX_ELEMENTS as MATRIX_ELEMENTS
 from ..core.errors import GraphvizAdError
 from ..core.formats import PLOT_FORMATS
 from ..core.modes import Mode
 from ..core.passes import names_or_setting
 from ..core.program import program_of
-from ..core.shapes import MAX_ELEMENTS, TOTAL_FACTOR, element_limit
+from ..core.shapes import MAX_ELEMENTS, MAX_MATRIX_ELEMENTS, TOTAL_FACTOR, element_limit
 from ..core.source import load
 from ..draw.frames import STEP_MS
 from .messages import MAX_MESSAGE_LINE, BadInput, fail, note, shown_message, warn
@@ -266,7 +265,7 @@ def max_elements_option(func: F) -> F:
         help=f"Largest array to compute, in elements: any value or derivative of a node "
              f"(all of a pass's values together: {TOTAL_FACTOR}×), a Jacobian or Hessian "
              f"(rows × columns); checked before any work. Default {MAX_ELEMENTS:,}; for a "
-             f"Jacobian or Hessian {MATRIX_ELEMENTS:,}.")(wrapper)  # type: ignore[return-value]
+             f"Jacobian or Hessian {MAX_MATRIX_ELEMENTS:,}.")(wrapper)  # type: ignore[return-value]
 
 
 def formats_option(choices: Iterable[str], default: str):

@@ -44,6 +44,9 @@ from .program import program_of
 #: The most elements one array may hold by default: a seeded draw, a node's value, a
 #: Jacobian's rows × columns when asked for (50 M float64 numbers are 400 MB).
 MAX_ELEMENTS = 50_000_000
+#: The default cap on a Jacobian's or Hessian's rows × columns (checked before the first
+#: sweep; each row or column is a sweep): 10⁶ float64 entries are 8 MB.
+MAX_MATRIX_ELEMENTS = 1_000_000
 #: A pass's values together may hold this many times the limit (derivatives, kept beside
 #: them, take about as much again per pass).
 TOTAL_FACTOR = 4

@@ -291,17 +291,29 @@ def test_gallery_passes_its_limit_to_every_task(tmp_path):
     ["trace", "y = sin(x)*x", "--at", "x=1", "--format", "table,json"],
     ["check", "y = sin(x)*x", "--at", "x=1"],
     ["trace", "y = sin(x", "--at", "x=1"],
-], ids=["trace", "check", "error"])
+    ["trace", "--help"],
+], ids=["trace", "check", "error", "help"])
 def test_any_stdout_encoding_is_written_without_a_traceback(encoding, args):
     env = {**os.environ, "PYTHONIOENCODING": encoding, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-m", "graphviz_ad", *args], capture_output=True,
                           env=env, timeout=120)
     assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")
     assert done.returncode == (2 if args[1] == "y = sin(x" else 0), done.stderr
+    assert done.stdout or done.stderr
     if "json" in args[-1]:
         raw = done.stdout  # (click writes its own lines to an ascii stream as UTF-8)
         document = json.loads(raw[raw.index(b"\n{") + 1:].decode(encoding))
         assert document["derivative"] == "∂y/∂·"  # escaped on the way, same JSON value
+
+
+def test_unencodable_text_becomes_json_escapes():
+    from graphviz_ad.cli import streams  # registers the "graphviz-ad-escape" handler
+
+    assert streams.tolerant_streams is not None
+    text = '{"d": "∂y/∂x 𝟏₁₂ é"}'
+    raw = text.encode("ascii", errors="graphviz-ad-escape")
+    assert raw == b'{"d": "\\u2202y/\\u2202x \\ud835\\udfcf\\u2081\\u2082 \\u00e9"}'
+    assert json.loads(raw.decode("ascii")) == json.loads(text)
 
 
 @needs_dot

@@ -117,8 +117,11 @@ def test_library_refuses_before_computing():
     for run_pass in (ad.evaluate, ad.forward_mode, ad.reverse_mode):
         with pytest.raises(InputError, match="10,000,000,000 elements"):
             run_pass(G, huge)
-    with shapes.element_limit(3), pytest.raises(InputError, match="has 4 elements"):
+    with ad.element_limit(3), pytest.raises(InputError, match="has 4 elements"):
         ad.evaluate(G, {"x": np.zeros(4), "z": 1.0})
+    with pytest.raises(InputError, match="has 4 elements"):
+        run_passes(G, {"x": np.zeros(4), "z": 1.0}, "both", max_elements=3)
+    assert len(run_passes(G, {"x": np.zeros(4), "z": 1.0}, "both", max_elements=4)) == 2
     assert float(ad.evaluate(G, {"x": np.ones(4), "z": 2.0}).value("y")) == 8.0
 
 

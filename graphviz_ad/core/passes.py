@@ -20,6 +20,7 @@ import networkx as nx
 from .autodiff import Inputs, evaluate, forward_mode, reverse_mode
 from .errors import GraphvizAdError
 from .modes import Mode
+from .shapes import element_limit
 from .trace import Trace
 
 
@@ -41,11 +42,17 @@ def pass_modes(mode: str) -> list[Mode]:
 
 
 def run_passes(G: nx.DiGraph, inputs: Inputs, mode: str, *, wrt: Sequence[str] = (),
-               of: Sequence[str] = (), direction: Any = None) -> list[Trace]:
+               of: Sequence[str] = (), direction: Any = None,
+               max_elements: int | None = None) -> list[Trace]:
     """The traces of ``mode`` over ``G``: one forward pass per ``wrt`` name (the default
     input when none), one reverse pass per ``of`` name (the first output when none).
     ``direction`` seeds a forward pass's tangent of its input or a reverse pass's adjoint
-    of its output, so it needs a single pass of that kind."""
+    of its output, so it needs a single pass of that kind.  ``max_elements`` bounds
+    every array (default: the limit in force, see
+    :func:`~graphviz_ad.core.shapes.element_limit`)."""
+    if max_elements is not None:
+        with element_limit(max_elements):
+            return run_passes(G, inputs, mode, wrt=wrt, of=of, direction=direction)
     traces: list[Trace] = []
     for each in pass_modes(mode):
         names: Sequence[str | None] = {Mode.FORWARD: wrt, Mode.REVERSE: of}.get(each, ()) or [None]

@@ -279,6 +279,17 @@ def test_gallery_lines_escape_control_characters(tmp_path):
     assert "skipped c\\x07.toml: " in result.stderr
 
 
+def test_written_lines_escape_control_characters(capsys):
+    from graphviz_ad.cli.common import report_written
+
+    report_written([Path("out\x1b[2J/a.svg"), Path("out\x1b[2J/s-000.png"),
+                    Path("out\x1b[2J/s-001.png")])
+    err = capsys.readouterr().err
+    assert "\x1b" not in err
+    assert err.splitlines() == ["wrote out\\x1b[2J/a.svg",
+                                "wrote 2 frames out\\x1b[2J/s-000…001.png"]
+
+
 def test_gallery_passes_its_limit_to_every_task(tmp_path):
     from graphviz_ad.cli.render import _gallery_tasks
 

@@ -157,11 +157,11 @@ def report_written(paths: Iterable[Any]) -> None:
         else:
             series.setdefault((text, ""), [])
     for (base, ext), numbers in series.items():
-        if numbers:
-            click.echo(f"wrote {len(numbers)} frames {base}-{numbers[0]}…{numbers[-1]}.{ext}",
-                       err=True)
+        if numbers:  # paths echo --out and file names: control characters escaped
+            click.echo(shown_message(f"wrote {len(numbers)} frames {base}-{numbers[0]}…"
+                                     f"{numbers[-1]}.{ext}"), err=True)
         else:
-            click.echo(f"wrote {base}", err=True)
+            click.echo(shown_message(f"wrote {base}"), err=True)
 
 
 # -- the one definition of each shared option ----------------------------------------------

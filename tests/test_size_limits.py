@@ -290,6 +290,24 @@ def test_written_lines_escape_control_characters(capsys):
                                 "wrote 2 frames out\\x1b[2J/s-000…001.png"]
 
 
+def test_a_dead_gallery_worker_is_one_line(tmp_path):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from graphviz_ad.cli.render import GalleryTask, TaskOutcome, _outcomes
+    from graphviz_ad.core.errors import GraphvizAdError
+
+    def results():
+        yield TaskOutcome()
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    tasks = [GalleryTask(tmp_path / f"{k}.toml", tmp_path, ("svg",), None) for k in range(3)]
+    seen = []
+    with pytest.raises(GraphvizAdError, match="a drawing process died"):
+        for task, _ in _outcomes(tasks, results()):
+            seen.append(task.path.name)
+    assert seen == ["0.toml"]
+
+
 def test_gallery_passes_its_limit_to_every_task(tmp_path):
     from graphviz_ad.cli.render import _gallery_tasks
 

@@ -2,7 +2,8 @@
 inputs, random ``--max-elements`` and huge draws.
 
 * The size check refuses a program exactly when one of its values, evaluated, would hold
-  more than the limit or all of them more than 4× it (evaluation is the oracle).
+  more than the limit, all of them more than 4× it, or its matrix products would take
+  more than 100× it in multiply-adds (evaluation is the oracle).
 * Through the CLI, whatever the shapes, a command ends normally (0, 1 for a failed check,
   2 with one error line), never a traceback or a MemoryError; when it ran, no value was
   over the limit; a draw of 100,000 against another never allocates their outer product.
@@ -39,17 +40,27 @@ EXPRESSIONS = st.recursive(LEAVES, lambda inner: st.one_of(
     st.tuples(st.sampled_from(["({}) + ({})", "({}) * ({})", "outer({}, {})", "({}) @ ({})",
                                "dot({}, {})", "max({}, {})"]), inner, inner
               ).map(lambda t: t[0].format(t[1], t[2]))), max_leaves=6)
-SHAPES = st.lists(st.integers(1, 4), min_size=0, max_size=2).map(tuple)
+SHAPES = st.lists(st.sampled_from([1, 2, 3, 4, 30]), min_size=0, max_size=2).map(tuple)
 
 
-def _sizes(G, inputs) -> list[int] | None:
-    """Every node's size, evaluated (None when evaluation refuses the shapes)."""
+def _sizes(G, inputs) -> tuple[list[int], int] | None:
+    """Every node's size and the multiply-adds of its matrix products, evaluated (None
+    when evaluation refuses the shapes)."""
     with shapes.element_limit(10**9):
         try:
             values = values_at(G, inputs)
         except GraphvizAdError:
             return None
-    return [int(np.size(values[n])) for n in ad.program_of(G).order]
+    order = ad.program_of(G).order
+    work = sum(int(np.size(values[n])) * np.shape(values[G.nodes[n]["operands"][0]])[-1]
+               for n in order if G.nodes[n]["op"] == "matmul")
+    return [int(np.size(values[n])) for n in order], work
+
+
+def _over(measured: tuple[list[int], int], limit: int) -> bool:
+    sizes, work = measured
+    return (max(sizes) > limit or sum(sizes) > shapes.TOTAL_FACTOR * limit
+            or work > shapes.WORK_FACTOR * limit)
 
 
 @FUZZ
@@ -57,15 +68,15 @@ def _sizes(G, inputs) -> list[int] | None:
 def test_the_check_refuses_exactly_the_programs_over_the_limit(expression, x, y, limit):
     G = ad.parse(f"z = {expression} + x*0 + y*0")  # both inputs always used
     inputs = {"x": np.full(x, 0.5), "y": np.full(y, 0.25)}
-    sizes = _sizes(G, inputs)
+    measured = _sizes(G, inputs)
     try:
         shapes.check_sizes(G, inputs, limit=limit)
         refused = False
     except InputError as err:
         assert "--max-elements" in err.message and err.line is not None
         refused = True
-    if sizes is not None:  # it evaluates: refused exactly when over, by either bound
-        assert refused == (max(sizes) > limit or sum(sizes) > shapes.TOTAL_FACTOR * limit)
+    if measured is not None:  # it evaluates: refused exactly when over, by any bound
+        assert refused == _over(measured, limit)
 
 
 def _clean(result, args) -> None:
@@ -93,8 +104,8 @@ def test_cli_with_random_shapes_and_limits(command, expression, x, y, limit, jso
     result = CliRunner().invoke(main, args)
     _clean(result, args)
     if result.exit_code != 2:  # it ran: no value of the program was over the limit
-        sizes = _sizes(ad.parse(source), {"x": np.full(x, 0.5), "y": np.full(y, 0.25)})
-        assert sizes is not None and max(sizes) <= limit, args
+        measured = _sizes(ad.parse(source), {"x": np.full(x, 0.5), "y": np.full(y, 0.25)})
+        assert measured is not None and not _over(measured, limit), args
 
 
 DRAWN = st.sampled_from([1, 3, 100_000])

@@ -159,6 +159,19 @@ def test_render_takes_max_elements(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+def test_matrix_products_are_bounded_in_work(tmp_path):
+    graph = tmp_path / "m.toml"  # 10⁶ elements each, 10⁹ multiply-adds: over 100× 10⁶
+    graph.write_text('program = "y = sum(sum(A @ B))"\n[data]\n'
+                     'A = {normal = [0, 1], shape = [1000, 1000]}\n'
+                     'B = {normal = [0, 1], shape = [1000, 1000], seed = 1}\n')
+    refused(run("trace", graph, "--max-elements", "1000000"), "1,000,000,000 multiply-adds",
+            "100× the limit of 1,000,000")
+    G = ad.parse("y = sum(sum(A @ B))")  # 49 M elements each (under 50 M), 3.4·10¹¹ work
+    square = {name: np.broadcast_to(0.0, (7000, 7000)) for name in "AB"}  # views: no memory
+    with pytest.raises(InputError, match="343,000,000,000 multiply-adds"):
+        shapes.check_sizes(G, square)
+
+
 def test_draws_follow_the_same_limit(tmp_path):
     graph = tmp_path / "g.toml"
     graph.write_text('program = "y = sum(x)"\n[data]\nx = {normal = [0, 1], size = 1000}\n')

@@ -5,9 +5,10 @@ two 100,000-element vectors (80 GB) or a [100000, 1] + [100000] broadcast must b
 *before* numpy is asked for it.  :func:`check_sizes` walks the program once in graph order
 with shapes only (no numbers), by each op's shape rule, and refuses the first node whose
 value would hold more than the element limit, or whose values would take the program past
-:data:`TOTAL_FACTOR` times that limit in all, with one line naming the node and its source
-position.  The limit is :data:`MAX_ELEMENTS` (the bound on drawn data), or the one set by
-``with element_limit(n):`` (what the commands' ``--max-elements N`` does).
+:data:`TOTAL_FACTOR` times that limit in all (its matrix products past :data:`WORK_FACTOR`
+times it in multiply-adds), with one line naming the node and its source position.  The
+limit is :data:`MAX_ELEMENTS` (the bound on drawn data), or the one set by ``with
+element_limit(n):`` (what the commands' ``--max-elements N`` does).
 
 Operands whose shapes do not fit stop the walk: evaluating that node raises the op's own
 clear message, and nothing after it is computed.
@@ -50,6 +51,9 @@ MAX_MATRIX_ELEMENTS = 1_000_000
 #: A pass's values together may hold this many times the limit (derivatives, kept beside
 #: them, take about as much again per pass).
 TOTAL_FACTOR = 4
+#: Matrix products may take this many times the limit in multiply-adds in all (a
+#: 7,000×7,000 @ 7,000×7,000 holds under 50 M elements but takes 3.4·10¹¹ of them).
+WORK_FACTOR = 100
 LIMIT_HINT = "--max-elements"
 
 _LIMIT: ContextVar[int] = ContextVar("element_limit", default=MAX_ELEMENTS)
@@ -216,7 +220,7 @@ def walk_sizes(G: nx.DiGraph, values: Mapping[str, Any], limit: int) -> None:
     program = program_of(G)
     nodes = graph_dicts(G).nodes
     shapes: dict[str, Shape] = {}
-    total = 0
+    total = work = 0
     for n in program.order:
         data = nodes[n]
         op = data["op"]
@@ -252,6 +256,12 @@ def walk_sizes(G: nx.DiGraph, values: Mapping[str, Any], limit: int) -> None:
         if total > TOTAL_FACTOR * limit:
             _refuse(G, n, f"would take the program's values to {total:,} elements in all, "
                           f"over {TOTAL_FACTOR}× the limit of {limit:,} ({LIMIT_HINT})")
+        if op == "matmul":  # the one op whose work grows faster than its result
+            work += size * shapes[data["operands"][0]][-1]
+            if work > WORK_FACTOR * limit:
+                _refuse(G, n, f"would take the program's matrix products to {work:,} "
+                              f"multiply-adds, over {WORK_FACTOR}× the limit of {limit:,} "
+                              f"({LIMIT_HINT})")
         shapes[n] = shape
 
 

@@ -22,7 +22,13 @@ from ..core.formats import PLOT_FORMATS
 from ..core.modes import Mode
 from ..core.passes import names_or_setting
 from ..core.program import program_of
-from ..core.shapes import MAX_ELEMENTS, MAX_MATRIX_ELEMENTS, TOTAL_FACTOR, element_limit
+from ..core.shapes import (
+    MAX_ELEMENTS,
+    MAX_MATRIX_ELEMENTS,
+    TOTAL_FACTOR,
+    WORK_FACTOR,
+    element_limit,
+)
 from ..core.source import load
 from ..draw.frames import STEP_MS
 from .messages import MAX_MESSAGE_LINE, BadInput, fail, note, shown_message, warn
@@ -235,9 +241,10 @@ def max_elements_option(func: F) -> F:
     return click.option(
         "--max-elements", type=click.IntRange(1), default=None, metavar="N",
         help=f"Largest array to compute, in elements: any value or derivative of a node "
-             f"(all of a pass's values together: {TOTAL_FACTOR}×), a Jacobian or Hessian "
-             f"(rows × columns); checked before any work. Default {MAX_ELEMENTS:,}; for a "
-             f"Jacobian or Hessian {MAX_MATRIX_ELEMENTS:,}.")(wrapper)  # type: ignore[return-value]
+             f"(a pass's values together: {TOTAL_FACTOR}×; its matrix products: "
+             f"{WORK_FACTOR}× in multiply-adds), a Jacobian or Hessian (rows × columns); "
+             f"checked before any work. Default {MAX_ELEMENTS:,}; for a Jacobian or Hessian "
+             f"{MAX_MATRIX_ELEMENTS:,}.")(wrapper)  # type: ignore[return-value]
 
 
 def formats_option(choices: Iterable[str], default: str):

@@ -42,8 +42,8 @@ from .errors import InputError
 from .formula import definition, node_label
 from .program import program_of
 
-#: The most elements one array may hold by default: a seeded draw, a node's value, a
-#: Jacobian's rows × columns when asked for (50 M float64 numbers are 400 MB).
+#: The most elements one array may hold by default: a seeded draw, a node's value or
+#: derivative (50 M float64 numbers are 400 MB).
 MAX_ELEMENTS = 50_000_000
 #: The default cap on a Jacobian's or Hessian's rows × columns (checked before the first
 #: sweep; each row or column is a sweep): 10⁶ float64 entries are 8 MB.
@@ -163,7 +163,7 @@ def _spread(g: Shape, a: Shape, **_: Any) -> Shape:
 
 
 #: Shape rules of the ops that are not elementwise (an elementwise op broadcasts its
-#: operands); ``tests/test_shapes.py`` checks each against numpy for every primitive.
+#: operands); ``tests/test_size_limits.py`` checks every primitive's against numpy.
 RULES: dict[str, Callable[..., Shape]] = {
     "sum": _reduce, "mean": _reduce, "logsumexp": _reduce,
     "size": lambda a, **_: (), "dot": _dot, "matmul": _matmul, "outer": _outer,

@@ -2,7 +2,12 @@
 
 * reverse_mode (gradient) of a logistic loss over 10⁶ data points: at most 3x one evaluate,
 * a 201×201 surface of that loss over 1,000 points (one graph evaluation on the whole
-  grid, in chunks): under 2 s.
+  grid, in chunks): under 2 s,
+* the size check every pass runs first (issue 18: each node's shape from its operands',
+  core/shapes.py) costs under 10% of an evaluate of a 10,000-operation program over
+  16-element arrays (the worst case: many nodes, cheap numpy calls): the best time of the
+  check alone against the best evaluate with the check switched off (end-to-end times
+  with and without it, in alternating rounds, are printed too).
 
 Run from the repository root:  python benchmarks/bench_arrays.py [--quick]
 """
@@ -17,9 +22,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_core import program  # noqa: E402
 from timing import best  # noqa: E402
 
 import graphviz_ad as ad  # noqa: E402
+from graphviz_ad.core import autodiff, shapes  # noqa: E402
 from graphviz_ad.plots.charts import surface_values  # noqa: E402
 
 LOSS = """
@@ -35,6 +42,27 @@ def data(n: int, seed: int = 0) -> dict[str, np.ndarray]:
     return {"x": x, "y": y}
 
 
+
+def size_check_overhead(repeat: int) -> tuple[float, float, float]:
+    """(evaluate with the size check, the same without it, the check alone) in seconds,
+    for a 10,000-operation program over 16-element arrays."""
+    G = ad.parse(program(10_000))
+    rng = np.random.default_rng(2)
+    inputs = {name: rng.uniform(0.5, 1.5, 16) for name in ("x", "w", "b")}
+    real = autodiff.check_sizes
+    walk = lambda G, values: shapes.walk_sizes(G, values, shapes.MAX_ELEMENTS)  # noqa: E731
+    skip = lambda G, values: None  # noqa: E731  (the baseline: evaluate without the check)
+    timed: dict[str, list[float]] = {"checked": [], "unchecked": []}
+    try:  # alternating rounds (the machine is shared); the whole walk every time, though a
+        for _ in range(repeat):  # graph's repeated passes at the same shapes skip it
+            for name, check in (("checked", walk), ("unchecked", skip)):
+                autodiff.check_sizes = check
+                timed[name].append(best(lambda: ad.evaluate(G, inputs), 1, warmup=False))
+    finally:
+        autodiff.check_sizes = real
+    checked, unchecked = min(timed["checked"]), min(timed["unchecked"])
+    alone = best(lambda: shapes.walk_sizes(G, inputs, shapes.MAX_ELEMENTS), repeat)
+    return checked, unchecked, alone
 
 
 def main() -> None:
@@ -55,6 +83,9 @@ def main() -> None:
     check = ad.evaluate(G, {"phi0": over[0][1][7], "phi1": over[1][1][11], **small}).value("L")
     assert abs(Z[11, 7] - check) < 1e-12, "surface disagrees with a point evaluation"
 
+    checked, unchecked, alone = size_check_overhead(repeat)
+    overhead = alone / unchecked  # best of each: end-to-end differences drown in the load
+
     ratio = t_rev / t_eval
     print(f"logistic loss, 10^6 points: evaluate {t_eval * 1e3:.0f} ms, reverse_mode "
           f"{t_rev * 1e3:.0f} ms (∂L/∂phi0 = {float(grad['phi0']):.4f})")
@@ -62,11 +93,18 @@ def main() -> None:
     rows = [("reverse_mode / evaluate, 10^6 points", f"{ratio:.2f}x", "target <= 3x",
              ratio <= 3),
             ("201x201 surface, 1,000 points", f"{t_surface:.2f} s", "target < 2 s",
-             t_surface < 2)]
+             t_surface < 2),
+            ("size check / evaluate, 10k-op program, 16-element arrays", f"{overhead:.1%}",
+             "target < 10%", overhead < 0.10)]
+    print(f"10k-op program, 16-element arrays: evaluate {unchecked * 1e3:.0f} ms without the "
+          f"size check, the check alone {alone * 1e3:.1f} ms (evaluate with it, end to end: "
+          f"{checked * 1e3:.0f} ms)")
     for name, value, target, ok in rows:
         print(f"| {name} | {value} | {target} | {'OK' if ok else 'MISSED'} |")
     print(f"README: gradient of a logistic loss over 10^6 points costs {ratio:.1f}x one "
-          f"evaluation; a 201x201 loss surface over 1,000 points takes {t_surface:.2f} s.")
+          f"evaluation; a 201x201 loss surface over 1,000 points takes {t_surface:.2f} s; "
+          f"the size check costs {overhead:.1%} of evaluating a 10k-op array program "
+          f"({alone * 1e3:.1f} ms vs {unchecked * 1e3:.0f} ms).")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # what a type checker sees; at run time __getattr__ imports t
     from .core.parse import parse as parse
     from .core.program import Program as Program
     from .core.program import program_of as program_of
+    from .core.shapes import element_limit as element_limit
     from .core.source import load as load
     from .core.trace import Contribution as Contribution
     from .core.trace import Step as Step
@@ -49,6 +50,7 @@ _EXPORTS = {
     "parse": "core.parse",
     "Program": "core.program",
     "program_of": "core.program",
+    "element_limit": "core.shapes",
     "derivative_frames": "draw.animate",
     "render": "draw.animate",
     "load": "core.source",

@@ -181,7 +181,7 @@ def test_gallery_skips_a_file_whose_output_folder_is_taken(tmp_path: Path) -> No
     (graphs / "a-b.toml").write_text(PROGRAM)
     result = CliRunner().invoke(main, ["gallery", str(graphs), "--out", str(tmp_path / "out"),
                                        "--format", "svg"])
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # one file not drawn
     assert "skipped a-b.toml: its output folder a-b/ is a b.toml's" in result.stderr
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["a-b"]
 

@@ -8,6 +8,7 @@ import sys
 import click
 
 from .. import __version__
+from .streams import tolerant_streams
 
 # command name -> ("module:function", one-line help); commands are imported lazily, and
 # `--help` lists them from this table, so it imports none of them.
@@ -32,6 +33,7 @@ class LazyGroup(click.Group):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
              **extra):
+        tolerant_streams()  # any stdout encoding: no UnicodeEncodeError (also for --help)
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
         try:

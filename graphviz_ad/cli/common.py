@@ -5,6 +5,7 @@ each option name has one meaning everywhere)."""
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import signal
 import sys
@@ -21,10 +22,18 @@ from ..core.formats import PLOT_FORMATS
 from ..core.modes import Mode
 from ..core.passes import names_or_setting
 from ..core.program import program_of
+from ..core.shapes import (
+    MAX_ELEMENTS,
+    MAX_MATRIX_ELEMENTS,
+    TOTAL_FACTOR,
+    WORK_FACTOR,
+    element_limit,
+)
 from ..core.source import load
 from ..draw.frames import STEP_MS
 from .messages import MAX_MESSAGE_LINE, BadInput, fail, note, shown_message, warn
 from .params import Assignment, Formats, Point, Range, Slide
+from .streams import tolerant_streams
 
 __all__ = ["MAX_MESSAGE_LINE", "BadInput", "fail", "note", "shown_message", "warn"]
 
@@ -56,6 +65,7 @@ def reports_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        tolerant_streams()
         previous = None
         if (threading.current_thread() is threading.main_thread()
                 and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
@@ -73,6 +83,8 @@ def reports_errors(func: F) -> F:
             sys.exit(128 + signal.SIGPIPE)
         except OSError as err:  # safety net: a file problem is the user's, not a bug
             fail(os_error_message(err))
+        except MemoryError:  # safety net: sizes are checked before the work (--max-elements)
+            fail("out of memory; give smaller inputs or a lower --max-elements")
         except KeyboardInterrupt:
             fail("interrupted", 130)
         except Terminated:
@@ -153,11 +165,11 @@ def report_written(paths: Iterable[Any]) -> None:
         else:
             series.setdefault((text, ""), [])
     for (base, ext), numbers in series.items():
-        if numbers:
-            click.echo(f"wrote {len(numbers)} frames {base}-{numbers[0]}…{numbers[-1]}.{ext}",
-                       err=True)
+        if numbers:  # paths echo --out and file names: control characters escaped
+            click.echo(shown_message(f"wrote {len(numbers)} frames {base}-{numbers[0]}…"
+                                     f"{numbers[-1]}.{ext}"), err=True)
         else:
-            click.echo(f"wrote {base}", err=True)
+            click.echo(shown_message(f"wrote {base}"), err=True)
 
 
 # -- the one definition of each shared option ----------------------------------------------
@@ -216,10 +228,26 @@ start_option = click.option(
 over_option = click.option(
     "--over", multiple=True, type=Range(101), metavar="NAME=LOW:HIGH[:COUNT]",
     help="A grid axis: an input and its range (give two; COUNT defaults to 101).")
-max_elements_option = click.option(
-    "--max-elements", type=click.IntRange(1), default=None, metavar="N",
-    help="Largest matrix (rows × columns) to compute, checked before any work "
-         "(default 1,000,000).")
+def max_elements_option(func: F) -> F:
+    """``--max-elements N`` (the one definition): the command runs with arrays bounded by
+    N elements (:func:`graphviz_ad.core.shapes.element_limit`); a command that bounds a
+    matrix of its own (jacobian, hessian) also gets ``max_elements`` (None when not
+    given)."""
+    takes = "max_elements" in inspect.signature(func).parameters
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        limit = kwargs["max_elements"] if takes else kwargs.pop("max_elements")
+        with element_limit(limit):
+            return func(*args, **kwargs)
+
+    return click.option(
+        "--max-elements", type=click.IntRange(1), default=None, metavar="N",
+        help=f"Largest array to compute, in elements: any value or derivative of a node "
+             f"(a pass's values together: {TOTAL_FACTOR}×; its matrix products: "
+             f"{WORK_FACTOR}× in multiply-adds), a Jacobian or Hessian (rows × columns); "
+             f"checked before any work. Default {MAX_ELEMENTS:,}; for a Jacobian or Hessian "
+             f"{MAX_MATRIX_ELEMENTS:,}.")(wrapper)  # type: ignore[return-value]
 
 
 def formats_option(choices: Iterable[str], default: str):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import click
 
 from ..core.errors import GraphvizAdError
 from ..core.formats import DRAW_FORMATS
+from ..core.shapes import element_limit
 from ..core.source import RANKDIRS, graph_file
 from ..draw import raster
 from ..draw.derivatives import VIEWS
@@ -32,6 +35,7 @@ from .common import (
     formats_option,
     frame_ms_option,
     load_program,
+    max_elements_option,
     mode_option,
     no_cse_option,
     of_option,
@@ -41,6 +45,7 @@ from .common import (
     progress_option,
     report_written,
     reports_errors,
+    shown_message,
     slide_option,
     source_argument,
     title_option,
@@ -63,7 +68,7 @@ DEFAULT_FORMATS = "svg,png,gif,html"
                    "below the legibility floor (28 px text at 1920 wide).")
 @click.option("--show-constants", is_flag=True,
               help="Draw constants as nodes instead of folding them into labels.")
-@options(title_option, no_cse_option, frame_ms_option, progress_option)
+@options(title_option, no_cse_option, frame_ms_option, progress_option, max_elements_option)
 @click.option("--layout-timeout", type=click.FloatRange(min=1), default=LAYOUT_TIMEOUT,
               show_default=True, metavar="SECONDS", help="Longest Graphviz layout allowed.")
 @click.option("--scale", type=click.FloatRange(0, MAX_SCALE, min_open=True), default=None,
@@ -114,11 +119,16 @@ def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, view, 
 @progress_option
 @click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Processes drawing at once (default: the CPU count, at most 4).")
+@max_elements_option
 @reports_errors
-def gallery(directory, out, format_, slide, natural_size, progress, jobs):
+def gallery(directory, out, format_, slide, natural_size, progress, jobs, max_elements):
     """Render every graph file in DIR: programs as derivative animations, conv stacks
     as receptive-field animations, each graph file's [[plots]]; 16:9 slides by default.
     The drawing and each plot of every file are spread over processes.
+
+    A file that cannot be drawn (bad input, a limit, any failure) gets one line saying
+    why and the others are drawn; the exit status is then 1 (0 when every file was
+    drawn, 2 when nothing could be: a bad DIR, --out or option).
 
     \b
     Examples:
@@ -133,17 +143,20 @@ def gallery(directory, out, format_, slide, natural_size, progress, jobs):
     if not files:
         raise GraphvizAdError(f"{directory}: no *.toml graph files")
     show = sys.stderr.isatty() if progress is None else progress
-    tasks, skipped = _gallery_tasks(files, Path(out), formats, slide)
+    tasks, skipped = _gallery_tasks(files, Path(out), formats, slide, max_elements)
     workers = jobs or min(os.cpu_count() or 1, 4)
     written: dict[Path, list[Path]] = {}
     left = {path: sum(t.path == path for t in tasks) for path in files}
     failed: dict[Path, str] = {}
+    def shown(name: str | None) -> str:
+        return shown_message(name or "")
+
     with click.progressbar(length=len(tasks), label="gallery", file=sys.stderr,
-                           item_show_func=lambda name: name or "", hidden=not show) as bar, \
+                           item_show_func=shown, hidden=not show) as bar, \
             process_pool(workers if len(tasks) > 1 else 1, fresh=GALLERY_PRELOAD) as pool:
         results = (pool.map(_gallery_task, tasks) if pool is not None
                    else map(_gallery_task, tasks))
-        for task, outcome in zip(tasks, results):
+        for task, outcome in _outcomes(tasks, results):
             bar.update(1, task.path.name)
             if outcome.fatal:  # the output directory is unusable: no point going on
                 raise OutputError(outcome.fatal)
@@ -158,8 +171,21 @@ def gallery(directory, out, format_, slide, natural_size, progress, jobs):
     total = sum(len(paths) for paths in written.values())
     done = len({t.path for t in tasks} - set(failed))
     warn(skipped)
-    click.echo(f"wrote {total} files for {done} of {len(files)} graphs under {Path(out)}/",
-               err=True)
+    click.echo(shown_message(f"wrote {total} files for {done} of {len(files)} graphs under "
+                             f"{Path(out)}/"), err=True)
+    if skipped:
+        raise SystemExit(1)
+
+
+def _outcomes(tasks: list[GalleryTask], results: Iterator[TaskOutcome]
+              ) -> Iterator[tuple[GalleryTask, TaskOutcome]]:
+    """Each task with its outcome; a worker process that died (killed, out of memory)
+    ends the gallery with one line, the files drawn so far kept."""
+    try:
+        yield from zip(tasks, results)
+    except BrokenProcessPool:
+        raise GraphvizAdError("a drawing process died (killed, or out of memory); the files "
+                              "drawn so far are kept") from None
 
 
 # what the gallery's worker processes import once, in the clean process they fork from
@@ -177,10 +203,11 @@ class GalleryTask:
     formats: tuple[str, ...]
     slide: str | None
     plot: int | None = None
+    max_elements: int | None = None  # --max-elements (None: the default)
 
 
-def _gallery_tasks(files: list[Path], out: Path, formats: list[str], slide: str | None
-                   ) -> tuple[list[GalleryTask], list[str]]:
+def _gallery_tasks(files: list[Path], out: Path, formats: list[str], slide: str | None,
+                   max_elements: int | None = None) -> tuple[list[GalleryTask], list[str]]:
     """The work for every graph file (each output folder confined to ``out``; a folder
     two files would share goes to the first), and the files skipped for that reason.
     Plots come first: they take longest, so the last task to finish is a short one."""
@@ -196,12 +223,12 @@ def _gallery_tasks(files: list[Path], out: Path, formats: list[str], slide: str 
             continue
         taken[name.casefold()] = path.name
         target = confine(out, name, resolve=True)
-        tasks.append(GalleryTask(path, target, tuple(formats), slide))
+        tasks.append(GalleryTask(path, target, tuple(formats), slide, None, max_elements))
         try:
             plots = graph_file(path).plots if graph_file_kind(path) == "program" else []
-        except GraphvizAdError:  # reported by the drawing's own task
+        except Exception:  # deliberately broad: reported by the drawing's own task
             plots = []
-        plot_tasks += [GalleryTask(path, target, tuple(formats), slide, k)
+        plot_tasks += [GalleryTask(path, target, tuple(formats), slide, k, max_elements)
                        for k in range(len(plots))]
     return plot_tasks + tasks, skipped
 
@@ -224,18 +251,35 @@ def _gallery_task(task: GalleryTask) -> TaskOutcome:
         raster.WORKERS = 1
     formats = list(task.formats)
     try:
-        if task.plot is None:
-            paths = render_graph_file(task.path, task.target, formats, task.slide, plots=False)
-        else:
-            paths = draw_file_plot(task.path, task.plot, task.target, formats, task.slide)
+        with element_limit(task.max_elements):
+            if task.plot is None:
+                paths = render_graph_file(task.path, task.target, formats, task.slide,
+                                          plots=False)
+            else:
+                paths = draw_file_plot(task.path, task.plot, task.target, formats, task.slide)
     except OutputError as err:
         return TaskOutcome(fatal=str(err))
     except GraphvizAdError as err:  # e.g. a stack too wide to draw: say so, go on
         return TaskOutcome(skipped=str(err))
+    except Exception as err:  # deliberately broad: one file's failure never stops the rest
+        return TaskOutcome(skipped=failure_line(err))
     return TaskOutcome(tuple(paths))
+
+
+def failure_line(err: BaseException) -> str:
+    """An unexpected error as one line: its kind and first line (``out of memory`` for
+    a MemoryError, which has no text of its own).
+
+    >>> failure_line(RecursionError("maximum recursion depth exceeded"))
+    'failed (RecursionError: maximum recursion depth exceeded)'
+    """
+    if isinstance(err, MemoryError):
+        return "failed (out of memory)"
+    text = str(err).strip().split("\n", 1)[0]
+    return f"failed ({type(err).__name__}{': ' + text if text else ''})"
 
 
 def _say(bar_shown: bool, line: str) -> None:
     """One line per graph on stderr when no progress bar is drawn (a log, CI, a pipe)."""
     if not bar_shown:
-        click.echo(f"gallery: {line}", err=True)
+        click.echo(f"gallery: {shown_message(line)}", err=True)

@@ -18,6 +18,7 @@ from .common import (
     data_option,
     formats_option,
     load_program,
+    max_elements_option,
     mode_option,
     no_cse_option,
     of_option,
@@ -41,7 +42,7 @@ from .common import (
               help="Fit the table into N columns (default: the terminal's width, or "
                    "COLUMNS; 0: no limit). Long arrays are previewed with …, long steps "
                    "continue on the next line.")
-@options(formats_option(TEXT_FORMATS, "table"), no_cse_option)
+@options(formats_option(TEXT_FORMATS, "table"), no_cse_option, max_elements_option)
 @reports_errors
 def trace(source, at, data, mode, wrt, of, seed, width, format_, no_cse):
     """Print the Wengert list and every step of a pass over SOURCE.
@@ -68,12 +69,15 @@ def trace(source, at, data, mode, wrt, of, seed, width, format_, no_cse):
     direction = None if seed is None else parse_value(seed, f"--direction {seed}", "seed")
     results = run_passes(graph, inputs, mode, wrt=wrt, of=of, direction=direction,
                          data=src.data_inputs)
+    document = None  # made (and its size checked) before anything is printed
+    if "json" in format_:
+        document = (trace_json_chunks(results[0]) if len(results) == 1
+                    else traces_json_chunks(results))
     for k, format_name in enumerate(format_):
-        if format_name == "json":  # one document (several passes: a list), streamed
+        if format_name == "json" and document is not None:  # one document, streamed
             if k:
                 click.echo()
-            _write_chunks(trace_json_chunks(results[0]) if len(results) == 1
-                          else traces_json_chunks(results))
+            _write_chunks(document)
             continue
         for n, result in enumerate(results):
             _print_pass(result, format_name, first=k == 0 and n == 0,
@@ -108,7 +112,7 @@ def _write_chunks(chunks) -> None:
 @options(source_argument, at_option, data_option, wrt_option, of_option)
 @click.option("--tolerance", type=float, default=DEFAULT_TOLERANCE, show_default=True,
               help="Largest acceptable error |ad − fd| / max(1, |ad|, |fd|).")
-@options(formats_option(DATA_FORMATS, "table"), no_cse_option)
+@options(formats_option(DATA_FORMATS, "table"), no_cse_option, max_elements_option)
 @reports_errors
 def check(source, at, data, wrt, of, tolerance, format_, no_cse):
     """Check every derivative of both modes against central finite differences.

@@ -34,6 +34,7 @@ from .modes import Mode
 from .ops import PRIMITIVES, ShapeError, fit
 from .program import program_of
 from .rules import OPERAND_NAMES, local_function
+from .shapes import check_sizes
 from .sweep import (
     NumberAlgebra,
     _zero_like,
@@ -362,6 +363,7 @@ def _check_inputs(G: nx.DiGraph, inputs: Inputs) -> dict[str, Any]:
             values[name] = _as_number(name, inputs[name])
         except InputError as err:
             raise InputError(err.message, **_where(G, name)) from None
+    check_sizes(G, values)  # every array's size, before any is computed
     return values
 
 

@@ -29,12 +29,13 @@ from .errors import GraphvizAdError, InputError
 from .formula import node_label
 from .modes import SWEEPS, Mode
 from .program import attach, program_of
+from .shapes import MAX_MATRIX_ELEMENTS
 from .sweep import CountAlgebra, GraphAlgebra, reverse_sweep
 
 Wrt = str | Sequence[str] | None
-#: default cap on Jacobian/Hessian entries (rows × columns), checked before any sweep:
-#: 10⁶ float64 entries are 8 MB; ``jacobian``/``hessian --max-elements`` raise it.
-MAX_ELEMENTS = 1_000_000
+#: default cap on Jacobian/Hessian entries (rows × columns), checked before any sweep
+#: (``jacobian``/``hessian --max-elements`` raise it)
+MAX_ELEMENTS = MAX_MATRIX_ELEMENTS
 
 
 # -- Jacobians ------------------------------------------------------------------------------

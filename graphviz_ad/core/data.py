@@ -28,8 +28,9 @@ import numpy as np
 
 from . import files
 from .errors import GraphvizAdError, quoted
+from .shapes import LIMIT_HINT, MAX_ELEMENTS, current_limit
 
-MAX_ELEMENTS = 50_000_000
+__all__ = ["MAX_ELEMENTS", "as_array", "data_table", "draw", "load_data", "parameters"]
 MAX_NESTING = 32  # list levels looked at before an array is refused (arrays have at most 2)
 _DRAW_KEYS = {"normal", "uniform", "size", "seed", "shape"}
 
@@ -93,8 +94,10 @@ def draw(name: str, spec: dict[str, Any], where: str = "[data]") -> np.ndarray:
     if (not isinstance(groups, list) or not groups
             or not all(isinstance(g, list) and len(g) == 2 for g in groups)):
         raise GraphvizAdError(f"{where}: {name}: {kind} must be [a, b] or a list of [a, b] pairs")
-    if size * len(groups) > MAX_ELEMENTS:
-        raise GraphvizAdError(f"{where}: {name}: too many draws (limit {MAX_ELEMENTS:,})")
+    limit = current_limit()  # the one element limit (--max-elements), default MAX_ELEMENTS
+    if size * len(groups) > limit:
+        raise GraphvizAdError(f"{where}: {name}: too many draws ({size * len(groups):,}, "
+                              f"over the limit of {limit:,}; {LIMIT_HINT})")
     rng = np.random.default_rng(seed)
     parts = []
     for a, b in groups:

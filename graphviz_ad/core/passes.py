@@ -22,6 +22,7 @@ from .autodiff import Inputs, evaluate, forward_mode, reverse_mode
 from .errors import GraphvizAdError
 from .modes import Mode
 from .program import program_of
+from .shapes import element_limit
 from .trace import Trace
 
 
@@ -44,7 +45,8 @@ def pass_modes(mode: str) -> list[Mode]:
 
 def run_passes(G: nx.DiGraph, inputs: Inputs, mode: str, *, wrt: Sequence[str] = (),
                of: Sequence[str] = (), direction: Any = None,
-               data: Collection[str] = ()) -> list[Trace]:
+               data: Collection[str] = (),
+               max_elements: int | None = None) -> list[Trace]:
     """The traces of ``mode`` over ``G``: one forward pass per ``wrt`` name (the default
     input when none), one reverse pass per ``of`` name (the first output when none).
     ``direction`` seeds a forward pass's tangent of its input or a reverse pass's adjoint
@@ -52,7 +54,13 @@ def run_passes(G: nx.DiGraph, inputs: Inputs, mode: str, *, wrt: Sequence[str] =
 
     ``wrt`` also restricts reverse mode to the named inputs (only steps on their paths,
     as ``reverse_mode(wrt=…)``); without it, the inputs named in ``data`` (a graph file's
-    ``[data]``, ``--data``) get no adjoint steps, nor are they forward mode's default."""
+    ``[data]``, ``--data``) get no adjoint steps, nor are they forward mode's default.
+    ``max_elements`` bounds every array (default: the limit in force, see
+    :func:`~graphviz_ad.core.shapes.element_limit`)."""
+    if max_elements is not None:
+        with element_limit(max_elements):
+            return run_passes(G, inputs, mode, wrt=wrt, of=of, direction=direction,
+                              data=data)
     traces: list[Trace] = []
     parameters = [n for n in program_of(G).inputs if n not in set(data)]
     restrict = list(wrt) or (parameters if data and parameters else None)

@@ -20,16 +20,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core._gc import gc_paused
+from ..core.errors import GraphvizAdError
 from ..core.formula import definition, fmt_number, node_label, seeded_symbol
 from ..core.modes import Mode
 from ..core.noise import noise_flags
 from ..core.program import program_of
+from ..core.trace import Deferred
 from .jsontext import Entries, Layout, Written, json_chunks, value_text
 
 if TYPE_CHECKING:
     from ..core.trace import Trace
 
 TABLE_DIGITS = 6
+#: The most numbers a JSON report writes (every array element is one): 10 M is ~200 MB.
+MAX_JSON_NUMBERS = 10_000_000
 
 
 def _plain(value: Any) -> Any:
@@ -76,15 +80,54 @@ def trace_json(trace: Trace, indent: int | None = 2) -> str:
     return "".join(trace_json_chunks(trace, indent))
 
 
-def trace_json_chunks(trace: Trace, indent: int | None = 2) -> Iterator[str]:
+def trace_json_chunks(trace: Trace, indent: int | None = 2,
+                      max_numbers: int | None = None) -> Iterator[str]:
     """:func:`trace_json` in pieces, a node or a step at a time, built as they are
-    written: a caller writing them to a file never holds the whole document."""
+    written: a caller writing them to a file never holds the whole document.  A document
+    of more than ``max_numbers`` numbers (default :data:`MAX_JSON_NUMBERS`) is refused
+    here, before its first piece."""
+    check_json_size([trace], max_numbers)
     return json_chunks(_document(trace), indent)
 
 
-def traces_json_chunks(traces: Sequence[Trace], indent: int | None = 2) -> Iterator[str]:
+def traces_json_chunks(traces: Sequence[Trace], indent: int | None = 2,
+                       max_numbers: int | None = None) -> Iterator[str]:
     """Several passes as one JSON list of :func:`trace_json` documents, in pieces."""
+    check_json_size(traces, max_numbers)
     return json_chunks(iter([Entries(_document(t).items()) for t in traces]), indent)
+
+
+def json_numbers(trace: Trace) -> int:
+    """How many numbers the JSON form of ``trace`` holds (every node's value and
+    derivative, every step's result and each contribution's local, carried and product),
+    counted from shapes before anything is written."""
+    nodes = trace.graph.nodes
+    attribute = trace.derivative_attribute
+    count = sum(int(np.size(v)) for v in trace.inputs.values())
+    for n in program_of(trace.graph).order:
+        d = nodes[n]
+        count += int(np.size(d["value"])) + (int(np.size(d[attribute])) if attribute else 0)
+    for s in trace.steps:
+        count += int(np.size(s.result))
+        for c in s.contributions:  # a linear map's local (not computed yet) has its source's shape
+            local = (nodes[c.source]["value"] if isinstance(c.local_, Deferred) else c.local_)
+            count += int(np.size(local)) + int(np.size(c.carried)) + int(np.size(c.product))
+    return count
+
+
+def check_json_size(traces: Sequence[Trace], max_numbers: int | None = None) -> None:
+    """Refuse JSON text of more than ``max_numbers`` numbers (default
+    :data:`MAX_JSON_NUMBERS`; about 20 bytes each) before any is written: the tables
+    show large arrays in short, JSON writes every element."""
+    max_numbers = MAX_JSON_NUMBERS if max_numbers is None else max_numbers
+    count = 0
+    for trace in traces:
+        count += json_numbers(trace)
+        if count > max_numbers:
+            raise GraphvizAdError(
+                f"the JSON report would hold {count:,} numbers or more, over the limit of "
+                f"{max_numbers:,} (JSON writes arrays whole); use --format table, markdown "
+                "or latex (large arrays shown in short), or fewer elements")
 
 
 def _document(trace: Trace) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from .build import graph_dicts
 from .errors import InputError
 from .formula import definition, node_label
 from .program import program_of
+from .reductions import reduced_axes
 
 #: The most elements one array may hold by default: a seeded draw, a node's value or
 #: derivative (50 M float64 numbers are 400 MB).
@@ -104,19 +105,14 @@ def _broadcast(*shapes: Shape) -> Shape:
     return tuple(out)
 
 
-def _axis(shape: Shape, params: Mapping[str, Any]) -> int:
-    axis, n = params.get("axis", 0), len(shape)
-    if not isinstance(axis, int) or not -n <= axis < n:
-        raise MisfitError
-    return axis % n
-
-
 def _reduce(a: Shape, *_: Shape, **params: Any) -> Shape:
-    """sum, mean, logsumexp: the reduced axis dropped (a scalar stays one)."""
-    if not a:
-        return ()
-    axis = _axis(a, params)
-    return a[:axis] + a[axis + 1:]
+    """sum, mean, logsumexp: the reduced axes dropped (every axis unless ``axis=`` says;
+    the axes are read by the reductions' own rule)."""
+    try:  # a zero-size broadcast view: the shape's axes, no memory
+        axes = reduced_axes(np.broadcast_to(0.0, a), params.get("axis"))
+    except InputError:
+        raise MisfitError from None
+    return tuple(n for k, n in enumerate(a) if k not in axes)
 
 
 def _matmul(a: Shape, b: Shape, **_: Any) -> Shape:

@@ -298,9 +298,10 @@ def test_number_parsing():
 
 @pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"),
                     reason="OPENBLAS_CORETYPE names x86 kernels")
-@pytest.mark.parametrize("coretype", ["Prescott", "Haswell"])
+@pytest.mark.parametrize("coretype", ["Prescott"])  # SSE3: runs on every x86-64
 def test_golden_steps_hold_on_other_blas_kernels(coretype: str) -> None:
-    """Another machine's BLAS adds in another order (the finding: Prescott's kernels)."""
+    """Another machine's BLAS adds in another order (the finding: Prescott's kernels give
+    other last bits than this machine's own, which the other tests run with)."""
     env = {**os.environ, "OPENBLAS_CORETYPE": coretype,
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     result = subprocess.run([sys.executable, __file__, "--check"], env=env,

@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from ..core.formula import fmt_number, fmt_shape
+from ..core.formula import derivative_symbol, fmt_number, fmt_shape, node_label, show
 from ..core.ops import PRIMITIVES
+from ..core.rules import name_leaf
 from ..core.trace import Contribution, Step
 
 EDGE_LINES = 3  # ∂f4/∂f3 | = exp(f3) | = 78.81
@@ -30,18 +31,44 @@ def short(value: Any) -> str:
     return f"[{fmt_number(array.flat[0], digits=3)}, …] ∈ {fmt_shape(array.shape)}"
 
 
-def local_lines(contribution: Contribution) -> list[str]:
-    """What a used edge shows, one part per line: ``∂f4/∂f3``, ``= exp(f3)``, ``= 78.81``."""
-    text = contribution.local_formula()
-    if ": G ↦ " in text:  # a matrix op's pullback: a map, no number
-        symbol, _, formula = text.partition(": ")
-        return [symbol, formula] + [""] * (EDGE_LINES - 2)
-    symbol, _, formula = text.partition(" = ")
+def edge_map(contribution: Contribution, kind: str) -> str:
+    """A linear-map op's edge as the map the pass applies along it, from the rule table:
+    forward (``kind`` "tangent") its JVP, ``dW ↦ dW · x``; reverse its pullback (VJP),
+    ``G ↦ G · xᵀ``."""
+    if kind == "tangent":
+        tangent = f"d{node_label(contribution.graph, contribution.source)}"
+        return f"{tangent} ↦ {show(contribution.rule_tree('d', name_leaf(tangent)))}"
+    return f"G ↦ {show(contribution.rule_tree('g', name_leaf('G')))}"
+
+
+def maps_edge(contribution: Contribution) -> bool:
+    """Whether an edge shows a map rather than a number: its op is a linear map (matmul,
+    a reduction, indexing), whose derivative is not an elementwise factor."""
+    return PRIMITIVES[contribution.graph.nodes[contribution.target]["op"]].linear
+
+
+def local_lines(contribution: Contribution, kind: str = "adjoint") -> list[str]:
+    """What a used edge shows, one part per line: ``∂f4/∂f3``, ``= exp(f3)``, ``= 78.81``;
+    a linear-map op's edge its symbol and map in the pass's direction (see
+    :func:`edge_map`)."""
+    symbol = derivative_symbol(node_label(contribution.graph, contribution.target),
+                               node_label(contribution.graph, contribution.source))
+    if maps_edge(contribution):
+        return [symbol, edge_map(contribution, kind)] + [""] * (EDGE_LINES - 2)
+    formula = contribution.local_shown()
     number = short(contribution.local)
     lines = [symbol, f"= {formula}"]
     if formula != number:
         lines.append(f"= {number}")
     return lines + [""] * (EDGE_LINES - len(lines))
+
+
+def compact_edge(contribution: Contribution, kind: str) -> str:
+    """A used edge's one-line label on a slide: the local derivative's number, or a
+    linear-map op's map in the pass's direction."""
+    if maps_edge(contribution):
+        return edge_map(contribution, kind)
+    return short(contribution.local)
 
 
 def scalar_terms(step: Step) -> str | None:

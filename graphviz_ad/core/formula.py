@@ -218,7 +218,7 @@ def show(tree: Tree, style: str = "text") -> str:
     assert isinstance(tree, OpTree)
     op, children, params = tree.op, tree.children, tree.params
     prim = PRIMITIVES[op]
-    if params and not prim.helper:  # as a call: sum(A, axis=1)
+    if params and not prim.shaping:  # as a call: sum(A, axis=1), size(A, axis=1)
         args = [show(c, style) for c in children]
         if style == "latex":
             args += [rf"\mathrm{{{k}}}={v}" for k, v in params]

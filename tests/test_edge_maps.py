@@ -48,7 +48,7 @@ PREC = {"add": 1, "sub": 1, "mul": 2, "matmul": 2, "div": 2, "neg": 3, "post": 5
 
 def _print(node: ast.AST, names: dict[str, str], params: dict) -> tuple[str, int]:
     """(text, precedence) of a rule expression: ``@`` → ``·``, ``*`` → ``·``, ``.T`` →
-    ``ᵀ``, ``sum`` → ``Σ`` (or ``sum(…, axis=k)``), ``spread(x, …)`` → ``x·𝟏``,
+    ``ᵀ``, ``sum`` → ``Σ`` (or ``sum(…, axis=k)``), ``spread(x, …)`` → ``x·𝟙``,
     ``outer(u, v)`` → ``u · vᵀ``."""
     if isinstance(node, ast.Name):
         return names.get(node.id, node.id), PREC["atom"]
@@ -77,7 +77,7 @@ def _print(node: ast.AST, names: dict[str, str], params: dict) -> tuple[str, int
         axis = {k.arg: params.get("axis") for k in node.keywords if "axis" in params}
         if fn == "spread":
             text, prec = args[0]
-            return (f"({text})" if prec < PREC["mul"] else text) + "·𝟏", PREC["mul"]
+            return (f"({text})" if prec < PREC["mul"] else text) + "·𝟙", PREC["mul"]
         if fn == "onehot":
             return f"e[{args[1][0]}]", PREC["atom"]
         if fn == "outer":  # a column times a row

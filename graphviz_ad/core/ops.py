@@ -326,7 +326,7 @@ _TABLE = [
               r"\operatorname{{logsumexp}}({a})", params=("axis",),
               jvp="sum(exp(a - spread(out, a, axis=axis))*da, axis=axis)",
               vjp=("spread(g, a, axis=axis)*exp(a - spread(out, a, axis=axis))",)),
-    Primitive("spread", 2, _spread, None, "{a}·𝟏", r"{a} \cdot \mathbf{{1}}", PREC_MUL, "none",
+    Primitive("spread", 2, _spread, None, "{a}·𝟙", r"{a} \cdot \mathbf{{1}}", PREC_MUL, "none",
               params=("axis",), jvp="spread(da, b, axis=axis)", vjp=("sum(g, axis=axis)", "0"),
               helper=True, shaping=True),
     Primitive("size", 1, _size, ("0",), "size({a})", r"\operatorname{{size}}({a})",

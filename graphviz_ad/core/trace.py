@@ -91,7 +91,7 @@ class Contribution:
         """Display tree of ∂target/∂source in terms of the target's operands."""
         data = node_data(self.graph)[self.target]
         leaves = definition_leaves(self.graph, self.target)
-        if PRIMITIVES[data["op"]].linear:  # the pullback of 𝟏, as the numbers of `local`
+        if PRIMITIVES[data["op"]].linear:  # the pullback of 𝟙, as the numbers of `local`
             return self.rule_tree("g", number_leaf(1.0))
         return _partials(data["op"], self.positions, leaves)
 
@@ -338,7 +338,7 @@ class Step:
 
     def _linear_numeric(self, c: Contribution, style: str, matrix: bool) -> str:
         """A linear-map op's term as its VJP (JVP) applied to the carried number, every
-        part not involving it computed: ``2·𝟏``, ``Σ[0.5, −1, 2]``, ``0.5·[0, 1, 0]``."""
+        part not involving it computed: ``2·𝟙``, ``Σ[0.5, −1, 2]``, ``0.5·[0, 1, 0]``."""
         data = node_data(self.graph)[c.target]
         nodes = node_data(self.graph)
         env = {**{k: Known(nodes[o]["value"]) for k, o in zip(OPERAND_NAMES, data["operands"])},

@@ -18,6 +18,7 @@ from ..core.trace import Contribution, Step
 
 EDGE_LINES = 3  # ∂f4/∂f3 | = exp(f3) | = 78.81
 NODE_DERIVATIVE_LINES = 2  # ∂y/∂f3 = 78.47 | (78.81 − 0.3386)
+LABEL_PAD = "\u2009"  # around an edge label in the layout: a thin space (0.2 em) each side
 MAX_TERMS = 3  # a fan-in sum of more terms is written "Σ of n terms" in the node
 
 
@@ -69,6 +70,18 @@ def compact_edge(contribution: Contribution, kind: str) -> str:
     if maps_edge(contribution):
         return edge_map(contribution, kind)
     return short(contribution.local)
+
+
+def padded(label: str, rankdir: str = "TB") -> str:
+    """An edge label's layout text.  Top-down (TB, BT) Graphviz sets the labels of edges
+    between two ranks side by side on one line, each just right of its edge, so ``2`` and
+    ``1`` of neighbouring edges read as "21": there a thin space (0.2 em) on each side
+    keeps neighbours over 0.4 em apart.  Left-right layouts stack those labels and need
+    no room (there the spaces would only widen every rank).  Only the layout sees the
+    spaces: each frame's text is centred in the room they make."""
+    if not label or rankdir not in ("TB", "BT"):
+        return label
+    return f"{LABEL_PAD}{label}{LABEL_PAD}"
 
 
 def scalar_terms(step: Step) -> str | None:

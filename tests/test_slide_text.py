@@ -147,11 +147,12 @@ def test_neighbouring_labels_stay_apart(name, mode, slide):
     assert collisions == set()
 
 
+@pytest.mark.parametrize("mode", ["forward", "reverse", "both"])
 @pytest.mark.parametrize("path", [p for p in GRAPHS if graph_file_kind(p) == "program"],
                          ids=lambda p: p.stem)
-def test_no_labels_run_together_in_any_graph_file(path):
+def test_no_labels_run_together_in_any_graph_file(path, mode):
     src, graph, inputs = load(str(path))
     for slide in (None, "16:9"):
-        frames, _ = derivative_frames(run_passes(graph, inputs, "both"), slide=slide,
+        frames, _ = derivative_frames(run_passes(graph, inputs, mode), slide=slide,
                                       quiet=src.data_inputs, title=src.title)
         assert {p for f in frames for p in measure(f.svg).collisions} == set(), slide

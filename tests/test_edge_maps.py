@@ -272,3 +272,26 @@ def test_every_map_edge_rule_is_true_and_shapes_fit(case):
             d, np.shape(lifted[p])))), rel=1e-5, abs=1e-7)
         checked += 1
     assert checked
+
+
+def test_trace_reports_write_the_map_of_their_own_pass():
+    """The JSON report (streamed text and dict alike) and the LaTeX of a contribution
+    write a forward step's JVP, not the pullback."""
+    import json
+
+    from graphviz_ad import forward_mode, reverse_mode
+
+    G = parse("z = W @ x")
+    inputs = {"W": RNG.normal(size=(2, 3)), "x": RNG.normal(size=3)}
+    expected = {"forward": "∂z/∂W: dW ↦ dW · x", "reverse": "∂z/∂W: G ↦ G · xᵀ"}
+    for mode, trace in (("forward", forward_mode(G, inputs, wrt="W")),
+                        ("reverse", reverse_mode(G, inputs))):
+        streamed = json.loads(trace.to_json())
+        formulas = {c["local_formula"] for step in streamed["steps"]
+                    for c in step["contributions"] if c["edge"] == ["W", "z"]}
+        assert formulas == {expected[mode]}
+        assert {c["local_formula"] for step in trace.to_dict()["steps"]
+                for c in step["contributions"] if c["edge"] == ["W", "z"]} == formulas
+    step = forward_mode(G, inputs, wrt="W").steps[-1]
+    assert step.contributions[0].local_formula("latex", step.kind).endswith(
+        r"\colon \mathrm{d}W \mapsto \mathrm{d}W x")

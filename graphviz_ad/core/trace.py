@@ -124,15 +124,26 @@ class Contribution:
             tree = op_tree("add", (tree, extra))
         return simplify(tree)
 
-    def local_formula(self, style: str = "text") -> str:
-        """``∂f4/∂f3 = exp(f3)`` (or its LaTeX); a matrix op's as its pullback,
-        ``∂z/∂W: G ↦ G · xᵀ``."""
+    def local_formula(self, style: str = "text", kind: str = "adjoint") -> str:
+        """``∂f4/∂f3 = exp(f3)`` (or its LaTeX); a matrix op's as the map a ``kind`` pass
+        applies along the edge (see :meth:`map_shown`), ``∂z/∂W: G ↦ G · xᵀ``."""
         symbol = derivative_symbol(self._name(self.target), self._name(self.source), style)
         if PRIMITIVES[node_data(self.graph)[self.target]["op"]].matrix:  # a map, not a number
-            pullback = show(self.rule_tree("g", name_leaf("G")), style)
-            return (rf"{symbol} \colon G \mapsto {pullback}" if style == "latex"
-                    else f"{symbol}: G ↦ {pullback}")
+            return f"{symbol} \\colon {self.map_shown(kind, style)}" if style == "latex" \
+                else f"{symbol}: {self.map_shown(kind, style)}"
         return f"{symbol} = {self.local_shown(style)}"
+
+    def map_shown(self, kind: str = "adjoint", style: str = "text") -> str:
+        """A linear-map op's edge as the map a pass applies along it, from the rule table:
+        ``kind`` "tangent" (forward) its JVP, ``dW ↦ dW · x``; "adjoint" (reverse) its
+        pullback (VJP), ``G ↦ G · xᵀ``."""
+        carried, rule = "G", "g"
+        if kind == "tangent":
+            source, rule = self._name(self.source), "d"
+            carried = (rf"\mathrm{{d}}{fmt_name(source, style)}" if style == "latex"
+                       else f"d{source}")  # a LaTeX leaf that is no identifier stays as is
+        body = show(self.rule_tree(rule, name_leaf(carried)), style)
+        return (rf"{carried} \mapsto {body}" if style == "latex" else f"{carried} ↦ {body}")
 
     def _name(self, node: str) -> str:
         return node_label(self.graph, node)

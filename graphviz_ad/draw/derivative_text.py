@@ -11,9 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core.formula import derivative_symbol, fmt_number, fmt_shape, node_label, show
+from ..core.formula import derivative_symbol, fmt_number, fmt_shape, node_label
 from ..core.ops import PRIMITIVES
-from ..core.rules import name_leaf
 from ..core.trace import Contribution, Step
 
 EDGE_LINES = 3  # ∂f4/∂f3 | = exp(f3) | = 78.81
@@ -33,13 +32,10 @@ def short(value: Any) -> str:
 
 
 def edge_map(contribution: Contribution, kind: str) -> str:
-    """A linear-map op's edge as the map the pass applies along it, from the rule table:
-    forward (``kind`` "tangent") its JVP, ``dW ↦ dW · x``; reverse its pullback (VJP),
-    ``G ↦ G · xᵀ``."""
-    if kind == "tangent":
-        tangent = f"d{node_label(contribution.graph, contribution.source)}"
-        return f"{tangent} ↦ {show(contribution.rule_tree('d', name_leaf(tangent)))}"
-    return f"G ↦ {show(contribution.rule_tree('g', name_leaf('G')))}"
+    """A linear-map op's edge as the map a ``kind`` pass applies along it: forward its
+    JVP, ``dW ↦ dW · x``; reverse its pullback, ``G ↦ G · xᵀ``
+    (:meth:`~graphviz_ad.core.trace.Contribution.map_shown`)."""
+    return contribution.map_shown(kind)
 
 
 def maps_edge(contribution: Contribution) -> bool:

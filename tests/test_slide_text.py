@@ -27,6 +27,7 @@ from graphviz_ad.core.source import load
 from graphviz_ad.draw.animate import derivative_frames
 from graphviz_ad.draw.fonts import FAMILY, font_file, missing_glyphs
 from graphviz_ad.draw.legibility import measure
+from graphviz_ad.draw.legibility import missing_glyphs as frame_missing_glyphs
 from graphviz_ad.receptive.drawing import rf_frames
 from graphviz_ad.receptive.spec import load_toml as load_stack
 from graphviz_ad.workflow.render_file import graph_file_kind
@@ -117,6 +118,7 @@ def test_every_character_of_every_frame_has_a_glyph_in_the_named_font(path, mode
         pytest.skip("a conv stack has one drawing, not two passes")
     missing: dict[str, set[str]] = {}
     for svg in _frames(path, mode, slide):
+        assert frame_missing_glyphs(svg) == {}  # the library's measure agrees
         for text, family, bold in frame_texts(svg):
             assert family.split(",")[0].strip().strip("'\"") == FAMILY, text
             absent = {c for c in text if ord(c) not in _charmap(bold) and not c.isspace()}
@@ -135,6 +137,12 @@ def test_arrays_of_ones_and_zeros_are_written_with_glyphs_dejavu_has():
     assert fmt_number(np.ones(12)) == "𝟙₁₂"
     assert missing_glyphs("∂L/∂f2 = 𝟏 = [1, 1]") == {"𝟏"}
     assert missing_glyphs("∂L/∂f2 = 𝟙 = [1, 1]") == set()
+    frames, _ = derivative_frames(run_passes(parse("L = sum(x*x)"), {"x": np.ones(12)},
+                                             "reverse"), slide="16:9")
+    shown = frames[-1].svg
+    assert "𝟙" in shown and frame_missing_glyphs(shown) == {}
+    doctored = frame_missing_glyphs(shown.replace("𝟙", "𝟏"))
+    assert doctored and all(chars == {"𝟏"} for chars in doctored.values())
 
 
 @pytest.mark.parametrize("slide", [None, "16:9"], ids=["natural", "slide"])

@@ -69,7 +69,8 @@ def _steps(trace) -> list[str]:
     for s in trace.steps:
         lines += [f"formula: {s.formula}", f"equation: {s.equation}", f"latex: {s.latex}"]
         for c in s.contributions:
-            lines += [f"  local: {c.local_formula()}", f"  local latex: {c.local_formula('latex')}"]
+            lines += [f"  local: {c.local_formula(kind=s.kind)}",
+                      f"  local latex: {c.local_formula('latex', s.kind)}"]
     return lines
 
 

@@ -1,5 +1,5 @@
 """Matrix display (issue 9, S4): nested matrices up to 4×4, shapes as ℝ²ˣ³, ⊙ and Σ_rows in
-matrix-form steps, 𝟏 for an array of ones, never a scalar equal to a vector."""
+matrix-form steps, 𝟙 for an array of ones, never a scalar equal to a vector."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ def test_matrices_up_to_4x4_are_shown_whole():
 
 
 def test_repeated_values_are_ones_with_a_shape():
-    assert fmt_number(np.ones(12)) == "𝟏₁₂"
-    assert fmt_number(np.ones((3, 5))) == "𝟏₃ₓ₅"
+    assert fmt_number(np.ones(12)) == "𝟙₁₂"
+    assert fmt_number(np.ones((3, 5))) == "𝟙₃ₓ₅"
     assert fmt_number(np.zeros(8), "latex") == r"\mathbf{0}_{8}"
     assert fmt_number(np.ones(3)) == "[1, 1, 1]"  # small ones stay whole
 
@@ -36,7 +36,7 @@ def test_shapes():
 
 def test_a_scalar_never_equals_a_vector():
     t = forward_mode(parse("y = x + v"), {"x": 2.0, "v": np.arange(12.0)}, wrt="x")
-    assert t.steps[0].equation == "∂y/∂x = 1 = 1·𝟏₁₂ = 𝟏₁₂"
+    assert t.steps[0].equation == "∂y/∂x = 1 = 1·𝟙₁₂ = 𝟙₁₂"
     assert r"1 \cdot \mathbf{1}_{12}" in t.steps[0].latex
 
 

@@ -149,4 +149,4 @@ def test_a_linear_maps_local_is_computed_when_shown():
     t = ad.reverse_mode(parse("z = W @ x; L = sum(z)"), {"W": np.ones((2, 3)), "x": [1.0, 2, 3]})
     c = next(s for s in t.steps if s.node == "x").contributions[0]
     assert type(c.local_).__name__ == "Deferred"
-    np.testing.assert_allclose(c.local, [2.0, 2.0, 2.0])  # Wᵀ·𝟏
+    np.testing.assert_allclose(c.local, [2.0, 2.0, 2.0])  # Wᵀ·𝟙

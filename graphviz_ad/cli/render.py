@@ -92,6 +92,7 @@ def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, view, 
     Examples:
       graphviz-ad render graphs/problem9.toml
       graphviz-ad render graphs/problem10.toml --format gif,pdf,beamer --slide 16:9
+      graphviz-ad render graphs/linear-layer.toml --format pptx --slide 16:9
       graphviz-ad render "y = sin(x)*x" --at x=1 --mode both --format html
       graphviz-ad render "y = x*w" --at x=1 --at w=2 --mode forward --wrt x --wrt w
       graphviz-ad render graphs/problem9.toml --format html --quiz

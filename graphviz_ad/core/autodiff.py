@@ -86,7 +86,7 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
                 if source not in tangents:
                     continue
                 carried = tangents[source]
-                if linear:  # the JVP programs; the local shown is the pullback of 𝟏
+                if linear:  # the JVP programs; the local shown is the pullback of 𝟙
                     local = Deferred(partial(linear_local, G, n, values, positions))
                     prod = unbroadcast(linear_map(G, n, values, "jvp", positions, carried),
                                        values[n])

@@ -84,7 +84,7 @@ def fmt_number(value: object, style: str = "text", digits: int = 4, scale: Any =
     """A number as a reader wants it: 4 significant digits, integers without '.0',
     a real minus sign in text.  Vectors of up to 6 elements and matrices up to 4×4 are
     shown whole (nested lists; ``bmatrix`` in LaTeX), larger arrays of ones (zeros) as
-    ``𝟏₁₂`` (``𝟎₃ₓ₅``), anything else larger as a preview with its shape:
+    ``𝟙₁₂`` (``𝟘₃ₓ₅``), anything else larger as a preview with its shape:
     ``[−1.134, 0.6402, …, 2.51] (20)``.  Given the ``scale`` of the terms a number was
     computed from, rounding noise shows as 0 (see :func:`without_noise`)."""
     if scale is not None:
@@ -157,9 +157,9 @@ def fmt_shape(shape: tuple[int, ...], style: str = "text") -> str:
 
 
 def fmt_ones(value: float, shape: tuple[int, ...], style: str = "text", digits: int = 4) -> str:
-    """An array of one repeated value: ``𝟏₁₂``, ``𝟎₄``, ``2·𝟏₃ₓ₅``
+    """An array of one repeated value: ``𝟙₁₂``, ``𝟘₄``, ``2·𝟙₃ₓ₅``
     (``2 \\cdot \\mathbf{1}_{3 \\times 5}``)."""
-    bold = "𝟎" if value == 0 else "𝟏"
+    bold = "𝟘" if value == 0 else "𝟙"
     if style == "text":
         ones = bold + "ₓ".join(str(n).translate(SUBSCRIPTS) for n in shape)
     else:
@@ -207,7 +207,7 @@ def fmt_name(name: str, style: str = "text") -> str:
 @lru_cache(maxsize=1 << 16)  # a node's name is shown in several steps, and in both styles
 def _latex_name(name: str) -> str:
     style = "latex"
-    if name == "𝟏":
+    if name == "𝟙":
         return r"\mathbf{1}"
     if name == "π":
         return r"\pi"
@@ -258,7 +258,7 @@ def show(tree: Tree, style: str = "text") -> str:
     assert isinstance(tree, OpTree)
     op, children, params = tree.op, tree.children, tree.params
     prim = PRIMITIVES[op]
-    if params and not prim.helper:  # as a call: sum(A, axis=1)
+    if params and not prim.shaping:  # as a call: sum(A, axis=1), size(A, axis=1)
         args = [show(c, style) for c in children]
         if style == "latex":
             args += [rf"\mathrm{{{k}}}={v}" for k, v in params]

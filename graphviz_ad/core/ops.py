@@ -294,7 +294,7 @@ _TABLE = [
     Primitive("softmax", 1, softmax, None, "softmax({a})", r"\operatorname{{softmax}}({a})",
               params=("axis",), jvp="out*(da - spread(sum(out*da, axis=axis), a, axis=axis))",
               vjp=("out*(g - spread(sum(g*out, axis=axis), a, axis=axis))",), nonlinear=True),
-    Primitive("spread", 2, spread, None, "{a}·𝟏", r"{a} \cdot \mathbf{{1}}", PREC_MUL, "none",
+    Primitive("spread", 2, spread, None, "{a}·𝟙", r"{a} \cdot \mathbf{{1}}", PREC_MUL, "none",
               params=("axis",), jvp="spread(da, b, axis=axis)", vjp=("sum(g, axis=axis)", "0"),
               helper=True, shaping=True),
     Primitive("size", 1, reduced_size, ("0",), "size({a})", r"\operatorname{{size}}({a})",

@@ -313,7 +313,7 @@ def name_leaf(name: str) -> Leaf:
 
 
 #: the display of an array of ones (``spread(1, a)``: ``∂Σa/∂a``)
-ONES = name_leaf("𝟏")
+ONES = name_leaf("𝟙")
 
 
 def _number(tree: Leaf | OpTree) -> float | None:

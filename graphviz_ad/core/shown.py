@@ -1,7 +1,7 @@
 """Rule programs for display, partially evaluated: what a step's numbers show.
 
 A linear-map step's numbers are its VJP (JVP) applied to the carried number, with every
-part not involving it computed (``2·𝟏``, ``Σ[0.5, −1, 2]``, ``[12, 31] · [1, 2, 3]ᵀ``);
+part not involving it computed (``2·𝟙``, ``Σ[0.5, −1, 2]``, ``[12, 31] · [1, 2, 3]ᵀ``);
 ops marked ``keep`` (the transpose) stay shown.  An elementwise step's numbers are
 ``carried·local`` with the broadcasting it went through written out.
 """
@@ -57,7 +57,7 @@ def elementwise_numeric(c: Any, kind: str, matrix: bool, style: str,
                         carried_scale: Any = None, local: Any = None) -> str:
     """An elementwise term's numbers: ``carried·local`` (``⊙`` in matrix form; ``kind``
     "tangent" puts the local first), wrapped in the un-broadcast sum (``Σ(…)``,
-    ``Σ_rows …``) or followed by the broadcast (``1·𝟏₁₂``) it went through.  The carried
+    ``Σ_rows …``) or followed by the broadcast (``1·𝟙₁₂``) it went through.  The carried
     number's rounding noise below ``carried_scale`` shows as 0; ``local`` is the local
     derivative as shown (default ``c.local``)."""
     local_number = c.local if local is None else local

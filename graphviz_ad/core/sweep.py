@@ -156,7 +156,7 @@ def linear_map(G: nx.DiGraph, node: str, values: Mapping[str, Any], kind: str,
 def linear_local(G: nx.DiGraph, node: str, values: Mapping[str, Any],
                  positions: tuple[int, ...] = (0,)) -> Any:
     """What a linear-map op shows as its local derivative: the VJP of ones (for a
-    reduction, each element's weight: 𝟏 for sum, 𝟏/n for mean, softmax for logsumexp)."""
+    reduction, each element's weight: 𝟙 for sum, 𝟙/n for mean, softmax for logsumexp)."""
     ones = _seed_ones(values[node])
     return linear_map(G, node, values, "vjp", positions, ones)
 

@@ -93,7 +93,7 @@ class Contribution:
         """Display tree of ∂target/∂source in terms of the target's operands."""
         data = node_data(self.graph)[self.target]
         leaves = definition_leaves(self.graph, self.target)
-        if PRIMITIVES[data["op"]].linear:  # the pullback of 𝟏, as the numbers of `local`
+        if PRIMITIVES[data["op"]].linear:  # the pullback of 𝟙, as the numbers of `local`
             return self.rule_tree("g", number_leaf(1.0))
         return _partials(data["op"], self.positions, leaves)
 
@@ -126,15 +126,26 @@ class Contribution:
             tree = op_tree("add", (tree, extra))
         return simplify(tree)
 
-    def local_formula(self, style: str = "text") -> str:
-        """``∂f4/∂f3 = exp(f3)`` (or its LaTeX); a matrix op's as its pullback,
-        ``∂z/∂W: G ↦ G · xᵀ``."""
+    def local_formula(self, style: str = "text", kind: str = "adjoint") -> str:
+        """``∂f4/∂f3 = exp(f3)`` (or its LaTeX); a matrix op's as the map a ``kind`` pass
+        applies along the edge (see :meth:`map_shown`), ``∂z/∂W: G ↦ G · xᵀ``."""
         symbol = derivative_symbol(self._name(self.target), self._name(self.source), style)
         if PRIMITIVES[node_data(self.graph)[self.target]["op"]].matrix:  # a map, not a number
-            pullback = show(self.rule_tree("g", name_leaf("G")), style)
-            return (rf"{symbol} \colon G \mapsto {pullback}" if style == "latex"
-                    else f"{symbol}: G ↦ {pullback}")
+            return f"{symbol} \\colon {self.map_shown(kind, style)}" if style == "latex" \
+                else f"{symbol}: {self.map_shown(kind, style)}"
         return f"{symbol} = {self.local_shown(style)}"
+
+    def map_shown(self, kind: str = "adjoint", style: str = "text") -> str:
+        """A linear-map op's edge as the map a pass applies along it, from the rule table:
+        ``kind`` "tangent" (forward) its JVP, ``dW ↦ dW · x``; "adjoint" (reverse) its
+        pullback (VJP), ``G ↦ G · xᵀ``."""
+        carried, rule = "G", "g"
+        if kind == "tangent":
+            source, rule = self._name(self.source), "d"
+            carried = (rf"\mathrm{{d}}{fmt_name(source, style)}" if style == "latex"
+                       else f"d{source}")  # a LaTeX leaf that is no identifier stays as is
+        body = show(self.rule_tree(rule, name_leaf(carried)), style)
+        return (rf"{carried} \mapsto {body}" if style == "latex" else f"{carried} ↦ {body}")
 
     def _name(self, node: str) -> str:
         return node_label(self.graph, node)
@@ -369,7 +380,7 @@ class Step:
 
     def _linear_numeric(self, c: Contribution, style: str, matrix: bool) -> str:
         """A linear-map op's term as its VJP (JVP) applied to the carried number, every
-        part not involving it computed: ``2·𝟏``, ``Σ[0.5, −1, 2]``, ``0.5·[0, 1, 0]``."""
+        part not involving it computed: ``2·𝟙``, ``Σ[0.5, −1, 2]``, ``0.5·[0, 1, 0]``."""
         data = node_data(self.graph)[c.target]
         nodes = node_data(self.graph)
         env = {**{k: Known(nodes[o]["value"]) for k, o in zip(OPERAND_NAMES, data["operands"])},

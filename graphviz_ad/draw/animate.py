@@ -46,7 +46,7 @@ def render(traces: Trace | Sequence[Trace], out_dir: str | Path, formats: Iterab
            scale: float | None = None) -> list[Path]:
     """Draw ``traces`` (e.g. ``[forward_mode(...), reverse_mode(...)]`` for both passes on
     one layout) into ``out_dir`` in each format: svg, png, pdf, gif, apng, mp4, html,
-    beamer, dot (raster frames at ``scale``: see ``writers.write_frames``).  Returns the
+    beamer, pptx, dot (raster frames at ``scale``: see ``writers.write_frames``).  Returns the
     paths written."""
     traces = _as_list(traces)
     frames, dot = derivative_frames(traces, rankdir=rankdir, show_constants=show_constants,

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from ..core.errors import GraphvizAdError
 from ..core.formula import definition, fmt_number, node_label
 from ..core.modes import Mode
-from ..core.ops import PRIMITIVES
 from ..core.program import program_of
 from ..core.trace import Contribution, Step, Trace
 from .derivative_text import (
     EDGE_LINES,
     NODE_DERIVATIVE_LINES,
+    compact_edge,
     derivative_lines,
     local_lines,
     short,
@@ -154,14 +154,12 @@ class DerivativeStory:
         value = f"= {short(trace.value(n))}"
         return f"{self.label(n)} {value}" if self.compact else value
 
-    def _edge_text(self, contribution: Contribution) -> list[str]:
-        """A used edge's label: its local derivative (compact: the number alone, or a
-    matrix op's pullback ``G ↦ Xᵀ · G``)."""
+    def _edge_text(self, contribution: Contribution, kind: str) -> list[str]:
+        """A used edge's label in a ``kind`` step (see :func:`local_lines`; compact: one
+        line, :func:`compact_edge`)."""
         if not self.compact:
-            return local_lines(contribution)
-        if PRIMITIVES[contribution.graph.nodes[contribution.target]["op"]].matrix:
-            return [contribution.local_formula().partition(": ")[2]]  # G ↦ Xᵀ · G
-        return [short(contribution.local)]
+            return local_lines(contribution, kind)
+        return [compact_edge(contribution, kind)]
 
     def _emit(self, picture: _Picture, caption: str, duration: int) -> None:
         self.states.append(picture.snapshot())
@@ -258,7 +256,7 @@ class DerivativeStory:
                     picture.colors[key + ".color"] = EDGE["active"]
                     if step.kind == "adjoint":  # the derivative flows back along the edge
                         picture.colors[key + ".back"] = EDGE["active"]
-                    for i, line in enumerate(self._edge_text(c)):
+                    for i, line in enumerate(self._edge_text(c, step.kind)):
                         picture.texts[f"{key}.label{i}"] = line
         else:
             for operand in self.graph.nodes[n]["operands"]:

@@ -11,12 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from ..core.formula import fmt_number, fmt_shape
+from ..core.formula import derivative_symbol, fmt_number, fmt_shape, node_label
 from ..core.ops import PRIMITIVES
 from ..core.trace import Contribution, Step
 
 EDGE_LINES = 3  # ∂f4/∂f3 | = exp(f3) | = 78.81
 NODE_DERIVATIVE_LINES = 2  # ∂y/∂f3 = 78.47 | (78.81 − 0.3386)
+LABEL_PAD = "\u2009"  # around an edge label in the layout: a thin space (0.2 em) each side
 MAX_TERMS = 3  # a fan-in sum of more terms is written "Σ of n terms" in the node
 
 
@@ -30,18 +31,54 @@ def short(value: Any) -> str:
     return f"[{fmt_number(array.flat[0], digits=3)}, …] ∈ {fmt_shape(array.shape)}"
 
 
-def local_lines(contribution: Contribution) -> list[str]:
-    """What a used edge shows, one part per line: ``∂f4/∂f3``, ``= exp(f3)``, ``= 78.81``."""
-    text = contribution.local_formula()
-    if ": G ↦ " in text:  # a matrix op's pullback: a map, no number
-        symbol, _, formula = text.partition(": ")
-        return [symbol, formula] + [""] * (EDGE_LINES - 2)
-    symbol, _, formula = text.partition(" = ")
+def edge_map(contribution: Contribution, kind: str) -> str:
+    """A linear-map op's edge as the map a ``kind`` pass applies along it: forward its
+    JVP, ``dW ↦ dW · x``; reverse its pullback, ``G ↦ G · xᵀ``
+    (:meth:`~graphviz_ad.core.trace.Contribution.map_shown`)."""
+    return contribution.map_shown(kind)
+
+
+def maps_edge(contribution: Contribution) -> bool:
+    """Whether an edge shows a map rather than a number: its op is a linear map (matmul,
+    a reduction, indexing), whose derivative is not an elementwise factor."""
+    return PRIMITIVES[contribution.graph.nodes[contribution.target]["op"]].linear
+
+
+def local_lines(contribution: Contribution, kind: str = "adjoint") -> list[str]:
+    """What a used edge shows, one part per line: ``∂f4/∂f3``, ``= exp(f3)``, ``= 78.81``;
+    a linear-map op's edge its symbol and map in the pass's direction (see
+    :func:`edge_map`)."""
+    symbol = derivative_symbol(node_label(contribution.graph, contribution.target),
+                               node_label(contribution.graph, contribution.source))
+    if maps_edge(contribution):
+        return [symbol, edge_map(contribution, kind)] + [""] * (EDGE_LINES - 2)
+    formula = contribution.local_shown()
     number = short(contribution.local)
     lines = [symbol, f"= {formula}"]
     if formula != number:
         lines.append(f"= {number}")
     return lines + [""] * (EDGE_LINES - len(lines))
+
+
+def compact_edge(contribution: Contribution, kind: str) -> str:
+    """A used edge's one-line label on a slide: the local derivative's number, or a
+    linear-map op's map in the pass's direction."""
+    if maps_edge(contribution):
+        return edge_map(contribution, kind)
+    return short(contribution.local)
+
+
+def padded(label: str, rankdir: str = "TB") -> str:
+    """An edge label's layout text.  Top-down (TB, BT) Graphviz sets the labels of edges
+    between two ranks side by side on one line, each just right of its edge, so ``2`` and
+    ``1`` of neighbouring edges read as "21": there a thin space (0.2 em) on each side
+    adds 0.4 em between neighbours (``tests/test_slide_text.py`` measures the gap).
+    Left-right layouts stack those labels and need no room (there the spaces would only
+    widen every rank).  Only the layout sees the spaces: each frame's text is centred in
+    the room they make."""
+    if not label or rankdir not in ("TB", "BT"):
+        return label
+    return f"{LABEL_PAD}{label}{LABEL_PAD}"
 
 
 def scalar_terms(step: Step) -> str | None:

@@ -18,6 +18,7 @@ from .arrows import add_back_arrows
 from .camera import OVERVIEW_SHARE, Camera, follow, node_boxes, union
 from .compose import canvas_size, compose_frames
 from .derivative_story import EDGE, FILL, DerivativeStory, edge_key
+from .derivative_text import padded
 from .frames import STEP_MS, Frame
 from .graphviz_run import run_graphviz
 from .legibility import FLOOR_PX, SLIDE_WIDTH, below_floor, measure
@@ -102,7 +103,8 @@ class DerivativeFrames(DerivativeStory):
                        f'{shape}];')
         for u, v in self.edges:
             key = edge_key(u, v)
-            lines = [(f"{key}.label{i}", variants[f"{key}.label{i}"])
+            lines = [(f"{key}.label{i}", [padded(v, self._direction)
+                                          for v in variants[f"{key}.label{i}"]])
                      for i in range(self._edge_lines)
                      if any(variants.get(f"{key}.label{i}", [""]))]
             label = f", label={text_lines('e_' + key, lines)}" if lines else ""

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, overload
 if TYPE_CHECKING:
     from PIL.ImageFont import FreeTypeFont
 
-from .fonts import font_file
+from .fonts import FAMILY, font_file
+from .fonts import missing_glyphs as glyphs_missing
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 SLIDE_WIDTH = 1920
@@ -249,3 +250,32 @@ def below_floor(metrics: Metrics, floor: dict[str, float] | None = None) -> list
     problems += [f"clipped: {text!r}" for text in metrics.clipped]
     problems += [f"collision: {a!r} / {b!r}" for a, b in metrics.collisions]
     return problems
+
+
+def missing_glyphs(svg: str) -> dict[str, set[str]]:
+    """Texts of an SVG frame with characters DejaVu Sans (regular or bold, as the text is
+    set) has no glyph for, each with those characters: what a renderer without a fallback
+    font draws as empty boxes ({} when every character has one; ``slide_metrics.py``'s
+    *missing*).  Texts naming another font are reported whole under ``"font: NAME"``.
+
+    >>> missing_glyphs('<svg xmlns="http://www.w3.org/2000/svg"><text font-family='
+    ...                '"DejaVu Sans">∂L/∂f = 𝟏</text></svg>')   # doctest: +SKIP
+    {'∂L/∂f = 𝟏': {'𝟏'}}
+    """
+    found: dict[str, set[str]] = {}
+
+    def walk(el: ET.Element, family: str, bold: bool) -> None:
+        family = el.get("font-family") or family
+        bold = bold or el.get("font-weight") == "bold"
+        if el.tag == SVG_NS + "text":
+            text = "".join(el.itertext())
+            named = family.split(",")[0].strip().strip("'\"")
+            if text.strip() and named and named != FAMILY:
+                found.setdefault(f"font: {named}", set()).add(text)
+            elif text.strip() and glyphs_missing(text, bold):
+                found[text] = glyphs_missing(text, bold)
+        for child in el:
+            walk(child, family, bold)
+
+    walk(ET.fromstring(svg), "", False)
+    return found

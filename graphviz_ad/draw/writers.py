@@ -30,6 +30,7 @@ from graphviz_ad.draw import raster
 from graphviz_ad.draw.frames import Frame
 from graphviz_ad.draw.names import safe_stem
 from graphviz_ad.draw.player import player_html
+from graphviz_ad.draw.pptx_deck import DECK_CANVAS, deck_bytes, pptx_module
 from graphviz_ad.draw.staging import Staging
 
 from ..core.formats import FRAME_FORMATS, RASTER_FORMATS
@@ -119,7 +120,8 @@ def write_frames(frames: Sequence[Frame], out_dir: Path, stem: str, formats: Ite
     """Write ``frames`` in each of ``formats``; return the paths written per format.
 
     svg/png/pdf give one file per frame (``stem-000.svg`` ...); gif/apng/mp4/html
-    one file; beamer a ``stem.tex`` overlaying the PDF frames (so it writes them).
+    one file; beamer a ``stem.tex`` overlaying the PDF frames (so it writes them);
+    pptx one PowerPoint deck, a slide per frame (``pptx_deck``).
     ``slide="16:9"`` makes raster frames exactly 1920x1080 and PDF pages 16:9,
     padded on white, never stretched; without it raster frames are ``scale`` times
     the SVG's CSS size (default: see :func:`raster_scale`).  ``progress`` shows
@@ -141,6 +143,8 @@ def write_frames(frames: Sequence[Frame], out_dir: Path, stem: str, formats: Ite
         raise RenderError(f"scale {scale:g}: choose a number above 0 and at most {MAX_SCALE:g}")
     if "mp4" in wanted:
         _ffmpeg_module()  # fail before doing any work
+    if "pptx" in wanted:
+        pptx_module()
     canvas = slide_canvas(slide)
     stage = Staging(Path(out_dir))
     stage.check()
@@ -394,7 +398,24 @@ def _write_html(job: WriteJob) -> list[Path]:
     return [job.stage.write_text(f"{job.stem}.html", page)]
 
 
+def _write_pptx(job: WriteJob) -> list[Path]:
+    """One PowerPoint deck: the frames as full-slide pictures at the slide's pixel size
+    (the ``--slide`` canvas, 1920×1080 without one), captions as speaker notes."""
+    canvas = job.canvas or DECK_CANVAS
+    if job.canvas and job.images:  # already drawn at exactly the slide's size
+        pngs = [raster.png_bytes(img) for img in job.images]
+    else:
+        pngs = []
+        with _progress(job.progress, len(job.frames), "drawing slides") as tick, \
+                closing(raster.render_frames([f.svg for f in job.frames], canvas=canvas,
+                                             want_png=True, on_done=tick)) as results:
+            pngs = [png for _, png in results if png is not None]
+    deck = deck_bytes(pngs, [f.caption for f in job.frames], job.title or job.stem, canvas)
+    return [job.stage.write_bytes(f"{job.stem}.pptx", deck)]
+
+
 _WRITERS: dict[str, Callable[[WriteJob], list[Path]]] = {
     "svg": _write_svg, "pdf": _write_pdf, "gif": _write_gif,
     "apng": _write_apng, "mp4": _write_mp4, "beamer": _write_beamer, "html": _write_html,
+    "pptx": _write_pptx,
 }

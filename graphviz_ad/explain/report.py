@@ -185,7 +185,8 @@ def _step_entries(trace: Trace) -> Iterator[dict[str, Any]]:
             "formula": formula, "equation": equation, "latex": latex,
             "shape": [] if isinstance(s.result, float) else list(np.shape(s.result)),
             "value": _plain(s.result),
-            "contributions": [{"edge": [c.source, c.target], "local_formula": c.local_formula(),
+            "contributions": [{"edge": [c.source, c.target],
+                               "local_formula": c.local_formula(kind=s.kind),
                                "local": _plain(c.local), "carried": _plain(c.carried),
                                "product": _plain(c.product)} for c in s.contributions],
             **({"noise": flags} if (flags := noise_flags(s.result, s.scale())) is not None
@@ -267,7 +268,7 @@ def _steps_text(trace: Trace, at: Layout) -> Iterator[str]:
             contributions = "[" + terms.first + terms.between.join([
                 f'{{{term.first}"edge": [{edge.first}{encode(c.source)}{edge.between}'
                 f'{encode(c.target)}{edge.last}]{term.between}"local_formula": '
-                f'{encode(c.local_formula())}{term.between}"local": '
+                f'{encode(c.local_formula(kind=s.kind))}{term.between}"local": '
                 f'{_number_text(c.local, edge)}{term.between}"carried": '
                 f'{_number_text(c.carried, edge)}{term.between}"product": '
                 f'{_number_text(c.product, edge)}{term.last}}}'

@@ -175,8 +175,8 @@ _GREEK_TEX = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "thet
 MATH_CHARACTERS = {
     "∂": r"\partial", "·": r"\cdot", "−": "-", "×": r"\times", "…": r"\ldots",
     "∑": r"\sum", "≤": r"\le", "≥": r"\ge", "≈": r"\approx", "≠": r"\ne", "∞": r"\infty",
-    "±": r"\pm", "←": r"\leftarrow", "→": r"\rightarrow", "𝟏": r"\mathbf{1}",
-    "𝟎": r"\mathbf{0}", "√": r"\surd", "ℝ": r"\mathbb{R}", "⊙": r"\odot", "ˣ": r"^{\times}",
+    "±": r"\pm", "←": r"\leftarrow", "→": r"\rightarrow", "𝟙": r"\mathbf{1}",
+    "𝟘": r"\mathbf{0}", "√": r"\surd", "ℝ": r"\mathbb{R}", "⊙": r"\odot", "ˣ": r"^{\times}",
     "ₓ": r"_{\times}", "↦": r"\mapsto", "∈": r"\in", "ᵀ": "^{T}", "∇": r"\nabla",
     "⋅": r"\cdot", "∏": r"\prod", "∫": r"\int",
     **{c: "\\" + n for c, n in zip(_GREEK, _GREEK_TEX)},

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
 import shutil
 import subprocess
 import tempfile
@@ -22,20 +23,28 @@ from pathlib import Path
 from ..core.errors import GraphvizAdError
 from ..draw.graphviz_run import run_graphviz
 from ..draw.names import safe_stem
-from ..draw.output import write_bytes_atomic, write_text_atomic
 from ..draw.palette import BLANK_TEXT, INK, RULE, SHEET_EDGE
 from ..draw.player import _inline_svg
+from ..draw.staging import Staging
 from ..draw.template import dot_quote
 from .build import variant_rows
+from .escape import csv_cell
+from .record import RECORD, Record
 from .sheet import Blank, Cell, Math, Sheet, Text, shown
+from .variants import Variant
 
 BLANK = "______"
+WORKSHEETS_STEM = "worksheets"  # the manifest's entry for a worksheet run
 LATEX_TIMEOUT = 120
 
 
 def stem(sheet: Sheet) -> str:
     """``v03`` or ``v03-Ada-Lovelace``: the variant's file names start with it."""
-    v = sheet.variant
+    return sheet_stem_of(sheet.variant)
+
+
+def sheet_stem_of(v: Variant) -> str:
+    """:func:`stem` of a variant's sheet."""
     return f"v{v.number:02d}" + (f"-{safe_stem(v.student)}" if v.student else "")
 
 
@@ -273,46 +282,69 @@ def latex(sheet: Sheet, key: bool, picture: str) -> str:
     return "\n".join(lines)
 
 
-def pdf(sheet: Sheet, key: bool) -> bytes:
-    """The LaTeX page compiled by pdflatex in a private directory."""
+def pdf(sheet: Sheet, key: bool, work: Path | None = None) -> bytes:
+    """The LaTeX page compiled by pdflatex in ``work`` (a private directory: a staging
+    scratch directory under --out, else a temporary one); TeX's caches and HOME point
+    into it, so nothing is written under $HOME and an unset HOME does not matter."""
     exe = shutil.which("pdflatex")
     if exe is None:
         raise GraphvizAdError("pdf worksheets need pdflatex (TeX Live); "
                               "choose --format md,html")
-    with tempfile.TemporaryDirectory(prefix="graphviz-ad-sheet-") as tmp:
-        work = Path(tmp)
-        (work / "graph.pdf").write_bytes(run_graphviz(dot(sheet, key), "pdf").output)
-        (work / "sheet.tex").write_text(latex(sheet, key, "graph.pdf"), encoding="utf-8")
-        try:
-            proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error",
-                                   "-no-shell-escape", "sheet.tex"], cwd=work,
-                                  capture_output=True, timeout=LATEX_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired:
-            raise GraphvizAdError(f"pdflatex took longer than {LATEX_TIMEOUT} s") from None
-        if proc.returncode != 0 or not (work / "sheet.pdf").exists():
-            log = proc.stdout.decode("utf-8", "replace").splitlines()
-            first = next((ln for ln in log if ln.startswith("!")), "no message")
-            raise GraphvizAdError(f"pdflatex failed on {stem(sheet)}: {first}")
-        return (work / "sheet.pdf").read_bytes()
+    if work is None:
+        with tempfile.TemporaryDirectory(prefix="graphviz-ad-sheet-") as tmp:
+            return pdf(sheet, key, Path(tmp))
+    (work / "graph.pdf").write_bytes(run_graphviz(dot(sheet, key), "pdf").output)
+    (work / "sheet.tex").write_text(latex(sheet, key, "graph.pdf"), encoding="utf-8")
+    env = {**os.environ, **{name: str(work) for name in (
+        "HOME", "TEXMFVAR", "TEXMFCONFIG", "TEXMFCACHE")}}
+    try:
+        proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error",
+                               "-no-shell-escape", "sheet.tex"], cwd=work, env=env,
+                              stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=LATEX_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise GraphvizAdError(f"pdflatex took longer than {LATEX_TIMEOUT} s") from None
+    if proc.returncode != 0 or not (work / "sheet.pdf").exists():
+        log = proc.stdout.decode("utf-8", "replace").splitlines()
+        first = next((ln for ln in log if ln.startswith("!")), "no message")
+        raise GraphvizAdError(f"pdflatex failed on {stem(sheet)}: {first}")
+    return (work / "sheet.pdf").read_bytes()
 
 
-def write_sheets(sheets: list[Sheet], out_dir: Path, formats: list[str]) -> list[Path]:
-    """Worksheet and answer key of every sheet in every format, plus ``variants.csv``."""
-    written: list[Path] = []
-    for sheet in sheets:
-        for key in (False, True):
-            name = f"{stem(sheet)}-{'key' if key else 'worksheet'}"
-            svg = run_graphviz(dot(sheet, key), "svg").output.decode("utf-8")
-            if "md" in formats:
-                written.append(write_text_atomic(out_dir / f"{name}.svg", svg))
-                written.append(write_text_atomic(out_dir / f"{name}.md",
-                                                 markdown(sheet, key, f"{name}.svg")))
-            if "html" in formats:
-                written.append(write_text_atomic(out_dir / f"{name}.html",
-                                                 html_page(sheet, key, svg)))
-            if "pdf" in formats:
-                written.append(write_bytes_atomic(out_dir / f"{name}.pdf", pdf(sheet, key)))
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows(variant_rows(sheets))
-    written.append(write_text_atomic(out_dir / "variants.csv", text.getvalue()))
-    return written
+def write_sheets(sheets: list[Sheet], out_dir: Path, formats: list[str],
+                 record: Record | None = None) -> list[Path]:
+    """Worksheet and answer key of every sheet in every format, plus ``variants.csv`` and
+    the record ``variants.json``: all committed together into ``out_dir`` (under its lock,
+    recorded in its manifest), or nothing when anything fails or is interrupted."""
+    stage = Staging(out_dir)
+    stage.check()
+    written: dict[str, list[Path]] = {}
+
+    def put(fmt: str, name: str, data: str | bytes) -> None:
+        final = stage.write_bytes(name, data.encode("utf-8") if isinstance(data, str)
+                                  else data)
+        written.setdefault(fmt, []).append(final)
+
+    try:
+        for sheet in sheets:
+            for key in (False, True):
+                name = f"{stem(sheet)}-{'key' if key else 'worksheet'}"
+                svg = run_graphviz(dot(sheet, key), "svg").output.decode("utf-8")
+                if "md" in formats:
+                    put("md", f"{name}.svg", svg)
+                    put("md", f"{name}.md", markdown(sheet, key, f"{name}.svg"))
+                if "html" in formats:
+                    put("html", f"{name}.html", html_page(sheet, key, svg))
+                if "pdf" in formats:
+                    put("pdf", f"{name}.pdf", pdf(sheet, key, stage.scratch()))
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(
+            [[csv_cell(c) for c in row] for row in variant_rows(sheets)])
+        put("csv", "variants.csv", text.getvalue())
+        if record is not None:
+            put("json", RECORD, record.to_json())
+        stage.commit(WORKSHEETS_STEM, written)
+    except BaseException:
+        stage.abort()
+        raise
+    return [p for paths in written.values() for p in paths]

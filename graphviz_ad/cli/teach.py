@@ -153,11 +153,9 @@ def grade(source, vary, seed, decimals, roster, blank, sheets, number, student, 
         return
     given = read_answers(answers)
     variant = record.pick(number, student)
-    all_sheets = record_sheets(source, record, record.variants) if (
-        len(record.variants) <= MAX_COMPARED and len(record.variants) > 1) else []
-    sheet = next((s for s in all_sheets if s.variant.number == variant.number), None) or \
-        record_sheets(source, record, [variant])[0]
-    result = grade_sheet(sheet, given, tolerance, all_sheets)
+    sheet = record_sheets(source, record, [variant])[0]
+    result = grade_sheet(sheet, given, tolerance,
+                         lambda: record_sheets(source, record, record.variants))
     for k, format_name in enumerate(format_):
         if k:
             click.echo()
@@ -165,10 +163,6 @@ def grade(source, vary, seed, decimals, roster, blank, sheets, number, student, 
             click.echo(json.dumps(result.gradescope(), indent=2, ensure_ascii=True))
         else:
             click.echo(result.report())
-
-
-#: variants compared with a single student's answers (to say "these fit variant k")
-MAX_COMPARED = 1000
 
 
 def _is_class_csv(path: str) -> bool:

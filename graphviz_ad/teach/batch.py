@@ -86,6 +86,15 @@ def grade_class(answer_sets: Sequence[tuple[str, dict[str, str]]], variants: Seq
                 stem_of: Callable[[Variant], str]) -> list[Graded]:
     """Every answer set graded against its student's variant (each sheet made once)."""
     sheets: dict[int, Sheet] = {}
+
+    def sheet_of(v: Variant) -> Sheet:
+        if v.number not in sheets:
+            sheets[v.number] = make(v)
+        return sheets[v.number]
+
+    def every_sheet() -> list[Sheet]:  # only for answers that may fit another variant
+        return [sheet_of(v) for v in variants]
+
     out, seen = [], set()
     for student, answers in answer_sets:
         variant = find_variant(student, variants, stem_of)
@@ -96,9 +105,7 @@ def grade_class(answer_sets: Sequence[tuple[str, dict[str, str]]], variants: Seq
             out.append(Graded(student, problem=f"variant {variant.number} graded already"))
             continue
         seen.add(variant.number)
-        if variant.number not in sheets:
-            sheets[variant.number] = make(variant)
-        out.append(Graded(student, grade(sheets[variant.number], answers, tolerance)))
+        out.append(Graded(student, grade(sheet_of(variant), answers, tolerance, every_sheet)))
     return out
 
 

@@ -19,7 +19,7 @@ False
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,11 +122,13 @@ class Grade:
 
 
 def grade(sheet: Sheet, answers: Mapping[str, str], tolerance: Tolerance = Tolerance(),
-          others: Sequence[Sheet] = ()) -> Grade:
+          others: Sequence[Sheet] | Callable[[], Iterable[Sheet]] = ()) -> Grade:
     """Grade ``answers`` (blank id → text) against ``sheet``.  A row naming no blank, or
     an answer that cannot be read, is noted in the report and scored as unanswered; an
     answer giving one of the sheet's inputs is checked against the variant's.  ``others``
-    (the other variants' sheets) let grading say when the answers fit another variant."""
+    (the other variants' sheets, or a function making them, called only when a wrong answer
+    computed from the inputs alone needs them) let grading say when the answers fit
+    another variant."""
     result = Grade(sheet)
     blanks = {b.id: b for b in sheet.blanks}
     parsed: dict[str, Answer | WrongShape] = {}
@@ -178,7 +180,8 @@ def _values(sheet: Sheet) -> str:
 
 
 def _fitted_variant(sheet: Sheet, parsed: Mapping[str, Any], wrong: set[str],
-                    others: Sequence[Sheet], tol: Tolerance) -> Sheet | None:
+                    others: Sequence[Sheet] | Callable[[], Iterable[Sheet]], tol: Tolerance
+                    ) -> Sheet | None:
     """Another variant whose key every wrong answer computed from the inputs alone (a
     blank with no blank upstream) matches, when there is such a wrong answer."""
     ids = {b.id for b in sheet.blanks}
@@ -186,7 +189,7 @@ def _fitted_variant(sheet: Sheet, parsed: Mapping[str, Any], wrong: set[str],
              and not any(d in ids for d in b.depends)]
     if not first:
         return None
-    for other in others:
+    for other in (others() if callable(others) else others):
         if other.variant.values == sheet.variant.values:
             continue
         truths = {b.id: b.truth for b in other.blanks}

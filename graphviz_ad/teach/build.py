@@ -9,13 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import GraphvizAdError
+from ..core.program import program_of
 from ..core.source import load, load_toml
+from ..draw.compose import check_title
+from ..draw.derivative_story import MAX_DRAWN_NODES
 from ..receptive.spec import load_toml as load_stack
 from .pass_sheet import pass_sheet
 from .record import Record, make_record
 from .sheet import Sheet
 from .stack_sheet import stack_sheet
 from .variants import MAX_VARIANTS, Variant, draw_variants, name_variants, parse_range, read_roster
+
+MAX_DESCRIPTION = 20_000  # characters of a sheet's question (a page of prose)
 
 
 @dataclass(frozen=True)
@@ -44,9 +49,23 @@ def sheet_maker(source: str, blanks: Sequence[str] = ()
     source is read once, each sheet costs one pass."""
     if _is_stack(source):
         spec = load_stack(source)
+        check_limits(spec.title or spec.name, "", len(spec.layers))
         return (lambda v: stack_sheet(spec, v, blanks)), spec.variants, 0
     src, graph, inputs = load(source)
+    check_limits(src.title or src.name, src.description or "", len(program_of(graph).order))
     return (lambda v: pass_sheet(src, graph, inputs, v, blanks)), src.variants, 2
+
+
+def check_limits(title: str, description: str, nodes: int) -> None:
+    """A sheet's title, description and drawing within the limits render keeps (refused
+    before any work: a sheet is one page of drawing and prose)."""
+    check_title(title)
+    if len(description) > MAX_DESCRIPTION:
+        raise GraphvizAdError(f"the description has {len(description):,} characters, over "
+                              f"the limit of {MAX_DESCRIPTION:,} for a worksheet")
+    if nodes > MAX_DRAWN_NODES:
+        raise GraphvizAdError(f"the graph has {nodes} nodes; worksheets stop at "
+                              f"{MAX_DRAWN_NODES} (a sheet is drawn whole)")
 
 
 def varies(source: str) -> bool:

@@ -28,7 +28,7 @@ from ..draw.player import _inline_svg
 from ..draw.staging import Staging
 from ..draw.template import dot_quote
 from .build import variant_rows
-from .escape import csv_cell
+from .escape import csv_cell, markdown_text, one_line
 from .record import RECORD, Record
 from .sheet import Blank, Cell, Math, Sheet, Text, shown
 from .variants import Variant
@@ -100,9 +100,10 @@ def markdown(sheet: Sheet, key: bool, picture: str | None = None) -> str:
     """The sheet (or key) as Markdown; ``picture`` is the drawing's file name beside it."""
     esc = lambda t: t.replace("|", r"\|")  # noqa: E731
     subtitle, given = _intro(sheet, key)
-    out = [f"# {sheet.title}", "", f"**{subtitle}**", ""]
+    out = [f"# {markdown_text(one_line(sheet.title))}", "",
+           f"**{markdown_text(one_line(subtitle))}**", ""]
     if sheet.question:
-        out += [sheet.question, ""]
+        out += [markdown_text(sheet.question), ""]
     out += ["Given: " + "; ".join(cell_text(g) for g in given), ""]
     if picture:
         out += [f"![the graph]({picture})", ""]
@@ -133,9 +134,10 @@ def html_page(sheet: Sheet, key: bool, svg: str) -> str:
     """One self-contained HTML file: the drawing inlined, nothing fetched."""
     e = html.escape
     subtitle, given = _intro(sheet, key)
+    title, subtitle = one_line(sheet.title), one_line(subtitle)
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>{e(sheet.title)} — {e(subtitle)}</title><style>{PAGE_CSS}</style>",
-             "</head><body>", f"<h1>{e(sheet.title)}</h1>", f"<p><b>{e(subtitle)}</b></p>"]
+             f"<title>{e(title)} — {e(subtitle)}</title><style>{PAGE_CSS}</style>",
+             "</head><body>", f"<h1>{e(title)}</h1>", f"<p><b>{e(subtitle)}</b></p>"]
     if sheet.question:
         parts.append(f"<p>{e(sheet.question)}</p>")
     parts.append("<p>Given: " + "; ".join(e(cell_text(g)) for g in given) + "</p>")
@@ -202,7 +204,7 @@ _ACCENTS = {"\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304"
 def _typeset(ch: str) -> bool:
     """Whether LaTeX (utf8 inputenc, T1 fonts, the preamble's math characters) prints ``ch``."""
     code = ord(ch)
-    return (code < 128 or ch in MATH_CHARACTERS or ch in "—–‘’“”"
+    return (32 <= code < 127 or ch in "\n\t" or ch in MATH_CHARACTERS or ch in "—–‘’“”"
             or (0xA0 <= code <= 0x17F and ch not in _NOT_IN_T1))
 
 
@@ -250,7 +252,8 @@ def latex(sheet: Sheet, key: bool, picture: str) -> str:
     subtitle, given = _intro(sheet, key)
     cols = len(sheet.columns)
     lines = [*preamble(), r"\begin{document}",
-             rf"\section*{{{tex(sheet.title)}}}", rf"\textbf{{{tex(subtitle)}}}\par\medskip"]
+             rf"\section*{{{tex(one_line(sheet.title))}}}",
+             rf"\textbf{{{tex(one_line(subtitle))}}}\par\medskip"]
     if sheet.question:
         lines.append(tex(sheet.question) + r"\par\medskip")
     lines.append("Given: " + "; ".join(cell_latex(g) for g in given) + r"\par\medskip")
@@ -269,7 +272,7 @@ def latex(sheet: Sheet, key: bool, picture: str) -> str:
         lines += [r"\item " + (f"${f.latex}$" if key else f"${f.lhs().latex}$ = {tex(BLANK)}")
                   for f in sheet.formulas]
         lines.append(r"\end{enumerate}")
-    if key:
+    if key and sheet.blanks:
         lines.append(r"\subsection*{Every blank, worked}\begin{itemize}")
         lines += [rf"\item \texttt{{{tex(b.id)}}} = ${shown(b.truth, style='latex')}$: "
                   rf"${b.step.latex}$" for b in sheet.blanks]
@@ -282,20 +285,24 @@ def latex(sheet: Sheet, key: bool, picture: str) -> str:
     return "\n".join(lines)
 
 
-def pdf(sheet: Sheet, key: bool, work: Path | None = None) -> bytes:
+def pdf(sheet: Sheet, key: bool, work: Path | None = None, texmf: Path | None = None
+        ) -> bytes:
     """The LaTeX page compiled by pdflatex in ``work`` (a private directory: a staging
-    scratch directory under --out, else a temporary one); TeX's caches and HOME point
-    into it, so nothing is written under $HOME and an unset HOME does not matter."""
+    scratch directory under --out, else a temporary one); TeX's caches (fonts it makes)
+    and HOME point into ``texmf`` (default ``work``; one per worksheet run, so fonts are
+    made once), so nothing is written under $HOME and an unset HOME does not matter."""
     exe = shutil.which("pdflatex")
     if exe is None:
         raise GraphvizAdError("pdf worksheets need pdflatex (TeX Live); "
                               "choose --format md,html")
     if work is None:
         with tempfile.TemporaryDirectory(prefix="graphviz-ad-sheet-") as tmp:
-            return pdf(sheet, key, Path(tmp))
+            return pdf(sheet, key, Path(tmp), texmf)
+    work = work.resolve()  # TeX runs inside it: its cache paths must not be relative
     (work / "graph.pdf").write_bytes(run_graphviz(dot(sheet, key), "pdf").output)
     (work / "sheet.tex").write_text(latex(sheet, key, "graph.pdf"), encoding="utf-8")
-    env = {**os.environ, **{name: str(work) for name in (
+    cache = str((texmf or work).resolve())
+    env = {**os.environ, **{name: cache for name in (
         "HOME", "TEXMFVAR", "TEXMFCONFIG", "TEXMFCACHE")}}
     try:
         proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error",
@@ -326,6 +333,7 @@ def write_sheets(sheets: list[Sheet], out_dir: Path, formats: list[str],
         written.setdefault(fmt, []).append(final)
 
     try:
+        texmf = stage.scratch() if "pdf" in formats else None
         for sheet in sheets:
             for key in (False, True):
                 name = f"{stem(sheet)}-{'key' if key else 'worksheet'}"
@@ -336,7 +344,7 @@ def write_sheets(sheets: list[Sheet], out_dir: Path, formats: list[str],
                 if "html" in formats:
                     put("html", f"{name}.html", html_page(sheet, key, svg))
                 if "pdf" in formats:
-                    put("pdf", f"{name}.pdf", pdf(sheet, key, stage.scratch()))
+                    put("pdf", f"{name}.pdf", pdf(sheet, key, stage.scratch(), texmf))
         text = io.StringIO()
         csv.writer(text, lineterminator="\n").writerows(
             [[csv_cell(c) for c in row] for row in variant_rows(sheets)])

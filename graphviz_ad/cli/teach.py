@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -48,6 +49,15 @@ def _variant_options(func):
     return func
 
 
+def _printable_anywhere() -> None:
+    """A terminal whose encoding lacks ✓ or — (PYTHONIOENCODING=latin-1) gets escapes,
+    not a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def _options(vary, seed, decimals, roster, blank, count=None):
     return Options(tuple(vary), seed, decimals, count, roster,
                    parse_blanks(blank) if blank else ())
@@ -75,6 +85,7 @@ def worksheet(source, vary, seed, decimals, roster, blank, count, format_, out):
       graphviz-ad worksheet graphs/problem9.toml --vary x=0.1:1.5 --roster students.csv
       graphviz-ad worksheet graphs/problem6.toml --vary unit=0:9 --variants 5
     """
+    _printable_anywhere()
     formats = format_
     sheets, record = worksheet_run(source, _options(vary, seed, decimals, roster, blank, count))
     name = safe_stem(Path(source).stem if Path(source).suffix else "expression")
@@ -127,6 +138,7 @@ def grade(source, vary, seed, decimals, roster, blank, sheets, number, student, 
           --answers a.json --format gradescope
       graphviz-ad grade graphs/problem9.toml --sheets sheets/ --answers class.csv --out grades/
     """
+    _printable_anywhere()
     tolerance = Tolerance(rtol, sig_figs)
     options = _options(vary, seed, decimals, roster, blank)
     if sheets is not None:

@@ -139,3 +139,17 @@ def test_arrays_for_a_conv_stack_blank_are_wrong_shaped(answer: str) -> None:
     result = grade(sheet, {b.id: answer for b in sheet.blanks})
     assert result.score == 0
     assert all("expected a number" in m.output for m in result.marks)
+
+
+@pytest.mark.parametrize("path", sorted(GRAPHS.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_graph_file_grades_any_shape_without_a_crash(path: Path) -> None:
+    sheet = one_sheet(str(path), 1, Options(seed=1))
+    for fill in ("[[1, 2], [3, 4]]", "[1, 2, 3]", "7", "-0.0"):
+        result = grade(sheet, {b.id: fill for b in sheet.blanks})
+        report = result.report()
+        assert "{a}" not in report and "{b}" not in report
+        assert result.max_score == len(sheet.blanks)
+    # key-shaped but wrong everywhere (carried errors recomputed from them)
+    wrong = {b.id: json.dumps((np.asarray(b.truth, dtype=float) * 3 + 1).tolist())
+             for b in sheet.blanks}
+    assert grade(sheet, wrong).max_score == len(sheet.blanks)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.errors import visible
+from ..core.errors import GraphvizAdError, visible
 from .answers import Answer, AnswerError, answer_structure, parse_answer, read_answers
 from .sheet import MISTAKES, Blank, Look, Sheet, shown
 
@@ -296,8 +296,8 @@ def _safely(compute: Any, lookup: Look) -> Any:
     try:
         with np.errstate(all="ignore"):
             return compute(lookup)
-    except (ArithmeticError, ValueError, TypeError):
-        return None
+    except (ArithmeticError, ValueError, TypeError, GraphvizAdError):
+        return None  # e.g. a ShapeError, whose message would name {a} and {b} unfilled
 
 
 def _as_answer(value: Any) -> Answer:

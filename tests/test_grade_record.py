@@ -130,3 +130,21 @@ def test_a_folder_of_answer_files_and_unknown_students(classroom: Path) -> None:
     report = (classroom / "g" / "v01-Ada-Lovelace-report.txt").read_text()
     assert "graded against x = 0.98" in report
 
+
+
+def test_a_class_sharing_one_sheet(classroom: Path) -> None:
+    """A file that draws nothing: every student has the same sheet, one report each."""
+    mlp = str(ROOT / "graphs" / "mlp.toml")
+    rows = ["student,blank,answer", "Ada,L,1.26041", "Alan,L,2", "=cmd,L,1.26"]
+    (classroom / "mlp.csv").write_text("\n".join(rows) + "\n")
+    result = run("grade", mlp, "--answers", "mlp.csv", "--out", "g")
+    assert result.exit_code == 0, result.output
+    summary = list(csv.reader((classroom / "g" / "summary.csv").open()))
+    assert [(r[0], r[2]) for r in summary[1:]] == [("Ada", "1"), ("Alan", "0"), ("'=cmd", "1")]
+    names = {p.name for p in (classroom / "g").iterdir()}
+    assert {"Ada-report.txt", "Alan-results.json"} <= names
+
+
+def test_a_class_of_a_varying_file_needs_the_roster(classroom: Path) -> None:
+    result = run("grade", "graphs/problem9.toml", "--seed", "7", "--answers", "class.csv")
+    assert result.exit_code == 2 and "--sheets" in result.output

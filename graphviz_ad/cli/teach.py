@@ -14,7 +14,7 @@ from ..core.formats import WORKSHEET_FORMATS
 from ..draw.names import safe_stem
 from ..draw.staging import Staging
 from ..teach.answers import csv_rows
-from ..teach.batch import grade_class, gradescope_json, read_class, summary_csv
+from ..teach.batch import file_stems, grade_class, gradescope_json, read_class, summary_csv
 from ..teach.build import Options, drawn, record_sheets, sheet_maker, varies, worksheet_run
 from ..teach.escape import one_line
 from ..teach.grade import Tolerance, read_answers
@@ -161,6 +161,9 @@ def grade(source, vary, seed, decimals, roster, blank, sheets, number, student, 
                                        None if roster else number or 1, roster,
                                        options.blanks))[1]
     if Path(answers).is_dir() or _is_class_csv(answers):
+        if sheets is None and not roster and record.variants[0].values:
+            raise GraphvizAdError("grading a class needs the roster: give --sheets DIR (or "
+                                  "--roster) so each student's variant is known")
         _grade_class(source, record, answers, tolerance, out)
         return
     given = read_answers(answers)
@@ -195,10 +198,9 @@ def _grade_class(source, record, answers, tolerance, out) -> None:
     stage.check()
     written = []
     try:
-        for g in graded:
+        for g, base in zip(graded, file_stems(graded, sheet_stem_of)):
             if g.grade is None:
                 continue
-            base = sheet_stem_of(g.grade.sheet.variant)
             written.append(stage.write_text(f"{base}-report.txt", g.grade.report() + "\n"))
             written.append(stage.write_text(f"{base}-results.json", gradescope_json(g.grade)))
         written.append(stage.write_text("summary.csv", summary_csv(graded)))

@@ -95,18 +95,37 @@ def grade_class(answer_sets: Sequence[tuple[str, dict[str, str]]], variants: Seq
     def every_sheet() -> list[Sheet]:  # only for answers that may fit another variant
         return [sheet_of(v) for v in variants]
 
+    shared = len(variants) == 1 and not variants[0].student  # one sheet for the class
     out, seen = [], set()
     for student, answers in answer_sets:
-        variant = find_variant(student, variants, stem_of)
+        variant = variants[0] if shared else find_variant(student, variants, stem_of)
         if variant is None:
             out.append(Graded(student, problem="not on the roster of the worksheets"))
             continue
-        if variant.number in seen:
+        if variant.number in seen and not shared:
             out.append(Graded(student, problem=f"variant {variant.number} graded already"))
             continue
         seen.add(variant.number)
         out.append(Graded(student, grade(sheet_of(variant), answers, tolerance, every_sheet)))
     return out
+
+
+def file_stems(graded: Sequence[Graded], stem_of: Callable[[Variant], str]) -> list[str]:
+    """A distinct file stem per graded student: the sheet's stem (``v03-Ada-Lovelace``)
+    when variants differ, else the student's name made safe; repeats get ``-2``, ``-3``."""
+    stems: list[str] = []
+    for g in graded:
+        if g.grade is None:
+            stems.append("")
+            continue
+        variant = g.grade.sheet.variant
+        base = stem_of(variant) if variant.student else safe_stem(g.student)
+        stem, k = base, 1
+        while stem in stems:
+            k += 1
+            stem = f"{base}-{k}"
+        stems.append(stem)
+    return stems
 
 
 def summary_csv(graded: Sequence[Graded]) -> str:

@@ -15,7 +15,7 @@ from ..draw.names import safe_stem
 from ..draw.staging import Staging
 from ..teach.answers import csv_rows
 from ..teach.batch import file_stems, grade_class, gradescope_json, read_class, summary_csv
-from ..teach.build import Options, drawn, record_sheets, sheet_maker, varies, worksheet_run
+from ..teach.build import Options, drawn, sheet_maker, varies, worksheet_run
 from ..teach.escape import one_line
 from ..teach.grade import Tolerance, read_answers
 from ..teach.grade import grade as grade_sheet
@@ -168,9 +168,9 @@ def grade(source, vary, seed, decimals, roster, blank, sheets, number, student, 
         return
     given = read_answers(answers)
     variant = record.pick(number, student)
-    sheet = record_sheets(source, record, [variant])[0]
-    result = grade_sheet(sheet, given, tolerance,
-                         lambda: record_sheets(source, record, record.variants))
+    make = sheet_maker(source, record.blanks)[0]
+    result = grade_sheet(make(variant), given, tolerance,
+                         lambda: (make(v) for v in record.variants))  # made until one fits
     for k, format_name in enumerate(format_):
         if k:
             click.echo()

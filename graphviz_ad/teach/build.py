@@ -108,12 +108,6 @@ def load_sheets(source: str, options: Options = Options()) -> list[Sheet]:
     return worksheet_run(source, options)[0]
 
 
-def record_sheets(source: str, record: Record, variants: Sequence[Variant]) -> list[Sheet]:
-    """The sheets of ``variants`` of a worksheet record (its inputs, not drawn again)."""
-    make = sheet_maker(source, record.blanks)[0]
-    return [make(v) for v in variants]
-
-
 def one_sheet(source: str, number: int, options: Options = Options()) -> Sheet:
     """Variant ``number`` (1-based) of ``source``: the sheet ``grade`` checks against."""
     if number < 1:
@@ -140,5 +134,5 @@ def variant_rows(sheets: Sequence[Sheet]) -> list[list[str]]:
     return rows
 
 
-__all__ = ["Options", "Variant", "load_sheets", "one_sheet", "record_sheets", "variant_rows",
+__all__ = ["Options", "Variant", "load_sheets", "one_sheet", "sheet_maker", "variant_rows",
            "worksheet_run"]

@@ -19,6 +19,7 @@ False
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,9 @@ class Tolerance:
     atol: float = 1e-9
 
     def close(self, answer: Answer, target: Any) -> bool:
+        if answer.value.ndim == 0 and isinstance(target, int | float | np.floating):
+            return self._close_scalar(float(answer.value), float(answer.half_unit),
+                                      float(answer.figures), float(target))
         try:
             target = np.asarray(target, dtype=float)
         except (TypeError, ValueError):
@@ -55,6 +59,15 @@ class Tolerance:
             rounded = (answer.figures >= self.sig_figs) & np.isfinite(answer.half_unit) & (
                 error <= answer.half_unit * (1 + 1e-9) + self.atol)
         return bool(np.all(within | rounded))
+
+    def _close_scalar(self, value: float, half: float, figures: float, target: float) -> bool:
+        """:meth:`close` for two numbers (grading's common case) without array overhead."""
+        if not math.isfinite(target):
+            return False
+        error = abs(value - target)
+        return error <= max(self.rtol * abs(target), self.atol) or (
+            figures >= self.sig_figs and math.isfinite(half)
+            and error <= half * (1 + 1e-9) + self.atol)
 
 
 @dataclass(frozen=True)
@@ -183,10 +196,11 @@ def _fitted_variant(sheet: Sheet, parsed: Mapping[str, Any], wrong: set[str],
                     others: Sequence[Sheet] | Callable[[], Iterable[Sheet]], tol: Tolerance
                     ) -> Sheet | None:
     """Another variant whose key every wrong answer computed from the inputs alone (a
-    blank with no blank upstream) matches, when there is such a wrong answer."""
+    blank computed from given numbers only, no blank upstream) matches, when there is
+    such a wrong answer."""
     ids = {b.id for b in sheet.blanks}
     first = [b.id for b in sheet.blanks if b.id in wrong and isinstance(parsed[b.id], Answer)
-             and not any(d in ids for d in b.depends)]
+             and b.depends and not any(d in ids for d in b.depends)]
     if not first:
         return None
     for other in (others() if callable(others) else others):

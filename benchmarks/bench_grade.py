@@ -5,8 +5,9 @@ Both run the CLI in-process (click's CliRunner: no interpreter start-up counted)
 same worksheet record and the same 300 answer sets (a slip in f1 each, carried on, so the
 carried-error and diagnosis paths run, and grading checks whether the answers fit another
 variant: each single command makes the other variants' sheets, the batch makes each once).
-The batch command reads the record and the source once and writes a report, a Gradescope result per student and summary.csv; the baseline
-is a shell loop's work, one command per student printing its report.  Also reported: the
+The batch command reads the record and the source once and writes a report, a Gradescope
+result per student and summary.csv; the baseline is a shell loop's work, one command per
+student printing its report.  Also reported: the
 per-student cost against making one sheet (a forward and a reverse pass).
 
 Run from the repository root:  python benchmarks/bench_grade.py [--quick]

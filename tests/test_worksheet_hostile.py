@@ -265,3 +265,14 @@ def test_latin1_terminal_gets_no_traceback(tmp_path: Path) -> None:
                               capture_output=True, timeout=120)
         assert b"Traceback" not in proc.stderr, proc.stderr.decode("latin-1")
         assert proc.returncode in (0, 2)
+
+
+def test_an_earlier_longer_run_is_noted(tmp_path: Path) -> None:
+    out = str(tmp_path / "w")
+    assert run("worksheet", P9, "--variants", "3", "--out", out, "--format", "md").exit_code == 0
+    result = run("worksheet", P9, "--variants", "2", "--out", out, "--format", "md")
+    assert result.exit_code == 0
+    assert "note: 4 files of an earlier worksheet run remain" in result.output
+    assert "v03-key.md" in result.output
+    record = json.loads((tmp_path / "w" / "variants.json").read_text())
+    assert len(record["variants"]) == 2

@@ -23,7 +23,14 @@ from ..teach.record import read_record
 from ..teach.sheet import parse_blanks
 from ..teach.variants import MAX_VARIANTS
 from ..teach.worksheet import sheet_stem_of, write_sheets
-from .common import formats_option, out_option, report_written, reports_errors, source_argument
+from .common import (
+    formats_option,
+    note,
+    out_option,
+    report_written,
+    reports_errors,
+    source_argument,
+)
 
 
 def _variant_options(func):
@@ -90,7 +97,12 @@ def worksheet(source, vary, seed, decimals, roster, blank, count, format_, out):
     sheets, record = worksheet_run(source, _options(vary, seed, decimals, roster, blank, count))
     name = safe_stem(Path(source).stem if Path(source).suffix else "expression")
     out_dir = Path(out) if out else Path("render") / f"{name}-worksheets"
-    report_written(write_sheets(sheets, out_dir, formats, record))
+    written, earlier = write_sheets(sheets, out_dir, formats, record)
+    report_written(written)
+    if earlier:
+        note([f"{len(earlier)} files of an earlier worksheet run remain in {out_dir} "
+              f"({', '.join(earlier[:3])}{', …' if len(earlier) > 3 else ''}); "
+              "variants.json lists this run's sheets"])
 
 
 @click.command()

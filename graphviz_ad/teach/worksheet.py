@@ -25,7 +25,7 @@ from ..draw.graphviz_run import run_graphviz
 from ..draw.names import safe_stem
 from ..draw.palette import BLANK_TEXT, INK, RULE, SHEET_EDGE
 from ..draw.player import _inline_svg
-from ..draw.staging import Staging
+from ..draw.staging import Staging, read_manifest
 from ..draw.template import dot_quote
 from .build import variant_rows
 from .escape import csv_cell, markdown_text, one_line
@@ -319,10 +319,11 @@ def pdf(sheet: Sheet, key: bool, work: Path | None = None, texmf: Path | None = 
 
 
 def write_sheets(sheets: list[Sheet], out_dir: Path, formats: list[str],
-                 record: Record | None = None) -> list[Path]:
+                 record: Record | None = None) -> tuple[list[Path], list[str]]:
     """Worksheet and answer key of every sheet in every format, plus ``variants.csv`` and
     the record ``variants.json``: all committed together into ``out_dir`` (under its lock,
-    recorded in its manifest), or nothing when anything fails or is interrupted."""
+    recorded in its manifest), or nothing when anything fails or is interrupted.  Returns
+    the files written and the names of an earlier run's sheets left beside them."""
     stage = Staging(out_dir)
     stage.check()
     written: dict[str, list[Path]] = {}
@@ -351,8 +352,18 @@ def write_sheets(sheets: list[Sheet], out_dir: Path, formats: list[str],
         put("csv", "variants.csv", text.getvalue())
         if record is not None:
             put("json", RECORD, record.to_json())
+        earlier = earlier_sheets(out_dir, written)
         stage.commit(WORKSHEETS_STEM, written)
     except BaseException:
         stage.abort()
         raise
-    return [p for paths in written.values() for p in paths]
+    return [p for paths in written.values() for p in paths], earlier
+
+
+def earlier_sheets(out_dir: Path, written: dict[str, list[Path]]) -> list[str]:
+    """Files an earlier worksheet run wrote into ``out_dir`` (by its manifest) that this
+    run does not replace: they do not belong to this run's ``variants.json``."""
+    now = {p.name for paths in written.values() for p in paths}
+    before = read_manifest(out_dir).get(WORKSHEETS_STEM, {})
+    return sorted(n for names in before.values() for n in names
+                  if n not in now and (out_dir / n).is_file())

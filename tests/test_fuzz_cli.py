@@ -194,3 +194,114 @@ def test_random_conv_stacks(layers, options):
         result, before, after = invoke(args, workdir)
         assert_clean(result, args)
         assert after == before
+
+
+# -- the teaching kit: worksheets and grading (issue 18) ------------------------------------
+
+GRAPH_FILES = sorted(str(p) for p in (Path(__file__).resolve().parents[1] / "graphs").glob(
+    "*.toml"))
+_BLANK_IDS: dict[str, list[str]] = {}
+
+
+def blank_ids(path: str) -> list[str]:
+    """The blank ids of variant 1 of a shipped graph file (made once per file)."""
+    if path not in _BLANK_IDS:
+        from graphviz_ad.teach.build import Options, one_sheet  # deferred: teach only here
+        _BLANK_IDS[path] = [b.id for b in one_sheet(path, 1, Options(seed=1)).blanks]
+    return _BLANK_IDS[path]
+
+
+NUMERAL = st.one_of(
+    st.from_regex(r"[+\-−]?[0-9]{0,12}(\.[0-9]{0,12})?([eE][+-]?[0-9]{1,5})?", fullmatch=True),
+    st.sampled_from(["0e400", "1e" + "9" * 5000, "100e309", "nan", "-inf", "١٢", "1_0", "",
+                     "e", "[", "]", "{}", "null", "true", '"1"', "1" * 200]),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr))
+
+
+@st.composite
+def answer_texts(draw) -> str:
+    """A numeral, or a nested list of them of random (possibly ragged) shape and depth."""
+    depth = draw(st.integers(0, 12))
+    if depth == 0:
+        return draw(NUMERAL)
+    if draw(st.integers(0, 9)) == 9:
+        return "[" * depth + draw(NUMERAL) + "]" * depth
+    width = draw(st.integers(0, 6))
+    rows = [draw(answer_texts()) if draw(st.integers(0, 3)) == 0 else draw(NUMERAL)
+            for _ in range(width)] if depth < 4 else [draw(NUMERAL)]
+    return "[" + ", ".join(r or "0" for r in rows) + "]"
+
+
+@st.composite
+def answer_files(draw, path: str) -> tuple[str, str]:
+    """(suffix, text) of an answer file for ``path``: real and made-up blank names."""
+    names = draw(st.lists(st.one_of(st.sampled_from(blank_ids(path)),
+                                    st.text(max_size=6)), max_size=8))
+    answers = [(n, draw(answer_texts())) for n in names]
+    if draw(st.booleans()):
+        body = ", ".join(f"{json_text(n)}: {a}" for n, a in answers)
+        return ".json", "{" + body + "}"
+    rows = ["blank,answer"] + [f"{csv_text(n)},{csv_text(a)}" for n, a in answers]
+    return ".csv", "\n".join(rows) + "\n"
+
+
+def json_text(text: str) -> str:
+    import json  # deferred: only the teach fuzz writes JSON
+    return json.dumps(text)
+
+
+def csv_text(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+TEACH_FUZZ = settings(max_examples=int(EXAMPLES or 80), deadline=None,
+                      derandomize=not EXAMPLES,
+                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@TEACH_FUZZ
+@given(data=st.data(), path=st.sampled_from(GRAPH_FILES))
+def test_random_answers_against_every_graph_file(data, path):
+    suffix, text = data.draw(answer_files(path))
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        (workdir / f"a{suffix}").write_text(text, encoding="utf-8", errors="surrogatepass")
+        args = ["grade", path, "--seed", "1", "--answers", str(workdir / f"a{suffix}"),
+                "--format", data.draw(st.sampled_from(["report", "gradescope"]))]
+        result, before, after = invoke(args, workdir)
+        assert_clean(result, args)
+        assert after == before
+
+
+RANGE_ENDS = st.one_of(st.floats(-3, 3).map(repr), st.sampled_from(
+    ["-1e308", "1e308", "1e20", "-1e20", "0", "0.5", "nan", "inf", "x", "", "1e400"]))
+WORKSHEET_OPTIONS = st.lists(st.one_of(
+    st.tuples(st.sampled_from(["x", "w", "unit", "q", "1.kernel", "x.y"]), RANGE_ENDS,
+              RANGE_ENDS).map(lambda t: ["--vary", f"{t[0]}={t[1]}:{t[2]}"]),
+    st.integers(-1, 8).map(lambda d: ["--decimals", str(d)]),
+    st.integers(-1, 4).map(lambda n: ["--variants", str(n)]),
+    st.sampled_from([["--blank", "steps"], ["--blank", "values,adjoints"], ["--blank", "r"],
+                     ["--blank", "bogus"], ["--seed", "3"], ["--seed", "-1"],
+                     ["--format", "md"], ["--format", "html"]])), max_size=3)
+
+
+@settings(max_examples=int(EXAMPLES or 30), deadline=None, derandomize=not EXAMPLES,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(source=st.one_of(st.sampled_from(GRAPH_FILES), graph_files()),
+       options=WORKSHEET_OPTIONS)
+def test_random_worksheets(source, options):
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        if source not in GRAPH_FILES:
+            (workdir / "g.toml").write_text(source, encoding="utf-8", errors="surrogatepass")
+            source = str(workdir / "g.toml")
+        flat = [part for option in options for part in option]
+        if "--format" not in flat:
+            flat += ["--format", "md"]
+        args = ["worksheet", source, *flat, "--out", str(workdir / "out")]
+        result, before, after = invoke(args, workdir)
+        assert_clean(result, args)
+        assert after == before
+        out = workdir / "out"
+        if result.exit_code != 0:  # all or nothing
+            assert not out.exists() or not any(out.iterdir()), args

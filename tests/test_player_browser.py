@@ -125,3 +125,55 @@ def test_quiz_asks_first_then_reveals(tmp_path: Path) -> None:
         assert page.is_hidden("#quiz")
         assert page.text_content("#caption").startswith("∂y/∂f3 = ")
     assert all(url.startswith("file://") for url in requests), requests
+
+
+NUMERALS = ["1.65", "-3e2", "−0.5", ".5", "5.", "0e400", "1e" + "9" * 5000, "100e309",
+            "1e308", "1.5e-400", "١٢", "１２", "1_000", "nan", "Infinity", "0x10", "", " 2 ",
+            "+.5e-3", "1" * 61, "9" * 60, "1e-0005", "12.50", "e5", "."]
+
+
+def test_quiz_parser_agrees_with_grade(tmp_path: Path) -> None:
+    """The quiz page reads a number as ``grade`` does: same accepted texts, values, digits
+    and half-units; 100e309 is refused, never graded right as Infinity."""
+    from click.testing import CliRunner
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from graphviz_ad.cli import main
+    from graphviz_ad.teach.answers import AnswerError, parse_answer
+
+    graph = Path(__file__).resolve().parents[1] / "graphs" / "problem9.toml"
+    result = CliRunner().invoke(main, ["render", str(graph), "--format", "html", "--quiz",
+                                       "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    requests: list[str] = []
+    with opened(tmp_path / "problem9-reverse-quiz.html", requests) as page:
+        def agree(text: str) -> None:
+            js = page.evaluate("t => window.graphvizAdQuiz.parse(t)", text)
+            try:
+                py = parse_answer(text, "a")
+            except AnswerError:
+                py = None
+            if py is None or py.value.ndim:
+                assert js is None or text.strip().startswith("["), (text, js)
+                return
+            assert js is not None, text
+            assert float(js["value"]) == float(py.value), text
+            assert js["figures"] == int(py.figures), text
+            half = float(py.half_unit)
+            assert float(js["half"]) == pytest.approx(half, rel=1e-12), text
+
+        for text in NUMERALS:
+            agree(text)
+        numeral = st.from_regex(r"[+\-−]?[0-9]{0,20}(\.[0-9]{0,20})?([eE][+-]?[0-9]{1,6})?",
+                                fullmatch=True)
+        given(st.one_of(numeral, st.text(max_size=12)))(
+            settings(max_examples=150, deadline=None, database=None)(agree))()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")  # ∂y/∂f5 = 1 is asked
+        page.fill("#answer", "100e309")
+        page.press("#answer", "Enter")
+        assert page.text_content("#feedback").startswith("type a number")
+        page.fill("#answer", "1")
+        page.press("#answer", "Enter")
+        assert page.text_content("#feedback").startswith("✓ right")

@@ -242,17 +242,16 @@ def run(*args: str):
 @pytest.mark.parametrize("text, suffix, message", [
     ('{"f1": 1.6', ".json", "not valid JSON"),
     ("[1, 2]", ".json", "expected an object"),
-    ('{"nope": 1}', ".json", "no blank named 'nope'"),
-    ('{"f1": "e^2"}', ".json", "answer for f1: 'e^2' is not a number"),
+    ('{"f1": 1, "f1": 2}', ".json", "'f1' answered twice"),
     ("f1,1.6\n", ".csv", "header blank,answer"),
-    ("blank,answer\nf1,1\nf1,2\n", ".csv", "f1 answered twice"),
+    ("blank,answer\nf1,1\nf1,2\n", ".csv", "'f1' answered twice"),
     ("f1 = 1.6", ".txt", "must be a .csv or .json"),
 ])
 def test_bad_answer_files_are_one_line(tmp_path: Path, text: str, suffix: str,
                                        message: str) -> None:
     path = tmp_path / f"answers{suffix}"
     path.write_text(text)
-    result = run("grade", P9, "--answers", str(path))
+    result = run("grade", P9, "--seed", "7", "--answers", str(path))
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("graphviz-ad: error: ") and message in lines[0]
@@ -277,7 +276,7 @@ def test_cli_worksheet_roster_and_grade(tmp_path: Path) -> None:
     assert json.loads(result.output)["score"] == len(sheet.blanks)
     result = run("grade", P9, "--roster", str(roster), "--variant", "3", "--answers",
                  str(answers))
-    assert result.exit_code == 2 and "roster has 2 students" in result.output
+    assert result.exit_code == 2 and "variants 1 to 2" in result.output
     result = run("worksheet", P9, "--roster", str(roster), "--variants", "3")
     assert result.exit_code == 2 and "roster names 2 students" in result.output
 

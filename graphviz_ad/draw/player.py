@@ -146,19 +146,25 @@ window.graphvizAdQuiz = (function () {
   var input = document.getElementById("answer"), feedback = document.getElementById("feedback");
   var answered = new Map(), right = 0, total = 0, current = null, reveal = null;
   function question(t) { return t.dataset.quiz ? JSON.parse(t.dataset.quiz) : null; }
+  // the grammar of graphviz_ad.teach.answers: ASCII digits only, at most 60 characters,
+  // an exponent of at most 4 digits, a finite value (100e309 is refused, not Infinity)
   function parse(text) {
     text = text.trim().replace(/\u2212/g, "-");
-    var m = /^[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
-    if (!m || !(m[1] + (m[2] || ""))) { return null; }
-    var digits = (m[1] + (m[2] || "")).replace(/^0+/, "");
-    var exp = parseInt(m[3] || "0", 10) - (m[2] || "").length;
-    return {value: parseFloat(text), half: 0.5 * Math.pow(10, exp),
+    if (text.length > 60) { return null; }
+    var m = /^[+-]?(?:([0-9]+)(?:\.([0-9]*))?|\.([0-9]+))(?:[eE]([+-]?[0-9]{1,4}))?$/.exec(text);
+    if (!m) { return null; }
+    var whole = m[1] || "", fraction = (m[3] !== undefined ? m[3] : m[2]) || "";
+    var value = parseFloat(text);
+    if (!isFinite(value)) { return null; }
+    var digits = (whole + fraction).replace(/^0+/, "");
+    var exp = parseInt(m[4] || "0", 10) - fraction.length;
+    return {value: value, half: exp < 308 ? 0.5 * Math.pow(10, exp) : Infinity,
             figures: Math.max(digits.length, 1)};
   }
   function close(a, target) {
     var err = Math.abs(a.value - target);
     return err <= Math.max(RTOL * Math.abs(target), ATOL) ||
-      (a.figures >= SIG_FIGS && err <= a.half * (1 + 1e-9) + ATOL);
+      (a.figures >= SIG_FIGS && isFinite(a.half) && err <= a.half * (1 + 1e-9) + ATOL);
   }
   function shown(x) { return String(Number(x.toPrecision(6))).replace("-", "\u2212"); }
   function pending(t) { return question(t) !== null && !answered.has(t); }
@@ -195,7 +201,7 @@ window.graphvizAdQuiz = (function () {
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter") { e.preventDefault(); check(); }
   });
-  return {pending: pending, ask: start, hide: hide};
+  return {pending: pending, ask: start, hide: hide, parse: parse, close: close};
 })();
 </script>"""
 

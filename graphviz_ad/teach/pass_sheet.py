@@ -25,6 +25,8 @@ from ..core.trace import Trace
 from .sheet import BLANK_KINDS, STACK_BLANKS, Blank, Cell, Look, Math, Path_, Sheet, number
 from .variants import Variant
 
+MAX_CELL_ELEMENTS = 200  # numbers in one cell of a worksheet (every one is printed)
+
 
 def pass_sheet(source: Any, graph: Any, inputs: dict[str, Any], variant: Variant,
                blanks: Sequence[str] | None = None) -> Sheet:
@@ -49,7 +51,13 @@ def pass_sheet(source: Any, graph: Any, inputs: dict[str, Any], variant: Variant
     if "adjoints" in kinds or (mode in (Mode.REVERSE, Mode.BOTH)):
         traces.append(reverse_mode(graph, at, of=first(source.settings.get("of"))))
     values = traces[0] if traces else evaluate(graph, at)
-    return _PassSheet(source, graph, variant, kinds, values, traces).sheet()
+    sheet = _PassSheet(source, graph, variant, kinds, values, traces).sheet()
+    for name, numbers in sheet.truth.items():
+        if np.size(numbers) > MAX_CELL_ELEMENTS:
+            raise GraphvizAdError(f"{name} has {np.size(numbers):,} numbers; a worksheet "
+                                  f"shows every number of a cell, at most "
+                                  f"{MAX_CELL_ELEMENTS}")
+    return sheet
 
 
 def trace_sheet(traces: Sequence[Trace], quiet: Iterable[str] = ()) -> Sheet:

@@ -40,6 +40,7 @@ MISTAKES = {
     "missing-term": "a fan-out sum missing a term",
     "no-upstream": "the local derivative without the upstream factor",
     "sign": "a sign error",
+    "shape": "an answer of another shape than the blank's",
     "value-for-derivative": "a value given where a derivative was asked",
     "no-dilation": "the kernel used without its dilation",
     "no-jump": "the jump (product of earlier strides) left out",

@@ -11,7 +11,6 @@ so variants are distinct and ``--variants 30`` starts with the 10 of ``--variant
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,9 +20,12 @@ import numpy as np
 
 from ..core.errors import GraphvizAdError
 from ..core.files import read_text
+from .answers import csv_rows
 
 MAX_VARIANTS = 1000
 MAX_DECIMALS = 6
+#: range ends beyond this are refused: decimals mean nothing there, and integers fit int64
+MAX_MAGNITUDE = 1e15
 #: how many draws may repeat an earlier variant before the ranges count as too narrow
 PATIENCE = 1000
 
@@ -63,6 +65,9 @@ def parse_range(text: str, where: str = "--vary") -> Range:
         raise GraphvizAdError(f"{where} {text!r}: LOW and HIGH must be numbers") from None
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
         raise GraphvizAdError(f"{where} {text!r}: need finite numbers with LOW ≤ HIGH")
+    if max(abs(lo), abs(hi)) > MAX_MAGNITUDE:
+        raise GraphvizAdError(f"{where} {text!r}: LOW and HIGH must lie within "
+                              f"±{MAX_MAGNITUDE:g}")
     return Range(name, lo, hi)
 
 
@@ -73,6 +78,11 @@ def draw_variants(ranges: Sequence[Range], count: int, seed: int = 0, decimals: 
         raise GraphvizAdError(f"--variants {count}: must be from 1 to {MAX_VARIANTS}")
     if not 0 <= decimals <= MAX_DECIMALS:
         raise GraphvizAdError(f"decimals {decimals}: must be from 0 to {MAX_DECIMALS}")
+    if decimals == 0:
+        for r in ranges:
+            if math.ceil(r.low) > math.floor(r.high):
+                raise GraphvizAdError(f"{r.name}={r.low:g}:{r.high:g}: no whole number in the "
+                                      "range to draw at 0 decimals; widen it or give decimals")
     if count > 1 and not ranges:
         raise GraphvizAdError("nothing varies: give --vary NAME=LOW:HIGH (or a [variants] "
                               "table with vary = [...]) for more than one variant")
@@ -97,24 +107,28 @@ def draw_variants(ranges: Sequence[Range], count: int, seed: int = 0, decimals: 
 def _draw(rng: np.random.Generator, r: Range, decimals: int) -> float:
     if decimals == 0:
         return int(rng.integers(math.ceil(r.low), math.floor(r.high) + 1))
-    value = round(float(rng.uniform(r.low, r.high)), decimals)
+    u = float(rng.random())
+    value = round(min(max(r.low * (1 - u) + r.high * u, r.low), r.high), decimals)
     return value + 0.0  # no -0.0
 
 
 def read_roster(path: str | Path) -> list[str]:
     """Student names from a CSV file: the ``name`` column if there is a header with one,
-    else the first column.  Blank lines are skipped; an empty roster is an error."""
-    rows = [row for row in csv.reader(read_text(Path(path)).splitlines()) if any(
-        c.strip() for c in row)]
+    else the first column.  Blank lines are skipped; an empty roster is an error.  Rows
+    end only at line feeds (a name with U+2028 is one student, shown as one line)."""
+    rows = [row for _, row in csv_rows(read_text(Path(path)), str(path))]
     if not rows:
         raise GraphvizAdError(f"{path}: the roster names no students")
     header = [c.strip().lower() for c in rows[0]]
     column = header.index("name") if "name" in header else 0
     if "name" in header or header[0] in ("student", "students"):
         rows = rows[1:]
-    names = [row[column].strip() if column < len(row) else "" for row in rows]
+    names = [" ".join(row[column].split()) if column < len(row) else "" for row in rows]
     if not names or not all(names):
         raise GraphvizAdError(f"{path}: every roster line needs a name")
+    if len(set(names)) != len(names):
+        twice = next(n for n in names if names.count(n) > 1)
+        raise GraphvizAdError(f"{path}: {twice[:60]!r} is on the roster twice")
     return names
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
 import shutil
 import subprocess
 import tempfile
@@ -22,20 +23,28 @@ from pathlib import Path
 from ..core.errors import GraphvizAdError
 from ..draw.graphviz_run import run_graphviz
 from ..draw.names import safe_stem
-from ..draw.output import write_bytes_atomic, write_text_atomic
 from ..draw.palette import BLANK_TEXT, INK, RULE, SHEET_EDGE
 from ..draw.player import _inline_svg
+from ..draw.staging import Staging, read_manifest
 from ..draw.template import dot_quote
 from .build import variant_rows
+from .escape import csv_cell, markdown_text, one_line
+from .record import RECORD, Record
 from .sheet import Blank, Cell, Math, Sheet, Text, shown
+from .variants import Variant
 
 BLANK = "______"
+WORKSHEETS_STEM = "worksheets"  # the manifest's entry for a worksheet run
 LATEX_TIMEOUT = 120
 
 
 def stem(sheet: Sheet) -> str:
     """``v03`` or ``v03-Ada-Lovelace``: the variant's file names start with it."""
-    v = sheet.variant
+    return sheet_stem_of(sheet.variant)
+
+
+def sheet_stem_of(v: Variant) -> str:
+    """:func:`stem` of a variant's sheet."""
     return f"v{v.number:02d}" + (f"-{safe_stem(v.student)}" if v.student else "")
 
 
@@ -91,9 +100,10 @@ def markdown(sheet: Sheet, key: bool, picture: str | None = None) -> str:
     """The sheet (or key) as Markdown; ``picture`` is the drawing's file name beside it."""
     esc = lambda t: t.replace("|", r"\|")  # noqa: E731
     subtitle, given = _intro(sheet, key)
-    out = [f"# {sheet.title}", "", f"**{subtitle}**", ""]
+    out = [f"# {markdown_text(one_line(sheet.title))}", "",
+           f"**{markdown_text(one_line(subtitle))}**", ""]
     if sheet.question:
-        out += [sheet.question, ""]
+        out += [markdown_text(sheet.question), ""]
     out += ["Given: " + "; ".join(cell_text(g) for g in given), ""]
     if picture:
         out += [f"![the graph]({picture})", ""]
@@ -124,9 +134,10 @@ def html_page(sheet: Sheet, key: bool, svg: str) -> str:
     """One self-contained HTML file: the drawing inlined, nothing fetched."""
     e = html.escape
     subtitle, given = _intro(sheet, key)
+    title, subtitle = one_line(sheet.title), one_line(subtitle)
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>{e(sheet.title)} — {e(subtitle)}</title><style>{PAGE_CSS}</style>",
-             "</head><body>", f"<h1>{e(sheet.title)}</h1>", f"<p><b>{e(subtitle)}</b></p>"]
+             f"<title>{e(title)} — {e(subtitle)}</title><style>{PAGE_CSS}</style>",
+             "</head><body>", f"<h1>{e(title)}</h1>", f"<p><b>{e(subtitle)}</b></p>"]
     if sheet.question:
         parts.append(f"<p>{e(sheet.question)}</p>")
     parts.append("<p>Given: " + "; ".join(e(cell_text(g)) for g in given) + "</p>")
@@ -193,7 +204,7 @@ _ACCENTS = {"\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304"
 def _typeset(ch: str) -> bool:
     """Whether LaTeX (utf8 inputenc, T1 fonts, the preamble's math characters) prints ``ch``."""
     code = ord(ch)
-    return (code < 128 or ch in MATH_CHARACTERS or ch in "—–‘’“”"
+    return (32 <= code < 127 or ch in "\n\t" or ch in MATH_CHARACTERS or ch in "—–‘’“”"
             or (0xA0 <= code <= 0x17F and ch not in _NOT_IN_T1))
 
 
@@ -241,7 +252,8 @@ def latex(sheet: Sheet, key: bool, picture: str) -> str:
     subtitle, given = _intro(sheet, key)
     cols = len(sheet.columns)
     lines = [*preamble(), r"\begin{document}",
-             rf"\section*{{{tex(sheet.title)}}}", rf"\textbf{{{tex(subtitle)}}}\par\medskip"]
+             rf"\section*{{{tex(one_line(sheet.title))}}}",
+             rf"\textbf{{{tex(one_line(subtitle))}}}\par\medskip"]
     if sheet.question:
         lines.append(tex(sheet.question) + r"\par\medskip")
     lines.append("Given: " + "; ".join(cell_latex(g) for g in given) + r"\par\medskip")
@@ -260,7 +272,7 @@ def latex(sheet: Sheet, key: bool, picture: str) -> str:
         lines += [r"\item " + (f"${f.latex}$" if key else f"${f.lhs().latex}$ = {tex(BLANK)}")
                   for f in sheet.formulas]
         lines.append(r"\end{enumerate}")
-    if key:
+    if key and sheet.blanks:
         lines.append(r"\subsection*{Every blank, worked}\begin{itemize}")
         lines += [rf"\item \texttt{{{tex(b.id)}}} = ${shown(b.truth, style='latex')}$: "
                   rf"${b.step.latex}$" for b in sheet.blanks]
@@ -273,46 +285,85 @@ def latex(sheet: Sheet, key: bool, picture: str) -> str:
     return "\n".join(lines)
 
 
-def pdf(sheet: Sheet, key: bool) -> bytes:
-    """The LaTeX page compiled by pdflatex in a private directory."""
+def pdf(sheet: Sheet, key: bool, work: Path | None = None, texmf: Path | None = None
+        ) -> bytes:
+    """The LaTeX page compiled by pdflatex in ``work`` (a private directory: a staging
+    scratch directory under --out, else a temporary one); TeX's caches (fonts it makes)
+    and HOME point into ``texmf`` (default ``work``; one per worksheet run, so fonts are
+    made once), so nothing is written under $HOME and an unset HOME does not matter."""
     exe = shutil.which("pdflatex")
     if exe is None:
         raise GraphvizAdError("pdf worksheets need pdflatex (TeX Live); "
                               "choose --format md,html")
-    with tempfile.TemporaryDirectory(prefix="graphviz-ad-sheet-") as tmp:
-        work = Path(tmp)
-        (work / "graph.pdf").write_bytes(run_graphviz(dot(sheet, key), "pdf").output)
-        (work / "sheet.tex").write_text(latex(sheet, key, "graph.pdf"), encoding="utf-8")
-        try:
-            proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error",
-                                   "-no-shell-escape", "sheet.tex"], cwd=work,
-                                  capture_output=True, timeout=LATEX_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired:
-            raise GraphvizAdError(f"pdflatex took longer than {LATEX_TIMEOUT} s") from None
-        if proc.returncode != 0 or not (work / "sheet.pdf").exists():
-            log = proc.stdout.decode("utf-8", "replace").splitlines()
-            first = next((ln for ln in log if ln.startswith("!")), "no message")
-            raise GraphvizAdError(f"pdflatex failed on {stem(sheet)}: {first}")
-        return (work / "sheet.pdf").read_bytes()
+    if work is None:
+        with tempfile.TemporaryDirectory(prefix="graphviz-ad-sheet-") as tmp:
+            return pdf(sheet, key, Path(tmp), texmf)
+    work = work.resolve()  # TeX runs inside it: its cache paths must not be relative
+    (work / "graph.pdf").write_bytes(run_graphviz(dot(sheet, key), "pdf").output)
+    (work / "sheet.tex").write_text(latex(sheet, key, "graph.pdf"), encoding="utf-8")
+    cache = str((texmf or work).resolve())
+    env = {**os.environ, **{name: cache for name in (
+        "HOME", "TEXMFVAR", "TEXMFCONFIG", "TEXMFCACHE")}}
+    try:
+        proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error",
+                               "-no-shell-escape", "sheet.tex"], cwd=work, env=env,
+                              stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=LATEX_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise GraphvizAdError(f"pdflatex took longer than {LATEX_TIMEOUT} s") from None
+    if proc.returncode != 0 or not (work / "sheet.pdf").exists():
+        log = proc.stdout.decode("utf-8", "replace").splitlines()
+        first = next((ln for ln in log if ln.startswith("!")), "no message")
+        raise GraphvizAdError(f"pdflatex failed on {stem(sheet)}: {first}")
+    return (work / "sheet.pdf").read_bytes()
 
 
-def write_sheets(sheets: list[Sheet], out_dir: Path, formats: list[str]) -> list[Path]:
-    """Worksheet and answer key of every sheet in every format, plus ``variants.csv``."""
-    written: list[Path] = []
-    for sheet in sheets:
-        for key in (False, True):
-            name = f"{stem(sheet)}-{'key' if key else 'worksheet'}"
-            svg = run_graphviz(dot(sheet, key), "svg").output.decode("utf-8")
-            if "md" in formats:
-                written.append(write_text_atomic(out_dir / f"{name}.svg", svg))
-                written.append(write_text_atomic(out_dir / f"{name}.md",
-                                                 markdown(sheet, key, f"{name}.svg")))
-            if "html" in formats:
-                written.append(write_text_atomic(out_dir / f"{name}.html",
-                                                 html_page(sheet, key, svg)))
-            if "pdf" in formats:
-                written.append(write_bytes_atomic(out_dir / f"{name}.pdf", pdf(sheet, key)))
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows(variant_rows(sheets))
-    written.append(write_text_atomic(out_dir / "variants.csv", text.getvalue()))
-    return written
+def write_sheets(sheets: list[Sheet], out_dir: Path, formats: list[str],
+                 record: Record | None = None) -> tuple[list[Path], list[str]]:
+    """Worksheet and answer key of every sheet in every format, plus ``variants.csv`` and
+    the record ``variants.json``: all committed together into ``out_dir`` (under its lock,
+    recorded in its manifest), or nothing when anything fails or is interrupted.  Returns
+    the files written and the names of an earlier run's sheets left beside them."""
+    stage = Staging(out_dir)
+    stage.check()
+    written: dict[str, list[Path]] = {}
+
+    def put(fmt: str, name: str, data: str | bytes) -> None:
+        final = stage.write_bytes(name, data.encode("utf-8") if isinstance(data, str)
+                                  else data)
+        written.setdefault(fmt, []).append(final)
+
+    try:
+        texmf = stage.scratch() if "pdf" in formats else None
+        for sheet in sheets:
+            for key in (False, True):
+                name = f"{stem(sheet)}-{'key' if key else 'worksheet'}"
+                svg = run_graphviz(dot(sheet, key), "svg").output.decode("utf-8")
+                if "md" in formats:
+                    put("md", f"{name}.svg", svg)
+                    put("md", f"{name}.md", markdown(sheet, key, f"{name}.svg"))
+                if "html" in formats:
+                    put("html", f"{name}.html", html_page(sheet, key, svg))
+                if "pdf" in formats:
+                    put("pdf", f"{name}.pdf", pdf(sheet, key, stage.scratch(), texmf))
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(
+            [[csv_cell(c) for c in row] for row in variant_rows(sheets)])
+        put("csv", "variants.csv", text.getvalue())
+        if record is not None:
+            put("json", RECORD, record.to_json())
+        earlier = earlier_sheets(out_dir, written)
+        stage.commit(WORKSHEETS_STEM, written)
+    except BaseException:
+        stage.abort()
+        raise
+    return [p for paths in written.values() for p in paths], earlier
+
+
+def earlier_sheets(out_dir: Path, written: dict[str, list[Path]]) -> list[str]:
+    """Files an earlier worksheet run wrote into ``out_dir`` (by its manifest) that this
+    run does not replace: they do not belong to this run's ``variants.json``."""
+    now = {p.name for paths in written.values() for p in paths}
+    before = read_manifest(out_dir).get(WORKSHEETS_STEM, {})
+    return sorted(n for names in before.values() for n in names
+                  if n not in now and (out_dir / n).is_file())

@@ -107,3 +107,19 @@ def test_without_noise():
     assert without_noise(kept, 1e-16) is kept  # nothing to change: the same array
     assert without_noise(np.array([1e-17, 2.0]), 2.0).tolist() == [0.0, 2.0]
     assert without_noise(np.array([np.nan, 1e-20]), np.array([np.nan, 1.0])).tolist()[1] == 0
+
+
+def test_worksheets_show_noise_as_zero(tmp_path):
+    """A worksheet's given numbers read as a lecturer expects: (0.1 + 0.2) − 0.3 is 0."""
+    from click.testing import CliRunner
+
+    from graphviz_ad.cli import main
+
+    out = tmp_path / "sheets"
+    result = CliRunner().invoke(main, ["worksheet", "y = (x + 0.2) - 0.3", "--vary",
+                                       "x=0.1:0.1", "--blank", "adjoints", "--format", "md",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    key = (out / "v01-key.md").read_text()
+    assert "| y | f1 − 0.3 | 0 | 1 |" in key
+    assert "10⁻" not in key

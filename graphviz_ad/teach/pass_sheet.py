@@ -112,7 +112,7 @@ class _PassSheet:
             op = G.nodes[n]["op"]
             row: list[Cell] = [self.name(n), "input" if op == "input" else self.definition(n)]
             if op == "input" or "values" not in self.kinds:
-                row.append(number(self.values.value(n)))
+                row.append(number(self.values.shown(n)))
             else:
                 value_blanks[n] = self._value_blank(n)
                 row.append(value_blanks[n])
@@ -135,7 +135,7 @@ class _PassSheet:
                 elif n in self.data:
                     row.append("—")
                 else:
-                    row.append(number(t.derivative(n)))
+                    row.append(number(t.shown_derivative(n)))
         blanks = [value_blanks[n] for n in self.nodes if n in value_blanks] + derivative_blanks
         given: list[str | Math] = []
         inputs = program_of(G).inputs
@@ -177,7 +177,7 @@ class _PassSheet:
         def wrong(look: Look) -> list[Path_]:
             return [("sign", -consistent(look), "the sign flipped")]
 
-        name, formula, value = self.name(n), self.definition(n), number(self.values.value(n))
+        name, formula, value = self.name(n), self.definition(n), number(self.values.shown(n))
         step = Math(f"{name.text} = {formula.text} = {value.text}",
                     f"{name.latex} = {formula.latex} = {value.latex}")
         return Blank(self.vid(n), "value", self.values.value(n), step, consistent, wrong,

@@ -100,12 +100,13 @@ class Recorder:
 
     def fresh(self, name: str) -> str:
         """``name`` if the language can bind it and no input has it, else a variant."""
-        base = name if bindable(name) else ("x" if not bindable(name + "_") else name + "_")
+        base = name if bindable(name, True) else (
+            name + "_" if bindable(name + "_", True) else "x")
         taken = self.builder.inputs
-        if bindable(base) and base not in taken:
+        if base not in taken:
             return base
         k = 1
-        while f"{base}{k}" in taken or not bindable(f"{base}{k}"):
+        while f"{base}{k}" in taken or not bindable(f"{base}{k}", True):
             k += 1
         return f"{base}{k}"
 

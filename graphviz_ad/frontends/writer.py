@@ -37,15 +37,16 @@ _INFIX = {"add": ("+", _SUM), "sub": ("-", _SUM), "mul": ("*", _PRODUCT),
           "div": ("/", _PRODUCT), "matmul": ("@", _PRODUCT), "pow": ("^", _POWER)}
 
 
-def bindable(name: str) -> bool:
-    """Whether the language can bind ``name``: an ASCII identifier that is no function,
-    no Python dunder and no built-in constant (``e``, ``pi``).
+def bindable(name: str, input: bool = False) -> bool:
+    """Whether the language can bind ``name``: an ASCII identifier that is no function and
+    no Python dunder; an ``input`` is also no built-in constant (``e``, ``pi``: a binding
+    shadows them, an input cannot).
 
-    >>> bindable("W1"), bindable("exp"), bindable("φ"), bindable("pi")
-    (True, False, False, False)
+    >>> bindable("W1"), bindable("exp"), bindable("φ"), bindable("e"), bindable("e", input=True)
+    (True, False, False, True, False)
     """
     return (bool(_NAME.fullmatch(name)) and not name.startswith("__")
-            and lookup_function(name) is None and name not in CONSTANTS)
+            and lookup_function(name) is None and not (input and name in CONSTANTS))
 
 
 def _number(value: float) -> tuple[str, int]:
@@ -66,7 +67,7 @@ def program_text(G: nx.DiGraph) -> str:
         or not _AUTO.fullmatch(nodes[n]["name"]))}
     current: dict[str, str] = {n: n for n in program.inputs}  # name -> the node it holds now
     for n in program.inputs:
-        if not bindable(n):
+        if not bindable(n, input=True):
             raise GraphvizAdError(f"cannot write the input {n!r} as a program: the language "
                                   "cannot name it")
 

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from .naming import BindingWatcher, position, user_frame
-from .record import Recorder, TraceError, Traced, reduces_all_axes
+from .record import Recorder, TraceError, Traced
 
 #: numpy ufuncs (by ``ufunc.__name__``, so scipy.special's ufuncs count too) → the language.
 UFUNCS: dict[str, str] = {
@@ -244,17 +244,11 @@ class _Session:
 
     def reduce(self, op: str, x: Any, axis: Any, what: str) -> Tracer:
         """``op`` (sum, mean, logsumexp) over ``axis`` (None: every axis, as numpy)."""
-        ndim = int(np.ndim(self.number(x)))
-        if axis is None:
-            if ndim <= 1 or reduces_all_axes(op):
-                return self.call(f"{op}(a)", what, x)
-            axis = tuple(range(ndim))
-        if isinstance(axis, tuple):
-            axes = sorted({a % ndim for a in axis}, reverse=True)
-            for a in axes:
-                x = self.call(f"{op}(a, axis=axis)", what, x, axis=a)
-            return x if isinstance(x, Tracer) else self.call("a", what, x)
-        return self.call(f"{op}(a, axis=axis)", what, x, axis=int(axis))
+        where, pos = self.where()
+        prefix = f"{where}: {what}" if where else what
+        if isinstance(axis, list):
+            axis = tuple(axis)
+        return Tracer(self, self.recorder.reduce(op, self.operand(x), axis, pos, prefix))
 
 
 def _shown_path(path: str) -> str:

@@ -156,6 +156,24 @@ class Recorder:
             self.label[handle] = op
         return handle
 
+    def reduce(self, op: str, handle: int, axis: int | tuple[int, ...] | None,
+               pos: tuple[int, int] = (0, 0), where: str = "") -> int:
+        """``op`` (sum, mean, logsumexp) over ``axis`` (None: every axis, as numpy): one node
+        per axis, or ``op(a)`` where the language's own default means the same."""
+        ndim = int(np.ndim(self.values[handle]))
+        if axis is None:
+            if ndim <= 1 or reduces_all_axes(op):
+                return self.apply(f"{op}(a)", {"a": handle}, pos=pos, where=where)
+            axis = tuple(range(ndim))
+        if isinstance(axis, tuple):
+            if ndim <= 1 and len(axis) == 1:  # the whole vector, as the language writes it
+                return self.apply(f"{op}(a)", {"a": handle}, pos=pos, where=where)
+            for a in sorted({a % max(ndim, 1) for a in axis}, reverse=True):
+                handle = self.apply(f"{op}(a, axis=axis)", {"a": handle}, {"axis": a}, pos,
+                                    where)
+            return handle
+        return self.apply(f"{op}(a, axis=axis)", {"a": handle}, {"axis": int(axis)}, pos, where)
+
     def name(self, handle: int, name: str) -> None:
         """Call the node ``name`` (a binding in the traced code).  Inputs, constants and
         nodes named already keep their name: an alias adds no node."""

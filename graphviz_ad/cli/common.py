@@ -90,13 +90,14 @@ def load_program(source_arg: str, at: Iterable[tuple[str, Any]], cse: bool = Tru
     returns ``(source, graph, inputs)``.
 
     :func:`graphviz_ad.core.source.load` reads the program and its data; ``--at`` (strict:
-    every name must be an input, given once) overrides both."""
+    every name must be an input, given once) overrides both, and is what a ``FILE.py:NAME``
+    SOURCE is traced at."""
     given: dict[str, Any] = {}
     for name, value in at:
         if name in given:
             raise GraphvizAdError(f"--at {name} given twice")
         given[name] = value
-    source, graph, inputs = load(source_arg, data=data, cse=cse)
+    source, graph, inputs = load(source_arg, data=data, cse=cse, values=given)
     known = program_of(graph).inputs
     unknown = [name for name in given if name not in known]
     if unknown:

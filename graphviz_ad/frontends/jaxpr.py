@@ -204,8 +204,8 @@ def _equation(name: str, params: dict, operands: list, recorder: Recorder, where
         return recorder.apply("a*(1 - p) + b*p", {"a": cases[0], "b": cases[1], "p": p},
                               where=where + name)
     raise TraceError(f"{where}the JAX primitive {name} has no rule in graphviz-ad's table "
-                     f"(known: {', '.join(sorted({*PRIMITIVES, 'integer_pow', 'reduce_sum'}))}, "
-                     "dot_general, transpose, broadcast_in_dim, reshape, select_n)")
+                     "(graphviz_ad.frontends.jaxpr.PRIMITIVES, and dot_general, integer_pow, "
+                     "reduce_sum, transpose, broadcast_in_dim, reshape, select_n)")
 
 
 def _strip(shape: tuple) -> tuple:

@@ -197,9 +197,8 @@ class _Session:
         return TraceError(f"{where + ': ' if where else ''}{call} {what}")
 
     def no_rule(self, call: str) -> TraceError:
-        known = sorted({*UFUNCS, *FUNCTIONS})
-        return self.error(call, f"has no rule in graphviz-ad's table (known: "
-                                f"{', '.join(known)})")
+        return self.error(call, "has no rule in graphviz-ad's table of numpy calls "
+                                "(graphviz_ad.frontends.numpy_trace.UFUNCS and FUNCTIONS)")
 
     # -- operands -----------------------------------------------------------------------
     def number(self, x: Any) -> Any:

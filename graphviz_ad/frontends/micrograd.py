@@ -37,15 +37,16 @@ def _is_value(v: Any) -> bool:
     return hasattr(v, "data") and hasattr(v, "_prev") and hasattr(v, "_op")
 
 
-def from_micrograd(value: Any, inputs: Mapping[str, Any] | Iterable[Any] | None = None
-                   ) -> Traced:
+def from_micrograd(value: Any, inputs: Mapping[str, Any] | Iterable[Any] | None = None, *,
+                   scope: Mapping[str, Any] | None = None) -> Traced:
     """The Program of micrograd's ``value`` (see the module).  ``inputs``: more leaves to
     make inputs: a mapping ``{name: Value}``, or values (``model.parameters()``) called by
-    their labels or ``p1, p2, …``."""
+    their labels or ``p1, p2, …``.  ``scope``: the variables that name values (default: the
+    caller's local variables)."""
     if not _is_value(value):
         raise TraceError(f"expected a micrograd Value (with data, _prev and _op), got "
                          f"{type(value).__name__}")
-    caller = sys._getframe(1).f_locals
+    caller = sys._getframe(1).f_locals if scope is None else scope
     local = {}
     for name, v in caller.items():
         if _is_value(v):

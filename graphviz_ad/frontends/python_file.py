@@ -119,7 +119,7 @@ def _trace(module: types.ModuleType, path: Path, name: str, values: Mapping[str,
         if values:
             raise GraphvizAdError(f"{path}:{name} is a micrograd value, computed when the file "
                                   "ran: it takes no --at values")
-        return from_micrograd(target, None)
+        return from_micrograd(target, scope=vars(module))
     if not callable(target):
         raise GraphvizAdError(f"{path}:{name} is a {type(target).__name__}, not a function")
     try:

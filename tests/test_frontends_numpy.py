@@ -44,14 +44,14 @@ def problem7_matrix(X, phi, y):
 
 def problem8(phi0, phi1, x, y):
     z = phi0 + phi1*x
-    p = expit(z)
+    p = expit(z)  # noqa: F841  (an output of the language's program, as there)
     L = np.sum(np.logaddexp(0, z) - y*z)
     return L
 
 
 def problem8_matrix(X, phi, y):
     z = X @ phi
-    p = expit(z)
+    p = expit(z)  # noqa: F841  (an output of the language's program, as there)
     L = np.sum(np.logaddexp(0, z) - y*z)
     return L
 

@@ -19,8 +19,8 @@ import networkx as nx
 
 PACKAGE = Path(__file__).resolve().parents[1] / "graphviz_ad"
 GENERATED = {"graphviz_ad.core._parser_standalone"}
-LAYERS = {"core": 0, "explain": 1, "frontends": 1, "draw": 2, "receptive": 3, "plots": 3, "teach": 4, "workflow": 5,
-          "cli": 6}
+LAYERS = {"core": 0, "explain": 1, "frontends": 1, "draw": 2, "receptive": 3, "plots": 3,
+          "teach": 4, "workflow": 5, "cli": 6}
 ROOT = -1  # graphviz_ad/__init__.py: the version and the lazy exports, imported before anything
 MAIN = 8  # graphviz_ad/__main__.py
 

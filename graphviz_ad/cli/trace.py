@@ -10,8 +10,8 @@ import click
 from ..core.assignments import parse_value
 from ..core.formats import DATA_FORMATS, TEXT_FORMATS
 from ..core.passes import run_passes
-from ..explain.check import DEFAULT_TOLERANCE, check_derivatives, singularities
 from ..core.program import program_of
+from ..explain.check import DEFAULT_TOLERANCE, check_derivatives, singularities
 from ..explain.report import trace_json_chunks, traces_json_chunks
 from ..frontends.writer import graph_file_text
 from .common import (

@@ -305,9 +305,9 @@ def load(source: str | Path, *, data: Iterable[str] = (), cse: bool = True,
     """A graph file, program file, program text or ``-`` ready for the passes.
 
     Returns ``(source, graph, inputs)``: the parsed DAG and its input values from
-    ``[inputs]``, ``[data]`` and the ``data`` files (``--data`` specs).  ``values``
-    (``--at``) are what a ``FILE.py:NAME`` SOURCE is traced at, with the data files.  Data fills only
-    inputs the program has, so a CSV file may carry columns it does not use.
+    ``[inputs]``, ``[data]`` and the ``data`` files (``--data`` specs).  Data fills only
+    inputs the program has, so a CSV file may carry columns it does not use.  ``values``
+    (``--at``) are what a ``FILE.py:NAME`` SOURCE is traced at, with the data files.
 
     >>> src, G, inputs = load("graphs/problem9.toml")      # doctest: +SKIP
     >>> inputs                                              # doctest: +SKIP

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .record import Recorder, TraceError, Traced
+from .record import Recorder, Traced, TraceError
 from .writer import bindable
 
 #: JAX primitives → the language.
@@ -94,9 +94,8 @@ def _input_names(f: Callable[..., Any], args: tuple, jax: Any) -> list[str]:
             if not path:
                 names.append(param)
                 continue
-            key = getattr(path[-1], "key", getattr(path[-1], "idx", ""))
-            names.append(str(key) if bindable(str(key), True) else
-                         f"{param}_{'_'.join(str(getattr(p, 'key', getattr(p, 'idx', ''))) for p in path)}")
+            keys = [str(getattr(p, "key", getattr(p, "idx", ""))) for p in path]
+            names.append(keys[-1] if bindable(keys[-1], True) else f"{param}_{'_'.join(keys)}")
     return names
 
 
@@ -160,7 +159,7 @@ def _read(jaxpr: Any, env: dict, recorder: Recorder) -> None:
 
 
 def _equation(name: str, params: dict, operands: list, recorder: Recorder, where: str,
-              eqn: Any) -> int:
+              eqn: Any) -> Any:
     """The node of one equation (its operands' nodes given)."""
     handles = dict(zip("ab", operands))
     if name in PRIMITIVES:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .record import Recorder, TraceError, Traced
+from .record import Recorder, Traced, TraceError
 
 #: micrograd's operations → the language (``a`` and ``b`` are the operands).
 OPS: dict[str, str] = {"+": "a + b", "*": "a*b", "ReLU": "relu(a)", "relu": "relu(a)",
@@ -47,7 +47,7 @@ def from_micrograd(value: Any, inputs: Mapping[str, Any] | Iterable[Any] | None 
         raise TraceError(f"expected a micrograd Value (with data, _prev and _op), got "
                          f"{type(value).__name__}")
     caller = sys._getframe(1).f_locals if scope is None else scope
-    local = {}
+    local: dict[int, str] = {}
     for name, v in caller.items():
         if _is_value(v):
             local.setdefault(id(v), name)

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from .naming import BindingWatcher, position, user_frame
-from .record import Recorder, TraceError, Traced
+from .record import Recorder, Traced, TraceError
 
 #: numpy ufuncs (by ``ufunc.__name__``, so scipy.special's ufuncs count too) → the language.
 UFUNCS: dict[str, str] = {

@@ -62,7 +62,7 @@ class Traced:
                                of=self.of)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rule_graph(text: str) -> nx.DiGraph:
     """A rule text parsed once: inputs are operands, keyword values may name parameters."""
     return parse_rule(text)

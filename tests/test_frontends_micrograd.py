@@ -191,3 +191,16 @@ def test_a_value_whose_number_disagrees_with_its_op_is_refused():
     wrong = Value(5.0, (a,), "exp")
     with pytest.raises(GraphvizAdError, match="holds 5"):
         ad.from_micrograd(wrong)
+
+
+def test_a_long_chain_is_read_and_written_without_recursion():
+    """micrograd's Neuron sums with a chain of '+': 3,000 of them, deeper than Python's
+    recursion limit, read, written as text and parsed back."""
+    x = Value(0.5, label="x")
+    total = Value(0.0)
+    for k in range(3000):
+        total = total + x * (k % 7)
+    traced = ad.from_micrograd(total)
+    trace = ad.reverse_mode(*traced)
+    assert float(trace.value(traced.of[0])) == pytest.approx(total.data, rel=1e-12)
+    assert float(trace.derivative("x")) == pytest.approx(sum(k % 7 for k in range(3000)))

@@ -207,3 +207,15 @@ def test_control_flow_on_values_takes_the_branch_taken():
 
     assert ad.trace_function(f, x=2.0).program == "y = x^2"
     assert ad.trace_function(f, x=-2.0).program == "y = -x"
+
+
+def test_an_int_parameter_stays_a_count():
+    def net(x, W, layers=2):
+        h = x
+        for _ in range(layers):
+            h = np.tanh(W @ h)
+        return np.sum(h)
+
+    traced = ad.trace_function(net, x=np.array([1.0, -1.0]), W=np.eye(2) * 0.5, layers=3)
+    assert set(traced.inputs) == {"x", "W"}
+    assert traced.program.count("tanh") == 3

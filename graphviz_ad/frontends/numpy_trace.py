@@ -302,8 +302,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 
 
 def _as_input(value: Any) -> Any:
-    """A parameter's value as an input's (float or float array), or None when it is none."""
-    if isinstance(value, (bool, np.bool_)):
+    """A parameter's value as an input's (float or float array), or None when it is none:
+    a Python int stays an int (a count, a size or an index: ``range(layers)`` must work)."""
+    if isinstance(value, (bool, np.bool_, int, np.integer)):
         return None
     if _is_number(value):
         return float(value)
@@ -320,8 +321,8 @@ def trace_function(f: Callable[..., Any], /, **values: Any) -> Traced:
     """Run ``f`` at ``values`` (its parameters by name; defaults fill the rest) with tracers
     for its numbers and arrays, and return the Program it computed.
 
-    Parameters that are numbers or arrays become the Program's inputs (in the order the code
-    first uses them; one it never uses is no input); arrays the code reads from elsewhere
+    Parameters that are floats or arrays become the Program's inputs (in the order the code
+    first uses them; one it never uses is no input; an int stays a plain int); arrays the code reads from elsewhere
     (globals, closures) become data inputs named as the code names them.  The values it
     returns are the outputs, called by their variable names (or by the function's name)."""
     try:

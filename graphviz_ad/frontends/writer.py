@@ -30,6 +30,7 @@ from ..core.ops import CONSTANTS, PRIMITIVES, lookup_function
 from ..core.program import program_of
 
 _AUTO = re.compile(r"f\d+")  # the names the parser gives unnamed intermediates
+MAX_NESTING = 24  # deepest expression written inline (readable, and no deep recursion)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 # how each operator is written, and how tightly it binds (the grammar's precedence levels)
 _SUM, _PRODUCT, _UNARY, _POWER, _POSTFIX, _ATOM = 1, 2, 3, 4, 5, 10
@@ -65,6 +66,13 @@ def program_text(G: nx.DiGraph) -> str:
     own = {n for n in program.order if nodes[n]["op"] not in ("input", "const") and (
         n in outputs or uses[n] != 1 or nodes[n]["op"] == "id"
         or not _AUTO.fullmatch(nodes[n]["name"]))}
+    depth: dict[str, int] = {}  # nesting of an inline expression: a deep one gets a name
+    for n in program.order:
+        inner = [depth[a] for a in nodes[n]["operands"] if a not in own]
+        depth[n] = 1 + max(inner, default=0)
+        if depth[n] > MAX_NESTING and nodes[n]["op"] not in ("input", "const"):
+            own.add(n)
+            depth[n] = 0
     current: dict[str, str] = {n: n for n in program.inputs}  # name -> the node it holds now
     for n in program.inputs:
         if not bindable(n, input=True):

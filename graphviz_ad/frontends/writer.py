@@ -1,16 +1,20 @@
 """Any graph as the language's text, and as a graph file (TOML) that loads back to it.
 
-The text names every node the reader should see: inputs, user-bound names, every node used
-more than once and every output get a statement of their own, in evaluation order; the other
-intermediates (``f1``, ``f2``, … used once) are written inline, so ``y = exp(x)*x`` reads as it
-was written.  The parser numbers the inline nodes in the order it completes them, skipping the
-names the text binds, which is the numbering they had.
+The text names every node the reader should see: user-bound names and outputs get a
+statement of their own, in evaluation order; the other intermediates (``f1``, ``f2``, …) are
+written inline, a shared one again at each use (the parser shares it again), so
+``y = exp(x)*x`` reads as it was written.  Only an expression too long or too deep to read
+inline, or a long one used more than once, gets a statement of its own, named as it was.
+The parser numbers the inline nodes in the order it completes them, skipping the names the
+text binds: the numbering they had.
 
 >>> import graphviz_ad as ad
 >>> print(program_text(ad.parse("y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)")))
-f1 = exp(x)
-f3 = f1 + f1^2
-y = exp(f3) + sin(f3)
+y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)
+>>> u = "exp(W @ x + b)*tanh(V @ x + c)/sqrt(x*x + 1)"
+>>> print(program_text(ad.parse(f"y = log(1 + {u}) - {u}")))
+f11 = exp(W @ x + b)*tanh(V @ x + c)/sqrt(x*x + 1)
+y = log(1 + f11) - f11
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ from ..core.ops import CONSTANTS, PRIMITIVES, lookup_function
 from ..core.program import program_of
 
 _AUTO = re.compile(r"f\d+")  # the names the parser gives unnamed intermediates
-MAX_NESTING = 24  # deepest expression written inline (readable, and no deep recursion)
+# Inline expressions stay readable: nested at most so deep, at most so long; a subexpression
+# used more than once (shared again by the parser) is written inline only while it is short.
+MAX_NESTING, MAX_INLINE_CHARS, MAX_SHARED_CHARS = 24, 160, 40
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 # how each operator is written, and how tightly it binds (the grammar's precedence levels)
 _SUM, _PRODUCT, _UNARY, _POWER, _POSTFIX, _ATOM = 1, 2, 3, 4, 5, 10
@@ -62,74 +68,78 @@ def program_text(G: nx.DiGraph) -> str:
     nodes, succ, _ = graph_dicts(G)
     program = program_of(G)
     outputs = set(program.outputs)
-    uses = {n: sum(len(e["positions"]) for e in succ[n].values()) for n in nodes}
-    own = {n for n in program.order if nodes[n]["op"] not in ("input", "const") and (
-        n in outputs or uses[n] != 1 or nodes[n]["op"] == "id"
-        or not _AUTO.fullmatch(nodes[n]["name"]))}
-    depth: dict[str, int] = {}  # nesting of an inline expression: a deep one gets a name
-    for n in program.order:
-        inner = [depth[a] for a in nodes[n]["operands"] if a not in own]
-        depth[n] = 1 + max(inner, default=0)
-        if depth[n] > MAX_NESTING and nodes[n]["op"] not in ("input", "const"):
-            own.add(n)
-            depth[n] = 0
-    current: dict[str, str] = {n: n for n in program.inputs}  # name -> the node it holds now
     for n in program.inputs:
         if not bindable(n, input=True):
             raise GraphvizAdError(f"cannot write the input {n!r} as a program: the language "
                                   "cannot name it")
-
-    def ref(n: str) -> tuple[str, int]:
+    # each node's form where it is used: (text, precedence, nesting, nodes it names)
+    form: dict[str, tuple[str, int, int, frozenset[str]]] = {}
+    statements: list[tuple[str, str, frozenset[str]]] = []  # (node, text, nodes it names)
+    for n in program.order:
         data = nodes[n]
         if data["op"] == "const":
-            return _number(float(data["value"]))
-        if n in own or data["op"] == "input":
-            name = data["name"] if data["op"] != "input" else n
-            if current.get(name) != n:
-                raise GraphvizAdError(f"cannot write the program as text: {data['label']} is "
-                                      f"used after {name} is bound again")
-            return name, _ATOM
-        return expression(n)
-
-    def expression(n: str) -> tuple[str, int]:
-        data = nodes[n]
-        op, args = data["op"], [ref(a) for a in data["operands"]]
-        if op in _INFIX:
-            symbol, prec = _INFIX[op]
-            (left, lp), (right, rp) = args
-            right_assoc = op == "pow"
-            if lp < prec or (lp == prec and right_assoc):
-                left = f"({left})"
-            if rp < prec or (rp == prec and not right_assoc):
-                right = f"({right})"
-            spaced = f" {symbol} " if op in ("add", "sub", "matmul") else symbol
-            return f"{left}{spaced}{right}", prec
-        if op == "neg":
-            (text, prec), = args
-            return f"-({text})" if prec < _UNARY else f"-{text}", _UNARY
-        if op in ("transpose", "index"):
-            text, prec = args[0]
-            text = f"({text})" if prec < _POSTFIX else text
-            return (f"{text}.T" if op == "transpose" else f"{text}[{args[1][0]}]"), _POSTFIX
-        if op == "id":
-            return args[0][0], args[0][1]
-        if op not in PRIMITIVES:
-            raise GraphvizAdError(f"cannot write the operation {op!r} as a program")
-        params = [f"{k}={v}" for k, v in data.get("params", ())]
-        return f"{op}({', '.join([a for a, _ in args] + params)})", _ATOM
-
-    lines = []
-    for n in program.order:
-        if n not in own:
+            form[n] = (*_number(float(data["value"])), 0, frozenset())
             continue
+        if data["op"] == "input":
+            form[n] = (n, _ATOM, 0, frozenset([n]))
+            continue
+        args = [form[a] for a in data["operands"]]
+        text, prec = _expression(data, [(t, p) for t, p, _, _ in args])
+        depth = 1 + max((d for _, _, d, _ in args), default=0)
+        refs = frozenset().union(*(r for _, _, _, r in args))
+        uses = sum(len(e["positions"]) for e in succ[n].values())
+        own = (n in outputs or data["op"] == "id" or not _AUTO.fullmatch(data["name"])
+               or len(text) > MAX_INLINE_CHARS or depth > MAX_NESTING
+               or (uses != 1 and len(text) > MAX_SHARED_CHARS))
+        if own:
+            statements.append((n, text, refs))
+            form[n] = (data["name"], _ATOM, 0, frozenset([n]))
+        else:
+            form[n] = (text, prec, depth, refs)
+    current: dict[str, str] = {n: n for n in program.inputs}  # name -> the node it holds now
+    lines = []
+    for n, text, refs in statements:
+        for r in refs:
+            name = nodes[r]["name"] if nodes[r]["op"] != "input" else r
+            if current.get(name) != r:
+                raise GraphvizAdError(f"cannot write the program as text: {nodes[r]['label']} "
+                                      f"is used after {name} is bound again")
         name = nodes[n]["name"]
         if not bindable(name):
             raise GraphvizAdError(f"cannot write {name!r} as a program: the language cannot "
                                   "name it")
-        text = expression(n)[0]
         current[name] = n
         lines.append(f"{name} = {text}")
     return "\n".join(lines)
+
+
+def _expression(data: Mapping[str, Any], args: list[tuple[str, int]]) -> tuple[str, int]:
+    """A node's expression over its operands' forms (text, precedence), with the fewest
+    parentheses that parse back to the same tree."""
+    op = data["op"]
+    if op in _INFIX:
+        symbol, prec = _INFIX[op]
+        (left, lp), (right, rp) = args
+        right_assoc = op == "pow"
+        if lp < prec or (lp == prec and right_assoc):
+            left = f"({left})"
+        if rp < prec or (rp == prec and not right_assoc):
+            right = f"({right})"
+        spaced = f" {symbol} " if op in ("add", "sub", "matmul") else symbol
+        return f"{left}{spaced}{right}", prec
+    if op == "neg":
+        (text, prec), = args
+        return f"-({text})" if prec < _UNARY else f"-{text}", _UNARY
+    if op in ("transpose", "index"):
+        text, prec = args[0]
+        text = f"({text})" if prec < _POSTFIX else text
+        return (f"{text}.T" if op == "transpose" else f"{text}[{args[1][0]}]"), _POSTFIX
+    if op == "id":
+        return args[0]
+    if op not in PRIMITIVES:
+        raise GraphvizAdError(f"cannot write the operation {op!r} as a program")
+    params = [f"{k}={v}" for k, v in data.get("params", ())]
+    return f"{op}({', '.join([a for a, _ in args] + params)})", _ATOM
 
 
 def _toml_value(value: Any) -> str:

@@ -201,3 +201,12 @@ def test_a_micrograd_value_in_a_file_is_read(tmp_path):
     trace = ad.reverse_mode(*load(path)[1:])
     assert float(trace.derivative("a")) == pytest.approx(-2.0)  # b + 1
     assert float(trace.derivative("b")) == pytest.approx(2.0)
+
+
+def test_the_graph_file_escapes_its_title(tmp_path):
+    traced = ad.trace_function(lambda x: np.sin(x), x=0.5)
+    traced.title = 'a "quoted"\x7f title\n[inputs]\nx = 99'
+    path = tmp_path / "t.toml"
+    path.write_text(traced.graph_file())
+    src, G, inputs = load(path)
+    assert src.title == traced.title and inputs == {"x": 0.5}

@@ -142,6 +142,11 @@ def _expression(data: Mapping[str, Any], args: list[tuple[str, int]]) -> tuple[s
     return f"{op}({', '.join([a for a, _ in args] + params)})", _ATOM
 
 
+def _toml_string(text: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's, and DEL, which TOML forbids raw."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def _toml_value(value: Any) -> str:
     array = np.asarray(value, dtype=float)
     if array.ndim == 0:
@@ -160,9 +165,9 @@ def graph_file_text(G: nx.DiGraph, inputs: Mapping[str, Any], *, title: str = ""
     data = set(data)
     lines = []
     if title:
-        lines.append(f"title = {json.dumps(title, ensure_ascii=False)}")
+        lines.append(f"title = {_toml_string(title)}")
     if description:
-        lines.append(f"description = {json.dumps(description, ensure_ascii=False)}")
+        lines.append(f"description = {_toml_string(description)}")
     lines.append(f"program = '''\n{text}\n'''")
     of = list(of)
     if of:

@@ -177,11 +177,6 @@ def test_round_trip_micrograd(tmp_path):
     _round_trip(ad.from_micrograd(g), tmp_path)
 
 
-def test_round_trip_jax(tmp_path):
-    pytest.importorskip("jax")
-    from test_frontends_jax import _mlp_args, mlp
-
-    _round_trip(ad.from_jax(mlp, *_mlp_args()), tmp_path)
 
 
 def test_a_micrograd_value_in_a_file_is_read(tmp_path):

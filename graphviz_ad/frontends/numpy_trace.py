@@ -322,8 +322,9 @@ def trace_function(f: Callable[..., Any], /, **values: Any) -> Traced:
     for its numbers and arrays, and return the Program it computed.
 
     Parameters that are floats or arrays become the Program's inputs (in the order the code
-    first uses them; one it never uses is no input; an int stays a plain int); arrays the code reads from elsewhere
-    (globals, closures) become data inputs named as the code names them.  The values it
+    first uses them; one it never uses is no input; an int stays a plain int); arrays the
+    code reads from elsewhere (globals, closures) become data inputs named as the code
+    names them.  The values it
     returns are the outputs, called by their variable names (or by the function's name)."""
     try:
         signature = inspect.signature(f)

@@ -249,3 +249,17 @@ def test_the_slides_of_a_traced_function_are_the_languages(name):
     assert len(ours) == len(theirs)
     assert [(f.svg, f.caption) for f in ours[start:]] == [(f.svg, f.caption)
                                                           for f in theirs[start:]]
+
+
+def test_a_method_is_named_from_its_own_code():
+    class Layer:
+        def __init__(self, W):
+            self.W = W
+
+        def loss(self, x):
+            z = np.tanh(self.W @ x)
+            return np.sum(z)
+
+    traced = ad.trace_function(Layer(np.eye(2)).loss, x=np.array([0.5, -0.5]))
+    assert traced.program == "z = tanh(W @ x)\nloss = sum(z)"
+    assert traced.data == {"W"}

@@ -225,12 +225,18 @@ class _Session:
         raise self.error(f"an operand of type {type(x).__name__}", "is not a number or array")
 
     def _name_of(self, array: Any) -> str:
+        """The name the code reads ``array`` by: a variable of the user's frames (local,
+        then global), or an attribute of a local object (``self.W`` → ``W``)."""
         frame = user_frame(self.files, depth=3)
         while frame is not None:
             for scope in (frame.f_locals, frame.f_globals):
                 for name, value in scope.items():
                     if value is array and not name.startswith("_"):
                         return name
+            for value in frame.f_locals.values():
+                for name, attribute in getattr(value, "__dict__", {}).items():
+                    if attribute is array and not name.startswith("_"):
+                        return str(name)
             frame = frame.f_back
         return "data"
 
@@ -332,7 +338,8 @@ def trace_function(f: Callable[..., Any], /, **values: Any) -> Traced:
     except TypeError as err:
         raise TraceError(f"{getattr(f, '__name__', 'the function')}(): {err}") from None
     bound.apply_defaults()
-    code = getattr(f, "__code__", None)
+    plain = inspect.unwrap(getattr(f, "__func__", f))  # a method's or decorated function's
+    code = getattr(plain, "__code__", None)
     files = {code.co_filename} if code is not None else set()
     session = _Session(files)
     for name, value in bound.arguments.items():

@@ -205,3 +205,12 @@ def test_the_graph_file_escapes_its_title(tmp_path):
     path.write_text(traced.graph_file())
     src, G, inputs = load(path)
     assert src.title == traced.title and inputs == {"x": 0.5}
+
+
+def test_render_draws_a_traced_function(tmp_path):
+    result, _ = _run("render", "model.py:loss", "--at", "W=[0.5,-0.25]", "--format", "svg",
+                     "--out", str(tmp_path / "out"), tmp_path=tmp_path)
+    assert result.exit_code == 0, result.output
+    frames = sorted((tmp_path / "out").glob("*.svg"))
+    assert len(frames) == 1 + 8  # the whole graph, then one frame per reverse step
+    assert "tanh" in frames[0].read_text()

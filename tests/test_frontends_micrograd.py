@@ -204,3 +204,14 @@ def test_a_long_chain_is_read_and_written_without_recursion():
     trace = ad.reverse_mode(*traced)
     assert float(trace.value(traced.of[0])) == pytest.approx(total.data, rel=1e-12)
     assert float(trace.derivative("x")) == pytest.approx(sum(k % 7 for k in range(3000)))
+
+
+def test_inputs_named_by_a_mapping():
+    x, w = Value(3.0), Value(-2.0)
+    y = (x * w).tanh()
+    traced = ad.from_micrograd(y, {"x_in": x, "weight": w})
+    assert set(traced.inputs) == {"x_in", "weight"}
+    y.backward()
+    trace = ad.reverse_mode(*traced)
+    assert float(trace.derivative("weight")) == pytest.approx(w.grad, rel=1e-12)
+    assert float(trace.derivative("x_in")) == pytest.approx(x.grad, rel=1e-12)

@@ -263,3 +263,17 @@ def test_a_method_is_named_from_its_own_code():
     traced = ad.trace_function(Layer(np.eye(2)).loss, x=np.array([0.5, -0.5]))
     assert traced.program == "z = tanh(W @ x)\nloss = sum(z)"
     assert traced.data == {"W"}
+
+
+def test_augmented_assignment_rebinds_as_in_the_language():
+    def f(x, w):
+        z = x * w
+        z += 1
+        z **= 2
+        return np.sum(z)
+
+    traced = ad.trace_function(f, x=np.array([1.0, 2.0]), w=0.5)
+    G = ad.parse("z = x*w\nz += 1\nz = z^2\nf = sum(z)")
+    assert traced.program == "z = x*w\nz = z + 1\nz = z^2\nf = sum(z)"
+    values = {"x": np.array([1.0, 2.0]), "w": 0.5}
+    assert (ad.reverse_mode(*traced).table() == ad.reverse_mode(G, values).table())

@@ -165,6 +165,14 @@ class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
     def __repr__(self) -> str:
         return f"Tracer({self.value!r})"
 
+    # ``z += b`` binds a new value to z, as in the language (numpy's mixin would write into z)
+    __iadd__ = np.lib.mixins.NDArrayOperatorsMixin.__add__
+    __isub__ = np.lib.mixins.NDArrayOperatorsMixin.__sub__
+    __imul__ = np.lib.mixins.NDArrayOperatorsMixin.__mul__
+    __itruediv__ = np.lib.mixins.NDArrayOperatorsMixin.__truediv__
+    __ipow__ = np.lib.mixins.NDArrayOperatorsMixin.__pow__
+    __imatmul__ = np.lib.mixins.NDArrayOperatorsMixin.__matmul__
+
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) or (isinstance(x, np.ndarray) and x.ndim == 0)

@@ -277,3 +277,20 @@ def test_augmented_assignment_rebinds_as_in_the_language():
     assert traced.program == "z = x*w\nz = z + 1\nz = z^2\nf = sum(z)"
     values = {"x": np.array([1.0, 2.0]), "w": 0.5}
     assert (ad.reverse_mode(*traced).table() == ad.reverse_mode(G, values).table())
+
+
+def test_where_and_clip_have_autograds_gradients():
+    import autograd
+    import autograd.numpy as anp
+
+    def f(xp, z, w):
+        leaky = xp.where(z > 0, z, 0.1 * z)
+        return xp.sum(xp.clip(leaky * w, -0.5, 2.0) ** 2)
+
+    z, w = np.array([1.5, -2.0, 0.3, -0.1]), np.array([1.0, 2.0, -3.0, 0.5])
+    traced = ad.trace_function(lambda z, w: f(np, z, w), z=z, w=w)
+    assert "mask" in traced.data
+    trace = ad.reverse_mode(*traced)
+    for k, name in enumerate(["z", "w"]):
+        np.testing.assert_allclose(trace.derivative(name),
+                                   autograd.grad(lambda *a: f(anp, *a), k)(z, w), rtol=1e-12)

@@ -194,14 +194,10 @@ def _equation(name: str, params: dict, operands: list, recorder: Recorder, where
         raise TraceError(f"{where}{name} from {before} to {after} has no counterpart in the "
                          "language")
     if name == "select_n" and isinstance(operands[0], _Fact) and len(operands) == 3:
-        mask, cases = np.asarray(operands[0].value), operands[1:]
+        cases = operands[1:]
         if isinstance(cases[0], _Fact) or isinstance(cases[1], _Fact):
             raise TraceError(f"{where}select_n between comparisons has no rule")
-        if mask.ndim == 0 or mask.all() or not mask.any():
-            return cases[int(bool(mask.flat[0]))] if mask.size else cases[0]
-        p = recorder.input("mask", mask.astype(float), data=True)
-        return recorder.apply("a*(1 - p) + b*p", {"a": cases[0], "b": cases[1], "p": p},
-                              where=where + name)
+        return recorder.select(operands[0].value, cases[0], cases[1], where + name)
     raise TraceError(f"{where}the JAX primitive {name} has no rule in graphviz-ad's table "
                      "(graphviz_ad.frontends.jaxpr.PRIMITIVES, and dot_general, integer_pow, "
                      "reduce_sum, transpose, broadcast_in_dim, reshape, select_n)")

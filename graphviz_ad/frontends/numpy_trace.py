@@ -299,6 +299,28 @@ def _outer(session: _Session, a: Any, b: Any, out: Any = None) -> Tracer:
     return session.call("outer(a, b)", "np.outer", a, b)
 
 
+def _where(session: _Session, condition: Any, x: Any, y: Any) -> Tracer:
+    if isinstance(condition, Tracer):
+        raise session.error("np.where", "needs a condition such as z > 0, not a traced value")
+    where, _ = session.where()
+    return Tracer(session, session.recorder.select(
+        np.broadcast_to(condition, np.broadcast_shapes(np.shape(condition), np.shape(
+            session.number(x)), np.shape(session.number(y)))),
+        session.operand(y), session.operand(x), f"{where}: np.where" if where else "np.where"))
+
+
+def _clip(session: _Session, a: Any, a_min: Any = None, a_max: Any = None, **rest: Any
+          ) -> Tracer:
+    if rest:
+        raise session.error(f"np.clip(…, {', '.join(rest)}=…)", "is not supported")
+    out = a
+    if a_max is not None:
+        out = session.call("min(a, b)", "np.clip", out, a_max)
+    if a_min is not None:
+        out = session.call("max(a, b)", "np.clip", out, a_min)
+    return out if isinstance(out, Tracer) else session.call("a", "np.clip", out)
+
+
 def _like(make: Callable[..., Any]) -> Callable[..., Any]:
     def handler(session: _Session, a: Any, *args: Any, **kwargs: Any) -> Any:
         return make(np.shape(session.number(a)), *args, **kwargs)
@@ -308,7 +330,7 @@ def _like(make: Callable[..., Any]) -> Callable[..., Any]:
 #: numpy functions (``__array_function__``, by name) → how each is recorded.
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sum": _reduction("sum"), "mean": _reduction("mean"), "dot": _dot, "inner": _dot,
-    "transpose": _transpose, "outer": _outer,
+    "transpose": _transpose, "outer": _outer, "where": _where, "clip": _clip,
     "shape": lambda s, a: np.shape(s.number(a)), "ndim": lambda s, a: np.ndim(s.number(a)),
     "size": lambda s, a, axis=None: np.size(s.number(a), axis),
     "zeros_like": _like(np.zeros), "ones_like": _like(np.ones),

@@ -174,6 +174,18 @@ class Recorder:
             return handle
         return self.apply(f"{op}(a, axis=axis)", {"a": handle}, {"axis": int(axis)}, pos, where)
 
+    def select(self, mask: Any, when_false: int, when_true: int, where: str = "") -> int:
+        """``when_true`` where ``mask`` holds, else ``when_false`` (numpy's ``where``, JAX's
+        ``select_n``).  The mask is a fact about the traced numbers, so it is data: one
+        branch when it is uniform, else ``a·(1 − mask) + b·mask``, exact for finite values,
+        and the chain rule at the traced point (as Python's own ``if`` is)."""
+        mask = np.asarray(mask, dtype=bool)
+        if mask.size and (mask.all() or not mask.any()):
+            return when_true if bool(mask.flat[0]) else when_false
+        p = self.input("mask", mask.astype(float), data=True)
+        return self.apply("a*(1 - p) + b*p", {"a": when_false, "b": when_true, "p": p},
+                          where=where)
+
     def name(self, handle: int, name: str) -> None:
         """Call the node ``name`` (a binding in the traced code).  Inputs, constants and
         nodes named already keep their name: an alias adds no node."""

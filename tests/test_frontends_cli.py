@@ -214,3 +214,20 @@ def test_render_draws_a_traced_function(tmp_path):
     frames = sorted((tmp_path / "out").glob("*.svg"))
     assert len(frames) == 1 + 8  # the whole graph, then one frame per reverse step
     assert "tanh" in frames[0].read_text()
+
+
+def test_a_worksheet_of_a_traced_function_varies_its_defaults(tmp_path):
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=tmp_path):
+        open("p9.py", "w").write(textwrap.dedent("""
+            import numpy as np
+
+            def f(x=0.5):
+                y = np.exp(np.exp(x) + np.exp(x)**2) + np.sin(np.exp(x) + np.exp(x)**2)
+                return y
+        """))
+        result = runner.invoke(main, ["worksheet", "p9.py:f", "--vary", "x=0.1:0.9",
+                                      "--variants", "2", "--format", "md", "--out", "ws"])
+        assert result.exit_code == 0, result.output
+        key = open("ws/v01-key.md", encoding="utf-8").read()
+    assert "∂y/∂f5" in key and "∂y/∂x" in key

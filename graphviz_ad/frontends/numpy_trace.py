@@ -290,7 +290,7 @@ def _dot(session: _Session, a: Any, b: Any, out: Any = None) -> Tracer:
 
 
 def _transpose(session: _Session, a: Any, axes: Any = None) -> Tracer:
-    if np.ndim(session.number(a)) > 2 and axes is None or axes not in (None, (1, 0), [1, 0]):
+    if (np.ndim(session.number(a)) > 2 and axes is None) or axes not in (None, (1, 0), [1, 0]):
         raise session.error("np.transpose", "is supported for matrices only (a.T)")
     return session.call("a.T", "np.transpose", a)
 

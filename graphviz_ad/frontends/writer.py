@@ -19,6 +19,7 @@ y = log(1 + f11) - f11
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -30,30 +31,42 @@ import numpy as np
 
 from ..core.build import graph_dicts
 from ..core.errors import GraphvizAdError
-from ..core.ops import CONSTANTS, PRIMITIVES, lookup_function
+from ..core.ops import PRIMITIVES
+from ..core.parse import parse
 from ..core.program import program_of
 
 _AUTO = re.compile(r"f\d+")  # the names the parser gives unnamed intermediates
 # Inline expressions stay readable: nested at most so deep, at most so long; a subexpression
 # used more than once (shared again by the parser) is written inline only while it is short.
 MAX_NESTING, MAX_INLINE_CHARS, MAX_SHARED_CHARS = 24, 160, 40
-_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 # how each operator is written, and how tightly it binds (the grammar's precedence levels)
 _SUM, _PRODUCT, _UNARY, _POWER, _POSTFIX, _ATOM = 1, 2, 3, 4, 5, 10
 _INFIX = {"add": ("+", _SUM), "sub": ("-", _SUM), "mul": ("*", _PRODUCT),
           "div": ("/", _PRODUCT), "matmul": ("@", _PRODUCT), "pow": ("^", _POWER)}
 
 
+@functools.lru_cache(maxsize=4096)
 def bindable(name: str, input: bool = False) -> bool:
-    """Whether the language can bind ``name``: an ASCII identifier that is no function and
-    no Python dunder; an ``input`` is also no built-in constant (``e``, ``pi``: a binding
-    shadows them, an input cannot).
+    """Whether the language can bind ``name`` (as ``name = …``), or with ``input`` read it as
+    an input: the parser itself is asked, so its own rules decide (no function's name, no
+    Python dunder; an input is no built-in constant such as ``e`` or ``pi``, which a binding
+    may shadow).
 
-    >>> bindable("W1"), bindable("exp"), bindable("φ"), bindable("e"), bindable("e", input=True)
-    (True, False, False, True, False)
+    >>> bindable("W1"), bindable("exp"), bindable("e"), bindable("e", input=True)
+    (True, False, True, False)
+    >>> bindable("y", input=True), bindable("x y"), bindable("x\\ny")
+    (True, False, False)
     """
-    return (bool(_NAME.fullmatch(name)) and not name.startswith("__")
-            and lookup_function(name) is None and not (input and name in CONSTANTS))
+    if not name.isidentifier() or len(name) > 200:  # one name, nothing else, reaches parse
+        return False
+    try:
+        G = parse(f"{name}_read = {name}" if input else f"{name} = 1")
+    except GraphvizAdError:
+        return False
+    program = program_of(G)
+    if input:
+        return program.inputs == (name,)
+    return [G.nodes[n]["name"] for n in program.outputs] == [name]
 
 
 def _number(value: float) -> tuple[str, int]:

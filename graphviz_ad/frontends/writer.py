@@ -52,7 +52,7 @@ def bindable(name: str, input: bool = False) -> bool:
     Python dunder; an input is no built-in constant such as ``e`` or ``pi``, which a binding
     may shadow).
 
-    >>> bindable("W1"), bindable("exp"), bindable("e"), bindable("e", input=True)
+    >>> bindable("W1"), bindable("__x"), bindable("e"), bindable("e", input=True)
     (True, False, True, False)
     >>> bindable("y", input=True), bindable("x y"), bindable("x\\ny")
     (True, False, False)

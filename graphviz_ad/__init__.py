@@ -34,6 +34,11 @@ if TYPE_CHECKING:  # what a type checker sees; at run time __getattr__ imports t
     from .core.trace import Trace as Trace
     from .draw.animate import derivative_frames as derivative_frames
     from .draw.animate import render as render
+    from .frontends.jaxpr import from_jax as from_jax
+    from .frontends.micrograd import from_micrograd as from_micrograd
+    from .frontends.numpy_trace import trace_function as trace_function
+    from .frontends.numpy_trace import traceable as traceable
+    from .frontends.record import Traced as Traced
 
 # The public API, imported on first use (PEP 562), so `graphviz-ad --version` and every CLI
 # command import only what they need.
@@ -57,6 +62,11 @@ _EXPORTS = {
     "Contribution": "core.trace",
     "Step": "core.trace",
     "Trace": "core.trace",
+    "from_jax": "frontends.jaxpr",
+    "from_micrograd": "frontends.micrograd",
+    "trace_function": "frontends.numpy_trace",
+    "traceable": "frontends.numpy_trace",
+    "Traced": "frontends.record",
 }
 __all__ = sorted([*_EXPORTS, "__version__"])
 

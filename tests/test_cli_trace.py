@@ -305,7 +305,8 @@ def test_version_and_help():
         assert result.exit_code == 0
         assert f"Usage: main {command} [OPTIONS] SOURCE" in result.stdout
         assert "--at NAME=VALUE" in result.stdout
-    assert "Comma list of: table, json, markdown, latex." in run("trace", "--help").stdout
+    assert "Comma list of: table, json, markdown, latex, toml." in " ".join(
+        run("trace", "--help").stdout.split())
     assert "--tolerance" in run("check", "--help").stdout
 
 

@@ -2,7 +2,8 @@
 layer above its own, except the few deliberately deferred presentation hooks listed below.
 
 Layers, lowest first: ``core`` (language, graph building, primitive table, passes, traces),
-``explain`` (reports, lookup, checks), ``draw``, then ``receptive`` and ``plots`` (each on the
+``explain`` (reports, lookup, checks) and ``frontends`` (numpy, micrograd and JAX code traced
+into the core's Program), ``draw``, then ``receptive`` and ``plots`` (each on the
 core and the drawing layer), ``teach``, ``cli``, and the package facade.
 
 Imports sit at the top of a module; one kept inside a function (a heavy or optional dependency
@@ -18,8 +19,8 @@ import networkx as nx
 
 PACKAGE = Path(__file__).resolve().parents[1] / "graphviz_ad"
 GENERATED = {"graphviz_ad.core._parser_standalone"}
-LAYERS = {"core": 0, "explain": 1, "draw": 2, "receptive": 3, "plots": 3, "teach": 4, "workflow": 5,
-          "cli": 6}
+LAYERS = {"core": 0, "explain": 1, "frontends": 1, "draw": 2, "receptive": 3, "plots": 3,
+          "teach": 4, "workflow": 5, "cli": 6}
 ROOT = -1  # graphviz_ad/__init__.py: the version and the lazy exports, imported before anything
 MAIN = 8  # graphviz_ad/__main__.py
 
@@ -27,7 +28,9 @@ MAIN = 8  # graphviz_ad/__main__.py
 # method that needs it), so importing the lower module never loads the higher one.
 _SHOWS_ITSELF = "a Trace shows itself (Jupyter, the player) through the drawing layer, when asked"
 _PRINTS_ITSELF = "a Trace prints itself (table, JSON) and finds nodes through explain/, when asked"
+_RUNS_USER_CODE = "a FILE.py:NAME source is traced by the front ends, only when given one"
 ALLOWED_UPWARD = {
+    ("graphviz_ad.core.source", "graphviz_ad.frontends.python_file"): _RUNS_USER_CODE,
     ("graphviz_ad.core.trace", "graphviz_ad.draw.animate"): _SHOWS_ITSELF,
     ("graphviz_ad.core.trace", "graphviz_ad.draw.player"): _SHOWS_ITSELF,
     ("graphviz_ad.core.trace", "graphviz_ad.draw.output"): _SHOWS_ITSELF,

@@ -92,4 +92,5 @@ def main() -> None:
       graphviz-ad trace "exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)" --at x=0.5
       graphviz-ad render graphs/problem9.toml --format gif,png
       graphviz-ad rf --layer k=5,s=2 --layer k=3 --layer k=5,d=2
+      graphviz-ad trace model.py:loss --at x=0.5   (runs model.py: your own code)
     """

@@ -102,13 +102,14 @@ def load_program(source_arg: str, at: Iterable[tuple[str, Any]], cse: bool = Tru
     returns ``(source, graph, inputs)``.
 
     :func:`graphviz_ad.core.source.load` reads the program and its data; ``--at`` (strict:
-    every name must be an input, given once) overrides both."""
+    every name must be an input, given once) overrides both, and is what a ``FILE.py:NAME``
+    SOURCE is traced at."""
     given: dict[str, Any] = {}
     for name, value in at:
         if name in given:
             raise GraphvizAdError(f"--at {name} given twice")
         given[name] = value
-    source, graph, inputs = load(source_arg, data=data, cse=cse)
+    source, graph, inputs = load(source_arg, data=data, cse=cse, values=given)
     renamed = input_names(graph)  # `x += 1`: --at x sets the input, whose id is x#1
     given = {renamed.get(name, name): value for name, value in given.items()}
     known = program_of(graph).inputs

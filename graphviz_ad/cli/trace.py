@@ -11,8 +11,10 @@ import click
 from ..core.assignments import parse_value
 from ..core.formats import DATA_FORMATS, TEXT_FORMATS
 from ..core.passes import run_passes
+from ..core.program import program_of
 from ..explain.check import DEFAULT_TOLERANCE, check_derivatives, singularities
 from ..explain.report import trace_json_chunks, traces_json_chunks
+from ..frontends.writer import graph_file_text
 from .common import (
     at_option,
     data_option,
@@ -42,13 +44,20 @@ from .common import (
               help="Fit the table into N columns (default: the terminal's width, or "
                    "COLUMNS; 0: no limit). Long arrays are previewed with …, long steps "
                    "continue on the next line.")
-@options(formats_option(TEXT_FORMATS, "table"), no_cse_option, max_elements_option)
+@options(formats_option((*TEXT_FORMATS, "toml"), "table"), no_cse_option, max_elements_option)
 @reports_errors
 def trace(source, at, data, mode, wrt, of, seed, width, format_, no_cse):
     """Print the Wengert list and every step of a pass over SOURCE.
 
     SOURCE is an expression or program ("y = sin(x)*x"), a graph file
-    (graphs/problem9.toml), a program file, or - for stdin.
+    (graphs/problem9.toml), a program file, - for stdin, or FILE.py:NAME: your own
+    Python file, which is RUN as Python (as `import` runs it: its `if __name__ ==
+    "__main__":` block does not run), with its function NAME (numpy or JAX code) traced
+    at the --at values, or its micrograd Value NAME read. Graph files, program files and
+    expressions are never executed.
+
+    --format toml writes the program and its values as a graph file that loads back to
+    the same values and derivatives (trace once, keep the file).
 
     Several --wrt run one forward pass per input, several --of one reverse pass per
     output (--mode both: the forward passes, then the reverse ones); each is printed in
@@ -63,6 +72,7 @@ def trace(source, at, data, mode, wrt, of, seed, width, format_, no_cse):
       graphviz-ad trace "a = x*w; y = sin(a)" --at x=1 --at w=2 --format json
       graphviz-ad trace "y = x*w" --at x=1 --at w=2 --mode forward --wrt x --wrt w
       echo "y = x^2" | graphviz-ad trace - --at x=3
+      graphviz-ad trace model.py:loss --at x=0.5 --format toml > loss.toml
     """
     src, graph, inputs = load_program(source, at, cse=not no_cse, data=data)
     mode, wrt, of = pass_settings(src, graph, mode, wrt, of)
@@ -74,6 +84,12 @@ def trace(source, at, data, mode, wrt, of, seed, width, format_, no_cse):
         document = (trace_json_chunks(results[0]) if len(results) == 1
                     else traces_json_chunks(results))
     for k, format_name in enumerate(format_):
+        if format_name == "toml":
+            if k:
+                click.echo()
+            click.echo(graph_file_text(graph, inputs, title=src.title, data=src.data_inputs,
+                                       of=of or program_of(graph).outputs[:1]), nl=False)
+            continue
         if format_name == "json" and document is not None:  # one document, streamed
             if k:
                 click.echo()
@@ -116,6 +132,8 @@ def _write_chunks(chunks) -> None:
 @reports_errors
 def check(source, at, data, wrt, of, tolerance, format_, no_cse):
     """Check every derivative of both modes against central finite differences.
+
+    SOURCE is as for `graphviz-ad trace`: FILE.py:NAME runs your Python file and traces NAME.
 
     Forward mode: ∂node/∂x for every node and each --wrt input x (default: every
     input); reverse mode: ∂y/∂node for each --of output y (default: every output).

@@ -107,8 +107,33 @@ def load_toml(path: Path) -> dict[str, Any]:
         raise GraphvizAdError(f"{path}: invalid TOML: {reason}") from None
 
 
-def load_source(arg: str) -> Source:
-    """Resolve a SOURCE argument: ``-`` (stdin), a graph/program file, or program text."""
+PYTHON_SUFFIX = ".py"
+
+
+def python_target(arg: str) -> tuple[Path, str] | None:
+    """``model.py:loss`` → ``(Path("model.py"), "loss")``: a Python file and a name in it;
+    None for any other SOURCE.  Only such a SOURCE runs code (the user's own file)."""
+    path, sep, name = arg.rpartition(":")
+    if sep and path.lower().endswith(PYTHON_SUFFIX) and name.replace(".", "_").isidentifier():
+        return Path(path), name
+    return None
+
+
+def load_source(arg: str, values: dict[str, Any] | None = None,
+                data: dict[str, Any] | None = None) -> Source:
+    """Resolve a SOURCE argument: ``-`` (stdin), a graph/program file, program text, or
+    ``FILE.py:NAME`` (the file is run and NAME traced at ``values``, and at the ``data``
+    arrays its parameters name)."""
+    target = python_target(arg)
+    if target is not None:
+        if not target[0].is_file():
+            raise GraphvizAdError(f"{target[0]}: no such file")
+        # deferred: the front ends sit above core, and only FILE.py:NAME runs Python
+        from ..frontends.python_file import python_source
+        return python_source(*target, values or {}, data or {})
+    if arg.lower().endswith(PYTHON_SUFFIX):
+        raise GraphvizAdError(f"{arg} is Python: name the function to trace, as in "
+                              f"{arg}:loss")
     if arg == "-":
         text = read_stdin()
         return Source(text, name=_text_name("stdin", text))
@@ -275,13 +300,14 @@ def _input_value(value: Any) -> Any:
     return float(value) if getattr(value, "ndim", 1) == 0 else value
 
 
-def load(source: str | Path, *, data: Iterable[str] = (), cse: bool = True
-         ) -> tuple[Source, Any, dict[str, Any]]:
+def load(source: str | Path, *, data: Iterable[str] = (), cse: bool = True,
+         values: dict[str, Any] | None = None) -> tuple[Source, Any, dict[str, Any]]:
     """A graph file, program file, program text or ``-`` ready for the passes.
 
     Returns ``(source, graph, inputs)``: the parsed DAG and its input values from
     ``[inputs]``, ``[data]`` and the ``data`` files (``--data`` specs).  Data fills only
-    inputs the program has, so a CSV file may carry columns it does not use.
+    inputs the program has, so a CSV file may carry columns it does not use.  ``values``
+    (``--at``) are what a ``FILE.py:NAME`` SOURCE is traced at, with the data files.
 
     >>> src, G, inputs = load("graphs/problem9.toml")      # doctest: +SKIP
     >>> inputs                                              # doctest: +SKIP
@@ -289,11 +315,12 @@ def load(source: str | Path, *, data: Iterable[str] = (), cse: bool = True
     """
     from .parse import parse  # deferred: the parser; conv stacks (rf) never load it
 
-    loaded = load_source(str(source))
-    graph = parse(loaded.program, cse=cse and loaded.settings.get("cse", True))
-    arrays = dict(loaded.data)
+    files = {}
     for spec in data:
-        arrays.update(load_data(spec))
+        files.update(load_data(spec))
+    loaded = load_source(str(source), values, files)
+    graph = parse(loaded.program, cse=cse and loaded.settings.get("cse", True))
+    arrays = {**loaded.data, **files}
     loaded.data_inputs = set(arrays)
     used = set(program_of(graph).inputs)
     inputs = {**loaded.inputs, **{k: v for k, v in arrays.items() if k in used}}

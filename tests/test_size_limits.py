@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_limits import refused  # one error line, exit 2, no traceback
 
 import graphviz_ad as ad
 from graphviz_ad.cli import main
@@ -37,19 +38,6 @@ OUTER = ("program = \"y = sum(sum(outer(u, v)))\"\n[data]\n"
 
 def run(*args: object):
     return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def refused(result, *words: str) -> str:
-    """One error line (plus source line and caret), exit 2, no traceback; ``words`` in it."""
-    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
-    lines = result.stderr.rstrip("\n").splitlines()
-    assert lines[0].startswith("graphviz-ad: error: "), result.stderr
-    assert len(lines) == 1 or (len(lines) == 3 and lines[2].strip() == "^"), result.stderr
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    for word in words:
-        assert word in lines[0], (word, lines[0])
-    return lines[0]
 
 
 # -- shape rules: each op's rule agrees with numpy wherever numpy computes ---------------------

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_one_name import MICROGRAD  # micrograd's README example (a = −4, b = 2)
 
 from graphviz_ad import parse
 from graphviz_ad.core.errors import GraphvizAdError
@@ -34,18 +35,6 @@ from graphviz_ad.workflow.render_file import graph_file_kind
 
 GRAPHS = sorted((Path(__file__).resolve().parent.parent / "graphs").glob("*.toml"))
 SVG = "{http://www.w3.org/2000/svg}"
-MICROGRAD = """
-c = a + b
-d = a*b + b^3
-c += c + 1
-c += 1 + c + (-a)
-d += d*2 + relu(b + a)
-d += 3*d + relu(b - a)
-e = c - d
-f = e^2
-g = f/2
-g += 10/f
-"""  # micrograd's README example, a = −4, b = 2
 CS231N = "f = 1/(1 + exp(-(w0*x0 + w1*x1 + w2)))"
 CS231N_INDEXED = "f = 1/(1 + exp(-(w[0]*x[0] + w[1]*x[1] + w[2])))"
 NEIGHBOURS = {

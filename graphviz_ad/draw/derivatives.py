@@ -15,7 +15,7 @@ from ..core.formula import definition, node_label
 from ..core.program import program_of
 from ..core.trace import Trace
 from .arrows import add_back_arrows
-from .camera import OVERVIEW_SHARE, Camera, follow, node_boxes, union
+from .camera import Camera, Stubs, follow, node_boxes, union
 from .compose import canvas_size, compose_frames
 from .derivative_story import EDGE, FILL, DerivativeStory, edge_key
 from .frames import STEP_MS, Frame
@@ -190,16 +190,14 @@ class DerivativeFrames(DerivativeStory):
             return None, options
         boxes = node_boxes(template.svg)
         focus = []
-        for state in self.states:
+        for state in self.states:  # the node being computed and every node it reads or writes
             active = [n for n in self.nodes if state[f"{n}.fill"] == FILL["active"]]
             used = {n for u, v in self.edges if state[edge_key(u, v) + ".color"] == EDGE["active"]
                     for n in (u, v)}
-            near = union([boxes["n_" + n] for n in set(active) | used if "n_" + n in boxes])
-            if near is not None and (near[2] - near[0] > area[0] * (1 - OVERVIEW_SHARE)
-                                     or near[3] - near[1] > area[1] * (1 - OVERVIEW_SHARE)):
-                near = union([boxes["n_" + n] for n in active if "n_" + n in boxes])
-            focus.append(near)
-        return follow(template.svg, template.view_box, focus, area), options
+            focus.append(union([boxes["n_" + n] for n in set(active) | used if "n_" + n in boxes]))
+        stubs = Stubs({"e_" + edge_key(u, v): ("n_" + u, "n_" + v) for u, v in self.edges},
+                      {"n_" + n: self.label(n) for n in self.nodes}, EDGE_FONT)
+        return follow(template.svg, template.view_box, focus, area, stubs), options
 
 
 def legible(frames: Sequence[Frame]) -> bool:

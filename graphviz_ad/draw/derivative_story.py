@@ -27,6 +27,7 @@ from .derivative_text import (
     step_equation,
 )
 from .frames import STEP_MS
+from .node_labels import ShortNames
 from .palette import BORDER_OF, EDGE_OF, FILL_OF, NO_COLOUR
 
 FILL, BORDER, EDGE = FILL_OF, BORDER_OF, EDGE_OF  # a node's state / an edge's use → colour
@@ -100,6 +101,7 @@ class DerivativeStory:
         shown = self.shown = set(self.nodes)
         self.edges = [(u, v) for u, v in self.graph.edges if u in shown and v in shown]
         self.kinds = [t.derivative_attribute for t in self.traces if t.derivative_attribute]
+        self.names = ShortNames(self.traces, enabled=compact)  # x̅, ẋ on slide nodes
         self.states: list[dict[str, str]] = []  # every slot's value (colour or text) per frame
         self._text_keys: set[str] = set()  # which of those slots are texts (_Picture.texts)
         self.captions: list[str] = []
@@ -116,7 +118,7 @@ class DerivativeStory:
         for n in self.nodes:
             _node_state(picture, n, "pending")
             picture.texts[f"{n}.value"] = ""
-            if self.compact:
+            if self.compact and self._is_leaf(n):  # an input's name heads its label
                 picture.texts[f"{n}.value"] = self.label(n)
             for kind in self._slot_kinds:
                 for i in range(self._node_lines):
@@ -149,10 +151,14 @@ class DerivativeStory:
     def _edge_lines(self) -> int:
         return 1 if self.compact else EDGE_LINES
 
+    def _is_leaf(self, n: str) -> bool:
+        """Whether ``n`` is an input or a constant (no definition to show)."""
+        return self.graph.nodes[n]["op"] in ("input", "const")
+
     def _value_text(self, trace: Trace, n: str) -> str:
-        """The value line: ``= 4.367``, or in compact labels ``f3 = 4.367``."""
+        """The value line: ``= 4.367``; a compact input's ``x = 0.5`` (its only line)."""
         value = f"= {short(trace.value(n))}"
-        return f"{self.label(n)} {value}" if self.compact else value
+        return f"{self.label(n)} {value}" if self.compact and self._is_leaf(n) else value
 
     def _edge_text(self, contribution: Contribution) -> list[str]:
         """A used edge's label: its local derivative (compact: the number alone, or a
@@ -191,7 +197,7 @@ class DerivativeStory:
         if trace.mode == Mode.FORWARD and trace.wrt is not None:  # a forward pass has its seed
             self._show_values(picture, trace, inputs)
             for n in (n for n in inputs if n in self.shown):
-                seed = f"{trace.symbol(n)} = {short(trace.derivative(n))}"
+                seed = f"{self.names.symbol(trace, n)} = {short(trace.derivative(n))}"
                 picture.texts[self._slot(n, "tangent")] = seed
                 _node_state(picture, n, "done" if n == trace.wrt else "value")
             self._settle(picture)
@@ -211,7 +217,7 @@ class DerivativeStory:
                     picture.texts[key] = ""
             seed = f"{trace.symbol(trace.of)} = {fmt_number(trace.derivative(trace.of))}"
             picture.texts[self._slot(trace.of, "adjoint")] = \
-                f"{trace.symbol(trace.of)} = {short(trace.derivative(trace.of))}"
+                f"{self.names.symbol(trace, trace.of)} = {short(trace.derivative(trace.of))}"
             _node_state(picture, trace.of, "done")
             self._settle(picture)
             self._emit(picture, f"Reverse mode: the forward sweep has computed every value; "
@@ -236,7 +242,7 @@ class DerivativeStory:
         n = step.node
         if n in self.quiet:  # data: its number is written, the drawing does not dwell on it
             if step.kind != "value":
-                for i, line in enumerate(derivative_lines(step, self.compact)):
+                for i, line in enumerate(self._derivative_lines(trace, step)):
                     picture.texts[self._slot(n, step.kind, i)] = line
             return
         _node_state(picture, n, "active")
@@ -250,7 +256,7 @@ class DerivativeStory:
         elif self.compact and self.graph.nodes[n]["op"] not in ("input", "const"):
             caption = f"{value_step}\n{caption}"  # the formula the node no longer shows
         if step.kind != "value":
-            for i, line in enumerate(derivative_lines(step, self.compact)):
+            for i, line in enumerate(self._derivative_lines(trace, step)):
                 picture.texts[self._slot(n, step.kind, i)] = line
             for c in step.contributions:
                 key = edge_key(c.source, c.target)
@@ -267,6 +273,12 @@ class DerivativeStory:
                     picture.colors[key + ".color"] = EDGE["active"]
         if emit:
             self._emit(picture, caption, self.step_ms)
+
+    def _derivative_lines(self, trace: Trace, step: Step) -> list[str]:
+        """A node's derivative lines (compact: one line, with the slide's short name)."""
+        if self.compact:
+            return [f"{self.names.symbol(trace, step.node)} = {short(step.result)}"]
+        return derivative_lines(step)
 
     def _opening_caption(self) -> str:
         outputs = ", ".join(self.label(n) for n in program_of(self.graph).outputs)
@@ -286,7 +298,7 @@ class DerivativeStory:
                 shown = (program_of(self.graph).inputs if trace.mode == Mode.REVERSE
                          else trace.outputs)
                 shown = [n for n in shown if n not in self.quiet] or shown
-                grads = ", ".join(f"{trace.symbol(n)} = {fmt_number(trace.derivative(n))}"
+                grads = ", ".join(f"{trace.symbol(n)} = {self._number(trace.derivative(n))}"
                                   for n in shown)
                 parts.append(f"{grads} ({trace.mode} mode, {steps})")
             else:
@@ -294,10 +306,16 @@ class DerivativeStory:
                                        for o in trace.outputs))
         return "Done: " + "; ".join(parts)
 
+    def _number(self, value: object) -> str:
+        """A number for a caption; on a slide a matrix as its node shows it (the node
+        holds it whole), elsewhere in full."""
+        return short(value) if self.compact else fmt_number(value)
+
     def _legend(self) -> list[tuple[str, str]]:
         """The colour key, keeping only the colours some frame shows."""
         shown = {v for state in self.states for k, v in state.items() if k not in self._text_keys}
-        return [(colour, text) for colour, text in legend(self.kinds) if colour in shown]
+        return [(colour, text) for colour, text in legend(self.kinds)
+                if colour in shown] + self.names.legend()
 
     def variants(self) -> dict[str, list[str]]:
         """Every text each text slot shows over the animation (the widest sets the layout)."""

@@ -32,6 +32,8 @@ SLIDE_CAPTION_SHARE = 56  # slide captions: 1/56 of the slide width (34 px at 19
 SPACINGS = ((0.3, 0.4), (0.2, 0.3))  # (nodesep, ranksep) in inches; compact tries both
 MANY_NODES, NSLIMIT = 40, 3  # above 40 nodes, network simplex gets 3 × nodes iterations
 VIEWS = ("whole", "follow", "auto")
+WRAPS = (1, 2, 3)
+WHOLE_NODES = 16  # graphs of up to this many drawn nodes are never followed by a camera  # a slide tries the graph in one row, and wrapped into two and three
 FLOOR_MARGIN = 1.04  # the follow camera zooms 4 % past the legibility floor
 DEFAULT_ASPECT = 16 / 9  # the frame shape "auto" direction optimises for without --slide
 
@@ -52,6 +54,8 @@ class DerivativeFrames(DerivativeStory):
                  compact: bool = False) -> None:
         self.rankdir = rankdir  # LR, TB, ... or "auto"
         self._direction, self._spacing = ("LR" if rankdir == "auto" else rankdir), SPACINGS[0]
+        self._rows = 1  # a long chain wrapped into this many rows (columns when TB)
+        self._readers_row = False  # wrapped: inputs in their first reader's row (else row 0)
         self.title = title
         super().__init__(traces, show_constants=show_constants, quiet=quiet,
                          step_ms=step_ms, compact=compact)
@@ -84,11 +88,62 @@ class DerivativeFrames(DerivativeStory):
                f'  edge [fontname="DejaVu Sans", fontsize={EDGE_FONT}, penwidth=2.5, '
                f'arrowsize=0.9, fontcolor="{INK}"];']
         G = self.graph
-        for n in self.nodes:
+        rows = self._row_of()
+        for row in range(self._rows):
+            if self._rows > 1:  # an invisible cluster keeps each row's nodes together
+                out.append(f"  subgraph cluster_row{row} {{ graph [peripheries=0, margin=4];")
+            out += self._node_lines_dot([n for n in self.nodes if rows[n] == row],
+                                        text_lines, colour, variants)
+            if self._rows > 1:
+                out.append("  }")
+        firsts = [next(n for n in self.nodes if rows[n] == r) for r in range(self._rows)
+                  if r in rows.values()]
+        for r, (a, b) in enumerate(zip(firsts, firsts[1:])):  # row r above (left of) row r+1
+            out.append(f"  {{ rank=same; {dot_quote(a)}; {dot_quote(b)}; }} {dot_quote(a)} -> "
+                       f'{dot_quote(b)} [style=invis, id="wrap_{r}"];')
+        for u, v in self.edges:
+            key = edge_key(u, v)
+            lines = [(f"{key}.label{i}", variants[f"{key}.label{i}"])
+                     for i in range(self._edge_lines)
+                     if any(variants.get(f"{key}.label{i}", [""]))]
+            label = f", label={text_lines('e_' + key, lines)}" if lines else ""
+            wrap = ", constraint=false" if rows[u] != rows[v] else ""  # from one row to the next
+            out.append(f'  {dot_quote(u)} -> {dot_quote(v)} [id={dot_quote("e_" + key)}, '
+                       f'color="{colour(key + ".color")}"{label}{wrap}];')
+        out.append("}")
+        return "\n".join(out) + "\n"
+
+    def _depths(self) -> dict[str, int]:
+        """Each drawn node's depth: the longest path to it from a node without drawn
+        operands."""
+        depth: dict[str, int] = {}
+        for n in self.nodes:  # program order is topological
+            depth[n] = 1 + max((depth[u] for u in self.graph.predecessors(n) if u in depth),
+                               default=-1)
+        return depth
+
+    def _row_of(self) -> dict[str, int]:
+        """Each drawn node's row when the graph wraps: its depth cut into ``self._rows``
+        equal runs."""
+        depth = self._depths()
+        levels = max(depth.values(), default=0) + 1
+        rows = {n: d * self._rows // levels for n, d in depth.items()}
+        for n in self.nodes if self._rows > 1 and self._readers_row else ():  # inputs join
+            readers = [rows[v] for v in self.graph.successors(n) if v in rows]
+            if depth[n] == 0 and readers:
+                rows[n] = min(readers)
+        return rows
+
+    def _node_lines_dot(self, nodes: list[str], text_lines, colour, variants) -> list[str]:
+        """The DOT statements of ``nodes``."""
+        G = self.graph
+        out = []
+        for n in nodes:
             data = G.nodes[n]
             head = node_label(G, n) if data["op"] in ("input", "const") else \
                 f"{node_label(G, n)} = {definition(G, n)}"
-            lines: list = [] if self.compact else [head]  # compact: the value slot heads
+            # compact: an input's value slot heads its label ("x = 0.5")
+            lines: list = [] if self.compact and data["op"] in ("input", "const") else [head]
             keys = [f"{n}.value"] + [f"{n}.{kind}{i}" for kind in self._slot_kinds
                                      for i in range(self._node_lines)]
             lines += [(key, variants[key]) for key in keys if any(variants.get(key, [""]))]
@@ -100,34 +155,41 @@ class DerivativeFrames(DerivativeStory):
             out.append(f'  {dot_quote(n)} [label={text_lines("n_" + n, lines)}, '
                        f'fillcolor="{colour(n + ".fill")}", color="{colour(n + ".border")}"'
                        f'{shape}];')
-        for u, v in self.edges:
-            key = edge_key(u, v)
-            lines = [(f"{key}.label{i}", variants[f"{key}.label{i}"])
-                     for i in range(self._edge_lines)
-                     if any(variants.get(f"{key}.label{i}", [""]))]
-            label = f", label={text_lines('e_' + key, lines)}" if lines else ""
-            out.append(f'  {dot_quote(u)} -> {dot_quote(v)} [id={dot_quote("e_" + key)}, '
-                       f'color="{colour(key + ".color")}"{label}];')
-        out.append("}")
-        return "\n".join(out) + "\n"
+        return out
 
-    def _layout(self, aspect: float) -> SvgTemplate:
+    def _layout(self, aspect: float, wrap: bool = True) -> SvgTemplate:
         """Lay out once per candidate and keep the one shown largest on a canvas of the
         given aspect ratio (title, legend and caption band included): ``rankdir="auto"``
         tries LR and TB; compact (slide) drawings also try tighter spacing."""
-        laid_out = []  # (scale shown, rankdir, spacing, template) in the order tried
+        laid_out = []  # (scale shown, rankdir, spacing, rows, template) in the order tried
+        levels = max(self._depths().values(), default=0) + 1
+        wraps = [r for r in WRAPS if r == 1 or (wrap and self.compact and levels >= 2 * r
+                                                  and len(self.nodes) <= MANY_NODES)]
         for rankdir in (["LR", "TB"] if self.rankdir == "auto" else [self.rankdir]):
-            for spacing in SPACINGS if self.compact else SPACINGS[:1]:
-                self._direction, self._spacing = rankdir, spacing
-                template = self._layout_once()
-                width, _ = canvas_size((template.width, template.height), self.captions,
-                                       **self._band_options(template, aspect))
-                laid_out.append((1 / width, rankdir, spacing, template))
-        best = laid_out[0]
-        for candidate in laid_out[1:]:
-            if candidate[0] > 1.03 * best[0]:  # ties: the roomier one (tried first)
-                best = candidate
-        _, self._direction, self._spacing, template = best
+            for rows, readers_row in [(r, f) for r in wraps for f in (False, True)[:r]]:
+                for spacing in SPACINGS if self.compact else SPACINGS[:1]:
+                    self._direction, self._spacing = rankdir, spacing
+                    self._rows, self._readers_row = rows, readers_row
+                    template = self._layout_once()
+                    width, _ = canvas_size((template.width, template.height), self.captions,
+                                           **self._band_options(template, aspect))
+                    laid_out.append((1 / width, rankdir, spacing, rows, readers_row, template))
+        def largest(candidates: list) -> tuple:
+            best = candidates[0]
+            for candidate in candidates[1:]:
+                if candidate[0] > 1.03 * best[0]:  # ties: the roomier one (tried first)
+                    best = candidate
+            return best
+
+        legible_width = SLIDE_WIDTH * min(NODE_FONT / FLOOR_PX["node"],
+                                          EDGE_FONT / FLOOR_PX["edge"])
+        best = largest(laid_out)
+        for rows in wraps:  # the fewest rows that reach the floor: wrap only when needed
+            fewest = largest([c for c in laid_out if c[3] == rows])
+            if 1 / fewest[0] <= legible_width:
+                best = fewest
+                break
+        _, self._direction, self._spacing, self._rows, self._readers_row, template = best
         return template
 
     def _layout_once(self) -> SvgTemplate:
@@ -157,7 +219,8 @@ class DerivativeFrames(DerivativeStory):
 
         ``view``: ``whole`` shows the whole graph in every frame; ``follow`` (slides only)
         a window that follows the step, at a zoom that meets the legibility floor;
-        ``auto`` follows only when some whole frame is below the floor."""
+        ``auto`` follows only when some whole frame of a graph of more than
+        :data:`WHOLE_NODES` nodes is below the floor."""
         if view not in VIEWS:
             raise ValueError(f"view {view!r}: choose one of {', '.join(VIEWS)}")
         template = self._layout(aspect or DEFAULT_ASPECT)
@@ -167,8 +230,13 @@ class DerivativeFrames(DerivativeStory):
         if view != "follow" or not aspect:
             whole = compose_frames(template, states, self.captions, self.durations,
                                    **self._band_options(template, aspect, caption_font_size))
-            if view == "whole" or not aspect or legible(whole):
+            small = len(self.nodes) <= WHOLE_NODES  # a small graph is always shown whole
+            if view == "whole" or not aspect or small or legible(whole):
                 return whole
+        if self._rows > 1:  # a camera follows steps along one row, not across a wrap
+            template = self._layout(aspect, wrap=False)
+            states = [{k: v for k, v in state.items() if k in template.keys}
+                      for state in self.states]
         camera, options = self._camera(template, aspect, caption_font_size)
         if camera is None:  # the whole graph already shows at the camera's zoom
             return whole or self.frames(aspect, caption_font_size, "whole")

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..core.errors import GraphvizAdError
 from ..core.formula import definition, fmt_number, node_label
 from ..core.modes import Mode
@@ -27,8 +29,9 @@ from .derivative_text import (
     step_equation,
 )
 from .frames import STEP_MS
+from .matrix_cells import cell_colours, grid_indices, is_grid, scale_of
 from .node_labels import ShortNames
-from .palette import BORDER_OF, EDGE_OF, FILL_OF, NO_COLOUR
+from .palette import BORDER_OF, CELL_UNKNOWN, EDGE_OF, FILL_OF, NO_COLOUR
 
 FILL, BORDER, EDGE = FILL_OF, BORDER_OF, EDGE_OF  # a node's state / an edge's use → colour
 DONE_LABEL = {("tangent",): "tangent known", ("adjoint",): "adjoint known",
@@ -102,11 +105,55 @@ class DerivativeStory:
         self.edges = [(u, v) for u, v in self.graph.edges if u in shown and v in shown]
         self.kinds = [t.derivative_attribute for t in self.traces if t.derivative_attribute]
         self.names = ShortNames(self.traces, enabled=compact)  # x̅, ẋ on slide nodes
+        self.grids = self._grid_nodes() if compact else {}  # matrix nodes drawn as cells
         self.states: list[dict[str, str]] = []  # every slot's value (colour or text) per frame
         self._text_keys: set[str] = set()  # which of those slots are texts (_Picture.texts)
         self.captions: list[str] = []
         self.durations: list[int] = []
         self._build()
+
+    def _grid_nodes(self) -> dict[str, tuple[bool, float, float]]:
+        """The nodes whose value is an array, drawn as cells: whether a vector is a row,
+        and the colour scales of its value and of its derivative over all passes."""
+        first = self.traces[0]
+        out = {}
+        for n in self.nodes:
+            value = first.value(n)
+            if not is_grid(value):
+                continue
+            size = np.size(value)
+            row = np.ndim(value) == 1 and any(
+                np.ndim(first.value(v)) == 2 and np.shape(first.value(v))[1] == size
+                and np.shape(first.value(v))[0] != size
+                for v in self.graph.successors(n) if v in first.graph)
+            derivatives = [t.derivative(n) for t in self.traces if t.derivative_attribute]
+            out[n] = (row, scale_of([value]), scale_of(derivatives))
+        return out
+
+    def cells(self, node: str) -> tuple[list[int], list[int]]:
+        """The rows and columns of a grid node's cells."""
+        return grid_indices(np.shape(self.traces[0].value(node)), self.grids[node][0])
+
+    def _colour_cells(self, picture: _Picture, node: str, which: str, value: object) -> None:
+        """Colour a grid node's value (``which="v"``) or derivative (``"d"``) cells."""
+        if node not in self.grids:
+            return
+        row, value_scale, derivative_scale = self.grids[node]
+        scale = value_scale if which == "v" else derivative_scale
+        for (i, j), colour in cell_colours(value, scale, row).items():
+            picture.colors[f"{node}.{which}{i}_{j}"] = colour
+
+    def _write_value(self, picture: _Picture, trace: Trace, n: str) -> None:
+        picture.texts[f"{n}.value"] = self._value_text(trace, n)
+        self._colour_cells(picture, n, "v", trace.value(n))
+
+    def _write_derivative(self, picture: _Picture, trace: Trace, n: str, value: object,
+                          kind: str) -> None:
+        """A compact node's derivative: its short name and number, or its cells."""
+        symbol = self.names.symbol(trace, n)
+        text = f"{symbol} =" if n in self.grids else f"{symbol} = {short(value)}"
+        picture.texts[self._slot(n, kind)] = text
+        self._colour_cells(picture, n, "d", value)
 
     def label(self, node: str | None) -> str:
         """A node's display label (``?`` for none)."""
@@ -123,6 +170,12 @@ class DerivativeStory:
             for kind in self._slot_kinds:
                 for i in range(self._node_lines):
                     picture.texts[f"{n}.{kind}{i}"] = ""
+            if n in self.grids:
+                rows, cols = self.cells(n)
+                for which in "vd":
+                    for i in range(len(rows)):
+                        for j in range(len(cols)):
+                            picture.colors[f"{n}.{which}{i}_{j}"] = CELL_UNKNOWN
         for u, v in self.edges:
             picture.colors[edge_key(u, v) + ".color"] = EDGE["idle"]
             picture.colors[edge_key(u, v) + ".back"] = NO_COLOUR
@@ -157,7 +210,7 @@ class DerivativeStory:
 
     def _value_text(self, trace: Trace, n: str) -> str:
         """The value line: ``= 4.367``; a compact input's ``x = 0.5`` (its only line)."""
-        value = f"= {short(trace.value(n))}"
+        value = "=" if n in self.grids else f"= {short(trace.value(n))}"
         return f"{self.label(n)} {value}" if self.compact and self._is_leaf(n) else value
 
     def _edge_text(self, contribution: Contribution) -> list[str]:
@@ -188,7 +241,7 @@ class DerivativeStory:
         for n in nodes:
             if n not in self.shown:
                 continue
-            picture.texts[f"{n}.value"] = self._value_text(trace, n)
+            self._write_value(picture, trace, n)
             if picture.colors[f"{n}.fill"] == FILL["pending"]:
                 _node_state(picture, n, "value")
 
@@ -197,8 +250,7 @@ class DerivativeStory:
         if trace.mode == Mode.FORWARD and trace.wrt is not None:  # a forward pass has its seed
             self._show_values(picture, trace, inputs)
             for n in (n for n in inputs if n in self.shown):
-                seed = f"{self.names.symbol(trace, n)} = {short(trace.derivative(n))}"
-                picture.texts[self._slot(n, "tangent")] = seed
+                self._write_derivative(picture, trace, n, trace.derivative(n), "tangent")
                 _node_state(picture, n, "done" if n == trace.wrt else "value")
             self._settle(picture)
             at = ", ".join(f"{self.label(n)} = {fmt_number(trace.value(n))}" for n in inputs)
@@ -215,9 +267,14 @@ class DerivativeStory:
             for key in picture.texts:  # ... nor its tangents and edge labels
                 if any(part in key for part in (".tangent", ".derivative", ".label")):
                     picture.texts[key] = ""
+            for n in self.grids:  # ... nor its derivative cells
+                rows, cols = self.cells(n)
+                for i in range(len(rows)):
+                    for j in range(len(cols)):
+                        picture.colors[f"{n}.d{i}_{j}"] = CELL_UNKNOWN
             seed = f"{trace.symbol(trace.of)} = {fmt_number(trace.derivative(trace.of))}"
-            picture.texts[self._slot(trace.of, "adjoint")] = \
-                f"{self.names.symbol(trace, trace.of)} = {short(trace.derivative(trace.of))}"
+            self._write_derivative(picture, trace, trace.of, trace.derivative(trace.of),
+                                   "adjoint")
             _node_state(picture, trace.of, "done")
             self._settle(picture)
             self._emit(picture, f"Reverse mode: the forward sweep has computed every value; "
@@ -242,22 +299,20 @@ class DerivativeStory:
         n = step.node
         if n in self.quiet:  # data: its number is written, the drawing does not dwell on it
             if step.kind != "value":
-                for i, line in enumerate(self._derivative_lines(trace, step)):
-                    picture.texts[self._slot(n, step.kind, i)] = line
+                self._derivative(picture, trace, step)
             return
         _node_state(picture, n, "active")
         caption = step_equation(step)
         value_step = f"{self.label(n)} = {definition(self.graph, n)}"
         if step.kind in ("value", "tangent"):
-            picture.texts[f"{n}.value"] = self._value_text(trace, n)
+            self._write_value(picture, trace, n)
             caption = f"{value_step} = {fmt_number(trace.value(n))}"
             if step.kind == "tangent":
                 caption += "\n" + step_equation(step)
         elif self.compact and self.graph.nodes[n]["op"] not in ("input", "const"):
             caption = f"{value_step}\n{caption}"  # the formula the node no longer shows
         if step.kind != "value":
-            for i, line in enumerate(self._derivative_lines(trace, step)):
-                picture.texts[self._slot(n, step.kind, i)] = line
+            self._derivative(picture, trace, step)
             for c in step.contributions:
                 key = edge_key(c.source, c.target)
                 if key + ".color" in picture.colors:
@@ -274,11 +329,13 @@ class DerivativeStory:
         if emit:
             self._emit(picture, caption, self.step_ms)
 
-    def _derivative_lines(self, trace: Trace, step: Step) -> list[str]:
-        """A node's derivative lines (compact: one line, with the slide's short name)."""
+    def _derivative(self, picture: _Picture, trace: Trace, step: Step) -> None:
+        """Write a step's derivative into its node (compact: one line, the short name)."""
         if self.compact:
-            return [f"{self.names.symbol(trace, step.node)} = {short(step.result)}"]
-        return derivative_lines(step)
+            self._write_derivative(picture, trace, step.node, step.result, step.kind)
+            return
+        for i, line in enumerate(derivative_lines(step)):
+            picture.texts[self._slot(step.node, step.kind, i)] = line
 
     def _opening_caption(self) -> str:
         outputs = ", ".join(self.label(n) for n in program_of(self.graph).outputs)

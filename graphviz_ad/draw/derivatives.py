@@ -9,9 +9,13 @@ follows the step).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import html
+from collections.abc import Callable, Iterable, Sequence
 
-from ..core.formula import definition, node_label
+import numpy as np
+
+from ..core.errors import RenderError
+from ..core.formula import definition, fmt_shape, node_label
 from ..core.program import program_of
 from ..core.trace import Trace
 from .arrows import add_back_arrows
@@ -21,6 +25,7 @@ from .derivative_story import EDGE, FILL, DerivativeStory, edge_key
 from .frames import STEP_MS, Frame
 from .graphviz_run import run_graphviz
 from .legibility import FLOOR_PX, SLIDE_WIDTH, below_floor, measure
+from .matrix_cells import cell_size, grid_html
 from .palette import BACKGROUND, INK, NO_COLOUR
 from .template import SlotDot, SvgTemplate, dot_quote
 
@@ -32,8 +37,8 @@ SLIDE_CAPTION_SHARE = 56  # slide captions: 1/56 of the slide width (34 px at 19
 SPACINGS = ((0.3, 0.4), (0.2, 0.3))  # (nodesep, ranksep) in inches; compact tries both
 MANY_NODES, NSLIMIT = 40, 3  # above 40 nodes, network simplex gets 3 × nodes iterations
 VIEWS = ("whole", "follow", "auto")
-WRAPS = (1, 2, 3)
-WHOLE_NODES = 16  # graphs of up to this many drawn nodes are never followed by a camera  # a slide tries the graph in one row, and wrapped into two and three
+WRAPS = (1, 2, 3)  # a slide tries the graph in one row, and wrapped into two and three
+WHOLE_NODES = 16  # graphs of up to this many drawn nodes are never followed by a camera
 FLOOR_MARGIN = 1.04  # the follow camera zooms 4 % past the legibility floor
 DEFAULT_ASPECT = 16 / 9  # the frame shape "auto" direction optimises for without --slide
 
@@ -54,6 +59,8 @@ class DerivativeFrames(DerivativeStory):
                  compact: bool = False) -> None:
         self.rankdir = rankdir  # LR, TB, ... or "auto"
         self._direction, self._spacing = ("LR" if rankdir == "auto" else rankdir), SPACINGS[0]
+        self._slots: SlotDot | None = None
+        self._state: dict[str, str] = {}
         self._rows = 1  # a long chain wrapped into this many rows (columns when TB)
         self._readers_row = False  # wrapped: inputs in their first reader's row (else row 0)
         self.title = title
@@ -65,6 +72,7 @@ class DerivativeFrames(DerivativeStory):
         with ``state``, the plain DOT of that frame (the last one by default)."""
         state = state if state is not None else self.states[-1]
         variants = self.variants()
+        self._slots, self._state = slots, state  # for the matrix nodes' HTML labels
 
         def colour(key: str) -> str:
             return slots.color(key, self.states[0][key]) if slots else state[key]
@@ -87,7 +95,6 @@ class DerivativeFrames(DerivativeStory):
                'style="rounded,filled", penwidth=2.5, margin="0.14,0.06", id="n_\\N"];',
                f'  edge [fontname="DejaVu Sans", fontsize={EDGE_FONT}, penwidth=2.5, '
                f'arrowsize=0.9, fontcolor="{INK}"];']
-        G = self.graph
         rows = self._row_of()
         for row in range(self._rows):
             if self._rows > 1:  # an invisible cluster keeps each row's nodes together
@@ -140,6 +147,9 @@ class DerivativeFrames(DerivativeStory):
         out = []
         for n in nodes:
             data = G.nodes[n]
+            if n in self.grids:
+                out.append(self._grid_node(n, colour, variants))
+                continue
             head = node_label(G, n) if data["op"] in ("input", "const") else \
                 f"{node_label(G, n)} = {definition(G, n)}"
             # compact: an input's value slot heads its label ("x = 0.5")
@@ -157,6 +167,54 @@ class DerivativeFrames(DerivativeStory):
                        f'{shape}];')
         return out
 
+    def _grid_node(self, n: str, colour: Callable[[str], str],
+                   variants: dict[str, list[str]]) -> str:
+        """A matrix node: an HTML-like table of its definition, its value's cells beside
+        its shape, and its derivative's cells (slot colours, fixed-size cells)."""
+        G = self.graph
+        slots = self._slots
+        rows, cols = self.cells(n)
+        size = cell_size(len(rows))
+        index = 0
+        parts = []
+
+        def text(key: str | None, fixed: str = "") -> str:
+            nonlocal index
+            if key is None or not any(variants.get(key, [""])):
+                shown = fixed
+            elif slots is not None:
+                shown = slots.text(key, variants[key], group="n_" + n, index=index)
+            else:
+                shown = self._state[key]
+            index += 1 if shown.strip() else 0
+            return html.escape(shown, quote=False)
+
+        def grid(which: str) -> str:
+            return grid_html([[colour(f"{n}.{which}{i}_{j}") for j in range(len(cols))]
+                              for i in range(len(rows))], size)
+
+        derivative = self._slot_kinds[:1]  # one derivative slot per node on a slide
+        width = 6 if derivative else 3
+        if G.nodes[n]["op"] not in ("input", "const"):
+            head = text(None, f"{node_label(G, n)} = {definition(G, n)}")
+            parts.append(f'<TR><TD COLSPAN="{width}">{head}</TD></TR>')
+        value = (f'<TD ALIGN="RIGHT">{text(f"{n}.value")}</TD><TD>{grid("v")}</TD>'
+                 f'<TD ALIGN="LEFT">{text(None, fmt_shape(np.shape(self.traces[0].value(n))))}'
+                 "</TD>")
+        if derivative:  # a spacer cell keeps the shape and the derivative apart
+            value += (f'<TD WIDTH="8"></TD><TD ALIGN="RIGHT">{text(f"{n}.{derivative[0]}0")}</TD>'
+                      f'<TD>{grid("d")}</TD>')
+        parts.append(f"<TR>{value}</TR>")
+        table = ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
+                 + "".join(parts) + "</TABLE>")
+        shape = ""
+        if G.nodes[n]["op"] == "input":
+            shape = ", shape=ellipse, style=filled, margin=0.02"
+        if n in program_of(G).outputs:
+            shape += ", peripheries=2"
+        return (f'  {dot_quote(n)} [label=<{table}>, fillcolor="{colour(n + ".fill")}", '
+                f'color="{colour(n + ".border")}"{shape}];')
+
     def _layout(self, aspect: float, wrap: bool = True) -> SvgTemplate:
         """Lay out once per candidate and keep the one shown largest on a canvas of the
         given aspect ratio (title, legend and caption band included): ``rankdir="auto"``
@@ -170,19 +228,30 @@ class DerivativeFrames(DerivativeStory):
                 for spacing in SPACINGS if self.compact else SPACINGS[:1]:
                     self._direction, self._spacing = rankdir, spacing
                     self._rows, self._readers_row = rows, readers_row
-                    template = self._layout_once()
+                    try:
+                        template = self._layout_once()
+                    except RenderError:  # dot's ranking can fail on wrapped rows
+                        if rows == 1:
+                            raise
+                        continue
                     width, _ = canvas_size((template.width, template.height), self.captions,
                                            **self._band_options(template, aspect))
                     laid_out.append((1 / width, rankdir, spacing, rows, readers_row, template))
+        legible_width = SLIDE_WIDTH * min(NODE_FONT / FLOOR_PX["node"],
+                                          EDGE_FONT / FLOOR_PX["edge"])
+
         def largest(candidates: list) -> tuple:
-            best = candidates[0]
-            for candidate in candidates[1:]:
-                if candidate[0] > 1.03 * best[0]:  # ties: the roomier one (tried first)
+            """Of the candidates that reach the floor the roomiest within 3 % of the
+            largest (tried first); if none does, the largest."""
+            legible = [c for c in candidates if 1 / c[0] <= legible_width]
+            if not legible:
+                return max(candidates, key=lambda c: c[0])
+            best = legible[0]
+            for candidate in legible[1:]:
+                if candidate[0] > 1.03 * best[0]:
                     best = candidate
             return best
 
-        legible_width = SLIDE_WIDTH * min(NODE_FONT / FLOOR_PX["node"],
-                                          EDGE_FONT / FLOOR_PX["edge"])
         best = largest(laid_out)
         for rows in wraps:  # the fewest rows that reach the floor: wrap only when needed
             fewest = largest([c for c in laid_out if c[3] == rows])

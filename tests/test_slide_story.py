@@ -87,7 +87,7 @@ def test_a_bias_is_a_row_and_a_per_example_vector_a_column():
 
 def test_windows_hold_the_focus_in_whole_node_steps():
     boxes = [(0, 0, 40, 10), (50, 0, 90, 10), (100, 0, 140, 10), (150, 0, 190, 10)]
-    (window,) = plan_windows([(100, 0, 140, 10)], (190, 10), (100, 10), boxes)
+    (window,) = plan_windows([(100, 0, 140, 10)], (190, 30), (100, 30), boxes)
     assert contains(window, boxes[2])
     assert sum(contains(window, b) for b in boxes) == 2  # two whole nodes, none cut
 

@@ -9,7 +9,7 @@ or not at all; an edge to a node left out runs to the window's edge and ends the
 stub labelled with that node's name.  Edge labels the window would cut are left out.
 
 >>> plan_windows([None, (150, 0, 170, 10), (390, 0, 400, 10)], (400, 100), (100, 100))
-[(110.0, 0.0, 100, 100), (110.0, 0.0, 100, 100), (300, 0.0, 100, 100)]
+[(110.0, 0.0, 100.0, 100.0), (110.0, 0.0, 100.0, 100.0), (300.0, 0.0, 100.0, 100.0)]
 """
 
 from __future__ import annotations
@@ -94,8 +94,7 @@ def follow(svg: str, view_box: Sequence[float], focus: Sequence[Box | None],
            area: tuple[float, float], stubs: Stubs | None = None) -> Camera:
     """A camera for a laid-out graph (its SVG and viewBox) shown at scale 1 in ``area``.
     The overview goes where the graph leaves room: a strip across the top right for a
-    graph wider than the area's shape, a column on the right otherwise.  A step whose
-    nodes do not fit the window widens every window (one zoom for all frames)."""
+    graph wider than the area's shape, a column on the right otherwise."""
     aw, ah = area
     gw, gh = view_box[2], view_box[3]
     gap = OVERVIEW_GAP * aw
@@ -108,14 +107,8 @@ def follow(svg: str, view_box: Sequence[float], focus: Sequence[Box | None],
         oh = min(ah, ow * gh / gw)
         window = (aw - oh * gw / gh - gap, ah)
     ow = oh * gw / gh
-    zoom = 1.0
-    for b in focus:
-        if b is not None:
-            zoom = max(zoom, (b[2] - b[0] + 2 * NODE_MARGIN) / window[0],
-                       (b[3] - b[1] + 2 * NODE_MARGIN) / window[1])
-    seen = (window[0] * zoom, window[1] * zoom)
     boxes = node_boxes(svg)
-    return Camera(area, plan_windows(focus, (gw, gh), seen, list(boxes.values())),
+    return Camera(area, plan_windows(focus, (gw, gh), window, list(boxes.values())),
                   graph_offset(svg), (ow, oh), window, boxes, stubs or Stubs())
 
 
@@ -179,14 +172,17 @@ def plan_windows(focus: Sequence[Box | None], graph: tuple[float, float],
     """One window (x, y, w, h) per frame holding its focus box; a frame without a focus
     keeps the previous frame's window (the first ones take the first focus).  Given the
     nodes' ``boxes``, the window takes, of the positions that hold the focus, the one that
-    holds the most whole nodes (the nearest to centred on ties)."""
+    holds the most whole nodes (the nearest to centred on ties).  A focus larger than the
+    window widens that frame's window (same shape): that frame zooms out to hold it."""
     first = next((b for b in focus if b is not None), (0.0, 0.0, graph[0], graph[1]))
     out, box = [], first
     cache: dict[Box, Box] = {}
     for f in focus:
         box = f if f is not None else box
         if box not in cache:
-            cache[box] = _best_window(box, graph, window, boxes)
+            zoom = max(1.0, (box[2] - box[0] + 2 * NODE_MARGIN) / window[0],
+                       (box[3] - box[1] + 2 * NODE_MARGIN) / window[1])
+            cache[box] = _best_window(box, graph, (window[0] * zoom, window[1] * zoom), boxes)
         out.append(cache[box])
     return out
 

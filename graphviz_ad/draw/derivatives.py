@@ -223,20 +223,6 @@ class DerivativeFrames(DerivativeStory):
         levels = max(self._depths().values(), default=0) + 1
         wraps = [r for r in WRAPS if r == 1 or (wrap and self.compact and levels >= 2 * r
                                                   and len(self.nodes) <= MANY_NODES)]
-        for rankdir in (["LR", "TB"] if self.rankdir == "auto" else [self.rankdir]):
-            for rows, readers_row in [(r, f) for r in wraps for f in (False, True)[:r]]:
-                for spacing in SPACINGS if self.compact else SPACINGS[:1]:
-                    self._direction, self._spacing = rankdir, spacing
-                    self._rows, self._readers_row = rows, readers_row
-                    try:
-                        template = self._layout_once()
-                    except RenderError:  # dot's ranking can fail on wrapped rows
-                        if rows == 1:
-                            raise
-                        continue
-                    width, _ = canvas_size((template.width, template.height), self.captions,
-                                           **self._band_options(template, aspect))
-                    laid_out.append((1 / width, rankdir, spacing, rows, readers_row, template))
         legible_width = SLIDE_WIDTH * min(NODE_FONT / FLOOR_PX["node"],
                                           EDGE_FONT / FLOOR_PX["edge"])
 
@@ -252,12 +238,28 @@ class DerivativeFrames(DerivativeStory):
                     best = candidate
             return best
 
-        best = largest(laid_out)
+        directions = ["LR", "TB"] if self.rankdir == "auto" else [self.rankdir]
         for rows in wraps:  # the fewest rows that reach the floor: wrap only when needed
-            fewest = largest([c for c in laid_out if c[3] == rows])
-            if 1 / fewest[0] <= legible_width:
-                best = fewest
+            group = []
+            for rankdir, readers_row, spacing in [
+                    (d, f, sp) for d in directions for f in (False, True)[:rows]
+                    for sp in (SPACINGS if self.compact else SPACINGS[:1])]:
+                self._direction, self._spacing = rankdir, spacing
+                self._rows, self._readers_row = rows, readers_row
+                try:
+                    template = self._layout_once()
+                except RenderError:  # dot's ranking can fail on wrapped rows
+                    if rows == 1:
+                        raise
+                    continue
+                width, _ = canvas_size((template.width, template.height), self.captions,
+                                       **self._band_options(template, aspect))
+                group.append((1 / width, rankdir, spacing, rows, readers_row, template))
+            laid_out += group
+            if group and 1 / largest(group)[0] <= legible_width:
+                laid_out = group
                 break
+        best = largest(laid_out)
         _, self._direction, self._spacing, self._rows, self._readers_row, template = best
         return template
 

@@ -99,7 +99,16 @@ def test_small_matrix_programs_render_whole_with_cells(program):
 def test_big_programs_never_cut_a_node_and_show_the_step(program):
     builder, svgs = _frames(program, INPUTS)
     assume(20 <= len(builder.nodes) <= 40)
-    for state, svg in zip(builder.states, svgs):
+    frames = builder.frames(aspect=16 / 9, view="auto")
+    tour = len(frames) - len(builder.states)  # the camera's opening and closing tours
+    assert tour >= 0 and [f.svg for f in frames] == svgs
+    states, j = [], 0
+    for frame in frames:  # the story's frames, in order, among the tours' ones
+        if j < len(builder.states) and frame.caption == builder.captions[j]:
+            states.append((builder.states[j], frame.svg))
+            j += 1
+    assert j == len(builder.states)
+    for state, svg in states:
         metrics = measure(svg)
         assert metrics.cut == []
         drawn = set(re.findall(r'<g id="n_([^"]+)" class="node">', svg))

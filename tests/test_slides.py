@@ -157,3 +157,17 @@ def test_a_fan_in_past_three_terms_is_collapsed():
 def test_view_whole_keeps_the_whole_graph(tmp_path):
     frames = render_svgs(tmp_path, "problem2.toml", "--view", "whole")
     assert all(len(inner_view_boxes(svg)) == 1 for svg in frames)
+
+
+def test_a_followed_graph_opens_and_closes_with_a_tour(rendered):
+    # problem 2 (21 nodes) is followed by the camera: its opening frames together show
+    # every node with its definition, its closing frames every input's derivative
+    frames = rendered[("problem2.toml", None)]
+    every = set().union(*(node_geometry(svg) for svg in frames))
+    opening = [svg for svg in frames if "The computational graph" in svg]
+    closing = [svg for svg in frames if ">Done" in svg]
+    assert len(opening) > 1 and len(closing) > 1
+    assert set().union(*(node_geometry(svg) for svg in opening)) == every
+    shown = set().union(*(node_geometry(svg) for svg in closing))
+    assert {"n_phi0", "n_phi1", "n_sigma", "n_lam"} <= shown
+    assert all(svg in frames[:len(opening)] for svg in opening)  # the tour comes first

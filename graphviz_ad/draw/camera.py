@@ -59,6 +59,7 @@ class Camera:
     window: tuple[float, float]  # the window's width and height in points
     boxes: Mapping[str, Box] = field(default_factory=dict)  # node id → box (viewBox units)
     stubs: Stubs = field(default_factory=Stubs)
+    graph: Sequence[float] = (0.0, 0.0, 0.0, 0.0)  # the laid-out graph's viewBox
 
     def overview_at(self, x: float, y: float) -> Box:
         """The overview's box when the graph area's top left corner is at (x, y)."""
@@ -109,7 +110,8 @@ def follow(svg: str, view_box: Sequence[float], focus: Sequence[Box | None],
     ow = oh * gw / gh
     boxes = node_boxes(svg)
     return Camera(area, plan_windows(focus, (gw, gh), window, list(boxes.values())),
-                  graph_offset(svg), (ow, oh), window, boxes, stubs or Stubs())
+                  graph_offset(svg), (ow, oh), window, boxes, stubs or Stubs(),
+                  tuple(view_box))
 
 
 def graph_offset(svg: str) -> tuple[float, float, float]:

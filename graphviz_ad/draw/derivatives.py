@@ -19,7 +19,7 @@ from ..core.formula import definition, fmt_shape, node_label
 from ..core.program import program_of
 from ..core.trace import Trace
 from .arrows import add_back_arrows
-from .camera import Camera, Stubs, follow, node_boxes, union
+from .camera import Camera, Stubs, follow, node_boxes, plan_windows, union
 from .compose import canvas_size, compose_frames
 from .derivative_story import EDGE, FILL, DerivativeStory, edge_key
 from .frames import STEP_MS, Frame
@@ -311,8 +311,63 @@ class DerivativeFrames(DerivativeStory):
         camera, options = self._camera(template, aspect, caption_font_size)
         if camera is None:  # the whole graph already shows at the camera's zoom
             return whole or self.frames(aspect, caption_font_size, "whole")
-        return compose_frames(template, states, self.captions, self.durations,
-                              camera=camera, **options)
+        return compose_frames(template, *self._tours(camera, states), camera=camera,
+                              **options)
+
+    def _tours(self, camera: Camera, states: list[dict[str, str]]) -> tuple[list, list, list]:
+        """A followed graph's opening and closing as a tour, one window at a time: the
+        opening frame is followed by windows over the rest of the program (every node's
+        definition, in program order), the closing one by windows over the remaining
+        inputs' derivatives.  Returns the frames' states, captions and durations, and
+        puts the tour's windows into ``camera``."""
+        window = camera.window
+
+        def chunks(nodes: list[str]) -> list[list[str]]:
+            out: list[list[str]] = []
+            for n in nodes:
+                box = camera.boxes.get("n_" + n)
+                if box is None:
+                    continue
+                grown = union([camera.boxes["n_" + m] for m in (out[-1] if out else [])] + [box])
+                if out and grown and grown[2] - grown[0] + 12 <= window[0] \
+                        and grown[3] - grown[1] + 12 <= window[1]:
+                    out[-1].append(n)
+                else:
+                    out.append([n])
+            return out
+
+        def focus(nodes: list[str]) -> tuple[float, float, float, float] | None:
+            return union([camera.boxes["n_" + n] for n in nodes])
+
+        program = chunks(self.nodes)
+        inputs = [n for n in program_of(self.graph).inputs if n in self.shown]
+        results = chunks(inputs) if self.traces[-1].derivative_attribute else []
+        if program:
+            camera.windows[0] = self._window(camera, focus(program[0]))
+        if results:
+            camera.windows[-1] = self._window(camera, focus(results[0]))
+        camera.windows[1:1] = [self._window(camera, focus(c)) for c in program[1:]]
+        camera.windows.extend(self._window(camera, focus(c)) for c in results[1:])
+        trace = self.traces[-1]
+        opening = [f"The computational graph, part {k + 2} of {len(program)}: " + "; ".join(
+            f"{self.label(n)} = {definition(self.graph, n)}" for n in c
+            if self.graph.nodes[n]["op"] not in ("input", "const"))
+            for k, c in enumerate(program[1:])]
+        closing = [f"Done, part {k + 2} of {len(results)}: " + ", ".join(
+            f"{trace.symbol(n)} = {self._number(trace.derivative(n))}" for n in c)
+            for k, c in enumerate(results[1:])]
+        captions = ([self.captions[0]] + opening + self.captions[1:] + closing)
+        durations = ([self.durations[0]] + [self.step_ms] * len(opening) + self.durations[1:]
+                     + [self.step_ms] * len(closing))
+        states = [states[0]] * (1 + len(opening)) + states[1:] + [states[-1]] * len(closing)
+        return states, captions, durations
+
+    @staticmethod
+    def _window(camera: Camera, box: tuple[float, float, float, float] | None,
+                ) -> tuple[float, float, float, float]:
+        """The camera's window (x, y, w, h) holding ``box``."""
+        graph = (camera.graph[2], camera.graph[3])
+        return plan_windows([box], graph, camera.window, list(camera.boxes.values()))[0]
 
     def _camera(self, template: SvgTemplate, aspect: float,
                 caption_font_size: float | None) -> tuple[Camera | None, dict]:

@@ -29,6 +29,7 @@ from .derivative_text import (
     step_equation,
 )
 from .frames import STEP_MS
+from .layers import fold_lines, line_definitions
 from .matrix_cells import cell_colours, grid_indices, is_grid, scale_of
 from .node_labels import ShortNames
 from .palette import BORDER_OF, CELL_UNKNOWN, EDGE_OF, FILL_OF, NO_COLOUR
@@ -86,7 +87,7 @@ class DerivativeStory:
 
     def __init__(self, traces: Sequence[Trace], *, show_constants: bool = False,
                  quiet: Iterable[str] = (), step_ms: int = STEP_MS,
-                 compact: bool = False) -> None:
+                 compact: bool = False, fold: bool = False) -> None:
         if not traces:
             raise ValueError("no traces to draw")
         self.traces = list(traces)
@@ -97,12 +98,19 @@ class DerivativeStory:
         self.compact = compact
         self.nodes = [n for n in visible_nodes(self.traces[0], show_constants)
                       if not (compact and n in self.quiet)]
+        # fold: a line whose intermediates are read once, inside it, is drawn as one node
+        self.folded = fold_lines(self.graph, set(self.nodes)) if fold else {}
+        self.definitions = line_definitions(self.graph) if self.folded else {}
+        self.quiet |= set(self.folded)
+        self.nodes = [n for n in self.nodes if n not in self.folded]
         if len(self.nodes) > MAX_DRAWN_NODES:
             raise GraphvizAdError(
                 f"the graph has {len(self.nodes)} nodes; drawings stop at {MAX_DRAWN_NODES} to "
                 "stay readable: use `graphviz-ad trace` for the numbers, or a smaller program")
         shown = self.shown = set(self.nodes)
-        self.edges = [(u, v) for u, v in self.graph.edges if u in shown and v in shown]
+        self.edges = list(dict.fromkeys(  # an edge into a folded node ends at its line's node
+            (u, self.folded.get(v, v)) for u, v in self.graph.edges
+            if u in shown and self.folded.get(v, v) in shown and self.folded.get(v, v) != u))
         self.kinds = [t.derivative_attribute for t in self.traces if t.derivative_attribute]
         self.names = ShortNames(self.traces, enabled=compact)  # x̅, ẋ on slide nodes
         self.grids = self._grid_nodes() if compact else {}  # matrix nodes drawn as cells
@@ -154,6 +162,19 @@ class DerivativeStory:
         text = f"{symbol} =" if n in self.grids else f"{symbol} = {short(value)}"
         picture.texts[self._slot(n, kind)] = text
         self._colour_cells(picture, n, "d", value)
+
+    def definition(self, node: str) -> str:
+        """What ``node`` is: its definition, or for a folded line, the line as written."""
+        if node in self.definitions and any(t == node for t in self.folded.values()):
+            return self.definitions[node]
+        return definition(self.graph, node)
+
+    def _drawn_edge(self, u: str, v: str) -> str | None:
+        """The slot key of the drawn edge that the graph's edge u → v is part of (None
+        inside a folded line)."""
+        if u in self.folded:
+            return None
+        return edge_key(u, self.folded.get(v, v))
 
     def label(self, node: str | None) -> str:
         """A node's display label (``?`` for none)."""
@@ -303,7 +324,11 @@ class DerivativeStory:
             return
         _node_state(picture, n, "active")
         caption = step_equation(step)
-        value_step = f"{self.label(n)} = {definition(self.graph, n)}"
+        if any(c.source in self.folded or c.target in self.folded for c in step.contributions):
+            # through a line drawn as one node: its intermediates are not on the slide
+            caption = f"{step.symbol()} = {fmt_number(step.result)} (through the lines drawn " \
+                      "as one node)"
+        value_step = f"{self.label(n)} = {self.definition(n)}"
         if step.kind in ("value", "tangent"):
             self._write_value(picture, trace, n)
             caption = f"{value_step} = {fmt_number(trace.value(n))}"
@@ -314,17 +339,17 @@ class DerivativeStory:
         if step.kind != "value":
             self._derivative(picture, trace, step)
             for c in step.contributions:
-                key = edge_key(c.source, c.target)
-                if key + ".color" in picture.colors:
+                key = self._drawn_edge(c.source, c.target)
+                if key is not None and key + ".color" in picture.colors:
                     picture.colors[key + ".color"] = EDGE["active"]
                     if step.kind == "adjoint":  # the derivative flows back along the edge
                         picture.colors[key + ".back"] = EDGE["active"]
                     for i, line in enumerate(self._edge_text(c)):
                         picture.texts[f"{key}.label{i}"] = line
         else:
-            for operand in self.graph.nodes[n]["operands"]:
-                key = edge_key(operand, n)
-                if key + ".color" in picture.colors:
+            for u, v in self.edges:  # the edges into the node (a folded line's inputs too)
+                key = edge_key(u, v)
+                if v == n and key + ".color" in picture.colors:
                     picture.colors[key + ".color"] = EDGE["active"]
         if emit:
             self._emit(picture, caption, self.step_ms)
@@ -345,6 +370,9 @@ class DerivativeStory:
         folded = [self.label(n) for n in program_of(self.graph).inputs if n not in self.shown
                   and n in self.quiet]
         data = f"\ndata {', '.join(folded)} read inside the nodes that use them" if folded else ""
+        if self.compact:  # on a slide every node shows its definition: no program listing
+            return f"The computational graph (output: {outputs}): each node's definition, " \
+                   f"value and derivative{data}"
         return f"The computational graph (output: {outputs})\n{program}{data}"
 
     def _closing_caption(self) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from ..core.errors import RenderError
-from ..core.formula import definition, fmt_shape, node_label
+from ..core.formula import fmt_shape, node_label
 from ..core.program import program_of
 from ..core.trace import Trace
 from .arrows import add_back_arrows
@@ -34,6 +34,8 @@ __all__ = ["EDGE", "FILL", "STEP_MS", "VIEWS", "DerivativeFrames", "legible"]
 NODE_FONT, EDGE_FONT = 20, 17
 CAPTION_FONT = 24  # points, like the node text's 20: the graph is the subject, not the band
 SLIDE_CAPTION_SHARE = 56  # slide captions: 1/56 of the slide width (34 px at 1920; legend 29 px)
+#: ... and at least this (points): the legend (0.85 of it) stays at 28 px up to 1370 pt wide
+SLIDE_CAPTION_FONT = 23.4
 SPACINGS = ((0.3, 0.4), (0.2, 0.3))  # (nodesep, ranksep) in inches; compact tries both
 MANY_NODES, NSLIMIT = 40, 3  # above 40 nodes, network simplex gets 3 × nodes iterations
 VIEWS = ("whole", "follow", "auto")
@@ -56,7 +58,7 @@ class DerivativeFrames(DerivativeStory):
     def __init__(self, traces: Sequence[Trace], *, rankdir: str = "auto",
                  show_constants: bool = False, title: str = "",
                  quiet: Iterable[str] = (), step_ms: int = STEP_MS,
-                 compact: bool = False) -> None:
+                 compact: bool = False, fold: bool = False) -> None:
         self.rankdir = rankdir  # LR, TB, ... or "auto"
         self._direction, self._spacing = ("LR" if rankdir == "auto" else rankdir), SPACINGS[0]
         self._slots: SlotDot | None = None
@@ -65,7 +67,7 @@ class DerivativeFrames(DerivativeStory):
         self._readers_row = False  # wrapped: inputs in their first reader's row (else row 0)
         self.title = title
         super().__init__(traces, show_constants=show_constants, quiet=quiet,
-                         step_ms=step_ms, compact=compact)
+                         step_ms=step_ms, compact=compact, fold=fold)
 
     def dot(self, slots: SlotDot | None = None, state: dict[str, str] | None = None) -> str:
         """The DOT source: with ``slots``, slot sentinels and widest texts for the layout;
@@ -151,7 +153,7 @@ class DerivativeFrames(DerivativeStory):
                 out.append(self._grid_node(n, colour, variants))
                 continue
             head = node_label(G, n) if data["op"] in ("input", "const") else \
-                f"{node_label(G, n)} = {definition(G, n)}"
+                f"{node_label(G, n)} = {self.definition(n)}"
             # compact: an input's value slot heads its label ("x = 0.5")
             lines: list = [] if self.compact and data["op"] in ("input", "const") else [head]
             keys = [f"{n}.value"] + [f"{n}.{kind}{i}" for kind in self._slot_kinds
@@ -196,7 +198,7 @@ class DerivativeFrames(DerivativeStory):
         derivative = self._slot_kinds[:1]  # one derivative slot per node on a slide
         width = 6 if derivative else 3
         if G.nodes[n]["op"] not in ("input", "const"):
-            head = text(None, f"{node_label(G, n)} = {definition(G, n)}")
+            head = text(None, f"{node_label(G, n)} = {self.definition(n)}")
             parts.append(f'<TR><TD COLSPAN="{width}">{head}</TD></TR>')
         value = (f'<TD ALIGN="RIGHT">{text(f"{n}.value")}</TD><TD>{grid("v")}</TD>'
                  f'<TD ALIGN="LEFT">{text(None, fmt_shape(np.shape(self.traces[0].value(n))))}'
@@ -280,7 +282,7 @@ class DerivativeFrames(DerivativeStory):
             caption_font_size = CAPTION_FONT
             if aspect:  # on a slide the caption keeps one size (1/56 of the slide's width)
                 base = max(template.width, template.height * aspect)
-                caption_font_size = max(CAPTION_FONT, base / SLIDE_CAPTION_SHARE)
+                caption_font_size = max(SLIDE_CAPTION_FONT, base / SLIDE_CAPTION_SHARE)
         return {"caption_font_size": caption_font_size, "title": self.title or None,
                 "legend": self._legend(), "aspect": aspect}
 
@@ -350,7 +352,7 @@ class DerivativeFrames(DerivativeStory):
         camera.windows.extend(self._window(camera, focus(c)) for c in results[1:])
         trace = self.traces[-1]
         opening = [f"The computational graph, part {k + 2} of {len(program)}: " + "; ".join(
-            f"{self.label(n)} = {definition(self.graph, n)}" for n in c
+            f"{self.label(n)} = {self.definition(n)}" for n in c
             if self.graph.nodes[n]["op"] not in ("input", "const"))
             for k, c in enumerate(program[1:])]
         closing = [f"Done, part {k + 2} of {len(results)}: " + ", ".join(

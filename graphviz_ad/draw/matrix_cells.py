@@ -23,7 +23,7 @@ import numpy as np
 from .palette import diverging
 
 MAX_CELLS = 8  # rows and columns shown at most
-GRID_HEIGHT = 48.0  # points: the tallest a grid gets (about two lines of node text)
+GRID_HEIGHT = 36.0  # points: the tallest a grid gets (a line and a half of node text)
 CELL = 14.0  # points: the largest cell side
 
 

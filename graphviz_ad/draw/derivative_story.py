@@ -274,9 +274,10 @@ class DerivativeStory:
                 self._write_derivative(picture, trace, n, trace.derivative(n), "tangent")
                 _node_state(picture, n, "done" if n == trace.wrt else "value")
             self._settle(picture)
-            at = ", ".join(f"{self.label(n)} = {fmt_number(trace.value(n))}" for n in inputs)
+            at = ", ".join(f"{self.label(n)} = {self._number(trace.value(n))}" for n in inputs)
+            at = "" if self.compact and len(at) > 80 else f" at {at}"  # the nodes show them
             seed = f"{trace.symbol(trace.wrt)} = {fmt_number(trace.derivative(trace.wrt))}"
-            self._emit(picture, f"Forward mode at {at}: seed {seed}; every other input has "
+            self._emit(picture, f"Forward mode{at}: seed {seed}; every other input has "
                                 "tangent 0.", self.step_ms)
         elif trace.mode == Mode.REVERSE and trace.of is not None:  # ... a reverse one its output
             self._show_values(picture, trace, self.nodes)
@@ -303,7 +304,7 @@ class DerivativeStory:
         else:
             self._show_values(picture, trace, inputs)
             self._emit(picture, "Evaluation: inputs " + ", ".join(
-                f"{self.label(n)} = {fmt_number(trace.value(n))}" for n in inputs), self.step_ms)
+                f"{self.label(n)} = {self._number(trace.value(n))}" for n in inputs), self.step_ms)
         for step in trace.steps:
             self._step(picture, trace, step, emit=self._shows(step))
 

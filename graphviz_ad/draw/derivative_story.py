@@ -395,7 +395,7 @@ class DerivativeStory:
     def _number(self, value: object) -> str:
         """A number for a caption; on a slide a matrix as its node shows it (the node
         holds it whole), elsewhere in full."""
-        return short(value) if self.compact else fmt_number(value)
+        return short(value).partition(" ∈ ")[0] if self.compact else fmt_number(value)
 
     def _legend(self) -> list[tuple[str, str]]:
         """The colour key, keeping only the colours some frame shows."""

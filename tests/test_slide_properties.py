@@ -90,7 +90,7 @@ def test_small_matrix_programs_render_whole_with_cells(program):
     builder, svgs = _frames(program, MATRIX_INPUTS)
     assume(4 <= len(builder.nodes) <= 16)
     _check_whole(builder, svgs)
-    assert "W" in builder.grids and "v" in builder.grids  # matrices are drawn as cells
+    assert "W" in builder.grids and "v" not in builder.grids  # cells; a 2-vector's numbers
 
 
 @settings(max_examples=3, deadline=None,

@@ -23,14 +23,17 @@ import numpy as np
 from .palette import diverging
 
 MAX_CELLS = 8  # rows and columns shown at most
+SMALL_VECTOR = 2  # vectors up to this long are written out, not drawn as cells
 GRID_HEIGHT = 36.0  # points: the tallest a grid gets (a line and a half of node text)
 CELL = 14.0  # points: the largest cell side
 
 
 def is_grid(value: Any) -> bool:
-    """Whether a value is drawn as cells: an array of two or more entries, 1-D or 2-D."""
+    """Whether a value is drawn as cells: a matrix, or a vector of more than
+    :data:`SMALL_VECTOR` entries (a shorter one keeps its numbers: ``[0.5, −1]``)."""
     array = np.asarray(value)
-    return array.ndim in (1, 2) and array.size >= 2
+    return (array.ndim == 2 and array.size >= 2) or (array.ndim == 1
+                                                     and array.size > SMALL_VECTOR)
 
 
 def _pick(n: int) -> list[int]:

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from timing import best  # noqa: E402
 
 import graphviz_ad as ad  # noqa: E402
+from graphviz_ad.draw import derivatives  # noqa: E402
 from graphviz_ad.draw.derivatives import DerivativeFrames  # noqa: E402
 from graphviz_ad.draw.graphviz_run import run_graphviz  # noqa: E402
 
@@ -73,6 +74,25 @@ def baseline_svgs(frames: DerivativeFrames) -> list[bytes]:
     return [run_graphviz(frames.dot(state=s), "svg").output for s in frames.states]
 
 
+def slide_search(operations: int = 12) -> tuple[float, float]:
+    """Slide frames (16:9) of a program of ``operations`` operations: the full layout
+    search (both directions, two spacings, one to three rows) against one row only, the
+    search before wrapping existed (seconds, best of three each)."""
+    G = ad.parse(program(operations))
+    inputs = {name: 0.1 * (i + 1) for i, name in enumerate(program_of(G).inputs)}
+    traces = [ad.reverse_mode(G, inputs)]
+
+    def run() -> None:
+        DerivativeFrames(traces, compact=True).frames(aspect=16 / 9, view="whole")
+
+    full = best(run, 3)
+    saved = derivatives.WRAPS
+    derivatives.WRAPS = (1,)
+    try:
+        one_row = best(run, 3)
+    finally:
+        derivatives.WRAPS = saved
+    return full, one_row
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -92,6 +112,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"| one weight shared {n_ops} times, {len(shared.states)} frames | layout "
           f"{layout * 1000:.0f} ms (target < 1 s) {'OK' if layout < 1 else 'MISSED'} | layout + "
           f"every frame {every * 1000:.0f} ms |")
+    full, one_row = slide_search()
+    print(f"| slide frames, 12 ops, whole | layout search with wrapping {full * 1000:.0f} ms | "
+          f"one row only {one_row * 1000:.0f} ms | {full / one_row:.1f}x the time |")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ from graphviz_ad.draw.legibility import below_floor, measure
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' missing")
 GRAPHS = Path(__file__).resolve().parents[1] / "graphs"
 PROGRAMS = sorted(p.name for p in GRAPHS.glob("*.toml") if "program" in load_toml(p))
-CASES = [(name, None) for name in PROGRAMS] + [("problem10.toml", "both")]
+CASES = [(name, mode) for name in PROGRAMS for mode in (None, "both")]
+BELOW_FLOOR = {("mlp.toml", "both")}  # 22.8 px: the forward half's captions take the room
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -47,12 +48,29 @@ def test_program_graphs_are_found():
 
 @pytest.mark.parametrize("name,mode", CASES)
 def test_every_frame_meets_the_floor(rendered, name, mode):
+    if (name, mode) in BELOW_FLOOR:
+        pytest.xfail("the MLP in both modes is whole at 22.8 px (see README)")
     frames = rendered[(name, mode)]
     assert len(frames) >= 5
     for i, svg in enumerate(frames):
         metrics = measure(svg)
         assert below_floor(metrics) == [], (name, mode, i)
         assert metrics.min_px["node"] >= 28 and metrics.min_px.get("edge", 24) >= 24
+
+
+@pytest.mark.parametrize("name,mode", CASES)
+def test_no_frame_cuts_a_node_and_small_graphs_are_whole(rendered, name, mode):
+    frames = rendered[(name, mode)]
+    drawn: set[str] = set()  # every node some frame draws: the graph's nodes
+    for i, svg in enumerate(frames):
+        metrics = measure(svg)
+        assert metrics.cut == [] and metrics.clipped == [], (name, mode, i)
+        assert metrics.collisions == [], (name, mode, i)
+        drawn |= set(node_geometry(svg))
+    if len(drawn) <= 16:  # whole: no camera, every node in every frame, none hidden
+        for svg in frames:
+            assert len(inner_view_boxes(svg)) == 1 and set(node_geometry(svg)) == drawn
+            assert measure(svg).hidden == []
 
 
 def node_geometry(svg: str) -> dict[str, list]:
@@ -74,8 +92,10 @@ def test_problem2_follows_the_step_on_a_fixed_layout(rendered):
     assert len(windows) > 3  # the camera pans
     overview = [inner_view_boxes(svg)[1] for svg in frames]
     assert len(set(overview)) == 1  # ... over one overview of the whole graph
-    shapes = node_geometry(frames[0])
-    assert all(node_geometry(svg) == shapes for svg in frames)  # nodes never move
+    shapes: dict[str, list] = {}
+    for svg in frames:  # nodes never move (a frame draws the nodes its window holds whole)
+        for node, geometry in node_geometry(svg).items():
+            assert shapes.setdefault(node, geometry) == geometry
     # data inputs x and y are folded into the nodes that read them
     assert "n_x" not in shapes and "n_y" not in shapes and "n_phi0" in shapes
     assert "data x, y read inside the nodes that use them" in frames[0]
@@ -87,8 +107,9 @@ def test_problem9_shows_whole_and_compact(rendered):
     step = next(svg for svg in frames if "∂y/∂f3 = ∂y/∂f4" in svg)
     root = ET.fromstring(step)
     f3 = next(g for g in root.iter(f"{SVG}g") if g.get("id") == "n_f3")
-    assert [t.text for t in f3.iter(f"{SVG}text")] == ["f3 = 4.367", "∂y/∂f3 = 78.47"]
-    assert "f3 = f1 + f2" in step  # the formula moved to the caption
+    # stacked: the definition, the value, the adjoint by its short name (said in the legend)
+    assert [t.text for t in f3.iter(f"{SVG}text")] == ["f3 = f1 + f2", "= 4.367", "f̄3 = 78.47"]
+    assert "v̄ = ∂y/∂v" in step
 
 
 def test_both_modes_title_and_reverse_half(rendered):
@@ -134,3 +155,26 @@ def test_a_fan_in_past_three_terms_is_collapsed():
 def test_view_whole_keeps_the_whole_graph(tmp_path):
     frames = render_svgs(tmp_path, "problem2.toml", "--view", "whole")
     assert all(len(inner_view_boxes(svg)) == 1 for svg in frames)
+
+
+def test_a_followed_graph_opens_and_closes_with_a_tour(rendered):
+    # problem 2 (21 nodes) is followed by the camera: its opening frames together show
+    # every node with its definition, its closing frames every input's derivative
+    frames = rendered[("problem2.toml", None)]
+    every = set().union(*(node_geometry(svg) for svg in frames))
+    opening = [svg for svg in frames if "The computational graph" in svg]
+    closing = [svg for svg in frames if ">Done" in svg]
+    assert len(opening) > 1 and len(closing) > 1
+    assert set().union(*(node_geometry(svg) for svg in opening)) == every
+    shown = set().union(*(node_geometry(svg) for svg in closing))
+    assert {"n_phi0", "n_phi1", "n_sigma", "n_lam"} <= shown
+    assert all(svg in frames[:len(opening)] for svg in opening)  # the tour comes first
+
+
+def test_the_mlp_reaches_the_floor_with_each_layer_as_one_node(rendered):
+    # 14 nodes unfolded are below the floor whole; each program line as one node is not
+    frames = rendered[("mlp.toml", None)]
+    nodes = set(node_geometry(frames[0]))
+    assert nodes == {f"n_{n}" for n in ("W1", "b1", "Z1", "H", "W2", "b2", "Z2", "L")}
+    texts = " ".join(t.text or "" for t in ET.fromstring(frames[0]).iter(f"{SVG}text"))
+    assert "Z1 = X @ W1 + b1" in texts and "L = mean(cross_entropy(Z2, T))" in texts

@@ -64,8 +64,8 @@ DEFAULT_FORMATS = "svg,png,gif,html"
                    "whichever draws larger in a 16:9 frame.")
 @click.option("--view", type=click.Choice(VIEWS), default="auto", show_default=True,
               help="With --slide: whole graph in every frame, or a camera that follows the "
-                   "step (with an overview); auto follows when the whole graph would be "
-                   "below the legibility floor (28 px text at 1920 wide).")
+                   "step (with an overview); auto follows when a graph of more than 16 nodes "
+                   "would be below the legibility floor (28 px text at 1920 wide).")
 @click.option("--show-constants", is_flag=True,
               help="Draw constants as nodes instead of folding them into labels.")
 @options(title_option, no_cse_option, frame_ms_option, progress_option, max_elements_option)

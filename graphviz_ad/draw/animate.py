@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..core.trace import Trace
 from .compose import check_title
-from .derivatives import STEP_MS, DerivativeFrames
+from .derivatives import STEP_MS, DerivativeFrames, legible
 from .frames import Frame
 from .output import write_drawing
 from .writers import slide_aspect
@@ -31,12 +32,22 @@ def derivative_frames(traces: Trace | Sequence[Trace], *, rankdir: str = "auto",
     Steps of ``quiet`` nodes (e.g. data inputs) are drawn without a frame of their own.
     A title over :data:`~graphviz_ad.draw.compose.MAX_TITLE` characters is refused first.
     On a ``slide`` labels are compact and ``view`` (whole, follow, auto: follow when the
-    whole graph would be below the legibility floor) says whether a camera follows the step."""
+    whole graph would be below the legibility floor) says whether a camera follows the step;
+    a slide below the floor is tried again with each self-contained program line drawn as
+    one node (:mod:`graphviz_ad.draw.layers`), and kept when that reaches the floor."""
     check_title(title)
-    builder = DerivativeFrames(_as_list(traces), rankdir=rankdir, show_constants=show_constants,
-                               title=title, quiet=quiet, step_ms=step_ms,
-                               compact=slide is not None)
-    return builder.frames(aspect=slide_aspect(slide), view=view), builder.dot()
+    options: dict[str, Any] = {"rankdir": rankdir, "show_constants": show_constants, "title": title,
+               "quiet": quiet, "step_ms": step_ms, "compact": slide is not None}
+    builder = DerivativeFrames(_as_list(traces), **options)
+    frames = builder.frames(aspect=slide_aspect(slide), view=view)
+    if slide is not None and view != "follow" and not legible(frames):
+        # below the floor: draw each line whose intermediates it alone reads as one node
+        folded = DerivativeFrames(_as_list(traces), fold=True, **options)
+        if len(folded.nodes) < len(builder.nodes):
+            tried = folded.frames(aspect=slide_aspect(slide), view=view)
+            if legible(tried):
+                builder, frames = folded, tried
+    return frames, builder.dot()
 
 
 def render(traces: Trace | Sequence[Trace], out_dir: str | Path, formats: Iterable[str] = ("svg",),

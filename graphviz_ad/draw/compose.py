@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..core.errors import GraphvizAdError
-from .camera import Camera, keep_texts_inside, overview_svg
+from .camera import Camera, overview_svg
 from .frames import Frame
 from .palette import BACKGROUND, INK, SWATCH_BORDER, WHITE
 from .template import FONT_FAMILY, PX_PER_PT, SvgTemplate, svg_body, text_width, xml_escape
@@ -134,7 +134,7 @@ def compose_frames(template: SvgTemplate, frame_values: Sequence[Mapping[str, st
         view = (f'<svg x="{wx:.2f}" y="{wy:.2f}" width="{width:g}" height="{height:g}" '
                 f'viewBox="{" ".join(f"{v:g}" for v in window)}">')
         if camera:
-            view += keep_texts_inside(body, window, camera.offset) + "</svg>\n"
+            view += camera.view(body, window) + "</svg>\n"
             view += overview_svg(body, template.view_box, window, camera.overview_at(gx, gy))
         else:
             view += body + "</svg>\n"

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..core.errors import GraphvizAdError
 from ..core.formula import definition, fmt_number, node_label
 from ..core.modes import Mode
@@ -27,7 +29,10 @@ from .derivative_text import (
     step_equation,
 )
 from .frames import STEP_MS
-from .palette import BORDER_OF, EDGE_OF, FILL_OF, NO_COLOUR
+from .layers import fold_lines, line_definitions
+from .matrix_cells import cell_colours, grid_indices, is_grid, scale_of
+from .node_labels import ShortNames
+from .palette import BORDER_OF, CELL_UNKNOWN, EDGE_OF, FILL_OF, NO_COLOUR
 
 FILL, BORDER, EDGE = FILL_OF, BORDER_OF, EDGE_OF  # a node's state / an edge's use → colour
 DONE_LABEL = {("tangent",): "tangent known", ("adjoint",): "adjoint known",
@@ -82,7 +87,7 @@ class DerivativeStory:
 
     def __init__(self, traces: Sequence[Trace], *, show_constants: bool = False,
                  quiet: Iterable[str] = (), step_ms: int = STEP_MS,
-                 compact: bool = False) -> None:
+                 compact: bool = False, fold: bool = False) -> None:
         if not traces:
             raise ValueError("no traces to draw")
         self.traces = list(traces)
@@ -93,18 +98,83 @@ class DerivativeStory:
         self.compact = compact
         self.nodes = [n for n in visible_nodes(self.traces[0], show_constants)
                       if not (compact and n in self.quiet)]
+        # fold: a line whose intermediates are read once, inside it, is drawn as one node
+        self.folded = fold_lines(self.graph, set(self.nodes)) if fold else {}
+        self.definitions = line_definitions(self.graph) if self.folded else {}
+        self.quiet |= set(self.folded)
+        self.nodes = [n for n in self.nodes if n not in self.folded]
         if len(self.nodes) > MAX_DRAWN_NODES:
             raise GraphvizAdError(
                 f"the graph has {len(self.nodes)} nodes; drawings stop at {MAX_DRAWN_NODES} to "
                 "stay readable: use `graphviz-ad trace` for the numbers, or a smaller program")
         shown = self.shown = set(self.nodes)
-        self.edges = [(u, v) for u, v in self.graph.edges if u in shown and v in shown]
+        self.edges = list(dict.fromkeys(  # an edge into a folded node ends at its line's node
+            (u, self.folded.get(v, v)) for u, v in self.graph.edges
+            if u in shown and self.folded.get(v, v) in shown and self.folded.get(v, v) != u))
         self.kinds = [t.derivative_attribute for t in self.traces if t.derivative_attribute]
+        self.names = ShortNames(self.traces, enabled=compact)  # x̅, ẋ on slide nodes
+        self.grids = self._grid_nodes() if compact else {}  # matrix nodes drawn as cells
         self.states: list[dict[str, str]] = []  # every slot's value (colour or text) per frame
         self._text_keys: set[str] = set()  # which of those slots are texts (_Picture.texts)
         self.captions: list[str] = []
         self.durations: list[int] = []
         self._build()
+
+    def _grid_nodes(self) -> dict[str, tuple[bool, float, float]]:
+        """The nodes whose value is an array, drawn as cells: whether a vector is a row,
+        and the colour scales of its value and of its derivative over all passes."""
+        first = self.traces[0]
+        out = {}
+        for n in self.nodes:
+            value = first.value(n)
+            if not is_grid(value):
+                continue
+            size = np.size(value)
+            row = np.ndim(value) == 1 and any(
+                np.ndim(first.value(v)) == 2 and np.shape(first.value(v))[1] == size
+                and np.shape(first.value(v))[0] != size
+                for v in self.graph.successors(n) if v in first.graph)
+            derivatives = [t.derivative(n) for t in self.traces if t.derivative_attribute]
+            out[n] = (row, scale_of([value]), scale_of(derivatives))
+        return out
+
+    def cells(self, node: str) -> tuple[list[int], list[int]]:
+        """The rows and columns of a grid node's cells."""
+        return grid_indices(np.shape(self.traces[0].value(node)), self.grids[node][0])
+
+    def _colour_cells(self, picture: _Picture, node: str, which: str, value: object) -> None:
+        """Colour a grid node's value (``which="v"``) or derivative (``"d"``) cells."""
+        if node not in self.grids:
+            return
+        row, value_scale, derivative_scale = self.grids[node]
+        scale = value_scale if which == "v" else derivative_scale
+        for (i, j), colour in cell_colours(value, scale, row).items():
+            picture.colors[f"{node}.{which}{i}_{j}"] = colour
+
+    def _write_value(self, picture: _Picture, trace: Trace, n: str) -> None:
+        picture.texts[f"{n}.value"] = self._value_text(trace, n)
+        self._colour_cells(picture, n, "v", trace.value(n))
+
+    def _write_derivative(self, picture: _Picture, trace: Trace, n: str, value: object,
+                          kind: str) -> None:
+        """A compact node's derivative: its short name and number, or its cells."""
+        symbol = self.names.symbol(trace, n)
+        text = f"{symbol} =" if n in self.grids else f"{symbol} = {short(value)}"
+        picture.texts[self._slot(n, kind)] = text
+        self._colour_cells(picture, n, "d", value)
+
+    def definition(self, node: str) -> str:
+        """What ``node`` is: its definition, or for a folded line, the line as written."""
+        if node in self.definitions and any(t == node for t in self.folded.values()):
+            return self.definitions[node]
+        return definition(self.graph, node)
+
+    def _drawn_edge(self, u: str, v: str) -> str | None:
+        """The slot key of the drawn edge that the graph's edge u → v is part of (None
+        inside a folded line)."""
+        if u in self.folded:
+            return None
+        return edge_key(u, self.folded.get(v, v))
 
     def label(self, node: str | None) -> str:
         """A node's display label (``?`` for none)."""
@@ -116,11 +186,17 @@ class DerivativeStory:
         for n in self.nodes:
             _node_state(picture, n, "pending")
             picture.texts[f"{n}.value"] = ""
-            if self.compact:
+            if self.compact and self._is_leaf(n):  # an input's name heads its label
                 picture.texts[f"{n}.value"] = self.label(n)
             for kind in self._slot_kinds:
                 for i in range(self._node_lines):
                     picture.texts[f"{n}.{kind}{i}"] = ""
+            if n in self.grids:
+                rows, cols = self.cells(n)
+                for which in "vd":
+                    for i in range(len(rows)):
+                        for j in range(len(cols)):
+                            picture.colors[f"{n}.{which}{i}_{j}"] = CELL_UNKNOWN
         for u, v in self.edges:
             picture.colors[edge_key(u, v) + ".color"] = EDGE["idle"]
             picture.colors[edge_key(u, v) + ".back"] = NO_COLOUR
@@ -149,10 +225,14 @@ class DerivativeStory:
     def _edge_lines(self) -> int:
         return 1 if self.compact else EDGE_LINES
 
+    def _is_leaf(self, n: str) -> bool:
+        """Whether ``n`` is an input or a constant (no definition to show)."""
+        return self.graph.nodes[n]["op"] in ("input", "const")
+
     def _value_text(self, trace: Trace, n: str) -> str:
-        """The value line: ``= 4.367``, or in compact labels ``f3 = 4.367``."""
-        value = f"= {short(trace.value(n))}"
-        return f"{self.label(n)} {value}" if self.compact else value
+        """The value line: ``= 4.367``; a compact input's ``x = 0.5`` (its only line)."""
+        value = "=" if n in self.grids else f"= {short(trace.value(n))}"
+        return f"{self.label(n)} {value}" if self.compact and self._is_leaf(n) else value
 
     def _edge_text(self, contribution: Contribution, kind: str) -> list[str]:
         """A used edge's label in a ``kind`` step (see :func:`local_lines`; compact: one
@@ -180,7 +260,7 @@ class DerivativeStory:
         for n in nodes:
             if n not in self.shown:
                 continue
-            picture.texts[f"{n}.value"] = self._value_text(trace, n)
+            self._write_value(picture, trace, n)
             if picture.colors[f"{n}.fill"] == FILL["pending"]:
                 _node_state(picture, n, "value")
 
@@ -189,13 +269,13 @@ class DerivativeStory:
         if trace.mode == Mode.FORWARD and trace.wrt is not None:  # a forward pass has its seed
             self._show_values(picture, trace, inputs)
             for n in (n for n in inputs if n in self.shown):
-                seed = f"{trace.symbol(n)} = {short(trace.derivative(n))}"
-                picture.texts[self._slot(n, "tangent")] = seed
+                self._write_derivative(picture, trace, n, trace.derivative(n), "tangent")
                 _node_state(picture, n, "done" if n == trace.wrt else "value")
             self._settle(picture)
-            at = ", ".join(f"{self.label(n)} = {fmt_number(trace.value(n))}" for n in inputs)
+            at = ", ".join(f"{self.label(n)} = {self._number(trace.value(n))}" for n in inputs)
+            at = "" if self.compact and len(at) > 80 else f" at {at}"  # the nodes show them
             seed = f"{trace.symbol(trace.wrt)} = {fmt_number(trace.derivative(trace.wrt))}"
-            self._emit(picture, f"Forward mode at {at}: seed {seed}; every other input has "
+            self._emit(picture, f"Forward mode{at}: seed {seed}; every other input has "
                                 "tangent 0.", self.step_ms)
         elif trace.mode == Mode.REVERSE and trace.of is not None:  # ... a reverse one its output
             self._show_values(picture, trace, self.nodes)
@@ -207,9 +287,14 @@ class DerivativeStory:
             for key in picture.texts:  # ... nor its tangents and edge labels
                 if any(part in key for part in (".tangent", ".derivative", ".label")):
                     picture.texts[key] = ""
+            for n in self.grids:  # ... nor its derivative cells
+                rows, cols = self.cells(n)
+                for i in range(len(rows)):
+                    for j in range(len(cols)):
+                        picture.colors[f"{n}.d{i}_{j}"] = CELL_UNKNOWN
             seed = f"{trace.symbol(trace.of)} = {fmt_number(trace.derivative(trace.of))}"
-            picture.texts[self._slot(trace.of, "adjoint")] = \
-                f"{trace.symbol(trace.of)} = {short(trace.derivative(trace.of))}"
+            self._write_derivative(picture, trace, trace.of, trace.derivative(trace.of),
+                                   "adjoint")
             _node_state(picture, trace.of, "done")
             self._settle(picture)
             self._emit(picture, f"Reverse mode: the forward sweep has computed every value; "
@@ -217,7 +302,7 @@ class DerivativeStory:
         else:
             self._show_values(picture, trace, inputs)
             self._emit(picture, "Evaluation: inputs " + ", ".join(
-                f"{self.label(n)} = {fmt_number(trace.value(n))}" for n in inputs), self.step_ms)
+                f"{self.label(n)} = {self._number(trace.value(n))}" for n in inputs), self.step_ms)
         for step in trace.steps:
             self._step(picture, trace, step, emit=self._shows(step))
 
@@ -234,37 +319,47 @@ class DerivativeStory:
         n = step.node
         if n in self.quiet:  # data: its number is written, the drawing does not dwell on it
             if step.kind != "value":
-                for i, line in enumerate(derivative_lines(step, self.compact)):
-                    picture.texts[self._slot(n, step.kind, i)] = line
+                self._derivative(picture, trace, step)
             return
         _node_state(picture, n, "active")
         caption = step_equation(step)
-        value_step = f"{self.label(n)} = {definition(self.graph, n)}"
+        if any(c.source in self.folded or c.target in self.folded for c in step.contributions):
+            # through a line drawn as one node: its intermediates are not on the slide
+            caption = f"{step.symbol()} = {fmt_number(step.result)} (through the lines drawn " \
+                      "as one node)"
+        value_step = f"{self.label(n)} = {self.definition(n)}"
         if step.kind in ("value", "tangent"):
-            picture.texts[f"{n}.value"] = self._value_text(trace, n)
+            self._write_value(picture, trace, n)
             caption = f"{value_step} = {fmt_number(trace.value(n))}"
             if step.kind == "tangent":
                 caption += "\n" + step_equation(step)
         elif self.compact and self.graph.nodes[n]["op"] not in ("input", "const"):
             caption = f"{value_step}\n{caption}"  # the formula the node no longer shows
         if step.kind != "value":
-            for i, line in enumerate(derivative_lines(step, self.compact)):
-                picture.texts[self._slot(n, step.kind, i)] = line
+            self._derivative(picture, trace, step)
             for c in step.contributions:
-                key = edge_key(c.source, c.target)
-                if key + ".color" in picture.colors:
+                key = self._drawn_edge(c.source, c.target)
+                if key is not None and key + ".color" in picture.colors:
                     picture.colors[key + ".color"] = EDGE["active"]
                     if step.kind == "adjoint":  # the derivative flows back along the edge
                         picture.colors[key + ".back"] = EDGE["active"]
                     for i, line in enumerate(self._edge_text(c, step.kind)):
                         picture.texts[f"{key}.label{i}"] = line
         else:
-            for operand in self.graph.nodes[n]["operands"]:
-                key = edge_key(operand, n)
-                if key + ".color" in picture.colors:
+            for u, v in self.edges:  # the edges into the node (a folded line's inputs too)
+                key = edge_key(u, v)
+                if v == n and key + ".color" in picture.colors:
                     picture.colors[key + ".color"] = EDGE["active"]
         if emit:
             self._emit(picture, caption, self.step_ms)
+
+    def _derivative(self, picture: _Picture, trace: Trace, step: Step) -> None:
+        """Write a step's derivative into its node (compact: one line, the short name)."""
+        if self.compact:
+            self._write_derivative(picture, trace, step.node, step.result, step.kind)
+            return
+        for i, line in enumerate(derivative_lines(step)):
+            picture.texts[self._slot(step.node, step.kind, i)] = line
 
     def _opening_caption(self) -> str:
         outputs = ", ".join(self.label(n) for n in program_of(self.graph).outputs)
@@ -274,6 +369,9 @@ class DerivativeStory:
         folded = [self.label(n) for n in program_of(self.graph).inputs if n not in self.shown
                   and n in self.quiet]
         data = f"\ndata {', '.join(folded)} read inside the nodes that use them" if folded else ""
+        if self.compact:  # on a slide every node shows its definition: no program listing
+            return f"The computational graph (output: {outputs}): each node's definition, " \
+                   f"value and derivative{data}"
         return f"The computational graph (output: {outputs})\n{program}{data}"
 
     def _closing_caption(self) -> str:
@@ -284,7 +382,7 @@ class DerivativeStory:
                 shown = (program_of(self.graph).inputs if trace.mode == Mode.REVERSE
                          else trace.outputs)
                 shown = [n for n in shown if n not in self.quiet] or shown
-                grads = ", ".join(f"{trace.symbol(n)} = {fmt_number(trace.derivative(n))}"
+                grads = ", ".join(f"{trace.symbol(n)} = {self._number(trace.derivative(n))}"
                                   for n in shown)
                 parts.append(f"{grads} ({trace.mode} mode, {steps})")
             else:
@@ -292,10 +390,16 @@ class DerivativeStory:
                                        for o in trace.outputs))
         return "Done: " + "; ".join(parts)
 
+    def _number(self, value: object) -> str:
+        """A number for a caption; on a slide a matrix as its node shows it (the node
+        holds it whole), elsewhere in full."""
+        return short(value).partition(" ∈ ")[0] if self.compact else fmt_number(value)
+
     def _legend(self) -> list[tuple[str, str]]:
         """The colour key, keeping only the colours some frame shows."""
         shown = {v for state in self.states for k, v in state.items() if k not in self._text_keys}
-        return [(colour, text) for colour, text in legend(self.kinds) if colour in shown]
+        return [(colour, text) for colour, text in legend(self.kinds)
+                if colour in shown] + self.names.legend()
 
     def variants(self) -> dict[str, list[str]]:
         """Every text each text slot shows over the animation (the widest sets the layout)."""

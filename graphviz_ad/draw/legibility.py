@@ -49,6 +49,7 @@ class TextBox:
     kind: str  # node | edge | cluster | other
     group: str | None  # the Graphviz node/edge group it belongs to
     box: Box  # in canvas units
+    clip: Box | None = None  # the nested viewport holding it (canvas units)
 
 
 @dataclass
@@ -61,6 +62,11 @@ class Metrics:
     collisions: list[tuple[str, str]] = field(default_factory=list)
     fill: tuple[float, float] | None = None  # share of canvas width/height the graph spans
     texts: list[TextBox] = field(default_factory=list)
+    #: graph nodes only partly inside the viewport that holds them, "id (share in view)"
+    cut: list[str] = field(default_factory=list)
+    #: graph nodes wholly outside the viewport that holds them (ids)
+    hidden: list[str] = field(default_factory=list)
+    nodes: int = 0  # graph node groups with a shape
 
 
 @lru_cache(maxsize=64)
@@ -162,9 +168,10 @@ def measure(svg: str, width: float = SLIDE_WIDTH) -> Metrics:
     cw, ch = (vb[2], vb[3]) if vb else (_number(root.get("width")), _number(root.get("height")))
     k = width / cw
     texts: list[TextBox] = []
+    shapes: dict[int, tuple[str, Box, list[Box]]] = {}  # node group → id, viewport, shape boxes
 
     def walk(el: ET.Element, m: Affine, group: str | None, kind: str,
-             style: tuple[float, bool, str]) -> None:
+             style: tuple[float, bool, str], clip: Box) -> None:
         tag = el.tag.replace(SVG_NS, "")
         size, bold, anchor = style
         css = el.get("style") or ""
@@ -176,14 +183,23 @@ def measure(svg: str, width: float = SLIDE_WIDTH) -> Metrics:
             size = float(found.group(1))
         bold = bold or "bold" in (el.get("font-weight") or "") + css
         if tag == "svg" and el is not root:
+            clip = _clip(el, m, clip)
             m = _mul(m, _viewport(el))
         if el.get("transform"):
             m = _mul(m, parse_transform(el.get("transform")))
         cls = el.get("class") or ""
         if tag == "g" and cls in ("node", "edge", "cluster"):
             group, kind = el.get("id") or str(id(el)), cls
+            if cls == "node":
+                shapes[id(el)] = (el.get("id") or "", clip, [])
         elif tag == "g" and el.get("id") and kind == "other":
             group = el.get("id")
+        if kind == "node" and tag in _SHAPES:
+            points = [_apply(m, x, y) for x, y in _shape_points(el, tag)]
+            owner = next(reversed(shapes)) if shapes else None
+            if points and owner is not None:
+                shapes[owner][2].append((min(p[0] for p in points), min(p[1] for p in points),
+                                         max(p[0] for p in points), max(p[1] for p in points)))
         if tag == "text":
             text = " ".join("".join(el.itertext()).split())
             for span in el.iter(SVG_NS + "tspan"):  # e.g. a superscript: its own, smaller size
@@ -199,23 +215,81 @@ def measure(svg: str, width: float = SLIDE_WIDTH) -> Metrics:
                            for cy in (y - 0.78 * size, y + 0.22 * size)]
                 xs, ys = [c[0] for c in corners], [c[1] for c in corners]
                 texts.append(TextBox(text[:60], px * k, kind, group,
-                                     (min(xs), min(ys), max(xs), max(ys))))
+                                     (min(xs), min(ys), max(xs), max(ys)), clip))
         for child in el:
-            walk(child, m, group, kind, (size, bold, anchor))
+            walk(child, m, group, kind, (size, bold, anchor), clip)
 
-    walk(root, _viewport(root, outer=True), None, "other", (16.0, False, "start"))
+    walk(root, _viewport(root, outer=True), None, "other", (16.0, False, "start"),
+         (0.0, 0.0, cw, ch))
     out = Metrics(canvas_px=(round(width), round(ch * k)), texts=texts)
     for t in texts:
         out.min_px[t.kind] = round(min(out.min_px.get(t.kind, 1e9), t.px), 1)
     eps = 0.5
     out.clipped = [t.text for t in texts if t.box[0] < -eps or t.box[1] < -eps
-                   or t.box[2] > cw + eps or t.box[3] > ch + eps]
+                   or t.box[2] > cw + eps or t.box[3] > ch + eps
+                   or (t.clip is not None and 0 < share_inside(t.box, t.clip) < 0.999)]
+    for node_id, clip, boxes in shapes.values():
+        if not boxes:
+            continue
+        out.nodes += 1
+        share = share_inside(_union(boxes), clip, eps)
+        if 0 < share < 0.999:
+            out.cut.append(f"{node_id} ({share:.0%} in view)")
+        elif share == 0:
+            out.hidden.append(node_id)
     out.collisions = _collisions(texts, k)
     graph = [t.box for t in texts if t.group is not None]
     if graph:
         out.fill = (round((max(b[2] for b in graph) - min(b[0] for b in graph)) / cw, 2),
                     round((max(b[3] for b in graph) - min(b[1] for b in graph)) / ch, 2))
     return out
+
+
+_SHAPES = ("ellipse", "polygon", "path", "rect", "polyline")
+
+
+def _clip(el: ET.Element, m: Affine, clip: Box) -> Box:
+    """A nested ``<svg>``'s viewport (canvas units) within the viewport ``clip`` around it."""
+    x, y = _number(el.get("x")), _number(el.get("y"))
+    w, h = _number(el.get("width"), None), _number(el.get("height"), None)
+    if w is None or h is None:
+        return clip
+    (x0, y0), (x1, y1) = _apply(m, x, y), _apply(m, x + w, y + h)
+    return (max(clip[0], min(x0, x1)), max(clip[1], min(y0, y1)),
+            min(clip[2], max(x0, x1)), min(clip[3], max(y0, y1)))
+
+
+def _shape_points(el: ET.Element, tag: str) -> list[tuple[float, float]]:
+    """Corner points of a shape's box in its own units (a path: its coordinates)."""
+    if tag == "ellipse":
+        cx, cy, rx, ry = (_number(el.get(a)) for a in ("cx", "cy", "rx", "ry"))
+        return [(cx - rx, cy - ry), (cx + rx, cy + ry)]
+    if tag == "rect":
+        x, y, w, h = (_number(el.get(a)) for a in ("x", "y", "width", "height"))
+        return [(x, y), (x + w, y + h)]
+    raw = el.get("points") if tag in ("polygon", "polyline") else \
+        re.sub(r"[A-Za-z]", " ", el.get("d") or "")
+    v = [float(t) for t in re.findall(r"-?[0-9]*\.?[0-9]+(?:e-?[0-9]+)?", raw or "")]
+    return list(zip(v[0::2], v[1::2]))
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def share_inside(box: Box, clip: Box, eps: float = 0.5) -> float:
+    """The share of ``box``'s area inside ``clip`` (1 for a degenerate box lying inside).
+
+    >>> share_inside((0, 0, 10, 10), (5, 0, 20, 20), eps=0)
+    0.5
+    """
+    ix = min(box[2], clip[2] + eps) - max(box[0], clip[0] - eps)
+    iy = min(box[3], clip[3] + eps) - max(box[1], clip[1] - eps)
+    if ix < 0 or iy < 0:
+        return 0.0
+    area = max(box[2] - box[0], 1e-9) * max(box[3] - box[1], 1e-9)
+    return min(1.0, max(ix, 1e-9) * max(iy, 1e-9) / area)
 
 
 def _collisions(texts: list[TextBox], k: float) -> list[tuple[str, str]]:
@@ -249,6 +323,7 @@ def below_floor(metrics: Metrics, floor: dict[str, float] | None = None) -> list
                 if kind in floor and px < floor[kind]]
     problems += [f"clipped: {text!r}" for text in metrics.clipped]
     problems += [f"collision: {a!r} / {b!r}" for a, b in metrics.collisions]
+    problems += [f"cut node: {node}" for node in metrics.cut]
     return problems
 
 

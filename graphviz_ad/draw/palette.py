@@ -100,3 +100,22 @@ NOT_CONVEX = ACTIVE  # the level line λmin = 0 that disproves convexity
 #: state (value, active, done), not the mode, so the modes get hues of their own here.
 FORWARD_MODE = VERMILLION
 REVERSE_MODE = BLUE
+
+# -- matrix cells: a diverging scale centred on 0 ----------------------------------------
+CELL_UNKNOWN = "#EEEEEE"  # a matrix entry not computed yet (the grid shows its shape)
+CELL_NEGATIVE = BLUE  # the colour of −max|x| ...
+CELL_POSITIVE = VERMILLION  # ... and of +max|x|; 0 is white
+
+
+def diverging(x: float) -> str:
+    """The cell colour of ``x`` in [−1, 1] (clipped): white at 0, blending linearly to
+    CELL_NEGATIVE at −1 and CELL_POSITIVE at +1.
+
+    >>> diverging(0.0), diverging(1.0), diverging(-1.0)
+    ('#FFFFFF', '#D55E00', '#0072B2')
+    """
+    x = max(-1.0, min(1.0, float(x))) if x == x else 0.0  # nan: white
+    end = CELL_POSITIVE if x > 0 else CELL_NEGATIVE
+    rgb = [int(end[i:i + 2], 16) for i in (1, 3, 5)]
+    t = abs(x)
+    return "#" + "".join(f"{round(255 + t * (c - 255)):02X}" for c in rgb)

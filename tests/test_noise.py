@@ -123,3 +123,21 @@ def test_worksheets_show_noise_as_zero(tmp_path):
     key = (out / "v01-key.md").read_text()
     assert "| y | f1 − 0.3 | 0 | 1 |" in key
     assert "10⁻" not in key
+
+
+def test_slides_show_noise_as_zero():
+    """Node labels, edge labels and captions of every frame: the ±10⁻¹⁶ of softmax's
+    cancelling adjoints and of the MLP's forward W2 pass read 0."""
+    from graphviz_ad.core.passes import run_passes
+    from graphviz_ad.core.source import load
+    from graphviz_ad.draw.animate import derivative_frames
+
+    cases = [(parse("y = softmax(x*w)[1]"), {"x": np.array([0.5, -1.0, 2.0]), "w": 1.5},
+              "reverse", ())]
+    _, graph, inputs = load(str(GRAPHS / "mlp.toml"))
+    cases.append((graph, inputs, "forward", ("W2",)))
+    for graph, inputs, mode, wrt in cases:
+        traces = run_passes(graph, inputs, mode, wrt=wrt)
+        frames, _ = derivative_frames(traces, slide="16:9")
+        texts = " ".join(f.svg + " " + f.caption for f in frames)
+        assert not TINY.search(texts), TINY.search(texts)

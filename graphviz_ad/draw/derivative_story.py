@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.errors import GraphvizAdError
-from ..core.formula import definition, fmt_number, node_label
+from ..core.formula import definition, fmt_number, node_label, without_noise
 from ..core.modes import Mode
 from ..core.program import program_of
 from ..core.trace import Contribution, Step, Trace
@@ -126,7 +126,7 @@ class DerivativeStory:
         first = self.traces[0]
         out = {}
         for n in self.nodes:
-            value = first.value(n)
+            value = first.shown(n)
             if not is_grid(value):
                 continue
             size = np.size(value)
@@ -134,7 +134,7 @@ class DerivativeStory:
                 np.ndim(first.value(v)) == 2 and np.shape(first.value(v))[1] == size
                 and np.shape(first.value(v))[0] != size
                 for v in self.graph.successors(n) if v in first.graph)
-            derivatives = [t.derivative(n) for t in self.traces if t.derivative_attribute]
+            derivatives = [t.shown_derivative(n) for t in self.traces if t.derivative_attribute]
             out[n] = (row, scale_of([value]), scale_of(derivatives))
         return out
 
@@ -153,7 +153,7 @@ class DerivativeStory:
 
     def _write_value(self, picture: _Picture, trace: Trace, n: str) -> None:
         picture.texts[f"{n}.value"] = self._value_text(trace, n)
-        self._colour_cells(picture, n, "v", trace.value(n))
+        self._colour_cells(picture, n, "v", trace.shown(n))
 
     def _write_derivative(self, picture: _Picture, trace: Trace, n: str, value: object,
                           kind: str) -> None:
@@ -231,7 +231,7 @@ class DerivativeStory:
 
     def _value_text(self, trace: Trace, n: str) -> str:
         """The value line: ``= 4.367``; a compact input's ``x = 0.5`` (its only line)."""
-        value = "=" if n in self.grids else f"= {short(trace.value(n))}"
+        value = "=" if n in self.grids else f"= {short(trace.shown(n))}"
         return f"{self.label(n)} {value}" if self.compact and self._is_leaf(n) else value
 
     def _edge_text(self, contribution: Contribution, kind: str) -> list[str]:
@@ -269,10 +269,10 @@ class DerivativeStory:
         if trace.mode == Mode.FORWARD and trace.wrt is not None:  # a forward pass has its seed
             self._show_values(picture, trace, inputs)
             for n in (n for n in inputs if n in self.shown):
-                self._write_derivative(picture, trace, n, trace.derivative(n), "tangent")
+                self._write_derivative(picture, trace, n, trace.shown_derivative(n), "tangent")
                 _node_state(picture, n, "done" if n == trace.wrt else "value")
             self._settle(picture)
-            at = ", ".join(f"{self.label(n)} = {self._number(trace.value(n))}" for n in inputs)
+            at = ", ".join(f"{self.label(n)} = {self._number(trace.shown(n))}" for n in inputs)
             at = "" if self.compact and len(at) > 80 else f" at {at}"  # the nodes show them
             seed = f"{trace.symbol(trace.wrt)} = {fmt_number(trace.derivative(trace.wrt))}"
             self._emit(picture, f"Forward mode{at}: seed {seed}; every other input has "
@@ -302,7 +302,7 @@ class DerivativeStory:
         else:
             self._show_values(picture, trace, inputs)
             self._emit(picture, "Evaluation: inputs " + ", ".join(
-                f"{self.label(n)} = {self._number(trace.value(n))}" for n in inputs), self.step_ms)
+                f"{self.label(n)} = {self._number(trace.shown(n))}" for n in inputs), self.step_ms)
         for step in trace.steps:
             self._step(picture, trace, step, emit=self._shows(step))
 
@@ -325,12 +325,12 @@ class DerivativeStory:
         caption = step_equation(step)
         if any(c.source in self.folded or c.target in self.folded for c in step.contributions):
             # through a line drawn as one node: its intermediates are not on the slide
-            caption = f"{step.symbol()} = {fmt_number(step.result)} (through the lines drawn " \
-                      "as one node)"
+            result = fmt_number(step.result, scale=step.scale())
+            caption = f"{step.symbol()} = {result} (through the lines drawn as one node)"
         value_step = f"{self.label(n)} = {self.definition(n)}"
         if step.kind in ("value", "tangent"):
             self._write_value(picture, trace, n)
-            caption = f"{value_step} = {fmt_number(trace.value(n))}"
+            caption = f"{value_step} = {fmt_number(trace.shown(n))}"
             if step.kind == "tangent":
                 caption += "\n" + step_equation(step)
         elif self.compact and self.graph.nodes[n]["op"] not in ("input", "const"):
@@ -356,7 +356,8 @@ class DerivativeStory:
     def _derivative(self, picture: _Picture, trace: Trace, step: Step) -> None:
         """Write a step's derivative into its node (compact: one line, the short name)."""
         if self.compact:
-            self._write_derivative(picture, trace, step.node, step.result, step.kind)
+            self._write_derivative(picture, trace, step.node,
+                                  without_noise(step.result, step.scale()), step.kind)
             return
         for i, line in enumerate(derivative_lines(step)):
             picture.texts[self._slot(step.node, step.kind, i)] = line
@@ -382,11 +383,11 @@ class DerivativeStory:
                 shown = (program_of(self.graph).inputs if trace.mode == Mode.REVERSE
                          else trace.outputs)
                 shown = [n for n in shown if n not in self.quiet] or shown
-                grads = ", ".join(f"{trace.symbol(n)} = {self._number(trace.derivative(n))}"
+                grads = ", ".join(f"{trace.symbol(n)} = {self._number(trace.shown_derivative(n))}"
                                   for n in shown)
                 parts.append(f"{grads} ({trace.mode} mode, {steps})")
             else:
-                parts.append(", ".join(f"{self.label(o)} = {fmt_number(trace.value(o))}"
+                parts.append(", ".join(f"{self.label(o)} = {fmt_number(trace.shown(o))}"
                                        for o in trace.outputs))
         return "Done: " + "; ".join(parts)
 

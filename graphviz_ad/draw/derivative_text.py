@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.formula import derivative_symbol, fmt_number, fmt_shape, node_label
+from ..core.formula import derivative_symbol, fmt_number, fmt_shape, node_label, without_noise
 from ..core.ops import PRIMITIVES
 from ..core.trace import Contribution, Step
 
@@ -97,7 +97,7 @@ def matrix_step(c: Contribution) -> bool:
 def derivative_lines(step: Step, compact: bool = False) -> list[str]:
     """A node's derivative; where several edges contribute, their terms (or, past
     MAX_TERMS, their count), then the sum.  ``compact``: the sum alone, on one line."""
-    first = f"{step.symbol()} = {short(step.result)}"
+    first = f"{step.symbol()} = {short(without_noise(step.result, step.scale()))}"
     if compact:
         return [first]
     terms = scalar_terms(step)
@@ -113,8 +113,8 @@ def step_equation(step: Step) -> str:
     matrix step whose numbers are previews shows its symbols and the result."""
     terms = scalar_terms(step)
     if "…" in step.equation and any(matrix_step(c) for c in step.contributions):
-        return f"{step.formula} = {fmt_number(step.result)}"  # previewed matrices: symbols
+        return f"{step.formula} = {fmt_number(step.result, scale=step.scale())}"  # previewed
     if terms is None or len(step.contributions) <= MAX_TERMS:
         return step.equation
     return (f"{step.symbol()} = Σ of {len(step.contributions)} terms = {terms} = "
-            f"{fmt_number(step.result)}")
+            f"{fmt_number(step.result, scale=step.scale())}")

@@ -1,0 +1,286 @@
+"""The explorer page: one self-contained HTML file where the graph is live.
+
+The graph is the slides' fixed layout (the same DOT, laid out once by
+:mod:`graphviz_ad.draw.template`), its slots marked so the page fills them.  Clicking a
+node shows its definition, value, tangent and adjoint with each chain-rule step in
+symbols (the ones ``trace`` prints) and in numbers; the step controls walk the slides'
+frames, coloured as on the slides.  Every number is computed in the page by the rule
+table compiled to JavaScript (:mod:`graphviz_ad.core.jsrules`) over a small runtime
+(``explorer.js``), so changing an input recomputes everything; ops the runtime lacks
+are named on the page, which then shows Python's numbers.  No network is used.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections.abc import Collection, Mapping
+from importlib import resources
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from ..core.errors import GraphvizAdError
+from ..core.formula import definition, node_label
+from ..core.jsrules import compile_rules, unsupported_ops
+from ..core.modes import Mode
+from ..core.passes import run_passes
+from ..core.program import program_of
+from ..core.trace import Step, Trace
+from .derivative_story import FILL, DerivativeStory, edge_key
+from .derivatives import DEFAULT_ASPECT, DerivativeFrames
+from .frames import STEP_MS
+from .palette import BACKGROUND, INK, VERMILLION, WRONG_TEXT
+from .template import SvgTemplate
+
+MAX_CELLS = 400  # array inputs with more entries are shown, not edited, on the page
+MODES = ("forward", "reverse", "both")
+_MARK = "@@{}@@"
+_COLOUR_MARK = re.compile(r'([a-z-]+)="@@(\d+)@@"')
+_TEXT_MARK = re.compile(r"<text([^>]*)>@@(\d+)@@</text>")
+_PROLOG = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", re.DOTALL)
+_SIZE = re.compile(r'<svg width="[^"]*" height="[^"]*"')
+
+
+class _Layout(DerivativeFrames):
+    """The slides' layout of both passes, laid out once (no frame composed)."""
+
+    def template(self) -> SvgTemplate:
+        return self._layout(DEFAULT_ASPECT)
+
+
+def _number(value: Any) -> Any:
+    """A number or array as JSON: arrays as ``{"shape", "data"}``, non-finite as text."""
+    def one(v: float) -> Any:
+        if math.isfinite(v):
+            return v
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    array = np.asarray(value, dtype=float)
+    if array.ndim == 0:
+        return one(float(array))
+    return {"shape": list(array.shape), "data": [one(float(v)) for v in array.ravel()]}
+
+
+def _params(params: Any) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in (params or ())}
+
+
+def _frames(story: DerivativeStory, index: dict[str, int], kinds: list[str | None]
+            ) -> list[dict[str, Any]]:
+    """A story's frames as differences: colours changed, text slots turned on and off,
+    and the step each shows (``[kind, node]``, None for the opening and closing)."""
+    out: list[dict[str, Any]] = []
+    colours: dict[str, str] = {}
+    shown: set[str] = set()
+    texts = story._text_keys
+    for state, kind in zip(story.states, kinds):
+        changed = {str(index[k]): v for k, v in state.items()
+                   if k in index and k not in texts and colours.get(k) != v}
+        colours.update({k: v for k, v in state.items() if k not in texts})
+        now = {k for k, v in state.items() if k in index and k in texts and v}
+        active = [n for n in story.nodes if state.get(f"{n}.fill") == FILL["active"]]
+        out.append({"c": changed, "on": sorted(str(index[k]) for k in now - shown),
+                    "off": sorted(str(index[k]) for k in shown - now),
+                    "step": [kind, active[0]] if kind and active else None})
+        shown = now
+    return out
+
+
+def _step_info(step: Step) -> dict[str, Any]:
+    """A step's symbols: the chain rule as ``trace`` writes it, and each term's."""
+    matrices = step._matrices()
+    return {"formula": step.formula,
+            "terms": [{"source": c.source, "target": c.target,
+                       "text": step._term(c, "text", m)}
+                      for c, m in zip(step.contributions, matrices)]}
+
+
+def _marked_svg(template: SvgTemplate, keys: list[str], initial: Mapping[str, str]) -> str:
+    """The laid-out SVG with every slot marked for the page: text slots as
+    ``data-slot="i"``, colour slots as ``data-slot-fill="i"`` (``stroke``…) beside their
+    initial colour; sized by its container."""
+    svg = template.fill({k: _MARK.format(i) for i, k in enumerate(keys)})
+
+    def colour(m: re.Match[str]) -> str:
+        key = keys[int(m.group(2))]
+        return (f'{m.group(1)}="{html.escape(initial.get(key, "none"), quote=True)}" '
+                f'data-slot-{m.group(1)}="{m.group(2)}"')
+
+    svg = _COLOUR_MARK.sub(colour, svg)
+    svg = _TEXT_MARK.sub(lambda m: f'<text{m.group(1)} data-slot="{m.group(2)}"></text>', svg)
+    svg = _PROLOG.sub("", svg).strip()
+    return _SIZE.sub('<svg width="100%"', svg, count=1)
+
+
+def _slot_meaning(G: nx.DiGraph, nodes: list[str], edges: list[tuple[str, str]],
+                  keys: Collection[str]) -> dict[str, list[Any]]:
+    """What each text slot shows, by key: ``["value", n]``, ``["tangent", n, line]``,
+    ``["adjoint", n, line]`` or ``["label", u, v, line]``."""
+    out: dict[str, list[Any]] = {}
+    for n in nodes:
+        out[f"{n}.value"] = ["value", n]
+        for kind in ("tangent", "adjoint"):
+            for line in range(4):
+                out[f"{n}.{kind}{line}"] = [kind, n, line]
+    for u, v in edges:
+        for line in range(4):
+            out[f"{edge_key(u, v)}.label{line}"] = ["label", u, v, line]
+    return {k: m for k, m in out.items() if k in keys}
+
+
+def explorer_model(G: nx.DiGraph, inputs: Mapping[str, Any], *, data: Collection[str] = (),
+                   wrt: str | None = None, of: str | None = None,
+                   ranges: Mapping[str, tuple[float, float]] | None = None,
+                   rankdir: str = "auto", show_constants: bool = False,
+                   mode: str = "reverse") -> tuple[dict[str, Any], str]:
+    """The page's data (JSON-ready) and its marked SVG."""
+    program = program_of(G)
+    if not program.inputs:
+        raise GraphvizAdError("the explorer needs a program with at least one input")
+    fwd, rev = run_passes(G, dict(inputs), Mode.BOTH, wrt=[wrt] if wrt else (),
+                          of=[of] if of else (), data=data)
+    graph = rev.graph
+    quiet = set(data)
+    layout = _Layout([fwd, rev], rankdir=rankdir, show_constants=show_constants, quiet=quiet)
+    template = layout.template()
+    stories = {"forward": DerivativeStory([fwd], show_constants=show_constants, quiet=quiet),
+               "reverse": DerivativeStory([rev], show_constants=show_constants, quiet=quiet),
+               "both": layout}
+    keys = sorted(template.keys)
+    index = {k: i for i, k in enumerate(keys)}
+    last = {**layout.states[-1]}
+    svg = _marked_svg(template, keys, {k: v for k, v in last.items() if k in index})
+    meaning = _slot_meaning(graph, layout.nodes, layout.edges, template.keys)
+    forward_frames = len(stories["forward"].states) - 2
+    kinds = {"forward": [None] + ["tangent"] * forward_frames + [None],
+             "reverse": [None] + ["adjoint"] * (len(stories["reverse"].states) - 2) + [None]}
+    kinds["both"] = ([None] + ["tangent"] * forward_frames
+                     + ["adjoint"] * (len(layout.states) - 2 - forward_frames) + [None])
+    frames = {m: _frames(stories[m], index, kinds[m]) for m in MODES}
+    order = list(program.order)
+    nodes: dict[str, Any] = {}
+    for n in order:
+        d = graph.nodes[n]
+        groups: dict[str, list[int]] = {}
+        for p, o in enumerate(d["operands"]):
+            groups.setdefault(o, []).append(p)
+        consumers = [[c, list(graph.edges[n, c]["positions"])] for c in graph.successors(n)]
+        nodes[n] = {"label": node_label(graph, n), "op": d["op"],
+                    "operands": list(d["operands"]), "params": _params(d.get("params")),
+                    "groups": [[o, ps] for o, ps in groups.items()], "consumers": consumers,
+                    "def": "" if d["op"] in ("input", "const") else definition(graph, n)}
+        if d["op"] == "const":
+            nodes[n]["value"] = float(d["value"])
+    edges: dict[str, Any] = {}
+    locals_: dict[str, Any] = {}
+    for step in [*fwd.steps, *rev.steps]:
+        for c in step.contributions:
+            key = edge_key(c.source, c.target)
+            if key in edges:
+                continue
+            symbol, _, rest = c.local_formula().partition(": G ↦ ")
+            if rest:
+                edges[key] = {"symbol": symbol, "formula": f"G ↦ {rest}", "map": True}
+            else:
+                symbol, _, formula = c.local_formula().partition(" = ")
+                edges[key] = {"symbol": symbol, "formula": formula, "map": False}
+            locals_[key] = _number(c.local)
+    parameters = [n for n in program.inputs if n not in quiet]
+    ranges = dict(ranges or {})
+    specs = {}
+    for n in program.inputs:
+        value = np.asarray(inputs[n], dtype=float)
+        spec: dict[str, Any] = {"label": node_label(graph, n), "data": n in quiet}
+        if value.ndim == 0:
+            v = float(value)
+            lo, hi = ranges.get(n, (v - max(1.0, abs(v)), v + max(1.0, abs(v))))
+            spec["range"] = [min(lo, v), max(hi, v)]
+        specs[n] = spec
+    model = {
+        "order": order, "nodes": nodes, "edges": edges, "inputs": specs,
+        "start": {n: _number(inputs[n]) for n in program.inputs},
+        "parameters": parameters, "outputs": list(program.outputs),
+        "wrt": fwd.wrt, "of": rev.of, "mode": mode if mode in MODES else "reverse",
+        "needed": None if not rev.skipped else [n for n in order if n not in rev.skipped],
+        "symbols": {"tangent": {n: fwd.symbol(n) for n in order},
+                    "adjoint": {n: rev.symbol(n) for n in order}},
+        "steps": {"tangent": {s.node: _step_info(s) for s in fwd.steps},
+                  "adjoint": {s.node: _step_info(s) for s in rev.steps}},
+        "slots": {str(index[k]): m for k, m in meaning.items()},
+        "frames": frames, "step_ms": STEP_MS, "max_cells": MAX_CELLS,
+        "unsupported": unsupported_ops({d["op"] for d in nodes.values()} - {"input", "const"}),
+        "python": {"values": {n: _number(graph.nodes[n]["value"]) for n in order},
+                   "tangent": {n: _number(fwd.graph.nodes[n]["tangent"]) for n in order
+                               if "tangent" in fwd.graph.nodes[n]},
+                   "adjoint": {n: _number(graph.nodes[n]["adjoint"]) for n in order
+                               if "adjoint" in graph.nodes[n]},
+                   "locals": locals_},
+    }
+    return model, svg
+
+
+def _asset(name: str) -> str:
+    return resources.files("graphviz_ad.draw").joinpath(name).read_text(encoding="utf-8")
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a ``<script>`` element (no ``</``, no line separators)."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+:root {{ --ink: {ink}; --bg: {background}; --active: {active}; --wrong: {wrong}; }}
+{css}
+</style></head>
+<body>
+<header><h1>{title}</h1><p id="fallback" hidden></p><p id="notice"></p></header>
+<nav id="controls">
+<button id="prev" title="previous step (←)">←</button>
+<button id="play" title="play (space)">▶</button>
+<button id="next" title="next step (→)">→</button>
+<label>mode <select id="mode"><option value="forward">forward</option>
+<option value="reverse">reverse</option><option value="both">both</option></select></label>
+<span id="counter"></span>
+<button id="check" title="compare every derivative with central differences">check</button>
+</nav>
+<main><div id="graph">{svg}</div><aside id="panel"></aside></main>
+<section><h2>Inputs</h2><div id="inputs"></div></section>
+<section><h2>Check</h2><table id="checks"></table></section>
+<div id="tip" hidden></div>
+<script type="application/json" id="model">{model}</script>
+<script>
+{runtime}
+var RULES = {rules};
+{page}
+</script>
+</body></html>
+"""
+
+
+def explorer_html(G: nx.DiGraph, inputs: Mapping[str, Any], *, title: str = "graphviz-ad",
+                  **options: Any) -> str:
+    """The explorer page of program ``G`` at ``inputs`` as one HTML string (options as
+    :func:`explorer_model`)."""
+    model, svg = explorer_model(G, inputs, **options)
+    ops = {d["op"] for d in model["nodes"].values()} - {"input", "const"}
+    script = _asset("explorer.js")
+    runtime, _, page = script.partition("/* -- the page")
+    return PAGE.format(title=html.escape(title), ink=INK, background=BACKGROUND,
+                       active=VERMILLION, wrong=WRONG_TEXT, css=_asset("explorer.css"),
+                       svg=svg, model=_script_json(model), runtime=runtime,
+                       rules=compile_rules(ops - set(model["unsupported"])),
+                       page="/* -- the page" + page)
+
+
+def trace_explorer(trace: Trace, **options: Any) -> str:
+    """The explorer page of a trace's program at the trace's inputs."""
+    return explorer_html(trace.graph, trace.inputs, **options)

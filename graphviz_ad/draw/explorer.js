@@ -497,7 +497,7 @@ var EXPLORER = (function () {
   }
   function stepBlock(kind, n) {
     var info = M.steps[kind][n], box = document.createElement("div");
-    box.className = "step";
+    box.className = "step"; box.id = kind === "tangent" ? "forward-step" : "reverse-step";
     var head = document.createElement("h3");
     head.textContent = kind === "tangent" ? "forward mode (tangent)" : "reverse mode (adjoint)";
     box.appendChild(head);

@@ -463,10 +463,15 @@ var EXPLORER = (function () {
     var edge = M.edges[n + "~" + what[2]], line = what[3];
     if (!edge) return "";
     if (line === 0) return edge.symbol;
-    if (line === 1) return edge.map ? edge.formula : "= " + edge.formula;
-    if (edge.map) return "";
+    if (line === 1) return edge[kindNow()];
+    if (edge.map || !edge.number) return "";
     var number = short(localOf(n, what[2]));
-    return number === edge.formula ? "" : "= " + number;
+    return edge.adjoint.slice(2) === number ? "" : "= " + number;
+  }
+  /* the pass the current frame belongs to: its step's, else the mode's last */
+  function kindNow() {
+    var step = frames[mode][index].step;
+    return step ? step[0] : (mode === "forward" ? "tangent" : "adjoint");
   }
   function draw() {
     var frame = frames[mode][index];
@@ -568,7 +573,7 @@ var EXPLORER = (function () {
     if (!edge) return;
     g.addEventListener("mouseenter", function (ev) {
       var parts = key.split("~"), loc = edge.map ? null : localOf(parts[0], parts[1]);
-      tip.textContent = edge.symbol + (edge.map ? ": " + edge.formula : " = " + edge.formula +
+      tip.textContent = edge.symbol + (edge.map ? ": " + edge[kindNow()] : " " + edge.adjoint +
         (loc === null ? "" : " = " + full(loc)));
       tip.style.left = (ev.pageX + 12) + "px"; tip.style.top = (ev.pageY + 12) + "px";
       tip.hidden = false;

@@ -31,6 +31,7 @@ from ..core.passes import run_passes
 from ..core.program import program_of
 from ..core.trace import Step, Trace
 from .derivative_story import FILL, DerivativeStory, edge_key
+from .derivative_text import local_lines, maps_edge
 from .derivatives import DEFAULT_ASPECT, DerivativeFrames
 from .frames import STEP_MS
 from .palette import BACKGROUND, INK, VERMILLION, WRONG_TEXT
@@ -181,12 +182,10 @@ def explorer_model(G: nx.DiGraph, inputs: Mapping[str, Any], *, data: Collection
             key = edge_key(c.source, c.target)
             if key in edges:
                 continue
-            symbol, _, rest = c.local_formula().partition(": G ↦ ")
-            if rest:
-                edges[key] = {"symbol": symbol, "formula": f"G ↦ {rest}", "map": True}
-            else:
-                symbol, _, formula = c.local_formula().partition(" = ")
-                edges[key] = {"symbol": symbol, "formula": formula, "map": False}
+            lines = {kind: local_lines(c, kind) for kind in ("tangent", "adjoint")}
+            edges[key] = {"symbol": lines["adjoint"][0], "map": maps_edge(c),
+                          "tangent": lines["tangent"][1], "adjoint": lines["adjoint"][1],
+                          "number": "" if maps_edge(c) else lines["adjoint"][2]}
             locals_[key] = _number(c.local)
     parameters = [n for n in program.inputs if n not in quiet]
     ranges = dict(ranges or {})

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # what a type checker sees; at run time __getattr__ imports t
     from .core.trace import Trace as Trace
     from .draw.animate import derivative_frames as derivative_frames
     from .draw.animate import render as render
+    from .draw.explorer import explorer as explorer
     from .frontends.jaxpr import from_jax as from_jax
     from .frontends.micrograd import from_micrograd as from_micrograd
     from .frontends.numpy_trace import trace_function as trace_function
@@ -58,6 +59,7 @@ _EXPORTS = {
     "element_limit": "core.shapes",
     "derivative_frames": "draw.animate",
     "render": "draw.animate",
+    "explorer": "draw.explorer",
     "load": "core.source",
     "Contribution": "core.trace",
     "Step": "core.trace",

@@ -29,7 +29,7 @@ from ..core.jsrules import compile_rules, unsupported_ops
 from ..core.modes import Mode
 from ..core.passes import run_passes
 from ..core.program import program_of
-from ..core.trace import Step, Trace
+from ..core.trace import Player, Step, Trace
 from .derivative_story import FILL, DerivativeStory, edge_key
 from .derivative_text import local_lines, maps_edge
 from .derivatives import DEFAULT_ASPECT, DerivativeFrames
@@ -280,6 +280,21 @@ def explorer_html(G: nx.DiGraph, inputs: Mapping[str, Any], *, title: str = "gra
                        page="/* -- the page" + page)
 
 
-def trace_explorer(trace: Trace, **options: Any) -> str:
-    """The explorer page of a trace's program at the trace's inputs."""
-    return explorer_html(trace.graph, trace.inputs, **options)
+def explorer(program: Trace | nx.DiGraph, inputs: Mapping[str, Any] | None = None, *,
+             title: str = "graphviz-ad", **options: Any) -> Player:
+    """The explorer of a program (a graph from :func:`~graphviz_ad.core.parse.parse` with
+    ``inputs``, or a :class:`Trace`, at its inputs): Jupyter shows it inline, ``save``
+    writes the page.
+
+    >>> import graphviz_ad as ad
+    >>> page = ad.explorer(ad.parse("y = sin(x)*x"), {"x": 1.0})  # doctest: +SKIP
+    >>> page.save("explorer.html")                                 # doctest: +SKIP
+    """
+    given: Mapping[str, Any] | None
+    if isinstance(program, Trace):
+        G, given = program.graph, program.inputs
+    else:
+        G, given = program, inputs
+    if given is None:
+        raise GraphvizAdError("explorer: give the inputs of the program")
+    return Player(explorer_html(G, given, title=title, **options))

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..core.errors import RenderError
-from ..core.formats import DRAW_FORMATS
+from ..core.formats import FRAME_FORMATS
 from .frames import Frame
 from .staging import Staging
 
@@ -49,10 +49,11 @@ def write_drawing(frames: Sequence[Frame], dot: str, out_dir: Path, stem: str,
     from .writers import write_frames  # deferred: PIL; text-only writes (worksheets) skip it
 
     formats = [f.lower() for f in formats]
-    unknown = [f for f in formats if f not in DRAW_FORMATS]
+    drawn = (*FRAME_FORMATS, "dot")  # pages (the explorer) are written from the program
+    unknown = [f for f in formats if f not in drawn]
     if unknown:
         raise RenderError(f"unknown format(s) {', '.join(unknown)}; choose from "
-                          f"{', '.join(DRAW_FORMATS)}")
+                          f"{', '.join(drawn)}")
     animated = [f for f in formats if f != "dot"]
     texts = {"dot": (f"{stem}.dot", dot)} if "dot" in formats else None
     result = write_frames(frames, Path(out_dir), stem, animated, slide=slide, progress=progress,

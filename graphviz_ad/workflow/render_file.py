@@ -18,6 +18,7 @@ from ..core.passes import names_or_setting, run_passes
 from ..core.source import RANKDIRS, Source, load, load_toml
 from ..core.trace import Trace
 from ..draw.animate import derivative_frames, render
+from ..draw.explorer import explorer_html
 from ..draw.frames import STEP_MS
 from ..draw.names import safe_stem
 from ..draw.output import write_drawing, write_text_atomic
@@ -44,6 +45,7 @@ class ProgramDrawing:
     frame_ms: int | None = None
     view: str = "auto"
     quiz: bool = False                # the html format is the predict-then-reveal player
+    ranges: tuple[str, ...] = ()      # explorer sliders, NAME=LOW:HIGH (after [variants])
     progress: bool = False
     scale: float | None = None        # raster frames (see writers.write_frames)
 
@@ -86,13 +88,37 @@ def render_program(src: Source, graph: Any, inputs: dict[str, Any], formats: Seq
         "step_ms": drawing.frame_ms or int(hints.get("frame_ms", STEP_MS)),
         "view": drawing.view}
     written: list[Path] = []
-    for stem, group in _drawings(traces, f"{name}-{mode}"):
+    page = _explorer(src, graph, inputs, drawing, options, mode) if "explorer" in formats \
+        else None  # built first (its errors before any file), written last
+    formats = [f for f in formats if f != "explorer"]
+    for stem, group in _drawings(traces, f"{name}-{mode}") if formats else []:
         if drawing.quiz:
             written += _quiz(group, out, stem, formats, drawing, options)
         else:
             written += render(group, out, formats, stem=stem, progress=drawing.progress,
                               scale=drawing.scale, **options)
+    if page is not None:
+        written.append(write_text_atomic(out / f"{name}-explorer.html", page))
     return written
+
+
+def _explorer(src: Source, graph: Any, inputs: dict[str, Any], drawing: ProgramDrawing,
+              options: dict[str, Any], mode: str) -> str:
+    """The explorer page (one pass of each kind: the first ``wrt`` and ``of``), its
+    sliders' ranges from the graph file's [variants] and then ``drawing.ranges``."""
+    from ..teach.variants import parse_range  # deferred: the teaching kit, explorer only
+
+    ranges = {}
+    for text in [*src.variants.get("vary", []), *drawing.ranges]:
+        r = parse_range(text)
+        ranges[r.name] = (r.low, r.high)
+    wrt = names_or_setting(drawing.wrt, src.settings.get("wrt"))
+    of = names_or_setting(drawing.of, src.settings.get("of"))
+    return explorer_html(graph, inputs, title=options["title"] or src.name,
+                         data=src.data_inputs, wrt=wrt[0] if wrt else None,
+                         of=of[0] if of else None, ranges=ranges,
+                         rankdir=options["rankdir"], show_constants=options["show_constants"],
+                         mode={"both": "both", "forward": "forward"}.get(mode, "reverse"))
 
 
 def _drawings(traces: list[Trace], stem: str) -> list[tuple[str, list[Trace]]]:
@@ -182,6 +208,9 @@ def render_graph_file(path: Path, target: Path, formats: Sequence[str], slide: s
         written = render_program(src, graph, inputs, formats, target,
                                  ProgramDrawing(slide=slide))
         return written + (draw_file_plots(path, target, formats, slide) if plots else [])
+    formats = [f for f in formats if f != "explorer"]  # a stack has no program to explore
+    if not formats:
+        raise GraphvizAdError(f"{path}: a conv stack has no program for the explorer format")
     spec = load_stack(path)
     drawing = StackDrawing(unit=spec.unit, input_size=spec.input_size,
                            paths=bool(spec.render.get("paths", False)),

@@ -231,3 +231,25 @@ def test_step_controls_walk_the_slides_frames(tmp_path: Path, browser: Any) -> N
             assert page.text_content("#panel-node") == reverse.graph.nodes[active[0]]["name"]
         page.keyboard.press("ArrowRight")
     page.close()
+
+
+def test_ops_without_javascript_fall_back_to_pythons_numbers(
+        tmp_path: Path, browser: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An op the runtime lacks (as a new primitive would be) is named on the page, whose
+    numbers are then Python's and whose inputs are locked: never silently wrong."""
+    from graphviz_ad.core import jsrules
+    from graphviz_ad.core.autodiff import reverse_mode
+    from graphviz_ad.core.parse import parse
+
+    monkeypatch.setattr(jsrules, "RUNTIME_OPS", jsrules.RUNTIME_OPS - {"sin"})
+    G = parse("y = sin(x)*x")
+    path = tmp_path / "fallback.html"
+    path.write_text(explorer_html(G, {"x": 1.0}), encoding="utf-8")
+    page = open_page(browser, path, [])
+    assert not page.evaluate("window.explorer.live")
+    assert "sin" in page.text_content("#fallback") and page.is_visible("#fallback")
+    assert page.is_disabled("#slider-x")
+    adjoints = page.evaluate("window.explorer.adjoints()")
+    assert adjoints["x"] == pytest.approx(float(reverse_mode(G, {"x": 1.0}).derivative("x")),
+                                          rel=1e-15)
+    page.close()

@@ -123,6 +123,15 @@ def test_page_numbers_equal_python(tmp_path: Path, browser: Any, graph: Path) ->
             scale = scale_of(py)
             wrong = [n for n in js if not same(js[n], py[n], scale)]
             assert not wrong, [(n, js[n], py[n]) for n in wrong]
+    for kind, trace, box in (("tangent", forward, "#forward-formula"),
+                             ("adjoint", reverse, "#reverse-formula")):
+        for step in trace.steps:  # each node's step: the symbols `trace` prints
+            node = page.locator(f"[id='n_{step.node}']")
+            if node.count():
+                node.click()
+            else:
+                page.evaluate("n => window.explorer.select(n)", step.node)
+            assert page.text_content(box) == step.formula, (kind, step.node)
     page.close()
     assert all(url.startswith("file://") for url in requests), requests
 

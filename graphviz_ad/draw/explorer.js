@@ -491,8 +491,7 @@ var EXPLORER = (function () {
     });
     $("counter").textContent = "step " + (index + 1) + " / " + frames[mode].length;
     $("notice").textContent = error ? "cannot compute at these inputs: " + error : "";
-    var step = frame.step;
-    if (step) show(step[1]); else if (selected) show(selected);
+    if (selected) show(selected);
   }
 
   /* -- the panel ------------------------------------------------------------------------- */
@@ -529,7 +528,8 @@ var EXPLORER = (function () {
     });
     var line = document.createElement("p");
     line.className = "numbers"; line.id = kind === "tangent" ? "forward-numbers" : "reverse-numbers";
-    line.textContent = "= " + (numbers.length ? numbers.join(" + ") + " = " : "") + full(result);
+    var shown = numbers.join(" + ");
+    line.textContent = "= " + (shown && shown !== full(result) ? shown + " = " : "") + full(result);
     box.appendChild(line);
     var list = document.createElement("ul");
     info.terms.forEach(function (t, i) {
@@ -703,7 +703,13 @@ var EXPLORER = (function () {
   }
 
   /* -- step controls ------------------------------------------------------------------------- */
-  function go(i) { index = Math.max(0, Math.min(frames[mode].length - 1, i)); draw(); }
+  /* to frame i; its step's node opens in the panel */
+  function go(i) {
+    index = Math.max(0, Math.min(frames[mode].length - 1, i));
+    var step = frames[mode][index].step;
+    if (step) selected = step[1];
+    draw();
+  }
   function play() {
     if (playing) { clearInterval(playing); playing = null; $("play").textContent = "\u25b6"; return; }
     if (index === frames[mode].length - 1) go(0);
@@ -720,7 +726,7 @@ var EXPLORER = (function () {
   $("mode").addEventListener("change", function () { mode = $("mode").value; go(frames[mode].length - 1); });
   $("check").addEventListener("click", check);
   document.addEventListener("keydown", function (e) {
-    if (e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;
+    if (["INPUT", "SELECT", "BUTTON"].indexOf(e.target.tagName) >= 0) return;
     if (e.key === "ArrowRight") go(index + 1);
     else if (e.key === "ArrowLeft") go(index - 1);
     else if (e.key === " ") { e.preventDefault(); play(); }

@@ -149,18 +149,22 @@ def test_variants_set_the_slider_range(tmp_path: Path) -> None:
     model = json.loads(re.search(r'id="model">(.*?)</script>', page, re.DOTALL).group(1))
     assert model["inputs"]["x"]["range"] == [0.1, 0.9]  # [variants] vary = ["x=0.1:0.9"]
     result = CliRunner().invoke(main, ["render", str(GRAPHS / "problem9.toml"), "--format",
-                                       "explorer", "--vary", "x=-2:3", "--out", str(tmp_path)])
+                                       "explorer", "--slider", "x=-2:3", "--out", str(tmp_path)])
     page = (tmp_path / "problem9-explorer.html").read_text(encoding="utf-8")
     model = json.loads(re.search(r'id="model">(.*?)</script>', page, re.DOTALL).group(1))
     assert model["inputs"]["x"]["range"] == [-2.0, 3.0]
 
 
-def test_bad_vary_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+def test_bad_slider_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["render", "y = x^2", "--at", "x=1", "--format",
-                                       "explorer,svg", "--vary", "x=2", "--out", str(out)])
+                                       "explorer,svg", "--slider", "x=2", "--out", str(out)])
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0 and "NAME=LOW:HIGH" in result.output
+    assert not out.exists()
+    result = CliRunner().invoke(main, ["render", "y = x^2", "--at", "x=1", "--format",
+                                       "explorer", "--slider", "z=0:1", "--out", str(out)])
+    assert result.exit_code == 2 and "z is not a scalar input" in result.output
     assert not out.exists()
 
 

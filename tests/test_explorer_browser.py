@@ -151,6 +151,8 @@ def test_clicking_a_node_shows_traces_step(tmp_path: Path, browser: Any) -> None
     page.hover("#reverse-step li >> nth=0")
     assert page.evaluate("Array.from(document.querySelectorAll('g.edge.hl')).map(g => g.id)"
                          ) == ["e_f3~f4"]
+    page.hover("[id='e_f3~f4']")  # an edge: its local derivative
+    assert page.text_content("#tip") == "∂f4/∂f3 = exp(f3) = 78.81"
     numbers = page.text_content("#reverse-numbers")
     assert f"{f3.formula} {numbers}" == f3.equation  # symbols, numbers, result as `trace`
     page.close()

@@ -77,12 +77,12 @@ DEFAULT_FORMATS = "svg,png,gif,html"
 @click.option("--quiz", is_flag=True,
               help="Predict, then reveal: the html player (written as NAME-quiz.html) asks "
                    "each step's number first, checks it and names the mistake.")
-@click.option("--vary", multiple=True, metavar="NAME=LOW:HIGH",
-              help="The explorer format's slider range for a scalar input (default: the "
-                   "graph file's [variants] vary, else around its value).")
+@click.option("--slider", multiple=True, metavar="NAME=LOW:HIGH",
+              help="The explorer format's slider range for a scalar input (repeatable; "
+                   "default: the graph file's [variants] vary, else its value ± max(1, |value|)).")
 @reports_errors
 def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, view, show_constants,
-           title, no_cse, frame_ms, progress, layout_timeout, scale, quiz, vary):
+           title, no_cse, frame_ms, progress, layout_timeout, scale, quiz, slider):
     """Animate a pass over SOURCE: one frame per step on a layout that never moves.
 
     SOURCE is an expression, a program, a graph file (graphs/*.toml) or - for stdin.
@@ -108,7 +108,7 @@ def render(source, at, data, mode, wrt, of, format_, out, slide, rankdir, view, 
     drawing = ProgramDrawing(mode=mode, wrt=tuple(wrt), of=tuple(of), slide=slide,
                              rankdir=rankdir, show_constants=show_constants, title=title,
                              frame_ms=frame_ms, view=view, quiz=quiz, scale=scale,
-                             ranges=tuple(vary),
+                             ranges=tuple(slider),
                              progress=sys.stderr.isatty() if progress is None else progress)
     with layout_time_limit(layout_timeout):
         written = render_program(src, graph, inputs, format_, out, drawing)

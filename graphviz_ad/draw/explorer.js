@@ -528,7 +528,7 @@ var EXPLORER = (function () {
     });
     var line = document.createElement("p");
     line.className = "numbers"; line.id = kind === "tangent" ? "forward-numbers" : "reverse-numbers";
-    var shown = numbers.join(" + ");
+    var shown = terms.length === 1 && R.isArr(terms[0].product) ? "" : numbers.join(" + ");
     line.textContent = "= " + (shown && shown !== full(result) ? shown + " = " : "") + full(result);
     box.appendChild(line);
     var list = document.createElement("ul");
@@ -571,10 +571,18 @@ var EXPLORER = (function () {
   svg.querySelectorAll("g.edge").forEach(function (g) {
     var key = g.id.slice(2), edge = M.edges[key];
     if (!edge) return;
+    g.querySelectorAll("path").forEach(function (path) {  /* a wide invisible stroke to hover */
+      var hit = path.cloneNode(false);
+      hit.removeAttribute("data-slot-stroke");
+      hit.setAttribute("stroke", "transparent"); hit.setAttribute("stroke-width", "14");
+      hit.setAttribute("fill", "none"); hit.setAttribute("class", "hit");
+      g.appendChild(hit);
+    });
     g.addEventListener("mouseenter", function (ev) {
       var parts = key.split("~"), loc = edge.map ? null : localOf(parts[0], parts[1]);
+      var number = loc === null ? "" : "= " + full(loc);
       tip.textContent = edge.symbol + (edge.map ? ": " + edge[kindNow()] : " " + edge.adjoint +
-        (loc === null ? "" : " = " + full(loc)));
+        (number && number !== edge.adjoint ? " " + number : ""));
       tip.style.left = (ev.pageX + 12) + "px"; tip.style.top = (ev.pageY + 12) + "px";
       tip.hidden = false;
     });

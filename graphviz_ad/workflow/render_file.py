@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..core.errors import GraphvizAdError
 from ..core.modes import Mode
 from ..core.passes import names_or_setting, run_passes
@@ -45,7 +47,7 @@ class ProgramDrawing:
     frame_ms: int | None = None
     view: str = "auto"
     quiz: bool = False                # the html format is the predict-then-reveal player
-    ranges: tuple[str, ...] = ()      # explorer sliders, NAME=LOW:HIGH (after [variants])
+    ranges: tuple[str, ...] = ()      # explorer sliders, NAME=LOW:HIGH (over [variants])
     progress: bool = False
     scale: float | None = None        # raster frames (see writers.write_frames)
 
@@ -109,8 +111,13 @@ def _explorer(src: Source, graph: Any, inputs: dict[str, Any], drawing: ProgramD
     from ..teach.variants import parse_range  # deferred: the teaching kit, explorer only
 
     ranges = {}
-    for text in [*src.variants.get("vary", []), *drawing.ranges]:
-        r = parse_range(text)
+    for text in src.variants.get("vary", []):
+        r = parse_range(text, "[variants] vary")
+        ranges[r.name] = (r.low, r.high)
+    for text in drawing.ranges:
+        r = parse_range(text, "--slider")
+        if r.name not in inputs or np.ndim(inputs[r.name]) != 0:
+            raise GraphvizAdError(f"--slider {text}: {r.name} is not a scalar input")
         ranges[r.name] = (r.low, r.high)
     wrt = names_or_setting(drawing.wrt, src.settings.get("wrt"))
     of = names_or_setting(drawing.of, src.settings.get("of"))

@@ -264,3 +264,52 @@ def test_ops_without_javascript_fall_back_to_pythons_numbers(
     assert adjoints["x"] == pytest.approx(float(reverse_mode(G, {"x": 1.0}).derivative("x")),
                                           rel=1e-15)
     page.close()
+
+
+PROGRAMS_BY_OP = [  # every kind of op, broadcasting and repeated operands, in whole programs
+    ("s = softmax(Z, axis=0)\nm = mean(Z * s, axis=1)\nL = sum(m^2) + logsumexp(Z)",
+     {"Z": (3, 4)}),
+    ("y = dot(a, b) + sum(outer(a, b) * W) + a[1]*max(a[0], b[2]) + min(relu(a[2]), abs(b[0]))",
+     {"a": (3,), "b": (3,), "W": (3, 3)}),
+    ("z = A.T @ v + c\nL = sum(sqrt(z*z + 1)) / 2 + sum(sigmoid(A) * 2) + "
+     "mean(cross_entropy(A, T))", {"A": (3, 2), "v": (3,), "c": (), "T": "onehot"}),
+    ("h = x*x + x^3 - exp(-x)/x\ny = softplus(h) * tan(x) + log(h^2) + square(x) - "
+     "sign(x)*step(x)", {"x": ()}),
+]
+
+
+@pytest.mark.parametrize("text, shapes", PROGRAMS_BY_OP, ids=range(len(PROGRAMS_BY_OP)))
+def test_every_kind_of_op_runs_in_the_page(tmp_path: Path, browser: Any, text: str,
+                                           shapes: dict[str, Any]) -> None:
+    from graphviz_ad.core.parse import parse
+
+    G = parse(text)
+    rng = np.random.default_rng(len(text))
+
+    def point() -> dict[str, Any]:
+        return {n: (np.eye(2)[[0, 1, 1]] if s == "onehot" else
+                    rng.uniform(0.2, 1.5, s) if s else float(rng.uniform(0.2, 1.5)))
+                for n, s in shapes.items()}
+
+    data = {n for n, s in shapes.items() if s == "onehot"}
+    path = tmp_path / "ops.html"
+    path.write_text(explorer_html(G, point(), data=data), encoding="utf-8")
+    page = open_page(browser, path, [])
+    assert page.evaluate("window.explorer.live")
+    for _ in range(3):
+        at = point()
+        for name in shapes:
+            if name not in data:
+                page.evaluate("([n, v]) => window.explorer.setInput(n, v)",
+                              [name, np.asarray(at[name]).tolist()])
+        at.update({n: np.eye(2)[[0, 1, 1]] for n in data})
+        forward, reverse = run_passes(G, at, "both", data=data)
+        for attribute, trace, read in (("value", forward, "values"),
+                                       ("tangent", forward, "tangents"),
+                                       ("adjoint", reverse, "adjoints")):
+            js = page.evaluate(f"window.explorer.{read}()")
+            py = {n: trace.graph.nodes[n][attribute] for n in js}
+            scale = scale_of(py)
+            wrong = [n for n in js if not same(js[n], py[n], scale)]
+            assert not wrong, (attribute, [(n, js[n], py[n]) for n in wrong])
+    page.close()

@@ -38,6 +38,7 @@ from .palette import BACKGROUND, INK, VERMILLION, WRONG_TEXT
 from .template import SvgTemplate
 
 MAX_CELLS = 400  # array inputs with more entries are shown, not edited, on the page
+MAX_PAGE_ELEMENTS = 200_000  # numbers written into one page (inputs; Python's when needed)
 MODES = ("forward", "reverse", "both")
 _MARK = "@@{}@@"
 _COLOUR_MARK = re.compile(r'([a-z-]+)="@@(\d+)@@"')
@@ -141,6 +142,10 @@ def explorer_model(G: nx.DiGraph, inputs: Mapping[str, Any], *, data: Collection
     program = program_of(G)
     if not program.inputs:
         raise GraphvizAdError("the explorer needs a program with at least one input")
+    elements = sum(int(np.size(inputs[n])) for n in program.inputs)
+    if elements > MAX_PAGE_ELEMENTS:
+        raise GraphvizAdError(f"the inputs hold {elements:,} numbers; the explorer page takes "
+                              f"at most {MAX_PAGE_ELEMENTS:,}: use smaller data")
     fwd, rev = run_passes(G, dict(inputs), Mode.BOTH, wrt=[wrt] if wrt else (),
                           of=[of] if of else (), data=data)
     graph = rev.graph
@@ -211,14 +216,22 @@ def explorer_model(G: nx.DiGraph, inputs: Mapping[str, Any], *, data: Collection
         "slots": {str(index[k]): m for k, m in meaning.items()},
         "frames": frames, "step_ms": STEP_MS, "max_cells": MAX_CELLS,
         "unsupported": unsupported_ops({d["op"] for d in nodes.values()} - {"input", "const"}),
-        "python": {"values": {n: _number(graph.nodes[n]["value"]) for n in order},
-                   "tangent": {n: _number(fwd.graph.nodes[n]["tangent"]) for n in order
-                               if "tangent" in fwd.graph.nodes[n]},
-                   "adjoint": {n: _number(graph.nodes[n]["adjoint"]) for n in order
-                               if "adjoint" in graph.nodes[n]},
-                   "locals": locals_},
     }
+    unsupported = model["unsupported"]
+    model["python"] = _python_numbers(graph, fwd, order, locals_) if unsupported else {
+        "values": {}, "tangent": {}, "adjoint": {}, "locals": {}}
     return model, svg
+
+
+def _python_numbers(graph: nx.DiGraph, fwd: Trace, order: list[str],
+                    locals_: dict[str, Any]) -> dict[str, Any]:
+    """Python's numbers at the given inputs, for a page that cannot compute them."""
+    return {"values": {n: _number(graph.nodes[n]["value"]) for n in order},
+            "tangent": {n: _number(fwd.graph.nodes[n]["tangent"]) for n in order
+                        if "tangent" in fwd.graph.nodes[n]},
+            "adjoint": {n: _number(graph.nodes[n]["adjoint"]) for n in order
+                        if "adjoint" in graph.nodes[n]},
+            "locals": locals_}
 
 
 def _asset(name: str) -> str:

@@ -186,3 +186,16 @@ def test_explorer_shows_itself_in_jupyter() -> None:
     page = ad.explorer(ad.reverse_mode(G, {"x": 1.0}))
     assert page._repr_html_().startswith("<iframe srcdoc=")
     assert page.html == ad.explorer(G, {"x": 1.0}).html
+
+
+def test_a_page_holds_a_bounded_count_of_numbers(tmp_path: Path) -> None:
+    graph = tmp_path / "big.toml"
+    graph.write_text('program = "L = sum(w*x)"\n[inputs]\nw = 1.0\n'
+                     '[data]\nx = {normal = [0, 1], shape = [300000], seed = 1}\n',
+                     encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["render", str(graph), "--format", "explorer",
+                                       "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "300,001 numbers" in result.output and "at most 200,000" in result.output
+    assert result.output.strip().count("\n") == 0 and not out.exists()

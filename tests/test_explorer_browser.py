@@ -123,6 +123,8 @@ def test_page_numbers_equal_python(tmp_path: Path, browser: Any, graph: Path) ->
             scale = scale_of(py)
             wrong = [n for n in js if not same(js[n], py[n], scale)]
             assert not wrong, [(n, js[n], py[n]) for n in wrong]
+    rows = page.evaluate("window.explorer.check()")  # the page's own central differences
+    assert rows and [r["what"] for r in rows if not r["ok"]] == []
     for kind, trace, box in (("tangent", forward, "#forward-formula"),
                              ("adjoint", reverse, "#reverse-formula")):
         for step in trace.steps:  # each node's step: the symbols `trace` prints
@@ -208,14 +210,33 @@ def test_outside_the_domain_is_nan_and_marked(tmp_path: Path, browser: Any) -> N
 
 
 def test_check_button_agrees_with_central_differences(tmp_path: Path, browser: Any) -> None:
-    path, *_ = written(tmp_path, GRAPHS / "linear-layer.toml")
+    """One row per derivative of each pass (every node's adjoint, every node's tangent),
+    all agreeing; a wrong adjoint (planted in the page) is caught."""
+    path, src, G, inputs = written(tmp_path, GRAPHS / "linear-layer.toml")
+    forward, reverse = run_passes(G, inputs, "both", data=src.data_inputs)
     page = open_page(browser, path, [])
     page.click("#check")
-    rows = page.locator("#checks tr")
-    assert rows.count() == 6 + 2 + 1  # ∂L/∂W (2×3), ∂L/∂b (2), forward ∂L/∂W·1
+    assert page.locator("#checks tr.ok").count() == len(reverse.steps) + len(forward.steps)
     assert page.locator("#checks tr.bad").count() == 0
     page.evaluate("window.explorer.setInput('b', [100, -3])")
-    assert all(r["ok"] for r in page.evaluate("window.explorer.check()"))
+    rows = page.evaluate("window.explorer.check()")
+    assert rows and all(r["ok"] for r in rows)
+    assert {r["what"] for r in rows if r["mode"] == "reverse"} == {
+        reverse.symbol(s.node) for s in reverse.steps}
+    page.close()
+
+
+def test_check_catches_a_wrong_rule(tmp_path: Path, browser: Any) -> None:
+    from graphviz_ad.core.parse import parse
+
+    page_html = explorer_html(parse("y = sin(x)*x"), {"x": 1.0})
+    wrong = page_html.replace('v["y"] = R.call("cos", [e["a"]]', 'v["y"] = R.call("sin", [e["a"]]')
+    assert wrong != page_html  # sin's partial, compiled: now wrong
+    path = tmp_path / "wrong.html"
+    path.write_text(wrong, encoding="utf-8")
+    page = open_page(browser, path, [])
+    bad = [r["what"] for r in page.evaluate("window.explorer.check()") if not r["ok"]]
+    assert bad and "∂y/∂x" in bad
     page.close()
 
 

@@ -264,13 +264,22 @@ var AD = (function () {
     Object.keys(node.params).forEach(function (k) { e[k] = node.params[k]; });
     return e;
   }
-  function evaluate(model, inputs) {
+  /* every node's value; ``nudge`` = {node, index, h} adds h to one element of that node's
+     value as soon as it is computed (how central differences probe an inner node) */
+  function evaluate(model, inputs, nudge) {
     var values = {};
     model.order.forEach(function (n) {
       var node = model.nodes[n];
       if (node.op === "input") values[n] = inputs[n];
       else if (node.op === "const") values[n] = node.value;
       else values[n] = R.call(node.op, node.operands.map(function (o) { return values[o]; }), node.params);
+      if (nudge && nudge.node === n) {
+        var x = values[n];
+        if (R.isArr(x)) {
+          var d = Float64Array.from(x.data); d[nudge.index] += nudge.h;
+          values[n] = R.make(x.shape.slice(), d);
+        } else values[n] = x + nudge.h;
+      }
     });
     return values;
   }
@@ -660,49 +669,68 @@ var EXPLORER = (function () {
   }
 
   /* -- checking by central differences ---------------------------------------------------- */
+  var CHECKED = 64;  /* entries probed per node (the first ones): a check stays quick */
   function total(x) { return Array.from(R.flat(x)).reduce(function (p, q) { return p + q; }, 0); }
+  function maxAbs(x) { return Array.from(R.flat(x)).reduce(function (p, q) { return Math.max(p, Math.abs(q)); }, 0); }
+  /* every derivative of both passes against central differences computed here: each
+     node's adjoint entry by entry (the node nudged as soon as computed, the output summed
+     as its seed of ones does), each node's tangent from two evaluations along the seed */
   function check() {
     if (!live || error) return [];
-    var rows = [], saved = inputs;
-    function at(name, i, h) {
-      var x = saved[name], copy = Object.assign({}, saved);
-      if (R.isArr(x)) { var d = Float64Array.from(x.data); d[i] += h; copy[name] = R.make(x.shape.slice(), d); }
-      else copy[name] = x + h;
-      return AD.evaluate(M, copy);
-    }
-    M.parameters.forEach(function (name) {
-      var x = saved[name], flat = R.flat(x), grad = R.flat(adjoint(name));
-      for (var i = 0; i < flat.length; i++) {
-        var h = 6e-6 * Math.max(1, Math.abs(flat[i]));
-        var fd = (total(at(name, i, h)[M.of]) - total(at(name, i, -h)[M.of])) / (2 * h);
-        rows.push(row("reverse", M.symbols.adjoint[name] + (flat.length > 1 ? "[" + i + "]" : ""), grad[i], fd));
+    var rows = [];
+    M.order.forEach(function (n) {
+      var node = M.nodes[n];
+      if (node.op === "const" || n === M.of || (M.needed && M.needed.indexOf(n) < 0)) return;
+      var x = R.flat(values[n]), ad = R.flat(adjoint(n)), pairs = [];
+      for (var i = 0; i < Math.min(x.length, CHECKED); i++) {
+        var h = 6e-6 * Math.max(1, Math.abs(x[i]));
+        var up = AD.evaluate(M, inputs, {node: n, index: i, h: h})[M.of];
+        var down = AD.evaluate(M, inputs, {node: n, index: i, h: -h})[M.of];
+        pairs.push([ad[i], (total(up) - total(down)) / (2 * h)]);
       }
+      rows.push(row("reverse", M.symbols.adjoint[n], pairs, x.length));
     });
-    var up = along(1), down = along(-1), h0 = 6e-6 * Math.max(1, maxAbs(saved[M.wrt]));
-    function maxAbs(x) { return Array.from(R.flat(x)).reduce(function (p, q) { return Math.max(p, Math.abs(q)); }, 0); }
-    function along(sign) {
-      var copy = Object.assign({}, saved), x = saved[M.wrt], h = sign * 6e-6 * Math.max(1, maxAbs(x));
-      copy[M.wrt] = R.map1(x, function (v) { return v + h; });
+    var h0 = 6e-6 * Math.max(1, maxAbs(inputs[M.wrt]));
+    function along(h) {
+      var copy = Object.assign({}, inputs);
+      copy[M.wrt] = R.map1(inputs[M.wrt], function (v) { return v + h; });
       return AD.evaluate(M, copy);
     }
-    M.outputs.forEach(function (o) {
-      var t = R.flat(tangent(o)), a = R.flat(up[o]), b = R.flat(down[o]);
-      for (var i = 0; i < t.length; i++)
-        rows.push(row("forward", M.symbols.tangent[o] + (t.length > 1 ? "[" + i + "]" : ""), t[i], (a[i] - b[i]) / (2 * h0)));
+    var up = along(h0), down = along(-h0);
+    M.order.forEach(function (n) {
+      var node = M.nodes[n];
+      if (node.op === "input" || node.op === "const") return;
+      var t = R.flat(tangent(n)), a = R.flat(up[n]), b = R.flat(down[n]), pairs = [];
+      for (var i = 0; i < t.length; i++) pairs.push([t[i], (a[i] - b[i]) / (2 * h0)]);
+      rows.push(row("forward", M.symbols.tangent[n], pairs, t.length));
     });
     showChecks(rows);
     return rows;
   }
-  function row(kind, what, ad, fd) {
-    var err = Math.abs(ad - fd), ok = err <= 1e-5 * Math.max(1, Math.abs(fd));
-    return {mode: kind, what: what, ad: ad, fd: fd, ok: ok};
+  /* one node's entries: the worst difference, agreeing within 1e-5 of max(1, |fd|) */
+  function row(kind, what, pairs, entries) {
+    var worst = 0, ok = true, ad = NaN, fd = NaN;
+    pairs.forEach(function (p) {
+      var err = Math.abs(p[0] - p[1]);
+      if (!(err <= 1e-5 * Math.max(1, Math.abs(p[1])))) ok = false;
+      if (!(err <= worst)) { worst = err; ad = p[0]; fd = p[1]; }
+    });
+    if (pairs.length && ad !== ad && fd !== fd) { ad = pairs[0][0]; fd = pairs[0][1]; }
+    return {mode: kind, what: what, entries: entries, checked: pairs.length, ad: ad, fd: fd,
+            error: worst, ok: ok};
   }
   function showChecks(rows) {
     var table = $("checks");
     table.textContent = "";
+    var head = document.createElement("tr");
+    ["mode", "derivative", "entries", "AD (worst)", "central difference", "|difference|", ""].forEach(function (t) {
+      var th = document.createElement("th"); th.textContent = t; head.appendChild(th);
+    });
+    table.appendChild(head);
     rows.forEach(function (r) {
       var tr = document.createElement("tr");
-      [r.mode, r.what, num(r.ad), num(r.fd), r.ok ? "\u2713" : "\u2717 differs"].forEach(function (t) {
+      var entries = r.checked < r.entries ? r.checked + " of " + r.entries : String(r.entries);
+      [r.mode, r.what, entries, num(r.ad), num(r.fd), num(r.error), r.ok ? "\u2713" : "\u2717 differs"].forEach(function (t) {
         var td = document.createElement("td"); td.textContent = t; tr.appendChild(td);
       });
       tr.className = r.ok ? "ok" : "bad";

@@ -761,6 +761,11 @@ var EXPLORER = (function () {
   $("mode").value = mode;
   $("mode").addEventListener("change", function () { mode = $("mode").value; go(frames[mode].length - 1); });
   $("check").addEventListener("click", check);
+  $("zoom").addEventListener("click", function () {
+    var fitted = svg.getAttribute("width") === "100%";
+    svg.setAttribute("width", fitted ? svg.dataset.width : "100%");
+    $("graph").classList.toggle("actual", fitted);
+  });
   document.addEventListener("keydown", function (e) {
     if (["INPUT", "SELECT", "BUTTON"].indexOf(e.target.tagName) >= 0) return;
     if (e.key === "ArrowRight") go(index + 1);

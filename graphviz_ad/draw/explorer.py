@@ -44,7 +44,7 @@ _MARK = "@@{}@@"
 _COLOUR_MARK = re.compile(r'([a-z-]+)="@@(\d+)@@"')
 _TEXT_MARK = re.compile(r"<text([^>]*)>@@(\d+)@@</text>")
 _PROLOG = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", re.DOTALL)
-_SIZE = re.compile(r'<svg width="[^"]*" height="[^"]*"')
+_SIZE = re.compile(r'<svg width="([^"]*)" height="([^"]*)"')
 
 
 class _Layout(DerivativeFrames):
@@ -114,7 +114,7 @@ def _marked_svg(template: SvgTemplate, keys: list[str], initial: Mapping[str, st
     svg = _COLOUR_MARK.sub(colour, svg)
     svg = _TEXT_MARK.sub(lambda m: f'<text{m.group(1)} data-slot="{m.group(2)}"></text>', svg)
     svg = _PROLOG.sub("", svg).strip()
-    return _SIZE.sub('<svg width="100%"', svg, count=1)
+    return _SIZE.sub(r'<svg width="100%" data-width="\1"', svg, count=1)
 
 
 def _slot_meaning(G: nx.DiGraph, nodes: list[str], edges: list[tuple[str, str]],
@@ -262,6 +262,7 @@ PAGE = """<!DOCTYPE html>
 <label>mode <select id="mode"><option value="forward">forward</option>
 <option value="reverse">reverse</option><option value="both">both</option></select></label>
 <span id="counter"></span>
+<button id="zoom" title="the graph at its own size (scroll) or fitted to the page">zoom</button>
 <button id="check" title="compare every derivative with central differences">check</button>
 </nav>
 <main><div id="graph">{svg}</div><aside id="panel"></aside></main>

@@ -334,3 +334,24 @@ def test_every_kind_of_op_runs_in_the_page(tmp_path: Path, browser: Any, text: s
             wrong = [n for n in js if not same(js[n], py[n], scale)]
             assert not wrong, (attribute, [(n, js[n], py[n]) for n in wrong])
     page.close()
+
+
+def test_forward_mode_by_another_input(tmp_path: Path, browser: Any) -> None:
+    """The wrt switch: tangents, symbols and steps of forward mode by b, as Python's."""
+    from graphviz_ad.core.autodiff import forward_mode
+
+    path, src, G, inputs = written(tmp_path, GRAPHS / "linear-layer.toml")
+    page = open_page(browser, path, [])
+    assert page.evaluate("Array.from(document.querySelectorAll('#wrt option'))"
+                         ".map(o => o.value)") == ["W", "b"]
+    page.select_option("#wrt", "b")
+    page.select_option("#mode", "forward")
+    by_b = forward_mode(G, inputs, wrt="b")
+    tangents = page.evaluate("window.explorer.tangents()")
+    for n, value in tangents.items():
+        assert np.allclose(value, by_b.graph.nodes[n]["tangent"], rtol=1e-12, atol=1e-14), n
+    for step in by_b.steps:
+        page.evaluate("n => window.explorer.select(n)", step.node)
+        assert page.text_content("#forward-formula") == step.formula
+    assert "∂L/∂b·1 = " in page.inner_html("#graph")  # the output's tangent label by b
+    page.close()

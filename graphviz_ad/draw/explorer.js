@@ -405,8 +405,8 @@ var EXPLORER = (function () {
 
   /* -- state ------------------------------------------------------------------------------ */
   var inputs = decodeAll(M.start), values, fwd, rev, error = null;
-  var python = {values: decodeAll(M.python.values), tangent: decodeAll(M.python.tangent),
-                adjoint: decodeAll(M.python.adjoint)};
+  var wrt = M.wrt;  /* the input forward mode differentiates by */
+  var python = {values: decodeAll(M.python.values), adjoint: decodeAll(M.python.adjoint)};
   function zero(n) { return R.zeros(values[n]); }
   function tangent(n) { return n in fwd.numbers ? fwd.numbers[n] : zero(n); }
   function adjoint(n) { return n in rev.numbers ? rev.numbers[n] : zero(n); }
@@ -414,13 +414,13 @@ var EXPLORER = (function () {
     error = null;
     if (!live) {
       values = python.values;
-      fwd = {numbers: python.tangent, terms: {}};
+      fwd = {numbers: decodeAll(M.python.tangent[wrt] || {}), terms: {}};
       rev = {numbers: python.adjoint, terms: {}};
       return;
     }
     try {
       values = AD.evaluate(M, inputs);
-      fwd = AD.forward(M, values, M.wrt);
+      fwd = AD.forward(M, values, wrt);
       rev = AD.reverse(M, values, M.of, M.needed);
     } catch (err) {
       error = String(err.message || err);
@@ -438,17 +438,27 @@ var EXPLORER = (function () {
       colourSlots.push([el, attr, el.getAttribute("data-slot-" + attr)]);
     });
   });
-  var frames = {};
-  Object.keys(M.frames).forEach(function (mode) {
+  /* a story's frames, each the full picture (colours, text slots shown, its step) */
+  function expand(list) {
     var colours = {}, shown = {};
-    frames[mode] = M.frames[mode].map(function (f) {
+    return list.map(function (f) {
       Object.keys(f.c).forEach(function (k) { colours[k] = f.c[k]; });
       f.on.forEach(function (k) { shown[k] = true; });
       f.off.forEach(function (k) { delete shown[k]; });
       return {colours: Object.assign({}, colours), shown: Object.assign({}, shown), step: f.step};
     });
+  }
+  var frames = {reverse: expand(M.frames.reverse), forward: {}, both: {}};
+  M.wrts.forEach(function (w) {
+    frames.forward[w] = expand(M.frames.forward[w]);
+    frames.both[w] = expand(M.frames.both[w]);
   });
-  var mode = M.mode, index = frames[mode].length - 1, selected = null, playing = null;
+  /* the frames the controls walk: the mode's, for the chosen wrt */
+  function seq() { return mode === "reverse" ? frames.reverse : frames[mode][wrt]; }
+  function sym(kind, n) { return kind === "tangent" ? M.symbols.tangent[wrt][n] : M.symbols.adjoint[n]; }
+  function stepsOf(kind) { return kind === "tangent" ? M.steps.tangent[wrt] : M.steps.adjoint; }
+  var mode = M.mode, index = 0, selected = null, playing = null;
+  index = seq().length - 1;
 
   function termsOf(kind, n) { return ((kind === "tangent" ? fwd : rev).terms[n]) || []; }
   function localOf(u, v) {
@@ -466,7 +476,7 @@ var EXPLORER = (function () {
     var n = what[1];
     if (what[0] === "value") return "= " + short(values[n]);
     if (what[0] === "tangent" || what[0] === "adjoint") {
-      if (what[2] === 0) return M.symbols[what[0]][n] + " = " + short(what[0] === "tangent" ? tangent(n) : adjoint(n));
+      if (what[2] === 0) return sym(what[0], n) + " = " + short(what[0] === "tangent" ? tangent(n) : adjoint(n));
       return live ? fanIn(what[0], n) : "";
     }
     var edge = M.edges[n + "~" + what[2]], line = what[3];
@@ -479,11 +489,11 @@ var EXPLORER = (function () {
   }
   /* the pass the current frame belongs to: its step's, else the mode's last */
   function kindNow() {
-    var step = frames[mode][index].step;
+    var step = seq()[index].step;
     return step ? step[0] : (mode === "forward" ? "tangent" : "adjoint");
   }
   function draw() {
-    var frame = frames[mode][index];
+    var frame = seq()[index];
     colourSlots.forEach(function (c) {
       var colour = frame.colours[c[2]];
       if (colour !== undefined) c[0].setAttribute(c[1], colour);
@@ -498,7 +508,7 @@ var EXPLORER = (function () {
       var bad = !finite(values[n]) || !finite(tangent(n)) || !finite(adjoint(n));
       g.classList.toggle("nan", bad);
     });
-    $("counter").textContent = "step " + (index + 1) + " / " + frames[mode].length;
+    $("counter").textContent = "step " + (index + 1) + " / " + seq().length;
     $("notice").textContent = error ? "cannot compute at these inputs: " + error : "";
     if (selected) show(selected);
   }
@@ -509,7 +519,7 @@ var EXPLORER = (function () {
     if (g) g.classList.toggle("hl", on);
   }
   function stepBlock(kind, n) {
-    var info = M.steps[kind][n], box = document.createElement("div");
+    var info = stepsOf(kind)[n], box = document.createElement("div");
     box.className = "step"; box.id = kind === "tangent" ? "forward-step" : "reverse-step";
     var head = document.createElement("h3");
     head.textContent = kind === "tangent" ? "forward mode (tangent)" : "reverse mode (adjoint)";
@@ -517,8 +527,8 @@ var EXPLORER = (function () {
     var result = kind === "tangent" ? tangent(n) : adjoint(n);
     if (!info) {
       var p = document.createElement("p");
-      p.textContent = M.symbols[kind][n] + " = " + full(result) +
-        (n === (kind === "tangent" ? M.wrt : M.of) ? " (the seed)" : " (no step: not on a path)");
+      p.textContent = sym(kind, n) + " = " + full(result) +
+        (n === (kind === "tangent" ? wrt : M.of) ? " (the seed)" : " (no step: not on a path)");
       box.appendChild(p);
       return box;
     }
@@ -688,12 +698,12 @@ var EXPLORER = (function () {
         var down = AD.evaluate(M, inputs, {node: n, index: i, h: -h})[M.of];
         pairs.push([ad[i], (total(up) - total(down)) / (2 * h)]);
       }
-      rows.push(row("reverse", M.symbols.adjoint[n], pairs, x.length));
+      rows.push(row("reverse", sym("adjoint", n), pairs, x.length));
     });
-    var h0 = 6e-6 * Math.max(1, maxAbs(inputs[M.wrt]));
+    var h0 = 6e-6 * Math.max(1, maxAbs(inputs[wrt]));
     function along(h) {
       var copy = Object.assign({}, inputs);
-      copy[M.wrt] = R.map1(inputs[M.wrt], function (v) { return v + h; });
+      copy[wrt] = R.map1(inputs[wrt], function (v) { return v + h; });
       return AD.evaluate(M, copy);
     }
     var up = along(h0), down = along(-h0);
@@ -702,7 +712,7 @@ var EXPLORER = (function () {
       if (node.op === "input" || node.op === "const") return;
       var t = R.flat(tangent(n)), a = R.flat(up[n]), b = R.flat(down[n]), pairs = [];
       for (var i = 0; i < t.length; i++) pairs.push([t[i], (a[i] - b[i]) / (2 * h0)]);
-      rows.push(row("forward", M.symbols.tangent[n], pairs, t.length));
+      rows.push(row("forward", sym("tangent", n), pairs, t.length));
     });
     showChecks(rows);
     return rows;
@@ -741,17 +751,17 @@ var EXPLORER = (function () {
   /* -- step controls ------------------------------------------------------------------------- */
   /* to frame i; its step's node opens in the panel */
   function go(i) {
-    index = Math.max(0, Math.min(frames[mode].length - 1, i));
-    var step = frames[mode][index].step;
+    index = Math.max(0, Math.min(seq().length - 1, i));
+    var step = seq()[index].step;
     if (step) selected = step[1];
     draw();
   }
   function play() {
     if (playing) { clearInterval(playing); playing = null; $("play").textContent = "\u25b6"; return; }
-    if (index === frames[mode].length - 1) go(0);
+    if (index === seq().length - 1) go(0);
     $("play").textContent = "\u275a\u275a";
     playing = setInterval(function () {
-      if (index >= frames[mode].length - 1) { play(); return; }
+      if (index >= seq().length - 1) { play(); return; }
       go(index + 1);
     }, M.step_ms);
   }
@@ -759,7 +769,15 @@ var EXPLORER = (function () {
   $("next").addEventListener("click", function () { go(index + 1); });
   $("play").addEventListener("click", play);
   $("mode").value = mode;
-  $("mode").addEventListener("change", function () { mode = $("mode").value; go(frames[mode].length - 1); });
+  M.wrts.forEach(function (w) {
+    var option = document.createElement("option");
+    option.value = w; option.textContent = M.nodes[w].label;
+    $("wrt").appendChild(option);
+  });
+  $("wrt").value = wrt;
+  function setWrt(w) { wrt = w; $("wrt").value = w; compute(); go(seq().length - 1); }
+  $("wrt").addEventListener("change", function () { setWrt($("wrt").value); });
+  $("mode").addEventListener("change", function () { mode = $("mode").value; go(seq().length - 1); });
   $("check").addEventListener("click", check);
   $("zoom").addEventListener("click", function () {
     var fitted = svg.getAttribute("width") === "100%";
@@ -794,7 +812,8 @@ var EXPLORER = (function () {
     tangents: function () { return table(tangent); },
     adjoints: function () { return table(adjoint); },
     setInput: setInput, setCell: setCell, select: function (n) { show(n); },
-    setMode: function (m) { mode = m; go(frames[mode].length - 1); },
+    setWrt: setWrt,
+    setMode: function (m) { mode = m; go(seq().length - 1); },
     go: go, frame: function () { return index; }, check: check,
     error: function () { return error; },
     /* the mean ms of one pure recompute of the values (no derivatives, no drawing) over

@@ -23,6 +23,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from ..core.autodiff import forward_mode
 from ..core.errors import GraphvizAdError
 from ..core.formula import definition, node_label
 from ..core.jsrules import compile_rules, unsupported_ops
@@ -37,6 +38,7 @@ from .frames import STEP_MS
 from .palette import BACKGROUND, INK, VERMILLION, WRONG_TEXT
 from .template import SvgTemplate
 
+MAX_WRT = 8  # forward passes offered (one per parameter, the default first)
 MAX_CELLS = 400  # array inputs with more entries are shown, not edited, on the page
 MAX_PAGE_ELEMENTS = 200_000  # numbers written into one page (inputs; Python's when needed)
 MODES = ("forward", "reverse", "both")
@@ -70,15 +72,17 @@ def _params(params: Any) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in (params or ())}
 
 
-def _frames(story: DerivativeStory, index: dict[str, int], kinds: list[str | None]
+def _frames(story: DerivativeStory, index: dict[str, int], forward: int
             ) -> list[dict[str, Any]]:
     """A story's frames as differences: colours changed, text slots turned on and off,
-    and the step each shows (``[kind, node]``, None for the opening and closing)."""
+    and the step each shows (``[kind, node]`` where a node is active, else None).  The
+    first ``forward`` frames are the forward pass's (tangents), the others adjoints."""
     out: list[dict[str, Any]] = []
     colours: dict[str, str] = {}
     shown: set[str] = set()
     texts = story._text_keys
-    for state, kind in zip(story.states, kinds):
+    for i, state in enumerate(story.states):
+        kind = "tangent" if i < forward else "adjoint"
         changed = {str(index[k]): v for k, v in state.items()
                    if k in index and k not in texts and colours.get(k) != v}
         colours.update({k: v for k, v in state.items() if k not in texts})
@@ -86,7 +90,7 @@ def _frames(story: DerivativeStory, index: dict[str, int], kinds: list[str | Non
         active = [n for n in story.nodes if state.get(f"{n}.fill") == FILL["active"]]
         out.append({"c": changed, "on": sorted(str(index[k]) for k in now - shown),
                     "off": sorted(str(index[k]) for k in shown - now),
-                    "step": [kind, active[0]] if kind and active else None})
+                    "step": [kind, active[0]] if active else None})
         shown = now
     return out
 
@@ -150,22 +154,28 @@ def explorer_model(G: nx.DiGraph, inputs: Mapping[str, Any], *, data: Collection
                           of=[of] if of else (), data=data)
     graph = rev.graph
     quiet = set(data)
-    layout = _Layout([fwd, rev], rankdir=rankdir, show_constants=show_constants, quiet=quiet)
+    parameters = [n for n in program.inputs if n not in quiet]
+    default = fwd.seed_node
+    choices = [default, *(n for n in parameters if n != default)][:MAX_WRT]
+    forwards = {default: fwd, **{w: forward_mode(G, dict(inputs), wrt=w) for w in choices[1:]}}
+    drawn: dict[str, Any] = {"show_constants": show_constants, "quiet": quiet}
+    # the layout of the slides of --mode both (the default forward pass, then reverse);
+    # forward passes by another input fill the same slots (a slot no pass of the slides
+    # fills, e.g. an edge only that pass uses, stays empty)
+    layout = _Layout([fwd, rev], rankdir=rankdir, **drawn)
     template = layout.template()
-    stories = {"forward": DerivativeStory([fwd], show_constants=show_constants, quiet=quiet),
-               "reverse": DerivativeStory([rev], show_constants=show_constants, quiet=quiet),
-               "both": layout}
     keys = sorted(template.keys)
     index = {k: i for i, k in enumerate(keys)}
-    last = {**layout.states[-1]}
+    both = {w: DerivativeStory([f, rev], **drawn) for w, f in forwards.items()}
+    last = both[default].states[-1]
     svg = _marked_svg(template, keys, {k: v for k, v in last.items() if k in index})
     meaning = _slot_meaning(graph, layout.nodes, layout.edges, template.keys)
-    forward_frames = len(stories["forward"].states) - 2
-    kinds = {"forward": [None] + ["tangent"] * forward_frames + [None],
-             "reverse": [None] + ["adjoint"] * (len(stories["reverse"].states) - 2) + [None]}
-    kinds["both"] = ([None] + ["tangent"] * forward_frames
-                     + ["adjoint"] * (len(layout.states) - 2 - forward_frames) + [None])
-    frames = {m: _frames(stories[m], index, kinds[m]) for m in MODES}
+    frames: dict[str, Any] = {"reverse": _frames(DerivativeStory([rev], **drawn), index, 0),
+                              "forward": {}, "both": {}}
+    for w, f in forwards.items():
+        alone = DerivativeStory([f], **drawn)  # opening, the forward frames, closing
+        frames["forward"][w] = _frames(alone, index, len(alone.states))
+        frames["both"][w] = _frames(both[w], index, len(alone.states) - 1)
     order = list(program.order)
     nodes: dict[str, Any] = {}
     for n in order:
@@ -182,7 +192,7 @@ def explorer_model(G: nx.DiGraph, inputs: Mapping[str, Any], *, data: Collection
             nodes[n]["value"] = float(d["value"])
     edges: dict[str, Any] = {}
     locals_: dict[str, Any] = {}
-    for step in [*fwd.steps, *rev.steps]:
+    for step in [*(s for f in forwards.values() for s in f.steps), *rev.steps]:
         for c in step.contributions:
             key = edge_key(c.source, c.target)
             if key in edges:
@@ -207,28 +217,30 @@ def explorer_model(G: nx.DiGraph, inputs: Mapping[str, Any], *, data: Collection
         "order": order, "nodes": nodes, "edges": edges, "inputs": specs,
         "start": {n: _number(inputs[n]) for n in program.inputs},
         "parameters": parameters, "outputs": list(program.outputs),
-        "wrt": fwd.wrt, "of": rev.of, "mode": mode if mode in MODES else "reverse",
+        "wrt": default, "wrts": choices, "of": rev.of,
+        "mode": mode if mode in MODES else "reverse",
         "needed": None if not rev.skipped else [n for n in order if n not in rev.skipped],
-        "symbols": {"tangent": {n: fwd.symbol(n) for n in order},
+        "symbols": {"tangent": {w: {n: f.symbol(n) for n in order} for w, f in forwards.items()},
                     "adjoint": {n: rev.symbol(n) for n in order}},
-        "steps": {"tangent": {s.node: _step_info(s) for s in fwd.steps},
+        "steps": {"tangent": {w: {s.node: _step_info(s) for s in f.steps}
+                              for w, f in forwards.items()},
                   "adjoint": {s.node: _step_info(s) for s in rev.steps}},
         "slots": {str(index[k]): m for k, m in meaning.items()},
         "frames": frames, "step_ms": STEP_MS, "max_cells": MAX_CELLS,
         "unsupported": unsupported_ops({d["op"] for d in nodes.values()} - {"input", "const"}),
     }
     unsupported = model["unsupported"]
-    model["python"] = _python_numbers(graph, fwd, order, locals_) if unsupported else {
+    model["python"] = _python_numbers(graph, forwards, order, locals_) if unsupported else {
         "values": {}, "tangent": {}, "adjoint": {}, "locals": {}}
     return model, svg
 
 
-def _python_numbers(graph: nx.DiGraph, fwd: Trace, order: list[str],
+def _python_numbers(graph: nx.DiGraph, forwards: Mapping[str, Trace], order: list[str],
                     locals_: dict[str, Any]) -> dict[str, Any]:
     """Python's numbers at the given inputs, for a page that cannot compute them."""
     return {"values": {n: _number(graph.nodes[n]["value"]) for n in order},
-            "tangent": {n: _number(fwd.graph.nodes[n]["tangent"]) for n in order
-                        if "tangent" in fwd.graph.nodes[n]},
+            "tangent": {w: {n: _number(f.graph.nodes[n]["tangent"]) for n in order
+                            if "tangent" in f.graph.nodes[n]} for w, f in forwards.items()},
             "adjoint": {n: _number(graph.nodes[n]["adjoint"]) for n in order
                         if "adjoint" in graph.nodes[n]},
             "locals": locals_}
@@ -261,6 +273,8 @@ PAGE = """<!DOCTYPE html>
 <button id="next" title="next step (→)">→</button>
 <label>mode <select id="mode"><option value="forward">forward</option>
 <option value="reverse">reverse</option><option value="both">both</option></select></label>
+<label title="the input forward mode differentiates by">forward by
+<select id="wrt"></select></label>
 <span id="counter"></span>
 <button id="zoom" title="the graph at its own size (scroll) or fitted to the page">zoom</button>
 <button id="check" title="compare every derivative with central differences">check</button>

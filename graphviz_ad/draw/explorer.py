@@ -30,7 +30,7 @@ from ..core.jsrules import compile_rules, unsupported_ops
 from ..core.modes import Mode
 from ..core.passes import run_passes
 from ..core.program import program_of
-from ..core.trace import Player, Step, Trace
+from ..core.trace import Contribution, Player, Step, Trace
 from .derivative_story import FILL, DerivativeStory, edge_key
 from .derivative_text import local_lines, maps_edge
 from .derivatives import DEFAULT_ASPECT, DerivativeFrames
@@ -177,6 +177,34 @@ def explorer_model(G: nx.DiGraph, inputs: Mapping[str, Any], *, data: Collection
         frames["forward"][w] = _frames(alone, index, len(alone.states))
         frames["both"][w] = _frames(both[w], index, len(alone.states) - 1)
     order = list(program.order)
+    nodes = _node_table(graph, order)
+    edges, used = _edge_table([*forwards.values(), rev])
+    unsupported = unsupported_ops({d["op"] for d in nodes.values()} - {"input", "const"})
+    model = {
+        "order": order, "nodes": nodes, "edges": edges,
+        "inputs": _input_specs(graph, inputs, quiet, dict(ranges or {})),
+        "start": {n: _number(inputs[n]) for n in program.inputs},
+        "parameters": parameters, "outputs": list(program.outputs),
+        "wrt": default, "wrts": choices, "of": rev.of,
+        "mode": mode if mode in MODES else "reverse",
+        "needed": None if not rev.skipped else [n for n in order if n not in rev.skipped],
+        "symbols": {"tangent": {w: {n: f.symbol(n) for n in order} for w, f in forwards.items()},
+                    "adjoint": {n: rev.symbol(n) for n in order}},
+        "steps": {"tangent": {w: {s.node: _step_info(s) for s in f.steps}
+                              for w, f in forwards.items()},
+                  "adjoint": {s.node: _step_info(s) for s in rev.steps}},
+        "slots": {str(index[k]): m for k, m in meaning.items()},
+        "frames": frames, "step_ms": STEP_MS, "max_cells": MAX_CELLS,
+        "unsupported": unsupported,
+        "python": (_python_numbers(graph, forwards, order, used) if unsupported else
+                   {"values": {}, "tangent": {}, "adjoint": {}, "locals": {}}),
+    }
+    return model, svg
+
+
+def _node_table(graph: nx.DiGraph, order: list[str]) -> dict[str, Any]:
+    """What the page's passes read of each node: op, operands grouped by node (``x·x``:
+    one operand in positions 0 and 1), consumers with their positions, params, texts."""
     nodes: dict[str, Any] = {}
     for n in order:
         d = graph.nodes[n]
@@ -190,9 +218,15 @@ def explorer_model(G: nx.DiGraph, inputs: Mapping[str, Any], *, data: Collection
                     "def": "" if d["op"] in ("input", "const") else definition(graph, n)}
         if d["op"] == "const":
             nodes[n]["value"] = float(d["value"])
+    return nodes
+
+
+def _edge_table(traces: list[Trace]) -> tuple[dict[str, Any], dict[str, Contribution]]:
+    """Each edge some pass uses, as its label writes it (:func:`local_lines`: symbol, the
+    formula or a linear map's map in each pass's direction), and one contribution each."""
     edges: dict[str, Any] = {}
-    locals_: dict[str, Any] = {}
-    for step in [*(s for f in forwards.values() for s in f.steps), *rev.steps]:
+    used: dict[str, Contribution] = {}
+    for step in (s for t in traces for s in t.steps):
         for c in step.contributions:
             key = edge_key(c.source, c.target)
             if key in edges:
@@ -201,11 +235,16 @@ def explorer_model(G: nx.DiGraph, inputs: Mapping[str, Any], *, data: Collection
             edges[key] = {"symbol": lines["adjoint"][0], "map": maps_edge(c),
                           "tangent": lines["tangent"][1], "adjoint": lines["adjoint"][1],
                           "number": "" if maps_edge(c) else lines["adjoint"][2]}
-            locals_[key] = _number(c.local)
-    parameters = [n for n in program.inputs if n not in quiet]
-    ranges = dict(ranges or {})
+            used[key] = c
+    return edges, used
+
+
+def _input_specs(graph: nx.DiGraph, inputs: Mapping[str, Any], quiet: Collection[str],
+                 ranges: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
+    """Each input's label, whether it is data, and a scalar's slider range (given, else
+    its value ± max(1, |value|); always containing the value)."""
     specs = {}
-    for n in program.inputs:
+    for n in program_of(graph).inputs:
         value = np.asarray(inputs[n], dtype=float)
         spec: dict[str, Any] = {"label": node_label(graph, n), "data": n in quiet}
         if value.ndim == 0:
@@ -213,37 +252,18 @@ def explorer_model(G: nx.DiGraph, inputs: Mapping[str, Any], *, data: Collection
             lo, hi = ranges.get(n, (v - max(1.0, abs(v)), v + max(1.0, abs(v))))
             spec["range"] = [min(lo, v), max(hi, v)]
         specs[n] = spec
-    model = {
-        "order": order, "nodes": nodes, "edges": edges, "inputs": specs,
-        "start": {n: _number(inputs[n]) for n in program.inputs},
-        "parameters": parameters, "outputs": list(program.outputs),
-        "wrt": default, "wrts": choices, "of": rev.of,
-        "mode": mode if mode in MODES else "reverse",
-        "needed": None if not rev.skipped else [n for n in order if n not in rev.skipped],
-        "symbols": {"tangent": {w: {n: f.symbol(n) for n in order} for w, f in forwards.items()},
-                    "adjoint": {n: rev.symbol(n) for n in order}},
-        "steps": {"tangent": {w: {s.node: _step_info(s) for s in f.steps}
-                              for w, f in forwards.items()},
-                  "adjoint": {s.node: _step_info(s) for s in rev.steps}},
-        "slots": {str(index[k]): m for k, m in meaning.items()},
-        "frames": frames, "step_ms": STEP_MS, "max_cells": MAX_CELLS,
-        "unsupported": unsupported_ops({d["op"] for d in nodes.values()} - {"input", "const"}),
-    }
-    unsupported = model["unsupported"]
-    model["python"] = _python_numbers(graph, forwards, order, locals_) if unsupported else {
-        "values": {}, "tangent": {}, "adjoint": {}, "locals": {}}
-    return model, svg
+    return specs
 
 
 def _python_numbers(graph: nx.DiGraph, forwards: Mapping[str, Trace], order: list[str],
-                    locals_: dict[str, Any]) -> dict[str, Any]:
+                    used: Mapping[str, Contribution]) -> dict[str, Any]:
     """Python's numbers at the given inputs, for a page that cannot compute them."""
     return {"values": {n: _number(graph.nodes[n]["value"]) for n in order},
             "tangent": {w: {n: _number(f.graph.nodes[n]["tangent"]) for n in order
                             if "tangent" in f.graph.nodes[n]} for w, f in forwards.items()},
             "adjoint": {n: _number(graph.nodes[n]["adjoint"]) for n in order
                         if "adjoint" in graph.nodes[n]},
-            "locals": locals_}
+            "locals": {key: _number(c.local) for key, c in used.items()}}
 
 
 def _asset(name: str) -> str:

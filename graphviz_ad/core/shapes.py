@@ -37,6 +37,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from . import convolution as cv
 from .build import graph_dicts
 from .errors import InputError
 from .formula import definition, node_label
@@ -158,6 +159,48 @@ def _spread(g: Shape, a: Shape, **_: Any) -> Shape:
     return a if a else g
 
 
+def _misfit(rule: Callable[..., Shape]) -> Callable[..., Shape]:
+    """A shape rule of :mod:`convolution` with its refusals as :class:`MisfitError`."""
+    def checked(*shapes: Shape, **params: Any) -> Shape:
+        try:
+            return rule(*shapes, **params)
+        except InputError:
+            raise MisfitError from None
+    return checked
+
+
+def _convolution_rules() -> dict[str, Callable[..., Shape]]:
+    """conv, its adjoints, pooling and reshaping, from :mod:`convolution`'s own rules."""
+    out: dict[str, Callable[..., Shape]] = {}
+    for nd in (1, 2):
+        def conv(x, w, nd=nd, **p):
+            return cv.conv_shape(x, w, nd, **p)
+
+        def dx(g, w, nd=nd, **p):
+            return cv.conv_dx_shape(g, w, nd, **p)
+
+        def dw(x, g, nd=nd, **p):
+            return cv.conv_dw_shape(x, g, nd, **p)
+
+        def pool(x, nd=nd, **p):
+            return cv.pool_shape(x, nd, **p)
+
+        def pooled(v, x, nd=nd, **p):
+            return cv.pool_shape(x, nd, **p)
+
+        def unpooled(v, x, nd=nd, **p):
+            cv.pool_shape(x, nd, **p)
+            return x
+
+        out |= {f"conv{nd}d": conv, f"conv{nd}d_dx": dx, f"conv{nd}d_dw": dw,
+                f"maxpool{nd}d": pool, f"avgpool{nd}d": pool, f"maxpool{nd}d_pick": pooled,
+                f"maxpool{nd}d_route": unpooled, f"avgpool{nd}d_t": unpooled}
+    out |= {"flatten": cv.flatten_shape, "reshape": cv.reshape_shape,
+            "reshape_like": lambda v, like, **_: like,
+            "fit_to": lambda v, like, **_: like}
+    return {op: _misfit(rule) for op, rule in out.items()}
+
+
 #: Shape rules of the ops that are not elementwise (an elementwise op broadcasts its
 #: operands); ``tests/test_size_limits.py`` checks every primitive's against numpy.
 RULES: dict[str, Callable[..., Shape]] = {
@@ -170,6 +213,7 @@ RULES: dict[str, Callable[..., Shape]] = {
     "unrow": lambda v, like, **_: v[:-2] + v[-1:] if len(like) == 1 and len(v) >= 2 else v,
     "col": lambda v, like, **_: (*v, 1) if len(like) == 1 else v,
     "uncol": lambda v, like, **_: v[:-1] if len(like) == 1 and v else v,
+    **_convolution_rules(),
 }
 
 

@@ -300,3 +300,18 @@ def test_transposed_convolution_is_the_shortest_consistent_input():
         [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]]  # the stride's gap is filled by nothing here
     assert cv.conv_dx(np.ones((1, 2)), np.ones((1, 1, 2)), 1, stride=3).tolist() == [
         [1.0, 1.0, 0.0, 1.0, 1.0]]  # stride inserted as zeros
+
+
+def test_convolution_work_is_checked_before_any_arithmetic():
+    """A conv2d whose result fits the element limit but whose multiply-adds (C_in·k² per
+    element) do not is refused from the shapes alone (the views hold no memory)."""
+    from graphviz_ad.core.errors import InputError
+    from graphviz_ad.core.shapes import check_sizes, result_shape
+
+    G = ad.parse("y = sum(conv2d(x, w, padding=1))")
+    big = {"x": np.broadcast_to(0.0, (64, 512, 512)), "w": np.broadcast_to(0.0, (64, 64, 3, 3))}
+    assert result_shape("conv2d", [(64, 512, 512), (64, 64, 3, 3)], {"padding": 1}) == (
+        64, 512, 512)
+    with pytest.raises(InputError, match="convolutions to 9,663,676,416 multiply-adds"):
+        check_sizes(G, big)
+    check_sizes(G, {"x": np.zeros((3, 16, 16)), "w": np.zeros((4, 3, 3, 3))})  # fine

@@ -217,6 +217,22 @@ RULES: dict[str, Callable[..., Shape]] = {
 }
 
 
+def _conv_work(nd: int) -> dict[str, Callable[..., int]]:
+    """Multiply-adds of conv{nd}d and its adjoints: each result element of a convolution
+    takes C_in·k taps; each gradient element of the transposed one spreads over C_in·k;
+    each weight gradient sums over the batch and every output position."""
+    return {f"conv{nd}d": lambda size, x, w: size * math.prod(w[1:]),
+            f"conv{nd}d_dx": lambda size, g, w: math.prod(g) * math.prod(w[1:]),
+            f"conv{nd}d_dw": lambda size, x, g: size * math.prod(g[:-nd - 1]) * math.prod(
+                g[-nd:])}
+
+
+#: Multiply-adds of the ops whose work grows faster than their result, from the result's
+#: size and the operands' shapes (matrix products: the inner size per element).
+WORK: dict[str, Callable[..., int]] = {
+    "matmul": lambda size, a, b: size * a[-1], **_conv_work(1), **_conv_work(2)}
+
+
 def result_shape(op: str, operands: list[Shape], params: Mapping[str, Any] = {}) -> Shape:
     """The shape of ``op`` applied to operands of these shapes (``MisfitError`` when they do
     not fit).
@@ -296,12 +312,12 @@ def walk_sizes(G: nx.DiGraph, values: Mapping[str, Any], limit: int) -> None:
         if total > TOTAL_FACTOR * limit:
             _refuse(G, n, f"would take the program's values to {total:,} elements in all, "
                           f"over {TOTAL_FACTOR}× the limit of {limit:,} ({LIMIT_HINT})")
-        if op == "matmul":  # the one op whose work grows faster than its result
-            work += size * shapes[data["operands"][0]][-1]
+        if op in WORK:  # the ops whose work grows faster than their result
+            work += WORK[op](size, *[shapes[o] for o in data["operands"]])
             if work > WORK_FACTOR * limit:
-                _refuse(G, n, f"would take the program's matrix products to {work:,} "
-                              f"multiply-adds, over {WORK_FACTOR}× the limit of {limit:,} "
-                              f"({LIMIT_HINT})")
+                _refuse(G, n, f"would take the program's matrix products and convolutions "
+                              f"to {work:,} multiply-adds, over {WORK_FACTOR}× the limit of "
+                              f"{limit:,} ({LIMIT_HINT})")
         shapes[n] = shape
 
 

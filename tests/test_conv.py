@@ -44,7 +44,8 @@ def loop_conv(x, w, stride, padding, dilation):
     return out if batched else out[0]
 
 
-def loop_pool(x, nd, kernel, stride, how):
+def loop_pool(x, nd, kernel, stride, how, padding=0, fill=0.0):
+    x = np.pad(x, [(0, 0)] * (x.ndim - nd) + [(padding, padding)] * nd, constant_values=fill)
     lead, size = x.shape[:-nd], x.shape[-nd:]
     out_sizes = [(n - kernel) // stride + 1 for n in size]
     out = np.zeros((*lead, *out_sizes))
@@ -160,9 +161,11 @@ def test_adjoint_identity_of_every_convolution_entry(nd, data):
 def pool_cases(draw, nd):
     lead = draw(st.sampled_from([(1,), (2,), (2, 3)]))
     kernel, stride = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    size = tuple(draw(st.integers(kernel, 7)) for _ in range(nd))
+    padding = draw(st.integers(0, kernel // 2))
+    size = tuple(draw(st.integers(max(kernel - 2 * padding, 1), 7)) for _ in range(nd))
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
-    return rng.normal(size=(*lead, *size)), {"kernel": kernel, "stride": stride}, rng
+    return (rng.normal(size=(*lead, *size)),
+            {"kernel": kernel, "stride": stride, "padding": padding}, rng)
 
 
 @pytest.mark.parametrize("nd", [1, 2])
@@ -170,17 +173,20 @@ def pool_cases(draw, nd):
 @given(data=st.data())
 def test_pooling_numbers_and_gradients(nd, data):
     x, params, rng = data.draw(pool_cases(nd))
-    for how, fn in (("max", np.max), ("avg", np.mean)):
+    for how, fn, fill in (("max", np.max, -np.inf), ("avg", np.mean, 0.0)):
         name = f"{how}pool{nd}d"
         out = PRIMITIVES[name].fn(x, **params)
-        np.testing.assert_allclose(out, loop_pool(x, nd, params["kernel"], params["stride"],
-                                                  fn), rtol=1e-12)
+
+        def reference(v, fn=fn, fill=fill):
+            return loop_pool(v, nd, params["kernel"], params["stride"], fn,
+                             params["padding"], fill)
+        np.testing.assert_allclose(out, reference(x), rtol=1e-12)
         c = rng.normal(size=out.shape)
         grad = rule_program(name, "vjp", 0).run(NUMBERS, {"a": x, "out": out, "g": c,
                                                           **params})
         np.testing.assert_allclose(grad, numeric_gradient(  # distinct draws: no ties
-            lambda v, fn=fn, c=c: np.sum(c * loop_pool(v, nd, params["kernel"], params["stride"],
-                                                  fn)), x), rtol=1e-5, atol=1e-6)
+            lambda v, c=c, reference=reference: np.sum(c * reference(v)), x),
+            rtol=1e-5, atol=1e-6)
     _adjoint_identity(f"avgpool{nd}d", [x], params, rng)
     pooled = PRIMITIVES[f"maxpool{nd}d"].fn(x, **params)
     g = rng.normal(size=pooled.shape)

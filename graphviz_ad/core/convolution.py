@@ -205,59 +205,76 @@ def fit_to(v, like) -> np.ndarray:
 
 # -- pooling -------------------------------------------------------------------------------
 
-def pool_shape(x: Shape, nd: int, kernel: Any = 2, stride: Any = None) -> Shape:
+def _pool_settings(nd: int, kernel: Any, stride: Any, padding: Any
+                   ) -> tuple[Shape, Shape, Shape]:
+    k = _per_axis("kernel", kernel, nd, 1)
+    s = _per_axis("stride", kernel if stride is None else stride, nd, 1)
+    p = _per_axis("padding", padding, nd, 0)
+    if any(2 * pp > kk for pp, kk in zip(p, k)):
+        raise InputError(f"padding={padding!r} is more than half the window "
+                         f"{dims(k)} (a window would hold only padding)")
+    return k, s, p
+
+
+def pool_shape(x: Shape, nd: int, kernel: Any = 2, stride: Any = None,
+               padding: Any = 0) -> Shape:
     """The output shape of a pooling (``stride`` defaults to ``kernel``)."""
-    k = _per_axis("kernel", kernel, nd, 1)
-    s = _per_axis("stride", kernel if stride is None else stride, nd, 1)
+    k, s, p = _pool_settings(nd, kernel, stride, padding)
     lead, size = _spatial(x, nd, "an input")
-    if any(n < kk for n, kk in zip(size, k)):
+    if any(n + 2 * pp < kk for n, kk, pp in zip(size, k, p)):
         raise ShapeError(f"the window ({dims(k)}) is larger than {{a}} ({dims(x)})")
-    return (*lead, *((n - kk) // ss + 1 for n, kk, ss in zip(size, k, s)))
+    return (*lead, *((n + 2 * pp - kk) // ss + 1 for n, kk, ss, pp in zip(size, k, s, p)))
 
 
-def _pool_windows(x, nd: int, kernel: Any, stride: Any):
-    shape = pool_shape(np.shape(x), nd, kernel, stride)
-    k = _per_axis("kernel", kernel, nd, 1)
-    s = _per_axis("stride", kernel if stride is None else stride, nd, 1)
+def _pool_windows(x, nd: int, kernel: Any, stride: Any, padding: Any, fill: float):
+    """A view ``[…, *out, *window]`` of ``x`` padded with ``fill``."""
+    shape = pool_shape(np.shape(x), nd, kernel, stride, padding)
+    k, s, p = _pool_settings(nd, kernel, stride, padding)
     x = np.asarray(x, dtype=float)
-    return _windows(x, nd, k, shape[-nd:], s, (1,) * nd), shape, k, s
+    if any(p):
+        x = np.pad(x, [(0, 0)] * (x.ndim - nd) + [(pp, pp) for pp in p],
+                   constant_values=fill)
+    return _windows(x, nd, k, shape[-nd:], s, (1,) * nd), shape, k, s, p
 
 
-def maxpool(x, nd: int, kernel: Any = 2, stride: Any = None) -> np.ndarray:
-    """The largest value in each window."""
-    win, shape, _, _ = _pool_windows(x, nd, kernel, stride)
+def maxpool(x, nd: int, kernel: Any = 2, stride: Any = None, padding: Any = 0) -> np.ndarray:
+    """The largest value in each window (padding counts as −∞, as in PyTorch)."""
+    win, shape, *_ = _pool_windows(x, nd, kernel, stride, padding, -np.inf)
     return win.max(axis=tuple(range(-nd, 0))).reshape(shape)
 
 
-def avgpool(x, nd: int, kernel: Any = 2, stride: Any = None) -> np.ndarray:
-    """The mean of each window."""
-    win, shape, _, _ = _pool_windows(x, nd, kernel, stride)
+def avgpool(x, nd: int, kernel: Any = 2, stride: Any = None, padding: Any = 0) -> np.ndarray:
+    """The mean of each window (padding counts as 0, and in the count, as in PyTorch)."""
+    win, shape, *_ = _pool_windows(x, nd, kernel, stride, padding, 0.0)
     return win.mean(axis=tuple(range(-nd, 0))).reshape(shape)
 
 
-def _argmax_flat(a, nd: int, kernel: Any, stride: Any) -> tuple[np.ndarray, Shape]:
+def _argmax_flat(a, nd: int, kernel: Any, stride: Any, padding: Any
+                 ) -> tuple[np.ndarray, Shape]:
     """For each window, the flat index into ``a`` of its maximum (the first of ties)."""
-    win, shape, k, s = _pool_windows(a, nd, kernel, stride)
+    win, shape, k, s, p = _pool_windows(a, nd, kernel, stride, padding, -np.inf)
     a = np.asarray(a)
     flat = win.reshape(*win.shape[:-nd], -1).argmax(axis=-1)
     taps = np.unravel_index(flat, k)
     lead = np.indices(shape[:-nd]).reshape(len(shape) - nd, *shape[:-nd], *(1,) * nd)
     out = np.indices(shape[-nd:])
     where = [np.broadcast_to(i, shape) for i in lead]
-    where += [o * ss + t for o, ss, t in zip(out, s, taps)]
+    where += [o * ss + t - pp for o, ss, t, pp in zip(out, s, taps, p)]
     return np.ravel_multi_index(tuple(where), a.shape), shape
 
 
-def pool_pick(v, a, nd: int, kernel: Any = 2, stride: Any = None) -> np.ndarray:
+def pool_pick(v, a, nd: int, kernel: Any = 2, stride: Any = None, padding: Any = 0
+              ) -> np.ndarray:
     """``v`` read at each window's argmax of ``a`` (max-pooling's tangent)."""
-    index, _ = _argmax_flat(a, nd, kernel, stride)
+    index, _ = _argmax_flat(a, nd, kernel, stride, padding)
     return np.asarray(v, dtype=float).reshape(-1)[index]
 
 
-def pool_route(g, a, nd: int, kernel: Any = 2, stride: Any = None) -> np.ndarray:
+def pool_route(g, a, nd: int, kernel: Any = 2, stride: Any = None, padding: Any = 0
+               ) -> np.ndarray:
     """Each window's gradient ``g`` sent to its argmax in ``a`` (added where windows
     overlap), zero elsewhere: max-pooling's adjoint."""
-    index, shape = _argmax_flat(a, nd, kernel, stride)
+    index, shape = _argmax_flat(a, nd, kernel, stride, padding)
     if np.shape(g) != shape:
         raise ShapeError(f"{{a}} is {dims(np.shape(g))}, pooling {{b}} gives {dims(shape)}")
     routed = np.bincount(index.reshape(-1), weights=np.asarray(g, float).reshape(-1),
@@ -265,21 +282,22 @@ def pool_route(g, a, nd: int, kernel: Any = 2, stride: Any = None) -> np.ndarray
     return routed.reshape(np.shape(a))
 
 
-def avgpool_t(g, a, nd: int, kernel: Any = 2, stride: Any = None) -> np.ndarray:
-    """Each window's gradient ``g`` shared equally among its cells: average pooling's
-    adjoint, of ``a``'s shape."""
-    shape = pool_shape(np.shape(a), nd, kernel, stride)
+def avgpool_t(g, a, nd: int, kernel: Any = 2, stride: Any = None, padding: Any = 0
+              ) -> np.ndarray:
+    """Each window's gradient ``g`` shared equally among its cells (the padding's share
+    dropped): average pooling's adjoint, of ``a``'s shape."""
+    shape = pool_shape(np.shape(a), nd, kernel, stride, padding)
     if np.shape(g) != shape:
         raise ShapeError(f"{{a}} is {dims(np.shape(g))}, pooling {{b}} gives {dims(shape)}")
-    k = _per_axis("kernel", kernel, nd, 1)
-    s = _per_axis("stride", kernel if stride is None else stride, nd, 1)
-    out = np.zeros(np.shape(a))
+    k, s, p = _pool_settings(nd, kernel, stride, padding)
+    lead_shape = np.shape(a)[:-nd]
+    out = np.zeros((*lead_shape, *(n + 2 * pp for n, pp in zip(np.shape(a)[-nd:], p))))
     share = np.asarray(g, dtype=float) / math.prod(k)
-    lead = (slice(None),) * (len(shape) - nd)
+    lead = (slice(None),) * len(lead_shape)
     for tap in np.ndindex(*k):  # a loop over the window's cells, not over positions
         out[lead + tuple(slice(j, j + (o - 1) * ss + 1, ss)
                          for j, o, ss in zip(tap, shape[-nd:], s))] += share
-    return out
+    return out[lead + tuple(slice(pp, pp + n) for pp, n in zip(p, np.shape(a)[-nd:]))]
 
 
 # -- reshaping -----------------------------------------------------------------------------

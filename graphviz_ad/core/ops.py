@@ -344,7 +344,8 @@ def _convolutions(nd: int) -> list[Primitive]:
 def _poolings(nd: int) -> list[Primitive]:
     """maxpool{nd}d (the gradient routed to each window's argmax) and avgpool{nd}d
     (shared equally), with the helpers that are their tangent and adjoint maps."""
-    kw, settings = _keywords("kernel", "stride"), ("kernel", "stride")
+    settings = ("kernel", "stride", "padding")
+    kw = _keywords(*settings)
     mx, av = f"maxpool{nd}d", f"avgpool{nd}d"
     pick, route, share = f"{mx}_pick", f"{mx}_route", f"{av}_t"
     example = ((1, 4),) if nd == 1 else ((1, 4, 4),)

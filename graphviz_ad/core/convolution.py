@@ -120,9 +120,13 @@ def conv(x, w, nd: int, stride: Any = 1, padding: Any = 0, dilation: Any = 1) ->
     xb, batched = _batched(x, nd)
     w = np.asarray(w, dtype=float)
     win = _windows(_pad(xb, nd, p), nd, w.shape[2:], shape[-nd:], s, d)  # [N, C, *O, *K]
-    axes = (1, *range(2 + nd, 2 + 2 * nd))
-    out = np.moveaxis(np.tensordot(win, w, axes=(axes, (1, *range(2, 2 + nd)))), -1, 1)
-    return out if batched else out[0]
+    n, c, out = xb.shape[0], xb.shape[1], shape[-nd:]
+    # im2col: the patches as columns [C·K, N·O] (one copy), then one matrix product
+    order = (1, *range(2 + nd, 2 + 2 * nd), 0, *range(2, 2 + nd))
+    cols = win.transpose(order).reshape(c * math.prod(w.shape[2:]), -1)
+    y = (w.reshape(w.shape[0], -1) @ cols).reshape(w.shape[0], n, *out)
+    y = np.ascontiguousarray(y.swapaxes(0, 1)) if n > 1 else y.reshape(1, w.shape[0], *out)
+    return y if batched else y[0]
 
 
 def conv_dx_shape(g: Shape, w: Shape, nd: int, stride: Any = 1, padding: Any = 0,
@@ -146,13 +150,13 @@ def conv_dx(g, w, nd: int, stride: Any = 1, padding: Any = 0, dilation: Any = 1
     gb, batched = _batched(g, nd)
     w = np.asarray(w, dtype=float)
     taps, out = w.shape[2:], gb.shape[2:]
-    spread = np.moveaxis(np.tensordot(gb, w, axes=([1], [0])), 1 + nd, 1)  # [N, Cin, *O, *K]
+    spread = np.tensordot(w, gb, axes=([0], [1]))  # [Cin, *K, N, *O]: each tap contiguous
     full = np.zeros((gb.shape[0], w.shape[1],
                      *((o - 1) * ss + dd * (k - 1) + 1 for o, k, ss, dd in zip(out, taps, s, d))))
     for tap in np.ndindex(*taps):  # a loop over the kernel's taps, not over positions
         where = tuple(slice(j * dd, j * dd + (o - 1) * ss + 1, ss)
                       for j, o, ss, dd in zip(tap, out, s, d))
-        full[(slice(None), slice(None), *where)] += spread[(Ellipsis, *tap)]
+        full[(slice(None), slice(None), *where)] += spread[(slice(None), *tap)].swapaxes(0, 1)
     full = full[(slice(None), slice(None), *(slice(pp, None) for pp in p))]
     full = full if batched else full[0]
     assert full.shape == shape

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -45,15 +46,25 @@ def load_spec(spec_file: str | None, layers: tuple[str, ...], preset_name: str |
 
 
 def is_program_file(spec_file: str | None) -> bool:
-    """Whether ``spec_file`` is a graph file with a ``program`` (not a layer stack)."""
+    """Whether ``spec_file`` is a graph file with a top-level ``program`` key (not a layer
+    stack), read line by line without parsing the TOML (a stack's loader bounds that)."""
     if not spec_file or Path(spec_file).suffix.lower() != ".toml" or not Path(spec_file).is_file():
         return False
-    from ..core.source import load_toml as load_graph_toml  # deferred: graph files only
+    from ..core.files import read_text  # deferred: graph files only
 
     try:
-        return "program" in load_graph_toml(Path(spec_file))
+        text = read_text(Path(spec_file))
     except GraphvizAdError:
-        return False  # the stack's loader reports it, with line and column
+        return False  # the stack's loader reports it
+    for line in text.splitlines():
+        if line.lstrip().startswith("["):
+            return False  # the top-level keys come before the first table
+        if _PROGRAM_KEY.match(line):
+            return True
+    return False
+
+
+_PROGRAM_KEY = re.compile(r"""\s*["']?program["']?\s*=""")
 
 
 def program_comparison(spec_file: str, of: str | None, unit, size) -> tuple[Spec, Comparison]:

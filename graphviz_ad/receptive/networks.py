@@ -3,7 +3,7 @@ both ways (:func:`graphviz_ad.receptive.gradient.compare`): the convolutions, st
 paddings and pools of the originals, residual branches included.
 
 >>> text, values = mobilenet_v1()
->>> text.count("conv1d"), sorted(values)[:2]
+>>> text.count("conv1d"), len(values)
 (27, ['w0', 'w1d'])
 """
 

@@ -4,7 +4,7 @@ paddings and pools of the originals, residual branches included.
 
 >>> text, values = mobilenet_v1()
 >>> text.count("conv1d"), len(values)
-(27, ['w0', 'w1d'])
+(27, 27)
 """
 
 from __future__ import annotations

@@ -321,3 +321,34 @@ def test_convolution_work_is_checked_before_any_arithmetic():
     with pytest.raises(InputError, match="convolutions to 9,663,676,416 multiply-adds"):
         check_sizes(G, big)
     check_sizes(G, {"x": np.zeros((3, 16, 16)), "w": np.zeros((4, 3, 3, 3))})  # fine
+
+
+def test_hessian_through_a_convolution_is_the_closed_form():
+    """L = Σ (x ⋆ w)² has Hessian 2 Σ_o p_o p_oᵀ in w (p_o: the patch output o reads);
+    the second derivative goes through the adjoints' own rules."""
+    x = np.array([[1.0, 2.0, 3.0, -1.0]])
+    w = np.array([[[1.0, -1.0]]])
+    H = ad.hessian(ad.parse("L = sum(square(conv1d(x, w)))"), {"x": x, "w": w}, wrt="w")
+    patches = np.array([x[0, i:i + 2] for i in range(3)])
+    np.testing.assert_allclose(np.asarray(H).reshape(2, 2), 2 * patches.T @ patches, atol=1e-12)
+
+
+def test_conv1d_gradient_matches_autograds_scipy_convolution():
+    """autograd differentiates its own scipy.signal.convolve (a true convolution: the
+    kernel flipped), an implementation independent of this package's."""
+    ag_np = pytest.importorskip("autograd.numpy")
+    autograd = pytest.importorskip("autograd")
+    signal = pytest.importorskip("autograd.scipy.signal")
+    rng = np.random.default_rng(3)
+    x, w, c = rng.normal(size=9), rng.normal(size=3), rng.normal(size=7)
+
+    def loss(x, w):
+        return ag_np.sum(c * signal.convolve(x, w[::-1], mode="valid"))
+
+    G = ad.parse("L = sum(c * conv1d(x, w))")
+    trace = ad.reverse_mode(G, {"x": x[None], "w": w[None, None], "c": c[None]})
+    np.testing.assert_allclose(trace.value("L"), loss(x, w), rtol=1e-12)
+    np.testing.assert_allclose(trace.derivative("x")[0], autograd.grad(loss, 0)(x, w),
+                               rtol=1e-10)
+    np.testing.assert_allclose(trace.derivative("w")[0, 0], autograd.grad(loss, 1)(x, w),
+                               rtol=1e-10)

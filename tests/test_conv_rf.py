@@ -154,3 +154,16 @@ def test_stack_program_text():
     assert text == ("h1 = relu(conv1d(x, w1, stride=2, padding=2))\nh2 = maxpool1d(h1, "
                     "kernel=2)\nh3 = relu(conv1d(h2, w3, dilation=2))")
     assert {k: v.shape for k, v in values.items()} == {"w1": (1, 1, 5), "w3": (1, 1, 3)}
+
+
+@pytest.mark.parametrize("name, size", [("mobilenet_v1", 315), ("resnet50", 427)])
+def test_network_presets_give_the_published_fields_both_ways(name, size):
+    """The presets (main paths) agree with the programs with every shortcut."""
+    from graphviz_ad.receptive.spec import preset
+
+    c = compare_stack(preset(name).layers)
+    assert c.agree() and c.arithmetic[0].receptive_field == c.gradient[0].size == size
+    result = run("rf", "--preset", name, "--gradient", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["receptive_field"] == size and doc["gradient"]["agree"] is True

@@ -352,3 +352,12 @@ def test_conv1d_gradient_matches_autograds_scipy_convolution():
                                rtol=1e-10)
     np.testing.assert_allclose(trace.derivative("w")[0, 0], autograd.grad(loss, 1)(x, w),
                                rtol=1e-10)
+
+
+def test_a_huge_padding_is_refused_before_it_is_allocated():
+    """The result is small (stride 10⁹) but the padded input would hold 2·10⁹ numbers."""
+    result = run("trace", "y = sum(conv1d(x, w, padding=1000000000, stride=1000000000))",
+                 "--at", "x=[[1, 2, 3]]", "--at", "w=[[[1, 1]]]")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "padded array of 1×1×2000000003 = 2,000,000,003 elements, over the limit" in (
+        result.stderr.splitlines()[0])

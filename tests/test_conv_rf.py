@@ -167,3 +167,10 @@ def test_network_presets_give_the_published_fields_both_ways(name, size):
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["receptive_field"] == size and doc["gradient"]["agree"] is True
+
+
+def test_a_field_too_wide_for_the_gradient_is_one_line():
+    result = run("rf", "--layer", "k=2,d=1000000000000", "--gradient")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "needs an input of 1×1000000000001" in result.stderr.splitlines()[0]
+    assert run("rf", "--layer", "k=2,d=1000000000000").exit_code == 0  # arithmetic: fine

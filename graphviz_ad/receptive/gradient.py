@@ -229,6 +229,19 @@ def connectivity_graph(G: nx.DiGraph, output: str) -> nx.DiGraph:
     return H
 
 
+def _room(shape: Sequence[int]) -> None:
+    """Refuse a signal over the element limit before it is made (a dilation of 10¹⁵ asks
+    for an input that wide)."""
+    from ..core.shapes import LIMIT_HINT, current_limit  # deferred: only for programs
+
+    size, limit = math.prod(shape), current_limit()
+    if size > limit:
+        raise GraphvizAdError(f"the receptive field by the gradient needs an input of "
+                              f"{'×'.join(map(str, shape))} = {size:,} elements, over the "
+                              f"limit of {limit:,} ({LIMIT_HINT}); the arithmetic alone "
+                              "has no such limit (rf without --gradient)")
+
+
 def _supports(G: nx.DiGraph, values: Mapping[str, Any], output: str,
               units: Sequence[Sequence[int]]) -> list[np.ndarray]:
     """∂unit/∂signal for each unit (channel 0 of ``output``; a tuple of spatial indices),
@@ -286,6 +299,7 @@ def gradient_jumps(G: nx.DiGraph, values: Mapping[str, Any], output: str,
     inner = receptive_fields(layers)  # the first unit whose field lies inside, and its size
     sizes = [f.input_size + f.layers[-1].jump for f in inner]
     base = tuple(f.unit for f in inner)
+    _room((*signal_shape[:-nd], *sizes))
     values = {**values, signal_of(G): np.ones((*signal_shape[:-nd], *sizes))}
     units = [base] + [tuple(u + (a == axis) for a, u in enumerate(base)) for axis in range(nd)]
     first, *moved = _supports(G, values, output, units)
@@ -327,8 +341,10 @@ def compare(G: nx.DiGraph, values: Mapping[str, Any], output: str,
     values = dict(values)
     if given is None:
         channels = _first_channels(G, values, signal)
+        _room((channels, *sizes))
         values[signal] = np.ones((channels, *sizes))
     elif tuple(given[-nd:]) != tuple(sizes):
+        _room((*given[:-nd], *sizes))
         values[signal] = np.ones((*given[:-nd], *sizes))
     jumps = gradient_jumps(G, values, output, layers, np.shape(values[signal]))
     gradient = gradient_fields(G, values, output, [f.unit for f in fields], jumps)

@@ -334,9 +334,8 @@ def compare(G: nx.DiGraph, values: Mapping[str, Any], output: str,
     layers = program_layers(G, values, output)
     given = np.shape(values[signal]) if signal in values else None
     nd = max(lay.ndim for lay in layers)
-    sizes: list[int | None] = (list(given[-nd:]) if given else list(input_size or [None] * nd))
-    sizes = sizes * nd if len(sizes) == 1 else sizes
-    fields = receptive_fields(layers, unit, sizes)
+    asked: list[int | None] = (list(given[-nd:]) if given else list(input_size or [None] * nd))
+    fields = receptive_fields(layers, unit, asked * nd if len(asked) == 1 else asked)
     sizes = [f.input_size for f in fields]
     values = dict(values)
     if given is None:

@@ -174,3 +174,12 @@ def test_a_field_too_wide_for_the_gradient_is_one_line():
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "needs an input of 1×1000000000001" in result.stderr.splitlines()[0]
     assert run("rf", "--layer", "k=2,d=1000000000000").exit_code == 0  # arithmetic: fine
+
+
+def test_the_unit_drawing_is_made_from_a_program(tmp_path):
+    result = run("rf", GRAPHS / "conv1d.toml", "--map", "y", "--format", "svg,table",
+                 "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    frames = sorted(tmp_path.glob("conv1d-*.svg"))
+    assert len(frames) == 3  # the input, then f1 and y growing on it
+    assert "y: conv" in frames[-1].read_text(encoding="utf-8")

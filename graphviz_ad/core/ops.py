@@ -372,7 +372,9 @@ def _poolings(nd: int) -> list[Primitive]:
 
 _TABLE += [
     *_convolutions(1), *_convolutions(2), *_poolings(1), *_poolings(2),
-    Primitive("fit_to", 2, cv.fit_to, None, "{a}", "{a}", helper=True, shaping=True,
+    # shown as its operand, which keeps its own precedence (PREC_ADD: never parenthesized)
+    Primitive("fit_to", 2, cv.fit_to, None, "{a}", "{a}", PREC_ADD, "both", helper=True,
+              shaping=True,
               jvp="fit_to(da, b)", vjp=("fit_to(g, a)", "0")),
     Primitive("flatten", 1, cv.flatten, None, "flatten({a})",
               r"\operatorname{{flatten}}({a})", params=("start",),

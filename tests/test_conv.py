@@ -361,3 +361,32 @@ def test_a_huge_padding_is_refused_before_it_is_allocated():
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "padded array of 1×1×2000000003 = 2,000,000,003 elements, over the limit" in (
         result.stderr.splitlines()[0])
+
+
+CALLS = st.sampled_from([
+    "conv1d(x, w{p})", "conv2d(x, w{p})", "maxpool1d(x{q})", "maxpool2d(x{q})",
+    "avgpool1d(x{q})", "avgpool2d(x{q})", "flatten(x, start={i})", "reshape(x, shape=({i}, -1))"])
+PARAMS = st.sampled_from(["", ", stride=0", ", stride=2", ", padding=3", ", dilation=4",
+                          ", stride=(1, 2)", ", padding=1000000000000", ", dilation=-1"])
+POOLS = st.sampled_from(["", ", kernel=3", ", kernel=0", ", kernel=2, padding=1",
+                         ", kernel=2, padding=2", ", stride=(1, 1, 1)", ", kernel=99"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(call=CALLS, p=PARAMS, q=POOLS, i=st.integers(-3, 5),
+       x=st.lists(st.integers(1, 4), min_size=0, max_size=4).map(tuple),
+       w=st.lists(st.integers(1, 3), min_size=0, max_size=4).map(tuple))
+def test_any_operands_and_settings_give_a_value_or_one_clear_error(call, p, q, i, x, w):
+    """Shapes and settings that do not fit are one error line, never a traceback."""
+    from graphviz_ad.core.errors import GraphvizAdError
+
+    program = "y = sum(" + call.format(p=p, q=q, i=i) + ")"
+    values = {"x": np.ones(x)[()], "w": np.ones(w)[()]}
+    G = ad.parse(program)
+    values = {k: v for k, v in values.items() if k in ad.program_of(G).inputs}
+    try:
+        trace = ad.reverse_mode(G, values)
+    except GraphvizAdError as err:
+        assert "\n" not in str(err).split("\n  ")[0]
+        return
+    assert np.shape(trace.derivative("x")) == x

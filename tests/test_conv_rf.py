@@ -19,7 +19,7 @@ from graphviz_ad.core.errors import GraphvizAdError
 from graphviz_ad.core.parse import parse
 from graphviz_ad.core.program import program_of
 from graphviz_ad.receptive.fields import conv, pool, receptive_fields
-from graphviz_ad.receptive.gradient import compare, compare_stack, stack_program
+from graphviz_ad.receptive.gradient import Comparison, compare, compare_stack, stack_program
 from graphviz_ad.receptive.networks import NETWORKS
 from graphviz_ad.receptive.spec import load_toml
 from graphviz_ad.receptive.units import cone, plain_axis
@@ -183,3 +183,24 @@ def test_the_unit_drawing_is_made_from_a_program(tmp_path):
     frames = sorted(tmp_path.glob("conv1d-*.svg"))
     assert len(frames) == 3  # the input, then f1 and y growing on it
     assert "y: conv" in frames[-1].read_text(encoding="utf-8")
+
+
+PAIR = st.tuples(st.integers(1, 3), st.integers(1, 3))
+LAYER_2D = st.one_of(
+    st.builds(lambda k, s, d: conv(k, s, d, (k[0] // 2, k[1] // 2)), PAIR, PAIR, PAIR),
+    st.builds(lambda k: pool(k), PAIR))
+
+
+@settings(max_examples=15, deadline=None)
+@given(layers=st.lists(LAYER_2D, min_size=1, max_size=3))
+def test_random_2d_stacks_agree_both_ways_on_each_axis(layers):
+    try:
+        fields = receptive_fields(layers)
+    except GraphvizAdError:
+        return
+    if not all(f.reached for f in fields):
+        return
+    c = compare_stack(layers)
+    assert c.agree(), [(_numbers(Comparison((a,), (g,)))) for a, g in
+                       zip(c.arithmetic, c.gradient)]
+    assert [g.size for g in c.gradient] == [a.receptive_field for a in c.arithmetic]

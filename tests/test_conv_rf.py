@@ -204,3 +204,10 @@ def test_random_2d_stacks_agree_both_ways_on_each_axis(layers):
     assert c.agree(), [(_numbers(Comparison((a,), (g,)))) for a, g in
                        zip(c.arithmetic, c.gradient)]
     assert [g.size for g in c.gradient] == [a.receptive_field for a in c.arithmetic]
+
+
+def test_markdown_has_both_ways_too():
+    result = run("rf", GRAPHS / "conv1d.toml", "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    assert "| 0 | gradient | 4 | 2 | [0, 3] |" in result.stdout
+    assert "The arithmetic and the gradient agree." in result.stdout

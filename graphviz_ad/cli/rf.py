@@ -14,7 +14,12 @@ from ..core.formats import DRAW_FORMATS
 from ..draw.compose import check_title
 from ..draw.frames import STEP_MS
 from ..receptive.fields import check_layer_count, receptive_fields
-from ..receptive.gradient import Comparison, comparison_json, comparison_text
+from ..receptive.gradient import (
+    Comparison,
+    comparison_json,
+    comparison_markdown,
+    comparison_text,
+)
 from ..receptive.spec import PRESETS, Spec, load_toml, parse_layer, preset
 from ..receptive.text import TEXT_FORMATS
 from ..workflow.render_file import StackDrawing, draw_stack
@@ -181,4 +186,6 @@ def _with_gradient(format_: str, text: str, comparison: Comparison | None) -> st
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if format_ == "table":
         return text + "\n" + comparison_text(comparison)
-    return text
+    if format_ == "markdown":
+        return text + "\n" + comparison_markdown(comparison)
+    return text  # LaTeX: the arithmetic's tables only

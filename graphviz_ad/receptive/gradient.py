@@ -416,6 +416,16 @@ def comparison_text(c: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
+def comparison_markdown(c: Comparison) -> str:
+    """The two ways as a Markdown table, and whether they agree."""
+    lines = ["**By the gradient** (inputs with ∂unit/∂x ≠ 0; weights and inputs 1, "
+             "max-pooling read as average pooling)", "",
+             "| axis | way | size | jump | interval |", "|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(row) + " |" for row in comparison_rows(c)]
+    verdict = "agree" if c.agree() else "DISAGREE"
+    return "\n".join([*lines, "", f"The arithmetic and the gradient {verdict}."]) + "\n"
+
+
 def comparison_json(c: Comparison) -> dict[str, Any]:
     """The gradient's numbers per axis, and whether they agree with the arithmetic."""
     return {"agree": c.agree(), "axes": [

@@ -318,7 +318,9 @@ def _keywords(*names: str) -> str:
 def _convolutions(nd: int) -> list[Primitive]:
     """conv{nd}d and its two adjoints, each bilinear: the VJP wrt the input is the full
     convolution with the flipped kernel (``⊛ flip(W)``), wrt the weights the correlation
-    of the input with the gradient (``⋆``); ``fit_to`` trims each to its operand."""
+    of the input with the gradient (``⋆``); ``fit_to`` trims each to its operand.  The
+    helpers here and in :func:`_poolings` are ``shaping``: never folded from numbers, and
+    shown by their template (the lecture's notation; the settings are the op's own)."""
     name, kw = f"conv{nd}d", _keywords("stride", "padding", "dilation")
     dx, dw = f"{name}_dx", f"{name}_dw"
     settings = ("stride", "padding", "dilation")
@@ -331,11 +333,11 @@ def _convolutions(nd: int) -> list[Primitive]:
                   example=((1, 5), (1, 1, 3)) if nd == 1 else ((1, 4, 4), (1, 1, 3, 3))),
         Primitive(dx, 2, partial(cv.conv_dx, nd=nd), None, "{a} ⊛ flip({b})",
                   r"{a} \circledast \operatorname{{flip}}({b})", PREC_MUL, "none",
-                  params=settings, helper=True, matrix=True,
+                  params=settings, helper=True, matrix=True, shaping=True,
                   jvp=f"{dx}(da, b{kw}) + {dx}(a, db{kw})",
                   vjp=(f"fit_to({name}(g, b{kw}), a)", f"fit_to({dw}(g, a{kw}), b)")),
         Primitive(dw, 2, partial(cv.conv_dw, nd=nd), None, "{a} ⋆ {b}", r"{a} \star {b}",
-                  PREC_MUL, "none", params=settings, helper=True, matrix=True,
+                  PREC_MUL, "none", params=settings, helper=True, matrix=True, shaping=True,
                   jvp=f"{dw}(da, b{kw}) + {dw}(a, db{kw})",
                   vjp=(f"fit_to({dx}(b, g{kw}), a)", f"fit_to({name}(a, g{kw}), b)")),
     ]
@@ -355,10 +357,11 @@ def _poolings(nd: int) -> list[Primitive]:
                   jvp=f"{pick}(da, a{kw})", vjp=(f"{route}(g, a{kw})",), nonlinear=True,
                   matrix=True, example=example, source=f"{mx}({{a}})"),
         Primitive(pick, 2, partial(cv.pool_pick, nd=nd), None, "{a}[argmax {b}]",
-                  r"{a}_{{[\arg\max {b}]}}", params=settings, helper=True,
+                  r"{a}_{{[\arg\max {b}]}}", params=settings, helper=True, shaping=True,
                   jvp=f"{pick}(da, b{kw})", vjp=(f"{route}(g, b{kw})", "0")),
         Primitive(route, 2, partial(cv.pool_route, nd=nd), None, "{a} → argmax {b}",
                   r"{a} \to \arg\max {b}", PREC_MUL, "none", params=settings, helper=True,
+                  shaping=True,
                   jvp=f"{route}(da, b{kw})", vjp=(f"{pick}(g, b{kw})", "0")),
         Primitive(av, 1, partial(cv.avgpool, nd=nd), None, f"{av}({{a}})",
                   rf"\operatorname{{{{{av}}}}}({{a}})", params=settings,
@@ -366,7 +369,7 @@ def _poolings(nd: int) -> list[Primitive]:
                   example=example, source=f"{av}({{a}})"),
         Primitive(share, 2, partial(cv.avgpool_t, nd=nd), None, "{a} → mean {b}",
                   r"{a} \to \operatorname{{mean}} {b}", PREC_MUL, "none", params=settings,
-                  helper=True, jvp=f"{share}(da, b{kw})", vjp=(f"{av}(g{kw})", "0")),
+                  helper=True, shaping=True, jvp=f"{share}(da, b{kw})", vjp=(f"{av}(g{kw})", "0")),
     ]
 
 

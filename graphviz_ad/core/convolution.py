@@ -107,24 +107,19 @@ def _batched(x: np.ndarray, nd: int) -> tuple[np.ndarray, bool]:
     return (x, True) if x.ndim == nd + 2 else (x[None], False)
 
 
-def _room(shape: Shape) -> None:
-    """Refuse an intermediate array (a padded input, a transposed convolution's
-    full-length result) over the element limit: large paddings and dilations can ask
-    for one although the result is small."""
-    from .shapes import LIMIT_HINT, current_limit  # deferred: shapes imports this module
-
-    size, limit = math.prod(shape), current_limit()
-    if size > limit:
-        raise InputError(f"the padding, stride and dilation make a padded array of "
-                         f"{dims(shape)} = {size:,} elements, over the limit of {limit:,} "
-                         f"({LIMIT_HINT})")
-
-
 def _pad(x: np.ndarray, nd: int, p: Shape) -> np.ndarray:
     if not any(p):
         return x
-    _room((*x.shape[:-nd], *(n + 2 * pp for n, pp in zip(x.shape[-nd:], p))))
     return np.pad(x, [(0, 0)] * (x.ndim - nd) + [(pp, pp) for pp in p])
+
+
+def padded_size(x: Shape, nd: int, padding: Any = 0, **_: Any) -> int:
+    """Elements of the zero-padded input a convolution reads (and its adjoints write: the
+    transposed convolution's full-length result is never longer): what the size check
+    before any arithmetic bounds, since a large padding with a large stride asks for a
+    huge padded input although the result is small."""
+    p = _per_axis("padding", padding, nd, 0)
+    return math.prod(x[:-nd]) * math.prod(n + 2 * pp for n, pp in zip(x[-nd:], p))
 
 
 def conv(x, w, nd: int, stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> np.ndarray:
@@ -165,10 +160,8 @@ def conv_dx(g, w, nd: int, stride: Any = 1, padding: Any = 0, dilation: Any = 1
     w = np.asarray(w, dtype=float)
     taps, out = w.shape[2:], gb.shape[2:]
     spread = np.tensordot(w, gb, axes=([0], [1]))  # [Cin, *K, N, *O]: each tap contiguous
-    full_shape = (gb.shape[0], w.shape[1],
-                  *((o - 1) * ss + dd * (k - 1) + 1 for o, k, ss, dd in zip(out, taps, s, d)))
-    _room(full_shape)
-    full = np.zeros(full_shape)
+    full = np.zeros((gb.shape[0], w.shape[1],
+                     *((o - 1) * ss + dd * (k - 1) + 1 for o, k, ss, dd in zip(out, taps, s, d))))
     for tap in np.ndindex(*taps):  # a loop over the kernel's taps, not over positions
         where = tuple(slice(j * dd, j * dd + (o - 1) * ss + 1, ss)
                       for j, o, ss, dd in zip(tap, out, s, d))

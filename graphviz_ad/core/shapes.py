@@ -227,6 +227,12 @@ def _conv_work(nd: int) -> dict[str, Callable[..., int]]:
                 g[-nd:])}
 
 
+#: Elements of the intermediate array an op makes beyond its result (a convolution's padded
+#: input), from the operands' shapes; refused like a result over the limit.
+SCRATCH: dict[str, Callable[..., int]] = {
+    f"conv{nd}d": (lambda x, w, nd=nd, **p: cv.padded_size(x, nd, **p)) for nd in (1, 2)}
+
+
 #: Multiply-adds of the ops whose work grows faster than their result, from the result's
 #: size and the operands' shapes (matrix products: the inner size per element).
 WORK: dict[str, Callable[..., int]] = {
@@ -304,6 +310,12 @@ def walk_sizes(G: nx.DiGraph, values: Mapping[str, Any], limit: int) -> None:
                 return  # evaluation stops at this node with the op's own message
         size = math.prod(shape)
         total += size
+        if op in SCRATCH:
+            scratch = SCRATCH[op](*[shapes[o] for o in data["operands"]],
+                                  **dict(data.get("params") or ()))
+            if scratch > limit:
+                _refuse(G, n, f"would pad its input to {scratch:,} elements, over the limit "
+                              f"of {limit:,} ({LIMIT_HINT})")
         if size > limit:
             held = f"{_dims(shape)} = {size:,}" if len(shape) > 1 else f"{size:,}"
             verb = "has" if op == "input" else "would hold"

@@ -357,7 +357,7 @@ def _poolings(nd: int) -> list[Primitive]:
                   jvp=f"{pick}(da, a{kw})", vjp=(f"{route}(g, a{kw})",), nonlinear=True,
                   matrix=True, example=example, source=f"{mx}({{a}})"),
         Primitive(pick, 2, partial(cv.pool_pick, nd=nd), None, "{a}[argmax {b}]",
-                  r"{a}_{{[\arg\max {b}]}}", params=settings, helper=True, shaping=True,
+                  r"{{{a}}}_{{[\arg\max {b}]}}", params=settings, helper=True, shaping=True,
                   jvp=f"{pick}(da, b{kw})", vjp=(f"{route}(g, b{kw})", "0")),
         Primitive(route, 2, partial(cv.pool_route, nd=nd), None, "{a} → argmax {b}",
                   r"{a} \to \arg\max {b}", PREC_MUL, "none", params=settings, helper=True,

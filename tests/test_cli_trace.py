@@ -329,13 +329,10 @@ def test_subprocess_python_m():
                           "--at", "x=1"], capture_output=True, text=True, env=_env(),
                          timeout=120, encoding="utf-8")
     assert bad.returncode == 2 and bad.stdout == ""
-    assert bad.stderr.splitlines() == ["graphviz-ad: error: 1:5: unknown function foo(); known "
-                                       "functions: abs, cos, cross_entropy, dot, exp, ln, log, "
-                                       "logsumexp, max, "
-                                       "mean, min, outer, pow, relu, sig, sigmoid, sign, "
-                                       "sin, softmax, softplus, sqrt, square, step, sum, "
-                                       "tan, tanh, transpose",
-                                       "  y = foo(x)", "      ^"]
+    first, *rest = bad.stderr.splitlines()
+    assert first.startswith("graphviz-ad: error: 1:5: unknown function foo(); known "
+                            "functions: abs, avgpool1d, avgpool2d, conv1d, conv2d, cos, ")
+    assert rest == ["  y = foo(x)", "      ^"]
     warn = subprocess.run([sys.executable, "-m", "graphviz_ad", "trace", "-", "--at", "x=0"],
                           input="y = log(x)\n", capture_output=True, text=True, env=_env(),
                           timeout=120, encoding="utf-8")

@@ -10,6 +10,7 @@ A graph file's ``[data]`` table holds literal arrays or seeded draws::
     x = {normal = [[-1, 1], [1, 1]], size = 10, seed = 0}        # 10 from each, concatenated
     u = {uniform = [0, 1], size = 5, seed = 3}
     X = {normal = [0, 1], shape = [6, 2], seed = 1}               # a 6×2 matrix
+    img = {normal = [0, 1], shape = [3, 8, 8], seed = 2}          # any rank: 3 channels
 
 >>> draw("x", {"normal": [0, 1], "size": 3, "seed": 0}).round(3).tolist()
 [0.126, -0.132, 0.64]
@@ -31,7 +32,7 @@ from .errors import GraphvizAdError, quoted
 from .shapes import LIMIT_HINT, MAX_ELEMENTS, current_limit
 
 __all__ = ["MAX_ELEMENTS", "as_array", "data_table", "draw", "load_data", "parameters"]
-MAX_NESTING = 32  # list levels looked at before an array is refused (arrays have at most 2)
+MAX_NESTING = 32  # list levels (axes) an array may have: numpy's own limit is 64
 _DRAW_KEYS = {"normal", "uniform", "size", "seed", "shape"}
 
 
@@ -46,7 +47,7 @@ def as_array(name: str, value: Any, where: str) -> np.ndarray | np.float64:
         if isinstance(v, list):
             depth = max(depth, d + 1)
             if depth > MAX_NESTING:
-                raise bad(f"nested more than {MAX_NESTING} levels deep (at most 2)")
+                raise bad(f"nested more than {MAX_NESTING} levels deep")
             level.extend((item, d + 1) for item in v)
         elif isinstance(v, bool) or not isinstance(v, (int, float)):
             raise bad(f"got {quoted(v)}")
@@ -58,8 +59,6 @@ def as_array(name: str, value: Any, where: str) -> np.ndarray | np.float64:
         raise bad("not a rectangular array") from None
     if array.size == 0:
         raise bad("got an empty list")
-    if array.ndim > 2:
-        raise bad(f"got {array.ndim} nested levels (at most 2)")
     if not np.all(np.isfinite(array)):
         raise bad("got nan or inf (not finite)")
     return array[()] if array.ndim == 0 else array
@@ -68,7 +67,7 @@ def as_array(name: str, value: Any, where: str) -> np.ndarray | np.float64:
 def draw(name: str, spec: dict[str, Any], where: str = "[data]") -> np.ndarray:
     """Seeded draws: ``{normal = [mean, sd] | [[mean, sd], …], size = n, seed = s}`` (or
     ``uniform = [low, high]``); several groups are drawn ``size`` each and concatenated;
-    ``shape = [n, d]`` reshapes them (``size`` defaults to n·d)."""
+    ``shape = [n, d, …]`` reshapes them (``size`` defaults to n·d)."""
     unknown = sorted(set(spec) - _DRAW_KEYS)
     if unknown:
         raise GraphvizAdError(f"{where}: {name}: unknown key {unknown[0]!r} "
@@ -79,10 +78,11 @@ def draw(name: str, spec: dict[str, Any], where: str = "[data]") -> np.ndarray:
                               "uniform = [low, high]")
     kind = kinds[0]
     shape = spec.get("shape")
-    if shape is not None and (not isinstance(shape, list) or not 1 <= len(shape) <= 2 or not all(
-            isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape)):
-        raise GraphvizAdError(f"{where}: {name}: shape must be [n] or [n, d] (positive "
-                              "integers)")
+    if shape is not None and (
+            not isinstance(shape, list) or not 1 <= len(shape) <= MAX_NESTING or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape)):
+        raise GraphvizAdError(f"{where}: {name}: shape must be a list of positive integers "
+                              "such as [n], [n, d] or [c, h, w]")
     size, seed = spec.get("size", math.prod(shape) if shape else 1), spec.get("seed", 0)
     for key, value in (("size", size), ("seed", seed)):
         if not isinstance(value, int) or isinstance(value, bool) or value < (key == "size"):
@@ -151,7 +151,7 @@ def load_data(spec: str) -> dict[str, np.ndarray]:
 
 
 def _npy(path: Path, data: bytes) -> np.ndarray:
-    """A 1-D or 2-D finite numeric array from the bytes of a ``.npy`` file (never
+    """A finite numeric array from the bytes of a ``.npy`` file (never
     unpickled; a ``.npz`` archive or anything else is one clear error)."""
     if not data.startswith(b"\x93NUMPY"):
         kind = "a .npz archive" if data.startswith(b"PK") else "not a .npy file"
@@ -160,8 +160,8 @@ def _npy(path: Path, data: bytes) -> np.ndarray:
         array = np.load(io.BytesIO(data), allow_pickle=False)
     except (ValueError, EOFError, OSError) as err:
         raise GraphvizAdError(f"{path}: not a readable .npy array ({err})") from None
-    if array.dtype.kind not in "biuf" or array.ndim > 2:
-        raise GraphvizAdError(f"{path}: expected a 1-D or 2-D numeric array, got "
+    if array.dtype.kind not in "biuf" or array.ndim > MAX_NESTING:
+        raise GraphvizAdError(f"{path}: expected a numeric array, got "
                               f"{array.dtype} with shape {array.shape}")
     if array.size == 0:
         raise GraphvizAdError(f"{path}: the array is empty (shape {array.shape})")

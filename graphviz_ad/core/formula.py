@@ -123,10 +123,14 @@ def _fmt_scalar(v: float, style: str, digits: int) -> str:
 
 
 def _whole(arr: np.ndarray) -> bool:
-    """Whether an array is small enough to show element by element."""
+    """Whether an array is small enough to show element by element: a vector of up to 6
+    (also as a 1×6 row or a 1×1×6 channel), a matrix up to 4×4, a stack of them of up to
+    16 elements in all."""
     if arr.ndim == 1 or arr.size == 0:
         return arr.size <= MAX_SHOWN_ELEMENTS
-    return arr.ndim == 2 and max(arr.shape) <= MAX_SHOWN_SIDE
+    if max(arr.shape[:-1]) == 1:  # one row, however deep
+        return arr.size <= MAX_SHOWN_ELEMENTS
+    return max(arr.shape[-2:]) <= MAX_SHOWN_SIDE and arr.size <= MAX_SHOWN_SIDE ** 2
 
 
 def _constant(arr: np.ndarray) -> bool:
@@ -142,6 +146,8 @@ def _nested(arr: np.ndarray, style: str, digits: int) -> str:
         return f"[{inner}]" if style == "text" else rf"\left[{inner}\right]"
     if style == "text":
         return "[" + ", ".join(_nested(row, style, digits) for row in arr) + "]"
+    if arr.ndim > 2:  # a stack of matrices, side by side
+        return r"\left[" + ", ".join(_nested(m, style, digits) for m in arr) + r"\right]"
     rows = r" \\ ".join(" & ".join(fmt_number(v, style, digits) for v in row) for row in arr)
     return rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}"
 

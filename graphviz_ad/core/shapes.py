@@ -37,6 +37,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from . import convolution as cv
 from .build import graph_dicts
 from .errors import InputError
 from .formula import definition, node_label
@@ -158,6 +159,48 @@ def _spread(g: Shape, a: Shape, **_: Any) -> Shape:
     return a if a else g
 
 
+def _misfit(rule: Callable[..., Shape]) -> Callable[..., Shape]:
+    """A shape rule of :mod:`convolution` with its refusals as :class:`MisfitError`."""
+    def checked(*shapes: Shape, **params: Any) -> Shape:
+        try:
+            return rule(*shapes, **params)
+        except InputError:
+            raise MisfitError from None
+    return checked
+
+
+def _convolution_rules() -> dict[str, Callable[..., Shape]]:
+    """conv, its adjoints, pooling and reshaping, from :mod:`convolution`'s own rules."""
+    out: dict[str, Callable[..., Shape]] = {}
+    for nd in (1, 2):
+        def conv(x, w, nd=nd, **p):
+            return cv.conv_shape(x, w, nd, **p)
+
+        def dx(g, w, nd=nd, **p):
+            return cv.conv_dx_shape(g, w, nd, **p)
+
+        def dw(x, g, nd=nd, **p):
+            return cv.conv_dw_shape(x, g, nd, **p)
+
+        def pool(x, nd=nd, **p):
+            return cv.pool_shape(x, nd, **p)
+
+        def pooled(v, x, nd=nd, **p):
+            return cv.pool_shape(x, nd, **p)
+
+        def unpooled(v, x, nd=nd, **p):
+            cv.pool_shape(x, nd, **p)
+            return x
+
+        out |= {f"conv{nd}d": conv, f"conv{nd}d_dx": dx, f"conv{nd}d_dw": dw,
+                f"maxpool{nd}d": pool, f"avgpool{nd}d": pool, f"maxpool{nd}d_pick": pooled,
+                f"maxpool{nd}d_route": unpooled, f"avgpool{nd}d_t": unpooled}
+    out |= {"flatten": cv.flatten_shape, "reshape": cv.reshape_shape,
+            "reshape_like": lambda v, like, **_: like,
+            "fit_to": lambda v, like, **_: like}
+    return {op: _misfit(rule) for op, rule in out.items()}
+
+
 #: Shape rules of the ops that are not elementwise (an elementwise op broadcasts its
 #: operands); ``tests/test_size_limits.py`` checks every primitive's against numpy.
 RULES: dict[str, Callable[..., Shape]] = {
@@ -170,7 +213,30 @@ RULES: dict[str, Callable[..., Shape]] = {
     "unrow": lambda v, like, **_: v[:-2] + v[-1:] if len(like) == 1 and len(v) >= 2 else v,
     "col": lambda v, like, **_: (*v, 1) if len(like) == 1 else v,
     "uncol": lambda v, like, **_: v[:-1] if len(like) == 1 and v else v,
+    **_convolution_rules(),
 }
+
+
+def _conv_work(nd: int) -> dict[str, Callable[..., int]]:
+    """Multiply-adds of conv{nd}d and its adjoints: each result element of a convolution
+    takes C_in·k taps; each gradient element of the transposed one spreads over C_in·k;
+    each weight gradient sums over the batch and every output position."""
+    return {f"conv{nd}d": lambda size, x, w: size * math.prod(w[1:]),
+            f"conv{nd}d_dx": lambda size, g, w: math.prod(g) * math.prod(w[1:]),
+            f"conv{nd}d_dw": lambda size, x, g: size * math.prod(g[:-nd - 1]) * math.prod(
+                g[-nd:])}
+
+
+#: Elements of the intermediate array an op makes beyond its result (a convolution's padded
+#: input), from the operands' shapes; refused like a result over the limit.
+SCRATCH: dict[str, Callable[..., int]] = {
+    f"conv{nd}d": (lambda x, w, nd=nd, **p: cv.padded_size(x, nd, **p)) for nd in (1, 2)}
+
+
+#: Multiply-adds of the ops whose work grows faster than their result, from the result's
+#: size and the operands' shapes (matrix products: the inner size per element).
+WORK: dict[str, Callable[..., int]] = {
+    "matmul": lambda size, a, b: size * a[-1], **_conv_work(1), **_conv_work(2)}
 
 
 def result_shape(op: str, operands: list[Shape], params: Mapping[str, Any] = {}) -> Shape:
@@ -244,6 +310,12 @@ def walk_sizes(G: nx.DiGraph, values: Mapping[str, Any], limit: int) -> None:
                 return  # evaluation stops at this node with the op's own message
         size = math.prod(shape)
         total += size
+        if op in SCRATCH:
+            scratch = SCRATCH[op](*[shapes[o] for o in data["operands"]],
+                                  **dict(data.get("params") or ()))
+            if scratch > limit:
+                _refuse(G, n, f"would pad its input to {scratch:,} elements, over the limit "
+                              f"of {limit:,} ({LIMIT_HINT})")
         if size > limit:
             held = f"{_dims(shape)} = {size:,}" if len(shape) > 1 else f"{size:,}"
             verb = "has" if op == "input" else "would hold"
@@ -252,12 +324,12 @@ def walk_sizes(G: nx.DiGraph, values: Mapping[str, Any], limit: int) -> None:
         if total > TOTAL_FACTOR * limit:
             _refuse(G, n, f"would take the program's values to {total:,} elements in all, "
                           f"over {TOTAL_FACTOR}× the limit of {limit:,} ({LIMIT_HINT})")
-        if op == "matmul":  # the one op whose work grows faster than its result
-            work += size * shapes[data["operands"][0]][-1]
+        if op in WORK:  # the ops whose work grows faster than their result
+            work += WORK[op](size, *[shapes[o] for o in data["operands"]])
             if work > WORK_FACTOR * limit:
-                _refuse(G, n, f"would take the program's matrix products to {work:,} "
-                              f"multiply-adds, over {WORK_FACTOR}× the limit of {limit:,} "
-                              f"({LIMIT_HINT})")
+                _refuse(G, n, f"would take the program's matrix products and convolutions "
+                              f"to {work:,} multiply-adds, over {WORK_FACTOR}× the limit of "
+                              f"{limit:,} ({LIMIT_HINT})")
         shapes[n] = shape
 
 

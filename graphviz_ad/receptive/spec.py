@@ -14,7 +14,8 @@ TOML graph file (``graphs/*.toml``)::
     title = "Problem 6: receptive fields 5, 9, 25"   # shown on the drawing
     unit = 6                 # optional: the output unit to explain (per-axis list in 2D)
     input_size = 25          # optional: default is just wide enough for that unit's field
-    preset = "vgg16"         # optional instead of [[layers]]: alexnet, vgg16, lenet5, wavenet
+    preset = "vgg16"         # optional instead of [[layers]]: alexnet, vgg16, lenet5, wavenet,
+                             # mobilenetv1, resnet50
 
     [variants]               # optional: `graphviz-ad worksheet` draws these per student
     vary = ["unit=0:9", "H1.kernel=3:7"]   # the output unit, LAYER.kernel|stride|dilation
@@ -74,6 +75,25 @@ def _vgg16() -> list[Layer]:
     return layers
 
 
+def _mobilenet_v1() -> list[Layer]:
+    layers = [conv(3, 2, padding=1, name="conv0")]
+    for i, s in enumerate((1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1), start=1):
+        layers += [conv(3, s, padding=1, name=f"dw{i}"), conv(1, name=f"pw{i}")]
+    return layers
+
+
+def _resnet50() -> list[Layer]:
+    layers = [conv(7, 2, padding=3, name="conv1"), pool(3, 2, padding=1, name="pool1")]
+    block = 0
+    for stage, count in enumerate((3, 4, 6, 3), start=1):
+        for i in range(count):
+            block += 1
+            s = 2 if stage > 1 and i == 0 else 1
+            layers += [conv(1, name=f"b{block}a"), conv(3, s, padding=1, name=f"b{block}b"),
+                       conv(1, name=f"b{block}c")]
+    return layers
+
+
 PRESETS: dict[str, tuple[str, Any]] = {
     "alexnet": ("AlexNet features (Krizhevsky et al. 2012; torchvision padding)", lambda: [
         conv(11, 4, padding=2, name="conv1"), pool(3, 2, name="pool1"),
@@ -83,6 +103,10 @@ PRESETS: dict[str, tuple[str, Any]] = {
     "vgg16": ("VGG-16 features (Simonyan & Zisserman 2015)", _vgg16),
     "lenet5": ("LeNet-5 features (LeCun et al. 1998)", lambda: [
         conv(5, name="C1"), pool(2, name="S2"), conv(5, name="C3"), pool(2, name="S4")]),
+    "mobilenetv1": ("MobileNet v1 (Howard et al. 2017): depthwise 3×3 and pointwise 1×1 "
+                    "convolutions", _mobilenet_v1),
+    "resnet50": ("ResNet-50 main path (He et al. 2016; torchvision: stride in the 3×3 conv)",
+                 _resnet50),
     "wavenet": ("WaveNet block: causal kernel 2, dilations 1…512 (van den Oord et al. 2016)",
                 lambda: [conv(2, dilation=2 ** i, padding=(2 ** i, 0), name=f"d{2 ** i}")
                          for i in range(10)]),

@@ -32,10 +32,15 @@ def test_unknown_and_runtime_less_ops_are_named() -> None:
 
 
 def test_every_primitive_rule_compiles_to_runtime_calls() -> None:
-    """Each compiled rule calls only primitives (``R.call("op", …)``) the runtime has."""
-    code = jsrules.compile_rules(PRIMITIVES)
+    """Each compiled rule of an op the page supports calls only primitives
+    (``R.call("op", …)``) the runtime has; the others (convolutions, pooling, reshapes)
+    are named by ``unsupported_ops``, which makes the page fall back to Python's numbers."""
+    supported = [op for op in PRIMITIVES if not jsrules.unsupported_ops([op])]
+    code = jsrules.compile_rules(supported)
     called = set(re.findall(r'R\.call\("([a-z_]+)"', code))
     assert called and called <= jsrules.RUNTIME_OPS
+    assert "exp" in supported and "matmul" in supported and "softmax" in supported
+    assert "conv2d" in jsrules.unsupported_ops(["conv2d"])
 
 
 # -- the compiled rules against numpy, in Node --------------------------------------------

@@ -16,7 +16,7 @@ import graphviz_ad as ad
 from graphviz_ad.cli import main
 from graphviz_ad.core.source import load_toml
 from graphviz_ad.draw.derivatives import EDGE, DerivativeFrames
-from graphviz_ad.draw.legibility import below_floor, measure
+from graphviz_ad.draw.legibility import below_floor, edges_through_text, measure
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' missing")
 GRAPHS = Path(__file__).resolve().parents[1] / "graphs"
@@ -71,6 +71,62 @@ def test_no_frame_cuts_a_node_and_small_graphs_are_whole(rendered, name, mode):
         for svg in frames:
             assert len(inner_view_boxes(svg)) == 1 and set(node_geometry(svg)) == drawn
             assert measure(svg).hidden == []
+
+
+@pytest.fixture(scope="module")
+def every_mode(rendered, tmp_path_factory):
+    """Every program graph's frames in forward, reverse and both modes (reusing the
+    default-mode renders)."""
+    tmp = tmp_path_factory.mktemp("modes")
+    out = {}
+    for name in PROGRAMS:
+        for mode in ("forward", "reverse", "both"):
+            out[(name, mode)] = rendered[(name, "both")] if mode == "both" else \
+                render_svgs(tmp / f"{name}-{mode}", name, "--mode", mode)
+    return out
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_no_edge_runs_through_a_node_label(every_mode, name):
+    for mode in ("forward", "reverse", "both"):
+        for i, svg in enumerate(every_mode[(name, mode)]):
+            assert edges_through_text(measure(svg)) == [], (name, mode, i)
+
+
+def test_the_label_check_sees_an_edge_through_a_node_label():
+    # the oracle: an edge drawn on top of the output node's label lines
+    svg = next(iter(render_svgs_for("y = sin(x)*x")))
+    root = ET.fromstring(svg)
+    node = next(g for g in root.iter(f"{SVG}g") if g.get("id") == "n_y")
+    text = next(node.iter(f"{SVG}text"))
+    x, y = float(text.get("x")), float(text.get("y"))
+    path = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "edge").find(f"{SVG}path")
+    path.set("d", f"M{x},{y - 60}C{x},{y - 20} {x},{y + 20} {x},{y + 60}")
+    crossing = edges_through_text(measure(ET.tostring(root, encoding="unicode")))
+    assert crossing and all(t.startswith("y = ") for _, t in crossing)
+
+
+def render_svgs_for(program: str) -> list[str]:
+    trace = ad.reverse_mode(ad.parse(program), {"x": 1.0})
+    return [f.svg for f in DerivativeFrames([trace], compact=True).frames(aspect=16 / 9)]
+
+
+def test_matrix_inputs_are_drawn_tight(rendered):
+    # a matrix input's shape is no wider than its cells and texts need (an ellipse around
+    # an HTML table is √2 as wide, its right part empty)
+    last = ET.fromstring(rendered[("mlp.toml", None)][-1])
+    metrics = measure(rendered[("mlp.toml", None)][-1])
+    for node in ("n_W1", "n_b1", "n_W2", "n_b2"):
+        group = next(g for g in last.iter(f"{SVG}g") if g.get("id") == node)
+        assert group.find(f"{SVG}ellipse") is None
+        shape = group.find(f"{SVG}path")
+        xs = [float(v) for v in re.findall(r"(-?[0-9.]+),", shape.get("d"))]
+        cells = [float(p.get("points").split(",")[0]) for p in group.iter(f"{SVG}polygon")
+                 if p.get("stroke") == "transparent"]
+        texts = [t.box for t in metrics.texts if t.group == node]
+        assert cells and texts
+        # in the graph's own units: the rightmost cell's left side and the shape's span
+        assert max(xs) - max(cells) < 40 and max(cells) - min(xs) > 0.6 * (max(xs) - min(xs))
 
 
 def node_geometry(svg: str) -> dict[str, list]:

@@ -334,7 +334,7 @@ def path_points(d: str) -> list[tuple[float, float]]:
     ((0.0, 30.0), 13)
     """
     out: list[tuple[float, float]] = []
-    command, numbers = "M", []
+    command, numbers = "M", list[float]()
     tokens = _PATH_TOKEN.findall(d) + ["M"]
     for token in tokens:
         if token.isalpha():

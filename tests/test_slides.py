@@ -234,3 +234,20 @@ def test_the_mlp_reaches_the_floor_with_each_layer_as_one_node(rendered):
     assert nodes == {f"n_{n}" for n in ("W1", "b1", "Z1", "H", "W2", "b2", "Z2", "L")}
     texts = " ".join(t.text or "" for t in ET.fromstring(frames[0]).iter(f"{SVG}text"))
     assert "Z1 = X @ W1 + b1" in texts and "L = mean(cross_entropy(Z2, T))" in texts
+
+
+def test_a_slide_canvas_is_the_narrowest_of_its_aspect():
+    # a narrow graph under a long title and long captions: wrapping them at the graph's
+    # width makes the bands tall, and a canvas widened to 16:9 from there re-wraps them
+    # into fewer lines; the canvas must be the narrowest that holds everything, so a graph
+    # as wide as 98 % of it cannot fit a canvas that narrow
+    from graphviz_ad.draw.compose import canvas_size
+    captions = [" ".join(f"term{i} = {i * 0.123:.3f}" for i in range(24))] * 3
+    options = {"caption_font_size": 23.4, "title": "A title long enough to wrap " * 4,
+               "legend": [("#E3EEF8", "value known"), ("#FBD9C2", "computing now")] * 3,
+               "aspect": 16 / 9}
+    width, height = canvas_size((600.0, 500.0), captions, **options)
+    assert width / height == pytest.approx(16 / 9, rel=1e-3)
+    margin = 0.6 * 23.4
+    narrower, _ = canvas_size((0.98 * width - 2 * margin, 500.0), captions, **options)
+    assert narrower > 0.98 * width + 1e-6

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import graphviz_ad as ad
 from graphviz_ad.core.program import program_of
 from graphviz_ad.draw.derivatives import EDGE, FILL, DerivativeFrames, edge_key
-from graphviz_ad.draw.legibility import measure
+from graphviz_ad.draw.legibility import edges_through_text, measure
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' missing")
 FEW = settings(max_examples=6, deadline=None,
@@ -72,6 +72,7 @@ def _check_whole(builder: DerivativeFrames, svgs: list[str]) -> None:
     for svg in svgs:
         metrics = measure(svg)
         assert metrics.cut == [] and metrics.hidden == []
+        assert edges_through_text(metrics) == []  # no line drawn across a node's label
         assert metrics.nodes == len(builder.nodes)  # every node, in every frame
         assert len(re.findall(r"<svg x=", svg)) == 1  # no camera, no overview
 

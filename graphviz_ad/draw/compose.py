@@ -17,6 +17,7 @@ from .palette import BACKGROUND, INK, SWATCH_BORDER, WHITE
 from .template import FONT_FAMILY, PX_PER_PT, SvgTemplate, svg_body, text_width, xml_escape
 
 MAX_TITLE = 300  # characters: a title is one line above the drawing
+BAND_BISECTIONS = 16  # steps narrowing a slide canvas to its aspect (to 1/65536 of the range)
 
 
 def check_title(title: str | None) -> None:
@@ -160,22 +161,37 @@ def _plan_band(graph: tuple[float, float], captions: Sequence[str], size: float 
     base = max(gw, gh * aspect) if aspect else gw
     fs = size or max(14.0, base / 45)
     margin = 0.6 * fs
-    width = max(gw, 28 * fs) + 2 * margin
-    for _ in range(4):  # widening for the aspect ratio re-wraps captions: iterate to a fixpoint
+
+    def bands(width: float) -> tuple[list[str], list, float, float, float]:
+        """Title lines, legend rows, title height, legend height and caption lines'
+        height when the canvas is ``width`` wide (narrower: more wrapped lines)."""
         inner = width - 2 * margin
         n_lines = max((len(wrap_text(c, inner, fs)) for c in captions), default=1)
         title_lines = wrap_text(title, inner, 1.25 * fs, bold=True) if title else []
         title_h = (0.35 + 1.25 * len(title_lines)) * 1.25 * fs if title else 0.0
         legend_rows = _legend_rows(legend, inner, fs)
-        legend_h = len(legend_rows) * 1.5 * fs
-        height = title_h + gh + legend_h + n_lines * 1.3 * fs + 2 * margin
-        if not aspect or width / height >= aspect - 1e-6:
-            break
-        width = height * aspect
+        return title_lines, legend_rows, title_h, len(legend_rows) * 1.5 * fs, \
+            n_lines * 1.3 * fs
+
+    def height_at(width: float) -> float:
+        _, _, title_h, legend_h, caption_h = bands(width)
+        return title_h + gh + legend_h + caption_h + 2 * margin
+
+    width = max(gw, 28 * fs) + 2 * margin
+    if aspect and width < aspect * height_at(width):
+        # wider re-wraps the bands into fewer lines, so the canvas of the aspect is the
+        # narrowest width w with w ≥ aspect × height(w): a bisection (height falls with w)
+        low, high = width, aspect * height_at(width)
+        for _ in range(BAND_BISECTIONS):
+            middle = (low + high) / 2
+            low, high = (low, middle) if middle >= aspect * height_at(middle) else (middle, high)
+        width = high
+    title_lines, legend_rows, title_h, legend_h, caption_h = bands(width)
+    height = title_h + gh + legend_h + caption_h + 2 * margin
     if aspect:
         height = max(height, width / aspect)
     graph_top = title_h + margin / 2
-    spare = height - (title_h + gh + legend_h + n_lines * 1.3 * fs + 2 * margin)
+    spare = height - (title_h + gh + legend_h + caption_h + 2 * margin)
     graph_top += spare / 2
     legend_top = graph_top + gh + spare / 2 + margin / 2
     head = _title_svg(title_lines, width, fs) + _legend_svg(legend_rows, width, legend_top, fs)

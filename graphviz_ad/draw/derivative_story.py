@@ -32,7 +32,7 @@ from .frames import STEP_MS
 from .layers import fold_lines, line_definitions
 from .matrix_cells import cell_colours, grid_indices, is_grid, scale_of
 from .node_labels import ShortNames
-from .palette import BORDER_OF, CELL_UNKNOWN, EDGE_OF, FILL_OF, NO_COLOUR
+from .palette import BORDER_OF, EDGE_OF, FILL_OF, NO_COLOUR
 
 FILL, BORDER, EDGE = FILL_OF, BORDER_OF, EDGE_OF  # a node's state / an edge's use → colour
 DONE_LABEL = {("tangent",): "tangent known", ("adjoint",): "adjoint known",
@@ -191,12 +191,12 @@ class DerivativeStory:
             for kind in self._slot_kinds:
                 for i in range(self._node_lines):
                     picture.texts[f"{n}.{kind}{i}"] = ""
-            if n in self.grids:
+            if n in self.grids:  # cells not known yet are laid out but not drawn
                 rows, cols = self.cells(n)
                 for which in "vd":
                     for i in range(len(rows)):
                         for j in range(len(cols)):
-                            picture.colors[f"{n}.{which}{i}_{j}"] = CELL_UNKNOWN
+                            picture.colors[f"{n}.{which}{i}_{j}"] = NO_COLOUR
         for u, v in self.edges:
             picture.colors[edge_key(u, v) + ".color"] = EDGE["idle"]
             picture.colors[edge_key(u, v) + ".back"] = NO_COLOUR
@@ -291,7 +291,7 @@ class DerivativeStory:
                 rows, cols = self.cells(n)
                 for i in range(len(rows)):
                     for j in range(len(cols)):
-                        picture.colors[f"{n}.d{i}_{j}"] = CELL_UNKNOWN
+                        picture.colors[f"{n}.d{i}_{j}"] = NO_COLOUR
             seed = f"{trace.symbol(trace.of)} = {fmt_number(trace.derivative(trace.of))}"
             self._write_derivative(picture, trace, trace.of, trace.derivative(trace.of),
                                    "adjoint")

@@ -211,11 +211,9 @@ class DerivativeFrames(DerivativeStory):
         parts.append(f"<TR>{value}</TR>")
         table = ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
                  + "".join(parts) + "</TABLE>")
-        shape = ""
-        if G.nodes[n]["op"] == "input":
-            shape = ", shape=ellipse, style=filled, margin=0.02"
-        if n in program_of(G).outputs:
-            shape += ", peripheries=2"
+        # an input keeps the default rounded box: an ellipse around a table is √2 times
+        # the table's width, most of it empty
+        shape = ", peripheries=2" if n in program_of(G).outputs else ""
         return (f'  {dot_quote(n)} [label=<{table}>, fillcolor="{colour(n + ".fill")}", '
                 f'color="{colour(n + ".border")}"{shape}];')
 

@@ -67,6 +67,8 @@ class Metrics:
     #: graph nodes wholly outside the viewport that holds them (ids)
     hidden: list[str] = field(default_factory=list)
     nodes: int = 0  # graph node groups with a shape
+    #: every edge path as a polyline (canvas units), with its edge group's id
+    edge_paths: list[tuple[str, list[tuple[float, float]]]] = field(default_factory=list)
 
 
 @lru_cache(maxsize=64)
@@ -169,6 +171,7 @@ def measure(svg: str, width: float = SLIDE_WIDTH) -> Metrics:
     k = width / cw
     texts: list[TextBox] = []
     shapes: dict[int, tuple[str, Box, list[Box]]] = {}  # node group → id, viewport, shape boxes
+    edge_paths: list[tuple[str, list[tuple[float, float]]]] = []
 
     def walk(el: ET.Element, m: Affine, group: str | None, kind: str,
              style: tuple[float, bool, str], clip: Box) -> None:
@@ -200,6 +203,10 @@ def measure(svg: str, width: float = SLIDE_WIDTH) -> Metrics:
             if points and owner is not None:
                 shapes[owner][2].append((min(p[0] for p in points), min(p[1] for p in points),
                                          max(p[0] for p in points), max(p[1] for p in points)))
+        if kind == "edge" and tag == "path" and group is not None:
+            points = [_apply(m, x, y) for x, y in path_points(el.get("d") or "")]
+            if len(points) > 1:
+                edge_paths.append((group, points))
         if tag == "text":
             text = " ".join("".join(el.itertext()).split())
             for span in el.iter(SVG_NS + "tspan"):  # e.g. a superscript: its own, smaller size
@@ -221,7 +228,7 @@ def measure(svg: str, width: float = SLIDE_WIDTH) -> Metrics:
 
     walk(root, _viewport(root, outer=True), None, "other", (16.0, False, "start"),
          (0.0, 0.0, cw, ch))
-    out = Metrics(canvas_px=(round(width), round(ch * k)), texts=texts)
+    out = Metrics(canvas_px=(round(width), round(ch * k)), texts=texts, edge_paths=edge_paths)
     for t in texts:
         out.min_px[t.kind] = round(min(out.min_px.get(t.kind, 1e9), t.px), 1)
     eps = 0.5
@@ -312,6 +319,89 @@ def _collisions(texts: list[TextBox], k: float) -> list[tuple[str, str]]:
             oy = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
             if ox > -0.4 * em and oy > 0.25 * em:
                 found.append((a.text, b.text))
+    return found
+
+
+_PATH_TOKEN = re.compile(r"[MCLmcl]|-?[0-9]*\.?[0-9]+(?:e-?[0-9]+)?")
+BEZIER_SAMPLES = 12  # points per cubic piece when a path is followed as a polyline
+
+
+def path_points(d: str) -> list[tuple[float, float]]:
+    """A Graphviz edge path (``M`` then absolute ``C`` cubic pieces or ``L`` lines) as a
+    polyline through points on the curve.
+
+    >>> path_points("M0,0C0,10 0,20 0,30")[-1], len(path_points("M0,0C0,10 0,20 0,30"))
+    ((0.0, 30.0), 13)
+    """
+    out: list[tuple[float, float]] = []
+    command, numbers = "M", list[float]()
+    tokens = _PATH_TOKEN.findall(d) + ["M"]
+    for token in tokens:
+        if token.isalpha():
+            _path_piece(command.upper(), numbers, out)
+            command, numbers = token, []
+        else:
+            numbers.append(float(token))
+    return out
+
+
+def _path_piece(command: str, numbers: list[float], out: list[tuple[float, float]]) -> None:
+    pairs = list(zip(numbers[::2], numbers[1::2]))
+    if command in ("M", "L"):
+        out.extend(pairs)
+        return
+    for i in range(0, len(pairs) - 2, 3):  # C: (control, control, end) after the last point
+        if not out:
+            return
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = out[-1], *pairs[i:i + 3]
+        for j in range(1, BEZIER_SAMPLES + 1):
+            t = j / BEZIER_SAMPLES
+            a, b, c, e = (1 - t) ** 3, 3 * t * (1 - t) ** 2, 3 * t * t * (1 - t), t ** 3
+            out.append((a * x0 + b * x1 + c * x2 + e * x3, a * y0 + b * y1 + c * y2 + e * y3))
+
+
+def _segment_meets_box(p: tuple[float, float], q: tuple[float, float], box: Box) -> bool:
+    """Whether the segment p–q passes through the box (Liang–Barsky clipping)."""
+    t0, t1 = 0.0, 1.0
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    for edge_delta, distance in ((-dx, p[0] - box[0]), (dx, box[2] - p[0]),
+                                 (-dy, p[1] - box[1]), (dy, box[3] - p[1])):
+        if edge_delta == 0:
+            if distance < 0:
+                return False
+            continue
+        t = distance / edge_delta
+        if edge_delta < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 > t1:
+            return False
+    return True
+
+
+def edges_through_text(metrics: Metrics) -> list[tuple[str, str]]:
+    """(edge id, text) for every edge path that runs through a node's text: a line drawn
+    across a label a viewer has to read.  Each text's box is its glyphs' (cap height to
+    descender), taken in by a tenth of an em so a path that grazes a box's corner passes.
+
+    >>> m = measure('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100">'
+    ...             '<g id="n_a" class="node"><text x="100" y="50" text-anchor="middle" '
+    ...             'font-size="20">label</text></g><g id="e_a~b" class="edge">'
+    ...             '<path d="M100,0C100,30 100,60 100,100"/></g></svg>')
+    >>> edges_through_text(m)
+    [('e_a~b', 'label')]
+    """
+    found = []
+    for text in metrics.texts:
+        if text.kind != "node":
+            continue
+        x0, y0, x1, y1 = text.box
+        inset = 0.1 * (y1 - y0)
+        box = (x0 + inset, y0 + inset, x1 - inset, y1 - inset)
+        for group, points in metrics.edge_paths:
+            if any(_segment_meets_box(p, q, box) for p, q in zip(points, points[1:])):
+                found.append((group, text.text))
     return found
 
 

@@ -102,7 +102,6 @@ FORWARD_MODE = VERMILLION
 REVERSE_MODE = BLUE
 
 # -- matrix cells: a diverging scale centred on 0 ----------------------------------------
-CELL_UNKNOWN = "#EEEEEE"  # a matrix entry not computed yet (the grid shows its shape)
 CELL_NEGATIVE = BLUE  # the colour of −max|x| ...
 CELL_POSITIVE = VERMILLION  # ... and of +max|x|; 0 is white
 

@@ -298,8 +298,8 @@ def test_augmented_assignment_rebinds_as_in_the_language():
 
 
 def test_where_and_clip_have_autograds_gradients():
-    import autograd
-    import autograd.numpy as anp
+    autograd = pytest.importorskip("autograd", reason="needs autograd (the test extra)")
+    anp = pytest.importorskip("autograd.numpy", reason="needs autograd (the test extra)")
 
     def f(xp, z, w):
         leaky = xp.where(z > 0, z, 0.1 * z)

@@ -3,13 +3,15 @@ equal autograd's (an independent implementation of reverse mode over numpy)."""
 
 from __future__ import annotations
 
-import autograd
-import autograd.numpy as anp
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import graphviz_ad as ad
+
+autograd = pytest.importorskip("autograd", reason="needs autograd (the test extra)")
+anp = pytest.importorskip("autograd.numpy", reason="needs autograd (the test extra)")
 
 # each op: (arity, function of (xp, operands)); domains kept safe for every input value
 UNARY = [

@@ -106,6 +106,7 @@ def mp4_timing(path: Path) -> tuple[tuple[int, int], list[float]]:
 
 
 def test_mp4_encodes_each_frame_once_with_its_duration(slide_out) -> None:
+    pytest.importorskip("imageio_ffmpeg", reason="needs imageio-ffmpeg (the video extra)")
     _, paths = slide_out
     size, shown = mp4_timing(paths["mp4"][0])
     assert size == (1920, 1080)

@@ -234,7 +234,21 @@ var R = (function () {
       var e = map2(a, m, function (x, y) { return Math.exp(x - y); });
       return map2(e, sumAxes(e, axes, true), function (x, t) { return x / t; });
     },
-    sum_like: fit
+    sum_like: fit,
+    amax: function (a, p) {
+      var axes = reducedAxes(a, p.axis);
+      if (!axes.length) return a;
+      var kept = shapeOf(a).filter(function (s, k) { return axes.indexOf(k) < 0; });
+      return reshape(maxAxes(a, axes), kept);
+    },
+    /* 1/k at each of the k maxima of a slice, 0 elsewhere (and where the maximum is NaN) */
+    argmax_share: function (a, p) {
+      var axes = reducedAxes(a, p.axis);
+      if (!axes.length) return map1(a, function () { return 1; });
+      var hits = map2(a, maxAxes(a, axes), function (x, m) { return x === m ? 1 : 0; });
+      var counts = sumAxes(hits, axes, true);
+      return map2(hits, counts, function (h, k) { return h / Math.max(k, 1); });
+    }
   };
   function call(op, args, params) {
     var f = fn[op];

@@ -136,22 +136,25 @@ def test_the_page_runtime_computes_amax_and_its_share_with_ties_and_axes(tmp_pat
     runtime = resources.files("graphviz_ad.draw").joinpath("explorer.js").read_text("utf-8")
     runtime = runtime.partition("/* -- the page")[0]
     x = np.array([[2.0, 2.0, 1.0], [0.0, 5.0, -1.0]])
-    cases = [(op, axis) for op in ("amax", "argmax_share") for axis in (None, 0, 1, -1)]
+    cases = [(op, {} if axis is None else {"axis": axis}) for op in ("amax", "argmax_share")
+             for axis in (None, 0, 1, -1, (0, 1))]
+    cases += [("reshape", {"shape": (3, 2)}), ("reshape", {"shape": (-1, 1)}),
+              ("reshape", {})]  # how JAX's keepdims broadcasts are written
     script = runtime + f"""
 var x = R.make([2, 3], Float64Array.from({json.dumps(x.ravel().tolist())}));
 var cases = {json.dumps(cases)};
 console.log(JSON.stringify(cases.map(function (c) {{
-  var y = R.call(c[0], [x], c[1] === null ? {{}} : {{axis: c[1]}});
-  return R.isArr(y) ? Array.from(y.data) : [y];
+  var y = R.call(c[0], [x], c[1]);
+  return R.isArr(y) ? [y.shape, Array.from(y.data)] : [[], [y]];
 }})));
 """
     (tmp_path / "amax.js").write_text(script, encoding="utf-8")
     done = subprocess.run([str(NODE), str(tmp_path / "amax.js")], capture_output=True,
                           text=True, timeout=60, check=True)
-    for (op, axis), got in zip(cases, json.loads(done.stdout)):
-        params = {} if axis is None else {"axis": axis}
-        want = np.ravel(PRIMITIVES[op].fn(x, **params))
-        np.testing.assert_allclose(got, want, rtol=1e-15, err_msg=f"{op} axis={axis}")
+    for (op, params), (shape, got) in zip(cases, json.loads(done.stdout)):
+        want = PRIMITIVES[op].fn(x, **params)
+        assert tuple(shape) == np.shape(want), (op, params)
+        np.testing.assert_allclose(got, np.ravel(want), rtol=1e-15, err_msg=f"{op} {params}")
 
 
 # -- the numpy front end ---------------------------------------------------------------------

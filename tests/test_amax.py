@@ -174,6 +174,22 @@ def test_numpy_max_amax_and_method_trace_to_amax():
     np.testing.assert_allclose(trace.derivative("X"), _central(f, X), atol=1e-6)
 
 
+@settings(max_examples=40, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple),
+       data=st.data(), seed=st.integers(0, 2**16))
+def test_numpy_max_on_random_shapes_and_axes(shape, data, seed):
+    ndim = len(shape)
+    axis = data.draw(st.sampled_from([None, 0, -1] + ([1, (0, 1)] if ndim > 1 else [])))
+    x = np.random.default_rng(seed).permutation(np.prod(shape)).reshape(shape) * 0.29 - 0.5
+
+    def f(v):
+        return np.sum(np.exp(v.max(axis=axis)) * np.max(v, axis=axis))
+
+    trace = ad.reverse_mode(*ad.trace_function(f, v=x))
+    assert float(trace.value("f")) == pytest.approx(float(f(x)), rel=1e-12)
+    np.testing.assert_allclose(trace.derivative("v"), _central(f, x), rtol=1e-6, atol=1e-6)
+
+
 def test_numpy_max_over_a_tuple_of_axes_shares_ties_jointly():
     def f(X):
         return np.max(X, axis=(0, 1))

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.autodiff import forward_mode
 from .record import Recorder, Traced, TraceError
 from .writer import bindable
 
@@ -95,8 +96,6 @@ def _uses(jaxpr: Any, primitive: str) -> bool:
 def _check_stops(traced: Traced, stopped: list[tuple[str, str]]) -> None:
     """Refuse when a result depends on a stopped value (``traced`` has each as a data
     input; ``stopped`` lists their names and where they were stopped)."""
-    from ..core.autodiff import forward_mode  # deferred: the core's passes, only for a stop
-
     rng = np.random.default_rng(0)
     for name, where in stopped:
         if name not in traced.inputs:
@@ -271,7 +270,8 @@ def _equation(name: str, params: dict, operands: list, recorder: Recorder, where
         return recorder.select(operands[0].value, cases[0], cases[1], where + name)
     raise TraceError(f"{where}the JAX primitive {name} has no rule in graphviz-ad's table "
                      "(graphviz_ad.frontends.jaxpr.PRIMITIVES, and dot_general, integer_pow, "
-                     "reduce_sum, transpose, broadcast_in_dim, reshape, select_n)")
+                     "reduce_sum, reduce_max, transpose, broadcast_in_dim, reshape, select_n, "
+                     "stop_gradient)")
 
 
 def _broadcast(recorder: Recorder, operand: int, eqn: Any, params: dict, where: str) -> int:

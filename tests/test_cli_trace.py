@@ -331,7 +331,7 @@ def test_subprocess_python_m():
     assert bad.returncode == 2 and bad.stdout == ""
     first, *rest = bad.stderr.splitlines()
     assert first.startswith("graphviz-ad: error: 1:5: unknown function foo(); known "
-                            "functions: abs, avgpool1d, avgpool2d, conv1d, conv2d, cos, ")
+                            "functions: abs, amax, avgpool1d, avgpool2d, conv1d, conv2d, cos, ")
     assert rest == ["  y = foo(x)", "      ^"]
     warn = subprocess.run([sys.executable, "-m", "graphviz_ad", "trace", "-", "--at", "x=0"],
                           input="y = log(x)\n", capture_output=True, text=True, env=_env(),

@@ -200,7 +200,7 @@ def test_a_call_with_no_rule_names_the_call_and_the_line():
 
 def test_array_functions_without_a_rule_and_slices_are_one_line():
     def f(x):
-        return np.max(x)
+        return np.median(x)  # (np.max has a rule since amax: tests/test_amax.py)
 
     def g(x):
         return x[1:]

@@ -34,7 +34,7 @@ RUNTIME_OPS = frozenset({
     "tan", "tanh", "sqrt", "abs", "sigmoid", "relu", "softplus", "square", "sign", "step",
     "index", "sum", "mean", "dot", "matmul", "transpose", "outer", "row", "unrow", "col",
     "uncol", "logsumexp", "softmax", "spread", "size", "targets_times", "onehot", "sum_like",
-    "max", "min"})
+    "max", "min", "amax", "argmax_share", "reshape", "reshape_like"})
 
 
 def _literal(value: Any) -> str:

@@ -29,8 +29,10 @@ from .convolution import ShapeError
 from .errors import InputError
 from .reductions import (  # noqa: F401  (grid_axes, reduced_axes: public here too)
     TARGET_TOLERANCE,
+    argmax_share,
     grid_axes,
     logsumexp,
+    reduce_max,
     reduce_mean,
     reduce_sum,
     reduced_axes,
@@ -268,6 +270,14 @@ _TABLE = [
     Primitive("mean", 1, reduce_mean, None, "mean({a})", r"\operatorname{{mean}}({a})",
               params=("axis",), jvp="mean(da, axis=axis)",
               vjp=("spread(g, a, axis=axis)/size(a, axis=axis)",)),
+    # the gradient goes to the argmax; tied maxima share it equally (argmax_share)
+    Primitive("amax", 1, reduce_max, None, "max({a})", r"\max({a})", params=("axis",),
+              jvp="sum(argmax_share(a, axis=axis)*da, axis=axis)",
+              vjp=("spread(g, a, axis=axis)*argmax_share(a, axis=axis)",), nonlinear=True,
+              source="amax({a})"),
+    Primitive("argmax_share", 1, argmax_share, ("0",), "𝟙[argmax {a}]",
+              r"\mathbf{{1}}_{{[\arg\max {a}]}}", params=("axis",), helper=True,
+              shaping=True),  # shown by its template, as maxpool's helpers are
     Primitive("dot", 2, _dot, ("b", "a"), "⟨{a}, {b}⟩", r"\langle {a}, {b} \rangle",
               reduces=True, source="dot({a}, {b})", example=((3,), (3,))),
     # matrices

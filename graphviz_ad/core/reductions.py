@@ -1,5 +1,5 @@
-"""The reductions of the language and their helpers: sum, mean, logsumexp, softmax over
-the axes numpy means, and cross_entropy's check of its targets.
+"""The reductions of the language and their helpers: sum, mean, amax, logsumexp, softmax
+over the axes numpy means, and cross_entropy's check of its targets.
 
 Reductions act on EVERY axis unless ``axis=`` says otherwise, as in numpy and PyTorch:
 ``axis=k`` (negative counts from the end), ``axis=(0, 1)`` or ``axis=None`` (all).
@@ -68,6 +68,27 @@ def reduce_sum(a, axis=None):
 def reduce_mean(a, axis=None):
     axes = reduced_axes(a, axis)
     return np.mean(a, axis=axes) if axes else a
+
+
+def reduce_max(a, axis=None):
+    """The largest element over the reduced axes (numpy's ``amax``; nan if any is nan)."""
+    axes = reduced_axes(a, axis)
+    return np.max(a, axis=axes) if axes else a
+
+
+def argmax_share(a, axis=None):
+    """Where ``a`` takes its maximum over the reduced axes, each maximum's share of the
+    gradient: 1 at a unique argmax, ``1/k`` at each of ``k`` tied maxima, 0 elsewhere
+    (and 0 throughout a slice whose maximum is nan).  Ties split equally, as numpy
+    autograd's, JAX's and PyTorch's ``amax`` do (maxpool instead follows PyTorch's
+    ``max_pool``: the first of tied maxima takes it all)."""
+    axes = reduced_axes(a, axis)
+    a = np.asarray(a, dtype=float)
+    if not axes:
+        return np.ones_like(a)[()]
+    hits = (a == np.max(a, axis=axes, keepdims=True)).astype(float)
+    counts = np.sum(hits, axis=axes, keepdims=True)
+    return hits / np.maximum(counts, 1.0)
 
 
 def reduced_size(a, axis=None):

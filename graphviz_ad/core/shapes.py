@@ -107,7 +107,7 @@ def _broadcast(*shapes: Shape) -> Shape:
 
 
 def _reduce(a: Shape, *_: Shape, **params: Any) -> Shape:
-    """sum, mean, logsumexp: the reduced axes dropped (every axis unless ``axis=`` says;
+    """sum, mean, amax, logsumexp: the reduced axes dropped (every axis unless ``axis=`` says;
     the axes are read by the reductions' own rule)."""
     try:  # a zero-size broadcast view: the shape's axes, no memory
         axes = reduced_axes(np.broadcast_to(0.0, a), params.get("axis"))
@@ -204,7 +204,7 @@ def _convolution_rules() -> dict[str, Callable[..., Shape]]:
 #: Shape rules of the ops that are not elementwise (an elementwise op broadcasts its
 #: operands); ``tests/test_size_limits.py`` checks every primitive's against numpy.
 RULES: dict[str, Callable[..., Shape]] = {
-    "sum": _reduce, "mean": _reduce, "logsumexp": _reduce,
+    "sum": _reduce, "mean": _reduce, "amax": _reduce, "logsumexp": _reduce,
     "size": lambda a, **_: (), "dot": _dot, "matmul": _matmul, "outer": _outer,
     "transpose": lambda a, **_: (*a[:-2], a[-1], a[-2]) if len(a) >= 2 else a,
     "index": _index, "spread": _spread, "onehot": lambda a, b, **_: a,

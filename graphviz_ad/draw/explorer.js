@@ -234,7 +234,33 @@ var R = (function () {
       var e = map2(a, m, function (x, y) { return Math.exp(x - y); });
       return map2(e, sumAxes(e, axes, true), function (x, t) { return x / t; });
     },
-    sum_like: fit
+    sum_like: fit,
+    amax: function (a, p) {
+      var axes = reducedAxes(a, p.axis);
+      if (!axes.length) return a;
+      var kept = shapeOf(a).filter(function (s, k) { return axes.indexOf(k) < 0; });
+      return reshape(maxAxes(a, axes), kept);
+    },
+    /* numpy's reshape (one -1 allowed): how JAX's keepdims broadcasts are written */
+    reshape: function (a, p) {
+      var shape = p.shape === undefined ? [-1] : (Array.isArray(p.shape) ? p.shape : [p.shape]);
+      var size = count(shapeOf(a)), known = 1, free = 0;
+      shape.forEach(function (n) { if (n === -1) free++; else known *= n; });
+      if (free > 1 || (free ? size % known : known !== size)) fail("cannot reshape to " + shape);
+      return make(shape.map(function (n) { return n === -1 ? size / known : n; }), flat(a));
+    },
+    reshape_like: function (v, like) {
+      if (count(shapeOf(v)) !== count(shapeOf(like))) fail("reshape: sizes differ");
+      return make(shapeOf(like).slice(), flat(v));
+    },
+    /* 1/k at each of the k maxima of a slice, 0 elsewhere (and where the maximum is NaN) */
+    argmax_share: function (a, p) {
+      var axes = reducedAxes(a, p.axis);
+      if (!axes.length) return map1(a, function () { return 1; });
+      var hits = map2(a, maxAxes(a, axes), function (x, m) { return x === m ? 1 : 0; });
+      var counts = sumAxes(hits, axes, true);
+      return map2(hits, counts, function (h, k) { return h / Math.max(k, 1); });
+    }
   };
   function call(op, args, params) {
     var f = fn[op];

@@ -3,9 +3,10 @@
 :func:`trace_function` calls the user's function with :class:`Tracer` values in place of its
 numbers and arrays.  A tracer takes part in numpy through numpy's own protocols: operators and
 ufuncs (``np.tanh``, ``np.exp``, ``@``, ``**``) arrive at ``__array_ufunc__``, functions
-(``np.sum``, ``np.mean``, ``np.dot``) at ``__array_function__``, and ``.T``, ``.sum()`` and
-``x[0]`` are its own methods.  Each call is looked up in one table of rules written in the
-language (:data:`UFUNCS`, :data:`FUNCTIONS`) and recorded (:mod:`graphviz_ad.frontends.record`);
+(``np.sum``, ``np.max``, ``np.dot``) at ``__array_function__``, and ``.T``, ``.sum()``,
+``.max()`` and ``x[0]`` are its own methods.  Each call is looked up in one table of rules
+written in the language (:data:`UFUNCS`, :data:`FUNCTIONS`) and recorded
+(:mod:`graphviz_ad.frontends.record`);
 a call with no rule stops with one line naming it and the line of the user's code.  Python
 runs the function for real, so loops unroll and an ``if`` on a value takes the branch that
 value takes.  The names come from the function's own assignments
@@ -44,8 +45,9 @@ UFUNCS: dict[str, str] = {
     "reciprocal": "1/a", "log1p": "log(1 + a)", "expm1": "exp(a) - 1", "expit": "sigmoid(a)",
     "logaddexp": "log(exp(a) + exp(b))",
 }
-#: ``ufunc.reduce``: np.add.reduce is a sum, np.logaddexp.reduce a logsumexp.
-REDUCTIONS = {"add": "sum", "logaddexp": "logsumexp"}
+#: ``ufunc.reduce``: np.add.reduce is a sum, np.logaddexp.reduce a logsumexp,
+#: np.maximum.reduce an amax.
+REDUCTIONS = {"add": "sum", "logaddexp": "logsumexp", "maximum": "amax"}
 COMPARISONS = {"greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
                "isfinite", "isnan", "isinf", "signbit"}
 
@@ -125,6 +127,9 @@ class Tracer(np.lib.mixins.NDArrayOperatorsMixin):
 
     def mean(self, axis: Any = None, **kwargs: Any) -> Tracer:
         return _reduction("mean")(self.session, self, axis, **kwargs)
+
+    def max(self, axis: Any = None, **kwargs: Any) -> Tracer:
+        return _reduction("amax")(self.session, self, axis, **kwargs)
 
     def dot(self, other: Any) -> Tracer:
         return _dot(self.session, self, other)
@@ -249,7 +254,7 @@ class _Session:
         return "data"
 
     # -- operations ---------------------------------------------------------------------
-    def call(self, rule: str, what: str, *operands: Any, **params: int) -> Tracer:
+    def call(self, rule: str, what: str, *operands: Any, **params: Any) -> Tracer:
         where, pos = self.where()
         handles = {k: self.operand(x) for k, x in zip("abc", operands)}
         prefix = f"{where}: {what}" if where else what
@@ -278,6 +283,11 @@ def _reduction(op: str) -> Callable[..., Tracer]:
         if out is not None or keepdims or rest:
             raise session.error(f"np.{op}(…, {'keepdims' if keepdims else 'out'}=…)",
                                 "is not supported")
+        if op == "amax" and isinstance(axis, (tuple, list)) and len(set(axis)) > 1:
+            # one node over all the axes: tied maxima share the gradient jointly (one
+            # amax per axis would split it row by row first)
+            return session.call("amax(a, axis=axis)", f"np.{op}", a,
+                                axis=tuple(int(k) for k in axis))
         return session.reduce(op, a, axis, f"np.{op}")
     return handler
 
@@ -329,7 +339,8 @@ def _like(make: Callable[..., Any]) -> Callable[..., Any]:
 
 #: numpy functions (``__array_function__``, by name) → how each is recorded.
 FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "sum": _reduction("sum"), "mean": _reduction("mean"), "dot": _dot, "inner": _dot,
+    "sum": _reduction("sum"), "mean": _reduction("mean"), "amax": _reduction("amax"),
+    "max": _reduction("amax"), "dot": _dot, "inner": _dot,
     "transpose": _transpose, "outer": _outer, "where": _where, "clip": _clip,
     "shape": lambda s, a: np.shape(s.number(a)), "ndim": lambda s, a: np.ndim(s.number(a)),
     "size": lambda s, a, axis=None: np.size(s.number(a), axis),

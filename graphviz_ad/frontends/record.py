@@ -116,7 +116,7 @@ class Recorder:
         return handle
 
     # -- operations ---------------------------------------------------------------------
-    def apply(self, rule: str, operands: Mapping[str, int], params: Mapping[str, int] = {},
+    def apply(self, rule: str, operands: Mapping[str, int], params: Mapping[str, Any] = {},
               pos: tuple[int, int] = (0, 0), where: str = "") -> int:
         """The nodes of ``rule`` over ``operands`` (handles by operand name), with its
         parameter names bound to ``params``; returns the handle of its result."""

@@ -23,9 +23,10 @@ settings.register_profile("repeatable", derandomize=True, database=None)
 settings.register_profile("hunt", derandomize=False, max_examples=1000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
-#: jax_checks.py is a script run in a child process by test_frontends_jax.py: never imported
-#: here (--doctest-modules would import JAX into this process, or fail without it).
-collect_ignore = ["jax_checks.py"]
+#: jax_checks.py and jax_amax_checks.py are scripts run in a child process by the JAX tests:
+#: never imported here (--doctest-modules would import JAX into this process, or fail
+#: without it).
+collect_ignore = ["jax_checks.py", "jax_amax_checks.py"]
 
 #: Test modules whose tests draw raster frames (with libvips when installed, else cairosvg).
 RASTER_MODULES = frozenset({

@@ -16,7 +16,8 @@ from graphviz_ad.core.formula import definition, node_label
 from graphviz_ad.core.program import program_of
 from graphviz_ad.draw.camera import Camera, Stubs, contains, plan_windows
 from graphviz_ad.draw.derivatives import DerivativeFrames
-from graphviz_ad.draw.matrix_cells import grid_indices
+from graphviz_ad.draw.camera import node_boxes
+from graphviz_ad.draw.matrix_cells import MAX_CHANNELS, channel_indices, grid_indices
 from graphviz_ad.draw.node_labels import adjoint_name
 from graphviz_ad.draw.palette import NO_COLOUR, diverging
 
@@ -76,6 +77,37 @@ def test_matrix_cells_follow_a_diverging_scale_fixed_per_node():
     assert cell_fills(frames[-1].svg, "W") == values + grads
     known = [cell_fills(f.svg, "W")[:6] for f in frames[1:]]
     assert all(fills == values for fills in known)  # one scale frame to frame
+
+
+def test_a_rank3_value_is_a_stack_of_grids_on_one_scale_per_node():
+    X = np.arange(-6.0, 6.0).reshape(3, 2, 2) / 4  # 3 channels of 2×2
+    G = ad.parse("L = sum(X * X)")
+    trace = ad.reverse_mode(G, {"X": X})
+    builder = DerivativeFrames([trace], compact=True)
+    frames = builder.frames(aspect=16 / 9, view="whole")
+    assert "X" in builder.grids and len(builder.cell_keys("X", "v")) == X.size
+    # the oracle: numpy's channel-major order on the scale max|X|; dL/dX = 2X on its own
+    values = [diverging(x / np.abs(X).max()) for x in X.flat]
+    grads = [diverging(x / np.abs(2 * X).max()) for x in (2 * X).flat]
+    assert cell_fills(frames[0].svg, "X") == [NO_COLOUR] * 24
+    assert cell_fills(frames[-1].svg, "X") == values + grads
+    assert "ℝ³ˣ²ˣ²" in node_texts(frames[-1].svg)["X"]
+    # cells are laid out in every frame: the node's box is the same frame to frame
+    boxes = [node_boxes(f.svg)["n_X"] for f in frames]
+    assert all(b == pytest.approx(boxes[0]) for b in boxes)
+
+
+def test_a_rank4_value_shows_its_first_index_pairs_then_an_ellipsis():
+    K = np.linspace(-1, 1, 2 * 3 * 2 * 2).reshape(2, 3, 2, 2)
+    assert channel_indices(K.shape) == [(0, 0), (0, 1), (0, 2), (1, 0)][:MAX_CHANNELS]
+    G = ad.parse("L = sum(K * K)")
+    trace = ad.reverse_mode(G, {"K": K})
+    frames = DerivativeFrames([trace], compact=True).frames(aspect=16 / 9, view="whole")
+    shown = K.reshape(-1, 2, 2)[:MAX_CHANNELS]
+    values = [diverging(x / np.abs(K).max()) for x in shown.flat]
+    assert cell_fills(frames[-1].svg, "K")[:len(values)] == values
+    texts = node_texts(frames[-1].svg)["K"]
+    assert "ℝ²ˣ³ˣ²ˣ²" in texts and texts.count("…") == 2  # value and derivative stacks
 
 
 def test_a_bias_is_a_row_and_a_per_example_vector_a_column():

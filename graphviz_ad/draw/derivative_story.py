@@ -30,7 +30,7 @@ from .derivative_text import (
 )
 from .frames import STEP_MS
 from .layers import fold_lines, line_definitions
-from .matrix_cells import cell_colours, grid_indices, is_grid, scale_of
+from .matrix_cells import cell_colours, cell_key, channel_indices, grid_indices, is_grid, scale_of
 from .node_labels import ShortNames
 from .palette import BORDER_OF, EDGE_OF, FILL_OF, NO_COLOUR
 
@@ -142,14 +142,22 @@ class DerivativeStory:
         """The rows and columns of a grid node's cells."""
         return grid_indices(np.shape(self.traces[0].value(node)), self.grids[node][0])
 
+    def cell_keys(self, node: str, which: str) -> list[str]:
+        """The colour slots of every cell a grid node shows of its value (``which="v"``)
+        or derivative (``"d"``), every grid of a stack."""
+        rows, cols = self.cells(node)
+        stack = channel_indices(np.shape(self.traces[0].value(node)))
+        return [cell_key(node, which, k, i, j) for k in range(len(stack))
+                for i in range(len(rows)) for j in range(len(cols))]
+
     def _colour_cells(self, picture: _Picture, node: str, which: str, value: object) -> None:
         """Colour a grid node's value (``which="v"``) or derivative (``"d"``) cells."""
         if node not in self.grids:
             return
         row, value_scale, derivative_scale = self.grids[node]
         scale = value_scale if which == "v" else derivative_scale
-        for (i, j), colour in cell_colours(value, scale, row).items():
-            picture.colors[f"{node}.{which}{i}_{j}"] = colour
+        for (k, i, j), colour in cell_colours(value, scale, row).items():
+            picture.colors[cell_key(node, which, k, i, j)] = colour
 
     def _write_value(self, picture: _Picture, trace: Trace, n: str) -> None:
         picture.texts[f"{n}.value"] = self._value_text(trace, n)
@@ -192,11 +200,8 @@ class DerivativeStory:
                 for i in range(self._node_lines):
                     picture.texts[f"{n}.{kind}{i}"] = ""
             if n in self.grids:  # cells not known yet are laid out but not drawn
-                rows, cols = self.cells(n)
-                for which in "vd":
-                    for i in range(len(rows)):
-                        for j in range(len(cols)):
-                            picture.colors[f"{n}.{which}{i}_{j}"] = NO_COLOUR
+                for key in self.cell_keys(n, "v") + self.cell_keys(n, "d"):
+                    picture.colors[key] = NO_COLOUR
         for u, v in self.edges:
             picture.colors[edge_key(u, v) + ".color"] = EDGE["idle"]
             picture.colors[edge_key(u, v) + ".back"] = NO_COLOUR
@@ -288,10 +293,8 @@ class DerivativeStory:
                 if any(part in key for part in (".tangent", ".derivative", ".label")):
                     picture.texts[key] = ""
             for n in self.grids:  # ... nor its derivative cells
-                rows, cols = self.cells(n)
-                for i in range(len(rows)):
-                    for j in range(len(cols)):
-                        picture.colors[f"{n}.d{i}_{j}"] = NO_COLOUR
+                for key in self.cell_keys(n, "d"):
+                    picture.colors[key] = NO_COLOUR
             seed = f"{trace.symbol(trace.of)} = {fmt_number(trace.derivative(trace.of))}"
             self._write_derivative(picture, trace, trace.of, trace.derivative(trace.of),
                                    "adjoint")

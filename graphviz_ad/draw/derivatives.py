@@ -26,7 +26,7 @@ from .derivative_text import padded
 from .frames import STEP_MS, Frame
 from .graphviz_run import run_graphviz
 from .legibility import FLOOR_PX, SLIDE_WIDTH, below_floor, measure
-from .matrix_cells import cell_size, grid_html
+from .matrix_cells import cell_key, cell_size, channel_indices, grid_html, more_channels
 from .palette import BACKGROUND, INK, NO_COLOUR
 from .template import SlotDot, SvgTemplate, dot_quote
 
@@ -193,9 +193,17 @@ class DerivativeFrames(DerivativeStory):
             index += 1 if shown.strip() else 0
             return html.escape(shown, quote=False)
 
+        shape = np.shape(self.traces[0].value(n))
+        stack = channel_indices(shape)
+
         def grid(which: str) -> str:
-            return grid_html([[colour(f"{n}.{which}{i}_{j}") for j in range(len(cols))]
-                              for i in range(len(rows))], size)
+            grids = [grid_html([[colour(cell_key(n, which, k, i, j)) for j in range(len(cols))]
+                                for i in range(len(rows))], size) for k in range(len(stack))]
+            if len(grids) == 1:
+                return grids[0]
+            more = f"<TD>{text(None, '…')}</TD>" if more_channels(shape) else ""
+            return ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="0"><TR>'
+                    + "".join(f"<TD>{g}</TD>" for g in grids) + more + "</TR></TABLE>")
 
         derivative = self._slot_kinds[:1]  # one derivative slot per node on a slide
         width = 6 if derivative else 3
@@ -203,7 +211,7 @@ class DerivativeFrames(DerivativeStory):
             head = text(None, f"{node_label(G, n)} = {self.definition(n)}")
             parts.append(f'<TR><TD COLSPAN="{width}">{head}</TD></TR>')
         value = (f'<TD ALIGN="RIGHT">{text(f"{n}.value")}</TD><TD>{grid("v")}</TD>'
-                 f'<TD ALIGN="LEFT">{text(None, fmt_shape(np.shape(self.traces[0].value(n))))}'
+                 f'<TD ALIGN="LEFT">{text(None, fmt_shape(shape))}'
                  "</TD>")
         if derivative:  # a spacer cell keeps the shape and the derivative apart
             value += (f'<TD WIDTH="8"></TD><TD ALIGN="RIGHT">{text(f"{n}.{derivative[0]}0")}</TD>'

@@ -14,9 +14,8 @@ import pytest
 import graphviz_ad as ad
 from graphviz_ad.core.formula import definition, node_label
 from graphviz_ad.core.program import program_of
-from graphviz_ad.draw.camera import Camera, Stubs, contains, plan_windows
+from graphviz_ad.draw.camera import Camera, Stubs, contains, node_boxes, plan_windows
 from graphviz_ad.draw.derivatives import DerivativeFrames
-from graphviz_ad.draw.camera import node_boxes
 from graphviz_ad.draw.matrix_cells import MAX_CHANNELS, channel_indices, grid_indices
 from graphviz_ad.draw.node_labels import adjoint_name
 from graphviz_ad.draw.palette import NO_COLOUR, diverging

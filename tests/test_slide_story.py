@@ -14,11 +14,11 @@ import pytest
 import graphviz_ad as ad
 from graphviz_ad.core.formula import definition, node_label
 from graphviz_ad.core.program import program_of
-from graphviz_ad.draw.camera import Camera, Stubs, contains, plan_windows
-from graphviz_ad.draw.derivatives import DerivativeFrames
-from graphviz_ad.draw.matrix_cells import grid_indices
+from graphviz_ad.draw.camera import Camera, Stubs, contains, node_boxes, plan_windows
+from graphviz_ad.draw.derivatives import DerivativeFrames, legible
+from graphviz_ad.draw.matrix_cells import MAX_CHANNELS, cell_number, channel_indices, grid_indices
 from graphviz_ad.draw.node_labels import adjoint_name
-from graphviz_ad.draw.palette import NO_COLOUR, diverging
+from graphviz_ad.draw.palette import NO_COLOUR, NUMBERED_STRENGTH, diverging
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' missing")
 SVG = "{http://www.w3.org/2000/svg}"
@@ -57,12 +57,13 @@ def test_first_frame_defines_every_node_and_last_shows_every_input_derivative():
 
 
 def test_matrix_cells_follow_a_diverging_scale_fixed_per_node():
-    W = np.array([[0.5, -1.0], [0.25, 2.0], [-0.75, 0.0]])
+    W = np.array([[0.5, -1.0], [0.25, 2.0], [-0.75, 0.0], [1.5, -0.5], [0.0, 1.0]])
     G = ad.parse("h = tanh(W @ v)\nL = sum(h * h)")
     trace = ad.reverse_mode(G, {"W": W, "v": np.array([1.0, -2.0])})
     builder = DerivativeFrames([trace], compact=True)
     frames = builder.frames(aspect=16 / 9, view="auto")
-    assert "W" in builder.grids and grid_indices(W.shape) == ([0, 1, 2], [0, 1])
+    assert "W" in builder.grids and grid_indices(W.shape) == ([0, 1, 2, 3, 4], [0, 1])
+    assert "W" not in builder.numbered  # 5 rows: too many to write out
     # the oracle: W's value cells, row by row, on the scale max|W| = 2; its gradient
     # dL/dW = (2h ⊙ (1 − h²)) vᵀ on the scale of its own largest entry
     h = np.tanh(W @ np.array([1.0, -2.0]))
@@ -71,11 +72,78 @@ def test_matrix_cells_follow_a_diverging_scale_fixed_per_node():
     grads = [diverging(x / np.abs(grad).max()) for x in grad.flat]
     # cells not known yet are laid out (the node keeps its size) but not drawn: no empty
     # grey boxes beside a value whose derivative is still to come
-    assert cell_fills(frames[0].svg, "W") == [NO_COLOUR] * 12
-    assert cell_fills(frames[1].svg, "W") == values + [NO_COLOUR] * 6
+    assert cell_fills(frames[0].svg, "W") == [NO_COLOUR] * 20
+    assert cell_fills(frames[1].svg, "W") == values + [NO_COLOUR] * 10
     assert cell_fills(frames[-1].svg, "W") == values + grads
-    known = [cell_fills(f.svg, "W")[:6] for f in frames[1:]]
+    known = [cell_fills(f.svg, "W")[:10] for f in frames[1:]]
     assert all(fills == values for fills in known)  # one scale frame to frame
+
+
+def test_a_rank3_value_is_a_stack_of_grids_on_one_scale_per_node():
+    X = np.arange(-6.0, 6.0).reshape(3, 2, 2) / 4  # 3 channels of 2×2
+    G = ad.parse("L = sum(X * X)")
+    trace = ad.reverse_mode(G, {"X": X})
+    builder = DerivativeFrames([trace], compact=True)
+    frames = builder.frames(aspect=16 / 9, view="whole")
+    assert "X" in builder.grids and len(builder.cell_keys("X", "v")) == X.size
+    # the oracle: numpy's channel-major order on the scale max|X|; dL/dX = 2X on its own
+    values = [diverging(x / np.abs(X).max()) for x in X.flat]
+    grads = [diverging(x / np.abs(2 * X).max()) for x in (2 * X).flat]
+    assert cell_fills(frames[0].svg, "X") == [NO_COLOUR] * 24
+    assert cell_fills(frames[-1].svg, "X") == values + grads
+    assert "ℝ³ˣ²ˣ²" in node_texts(frames[-1].svg)["X"]
+    # cells are laid out in every frame: the node's box is the same frame to frame
+    boxes = [node_boxes(f.svg)["n_X"] for f in frames]
+    assert all(b == pytest.approx(boxes[0]) for b in boxes)
+
+
+def test_a_rank4_value_shows_its_first_index_pairs_then_an_ellipsis():
+    K = np.linspace(-1, 1, 2 * 3 * 2 * 2).reshape(2, 3, 2, 2)
+    assert channel_indices(K.shape) == [(0, 0), (0, 1), (0, 2), (1, 0)][:MAX_CHANNELS]
+    G = ad.parse("L = sum(K * K)")
+    trace = ad.reverse_mode(G, {"K": K})
+    frames = DerivativeFrames([trace], compact=True).frames(aspect=16 / 9, view="whole")
+    shown = K.reshape(-1, 2, 2)[:MAX_CHANNELS]
+    values = [diverging(x / np.abs(K).max()) for x in shown.flat]
+    assert cell_fills(frames[-1].svg, "K")[:len(values)] == values
+    texts = node_texts(frames[-1].svg)["K"]
+    assert "ℝ²ˣ³ˣ²ˣ²" in texts and texts.count("…") == 2  # value and derivative stacks
+
+
+def test_a_small_matrix_keeps_its_numbers_on_lighter_cells():
+    W, x = np.array([[1.0, -1.0, 2.0], [0.5, 2.0, -0.5]]), np.array([1.0, 2.0, -1.0])
+    b, t = np.array([0.1, -0.2]), np.array([0.5, 1.0])
+    G = ad.parse("z = W @ x + b\nL = sum((z - t)^2)")
+    trace = ad.reverse_mode(G, {"W": W, "x": x, "b": b, "t": t})
+    builder = DerivativeFrames([trace], compact=True)
+    frames = builder.frames(aspect=16 / 9, view="whole")
+    assert "W" in builder.numbered and legible(frames)
+    grad = np.outer(2 * (W @ x + b - t), x)  # the closed form
+    texts = node_texts(frames[-1].svg)["W"]
+    for number in [cell_number(v) for v in np.concatenate([W.flat, grad.flat])]:
+        assert number in texts
+    assert cell_number(grad[1, 1]) == "15.2"
+    values = [diverging(v / 2.0, NUMBERED_STRENGTH) for v in W.flat]
+    grads = [diverging(g / np.abs(grad).max(), NUMBERED_STRENGTH) for g in grad.flat]
+    assert cell_fills(frames[-1].svg, "W") == values + grads
+    boxes = [node_boxes(f.svg)["n_W"] for f in frames]  # numbers to come keep their room
+    assert all(box == pytest.approx(boxes[0]) for box in boxes)
+
+
+def test_numbers_that_would_push_a_graph_below_the_floor_fall_back_to_plain_cells():
+    rng = np.random.default_rng(0)
+    G = ad.parse("L = sum(tanh(tanh(A @ B) @ C) @ D)")
+    trace = ad.reverse_mode(G, {n: rng.normal(size=(4, 4)) for n in "ABCD"})
+    builder = DerivativeFrames([trace], compact=True)
+    frames = builder.frames(aspect=16 / 9, view="whole")
+    assert len(builder.numbered) == 9 and legible(frames)
+    assert cell_number(trace.value("A")[0, 0]) not in node_texts(frames[-1].svg)["A"]
+    A = trace.value("A")
+    assert cell_fills(frames[-1].svg, "A")[:16] == [diverging(a / np.abs(A).max())
+                                                    for a in A.flat]
+    builder._numbers = True  # the oracle: the same search with the numbers misses the floor
+    _, reaches_floor = builder._search(16 / 9, wrap=True)
+    assert not reaches_floor
 
 
 def test_a_bias_is_a_row_and_a_per_example_vector_a_column():

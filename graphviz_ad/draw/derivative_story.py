@@ -9,7 +9,7 @@ plain dicts (slot → text or colour); :mod:`graphviz_ad.draw.derivatives` lays 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,9 +30,21 @@ from .derivative_text import (
 )
 from .frames import STEP_MS
 from .layers import fold_lines, line_definitions
-from .matrix_cells import cell_colours, grid_indices, is_grid, scale_of
+from .matrix_cells import (
+    cell_colours,
+    cell_key,
+    cell_number,
+    cell_values,
+    channel_indices,
+    grid_indices,
+    is_grid,
+    number_key,
+    numbered,
+    scale_of,
+    tint_key,
+)
 from .node_labels import ShortNames
-from .palette import BORDER_OF, EDGE_OF, FILL_OF, NO_COLOUR
+from .palette import BORDER_OF, EDGE_OF, FILL_OF, NO_COLOUR, NUMBERED_STRENGTH
 
 FILL, BORDER, EDGE = FILL_OF, BORDER_OF, EDGE_OF  # a node's state / an edge's use → colour
 DONE_LABEL = {("tangent",): "tangent known", ("adjoint",): "adjoint known",
@@ -114,6 +126,8 @@ class DerivativeStory:
         self.kinds = [t.derivative_attribute for t in self.traces if t.derivative_attribute]
         self.names = ShortNames(self.traces, enabled=compact)  # x̅, ẋ on slide nodes
         self.grids = self._grid_nodes() if compact else {}  # matrix nodes drawn as cells
+        #: grid nodes small enough to show their numbers in their cells (if the layout allows)
+        self.numbered = {n for n in self.grids if numbered(np.shape(self.traces[0].value(n)))}
         self.states: list[dict[str, str]] = []  # every slot's value (colour or text) per frame
         self._text_keys: set[str] = set()  # which of those slots are texts (_Picture.texts)
         self.captions: list[str] = []
@@ -142,14 +156,39 @@ class DerivativeStory:
         """The rows and columns of a grid node's cells."""
         return grid_indices(np.shape(self.traces[0].value(node)), self.grids[node][0])
 
+    def cell_keys(self, node: str, which: str,
+                  key: Callable[[str, str, int, int, int], str] = cell_key) -> list[str]:
+        """The slots (``key``: :func:`cell_key`, :func:`tint_key`, :func:`number_key`) of
+        every cell a grid node shows of its value (``which="v"``) or derivative (``"d"``),
+        every grid of a stack."""
+        rows, cols = self.cells(node)
+        stack = channel_indices(np.shape(self.traces[0].value(node)))
+        return [key(node, which, k, i, j) for k in range(len(stack))
+                for i in range(len(rows)) for j in range(len(cols))]
+
+    def _clear_cells(self, picture: _Picture, node: str, which: str) -> None:
+        """Lay out a grid node's value or derivative cells without drawing them."""
+        for key in self.cell_keys(node, which):
+            picture.colors[key] = NO_COLOUR
+        if node in self.numbered:
+            for key in self.cell_keys(node, which, tint_key):
+                picture.colors[key] = NO_COLOUR
+            for key in self.cell_keys(node, which, number_key):
+                picture.texts[key] = ""
+
     def _colour_cells(self, picture: _Picture, node: str, which: str, value: object) -> None:
         """Colour a grid node's value (``which="v"``) or derivative (``"d"``) cells."""
         if node not in self.grids:
             return
         row, value_scale, derivative_scale = self.grids[node]
         scale = value_scale if which == "v" else derivative_scale
-        for (i, j), colour in cell_colours(value, scale, row).items():
-            picture.colors[f"{node}.{which}{i}_{j}"] = colour
+        for (k, i, j), colour in cell_colours(value, scale, row).items():
+            picture.colors[cell_key(node, which, k, i, j)] = colour
+        if node in self.numbered:  # the same cells lighter, under their numbers
+            tints = cell_colours(value, scale, row, NUMBERED_STRENGTH)
+            for (k, i, j), x in cell_values(value, row).items():
+                picture.colors[tint_key(node, which, k, i, j)] = tints[k, i, j]
+                picture.texts[number_key(node, which, k, i, j)] = cell_number(x)
 
     def _write_value(self, picture: _Picture, trace: Trace, n: str) -> None:
         picture.texts[f"{n}.value"] = self._value_text(trace, n)
@@ -192,11 +231,8 @@ class DerivativeStory:
                 for i in range(self._node_lines):
                     picture.texts[f"{n}.{kind}{i}"] = ""
             if n in self.grids:  # cells not known yet are laid out but not drawn
-                rows, cols = self.cells(n)
-                for which in "vd":
-                    for i in range(len(rows)):
-                        for j in range(len(cols)):
-                            picture.colors[f"{n}.{which}{i}_{j}"] = NO_COLOUR
+                self._clear_cells(picture, n, "v")
+                self._clear_cells(picture, n, "d")
         for u, v in self.edges:
             picture.colors[edge_key(u, v) + ".color"] = EDGE["idle"]
             picture.colors[edge_key(u, v) + ".back"] = NO_COLOUR
@@ -288,10 +324,7 @@ class DerivativeStory:
                 if any(part in key for part in (".tangent", ".derivative", ".label")):
                     picture.texts[key] = ""
             for n in self.grids:  # ... nor its derivative cells
-                rows, cols = self.cells(n)
-                for i in range(len(rows)):
-                    for j in range(len(cols)):
-                        picture.colors[f"{n}.d{i}_{j}"] = NO_COLOUR
+                self._clear_cells(picture, n, "d")
             seed = f"{trace.symbol(trace.of)} = {fmt_number(trace.derivative(trace.of))}"
             self._write_derivative(picture, trace, trace.of, trace.derivative(trace.of),
                                    "adjoint")

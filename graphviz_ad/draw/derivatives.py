@@ -26,7 +26,15 @@ from .derivative_text import padded
 from .frames import STEP_MS, Frame
 from .graphviz_run import run_graphviz
 from .legibility import FLOOR_PX, SLIDE_WIDTH, below_floor, measure
-from .matrix_cells import cell_size, grid_html
+from .matrix_cells import (
+    cell_key,
+    cell_size,
+    channel_indices,
+    grid_html,
+    more_channels,
+    number_key,
+    tint_key,
+)
 from .palette import BACKGROUND, INK, NO_COLOUR
 from .template import SlotDot, SvgTemplate, dot_quote
 
@@ -66,6 +74,7 @@ class DerivativeFrames(DerivativeStory):
         self._state: dict[str, str] = {}
         self._rows = 1  # a long chain wrapped into this many rows (columns when TB)
         self._readers_row = False  # wrapped: inputs in their first reader's row (else row 0)
+        self._numbers = True  # small grids show their numbers (the layout search decides)
         self.title = title
         super().__init__(traces, show_constants=show_constants, quiet=quiet,
                          step_ms=step_ms, compact=compact, fold=fold)
@@ -193,9 +202,23 @@ class DerivativeFrames(DerivativeStory):
             index += 1 if shown.strip() else 0
             return html.escape(shown, quote=False)
 
+        shape = np.shape(self.traces[0].value(n))
+        stack = channel_indices(shape)
+
         def grid(which: str) -> str:
-            return grid_html([[colour(f"{n}.{which}{i}_{j}") for j in range(len(cols))]
-                              for i in range(len(rows))], size)
+            if self._numbers and n in self.numbered:  # one stack: a matrix or a vector
+                return grid_html(
+                    [[colour(tint_key(n, which, 0, i, j)) for j in range(len(cols))]
+                     for i in range(len(rows))], size,
+                    [[text(number_key(n, which, 0, i, j)) for j in range(len(cols))]
+                     for i in range(len(rows))])
+            grids = [grid_html([[colour(cell_key(n, which, k, i, j)) for j in range(len(cols))]
+                                for i in range(len(rows))], size) for k in range(len(stack))]
+            if len(grids) == 1:
+                return grids[0]
+            more = f"<TD>{text(None, '…')}</TD>" if more_channels(shape) else ""
+            return ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="0"><TR>'
+                    + "".join(f"<TD>{g}</TD>" for g in grids) + more + "</TR></TABLE>")
 
         derivative = self._slot_kinds[:1]  # one derivative slot per node on a slide
         width = 6 if derivative else 3
@@ -203,7 +226,7 @@ class DerivativeFrames(DerivativeStory):
             head = text(None, f"{node_label(G, n)} = {self.definition(n)}")
             parts.append(f'<TR><TD COLSPAN="{width}">{head}</TD></TR>')
         value = (f'<TD ALIGN="RIGHT">{text(f"{n}.value")}</TD><TD>{grid("v")}</TD>'
-                 f'<TD ALIGN="LEFT">{text(None, fmt_shape(np.shape(self.traces[0].value(n))))}'
+                 f'<TD ALIGN="LEFT">{text(None, fmt_shape(shape))}'
                  "</TD>")
         if derivative:  # a spacer cell keeps the shape and the derivative apart
             value += (f'<TD WIDTH="8"></TD><TD ALIGN="RIGHT">{text(f"{n}.{derivative[0]}0")}</TD>'
@@ -218,9 +241,20 @@ class DerivativeFrames(DerivativeStory):
                 f'color="{colour(n + ".border")}"{shape}];')
 
     def _layout(self, aspect: float, wrap: bool = True) -> SvgTemplate:
+        """The best layout (see :meth:`_search`): small grids with their numbers if that
+        reaches the legibility floor, else with plain cells."""
+        self._numbers = bool(self.numbered)
+        template, legible = self._search(aspect, wrap)
+        if self._numbers and not legible:
+            self._numbers = False
+            template, legible = self._search(aspect, wrap)
+        return template
+
+    def _search(self, aspect: float, wrap: bool) -> tuple[SvgTemplate, bool]:
         """Lay out once per candidate and keep the one shown largest on a canvas of the
         given aspect ratio (title, legend and caption band included): ``rankdir="auto"``
-        tries LR and TB; compact (slide) drawings also try tighter spacing."""
+        tries LR and TB; compact (slide) drawings also try tighter spacing.  Returns it
+        and whether it reaches the floor."""
         laid_out = []  # (scale shown, rankdir, spacing, rows, template) in the order tried
         levels = max(self._depths().values(), default=0) + 1
         wraps = [r for r in WRAPS if r == 1 or (wrap and self.compact and levels >= 2 * r
@@ -263,7 +297,7 @@ class DerivativeFrames(DerivativeStory):
                 break
         best = largest(laid_out)
         _, self._direction, self._spacing, self._rows, self._readers_row, template = best
-        return template
+        return template, 1 / best[0] <= legible_width
 
     def _layout_once(self) -> SvgTemplate:
         """One Graphviz layout of the slot DOT, with the backward arrowheads added."""

@@ -104,17 +104,20 @@ REVERSE_MODE = BLUE
 # -- matrix cells: a diverging scale centred on 0 ----------------------------------------
 CELL_NEGATIVE = BLUE  # the colour of −max|x| ...
 CELL_POSITIVE = VERMILLION  # ... and of +max|x|; 0 is white
+#: a cell that shows its number is tinted at most this far towards the ends, so that INK
+#: stays readable on it (at least 6.2:1 against the darkest tint)
+NUMBERED_STRENGTH = 0.6
 
 
-def diverging(x: float) -> str:
+def diverging(x: float, strength: float = 1.0) -> str:
     """The cell colour of ``x`` in [−1, 1] (clipped): white at 0, blending linearly to
-    CELL_NEGATIVE at −1 and CELL_POSITIVE at +1.
+    CELL_NEGATIVE at −1 and CELL_POSITIVE at +1 (only ``strength`` of the way there).
 
-    >>> diverging(0.0), diverging(1.0), diverging(-1.0)
-    ('#FFFFFF', '#D55E00', '#0072B2')
+    >>> diverging(0.0), diverging(1.0), diverging(-1.0), diverging(1.0, strength=0.5)
+    ('#FFFFFF', '#D55E00', '#0072B2', '#EAAE80')
     """
     x = max(-1.0, min(1.0, float(x))) if x == x else 0.0  # nan: white
     end = CELL_POSITIVE if x > 0 else CELL_NEGATIVE
     rgb = [int(end[i:i + 2], 16) for i in (1, 3, 5)]
-    t = abs(x)
+    t = abs(x) * strength
     return "#" + "".join(f"{round(255 + t * (c - 255)):02X}" for c in rgb)

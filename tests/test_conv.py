@@ -390,3 +390,17 @@ def test_any_operands_and_settings_give_a_value_or_one_clear_error(call, p, q, i
         assert "\n" not in str(err).split("\n  ")[0]
         return
     assert np.shape(trace.derivative("x")) == x
+
+
+def test_a_helper_ops_shape_error_names_its_operands():
+    """A ShapeError from an op without a ``source`` spelling (the rule helpers that
+    gradient graphs call, such as fit_to) names the operands, never a raw ``{a}``."""
+    from click.testing import CliRunner
+
+    from graphviz_ad.cli import main
+
+    result = CliRunner().invoke(main, ["trace", "y = fit_to(v, w)", "--at", "v=[1,2]",
+                                       "--at", "w=[[1,2]]"])
+    assert result.exit_code == 2
+    first = result.stderr.splitlines()[0]
+    assert "v is 2, w is 1×2: ranks differ" in first and "{" not in first

@@ -204,7 +204,7 @@ def _shape_message(G: nx.DiGraph, node: str, values: dict[str, Any], err: Except
         source = PRIMITIVES[data["op"]].source
         if source:  # as written: "W @ x: inner sizes differ (W is 2×3, x has 2)"
             return f"{source.format(**dict(zip(OPERAND_NAMES, labels)))}: {reason}"
-    if isinstance(err, GraphvizAdError):
+    elif isinstance(err, GraphvizAdError):
         reason = err.message
     else:
         shapes = " and ".join("×".join(map(str, np.shape(values[o]))) or "scalar"

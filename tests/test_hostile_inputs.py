@@ -232,3 +232,23 @@ def test_rebinding_names_versions_in_order():
     G = parse(_rebinding_program(300))
     assert "h#299" in G and "h" in G and "acc#300" in G and program_of(G).outputs == ("acc",)
     assert G.nodes["acc#300"]["label"] == "acc⁽³⁰⁰⁾" and G.nodes["acc"]["label"] == "acc"
+
+
+@pytest.mark.parametrize("program, line, column", [
+    ("y = x * 2\nL = sum(y - t)", 2, 9),        # a re-read name: at its use, not its definition
+    ("y = x * 2; L = sum(y - t)", 1, 20),
+    ("y = t + 1\nL = sum(x - t)", 2, 9),        # an input read again
+    ("y = sum(x - t)", 1, 9),                   # first use
+])
+def test_a_shape_error_points_at_the_expression(program, line, column):
+    """The caret of a broadcast error on ``y - t`` is under that expression, wherever y and
+    t were defined or first read."""
+    result = CliRunner().invoke(main, ["trace", program, "--at", "x=[1,2,3]", "--at",
+                                       "t=[1,2]"])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    at = next(k for k, text in enumerate(lines) if text.startswith("graphviz-ad: error:"))
+    first, shown, caret = lines[at:at + 3]
+    assert first.startswith(f"graphviz-ad: error: {line}:{column}:"), first
+    assert shown.strip() == program.splitlines()[line - 1]
+    assert caret.index("^") - (len(shown) - len(shown.lstrip())) == column - 1

@@ -77,7 +77,7 @@ class _Keyword:
 def _binary(op: str) -> Callable[..., int]:  # (self, a, b[, at])
     """A builder callback for a binary operator (placed at its first operand)."""
     def method(self: _Builder, a: int, b: int, _at: tuple[int, int] | None = None) -> int:
-        return self.node(op, (a, b), self.pos[a])
+        return self.node(op, (a, b), self.at(a))
     return method
 
 
@@ -93,6 +93,9 @@ class _Builder(GraphBuilder):
         self.env: dict[str, _Binding] = {}
         self.bindings: list[_Binding] = []
         self.nones: set[int] = set()  # handles of `None`: a keyword's value, nothing else
+        # where this statement reads a bound name or a known input: an op on that operand
+        # is placed there, not at the operand's definition (error carets point at the use)
+        self.reads: dict[int, tuple[int, int]] = {}
 
     # -- errors -------------------------------------------------------------------
     def error(self, message: str, line: int, column: int) -> GraphvizAdError:
@@ -127,9 +130,11 @@ class _Builder(GraphBuilder):
         binding = self.env.get(text)
         if binding is not None:
             binding.read = True
+            self.reads[binding.handle] = pos
             return binding.handle
         handle = self.inputs.get(text)
         if handle is not None:
+            self.reads[handle] = pos
             return handle
         if text == "None":  # axis=None; anywhere else an error (see finish)
             handle = self.new("none", (), pos)
@@ -222,8 +227,8 @@ class _Builder(GraphBuilder):
     def neg(self, a: int, _at: tuple[int, int] | None = None) -> int:
         if a in self.constants:  # fold "-2" into one constant
             value, text = self.constants[a]
-            return self.const(-value, "-" + text, self.pos[a])
-        return self.node("neg", (a,), self.pos[a])
+            return self.const(-value, "-" + text, self.at(a))
+        return self.node("neg", (a,), self.at(a))
 
     def pos_(self, a: int, _at: tuple[int, int] | None = None) -> int:
         return a
@@ -237,7 +242,7 @@ class _Builder(GraphBuilder):
         if name != "T":
             raise self.error(f"'.{name}' looks like Python, which is not part of the "
                              "expression language; the only attribute is .T (transpose)", *dot)
-        return self.node("transpose", (a,), self.pos[a])
+        return self.node("transpose", (a,), self.at(a))
 
     def _expand(self, name: str, args: list[int], pos: tuple[int, int],
                 params: tuple = ()) -> int:
@@ -266,14 +271,14 @@ class _Builder(GraphBuilder):
         """``s[0]``: a constant integer index into a vector (its adjoint scatters back)."""
         line, column = self.pos[i]
         if self.rule and self.op[i] == "input":  # "da[b]": the consumer's own index
-            return self.node("index", (a, i), self.pos[a])
+            return self.node("index", (a, i), self.at(a))
         if i not in self.constants:
             raise self.error("an index must be a constant integer such as s[0]", line, column)
         value = self.constants[i][0]
         if not value.is_integer():
             raise self.error(f"an index must be an integer, got {self.constants[i][1]}",
                              line, column)
-        return self.node("index", (a, i), self.pos[a])
+        return self.node("index", (a, i), self.at(a))
 
     def assign(self, name: str, pos: tuple[int, int], handle: int) -> None:
         self._bind(self.identifier(name, pos), handle, pos)
@@ -287,7 +292,13 @@ class _Builder(GraphBuilder):
     def bare(self, handle: int) -> None:
         self._bind(DEFAULT_OUTPUT, handle, self.pos[handle])
 
+    def at(self, handle: int) -> tuple[int, int]:
+        """Where an op on ``handle`` is placed: where this statement reads it (a name or an
+        input), else where it was made (a subexpression of this statement)."""
+        return self.reads.get(handle, self.pos[handle])
+
     def _bind(self, name: str, handle: int, pos: tuple[int, int]) -> None:
+        self.reads.clear()  # the statement ends: its reads say nothing about the next
         if handle in self.nones:
             raise self.error(_NONE_MESSAGE, *self.pos[handle])
         if name.startswith("__") or keyword.iskeyword(name):

@@ -5,14 +5,11 @@ failure}``."""
 
 from __future__ import annotations
 
-import json
-import sys
-import traceback
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jax_checks import run_checks  # one runner for both check scripts
 
 import graphviz_ad as ad
 from graphviz_ad.core import jsrules
@@ -66,18 +63,5 @@ def check_a_stop_gradient_that_matters_is_refused():
     assert "stop_gradient" in str(err.value) and "\n" not in str(err.value)
 
 
-def main() -> None:
-    results = {}
-    for name, check in sorted(globals().items()):
-        if name.startswith("check_") and callable(check):
-            try:
-                check()
-                results[name] = "ok"
-            except BaseException as err:  # noqa: BLE001  (reported to the parent test)
-                results[name] = "".join(traceback.format_exception_only(err)).strip() or repr(err)
-    print(json.dumps(results))
-    sys.exit(0)
-
-
 if __name__ == "__main__":
-    main()
+    run_checks(globals())

@@ -109,9 +109,11 @@ def check_round_trip_through_a_graph_file():
     assert [s.texts() for s in theirs.steps] == [s.texts() for s in ours.steps]
 
 
-def main() -> None:
+def run_checks(namespace: dict) -> None:
+    """Run every ``check_*`` function of ``namespace`` and print one JSON line
+    ``{name: "ok" or the error}`` for the parent test (see test_frontends_jax.run_jax_checks)."""
     results = {}
-    for name, check in sorted(globals().items()):
+    for name, check in sorted(namespace.items()):
         if name.startswith("check_") and callable(check):
             try:
                 check()
@@ -123,4 +125,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_checks(globals())

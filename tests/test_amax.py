@@ -6,12 +6,9 @@ JavaScript in Node, and the numpy front end; the JAX checks are in jax_amax_chec
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import shutil
 import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
@@ -19,6 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_frontends_jax import run_jax_checks  # JAX checks in a child process
 
 import graphviz_ad as ad
 from graphviz_ad.core import jsrules
@@ -233,14 +231,7 @@ JAX_CHECKS = ["check_logsumexp_gradient_equals_jax_grad",
 
 @pytest.fixture(scope="module")
 def jax_results():
-    if importlib.util.find_spec("jax") is None:
-        pytest.skip("JAX is not installed (pip install 'graphviz-ad[jax]')")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), str(HERE)]),
-           "JAX_PLATFORMS": "cpu"}
-    done = subprocess.run([sys.executable, str(HERE / "jax_amax_checks.py")],
-                          capture_output=True, text=True, env=env, timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_jax_checks("jax_amax_checks.py")
 
 
 @pytest.mark.parametrize("check", JAX_CHECKS)

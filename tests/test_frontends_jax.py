@@ -21,16 +21,22 @@ CHECKS = ["check_the_mlp_gradients_equal_jax_grad", "check_relu_sigmoid_and_wher
           "check_round_trip_through_a_graph_file"]
 
 
-@pytest.fixture(scope="module")
-def results():
+def run_jax_checks(script: str) -> dict[str, str]:
+    """Run a check script of this folder in a child process: {check name: "ok" or the
+    error}; skipped without JAX."""
     if importlib.util.find_spec("jax") is None:
         pytest.skip("JAX is not installed (pip install 'graphviz-ad[jax]')")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), str(HERE)]),
            "JAX_PLATFORMS": "cpu"}
-    done = subprocess.run([sys.executable, str(HERE / "jax_checks.py")], capture_output=True,
+    done = subprocess.run([sys.executable, str(HERE / script)], capture_output=True,
                           text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def results():
+    return run_jax_checks("jax_checks.py")
 
 
 @pytest.mark.parametrize("check", CHECKS)

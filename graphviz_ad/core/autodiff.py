@@ -307,9 +307,9 @@ def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: Mode) -> None:
     undefined (``log(x)`` at −1: the adjoint 1/x = −1 means nothing).  Such an origin has a
     nan/inf value from finite operands; every derivative whose chain rule uses its local
     partial gets ``through`` = that node and counts as non-finite."""
-    kind = {Mode.FORWARD: "tangent", Mode.REVERSE: "adjoint"}.get(mode)
-    if kind is None:
+    if mode == Mode.EVALUATE:
         return
+    kind = mode.kind
     nodes = G.nodes
     undefined = {n for n, data in graph_dicts(G).nodes.items() if not _finite(data["value"])}
     if not undefined:

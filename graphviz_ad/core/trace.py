@@ -463,7 +463,7 @@ class Trace:
     @property
     def derivative_attribute(self) -> str | None:
         """``"tangent"``, ``"adjoint"`` or None for an evaluate trace."""
-        return {Mode.FORWARD: "tangent", Mode.REVERSE: "adjoint"}.get(self.mode)
+        return None if self.mode == Mode.EVALUATE else self.mode.kind
 
     def node(self, query: str) -> str:
         """The node id that ``query`` names: an id (``c``: the last binding of ``c``), an
@@ -497,8 +497,7 @@ class Trace:
         captions use it too: ``trace.symbol(trace.wrt)`` is ``∂x/∂x`` (or ``∂z/∂z·1``)."""
         if self.mode == Mode.EVALUATE:
             return fmt_name(node_label(self.graph, node), style)
-        kind = "tangent" if self.mode == Mode.FORWARD else "adjoint"
-        return seeded_symbol(kind, node_label(self.graph, node),
+        return seeded_symbol(self.mode.kind, node_label(self.graph, node),
                              node_label(self.graph, self.seed_node), self.seed, style)
 
     @property
@@ -514,7 +513,7 @@ class Trace:
             what = ", ".join(f"{k} = {fmt_number(d[k])}" for k in ("value", "tangent", "adjoint")
                              if k in d and not np.all(np.isfinite(d[k])))
             if "through" in d:
-                kind = "tangent" if self.mode == Mode.FORWARD else "adjoint"
+                kind = self.mode.kind
                 origin = d["through"]
                 what += (", " if what else "") + (
                     f"{kind} = {fmt_number(d[kind])} (meaningless: computed through "

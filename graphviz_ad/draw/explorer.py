@@ -82,7 +82,7 @@ def _frames(story: DerivativeStory, index: dict[str, int], forward: int
     shown: set[str] = set()
     texts = story._text_keys
     for i, state in enumerate(story.states):
-        kind = "tangent" if i < forward else "adjoint"
+        kind = (Mode.FORWARD if i < forward else Mode.REVERSE).kind
         changed = {str(index[k]): v for k, v in state.items()
                    if k in index and k not in texts and colours.get(k) != v}
         colours.update({k: v for k, v in state.items() if k not in texts})

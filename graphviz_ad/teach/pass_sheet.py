@@ -234,7 +234,7 @@ class _PassSheet:
 
         depends = tuple(dict.fromkeys([*(i for i, _ in parts if i is not None), *(
             self.vid(o) for _, c in parts for o in self.G.nodes[c.target]["operands"])]))
-        return Blank(self.did(trace, step.node), "tangent" if forward else "adjoint",
+        return Blank(self.did(trace, step.node), (Mode.FORWARD if forward else Mode.REVERSE).kind,
                      step.result, Math(step.equation, step.latex), consistent, wrong, depends,
                      step.symbol())
 

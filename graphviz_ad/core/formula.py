@@ -19,15 +19,13 @@ import math
 import re
 from collections.abc import Callable, Hashable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import numpy as np
 
+from .nodes import node_data
 from .ops import CONSTANTS, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW, PRIMITIVES
 from .rules import ONES, Leaf, OpTree, Tree, name_leaf, number_leaf, op_tree
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -184,14 +182,6 @@ def _preview(arr: np.ndarray, style: str, digits: int) -> str:
     if style == "text":
         return f"[{first}, {second}, …, {last}] ({shape})"
     return rf"\left[{first}, {second}, \ldots, {last}\right]_{{({shape})}}"  # not ·(20)
-
-
-def node_data(G: nx.DiGraph) -> dict[str, dict]:
-    """G's own node → attributes dict: ``G.nodes[n]`` goes through a view per lookup, and
-    a report looks nodes up hundreds of thousands of times."""
-    # networkx's stubs declare no private attributes; _node is stable since nx 2.0 (as in
-    # build.graph_dicts)
-    return G._node  # type: ignore[attr-defined]
 
 
 def node_label(G, node: str) -> str:

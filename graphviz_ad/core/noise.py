@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .formula import NOISE, node_data, without_noise
+from .formula import NOISE, without_noise
+from .nodes import NodeData, node_data, quantity
 from .ops import PRIMITIVES
 from .program import program_of
 from .rules import local_function
@@ -90,7 +91,8 @@ class Scales:
 
     def noise(self, node: str, attribute: str) -> Any:
         """Where ``node``'s ``attribute`` is rounding noise (see :func:`noise_flags`)."""
-        return noise_flags(node_data(self.graph)[node][attribute], self.of(node, attribute))
+        return noise_flags(quantity(node_data(self.graph)[node], attribute),
+                           self.of(node, attribute))
 
 
 def noise_flags(value: Any, scale: Any) -> Any:
@@ -151,7 +153,7 @@ def _value_scales(G: nx.DiGraph) -> dict[str, Any]:
     return scales
 
 
-def _op_value_scale(op: str, operands: Sequence[str], data: dict, value: Any, scale: Any,
+def _op_value_scale(op: str, operands: Sequence[str], data: NodeData, value: Any, scale: Any,
                     nodes: dict, scales: dict[str, Any]) -> Any:
     prim = PRIMITIVES[op]
     if prim.nonlinear:  # softmax, logsumexp: computed stably, no cancellation of terms

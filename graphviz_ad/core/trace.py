@@ -26,7 +26,6 @@ from .formula import (
     fmt_number,
     hadamard,
     hadamard_tree,
-    node_data,
     node_label,
     parenthesize_negative,
     product,
@@ -37,6 +36,7 @@ from .formula import (
     without_noise,
 )
 from .modes import Mode
+from .nodes import node_data, quantity
 from .noise import Scales
 from .ops import PRIMITIVES
 from .program import program_of
@@ -438,7 +438,7 @@ class Trace:
     def shown(self, node: str, attribute: str = "value") -> Any:
         """``node``'s ``attribute`` (``"value"``, ``"tangent"`` or ``"adjoint"``) as
         displays show it: its rounding noise set to 0 (see :mod:`graphviz_ad.core.noise`)."""
-        return without_noise(node_data(self.graph)[node][attribute],
+        return without_noise(quantity(node_data(self.graph)[node], attribute),
                              self.scales.of(node, attribute))
 
     def shown_derivative(self, node: str) -> Any:

@@ -438,3 +438,11 @@ def function_names() -> list[str]:
     names = [p.name for p in _TABLE if p.functional and not p.helper]
     names += sorted(CALLABLE_OPERATORS) + list(MACROS)
     return sorted(set(names) | set(ALIASES))
+
+
+LEAF_OPS = frozenset({"input", "const"})  # the ops of nodes that compute nothing
+
+
+def is_leaf(op: str) -> bool:
+    """Whether a node of this op is an input or a constant (no primitive, no operands)."""
+    return op in LEAF_OPS

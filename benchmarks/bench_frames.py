@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
           f"{slow * 1000:.0f} ms | layout once + fill {fast * 1000:.0f} ms | "
           f"{slow / fast:.1f}x (target >= 20x) {'OK' if slow / fast >= 20 else 'MISSED'} |")
     shared = shared_weight(n_ops)
-    layout = best(lambda: shared._layout(16 / 9), repeat)
+    layout = best(lambda: shared.layout(16 / 9), repeat)
     every = best(lambda: ours(shared), repeat)
     print(f"| one weight shared {n_ops} times, {len(shared.states)} frames | layout "
           f"{layout * 1000:.0f} ms (target < 1 s) {'OK' if layout < 1 else 'MISSED'} | layout + "

@@ -19,6 +19,7 @@ import pytest
 
 import graphviz_ad as ad
 from graphviz_ad.core.errors import GraphvizAdError
+from graphviz_ad.explain import steps as step_text
 
 
 def mlp(X, W1, b1, W2, b2, T):
@@ -106,7 +107,7 @@ def check_round_trip_through_a_graph_file():
     np.testing.assert_allclose(theirs.value(of), ours.value(of), rtol=1e-12)
     for name in traced.inputs:
         np.testing.assert_allclose(theirs.derivative(name), ours.derivative(name), rtol=1e-12)
-    assert [s.texts() for s in theirs.steps] == [s.texts() for s in ours.steps]
+    assert [step_text.texts(s) for s in theirs.steps] == [step_text.texts(s) for s in ours.steps]
 
 
 def run_checks(namespace: dict) -> None:

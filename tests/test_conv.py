@@ -19,6 +19,7 @@ from graphviz_ad.cli import main
 from graphviz_ad.core import convolution as cv
 from graphviz_ad.core.ops import PRIMITIVES, fit
 from graphviz_ad.core.rules import NUMBERS, rule_program
+from graphviz_ad.explain import steps as step_text
 
 # -- independent oracles: loops over every position, as the textbook writes them --------------
 
@@ -250,7 +251,7 @@ def test_steps_are_written_in_the_lectures_words():
     x = np.arange(7.0).reshape(1, 7)
     w = np.array([[[1.0, -1.0, 2.0]]])
     trace = ad.reverse_mode(G, {"x": x, "w": w})
-    text = "\n".join(s.equation for s in trace.steps)
+    text = "\n".join(step_text.equation(s) for s in trace.steps)
     assert "∂L/∂w = x ⋆ ∂L/∂y =" in text
     assert "∂L/∂x = ∂L/∂y ⊛ flip(w) =" in text
     assert "→ argmax y" in text

@@ -15,12 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import graphviz_ad as ad
 from graphviz_ad import parse
 from graphviz_ad.core.formula import node_label
 from graphviz_ad.core.ops import PRIMITIVES
 from graphviz_ad.core.passes import run_passes
 from graphviz_ad.core.source import load
 from graphviz_ad.draw.derivative_story import DerivativeStory, edge_key
+from graphviz_ad.explain import edges as edge_text
 
 GRAPHS = Path(__file__).resolve().parent.parent / "graphs"
 MATRIX_FILES = ["mlp.toml", "linear-layer.toml", "problem7-matrix.toml", "problem8-matrix.toml"]
@@ -270,12 +272,12 @@ def test_trace_reports_write_the_map_of_their_own_pass():
     expected = {"forward": "∂z/∂W: dW ↦ dW · x", "reverse": "∂z/∂W: G ↦ G · xᵀ"}
     for mode, trace in (("forward", forward_mode(G, inputs, wrt="W")),
                         ("reverse", reverse_mode(G, inputs))):
-        streamed = json.loads(trace.to_json())
+        streamed = json.loads(ad.to_json(trace))
         formulas = {c["local_formula"] for step in streamed["steps"]
                     for c in step["contributions"] if c["edge"] == ["W", "z"]}
         assert formulas == {expected[mode]}
-        assert {c["local_formula"] for step in trace.to_dict()["steps"]
+        assert {c["local_formula"] for step in ad.to_dict(trace)["steps"]
                 for c in step["contributions"] if c["edge"] == ["W", "z"]} == formulas
     step = forward_mode(G, inputs, wrt="W").steps[-1]
-    assert step.contributions[0].local_formula("latex", step.kind).endswith(
+    assert edge_text.local_formula(step.contributions[0], "latex", step.kind).endswith(
         r"\colon \mathrm{d}W \mapsto \mathrm{d}W x")

@@ -17,6 +17,7 @@ from graphviz_ad.core import jsrules
 from graphviz_ad.core.passes import run_passes
 from graphviz_ad.core.source import load
 from graphviz_ad.draw.explorer import explorer_html
+from graphviz_ad.explain import steps as step_text
 from graphviz_ad.workflow.render_file import graph_file_kind
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -145,7 +146,7 @@ def test_page_numbers_equal_python(tmp_path: Path, browser: Any, graph: Path) ->
                 node.click()
             else:
                 page.evaluate("n => window.explorer.select(n)", step.node)
-            assert page.text_content(box) == step.formula, (kind, step.node)
+            assert page.text_content(box) == step_text.formula(step), (kind, step.node)
     page.close()
     assert all(url.startswith("file://") for url in requests), requests
 
@@ -157,7 +158,7 @@ def test_clicking_a_node_shows_traces_step(tmp_path: Path, browser: Any) -> None
     for step in reverse.steps:
         page.click(f"#n_{step.node}")
         assert page.text_content("#panel-node") == forward.graph.nodes[step.node]["name"]
-        assert page.text_content("#reverse-formula") == step.formula
+        assert page.text_content("#reverse-formula") == step_text.formula(step)
     f3 = next(s for s in reverse.steps if s.node == "f3")
     page.click("#n_f3")
     terms = page.locator("#reverse-step li").all_text_contents()
@@ -168,7 +169,8 @@ def test_clicking_a_node_shows_traces_step(tmp_path: Path, browser: Any) -> None
     page.hover("[id='e_f3~f4']")  # an edge: its local derivative
     assert page.text_content("#tip") == "∂f4/∂f3 = exp(f3) = 78.81"
     numbers = page.text_content("#reverse-numbers")
-    assert f"{f3.formula} {numbers}" == f3.equation  # symbols, numbers, result as `trace`
+    # symbols, numbers, result as `trace`
+    assert f"{step_text.formula(f3)} {numbers}" == step_text.equation(f3)
     page.close()
 
 
@@ -234,7 +236,7 @@ def test_check_button_agrees_with_central_differences(tmp_path: Path, browser: A
     rows = page.evaluate("window.explorer.check()")
     assert rows and all(r["ok"] for r in rows)
     assert {r["what"] for r in rows if r["mode"] == "reverse"} == {
-        reverse.symbol(s.node) for s in reverse.steps}
+        step_text.node_symbol(reverse, s.node) for s in reverse.steps}
     page.close()
 
 
@@ -364,6 +366,6 @@ def test_forward_mode_by_another_input(tmp_path: Path, browser: Any) -> None:
         assert np.allclose(value, by_b.graph.nodes[n]["tangent"], rtol=1e-12, atol=1e-14), n
     for step in by_b.steps:
         page.evaluate("n => window.explorer.select(n)", step.node)
-        assert page.text_content("#forward-formula") == step.formula
+        assert page.text_content("#forward-formula") == step_text.formula(step)
     assert "∂L/∂b·1 = " in page.inner_html("#graph")  # the output's tangent label by b
     page.close()

@@ -9,6 +9,7 @@ import pytest
 
 import graphviz_ad as ad
 from graphviz_ad.core.errors import GraphvizAdError
+from graphviz_ad.explain import steps as step_text
 
 
 class Value:
@@ -114,9 +115,9 @@ def test_the_lectures_L_example_with_its_labels():
     L.backward()
     for v in (a, b, c, d, e, f):
         assert float(trace.derivative(v.label)) == pytest.approx(v.grad, rel=1e-12)
-    assert [s.derivative for s in trace.steps] == ["∂L/∂f", "∂L/∂d", "∂L/∂c", "∂L/∂e",
+    assert [step_text.symbol(s) for s in trace.steps] == ["∂L/∂f", "∂L/∂d", "∂L/∂c", "∂L/∂e",
                                                    "∂L/∂b", "∂L/∂a"]
-    assert trace.steps[-1].equation == "∂L/∂a = ∂L/∂e·∂e/∂a = (−2)·(−3) = 6"
+    assert step_text.equation(trace.steps[-1]) == "∂L/∂a = ∂L/∂e·∂e/∂a = (−2)·(−3) = 6"
 
 
 def test_the_lectures_neuron_with_tanh():

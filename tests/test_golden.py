@@ -31,6 +31,8 @@ import numpy as np
 import pytest
 
 from graphviz_ad.core.program import program_of
+from graphviz_ad.explain import edges as edge_text
+from graphviz_ad.explain import steps as step_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).with_name("golden") / "steps.json"
@@ -67,10 +69,11 @@ SEEDED = [
 def _steps(trace) -> list[str]:
     lines = []
     for s in trace.steps:
-        lines += [f"formula: {s.formula}", f"equation: {s.equation}", f"latex: {s.latex}"]
+        lines += [f"formula: {step_text.formula(s)}", f"equation: {step_text.equation(s)}",
+                  f"latex: {step_text.latex(s)}"]
         for c in s.contributions:
-            lines += [f"  local: {c.local_formula(kind=s.kind)}",
-                      f"  local latex: {c.local_formula('latex', s.kind)}"]
+            lines += [f"  local: {edge_text.local_formula(c, kind=s.kind)}",
+                      f"  local latex: {edge_text.local_formula(c, 'latex', s.kind)}"]
     return lines
 
 

@@ -1,8 +1,9 @@
 """The package's layers, checked from the source: no import cycles, and no module imports a
-layer above its own, except the few deliberately deferred presentation hooks listed below.
+layer above its own, except the deliberately deferred hooks listed below.
 
-Layers, lowest first: ``core`` (language, graph building, primitive table, passes, traces),
-``explain`` (reports, lookup, checks) and ``frontends`` (numpy, micrograd and JAX code traced
+Layers, lowest first: ``core`` (language, graph building, primitive table, passes, traces
+as plain records, node lookup),
+``explain`` (step text, reports, checks) and ``frontends`` (numpy, micrograd and JAX code traced
 into the core's Program), ``draw``, then ``receptive`` and ``plots`` (each on the
 core and the drawing layer), ``teach``, ``cli``, and the package facade.
 
@@ -26,16 +27,9 @@ MAIN = 8  # graphviz_ad/__main__.py
 
 # (importer, imported): the only imports that go up a layer. Each is deferred (inside the
 # method that needs it), so importing the lower module never loads the higher one.
-_SHOWS_ITSELF = "a Trace shows itself (Jupyter, the player) through the drawing layer, when asked"
-_PRINTS_ITSELF = "a Trace prints itself (table, JSON) and finds nodes through explain/, when asked"
 _RUNS_USER_CODE = "a FILE.py:NAME source is traced by the front ends, only when given one"
 ALLOWED_UPWARD = {
     ("graphviz_ad.core.source", "graphviz_ad.frontends.python_file"): _RUNS_USER_CODE,
-    ("graphviz_ad.core.trace", "graphviz_ad.draw.animate"): _SHOWS_ITSELF,
-    ("graphviz_ad.core.trace", "graphviz_ad.draw.player"): _SHOWS_ITSELF,
-    ("graphviz_ad.core.trace", "graphviz_ad.draw.output"): _SHOWS_ITSELF,
-    ("graphviz_ad.core.trace", "graphviz_ad.explain.report"): _PRINTS_ITSELF,
-    ("graphviz_ad.core.trace", "graphviz_ad.explain.lookup"): _PRINTS_ITSELF,
 }
 
 

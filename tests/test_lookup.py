@@ -8,7 +8,7 @@ import math
 import pytest
 
 import graphviz_ad as ad
-from graphviz_ad.explain.lookup import find_node
+from graphviz_ad.core.lookup import find_node
 
 P9 = "y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)"
 

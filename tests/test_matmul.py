@@ -15,6 +15,8 @@ from graphviz_ad import InputError, parse
 from graphviz_ad.cli import main
 from graphviz_ad.core.calculus import gradient_graph, hessian
 from graphviz_ad.core.program import program_of
+from graphviz_ad.explain import edges as edge_text
+from graphviz_ad.explain import steps as step_text
 from graphviz_ad.explain.check import check_derivatives
 
 RNG = np.random.default_rng(9)
@@ -102,12 +104,12 @@ def test_steps_are_written_in_matrix_form():
               "W2": np.array([[1.0, 2.0]])}
     t = ad.reverse_mode(G, inputs)
     by = {s.node: s for s in t.steps}
-    assert by["W1"].formula == "∂L/∂W1 = ∂L/∂f1 · xᵀ"
-    assert by["h"].formula == "∂L/∂h = W2ᵀ · ∂L/∂z2"
-    assert r"x^\top" in by["W1"].latex and r"W_{2}^\top" in by["h"].latex
-    assert by["W1"].equation.startswith("∂L/∂W1 = ∂L/∂f1 · xᵀ = [")
-    assert "· [1, 2, −1]ᵀ = [[" in by["W1"].equation
-    local = next(c for c in by["W1"].contributions).local_formula()
+    assert step_text.formula(by["W1"]) == "∂L/∂W1 = ∂L/∂f1 · xᵀ"
+    assert step_text.formula(by["h"]) == "∂L/∂h = W2ᵀ · ∂L/∂z2"
+    assert r"x^\top" in step_text.latex(by["W1"]) and r"W_{2}^\top" in step_text.latex(by["h"])
+    assert step_text.equation(by["W1"]).startswith("∂L/∂W1 = ∂L/∂f1 · xᵀ = [")
+    assert "· [1, 2, −1]ᵀ = [[" in step_text.equation(by["W1"])
+    local = edge_text.local_formula(next(c for c in by["W1"].contributions))
     assert local == "∂f1/∂W1: G ↦ G · xᵀ"
     np.testing.assert_allclose(by["W1"].result, np.outer(by["f1"].result, inputs["x"]))
 
@@ -117,7 +119,7 @@ def test_batched_layer_bias_is_a_sum_over_rows():
     inputs = {"X": X, "W": W, "b": np.array([0.1, -0.2])}
     t = ad.reverse_mode(G, inputs)
     by = {s.node: s for s in t.steps}
-    assert by["b"].formula == "∂L/∂b = Σ_rows ∂L/∂z"
+    assert step_text.formula(by["b"]) == "∂L/∂b = Σ_rows ∂L/∂z"
     np.testing.assert_allclose(by["b"].result, np.sum(by["z"].result, axis=0))
     np.testing.assert_allclose(t.gradient()["W"], central(G, inputs, "L", "W"), atol=1e-6)
 

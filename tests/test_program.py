@@ -52,7 +52,7 @@ def test_modes_are_their_text():
     assert [str(m) for m in Mode] == ["evaluate", "forward", "reverse", "both"]
     trace = ad.forward_mode(ad.parse("y = x^2"), {"x": 3.0})
     assert trace.mode == "forward" and trace.mode is Mode.FORWARD
-    assert json.loads(trace.to_json())["mode"] == "forward"
+    assert json.loads(ad.to_json(trace))["mode"] == "forward"
     assert pass_modes("both") == [Mode.FORWARD, Mode.REVERSE]
     with pytest.raises(GraphvizAdError, match="choose one of evaluate, forward, reverse, both"):
         pass_modes("sideways")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from PIL import Image
 import graphviz_ad as ad
 from graphviz_ad.cli import main
 from graphviz_ad.draw.derivatives import EDGE, FILL, DerivativeFrames
+from graphviz_ad.explain import steps as step_text
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' missing")
 SVG = "{http://www.w3.org/2000/svg}"
@@ -67,7 +70,7 @@ def test_reverse_frames_tell_the_story(graph):
     assert node_text(frames[0].svg, "f3") == ["f3 = f1 + f2", "", "", ""]
     # each step frame: caption is the chain rule with numbers; its node is highlighted
     for step, frame in zip(trace.steps, frames[2:-1]):
-        assert frame.caption == step.equation
+        assert frame.caption == step_text.equation(step)
         assert node_fill(frame.svg, step.node) == FILL["active"]
     f3 = frames[2 + [s.node for s in trace.steps].index("f3")]
     assert f3.caption.startswith("∂y/∂f3 = ∂y/∂f4·∂f4/∂f3 + ∂y/∂f5·∂f5/∂f3 = 1·78.81")
@@ -140,11 +143,36 @@ def test_render_writes_every_format(graph, tmp_path):
     assert not leftovers  # no temp files left
 
 
-def test_trace_displays_itself_in_a_notebook(graph):
-    trace = ad.reverse_mode(graph, {"x": 0.5})
-    svg = trace._repr_svg_()
+NOTEBOOK = """
+import sys
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()  # as a Jupyter kernel: IPython runs before the user's import
+import graphviz_ad as ad
+trace = ad.reverse_mode(ad.parse("y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)"),
+                        {"x": 0.5})
+assert "graphviz_ad.draw.notebook" not in sys.modules  # registered by name, drawn when shown
+data, _ = shell.display_formatter.format(trace)
+print(data["image/svg+xml"])
+"""
+
+
+def test_trace_displays_itself_in_a_notebook():
+    """A Trace (a plain record) shows as its annotated graph in IPython: the formatter
+    `import graphviz_ad` registers by the class's name draws it; outside IPython nothing
+    is registered and IPython is not imported."""
+    pytest.importorskip("IPython")
+    done = subprocess.run([sys.executable, "-c", NOTEBOOK], capture_output=True, text=True,
+                          encoding="utf-8", timeout=120)
+    assert done.returncode == 0, done.stderr
+    svg = done.stdout
     assert svg.lstrip().startswith("<?xml") and "∂y/∂x = 556" in svg
-    player = trace.player()
+    plain = subprocess.run([sys.executable, "-c", "import sys, graphviz_ad; "
+                            "print('IPython' in sys.modules)"], capture_output=True, text=True)
+    assert plain.stdout.strip() == "False"
+
+
+def test_player_shows_itself_in_a_notebook(graph):
+    player = ad.player(ad.reverse_mode(graph, {"x": 0.5}))
     assert player.html.count("<svg") >= 9 and "<iframe srcdoc=" in player._repr_html_()
 
 

@@ -13,9 +13,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import graphviz_ad as ad
 from graphviz_ad import evaluate, forward_mode, parse, reverse_mode
 from graphviz_ad.core.formula import definition, definition_tree, fmt_number, show
 from graphviz_ad.core.program import program_of
+from graphviz_ad.explain import edges as edge_text
+from graphviz_ad.explain import steps as step_text
 from graphviz_ad.explain.jsontext import Entries, json_chunks, json_text
 from graphviz_ad.explain.report import trace_json_chunks
 
@@ -97,8 +100,9 @@ def _passes(source, inputs):
 def test_texts_at_once_are_the_texts_one_by_one(source, inputs):
     for trace in _passes(source, inputs):
         for s in trace.steps:
-            assert s.texts() == (s.derivative, s.formula, s.equation, s.latex)
-            assert s.formula.startswith(s.derivative + " = ")
+            assert step_text.texts(s) == (step_text.symbol(s), step_text.formula(s),
+                                          step_text.equation(s), step_text.latex(s))
+            assert step_text.formula(s).startswith(step_text.symbol(s) + " = ")
 
 
 @pytest.mark.parametrize("source, inputs", PROGRAMS)
@@ -114,7 +118,7 @@ def test_templated_layouts_are_the_printed_trees(source, inputs):
         for s in trace.steps:
             for c in s.contributions:
                 for style in ("text", "latex"):
-                    assert c.local_shown(style) == show(c.local_tree(), style)
+                    assert edge_text.local_shown(c, style) == show(edge_text.local_tree(c), style)
 
 
 def test_templates_hold_for_every_constant_sign_and_operand_order():
@@ -124,19 +128,20 @@ def test_templates_hold_for_every_constant_sign_and_operand_order():
         for s in trace.steps:
             for c in s.contributions:
                 for style in ("text", "latex"):
-                    assert c.local_shown(style) == show(c.local_tree(), style)
+                    assert edge_text.local_shown(c, style) == show(edge_text.local_tree(c), style)
 
 
 def test_known_texts():
     """dy/dx of sin(x)·x at 0.5 is x·cos(x) + sin(x) = 0.5·0.8776 + 0.4794 = 0.9182."""
     trace = reverse_mode(parse("y = sin(x)*x"), {"x": 0.5})
     s = trace.steps[-1]
-    assert s.texts() == (
+    assert step_text.texts(s) == (
         "∂y/∂x", "∂y/∂x = ∂y/∂f1·∂f1/∂x + f1",
         "∂y/∂x = ∂y/∂f1·∂f1/∂x + f1 = 0.5·0.8776 + 0.4794 = 0.9182",
         r"\frac{\partial y}{\partial x} = \frac{\partial y}{\partial f_{1}} \cdot "
         r"\frac{\partial f_{1}}{\partial x} + f_{1} = 0.5 \cdot 0.8776 + 0.4794 = 0.9182")
-    assert [c.local_formula() for c in s.contributions] == ["∂f1/∂x = cos(x)", "∂y/∂x = f1"]
+    assert [edge_text.local_formula(c) for c in s.contributions] == [
+        "∂f1/∂x = cos(x)", "∂y/∂x = f1"]
     assert s.result == pytest.approx(0.5 * math.cos(0.5) + math.sin(0.5))
 
 
@@ -157,8 +162,8 @@ def test_fmt_number_shows_four_significant_digits(v):
 def test_json_report_is_json_dumps_of_the_dict(source, inputs):
     for trace in _passes(source, inputs):
         for indent in (2, None, 0, 4):  # nodes and steps are written in their fixed shape
-            text = trace.to_json(indent)
-            assert text == json.dumps(trace.to_dict(), indent=indent, ensure_ascii=False)
+            text = ad.to_json(trace, indent)
+            assert text == json.dumps(ad.to_dict(trace), indent=indent, ensure_ascii=False)
             assert "".join(trace_json_chunks(trace, indent)) == text
 
 
@@ -185,8 +190,8 @@ def test_a_long_chain_to_json_has_the_closed_form_derivative_without_deep_recurs
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(depth + 60)  # the report may nest a few calls, never per step
     try:
-        text = trace.to_json()
-        table, latex = trace.table(), trace.latex()
+        text = ad.to_json(trace)
+        table, latex = ad.table(trace), ad.latex(trace)
     finally:
         sys.setrecursionlimit(limit)
     document = json.loads(text)
@@ -204,7 +209,7 @@ def test_a_long_sum_into_one_node_lists_every_term():
     n − 1 terms; dy/dx = 1 + 2x(n − 1)."""
     n = 1500
     trace = reverse_mode(parse("y = x" + " + x*x" * (n - 1)), {"x": 0.25})
-    document = json.loads(trace.to_json(indent=None))
+    document = json.loads(ad.to_json(trace, indent=None))
     square = next(s for s in document["steps"] if s["node"] == "f1")
     assert len(square["contributions"]) == n - 1
     assert square["formula"].count(" + ") == n - 2

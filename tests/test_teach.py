@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import graphviz_ad as ad
 from graphviz_ad.cli import main
 from graphviz_ad.core.errors import GraphvizAdError
+from graphviz_ad.explain import steps as step_text
 from graphviz_ad.teach.build import Options, load_sheets, one_sheet
 from graphviz_ad.teach.grade import Tolerance, grade, parse_answer, read_answers
 from graphviz_ad.teach.sheet import shown
@@ -329,7 +330,7 @@ def test_pdf_key_typesets_the_steps_latex_forms() -> None:
                             {"x": x})
     assert len(trace.steps) == 6  # adjoints of f5 … x
     for step in trace.steps:
-        assert f"${step.latex}$" in page
+        assert f"${step_text.latex(step)}$" in page
     # written out by hand: the last chain-rule step and two definitions of the table
     assert (r"\frac{\partial y}{\partial x} = \frac{\partial y}{\partial f_{1}} \cdot "
             r"\frac{\partial f_{1}}{\partial x}") in page

@@ -62,7 +62,7 @@ def test_princes_greek_names_parse_differentiate_and_show_in_latex():
     r = 0.5 + 2.0 * 1.5 - 1.0
     assert float(grad["β0"]) == pytest.approx(2 * r)
     assert float(grad["β1"]) == pytest.approx(2 * r * 1.5 + 2 * 0.1 * 2.0)
-    latex = ad.evaluate(G, at).latex()
+    latex = ad.latex(ad.evaluate(G, at))
     body = "\n".join(line for line in latex.splitlines() if not line.startswith("%"))
     assert r"\beta_{0}" in body and r"\lambda" in body and "β" not in body
 

@@ -13,7 +13,14 @@ from ..core.formats import DATA_FORMATS, TEXT_FORMATS
 from ..core.passes import run_passes
 from ..core.program import program_of
 from ..explain.check import DEFAULT_TOLERANCE, check_derivatives, singularities
-from ..explain.report import trace_json_chunks, traces_json_chunks
+from ..explain.nonfinite import nonfinite_warnings
+from ..explain.report import (
+    trace_json_chunks,
+    trace_latex,
+    trace_markdown,
+    trace_table,
+    traces_json_chunks,
+)
 from ..frontends.writer import graph_file_text
 from .common import (
     at_option,
@@ -99,16 +106,16 @@ def trace(source, at, data, mode, wrt, of, seed, width, format_, no_cse):
             _print_pass(result, format_name, first=k == 0 and n == 0,
                         width=terminal_width() if width is None else width or None)
     for result in results:
-        warn(result.warnings())
+        warn(nonfinite_warnings(result))
 
 
 def _print_pass(result, format_: str, first: bool = True, width: int | None = None) -> None:
     if not first:
         click.echo()
     if format_ == "table":
-        click.echo(result.table(width))
+        click.echo(trace_table(result, width))
         return
-    click.echo({"markdown": result.markdown, "latex": result.latex}[format_]())
+    click.echo({"markdown": trace_markdown, "latex": trace_latex}[format_](result))
 
 
 def terminal_width() -> int:

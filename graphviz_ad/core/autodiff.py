@@ -8,9 +8,9 @@ table of primitives (numbers from :mod:`graphviz_ad.core.ops`, local partials fr
 >>> import graphviz_ad as ad
 >>> G = ad.parse("y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)")
 >>> t = ad.reverse_mode(G, {"x": 0.0})
->>> [s.derivative for s in t.steps]
+>>> [ad.explain_step(s).derivative for s in t.steps]
 ['∂y/∂f5', '∂y/∂f4', '∂y/∂f3', '∂y/∂f2', '∂y/∂f1', '∂y/∂x']
->>> t.steps[2].formula
+>>> ad.explain_step(t.steps[2]).formula
 '∂y/∂f3 = ∂y/∂f4·∂f4/∂f3 + ∂y/∂f5·∂f5/∂f3'
 """
 

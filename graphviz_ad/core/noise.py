@@ -9,15 +9,14 @@ and its terms' scales; a term ``local · carried`` has the scale ``|local| · sc
 (elementwise where the shapes agree, else the largest); a linear map's term
 ``max |pullback of 𝟏| · max scale(carried)``; a value computed by a linear map (sum, mean,
 matmul, …) the map of its operands' scales.  A number below
-:data:`~graphviz_ad.core.formula.NOISE` × its scale is noise: displays show it as 0
-(:func:`~graphviz_ad.core.formula.fmt_number`'s ``scale``), JSON keeps it and flags it.
+:data:`~graphviz_ad.core.number_format.NOISE` × its scale is noise: displays show it as 0
+(:func:`~graphviz_ad.core.number_format.fmt_number`'s ``scale``), JSON keeps it and flags it.
 
->>> from graphviz_ad import evaluate
->>> from graphviz_ad.core.parse import parse
->>> t = evaluate(parse("y = (x + 0.2) - 0.3"), {"x": 0.1})
->>> float(t.value("y")), t.steps[-1].equation
+>>> import graphviz_ad as ad
+>>> t = ad.evaluate(ad.parse("y = (x + 0.2) - 0.3"), {"x": 0.1})
+>>> float(t.value("y")), ad.explain_step(t.steps[-1]).equation
 (5.551115123125783e-17, 'y = f1 − 0.3 = 0.3 − 0.3 = 0')
->>> t.shown("y"), t.to_dict()["nodes"]["y"]["noise"]
+>>> t.shown("y"), ad.to_dict(t)["nodes"]["y"]["noise"]
 (0.0, {'value': True})
 """
 
@@ -29,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .formula import NOISE, without_noise
 from .nodes import NodeData, node_data, quantity
+from .number_format import NOISE, without_noise
 from .ops import PRIMITIVES
 from .program import program_of
 from .rules import local_function

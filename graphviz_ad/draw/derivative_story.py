@@ -19,6 +19,7 @@ from ..core.formula import definition, fmt_number, node_label, without_noise
 from ..core.modes import Mode
 from ..core.program import program_of
 from ..core.trace import Contribution, Step, Trace
+from ..explain.steps import node_symbol, symbol
 from .derivative_text import (
     EDGE_LINES,
     NODE_DERIVATIVE_LINES,
@@ -129,7 +130,7 @@ class DerivativeStory:
         #: grid nodes small enough to show their numbers in their cells (if the layout allows)
         self.numbered = {n for n in self.grids if numbered(np.shape(self.traces[0].value(n)))}
         self.states: list[dict[str, str]] = []  # every slot's value (colour or text) per frame
-        self._text_keys: set[str] = set()  # which of those slots are texts (_Picture.texts)
+        self.text_keys: set[str] = set()  # which of those slots are texts (_Picture.texts)
         self.captions: list[str] = []
         self.durations: list[int] = []
         self._build()
@@ -279,7 +280,7 @@ class DerivativeStory:
 
     def _emit(self, picture: _Picture, caption: str, duration: int) -> None:
         self.states.append(picture.snapshot())
-        self._text_keys.update(picture.texts)
+        self.text_keys.update(picture.texts)
         self.captions.append(caption)
         self.durations.append(duration)
 
@@ -310,7 +311,7 @@ class DerivativeStory:
             self._settle(picture)
             at = ", ".join(f"{self.label(n)} = {self._number(trace.shown(n))}" for n in inputs)
             at = "" if self.compact and len(at) > 80 else f" at {at}"  # the nodes show them
-            seed = f"{trace.symbol(trace.wrt)} = {fmt_number(trace.derivative(trace.wrt))}"
+            seed = f"{node_symbol(trace, trace.wrt)} = {fmt_number(trace.derivative(trace.wrt))}"
             self._emit(picture, f"Forward mode{at}: seed {seed}; every other input has "
                                 "tangent 0.", self.step_ms)
         elif trace.mode == Mode.REVERSE and trace.of is not None:  # ... a reverse one its output
@@ -325,7 +326,7 @@ class DerivativeStory:
                     picture.texts[key] = ""
             for n in self.grids:  # ... nor its derivative cells
                 self._clear_cells(picture, n, "d")
-            seed = f"{trace.symbol(trace.of)} = {fmt_number(trace.derivative(trace.of))}"
+            seed = f"{node_symbol(trace, trace.of)} = {fmt_number(trace.derivative(trace.of))}"
             self._write_derivative(picture, trace, trace.of, trace.derivative(trace.of),
                                    "adjoint")
             _node_state(picture, trace.of, "done")
@@ -359,7 +360,7 @@ class DerivativeStory:
         if any(c.source in self.folded or c.target in self.folded for c in step.contributions):
             # through a line drawn as one node: its intermediates are not on the slide
             result = fmt_number(step.result, scale=step.scale())
-            caption = f"{step.symbol()} = {result} (through the lines drawn as one node)"
+            caption = f"{symbol(step)} = {result} (through the lines drawn as one node)"
         value_step = f"{self.label(n)} = {self.definition(n)}"
         if step.kind in ("value", "tangent"):
             self._write_value(picture, trace, n)
@@ -416,8 +417,8 @@ class DerivativeStory:
                 shown = (program_of(self.graph).inputs if trace.mode == Mode.REVERSE
                          else trace.outputs)
                 shown = [n for n in shown if n not in self.quiet] or shown
-                grads = ", ".join(f"{trace.symbol(n)} = {self._number(trace.shown_derivative(n))}"
-                                  for n in shown)
+                grads = ", ".join(f"{node_symbol(trace, n)} = "
+                                  f"{self._number(trace.shown_derivative(n))}" for n in shown)
                 parts.append(f"{grads} ({trace.mode} mode, {steps})")
             else:
                 parts.append(", ".join(f"{self.label(o)} = {fmt_number(trace.shown(o))}"
@@ -431,7 +432,7 @@ class DerivativeStory:
 
     def _legend(self) -> list[tuple[str, str]]:
         """The colour key, keeping only the colours some frame shows."""
-        shown = {v for state in self.states for k, v in state.items() if k not in self._text_keys}
+        shown = {v for state in self.states for k, v in state.items() if k not in self.text_keys}
         return [(colour, text) for colour, text in legend(self.kinds)
                 if colour in shown] + self.names.legend()
 
@@ -440,7 +441,7 @@ class DerivativeStory:
         out: dict[str, list[str]] = {}
         for state in self.states:
             for key, value in state.items():
-                if key in self._text_keys:
+                if key in self.text_keys:
                     out.setdefault(key, [])
                     if value not in out[key]:
                         out[key].append(value)

@@ -11,9 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from ..core.formula import derivative_symbol, fmt_number, fmt_shape, node_label, without_noise
+from ..core.formula import derivative_symbol, node_label
+from ..core.nodes import node
+from ..core.number_format import fmt_number, fmt_shape, without_noise
 from ..core.ops import PRIMITIVES
 from ..core.trace import Contribution, Step
+from ..explain.edges import local_shown, map_shown
+from ..explain.steps import equation, formula, symbol
 
 EDGE_LINES = 3  # ∂f4/∂f3 | = exp(f3) | = 78.81
 NODE_DERIVATIVE_LINES = 2  # ∂y/∂f3 = 78.47 | (78.81 − 0.3386)
@@ -34,14 +38,14 @@ def short(value: Any) -> str:
 def edge_map(contribution: Contribution, kind: str) -> str:
     """A linear-map op's edge as the map a ``kind`` pass applies along it: forward its
     JVP, ``dW ↦ dW · x``; reverse its pullback, ``G ↦ G · xᵀ``
-    (:meth:`~graphviz_ad.core.trace.Contribution.map_shown`)."""
-    return contribution.map_shown(kind)
+    (:func:`~graphviz_ad.explain.edges.map_shown`)."""
+    return map_shown(contribution, kind)
 
 
 def maps_edge(contribution: Contribution) -> bool:
     """Whether an edge shows a map rather than a number: its op is a linear map (matmul,
     a reduction, indexing), whose derivative is not an elementwise factor."""
-    return PRIMITIVES[contribution.graph.nodes[contribution.target]["op"]].linear
+    return PRIMITIVES[node(contribution.graph, contribution.target)["op"]].linear
 
 
 def local_lines(contribution: Contribution, kind: str = "adjoint") -> list[str]:
@@ -52,10 +56,10 @@ def local_lines(contribution: Contribution, kind: str = "adjoint") -> list[str]:
                                node_label(contribution.graph, contribution.source))
     if maps_edge(contribution):
         return [symbol, edge_map(contribution, kind)] + [""] * (EDGE_LINES - 2)
-    formula = contribution.local_shown()
+    shown = local_shown(contribution)
     number = short(contribution.local)
-    lines = [symbol, f"= {formula}"]
-    if formula != number:
+    lines = [symbol, f"= {shown}"]
+    if shown != number:
         lines.append(f"= {number}")
     return lines + [""] * (EDGE_LINES - len(lines))
 
@@ -90,14 +94,14 @@ def scalar_terms(step: Step) -> str | None:
 
 def matrix_step(c: Contribution) -> bool:
     """Whether a contribution goes through a matrix op or carries a matrix."""
-    op = c.graph.nodes[c.target]["op"]
+    op = node(c.graph, c.target)["op"]
     return PRIMITIVES[op].matrix or max(np.ndim(c.carried), np.ndim(c.product)) >= 2
 
 
 def derivative_lines(step: Step, compact: bool = False) -> list[str]:
     """A node's derivative; where several edges contribute, their terms (or, past
     MAX_TERMS, their count), then the sum.  ``compact``: the sum alone, on one line."""
-    first = f"{step.symbol()} = {short(without_noise(step.result, step.scale()))}"
+    first = f"{symbol(step)} = {short(without_noise(step.result, step.scale()))}"
     if compact:
         return [first]
     terms = scalar_terms(step)
@@ -112,9 +116,10 @@ def step_equation(step: Step) -> str:
     (``∂y/∂w = Σ of 30 terms = 0.2866 + … = 0.3953``), so the caption stays short; a
     matrix step whose numbers are previews shows its symbols and the result."""
     terms = scalar_terms(step)
-    if "…" in step.equation and any(matrix_step(c) for c in step.contributions):
-        return f"{step.formula} = {fmt_number(step.result, scale=step.scale())}"  # previewed
+    written = equation(step)
+    if "…" in written and any(matrix_step(c) for c in step.contributions):
+        return f"{formula(step)} = {fmt_number(step.result, scale=step.scale())}"  # previewed
     if terms is None or len(step.contributions) <= MAX_TERMS:
-        return step.equation
-    return (f"{step.symbol()} = Σ of {len(step.contributions)} terms = {terms} = "
+        return written
+    return (f"{symbol(step)} = Σ of {len(step.contributions)} terms = {terms} = "
             f"{fmt_number(step.result, scale=step.scale())}")

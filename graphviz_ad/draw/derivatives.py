@@ -18,6 +18,7 @@ from ..core.errors import RenderError
 from ..core.formula import fmt_shape, node_label
 from ..core.program import program_of
 from ..core.trace import Trace
+from ..explain.steps import node_symbol
 from .arrows import add_back_arrows
 from .camera import Camera, Stubs, follow, node_boxes, plan_windows, union
 from .compose import canvas_size, compose_frames
@@ -240,7 +241,7 @@ class DerivativeFrames(DerivativeStory):
         return (f'  {dot_quote(n)} [label=<{table}>, fillcolor="{colour(n + ".fill")}", '
                 f'color="{colour(n + ".border")}"{shape}];')
 
-    def _layout(self, aspect: float, wrap: bool = True) -> SvgTemplate:
+    def layout(self, aspect: float, wrap: bool = True) -> SvgTemplate:
         """The best layout (see :meth:`_search`): small grids with their numbers if that
         reaches the legibility floor, else with plain cells."""
         self._numbers = bool(self.numbered)
@@ -330,7 +331,7 @@ class DerivativeFrames(DerivativeStory):
         :data:`WHOLE_NODES` nodes is below the floor."""
         if view not in VIEWS:
             raise ValueError(f"view {view!r}: choose one of {', '.join(VIEWS)}")
-        template = self._layout(aspect or DEFAULT_ASPECT)
+        template = self.layout(aspect or DEFAULT_ASPECT)
         keys = template.keys  # slots that are empty in every frame were never declared
         states = [{k: v for k, v in state.items() if k in keys} for state in self.states]
         whole = None
@@ -341,7 +342,7 @@ class DerivativeFrames(DerivativeStory):
             if view == "whole" or not aspect or small or legible(whole):
                 return whole
         if self._rows > 1:  # a camera follows steps along one row, not across a wrap
-            template = self._layout(aspect, wrap=False)
+            template = self.layout(aspect, wrap=False)
             states = [{k: v for k, v in state.items() if k in template.keys}
                       for state in self.states]
         camera, options = self._camera(template, aspect, caption_font_size)
@@ -390,7 +391,7 @@ class DerivativeFrames(DerivativeStory):
             if self.graph.nodes[n]["op"] not in ("input", "const"))
             for k, c in enumerate(program[1:])]
         closing = [f"Done, part {k + 2} of {len(results)}: " + ", ".join(
-            f"{trace.symbol(n)} = {self._number(trace.derivative(n))}" for n in c)
+            f"{node_symbol(trace, n)} = {self._number(trace.derivative(n))}" for n in c)
             for k, c in enumerate(results[1:])]
         captions = ([self.captions[0]] + opening + self.captions[1:] + closing)
         durations = ([self.durations[0]] + [self.step_ms] * len(opening) + self.durations[1:]

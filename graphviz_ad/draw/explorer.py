@@ -28,13 +28,17 @@ from ..core.errors import GraphvizAdError
 from ..core.formula import definition, node_label
 from ..core.jsrules import compile_rules, unsupported_ops
 from ..core.modes import Mode
+from ..core.nodes import node_data
+from ..core.ops import LEAF_OPS, is_leaf
 from ..core.passes import run_passes
 from ..core.program import program_of
-from ..core.trace import Contribution, Player, Step, Trace
+from ..core.trace import Contribution, Step, Trace
+from ..explain.steps import formula, matrix_terms, node_symbol, term
 from .derivative_story import FILL, DerivativeStory, edge_key
 from .derivative_text import local_lines, maps_edge
 from .derivatives import DEFAULT_ASPECT, DerivativeFrames
 from .frames import STEP_MS
+from .notebook import Player
 from .palette import BACKGROUND, INK, VERMILLION, WRONG_TEXT
 from .template import SvgTemplate
 
@@ -53,7 +57,7 @@ class _Layout(DerivativeFrames):
     """The slides' layout of both passes, laid out once (no frame composed)."""
 
     def template(self) -> SvgTemplate:
-        return self._layout(DEFAULT_ASPECT)
+        return self.layout(DEFAULT_ASPECT)
 
 
 def _number(value: Any) -> Any:
@@ -80,7 +84,7 @@ def _frames(story: DerivativeStory, index: dict[str, int], forward: int
     out: list[dict[str, Any]] = []
     colours: dict[str, str] = {}
     shown: set[str] = set()
-    texts = story._text_keys
+    texts = story.text_keys
     for i, state in enumerate(story.states):
         kind = (Mode.FORWARD if i < forward else Mode.REVERSE).kind
         changed = {str(index[k]): v for k, v in state.items()
@@ -97,10 +101,10 @@ def _frames(story: DerivativeStory, index: dict[str, int], forward: int
 
 def _step_info(step: Step) -> dict[str, Any]:
     """A step's symbols: the chain rule as ``trace`` writes it, and each term's."""
-    matrices = step._matrices()
-    return {"formula": step.formula,
+    matrices = matrix_terms(step)
+    return {"formula": formula(step),
             "terms": [{"source": c.source, "target": c.target,
-                       "text": step._term(c, "text", m)}
+                       "text": term(step, c, "text", m)}
                       for c, m in zip(step.contributions, matrices)]}
 
 
@@ -179,7 +183,7 @@ def explorer_model(G: nx.DiGraph, inputs: Mapping[str, Any], *, data: Collection
     order = list(program.order)
     nodes = _node_table(graph, order)
     edges, used = _edge_table([*forwards.values(), rev])
-    unsupported = unsupported_ops({d["op"] for d in nodes.values()} - {"input", "const"})
+    unsupported = unsupported_ops({d["op"] for d in nodes.values()} - LEAF_OPS)
     model = {
         "order": order, "nodes": nodes, "edges": edges,
         "inputs": _input_specs(graph, inputs, quiet, dict(ranges or {})),
@@ -188,8 +192,9 @@ def explorer_model(G: nx.DiGraph, inputs: Mapping[str, Any], *, data: Collection
         "wrt": default, "wrts": choices, "of": rev.of,
         "mode": mode if mode in MODES else "reverse",
         "needed": None if not rev.skipped else [n for n in order if n not in rev.skipped],
-        "symbols": {"tangent": {w: {n: f.symbol(n) for n in order} for w, f in forwards.items()},
-                    "adjoint": {n: rev.symbol(n) for n in order}},
+        "symbols": {"tangent": {w: {n: node_symbol(f, n) for n in order}
+                                for w, f in forwards.items()},
+                    "adjoint": {n: node_symbol(rev, n) for n in order}},
         "steps": {"tangent": {w: {s.node: _step_info(s) for s in f.steps}
                               for w, f in forwards.items()},
                   "adjoint": {s.node: _step_info(s) for s in rev.steps}},
@@ -206,8 +211,9 @@ def _node_table(graph: nx.DiGraph, order: list[str]) -> dict[str, Any]:
     """What the page's passes read of each node: op, operands grouped by node (``x·x``:
     one operand in positions 0 and 1), consumers with their positions, params, texts."""
     nodes: dict[str, Any] = {}
+    data = node_data(graph)
     for n in order:
-        d = graph.nodes[n]
+        d = data[n]
         groups: dict[str, list[int]] = {}
         for p, o in enumerate(d["operands"]):
             groups.setdefault(o, []).append(p)
@@ -215,7 +221,7 @@ def _node_table(graph: nx.DiGraph, order: list[str]) -> dict[str, Any]:
         nodes[n] = {"label": node_label(graph, n), "op": d["op"],
                     "operands": list(d["operands"]), "params": _params(d.get("params")),
                     "groups": [[o, ps] for o, ps in groups.items()], "consumers": consumers,
-                    "def": "" if d["op"] in ("input", "const") else definition(graph, n)}
+                    "def": "" if is_leaf(d["op"]) else definition(graph, n)}
         if d["op"] == "const":
             nodes[n]["value"] = float(d["value"])
     return nodes
@@ -258,11 +264,13 @@ def _input_specs(graph: nx.DiGraph, inputs: Mapping[str, Any], quiet: Collection
 def _python_numbers(graph: nx.DiGraph, forwards: Mapping[str, Trace], order: list[str],
                     used: Mapping[str, Contribution]) -> dict[str, Any]:
     """Python's numbers at the given inputs, for a page that cannot compute them."""
-    return {"values": {n: _number(graph.nodes[n]["value"]) for n in order},
-            "tangent": {w: {n: _number(f.graph.nodes[n]["tangent"]) for n in order
-                            if "tangent" in f.graph.nodes[n]} for w, f in forwards.items()},
-            "adjoint": {n: _number(graph.nodes[n]["adjoint"]) for n in order
-                        if "adjoint" in graph.nodes[n]},
+    nodes = node_data(graph)
+    tangents = {w: node_data(f.graph) for w, f in forwards.items()}
+    return {"values": {n: _number(nodes[n]["value"]) for n in order},
+            "tangent": {w: {n: _number(t[n]["tangent"]) for n in order if "tangent" in t[n]}
+                        for w, t in tangents.items()},
+            "adjoint": {n: _number(nodes[n]["adjoint"]) for n in order
+                        if "adjoint" in nodes[n]},
             "locals": {key: _number(c.local) for key, c in used.items()}}
 
 
@@ -318,7 +326,7 @@ def explorer_html(G: nx.DiGraph, inputs: Mapping[str, Any], *, title: str = "gra
     """The explorer page of program ``G`` at ``inputs`` as one HTML string (options as
     :func:`explorer_model`)."""
     model, svg = explorer_model(G, inputs, **options)
-    ops = {d["op"] for d in model["nodes"].values()} - {"input", "const"}
+    ops = {d["op"] for d in model["nodes"].values()} - LEAF_OPS
     script = _asset("explorer.js")
     runtime, _, page = script.partition("/* -- the page")
     return PAGE.format(title=html.escape(title), ink=INK, background=BACKGROUND,

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from ..core.formula import node_label, seeded_symbol
 from ..core.modes import Mode
 from ..core.trace import Trace
+from ..explain.steps import node_symbol
 
 BAR, DOT = "\u0304", "\u0307"  # combining macron, combining dot above
 
@@ -46,7 +47,7 @@ class ShortNames:
     def symbol(self, trace: Trace, node: str) -> str:
         """The name of ``node``'s derivative in ``trace`` as a slide node shows it."""
         if trace.mode not in self.seeds:
-            return trace.symbol(node)
+            return node_symbol(trace, node)
         label = node_label(trace.graph, node)
         return adjoint_name(label) if trace.mode == Mode.REVERSE else tangent_name(label)
 

@@ -26,7 +26,12 @@ from ..core.modes import Mode
 from ..core.noise import noise_flags
 from ..core.program import program_of
 from ..core.trace import Deferred
+from .edges import local_formula
 from .jsontext import Entries, Layout, Written, json_chunks, value_text
+from .nonfinite import nonfinite_warnings
+from .steps import equation as step_equation
+from .steps import latex as step_latex
+from .steps import texts as step_texts
 
 if TYPE_CHECKING:
     from ..core.trace import Trace
@@ -71,7 +76,7 @@ def _title(trace: Trace) -> str:
 def trace_dict(trace: Trace) -> dict[str, Any]:
     """The machine-readable form (see the README for the schema)."""
     return {**_head(trace), "nodes": dict(_node_entries(trace)),
-            "steps": list(_step_entries(trace)), "warnings": trace.warnings()}
+            "steps": list(_step_entries(trace)), "warnings": nonfinite_warnings(trace)}
 
 
 @gc_paused
@@ -133,7 +138,8 @@ def check_json_size(traces: Sequence[Trace], max_numbers: int | None = None) -> 
 def _document(trace: Trace) -> dict[str, Any]:
     """The JSON form's members, its nodes and steps written when reached."""
     return {**_head(trace), "nodes": Written(lambda at: _nodes_text(trace, at)),
-            "steps": Written(lambda at: _steps_text(trace, at)), "warnings": trace.warnings()}
+            "steps": Written(lambda at: _steps_text(trace, at)),
+            "warnings": nonfinite_warnings(trace)}
 
 
 def _head(trace: Trace) -> dict[str, Any]:
@@ -179,14 +185,14 @@ def _node_entries(trace: Trace) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def _step_entries(trace: Trace) -> Iterator[dict[str, Any]]:
     for s in trace.steps:
-        derivative, formula, equation, latex = s.texts()
+        derivative, formula, equation, latex = step_texts(s)
         yield {
             "index": s.index, "node": s.node, "kind": s.kind, "derivative": derivative,
             "formula": formula, "equation": equation, "latex": latex,
             "shape": [] if isinstance(s.result, float) else list(np.shape(s.result)),
             "value": _plain(s.result),
             "contributions": [{"edge": [c.source, c.target],
-                               "local_formula": c.local_formula(kind=s.kind),
+                               "local_formula": local_formula(c, kind=s.kind),
                                "local": _plain(c.local), "carried": _plain(c.carried),
                                "product": _plain(c.product)} for c in s.contributions],
             **({"noise": flags} if (flags := noise_flags(s.result, s.scale())) is not None
@@ -262,13 +268,13 @@ def _steps_text(trace: Trace, at: Layout) -> Iterator[str]:
     edge = term.inner  # its edge
     opening = "[" + at.first
     for s in trace.steps:
-        derivative, formula, equation, latex = s.texts()
+        derivative, formula, equation, latex = step_texts(s)
         result = s.result
         if s.contributions:
             contributions = "[" + terms.first + terms.between.join([
                 f'{{{term.first}"edge": [{edge.first}{encode(c.source)}{edge.between}'
                 f'{encode(c.target)}{edge.last}]{term.between}"local_formula": '
-                f'{encode(c.local_formula(kind=s.kind))}{term.between}"local": '
+                f'{encode(local_formula(c, kind=s.kind))}{term.between}"local": '
                 f'{_number_text(c.local, edge)}{term.between}"carried": '
                 f'{_number_text(c.carried, edge)}{term.between}"product": '
                 f'{_number_text(c.product, edge)}{term.last}}}'
@@ -407,7 +413,7 @@ def trace_table(trace: Trace, width: int | None = None) -> str:
         out += ["", "Steps:"]
         digits = len(str(len(trace.steps)))
         for s in trace.steps:
-            out += _wrap(f"  {s.index + 1:>{digits}}. {s.equation}", width, digits + 4)
+            out += _wrap(f"  {s.index + 1:>{digits}}. {step_equation(s)}", width, digits + 4)
     return "\n".join(out)
 
 
@@ -421,7 +427,7 @@ def trace_markdown(trace: Trace) -> str:
             for r in rows]
     if trace.mode != Mode.EVALUATE:
         out += ["", "Steps:", ""]
-        out += [f"{s.index + 1}. `{s.equation}`" for s in trace.steps]
+        out += [f"{s.index + 1}. `{step_equation(s)}`" for s in trace.steps]
     return "\n".join(out)
 
 
@@ -430,7 +436,7 @@ def trace_latex(trace: Trace) -> str:
     """An ``align*`` block ready for a solution sheet."""
     lines = []
     for s in trace.steps:
-        lhs, _, rhs = s.latex.partition(" = ")
+        lhs, _, rhs = step_latex(s).partition(" = ")
         lines.append(f"  {lhs} &= {rhs}" if rhs else f"  {lhs}")
     body = " \\\\\n".join(lines)
     return f"% {_title(trace)}\n\\begin{{align*}}\n{body}\n\\end{{align*}}"

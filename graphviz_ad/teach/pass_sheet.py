@@ -19,9 +19,12 @@ from ..core.autodiff import evaluate, forward_mode, reverse_mode
 from ..core.errors import GraphvizAdError
 from ..core.formula import definition, fmt_name, node_label
 from ..core.modes import Mode
+from ..core.nodes import node
 from ..core.ops import PRIMITIVES
 from ..core.program import Program, attach, program_of
 from ..core.trace import Trace
+from ..explain.edges import local_formula
+from ..explain.steps import equation, latex, node_symbol, symbol
 from .sheet import BLANK_KINDS, STACK_BLANKS, Blank, Cell, Look, Math, Path_, Sheet, number
 from .variants import Variant
 
@@ -77,7 +80,7 @@ class _PassSheet:
         self.source, self.G, self.variant, self.kinds = source, graph, variant, kinds
         self.values, self.traces = values, traces
         self.data = set(getattr(source, "data_inputs", ()) or ())
-        self.nodes = [n for n in program_of(graph).order if graph.nodes[n]["op"] != "const"]
+        self.nodes = [n for n in program_of(graph).order if node(graph, n)["op"] != "const"]
         self.truth: dict[str, Any] = {}
         for n in program_of(graph).order:
             self.truth[self.vid(n)] = values.value(n)
@@ -109,7 +112,7 @@ class _PassSheet:
         rows, blanks, formulas = [], [], []
         value_blanks = {}
         for n in self.nodes:
-            op = G.nodes[n]["op"]
+            op = node(G, n)["op"]
             row: list[Cell] = [self.name(n), "input" if op == "input" else self.definition(n)]
             if op == "input" or "values" not in self.kinds:
                 row.append(number(self.values.shown(n)))
@@ -128,7 +131,7 @@ class _PassSheet:
                 if asked:
                     cells[s.node] = self._derivative_blank(t, s)
                     derivative_blanks.append(cells[s.node])
-                formulas.append(Math(s.equation, s.latex))
+                formulas.append(Math(equation(s), latex(s)))
             for row, n in zip(rows, self.nodes):
                 if n in cells:
                     row.append(cells[n])
@@ -146,12 +149,12 @@ class _PassSheet:
                               f"{name.latex}{data[1]} = {value.latex}"))
         for t in self.traces:
             seed, value = t.seed_node, _given(t.derivative(t.seed_node))
-            given.append(Math(f"seed: {t.symbol(seed)} = {value.text}",
-                              rf"\text{{seed: }} {t.symbol(seed, 'latex')} = {value.latex}"))
+            given.append(Math(f"seed: {node_symbol(t, seed)} = {value.text}",
+                              rf"\text{{seed: }} {node_symbol(t, seed, 'latex')} = {value.latex}"))
         title = self.source.title or self.source.name
         index = {n: i for i, n in enumerate(self.nodes)}
         edges = [(index[o], index[n]) for n in self.nodes
-                 for o in dict.fromkeys(G.nodes[n].get("operands", ())) if o in index]
+                 for o in dict.fromkeys(node(G, n).get("operands", ())) if o in index]
         rankdir = (self.source.render or {}).get("rankdir", "LR")
         return Sheet(title, getattr(self.source, "description", ""), self.variant, given,
                      columns, rows, blanks, formulas, "steps" in self.kinds, edges,
@@ -166,7 +169,7 @@ class _PassSheet:
                     rf"\text{{adjoint }} \partial {other.latex}/\partial\cdot")
 
     def _value_blank(self, n: str) -> Blank:
-        d = self.G.nodes[n]
+        d = node(self.G, n)
         ids = [self.vid(o) for o in d["operands"]]
         fn, params = PRIMITIVES[d["op"]].fn, dict(d.get("params", ()))
 
@@ -192,7 +195,7 @@ class _PassSheet:
         value_id = self.vid(step.node)
 
         def product(look: Look, carried_id: str | None, c: Any) -> Any:
-            operands = self.G.nodes[c.target]["operands"]
+            operands = node(self.G, c.target)["operands"]
             own = [look(self.vid(o)) for o in operands]
             if all(np.ndim(v) == 0 for v in [*own, c.carried]):  # scalars: any wrong path
                 local = _local_at(self.G, c.target, c.source, dict(zip(operands, own)))
@@ -226,33 +229,33 @@ class _PassSheet:
                 if all(np.shape(v) in ((), np.shape(step.result)) for v in locals_):
                     out.append(("no-upstream", sum(locals_),
                                 "the local factor(s) " + " + ".join(
-                                    c.local_formula().split(" = ")[0] for _, c in parts)
+                                    local_formula(c).split(" = ")[0] for _, c in parts)
                                 + " without the upstream factor"))
             out.append(("value-for-derivative", look(value_id),
                         f"the value of {self.label(step.node)}"))
             return out
 
         depends = tuple(dict.fromkeys([*(i for i, _ in parts if i is not None), *(
-            self.vid(o) for _, c in parts for o in self.G.nodes[c.target]["operands"])]))
+            self.vid(o) for _, c in parts for o in node(self.G, c.target)["operands"])]))
         return Blank(self.did(trace, step.node), (Mode.FORWARD if forward else Mode.REVERSE).kind,
-                     step.result, Math(step.equation, step.latex), consistent, wrong, depends,
-                     step.symbol())
+                     step.result, Math(equation(step), latex(step)), consistent, wrong, depends,
+                     symbol(step))
 
 
 def _local_at(G: Any, target: str, source: str, values: dict[str, Any]) -> float:
     """∂target/∂source with target's operands at ``values`` (scalars): forward mode on a
     graph of that one operation, so a wrong earlier value carries into the local factor."""
-    data = G.nodes[target]
+    data = node(G, target)
     H: nx.DiGraph = nx.DiGraph()
     operands = list(dict.fromkeys(data["operands"]))
     for o in operands:
-        d = dict(G.nodes[o])
+        d = dict(node(G, o))
         if d["op"] != "const":
             d.update(op="input", operands=())
         H.add_node(o, **d)
         H.add_edge(o, target, **G.edges[o, target])
     H.add_node(target, **data)
-    inputs = [o for o in operands if H.nodes[o]["op"] == "input"]
+    inputs = [o for o in operands if node(H, o)["op"] == "input"]
     attach(H, Program(inputs=tuple(inputs), order=(*operands, target), outputs=(target,)))
     with np.errstate(all="ignore"):
         trace = forward_mode(H, {o: float(values[o]) for o in inputs}, wrt=source)

@@ -12,14 +12,19 @@ name ``exp(x)`` differently), so an autograder asks for the expression instead:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
 
-from ..core.errors import GraphvizAdError
-from ..core.parse import parse
-from ..core.program import program_of
+from .errors import GraphvizAdError
+from .nodes import node_data
+from .ops import is_leaf
+from .parse import parse
+from .program import program_of
+
+if TYPE_CHECKING:
+    from .trace import Step
 
 Key = tuple[Any, ...]
 
@@ -29,8 +34,9 @@ def _keys(G: nx.DiGraph, names: dict[str, Key] | None = None) -> dict[str, Key]:
     parameters and their operands' keys (an alias ``b = a`` has its operand's key).
     ``names`` gives free names another meaning (a name the program bound)."""
     keys: dict[str, Key] = {}
+    nodes = node_data(G)
     for n in program_of(G).order:
-        data = G.nodes[n]
+        data = nodes[n]
         op = data["op"]
         if op == "input":
             keys[n] = (names or {}).get(n, ("input", n))
@@ -52,8 +58,9 @@ def find_node(G: nx.DiGraph, query: str) -> str:
     Anything else is one :class:`GraphvizAdError` saying what exists."""
     if query in G:
         return query
+    nodes = node_data(G)
     for n in program_of(G).order:
-        if G.nodes[n].get("label") == query:
+        if nodes[n].get("label") == query:
             return n
     try:
         H = parse(query)
@@ -63,8 +70,8 @@ def find_node(G: nx.DiGraph, query: str) -> str:
     keys = _keys(G)
     bound: dict[str, Key] = {}  # names the program bound: a name means its last binding
     for n in program_of(G).order:  # (node id c), a label an earlier one (c⁽¹⁾)
-        data = G.nodes[n]
-        if data["op"] not in ("input", "const"):
+        data = nodes[n]
+        if not is_leaf(data["op"]):
             bound[data.get("label", n)] = keys[n]
     wanted = _keys(H, {i: bound[i] for i in program_of(H).inputs
                        if i not in program_of(G).inputs and i in bound})[program_of(H).outputs[0]]
@@ -77,7 +84,7 @@ def find_node(G: nx.DiGraph, query: str) -> str:
     raise GraphvizAdError(f"no node computes {query}{hint}")
 
 
-def step_signature(step: Any) -> tuple[Any, ...]:
+def step_signature(step: Step) -> tuple[Any, ...]:
     """What a step computes, independent of names: its kind, the expression of its node and
     of each edge it uses (source, target), in a fixed order."""
     keys = _keys(step.graph)
@@ -85,13 +92,13 @@ def step_signature(step: Any) -> tuple[Any, ...]:
     return (step.kind, keys[step.node], tuple(edges))
 
 
-def same_step(a: Any, b: Any, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
+def same_step(a: Step, b: Step, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
     """Whether two steps compute the same quantity the same way with the same numbers
     (within ``rtol``/``atol``), whatever the two programs named their nodes."""
     if step_signature(a) != step_signature(b):
         return False
 
-    def terms(step: Any) -> list[Any]:
+    def terms(step: Step) -> list[Any]:
         keys = _keys(step.graph)
         ordered = sorted(step.contributions,
                          key=lambda c: repr((keys[c.source], keys[c.target])))

@@ -9,13 +9,17 @@ ops marked ``keep`` (the transpose) stay shown.  An elementwise step's numbers a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .formula import fmt_number, fmt_ones, hadamard, parenthesize_negative, product, sum_over
-from .ops import PRIMITIVES
-from .rules import name_leaf, number_leaf, op_tree
+from ..core.formula import hadamard, sum_over
+from ..core.number_format import fmt_number, fmt_ones, parenthesize_negative, product
+from ..core.ops import PRIMITIVES
+from ..core.rules import name_leaf, number_leaf, op_tree
+
+if TYPE_CHECKING:
+    from ..core.trace import Contribution
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ def value_leaf(value: Any, style: str = "text") -> Any:
     return name_leaf(fmt_number(value, style))
 
 
-def elementwise_numeric(c: Any, kind: str, matrix: bool, style: str,
+def elementwise_numeric(c: Contribution, kind: str, matrix: bool, style: str,
                         carried_scale: Any = None, local: Any = None) -> str:
     """An elementwise term's numbers: ``carried·local`` (``⊙`` in matrix form; ``kind``
     "tangent" puts the local first), wrapped in the un-broadcast sum (``Σ(…)``,
@@ -84,7 +88,7 @@ def elementwise_numeric(c: Any, kind: str, matrix: bool, style: str,
     return term
 
 
-def summed_over(c: Any, matrix: bool) -> str | None:
+def summed_over(c: Contribution, matrix: bool) -> str | None:
     """How an elementwise term was un-broadcast: None (not at all), ``"rows"`` (over the
     leading axes of a matrix-form term) or ``""`` (otherwise)."""
     shape = np.broadcast_shapes(np.shape(c.local), np.shape(c.carried))

@@ -53,6 +53,9 @@ if TYPE_CHECKING:
     from ..core.trace import Contribution, Step, Trace
 
 
+_STYLES = ("text", "latex")
+
+
 class StepTexts(NamedTuple):
     """A step's four texts, as a JSON report names them."""
 
@@ -147,34 +150,40 @@ def _scalar_parts(step: Step) -> tuple[list[str], list[str]] | None:
             return None
     other = label(step.graph, step.wrt if step.kind == "tangent" else step.of)
     own, scale = label(step.graph, step.node), step.scale()
+    sides = _scalar_terms(step, other)
     return tuple([seeded_symbol(step.kind, own, other, None, style),  # type: ignore[return-value]
-                  *_scalar_terms(step, other, style),
+                  " + ".join(sides[i][0]), " + ".join(sides[i][1]),
                   fmt_number(step.result, style, scale=scale)]
-                 for style in ("text", "latex"))
+                 for i, style in enumerate(_STYLES))
 
 
-def _scalar_terms(step: Step, other: str, style: str) -> tuple[str, str]:
-    """A scalar step's symbolic and numeric sides (see :func:`_scalar_parts`)."""
+
+def _scalar_terms(step: Step, other: str) -> tuple[tuple[list[str], list[str]], ...]:
+    """A scalar step's terms in symbols and in numbers, per style (see :func:`_scalar_parts`):
+    each contribution's numbers and names looked up once for both styles."""
     tangent = step.kind == "tangent"
-    symbolic, numeric = [], []
+    sides: tuple[tuple[list[str], list[str]], ...] = tuple(([], []) for _ in _STYLES)
     for c in step.contributions:
         local = step.shown_local(c)
         if c.trivial:
-            symbolic.append(local_shown(c, style))
-            numeric.append(fmt_number(local, style))
+            for (symbolic, numeric), style in zip(sides, _STYLES):
+                symbolic.append(local_shown(c, style))
+                numeric.append(fmt_number(local, style))
             continue
         target, source = label(step.graph, c.target), label(step.graph, c.source)
         carried = without_noise(c.carried, step.carried_scale(c))
-        factors = [derivative_symbol(target, source, style),
-                   seeded_symbol(step.kind, source if tangent else target, other, None, style)]
-        numbers = [parenthesize_negative(fmt_number(local, style), style),
-                   parenthesize_negative(fmt_number(carried, style), style)]
-        if not tangent:
-            factors.reverse()
-            numbers.reverse()
-        symbolic.append(product(factors, style))
-        numeric.append(product(numbers, style))
-    return " + ".join(symbolic), " + ".join(numeric)
+        for (symbolic, numeric), style in zip(sides, _STYLES):
+            factors = [derivative_symbol(target, source, style),
+                       seeded_symbol(step.kind, source if tangent else target, other, None,
+                                     style)]
+            numbers = [parenthesize_negative(fmt_number(local, style), style),
+                       parenthesize_negative(fmt_number(carried, style), style)]
+            if not tangent:
+                factors.reverse()
+                numbers.reverse()
+            symbolic.append(product(factors, style))
+            numeric.append(product(numbers, style))
+    return sides
 
 
 def matrix_terms(step: Step) -> list[bool]:
@@ -186,9 +195,11 @@ def matrix_terms(step: Step) -> list[bool]:
 
 def _matrix(nodes: dict[str, NodeData], c: Contribution) -> bool:
     target = nodes[c.target]
-    values = [c.carried, c.product, target["value"],
-              *(nodes[o]["value"] for o in target["operands"])]
-    return any(not isinstance(v, float) and np.ndim(v) >= 2 for v in values)
+    for value in (c.carried, c.product, target["value"]):
+        if not isinstance(value, float) and np.ndim(value) >= 2:
+            return True
+    return any(not isinstance(nodes[o]["value"], float) and np.ndim(nodes[o]["value"]) >= 2
+               for o in target["operands"])
 
 
 def _symbolic(step: Step, style: str, matrices: list[bool]) -> str:

@@ -99,6 +99,18 @@ def _frames(story: DerivativeStory, index: dict[str, int], forward: int
     return out
 
 
+def _pass_texts(forwards: Mapping[str, Trace], rev: Trace, order: list[str]
+                ) -> dict[str, Any]:
+    """Each node's derivative symbol and each step's chain rule, per forward pass (by its
+    input) and for the reverse pass: the symbols ``trace`` prints."""
+    return {"symbols": {"tangent": {w: {n: node_symbol(f, n) for n in order}
+                                    for w, f in forwards.items()},
+                        "adjoint": {n: node_symbol(rev, n) for n in order}},
+            "steps": {"tangent": {w: {s.node: _step_info(s) for s in f.steps}
+                                  for w, f in forwards.items()},
+                      "adjoint": {s.node: _step_info(s) for s in rev.steps}}}
+
+
 def _step_info(step: Step) -> dict[str, Any]:
     """A step's symbols: the chain rule as ``trace`` writes it, and each term's."""
     matrices = matrix_terms(step)
@@ -192,12 +204,7 @@ def explorer_model(G: nx.DiGraph, inputs: Mapping[str, Any], *, data: Collection
         "wrt": default, "wrts": choices, "of": rev.of,
         "mode": mode if mode in MODES else "reverse",
         "needed": None if not rev.skipped else [n for n in order if n not in rev.skipped],
-        "symbols": {"tangent": {w: {n: node_symbol(f, n) for n in order}
-                                for w, f in forwards.items()},
-                    "adjoint": {n: node_symbol(rev, n) for n in order}},
-        "steps": {"tangent": {w: {s.node: _step_info(s) for s in f.steps}
-                              for w, f in forwards.items()},
-                  "adjoint": {s.node: _step_info(s) for s in rev.steps}},
+        **_pass_texts(forwards, rev, order),
         "slots": {str(index[k]): m for k, m in meaning.items()},
         "frames": frames, "step_ms": STEP_MS, "max_cells": MAX_CELLS,
         "unsupported": unsupported,

@@ -4,8 +4,8 @@
 chain rule in symbols, :func:`equation` (:func:`latex`) adds its numbers and result, and
 :func:`texts` gives all four at once (what a JSON report shows), each symbol and term
 built once.  A contribution's own text (``∂f4/∂f3 = exp(f3)``, or a linear map's
-``∂z/∂W: G ↦ G · xᵀ``) is :mod:`graphviz_ad.explain.edges`'.  Nothing is kept on the
-records: a long trace's steps stay small however often they are shown.
+``∂z/∂W: G ↦ G · xᵀ``) is written by :mod:`graphviz_ad.explain.edges`.  Nothing is kept
+on the records: a long trace's steps stay small however often they are shown.
 
 >>> import graphviz_ad as ad
 >>> step = ad.reverse_mode(ad.parse("y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)"),

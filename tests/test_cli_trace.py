@@ -371,7 +371,7 @@ def test_trace_tells_rebound_versions_apart_and_check_names_elements():
 
 
 def test_json_is_streamed_text_identical_to_the_library():
-    """`--format json` writes the trace a piece at a time; the text is Trace.to_json()'s."""
+    """`--format json` writes the trace a piece at a time; the text is ad.to_json(trace)'s."""
     source = "a = x*w; y = sin(a) + a^2"
     result = CliRunner().invoke(main, ["trace", source, "--at", "x=0.5", "--at", "w=-2",
                                        "--format", "json"])

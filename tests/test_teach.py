@@ -321,7 +321,7 @@ def test_pdf_worksheets(tmp_path: Path, source: str) -> None:
 
 
 def test_pdf_key_typesets_the_steps_latex_forms() -> None:
-    """Problem 9's key carries every reverse step as its Step.latex (in math mode), the
+    """Problem 9's key carries every reverse step's LaTeX equation (in math mode), the
     definitions as formula-tree LaTeX, and no character-table leftovers."""
     (sheet,) = load_sheets(P9)
     page = latex(sheet, True, "graph.pdf")

@@ -198,8 +198,11 @@ def _matrix(nodes: dict[str, NodeData], c: Contribution) -> bool:
     for value in (c.carried, c.product, target["value"]):
         if not isinstance(value, float) and np.ndim(value) >= 2:
             return True
-    return any(not isinstance(nodes[o]["value"], float) and np.ndim(nodes[o]["value"]) >= 2
-               for o in target["operands"])
+    for operand in target["operands"]:
+        value = nodes[operand]["value"]
+        if not isinstance(value, float) and np.ndim(value) >= 2:
+            return True
+    return False
 
 
 def _symbolic(step: Step, style: str, matrices: list[bool]) -> str:

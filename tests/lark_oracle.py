@@ -1,13 +1,13 @@
 """The tests' oracle for graphviz_ad.core.parse: lark's LALR(1) parser generated from
-language.lark (``graphviz_ad/core/_parser_standalone.py``, by scripts/build_parser.py) driving
-the same builder.  parse.py's hand-written parser must give the same graphs and, for
-bad source, the same kind of error at the same place."""
+language.lark (tests/parser_oracle/, by its build_standalone.py) driving the same builder.
+parse.py's hand-written parser must give the same graphs and, for bad source, the same kind
+of error at the same place."""
 
 from __future__ import annotations
 
 import networkx as nx
+from parser_oracle import _parser_standalone as lalr
 
-from graphviz_ad.core import _parser_standalone as lalr
 from graphviz_ad.core.errors import GraphvizAdError
 from graphviz_ad.core.parse import MAX_SOURCE_CHARS, _Builder, _unexpected, finish
 

@@ -7,7 +7,7 @@ pending operators) calls :class:`_Builder` in exactly the order of the grammar's
 reductions, so the DAG is built in one left-to-right pass with no recursion (a
 100,000-deep expression parses as easily as a shallow one) and nothing is ever
 ``eval``-ed.  The tests check it against lark's LALR parser generated from the grammar
-(``_parser_standalone.py``, built by ``scripts/build_parser.py``; see
+(``tests/parser_oracle/``, rebuilt by its ``build_standalone.py``; see
 ``tests/lark_oracle.py``).  Structurally identical subexpressions are shared (CSE) and
 unnamed intermediates are called f1, f2, … in the order they are completed.
 

@@ -7,10 +7,11 @@ for a misplaced token) and a loop with two explicit stacks, operands and pending
 operators (:mod:`~graphviz_ad.core.parse_walk`), calls this module's :class:`_Builder` in
 exactly the order of the grammar's LALR reductions, so the DAG is built in one
 left-to-right pass with no recursion (a 100,000-deep expression parses as easily as a
-shallow one) and nothing is ever ``eval``-ed.  The tests check it against lark's LALR parser generated from the grammar
-(``tests/parser_oracle/``, rebuilt by its ``build_standalone.py``; see
-``tests/lark_oracle.py``).  Structurally identical subexpressions are shared (CSE) and
-unnamed intermediates are called f1, f2, … in the order they are completed.
+shallow one) and nothing is ever ``eval``-ed.  The tests check it against lark's LALR
+parser generated from the grammar (``tests/parser_oracle/``, rebuilt by its
+``build_standalone.py``; see ``tests/lark_oracle.py``).  Structurally identical
+subexpressions are shared (CSE) and unnamed intermediates are called f1, f2, … in the
+order they are completed.
 
 >>> G = parse("y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)")
 >>> sorted(G.predecessors("f3"))

@@ -35,7 +35,16 @@ from ._gc import gc_paused
 from .build import GraphBuilder, version_label  # noqa: F401  (version_label: public here too)
 from .errors import GraphvizAdError
 from .names import as_name, name_problem  # noqa: F401  (as_name: public here too)
-from .ops import CONSTANTS, MACRO_PARAMS, MACROS, PRIMITIVES, function_names, lookup_function
+from .nodes import node
+from .ops import (
+    CONSTANTS,
+    MACRO_PARAMS,
+    MACROS,
+    PRIMITIVES,
+    function_names,
+    is_leaf,
+    lookup_function,
+)
 from .parse_walk import walk
 from .program import program_of
 
@@ -249,10 +258,10 @@ class _Builder(GraphBuilder):
                              f"got {len(args)}", *pos)
         handles = dict(zip(("a", "b"), args))
         for n in program_of(G).order:
-            data = G.nodes[n]
+            data = node(G, n)
             if data["op"] == "const":
                 handles[n] = self.const(data["value"], data["name"], pos)
-            elif data["op"] != "input":
+            elif not is_leaf(data["op"]):
                 own = tuple((k, given[v] if isinstance(v, str) else v)
                             for k, v in data.get("params", ()) if not isinstance(v, str)
                             or v in given)
@@ -298,7 +307,7 @@ class _Builder(GraphBuilder):
             raise self.error(f"{name} is Python, not part of the expression language", *pos)
         # a function's name may be bound (dot = w0*x0 + w1*x1): read without a call it is
         # the value, and dot(u, v) is still the function, as the grammar tells them apart
-        taken = self.op[handle] in ("input", "const") or handle in self.user_name
+        taken = is_leaf(self.op[handle]) or handle in self.user_name
         if taken:  # an alias such as `b = a`: give the new name a node of its own
             handle = self.new("id", (handle,), pos)
         self.user_name[handle] = name

@@ -19,6 +19,7 @@ from ..core.autodiff import choose_of, values_at
 from ..core.calculus import Cost, jacobian
 from ..core.errors import InputError
 from ..core.formula import fmt_number
+from ..core.nodes import node
 from ..draw.palette import (
     COMPARED_PATH,
     CURVE_COLOURS,
@@ -121,7 +122,7 @@ def surface_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over:
     ``path={"lr": …, "steps": …, "start": {name: value}}`` overlays gradient descent."""
     check_names(G, [n for n, _ in over], "--over")
     of = choose_of(G, of)
-    name = pretty(G.nodes[of]["name"])
+    name = pretty(node(G, of)["name"])
     Z = surface_values(G, inputs, of, over)
     fig, ax = figure(slide)
     _heatmap(ax, fig, over, Z, name, SEQUENTIAL)
@@ -166,10 +167,10 @@ def curves_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
         ax.plot(xs, ys, label=label, color=CURVE_COLOURS[(k // rest) % len(CURVE_COLOURS)],
                 linestyle=styles[(k % rest) % len(styles)])
     ax.set_xlabel(pretty(xname))
-    ax.set_ylabel(pretty(G.nodes[of]["name"]))
+    ax.set_ylabel(pretty(node(G, of)["name"]))
     ax.set_xlim(xs[0], xs[-1])
     ax.grid(True, color=GRID_LINE, linewidth=0.8)
-    ax.set_title(title or f"{pretty(G.nodes[of]['name'])} against {pretty(xname)}")
+    ax.set_title(title or f"{pretty(node(G, of)['name'])} against {pretty(xname)}")
     if combos != [()]:
         _legend(ax, outside=False)
     return save(fig, out)
@@ -200,7 +201,7 @@ def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, ove
             pretty(n) for n, _ in over) + (" (convex)" if low >= -tol else " (not convex)")
     _axes_labels(ax, over)
     _clip(ax, over)
-    name = pretty(G.nodes[of]["name"])
+    name = pretty(node(G, of)["name"])
     fig.suptitle(f"{title or f'Convexity of {name}: the smallest Hessian eigenvalue'}\n"
                  f"{verdict}")
     return save(fig, out), low
@@ -216,7 +217,7 @@ def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, 
     decayed, regular, Greg, reg = weight_decay_paths(G, inputs, of, start, lam, lr, steps)
     diff = float(np.max(np.abs(decayed - regular)))
     Z = surface_values(Greg, inputs, reg, over)
-    name = pretty(G.nodes[choose_of(G, of)]["name"])
+    name = pretty(node(G, choose_of(G, of))["name"])
     fig, ax = figure(slide)
     _heatmap(ax, fig, over, Z, f"{name}̃ = {name} + λ/(2α)·Σφ²", SEQUENTIAL)
     ax.plot(decayed[:, 0], decayed[:, 1], color=DESCENT_PATH, linewidth=5, alpha=0.85,
@@ -251,7 +252,7 @@ def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt:
     bound = float(np.max(np.abs(J))) or 1.0
     image = ax.imshow(J, cmap=DIVERGING, vmin=-bound, vmax=bound, aspect="auto")  # fill it
     bar = fig.colorbar(image, ax=ax, pad=0.02)
-    oname, wname = pretty(G.nodes[of]["name"]), pretty(G.nodes[wrt]["name"])
+    oname, wname = pretty(node(G, of)["name"]), pretty(node(G, wrt)["name"])
     bar.set_label(f"∂{oname}ᵢ/∂{wname}ⱼ", labelpad=14)
     cmap = image.cmap
     for (i, j), v in np.ndenumerate(J):

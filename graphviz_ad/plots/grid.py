@@ -17,6 +17,7 @@ import numpy as np
 from ..core.autodiff import choose_of, reverse_mode, values_at
 from ..core.calculus import hessian_on_grid
 from ..core.errors import InputError
+from ..core.nodes import node
 from ..core.ops import grid_axes
 from ..core.parse import parse
 from ..core.program import program_of
@@ -40,7 +41,7 @@ def check_grid_safe(G: nx.DiGraph) -> None:
     program may only reduce over leading (data) axes: a negative ``axis`` or a matrix
     product would act on the grid instead.  Refuse such programs with one line."""
     for n in program_of(G).order:
-        data = G.nodes[n]
+        data = node(G, n)
         axis = dict(data.get("params") or ()).get("axis")
         axes = axis if isinstance(axis, tuple) else () if axis is None else (axis,)
         what = (f"axis={axis}" if any(k < 0 for k in axes)
@@ -79,7 +80,7 @@ def evaluate_on_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
             value = values_at(G, {**fixed, **part})[of]
         size = len(next(iter(part.values())))
         if np.shape(value) not in ((), (size,)):
-            raise InputError(f"{G.nodes[of]['name']} is not one number per point (shape "
+            raise InputError(f"{node(G, of)['name']} is not one number per point (shape "
                              f"{np.shape(value)[:-1]} for each): reduce the data with "
                              "sum(...) or mean(...)")
         out[start:start + size] = value
@@ -137,12 +138,12 @@ def regularized_graph(G: nx.DiGraph, of: str | None, params: Sequence[str], coef
     """G's program plus ``L_reg = L + c·Σφ²`` (re-parsed source text: the language's own
     parser, never eval)."""
     of = choose_of(G, of)
-    taken = {G.nodes[n]["name"] for n in G}
-    name = next(f"{G.nodes[of]['name']}_reg{k or ''}" for k in range(1000)
-                if f"{G.nodes[of]['name']}_reg{k or ''}" not in taken)
+    taken = {node(G, n)["name"] for n in G}
+    name = next(f"{node(G, of)['name']}_reg{k or ''}" for k in range(1000)
+                if f"{node(G, of)['name']}_reg{k or ''}" not in taken)
     squares = " + ".join(f"{p}^2" for p in params)
     source = ((program_of(G).source or "")
-              + f"\n{name} = {G.nodes[of]['name']} + {coefficient!r}*({squares})")
+              + f"\n{name} = {node(G, of)['name']} + {coefficient!r}*({squares})")
     return parse(source), name
 
 

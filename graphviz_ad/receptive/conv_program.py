@@ -21,8 +21,9 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from ..core.build import graph_dicts
 from ..core.errors import GraphvizAdError
+from ..core.nodes import node_data
+from ..core.ops import is_leaf
 from ..core.program import program_of
 from .fields import Layer, conv, pool
 from .units import plain_axis
@@ -73,7 +74,7 @@ def _param(value: tuple[int, ...]) -> str:
 def signal_of(G: nx.DiGraph) -> str:
     """The program's signal: the first input that a conv or pool reads as its first
     operand (``conv1d(x, w)``: x)."""
-    nodes = graph_dicts(G).nodes
+    nodes = node_data(G)
     inputs = set(program_of(G).inputs)
     for n in program_of(G).order:
         data = nodes[n]
@@ -90,7 +91,7 @@ def program_layers(G: nx.DiGraph, values: Mapping[str, Any], output: str
     """The layers on the path from the signal to ``output`` with the largest receptive
     field (elementwise ops pass fields through; at ``a + b`` the larger wins)."""
     signal = signal_of(G)
-    nodes = graph_dicts(G).nodes
+    nodes = node_data(G)
     paths: dict[str, tuple[Layer, ...]] = {signal: ()}
     sizes: dict[str, int] = {signal: 1}
     shapes = {n: np.shape(v) for n, v in values.items()}
@@ -118,7 +119,7 @@ def program_layers(G: nx.DiGraph, values: Mapping[str, Any], output: str
             kernel = params.get("kernel", 2)
             layer = pool(kernel, params.get("stride", kernel), params.get("padding", 0),
                          name=_label(G, n))
-        elif op in ("input", "const") or not _elementwise(op):
+        elif is_leaf(op) or not _elementwise(op):
             raise GraphvizAdError(f"{_named(G, n)}: the receptive field is defined for "
                                   "convolutions, pooling and elementwise ops, not "
                                   f"{op}")

@@ -24,8 +24,8 @@ import networkx as nx
 import numpy as np
 
 from ..core.autodiff import reverse_mode
-from ..core.build import graph_dicts
 from ..core.errors import GraphvizAdError
+from ..core.nodes import NodeData, node_data
 from ..core.parse import parse
 from ..core.program import attach, program_of
 from .conv_program import CONV_NDIM, POOL_NDIM, program_layers, signal_of, stack_program
@@ -78,9 +78,9 @@ def connectivity_graph(G: nx.DiGraph, output: str) -> nx.DiGraph:
     of one argmax."""
     keep = nx.ancestors(G, output) | {output}
     H = G.subgraph(keep).copy()
-    for n, data in H.nodes(data=True):
-        if data.get("op", "").startswith("maxpool") and data["op"] in POOL_NDIM:
-            H.nodes[n].update(data | {"op": data["op"].replace("max", "avg")})
+    for data in node_data(H).values():
+        if data["op"].startswith("maxpool") and data["op"] in POOL_NDIM:
+            data["op"] = data["op"].replace("max", "avg")
     meta = program_of(G)
     attach(H, replace(meta, inputs=tuple(n for n in meta.inputs if n in keep),
                       order=tuple(n for n in meta.order if n in keep), outputs=(output,)))
@@ -107,7 +107,7 @@ def _supports(G: nx.DiGraph, values: Mapping[str, Any], output: str,
     signal = signal_of(G)
     H = connectivity_graph(G, output)
     ones = {n: np.ones(np.shape(values.get(n, 1.0))) for n in program_of(H).inputs}
-    nodes = graph_dicts(G).nodes
+    nodes = node_data(G)
     pool_cells = math.prod(math.prod(_window(nodes[n])) for n in program_of(G).order
                            if nodes[n]["op"] in POOL_NDIM and _on_every_path(G, signal, n, output))
     out_shape = np.shape(reverse_mode(H, ones, of=output, wrt=[signal]).value(output))
@@ -168,7 +168,7 @@ def gradient_jumps(G: nx.DiGraph, values: Mapping[str, Any], output: str,
     return jumps
 
 
-def _window(data: dict) -> tuple[int, ...]:
+def _window(data: NodeData) -> tuple[int, ...]:
     params = dict(data.get("params") or ())
     kernel = params.get("kernel", 2)
     nd = POOL_NDIM[data["op"]]
@@ -209,7 +209,7 @@ def compare(G: nx.DiGraph, values: Mapping[str, Any], output: str,
 
 
 def _first_channels(G: nx.DiGraph, values: Mapping[str, Any], signal: str) -> int:
-    nodes = graph_dicts(G).nodes
+    nodes = node_data(G)
     for n in program_of(G).order:
         data = nodes[n]
         if data["op"] in CONV_NDIM and data["operands"][0] == signal:
@@ -232,7 +232,7 @@ def output_of(G: nx.DiGraph, of: str | None) -> str:
         from ..core.autodiff import choose_of  # deferred: resolves a user's name
 
         return choose_of(G, of)
-    nodes = graph_dicts(G).nodes
+    nodes = node_data(G)
     maps = [n for n in program_of(G).order
             if nodes[n]["op"] in CONV_NDIM or nodes[n]["op"] in POOL_NDIM]
     if not maps:

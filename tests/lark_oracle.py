@@ -1,15 +1,16 @@
 """The tests' oracle for graphviz_ad.core.parse: lark's LALR(1) parser generated from
-language.lark (``graphviz_ad/core/_parser_standalone.py``, by scripts/build_parser.py) driving
-the same builder.  parse.py's hand-written parser must give the same graphs and, for
-bad source, the same kind of error at the same place."""
+language.lark (tests/parser_oracle/, by its build_standalone.py) driving the same builder.
+parse.py's hand-written parser must give the same graphs and, for bad source, the same kind
+of error at the same place."""
 
 from __future__ import annotations
 
 import networkx as nx
+from parser_oracle import _parser_standalone as lalr
 
-from graphviz_ad.core import _parser_standalone as lalr
 from graphviz_ad.core.errors import GraphvizAdError
-from graphviz_ad.core.parse import MAX_SOURCE_CHARS, _Builder, _unexpected, finish
+from graphviz_ad.core.parse import MAX_SOURCE_CHARS, _Builder, finish
+from graphviz_ad.core.parse_tokens import unexpected_token
 
 
 class _Separators:
@@ -119,11 +120,11 @@ def oracle_parse(source: str) -> nx.DiGraph:
             raise err.orig_exc from None
         raise
     except lalr.UnexpectedCharacters as err:
-        raise _unexpected(source, "BAD", source[err.pos_in_stream], err.line,
+        raise unexpected_token(source, "BAD", source[err.pos_in_stream], err.line,
                           err.column) from None
     except lalr.UnexpectedEOF:
-        raise _unexpected(source, "$END", "", 1, 1) from None
+        raise unexpected_token(source, "$END", "", 1, 1) from None
     except lalr.UnexpectedToken as err:
-        raise _unexpected(source, err.token.type, str(err.token), err.line or 1,
+        raise unexpected_token(source, err.token.type, str(err.token), err.line or 1,
                           err.column or 1) from None
     return finish(b, source)

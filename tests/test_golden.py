@@ -55,6 +55,9 @@ VECTOR_PROGRAMS = [
     ("softmax", "s = softmax(z)", {"z": [0.0, 1.0, -1.0]}),
     ("matrix-broadcast", "y = sum(sum(a*b + c))",
      {"a": [[1.0], [2.0], [-1.0]], "b": [[0.5, 1.5, -2.0, 1.0]], "c": 0.5}),
+    # max/min with a constant 0 first: their partials step(a − b) show 0 − f as −f
+    ("relu-as-max", "y = sum(max(0, w*x - b))", {"x": [0.5, -1.0, 2.0], "w": 1.5, "b": 0.2}),
+    ("min-zero", "y = sum(min(0, x) * w)", {"x": [0.5, -1.0, 2.0], "w": 1.5}),
 ]
 
 #: (name, program, inputs, mode, who, seed): passes with an explicit seed.
@@ -288,6 +291,26 @@ def test_a_real_change_fails():
             lines[at] = lines[at].replace(" + ", " − ", 1)
         found = differences(golden, copy)
         assert len(found) == 1 and program in found[0], (change, found)
+
+
+@pytest.mark.parametrize(("source", "fn"), [("y = max(0, x)", lambda x: max(0.0, x)),
+                                          ("y = min(0, x)", lambda x: min(0.0, x))])
+@pytest.mark.parametrize("x", [-0.75, 0.5])
+def test_shown_local_derivative_is_the_derivative(source, fn, x):
+    """The displayed ∂y/∂x of max(0, x) and min(0, x) (their rules say step(a − b) with
+    a = 0: the display shows 0 − x as −x), read back as a program, is the derivative by
+    central differences on either side of the kink (showing 0 − x as x flips it)."""
+    from graphviz_ad import evaluate
+    from graphviz_ad.core.parse import parse
+
+    for name in ("forward wrt x", "reverse of y"):
+        lines = _passes(parse(source), {"x": np.asarray(x)})[name]
+        shown = next(line for line in lines if line.startswith("  local: ∂y/∂x = "))
+        shown = shown.removeprefix("  local: ∂y/∂x = ")
+        assert "step(−x)" in shown
+        value = float(evaluate(parse("d = " + shown.replace("−", "-")), {"x": x}).value("d"))
+        h = 1e-6
+        assert value == pytest.approx((fn(x + h) - fn(x - h)) / (2 * h), abs=1e-6)
 
 
 def test_number_parsing():

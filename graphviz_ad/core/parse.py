@@ -1,15 +1,17 @@
 """Source text → networkx DAG: one node per input, constant and operation.
 
-The grammar is written down in ``language.lark`` (the one place it lives).  This module
-reads it with a hand-written, iterative operator-precedence parser: one regular
-expression cuts the text into tokens and a loop with two explicit stacks (operands and
-pending operators) calls :class:`_Builder` in exactly the order of the grammar's LALR
-reductions, so the DAG is built in one left-to-right pass with no recursion (a
-100,000-deep expression parses as easily as a shallow one) and nothing is ever
-``eval``-ed.  The tests check it against lark's LALR parser generated from the grammar
-(``_parser_standalone.py``, built by ``scripts/build_parser.py``; see
-``tests/lark_oracle.py``).  Structurally identical subexpressions are shared (CSE) and
-unnamed intermediates are called f1, f2, … in the order they are completed.
+The grammar is written down in ``language.lark`` (the one place it lives).  It is read
+with a hand-written, iterative operator-precedence parser: one regular expression cuts
+the text into tokens (:mod:`~graphviz_ad.core.parse_tokens`, which also words the error
+for a misplaced token) and a loop with two explicit stacks, operands and pending
+operators (:mod:`~graphviz_ad.core.parse_walk`), calls this module's :class:`_Builder` in
+exactly the order of the grammar's LALR reductions, so the DAG is built in one
+left-to-right pass with no recursion (a 100,000-deep expression parses as easily as a
+shallow one) and nothing is ever ``eval``-ed.  The tests check it against lark's LALR
+parser generated from the grammar (``tests/parser_oracle/``, rebuilt by its
+``build_standalone.py``; see ``tests/lark_oracle.py``).  Structurally identical
+subexpressions are shared (CSE) and unnamed intermediates are called f1, f2, … in the
+order they are completed.
 
 >>> G = parse("y = exp(exp(x) + exp(x)^2) + sin(exp(x) + exp(x)^2)")
 >>> sorted(G.predecessors("f3"))
@@ -23,32 +25,32 @@ from __future__ import annotations
 import difflib
 import keyword
 import math
-import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import networkx as nx
 
 from ._gc import gc_paused
 from .build import GraphBuilder, version_label  # noqa: F401  (version_label: public here too)
-from .errors import GraphvizAdError, source_lines
+from .errors import GraphvizAdError
 from .names import as_name, name_problem  # noqa: F401  (as_name: public here too)
-from .ops import CONSTANTS, MACRO_PARAMS, MACROS, PRIMITIVES, function_names, lookup_function
+from .nodes import node
+from .ops import (
+    CONSTANTS,
+    MACRO_PARAMS,
+    MACROS,
+    PRIMITIVES,
+    function_names,
+    is_leaf,
+    lookup_function,
+)
+from .parse_walk import walk
 from .program import program_of
 
 MAX_SOURCE_CHARS = 20_000_000
 MAX_NODES = 2_000_000
 DEFAULT_OUTPUT = "y"
-
-# What an unexpected token is called in messages, by its terminal name in language.lark
-_TOKEN_NAMES = {
-    "$END": "end of input", "_NEWLINE": "end of line", "NAME": "name", "NUMBER": "number",
-    "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COMMA": "','",
-    "EQUAL": "'='", "SEMICOLON": "';'", "POW": "power operator", "AUGOP": "augmented assignment",
-    "MATMUL": "'@'", "DOT": "'.'",
-}
-_PYTHON_HINT = re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b|__\w+__|[\"'`:{}$]")
 
 @dataclass
 class _Binding:
@@ -256,10 +258,10 @@ class _Builder(GraphBuilder):
                              f"got {len(args)}", *pos)
         handles = dict(zip(("a", "b"), args))
         for n in program_of(G).order:
-            data = G.nodes[n]
+            data = node(G, n)
             if data["op"] == "const":
                 handles[n] = self.const(data["value"], data["name"], pos)
-            elif data["op"] != "input":
+            elif not is_leaf(data["op"]):
                 own = tuple((k, given[v] if isinstance(v, str) else v)
                             for k, v in data.get("params", ()) if not isinstance(v, str)
                             or v in given)
@@ -305,7 +307,7 @@ class _Builder(GraphBuilder):
             raise self.error(f"{name} is Python, not part of the expression language", *pos)
         # a function's name may be bound (dot = w0*x0 + w1*x1): read without a call it is
         # the value, and dot(u, v) is still the function, as the grammar tells them apart
-        taken = self.op[handle] in ("input", "const") or handle in self.user_name
+        taken = is_leaf(self.op[handle]) or handle in self.user_name
         if taken:  # an alias such as `b = a`: give the new name a node of its own
             handle = self.new("id", (handle,), pos)
         self.user_name[handle] = name
@@ -314,249 +316,6 @@ class _Builder(GraphBuilder):
         self.bindings.append(binding)
         self.names.append((name, handle))
 
-
-
-# -- the tokenizer: the terminals of language.lark, one regular expression ---------------
-# Blanks before a token are skipped in the same match; comments, line continuations
-# (backslash-newline) and separators are tokens of their own.  Any other character is
-# "BAD" and becomes an error when the parser reaches it.
-_NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_TOKEN = re.compile(r"""[ \t\f]*(?:
-    (?P<NUMBER>""" + _NUMBER.pattern + r""")
-  | (?P<NAME>(?:[^\W\d]|[\u1885\u1886\u2118\u212e])(?:\w|[^\x00-\x7f\s])*)
-  | (?P<OP>\*\*|[-+*/]=|[-+*/^@.()\[\],;=])
-  | (?P<NL>\r?\n)
-  | (?P<SKIP>\#[^\n]*|\\\r?\n)
-  | (?P<BAD>.)
-  | (?P<END>\Z))""", re.VERBOSE | re.DOTALL)
-
-# the terminal names of language.lark, for messages and the tests' oracle
-TERMINALS = {"(": "LPAR", ")": "RPAR", "[": "LSQB", "]": "RSQB", ",": "COMMA", "=": "EQUAL",
-             ";": "SEMICOLON", "^": "POW", "**": "POW", "@": "MATMUL", ".": "DOT",
-             "+": "PLUS", "-": "MINUS", "*": "STAR", "/": "SLASH", "+=": "AUGOP",
-             "-=": "AUGOP", "*=": "AUGOP", "/=": "AUGOP", "NL": "_NEWLINE", "END": "$END",
-             "NAME": "NAME", "NUMBER": "NUMBER", "BAD": "BAD"}
-
-
-def _tokens(source: str) -> Iterator[tuple[str, str, int, int]]:
-    """``(kind, text, line, column)`` per token: kind is NUMBER, NAME, NL, BAD, END or
-    the operator's own text.  Lines end only at ``\\n``, as in the error display."""
-    line, line_start = 1, 0
-    for m in _TOKEN.finditer(source):
-        kind = m.lastgroup
-        assert kind is not None  # every alternative of _TOKEN is a named group
-        if kind == "OP":
-            text = m.group(kind)
-            yield text, text, line, m.start(kind) - line_start + 1
-        elif kind == "NAME" or kind == "NUMBER":
-            yield kind, m.group(kind), line, m.start(kind) - line_start + 1
-        elif kind == "NL":
-            yield kind, m.group(kind), line, m.start(kind) - line_start + 1
-            line, line_start = line + 1, m.end()
-        elif kind == "SKIP":
-            if m.group(kind)[0] == "\\":
-                line, line_start = line + 1, m.end()
-        elif kind == "BAD":
-            yield kind, m.group(kind), line, m.start(kind) - line_start + 1
-        else:
-            yield "END", "", line, m.start(kind) - line_start + 1
-            return
-
-
-# -- the parser: operator precedence with explicit stacks ----------------------------------
-# Binding strength as in language.lark: sum < product < unary minus < power (right
-# associative; its exponent is a unary, so 2^-x is fine); postfix [i] and .T bind tightest.
-_SUM, _PRODUCT, _UNARY, _POWER = 1, 2, 3, 4
-_BINARY = {"+": (_SUM, "add"), "-": (_SUM, "sub"), "*": (_PRODUCT, "mul"),
-           "/": (_PRODUCT, "div"), "@": (_PRODUCT, "matmul"), "^": (_POWER, "pow"),
-           "**": (_POWER, "pow")}
-_STATEMENT_END = ("NL", ";", "END")
-_BARRIER = (0, None, None)  # an open (, call( or [ on the operator stack
-
-
-class _Group:
-    """An open bracket: ``kind`` is "(", "call" or "["; a call collects its arguments."""
-
-    __slots__ = ("kind", "name", "pos", "items", "keyword")
-
-    def __init__(self, kind: str, name: str = "", pos: tuple[int, int] = (0, 0)) -> None:
-        self.kind, self.name, self.pos = kind, name, pos
-        self.items: list = []
-        self.keyword: tuple[str, tuple[int, int]] | None = None
-
-
-def _run(b: _Builder, source: str) -> None:
-    """Parse ``source`` as language.lark's ``program``, calling ``b``'s callbacks."""
-    nxt = _tokens(source).__next__
-    binary = {k: (prec, getattr(b, op), op == "pow") for k, (prec, op) in _BINARY.items()}
-    vals: list = []  # operand handles
-    ops: list = [_BARRIER]  # (strength, callback, position) and barriers
-    groups: list[_Group] = []
-    operand = True  # expecting an operand (else an operator)
-    head = True  # at a statement's or call argument's start: NAME = may follow
-    fresh = True  # nothing of the current statement read yet (separators are skipped)
-    pending = None  # the last atom, reduced once the token after it is known to fit
-    target = None  # (augop or "", name, position) of an assignment
-    keyword_value = False  # the token just read is the first of a keyword's value
-    closed_tuple = False  # a keyword's tuple value just closed: "," or ")" must follow
-
-    def unexpected(kind: str, text: str, line: int, column: int) -> GraphvizAdError:
-        return _unexpected(source, TERMINALS.get(kind, TERMINALS.get(text, "")), text,
-                           line, column)
-
-    while True:
-        kind, text, line, column = nxt()
-        starts_value, keyword_value = keyword_value, False
-        if operand:
-            if kind == "NAME" or kind == "NUMBER":
-                pending = (kind, text, (line, column))
-                operand = fresh = False
-            elif kind == "(":
-                ops.append(_BARRIER)  # "=" marks a group that may be a tuple: axis=(0, 1)
-                groups.append(_Group("(", "=" if starts_value else "", (line, column)))
-                head = fresh = False
-            elif kind == "-" or kind == "+":
-                ops.append((_UNARY, b.neg if kind == "-" else b.pos_, None))
-                head = fresh = False
-            elif kind == ")" and groups and groups[-1].kind == "call" and head \
-                    and not groups[-1].items and groups[-1].keyword is None:
-                ops.pop()
-                group = groups.pop()  # f(): a call without arguments
-                vals.append(b.call(group.name, group.pos, None))
-                operand = head = False
-            elif kind == ")" and groups and groups[-1].kind == "(" and groups[-1].items:
-                ops.pop()  # (0,) or (0, 1,): a tuple closed after its comma
-                group = groups.pop()
-                vals.append(b.tuple_(group.items, group.pos))
-                operand, closed_tuple = False, True
-            elif fresh and (kind == "NL" or kind == ";"):
-                continue
-            elif kind == "NL" and groups:
-                continue
-            elif fresh and kind == "END":
-                return
-            elif kind in ("+=", "-="):  # a unary + or -, then =
-                raise unexpected("=", "=", line, column + 1)
-            else:
-                raise unexpected(kind, text, line, column)
-            continue
-        # -- expecting an operator ---------------------------------------------------
-        if closed_tuple:
-            if kind == "NL" and groups:
-                continue
-            if kind != "," and kind != ")":
-                raise unexpected(kind, text, line, column)
-            closed_tuple = False
-        if kind == "NAME" or kind == "NUMBER" or kind == "BAD":
-            if kind == "NUMBER" and text[0] == ".":  # x.5 is x . 5: the 5 is unexpected
-                after = source_lines(source)[line - 1][column:]
-                number = _NUMBER.match(after)
-                assert number is not None  # the digits after the dot
-                raise unexpected(kind, number.group(), line, column + 1)
-            raise unexpected(kind, text, line, column)
-        if pending is not None:
-            atom_kind, atom, pos = pending
-            if atom_kind == "NAME":
-                if kind == "(":  # a call
-                    ops.append(_BARRIER)
-                    groups.append(_Group("call", atom, pos))
-                    pending, operand, head = None, True, True
-                    continue
-                if head and kind == "=" and (not groups or groups[-1].kind == "call"):
-                    if groups:
-                        groups[-1].keyword = (atom, pos)
-                        keyword_value = True
-                    else:
-                        target = ("", atom, pos)
-                    pending, operand, head = None, True, False
-                    continue
-                if head and not groups and kind in ("+=", "-=", "*=", "/="):
-                    target = (kind, atom, pos)
-                    pending, operand, head = None, True, False
-                    continue
-            elif kind == "(":
-                raise unexpected(kind, text, line, column)
-            pending = None
-            vals.append(b.name(atom, pos) if atom_kind == "NAME" else b.number(atom, pos))
-        head = False
-        entry = binary.get(kind)
-        if entry is not None:
-            strength, callback, right = entry
-            while ops[-1][0] > strength or (ops[-1][0] == strength and not right):
-                _reduce(ops, vals)
-            ops.append((strength, callback, (line, column)))
-            operand = True
-        elif kind == "[":
-            ops.append(_BARRIER)
-            groups.append(_Group("["))
-            operand = True
-        elif kind == ".":
-            kind2, text2, line2, column2 = nxt()
-            if kind2 != "NAME":
-                raise unexpected(kind2, text2, line2, column2)
-            vals[-1] = b.attribute(vals[-1], (line, column), text2, (line2, column2))
-        elif kind == ")" or kind == "]" or kind == ",":
-            while ops[-1][0]:
-                _reduce(ops, vals)
-            if not groups or (groups[-1].kind == "[") != (kind == "]") or (
-                    kind == "," and groups[-1].kind == "[") or (
-                    kind == "," and groups[-1].kind == "(" and groups[-1].name != "="):
-                raise unexpected(kind, text, line, column)
-            group = groups[-1]
-            if group.kind == "(" and (kind == "," or group.items):  # a tuple: (0, 1)
-                group.items.append(vals.pop())
-                if kind == ",":
-                    operand = True
-                    continue
-                vals.append(b.tuple_(group.items, group.pos))
-                ops.pop()
-                groups.pop()
-                closed_tuple = True
-                continue
-            if group.kind == "call":
-                value = vals.pop()
-                if group.keyword is not None:
-                    value = b.kwarg(group.keyword[0], value, group.keyword[1])
-                    group.keyword = None
-                group.items.append(value)
-                if kind == ",":
-                    operand = head = True
-                    continue
-                vals.append(b.call(group.name, group.pos, group.items))
-            elif group.kind == "[":
-                index = vals.pop()
-                vals[-1] = b.index(vals[-1], index)
-            ops.pop()
-            groups.pop()
-        elif kind == "NL" and groups:
-            continue
-        elif kind in _STATEMENT_END and not groups:
-            while ops[-1][0]:
-                _reduce(ops, vals)
-            handle = vals.pop()
-            if target is None:
-                b.bare(handle)
-            elif target[0]:
-                b.augassign(target[1], target[2], target[0], handle)
-            else:
-                b.assign(target[1], target[2], handle)
-            if kind == "END":
-                return
-            target, operand, head, fresh = None, True, True, True
-        elif kind in ("+=", "-=", "*=", "/="):  # an operator, then =
-            raise unexpected("=", "=", line, column + 1)
-        else:
-            raise unexpected(kind, text, line, column)
-
-
-def _reduce(ops: list, vals: list) -> None:
-    """Apply the operator on top of the stack to its operands."""
-    strength, callback, at = ops.pop()
-    if strength == _UNARY:
-        vals[-1] = callback(vals[-1], at)
-    else:
-        right = vals.pop()
-        vals[-1] = callback(vals[-1], right, at)
 
 
 def parse_rule(text: str) -> nx.DiGraph:
@@ -589,7 +348,7 @@ def parse(source: str, cse: bool = True, *, _rule: bool = False) -> nx.DiGraph:
         raise GraphvizAdError(f"source too large: {len(source):,} characters "
                               f"(limit {MAX_SOURCE_CHARS:,})")
     builder = _Builder(source, cse, _rule)
-    _run(builder, source)
+    walk(builder, source)
     return finish(builder, source)
 
 
@@ -629,35 +388,6 @@ def did_you_mean(name: str) -> str:
     return f" (did you mean {close[0]}()?)" if close else ""
 
 
-def _unexpected(source: str, terminal: str, text: str, line: int,
-                column: int) -> GraphvizAdError:
-    """One clear message for a token the grammar does not allow where it is (``terminal``
-    is its name in language.lark, "BAD" for a character no terminal matches), naming
-    Python constructs that are not part of the language."""
-    if terminal == "$END":
-        lines = source_lines(source.rstrip("\n")) or [""]
-        line, column = len(lines), len(lines[-1]) + 1
-        message = "unexpected end of input (unclosed parenthesis or missing operand?)"
-    elif terminal == "BAD":
-        message = f"unexpected character {text!r}"
-    else:
-        what = _TOKEN_NAMES.get(terminal, f"{text!r}")
-        if terminal in ("NAME", "NUMBER"):
-            what = f"{what} {text!r}"
-        message = f"unexpected {what}"
-        before = source_lines(source)[line - 1][:column - 1] if line >= 1 else ""
-        if terminal in ("NAME", "LPAR") and re.search(r"[0-9.]$", before):
-            number = re.search(r"[0-9.eE]+$", before).group(0)  # type: ignore[union-attr]
-            factor = "(…)" if terminal == "LPAR" else text
-            message += (f"; write {number}*{factor} for a product (there is no implicit "
-                        "multiplication)")
-    lines = source_lines(source)
-    source_line = lines[line - 1] if line <= len(lines) else ""
-    hint = _PYTHON_HINT.search(source_line)
-    if hint and hint.start() <= column:
-        message += (f"; {hint.group(0)!r} looks like Python, which is not part of the "
-                    "expression language")
-    return GraphvizAdError(message, source=source, line=line, column=column)
 
 
 assert set(PRIMITIVES) >= {"add", "sub", "mul", "div", "neg", "pow", "id"}

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
@@ -32,11 +30,17 @@ from graphviz_ad.draw.names import safe_stem
 from graphviz_ad.draw.player import player_html
 from graphviz_ad.draw.pptx_deck import DECK_CANVAS, deck_bytes, pptx_module
 from graphviz_ad.draw.staging import Staging
+from graphviz_ad.draw.video import (  # noqa: F401  (concat_script: public here too)
+    MP4_MAX_SIZE,
+    concat_script,
+    encode_mp4,
+    ffmpeg_module,
+    mp4_size,
+)
 
 from ..core.formats import FRAME_FORMATS, RASTER_FORMATS
 
 LAST_FRAME_HOLD_MS = 3000
-VIDEO_HINT = "MP4 needs the video extra: pip install 'graphviz-ad[video]'"
 
 
 SLIDE_HINT = "use W:H with positive whole numbers, e.g. 16:9 or 4:3"
@@ -142,7 +146,7 @@ def write_frames(frames: Sequence[Frame], out_dir: Path, stem: str, formats: Ite
     if scale is not None and not 0 < scale <= MAX_SCALE:
         raise RenderError(f"scale {scale:g}: choose a number above 0 and at most {MAX_SCALE:g}")
     if "mp4" in wanted:
-        _ffmpeg_module()  # fail before doing any work
+        ffmpeg_module()  # fail before doing any work
     if "pptx" in wanted:
         pptx_module()
     canvas = slide_canvas(slide)
@@ -216,26 +220,6 @@ def _write_apng(job: WriteJob) -> list[Path]:
     return [job.stage.pairs[-1][1]]
 
 
-def _ffmpeg_module() -> Any:
-    try:
-        import imageio_ffmpeg  # deferred: optional, only for mp4
-    except ImportError as exc:
-        raise RenderError(VIDEO_HINT) from exc
-    return imageio_ffmpeg
-
-
-MP4_MAX_SIZE = (1920, 1080)  # without --slide: many hardware decoders cap width at 4096
-
-
-def mp4_size(size: tuple[int, int], limit: tuple[int, int] = MP4_MAX_SIZE) -> tuple[int, int]:
-    """``size`` scaled down (never up) to fit ``limit``, aspect kept, both sides even."""
-    w, h = size
-    k = min(1.0, limit[0] / w, limit[1] / h)
-    if k >= 1.0:
-        return w - w % 2, h - h % 2
-    return max(2, int(w * k) // 2 * 2), max(2, int(h * k) // 2 * 2)
-
-
 def shots(frames: Sequence[Frame], images: Sequence[Image.Image],
           ) -> list[tuple[Image.Image, int]]:
     """Each run of identical consecutive frames once, with the run's total duration (ms)."""
@@ -250,47 +234,12 @@ def shots(frames: Sequence[Frame], images: Sequence[Image.Image],
     return out
 
 
-def concat_script(names: Sequence[str], durations_ms: Sequence[int]) -> str:
-    """An ffconcat script showing each image for its duration, timed in milliseconds
-    (``framerate 1000``: the image demuxer's default 1/25 s would round 2.5 s to 2.52 s).
-    The last image is listed again (shown 1 ms): the demuxer gives an entry its
-    duration only when another follows."""
-    lines = ["ffconcat version 1.0"]
-    for name, ms in [*zip(names, durations_ms), (names[-1], None)]:
-        lines += [f"file {name}", "option framerate 1000"]
-        if ms is not None:
-            lines.append(f"duration {ms / 1000:.3f}")
-    return "\n".join([*lines, ""])
-
-
 def _write_mp4(job: WriteJob) -> list[Path]:
     """H.264 with variable frame timing: every distinct frame encoded once, shown for
-    its duration (ffmpeg's concat demuxer over the frames as PNG files)."""
-    exe = _ffmpeg_module().get_ffmpeg_exe()
+    its duration (see :func:`~graphviz_ad.draw.video.encode_mp4`)."""
     size = job.images[0].size if job.canvas else mp4_size(job.images[0].size)
-    work = job.stage.scratch()
-    names, durations = [], []
     with _progress(job.progress, len(job.images), "encoding MP4") as tick:
-        for k, (img, ms) in enumerate(shots(job.frames, job.images)):
-            if img.size != size:  # only when an explicit scale exceeds MP4_MAX_SIZE
-                img = img.resize(size, Image.Resampling.LANCZOS)
-            names.append(f"{k:05d}.png")
-            durations.append(ms)
-            with job.stage.guard():
-                img.save(work / names[-1], "PNG", compress_level=1)
-            tick()
-        script = work / "frames.ffconcat"
-        with job.stage.guard():
-            script.write_text(concat_script(names, durations), encoding="utf-8")
-        tmp = job.stage.path(f"{job.stem}.mp4")
-        proc = subprocess.run(
-            [exe, "-nostdin", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(script),
-             "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage",
-             "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-n", str(tmp)],
-            capture_output=True, check=False)
-    if proc.returncode != 0:
-        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"]
-        raise RenderError(f"ffmpeg could not encode {job.stem}.mp4: {lines[-1]}")
+        encode_mp4(shots(job.frames, job.images), size, job.stage, job.stem, tick)
     return [job.stage.pairs[-1][1]]
 
 

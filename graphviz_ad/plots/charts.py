@@ -1,10 +1,7 @@
 """Plots of losses over data (homework problems 1, 2, 3, 7, 8), drawn with matplotlib.
 
-Every value comes from the graph: a surface is one evaluation of the graph on the whole
-grid (data of shape (n, 1) against parameters of shape (P,); under ``grid_axes(1)``
-reductions leave the trailing grid axis alone, see :mod:`graphviz_ad.core.ops`), in chunks
-that keep arrays near a million elements;
-gradient-descent paths use reverse mode; Hessians use :mod:`graphviz_ad.core.calculus`.
+Every value comes from the graph (:mod:`graphviz_ad.plots.grid`: surfaces, Hessians and
+gradient-descent paths); this module draws them.
 """
 
 from __future__ import annotations
@@ -18,13 +15,11 @@ import networkx as nx
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
-from ..core.autodiff import choose_of, reverse_mode, values_at
-from ..core.calculus import Cost, hessian_on_grid, jacobian
+from ..core.autodiff import choose_of, values_at
+from ..core.calculus import Cost, jacobian
 from ..core.errors import InputError
 from ..core.formula import fmt_number
-from ..core.ops import grid_axes
-from ..core.parse import parse
-from ..core.program import program_of
+from ..core.nodes import node
 from ..draw.palette import (
     COMPARED_PATH,
     CURVE_COLOURS,
@@ -42,93 +37,16 @@ from ..draw.palette import (
     TEXT_ON_DARK,
     TEXT_ON_LIGHT,
 )
+from .grid import (
+    Over,
+    check_names,
+    evaluate_on_grid,
+    gradient_descent,
+    hessian_grid,
+    surface_values,
+    weight_decay_paths,
+)
 from .style import DIVERGING, SEQUENTIAL, PlotOut, figure, pretty, save
-
-CHUNK_ELEMENTS = 1 << 20
-Over = Sequence[tuple[str, np.ndarray]]
-
-
-def _check_names(G: nx.DiGraph, names: Sequence[str], option: str) -> None:
-    for name in names:
-        if name not in program_of(G).inputs:
-            raise InputError(f"{option} {name}: no such input (inputs: "
-                             f"{', '.join(program_of(G).inputs)})")
-
-
-GRID_UNSAFE_OPS = {"matmul", "transpose", "outer"}  # they read the last axes, which the grid owns
-
-
-def check_grid_safe(G: nx.DiGraph) -> None:
-    """Plots evaluate many points at once by giving every array a trailing grid axis, so a
-    program may only reduce over leading (data) axes: a negative ``axis`` or a matrix
-    product would act on the grid instead.  Refuse such programs with one line."""
-    for n in program_of(G).order:
-        data = G.nodes[n]
-        axis = dict(data.get("params") or ()).get("axis")
-        axes = axis if isinstance(axis, tuple) else () if axis is None else (axis,)
-        what = (f"axis={axis}" if any(k < 0 for k in axes)
-                else data["op"] if data["op"] in GRID_UNSAFE_OPS else None)
-        if what:
-            raise InputError(f"{data['line']}:{data['column']}: {data['label']} uses {what}; "
-                             "plots need reductions over leading axes only (write a "
-                             "non-negative axis; matrix programs cannot be plotted yet)")
-
-
-def evaluate_on_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
-                     points: Mapping[str, np.ndarray]) -> np.ndarray:
-    """``of`` at many points at once: ``points`` maps inputs to equal-length 1-D arrays
-    (one entry per point); every other input is the same at every point.  Returns one
-    value per point.  Array inputs get a trailing axis, so reductions act on the data
-    and leave one number per point."""
-    of = choose_of(G, of)
-    check_grid_safe(G)
-    count = len(next(iter(points.values())))
-    fixed = {k: (np.reshape(v, np.shape(v) + (1,)) if np.ndim(v) else v)
-             for k, v in inputs.items() if k not in points}
-    widest = max([int(np.size(v)) for v in fixed.values()] + [1])
-    chunk = max(1, CHUNK_ELEMENTS // widest)
-    out = np.empty(count)
-    for start in range(0, count, chunk):
-        part = {k: np.asarray(v[start:start + chunk], dtype=float) for k, v in points.items()}
-        with grid_axes(1):  # the trailing axis is the grid's: sum(...) leaves it alone
-            value = values_at(G, {**fixed, **part})[of]
-        size = len(next(iter(part.values())))
-        if np.shape(value) not in ((), (size,)):
-            raise InputError(f"{G.nodes[of]['name']} is not one number per point (shape "
-                             f"{np.shape(value)[:-1]} for each): reduce the data with "
-                             "sum(...) or mean(...)")
-        out[start:start + size] = value
-    return out
-
-
-def surface_values(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over
-                   ) -> np.ndarray:
-    """``of`` on the grid ``over = [(name0, values0), (name1, values1)]``: shape
-    ``(len(values1), len(values0))`` (rows follow the vertical axis)."""
-    check_grid_safe(G)
-    (n0, v0), (n1, v1) = over
-    P0, P1 = np.meshgrid(v0, v1)
-    Z = evaluate_on_grid(G, inputs, of, {n0: P0.ravel(), n1: P1.ravel()})
-    return Z.reshape(P0.shape)
-
-
-def gradient_descent(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
-                     start: Mapping[str, float], lr: float, steps: int,
-                     decay: float = 0.0) -> np.ndarray:
-    """Parameters after each update φ ← (1 − decay)·φ − lr·∂of/∂φ (reverse mode);
-    ``decay=0`` is plain gradient descent.  Returns shape ``(steps + 1, len(start))``."""
-    names = list(start)
-    phi = np.array([float(start[n]) for n in names])
-    path = [phi.copy()]
-    for _ in range(steps):
-        trace = reverse_mode(G, {**inputs, **dict(zip(names, phi))}, of=of)
-        grad = np.array([float(trace.derivative(n)) for n in names])
-        phi = (1.0 - decay) * phi - lr * grad
-        path.append(phi.copy())
-        if not np.all(np.isfinite(phi)):
-            raise InputError(f"gradient descent diverged after {len(path) - 1} steps: "
-                             f"lower lr (now {lr:g})")
-    return np.array(path)
 
 
 def _axes_labels(ax, over: Over) -> None:
@@ -202,9 +120,9 @@ def surface_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over:
                  path: Mapping[str, Any] | None = None) -> list[Path]:
     """Heatmap of ``of`` over two inputs with contours and the grid minimum marked;
     ``path={"lr": …, "steps": …, "start": {name: value}}`` overlays gradient descent."""
-    _check_names(G, [n for n, _ in over], "--over")
+    check_names(G, [n for n, _ in over], "--over")
     of = choose_of(G, of)
-    name = pretty(G.nodes[of]["name"])
+    name = pretty(node(G, of)["name"])
     Z = surface_values(G, inputs, of, over)
     fig, ax = figure(slide)
     _heatmap(ax, fig, over, Z, name, SEQUENTIAL)
@@ -234,7 +152,7 @@ def curves_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
                 out: PlotOut, *, slide: str | None = None, title: str = "") -> list[Path]:
     """One curve of ``of`` against ``x`` per combination of the ``vary`` values."""
     xname, xs = x
-    _check_names(G, [xname, *(n for n, _ in vary)], "--x/--vary")
+    check_names(G, [xname, *(n for n, _ in vary)], "--x/--vary")
     of = choose_of(G, of)
     fig, ax = figure(slide)
     combos = list(itertools.product(*[[(n, v) for v in values] for n, values in vary])) or [()]
@@ -249,32 +167,13 @@ def curves_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
         ax.plot(xs, ys, label=label, color=CURVE_COLOURS[(k // rest) % len(CURVE_COLOURS)],
                 linestyle=styles[(k % rest) % len(styles)])
     ax.set_xlabel(pretty(xname))
-    ax.set_ylabel(pretty(G.nodes[of]["name"]))
+    ax.set_ylabel(pretty(node(G, of)["name"]))
     ax.set_xlim(xs[0], xs[-1])
     ax.grid(True, color=GRID_LINE, linewidth=0.8)
-    ax.set_title(title or f"{pretty(G.nodes[of]['name'])} against {pretty(xname)}")
+    ax.set_title(title or f"{pretty(node(G, of)['name'])} against {pretty(xname)}")
     if combos != [()]:
         _legend(ax, outside=False)
     return save(fig, out)
-
-
-def hessian_grid(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over
-                 ) -> np.ndarray:
-    """The Hessian over the two ``over`` inputs at every grid point: shape (rows, cols, 2, 2)."""
-    check_grid_safe(G)
-    (n0, v0), (n1, v1) = over
-    P0, P1 = np.meshgrid(v0, v1)
-    fixed = {k: (np.reshape(v, np.shape(v) + (1,)) if np.ndim(v) else v)
-             for k, v in inputs.items() if k not in (n0, n1)}
-    widest = max([int(np.size(v)) for v in fixed.values()] + [1])
-    chunk = max(1, CHUNK_ELEMENTS // widest)
-    flat0, flat1 = P0.ravel(), P1.ravel()
-    H = np.empty((flat0.size, 2, 2))
-    for s in range(0, flat0.size, chunk):
-        part = {n0: flat0[s:s + chunk], n1: flat1[s:s + chunk]}
-        with grid_axes(1):
-            H[s:s + chunk] = hessian_on_grid(G, {**fixed, **part}, of, [n0, n1])
-    return H.reshape(P0.shape + (2, 2))
 
 
 def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over,
@@ -282,7 +181,7 @@ def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, ove
                    ) -> tuple[list[Path], float]:
     """The smallest eigenvalue of the Hessian over the grid: ≥ 0 everywhere is what a
     convex function shows (a negative value anywhere disproves convexity)."""
-    _check_names(G, [n for n, _ in over], "--over")
+    check_names(G, [n for n, _ in over], "--over")
     of = choose_of(G, of)
     H = hessian_grid(G, inputs, of, over)
     lam = np.linalg.eigvalsh((H + np.swapaxes(H, -1, -2)) / 2)[..., 0]
@@ -302,37 +201,10 @@ def convexity_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, ove
             pretty(n) for n, _ in over) + (" (convex)" if low >= -tol else " (not convex)")
     _axes_labels(ax, over)
     _clip(ax, over)
-    name = pretty(G.nodes[of]["name"])
+    name = pretty(node(G, of)["name"])
     fig.suptitle(f"{title or f'Convexity of {name}: the smallest Hessian eigenvalue'}\n"
                  f"{verdict}")
     return save(fig, out), low
-
-
-def regularized_graph(G: nx.DiGraph, of: str | None, params: Sequence[str], coefficient: float
-                      ) -> tuple[nx.DiGraph, str]:
-    """G's program plus ``L_reg = L + c·Σφ²`` (re-parsed source text: the language's own
-    parser, never eval)."""
-    of = choose_of(G, of)
-    taken = {G.nodes[n]["name"] for n in G}
-    name = next(f"{G.nodes[of]['name']}_reg{k or ''}" for k in range(1000)
-                if f"{G.nodes[of]['name']}_reg{k or ''}" not in taken)
-    squares = " + ".join(f"{p}^2" for p in params)
-    source = ((program_of(G).source or "")
-              + f"\n{name} = {G.nodes[of]['name']} + {coefficient!r}*({squares})")
-    return parse(source), name
-
-
-def weight_decay_paths(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None,
-                       start: Mapping[str, float], lam: float, lr: float, steps: int
-                       ) -> tuple[np.ndarray, np.ndarray, nx.DiGraph, str]:
-    """Problem 3: the weight-decay update φ ← (1 − λ)φ − α∂L/∂φ, and plain gradient
-    descent (rate α) on L̃ = L + λ/(2α)·Σφ², both by reverse mode.  They coincide."""
-    if lr <= 0:
-        raise InputError("the learning rate must be positive")
-    decayed = gradient_descent(G, inputs, of, start, lr, steps, decay=lam)
-    Greg, reg = regularized_graph(G, of, list(start), lam / (2 * lr))
-    regular = gradient_descent(Greg, inputs, reg, start, lr, steps)
-    return decayed, regular, Greg, reg
 
 
 def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, over: Over,
@@ -341,11 +213,11 @@ def weight_decay_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, 
                       ) -> tuple[list[Path], float]:
     """Both paths of :func:`weight_decay_paths` on the surface of L̃, with their largest
     difference."""
-    _check_names(G, [n for n, _ in over], "--over")
+    check_names(G, [n for n, _ in over], "--over")
     decayed, regular, Greg, reg = weight_decay_paths(G, inputs, of, start, lam, lr, steps)
     diff = float(np.max(np.abs(decayed - regular)))
     Z = surface_values(Greg, inputs, reg, over)
-    name = pretty(G.nodes[choose_of(G, of)]["name"])
+    name = pretty(node(G, choose_of(G, of))["name"])
     fig, ax = figure(slide)
     _heatmap(ax, fig, over, Z, f"{name}̃ = {name} + λ/(2α)·Σφ²", SEQUENTIAL)
     ax.plot(decayed[:, 0], decayed[:, 1], color=DESCENT_PATH, linewidth=5, alpha=0.85,
@@ -369,7 +241,7 @@ def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt:
                   ) -> tuple[list[Path], np.ndarray]:
     """The Jacobian ∂of/∂wrt as an annotated heatmap (problem 1: softmax)."""
     of = choose_of(G, of)
-    _check_names(G, [wrt], "--wrt")
+    check_names(G, [wrt], "--wrt")
     J = np.atleast_2d(jacobian(G, inputs, of=of, wrt=wrt))
     if J.ndim != 2:
         raise InputError("a Jacobian heatmap needs a vector output and a vector input")
@@ -380,7 +252,7 @@ def jacobian_plot(G: nx.DiGraph, inputs: Mapping[str, Any], of: str | None, wrt:
     bound = float(np.max(np.abs(J))) or 1.0
     image = ax.imshow(J, cmap=DIVERGING, vmin=-bound, vmax=bound, aspect="auto")  # fill it
     bar = fig.colorbar(image, ax=ax, pad=0.02)
-    oname, wname = pretty(G.nodes[of]["name"]), pretty(G.nodes[wrt]["name"])
+    oname, wname = pretty(node(G, of)["name"]), pretty(node(G, wrt)["name"])
     bar.set_label(f"∂{oname}ᵢ/∂{wname}ⱼ", labelpad=14)
     cmap = image.cmap
     for (i, j), v in np.ndenumerate(J):

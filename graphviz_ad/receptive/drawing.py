@@ -56,7 +56,7 @@ from .drawing_grid import (
     taps,
 )
 from .drawing_labels import captions, count_colour, count_scale, row_head, row_numbers
-from .fields import Layer, StackField, plain_axis, receptive_field
+from .fields import Layer, Plain, StackField, plain_axis, receptive_field
 
 LABEL_ROW_LIMIT = 40  # hidden rows get index labels when they have at most this many units
 LIT_EDGE_LIMIT = 36  # more lit edges than this in a frame: shade the span, keep the top's edges
@@ -93,134 +93,178 @@ class Drawing:
     legend: list[tuple[str, str]]
 
 
-def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | None = None,
-          axis: int = 0, paths: bool = False, max_units: int = MAX_COLUMNS) -> Drawing:
-    """DOT source, slots, per-frame slot values, captions, span bands and legend for a
-    unit-level drawing."""
+@dataclass
+class _Plan:
+    """What every frame shows: the grid, each frame's unit states and lit-edge count, and
+    (with ``paths``) the input row's path counts and their colour scale."""
+
+    field: StackField
+    plain: Plain
+    rows: list[list[Unit]]
+    frames: list[tuple[dict[tuple[int, int], str], int]]
+    n_levels: int
+    final: dict[int, dict[int, float]]  # the last cone: row -> unit -> path count
+    paths: bool
+    scale: list
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.frames)
+
+    def state(self, frame: int, u: Unit) -> str:
+        return self.frames[frame][0].get((u.row, u.index), "idle")
+
+    def top_edges(self, frame: int, u: Unit) -> bool:
+        """Whether u's tap edges are lit: all of the cone's, or past LIT_EDGE_LIMIT only the
+        layer-l unit's own (the band shows the rest)."""
+        st = self.state(frame, u)
+        if st not in ("top", "lit") or frame == 0:
+            return False
+        return self.frames[frame][1] <= LIT_EDGE_LIMIT or st == "top"
+
+    def colours(self, frame: int, u: Unit) -> tuple[str, str, str]:
+        """u's fill, stroke and label colour in a frame."""
+        st = self.state(frame, u)
+        if u.pad:
+            return PAD_FILL, SEEN_INPUT if st == "lit" else PAD_LINE, INK
+        if st == "hole":
+            return WHITE, HOLE, HOLE
+        if self.paths and frame == self.n_frames - 1 and u.row == 0 and st == "lit":
+            fill, ink = count_colour(self.final[0][u.index], self.scale)
+            return fill, INK, ink
+        lit_fill = SEEN_INPUT if u.row == 0 else DEPENDENT_UNIT
+        fill = {"top": OUTPUT_UNIT, "target": OUTPUT_UNIT, "lit": lit_fill, "idle": WHITE}[st]
+        return fill, INK, WHITE if fill == SEEN_INPUT else INK
+
+
+def _plan(layers: Sequence[Layer], unit: int | None, input_size: int | None, axis: int,
+          paths: bool, max_units: int) -> _Plan:
     field = receptive_field(layers, unit, input_size, axis)
     plain, _ = plain_axis(layers, axis, input_size, field.unit)
     check_size(field, plain, max_units)
-    rows = grid(field, plain)
     cones = lit_cones(field, plain)
     pad_hits = padding_hits(cones, plain)
     n_levels = len(cones)
     n_frames = 1 + n_levels + (1 if paths else 0)
     final = cones[-1]
-    top = max(final.get(0, {}).values(), default=1.0)
     scale = count_scale(list(final.get(0, {}).values())) if paths else []
     frames = [frame_states(field, plain, cones, pad_hits, min(f, n_levels))
               for f in range(n_frames)]
-    slots = SlotDot(font_size=UNIT_FONT)
-    colour = _Slots(slots)
-    x0 = min(u.x for row in rows for u in row)
+    return _Plan(field, plain, grid(field, plain), frames, n_levels, final, paths, scale)
+
+
+class _Dot:
+    """The DOT text being written, with its colour and text slots."""
+
+    def __init__(self, plan: _Plan, label_w: float) -> None:
+        self.slots = SlotDot(font_size=UNIT_FONT)
+        self.colour = _Slots(self.slots)
+        self.text_frames: dict[str, list[str]] = {}
+        self.lines = [
+            "digraph rf {",
+            f'graph [splines=false, outputorder=edgesfirst, bgcolor="{BACKGROUND}", pad="0.05"];',
+            f'node [shape=circle, fixedsize=true, width={DIAM / 72:.3f}, style="filled", '
+            f'fontname="{FONT}", fontsize={UNIT_FONT:g}, penwidth=1.8, id="n_\\N"];',
+            'edge [arrowhead=none, penwidth=1.8];']
+        self.lit_edges: list[str] = []  # written after every grey edge, so drawn on top
+        x0 = min(u.x for row in plan.rows for u in row)
+        left = label_w + DIAM / 2 + 0.15 * UNIT_FONT  # the first column's centre
+        self.where = {u.name: (left + (u.x - x0) * DX, u.row * DY)
+                      for row in plan.rows for u in row}
+
+    def label(self, name: str, key: str, texts: list[str],
+              head: Sequence[tuple[str, list[str]] | str] = ()) -> str:
+        """A node label whose text changes per frame (slot ``key``)."""
+        self.text_frames[key] = texts
+        return self.slots.label(name, [*head, (key, texts)])
+
+    def values(self, frame: int) -> dict[str, str]:
+        return self.colour.values(frame) | {k: t[frame] for k, t in self.text_frames.items()}
+
+
+def build(layers: Sequence[Layer], unit: int | None = None, input_size: int | None = None,
+          axis: int = 0, paths: bool = False, max_units: int = MAX_COLUMNS) -> Drawing:
+    """DOT source, slots, per-frame slot values, captions, span bands and legend for a
+    unit-level drawing."""
+    plan = _plan(layers, unit, input_size, axis, paths, max_units)
+    field, n_frames = plan.field, plan.n_frames
     row_texts = row_numbers(field, n_frames)
-    label_w = max(text_width(t, ROW_FONT) for m in range(len(rows))
+    label_w = max(text_width(t, ROW_FONT) for m in range(len(plan.rows))
                   for t in [*row_head(field, m), *row_texts[m]]) + 0.15 * ROW_FONT
-    lines = ["digraph rf {",
-             f'graph [splines=false, outputorder=edgesfirst, bgcolor="{BACKGROUND}", pad="0.05"];',
-             f'node [shape=circle, fixedsize=true, width={DIAM / 72:.3f}, style="filled", '
-             f'fontname="{FONT}", fontsize={UNIT_FONT:g}, penwidth=1.8, id="n_\\N"];',
-             'edge [arrowhead=none, penwidth=1.8];']
+    out = _Dot(plan, label_w)
+    for row in plan.rows:
+        _unit_row(plan, out, row)
+    out.lines += out.lit_edges
+    for m, texts in enumerate(row_texts):
+        label = out.label(f"n_row{m}", f"r_{m}", texts, row_head(field, m))
+        out.lines.append(f'row{m} [shape=plaintext, style="", fontsize={ROW_FONT:g}, '
+                         f'width={label_w / 72:.3f}, height={4.2 * ROW_FONT / 72:.3f}, '
+                         f'pos="{label_w / 2:.1f},{m * DY:.1f}!", label={label}];')
+    out.lines.append("}")
+    bands = []
+    for level in range(1, plan.n_levels + 1):  # one polygon per layer, shown in its frames
+        shown = [BAND if min(f, plan.n_levels) == level else NO_COLOUR for f in range(n_frames)]
+        bands.append((out.colour(shown), band_polygon(plan.frames[level][0], out.where)))
+    values = [out.values(f) for f in range(n_frames)]
+    top = max(plan.final.get(0, {}).values(), default=1.0)
+    first = plan.rows[0][0].name
+    return Drawing("\n".join(out.lines), out.slots, values, captions(field, paths, top), field,
+                   bands, (first, out.where[first]), _legend(plan))
 
-    def state(frame: int, u: Unit) -> str:
-        return frames[frame][0].get((u.row, u.index), "idle")
 
-    def top_edges(frame: int, u: Unit) -> bool:
-        """Whether u's tap edges are lit: all of the cone's, or past LIT_EDGE_LIMIT only the
-        layer-l unit's own (the band shows the rest)."""
-        st = state(frame, u)
-        if st not in ("top", "lit") or frame == 0:
-            return False
-        return frames[frame][1] <= LIT_EDGE_LIMIT or st == "top"
-
-    text_frames: dict[str, list[str]] = {}
-    lit_edges: list[str] = []
-    left = label_w + DIAM / 2 + 0.15 * UNIT_FONT  # the first column's centre
-    where = {u.name: (left + (u.x - x0) * DX, u.row * DY) for row in rows for u in row}
-    for row in rows:
-        labels = {u.name: [str(u.index)] * (n_frames - 1) + [
-            f"{final[0].get(u.index, 0):.0f}" if paths and u.row == 0 else str(u.index)]
-            for u in row}
-        widest = max((text_width(t, UNIT_FONT) for texts in labels.values() for t in texts),
-                     default=1.0)
-        font = min(UNIT_FONT, UNIT_FONT * (DIAM - 0.2 * UNIT_FONT) / widest)
-        for u in row:
-            x, y = where[u.name]
-            fills, strokes, fonts = [], [], []
-            for f in range(n_frames):
-                st = state(f, u)
-                if u.pad:
-                    fills.append(PAD_FILL)
-                    strokes.append(SEEN_INPUT if st == "lit" else PAD_LINE)
-                    fonts.append(INK)
-                elif st == "hole":
-                    fills.append(WHITE)
-                    strokes.append(HOLE)
-                    fonts.append(HOLE)
-                elif paths and f == n_frames - 1 and u.row == 0 and st == "lit":
-                    fill, ink = count_colour(final[0][u.index], scale)
-                    fills.append(fill)
-                    strokes.append(INK)
-                    fonts.append(ink)
-                else:
-                    lit_fill = SEEN_INPUT if u.row == 0 else DEPENDENT_UNIT
-                    fill = {"top": OUTPUT_UNIT, "target": OUTPUT_UNIT, "lit": lit_fill,
-                            "idle": WHITE}[st]
-                    fills.append(fill)
-                    strokes.append(INK)
-                    fonts.append(WHITE if fill == SEEN_INPUT else INK)
-            label = '""'
-            if not u.pad and (u.row == 0 or len(row) <= LABEL_ROW_LIMIT):
-                texts = labels[u.name]
-                label = slots.label(f"n_{u.name}", [(f"t_{u.name}", texts)])
-                text_frames[f"t_{u.name}"] = texts
-            style = '"dashed,filled"' if u.pad else '"filled"'
-            lines.append(f'{u.name} [pos="{x:.1f},{y:.1f}!", label={label}, style={style}, '
+def _unit_row(plan: _Plan, out: _Dot, row: list[Unit]) -> None:
+    """One row's units (labels fitted to the row's widest), and their tap edges."""
+    n_frames, final, colour = plan.n_frames, plan.final, out.colour
+    labels = {u.name: [str(u.index)] * (n_frames - 1) + [
+        f"{final[0].get(u.index, 0):.0f}" if plan.paths and u.row == 0 else str(u.index)]
+        for u in row}
+    widest = max((text_width(t, UNIT_FONT) for texts in labels.values() for t in texts),
+                 default=1.0)
+    font = min(UNIT_FONT, UNIT_FONT * (DIAM - 0.2 * UNIT_FONT) / widest)
+    for u in row:
+        x, y = out.where[u.name]
+        fills, strokes, fonts = zip(*(plan.colours(f, u) for f in range(n_frames)))
+        label = '""'
+        if not u.pad and (u.row == 0 or len(row) <= LABEL_ROW_LIMIT):
+            label = out.label(f"n_{u.name}", f"t_{u.name}", labels[u.name])
+        style = '"dashed,filled"' if u.pad else '"filled"'
+        out.lines.append(f'{u.name} [pos="{x:.1f},{y:.1f}!", label={label}, style={style}, '
                          f'fontsize={font:.2f}, fillcolor="{colour(fills)}", '
                          f'color="{colour(strokes)}", fontcolor="{colour(fonts)}"];')
-            if u.row > 0 and not u.pad:
-                lit = [SEEN_INPUT if top_edges(f, u) else NO_COLOUR for f in range(n_frames)]
-                idle = [FAINT_EDGE if frames[f][1] > LIT_EDGE_LIMIT else IDLE_EDGE
-                        for f in range(n_frames)]  # the band frames: the mesh steps back
-                for t in taps(plain, u):
-                    child = Unit(u.row - 1, t, 0.0, False).name
-                    # a straight segment given explicitly (neato -n2 keeps it), so the lit
-                    # copy lies exactly on the grey edge instead of bending away from it
-                    (x2, y2) = where[child]
-                    ends = f"{x:.1f},{y:.1f} {x:.1f},{y:.1f} {x2:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
-                    line = f'pos="{ends}"'
-                    lines.append(f'{u.name} -> {child} [id="e_{u.name}_{child}", {line}, '
-                                 f'color="{colour(idle)}"];')
-                    # the lit copy is moved after every grey edge, so it is drawn on top
-                    lit_edges.append(f'{u.name} -> {child} [id="h_{u.name}_{child}", {line}, '
-                                     f'color="{colour(lit)}"];')
-    lines += lit_edges
-    for m, texts in enumerate(row_texts):
-        name = f"row{m}"
-        label = slots.label(f"n_{name}", [*row_head(field, m), (f"r_{m}", texts)])
-        text_frames[f"r_{m}"] = texts
-        lines.append(f'{name} [shape=plaintext, style="", fontsize={ROW_FONT:g}, '
-                     f'width={label_w / 72:.3f}, height={4.2 * ROW_FONT / 72:.3f}, '
-                     f'pos="{label_w / 2:.1f},{m * DY:.1f}!", label={label}];')
-    lines.append("}")
-    bands = []
-    for level in range(1, n_levels + 1):  # one polygon per layer, shown in its frames
-        shown = [BAND if min(f, n_levels) == level else NO_COLOUR for f in range(n_frames)]
-        bands.append((colour(shown), band_polygon(frames[level][0], where)))
-    values = [colour.values(f) | {key: texts[f] for key, texts in text_frames.items()}
-              for f in range(n_frames)]
-    holes = any("hole" in states.values() for states, _ in frames)
+        if u.row > 0 and not u.pad:
+            _tap_edges(plan, out, u)
+
+
+def _tap_edges(plan: _Plan, out: _Dot, u: Unit) -> None:
+    """u's kernel taps: a grey edge each, and a lit copy shown in the frames that light it."""
+    n_frames, colour = plan.n_frames, out.colour
+    lit = [SEEN_INPUT if plan.top_edges(f, u) else NO_COLOUR for f in range(n_frames)]
+    idle = [FAINT_EDGE if plan.frames[f][1] > LIT_EDGE_LIMIT else IDLE_EDGE
+            for f in range(n_frames)]  # the band frames: the mesh steps back
+    x, y = out.where[u.name]
+    for t in taps(plan.plain, u):
+        child = Unit(u.row - 1, t, 0.0, False).name
+        # a straight segment given explicitly (neato -n2 keeps it), so the lit
+        # copy lies exactly on the grey edge instead of bending away from it
+        (x2, y2) = out.where[child]
+        line = f'pos="{x:.1f},{y:.1f} {x:.1f},{y:.1f} {x2:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"'
+        out.lines.append(f'{u.name} -> {child} [id="e_{u.name}_{child}", {line}, '
+                         f'color="{colour(idle)}"];')
+        out.lit_edges.append(f'{u.name} -> {child} [id="h_{u.name}_{child}", {line}, '
+                             f'color="{colour(lit)}"];')
+
+
+def _legend(plan: _Plan) -> list[tuple[str, str]]:
+    holes = any("hole" in states.values() for states, _ in plan.frames)
     legend = [(OUTPUT_UNIT, "output unit / unit on its path"),
               (DEPENDENT_UNIT, "units it depends on"),
               (SEEN_INPUT, "input units it sees"), (BAND, "receptive-field span"),
               (PAD_FILL, "zero padding (dashed)")]
     legend += [(f"ring:{HOLE}", "hole: in the span, not connected")] if holes else []
-    if scale:
+    if plan.scale:
         legend.append(("", "paths to the output unit (last frame):"))
-        legend += [(fill, label) for label, fill, _ in scale]
-    first = rows[0][0].name
-    return Drawing("\n".join(lines), slots, values, captions(field, paths, top), field,
-                   bands, (first, where[first]), legend)
+        legend += [(fill, label) for label, fill, _ in plan.scale]
+    return legend
 
 
 _EDGE_GROUP = re.compile(r'<!-- [^>]*? -->\n<g id="(?:e|h)_[^"]*" class="edge">.*?</g>\n',

@@ -8,16 +8,9 @@ one argmax, is read as average pooling (the same windows).  One reverse sweep se
 the one-hot of the output unit then gives ∂unit/∂x: its support is the receptive field,
 and its values are the numbers of paths (each pool's 1/window undone).
 
-The same program also gives the arithmetic (Araujo et al.): :func:`program_layers` reads the
-conv and pool layers along the path from the signal to the output with the largest field
-(at a ``+`` of branches, the branch that sees more), as a layer stack for
-:func:`~graphviz_ad.receptive.fields.receptive_fields`.  A layer stack is written as such a
-program by :func:`stack_program`, so both ways apply to either.
-
->>> from graphviz_ad.receptive.fields import conv
->>> text, values = stack_program([conv(3), conv(3, dilation=2)])
->>> text
-'h1 = relu(conv1d(x, w1))\\nh2 = relu(conv1d(h1, w2, dilation=2))'
+:func:`compare` sets this beside the arithmetic of the same program's layers
+(:mod:`~graphviz_ad.receptive.conv_program` reads them, and writes a layer stack as such a
+program), so both ways apply to either.
 """
 
 from __future__ import annotations
@@ -31,16 +24,12 @@ import networkx as nx
 import numpy as np
 
 from ..core.autodiff import reverse_mode
-from ..core.build import graph_dicts
 from ..core.errors import GraphvizAdError
+from ..core.nodes import NodeData, node_data
 from ..core.parse import parse
 from ..core.program import attach, program_of
-from .fields import Layer, StackField, conv, pool, receptive_fields
-from .units import plain_axis
-
-#: ops a receptive field passes straight through (their operands' fields, unchanged)
-_CONV = {"conv1d": 1, "conv2d": 2}
-_POOLS = {"maxpool1d": 1, "maxpool2d": 2, "avgpool1d": 1, "avgpool2d": 2}
+from .conv_program import CONV_NDIM, POOL_NDIM, program_layers, signal_of, stack_program
+from .fields import Layer, StackField, receptive_fields
 
 
 @dataclass(frozen=True)
@@ -83,146 +72,15 @@ def _same(a: StackField, g: GradientField) -> bool:
                                                               a.receptive_field)
 
 
-def stack_program(layers: Sequence[Layer]) -> tuple[str, dict[str, np.ndarray]]:
-    """A 1-D or 2-D stack as a program over one channel: ``relu(conv…d(h, w_i, …))`` per
-    conv layer, ``maxpool…d`` per pool layer; the weights (ones) by name.  Asymmetric
-    padding (``same`` with an even kernel, causal convolutions) has no such program."""
-    nd = max(lay.ndim for lay in layers)
-    if nd > 2:
-        raise GraphvizAdError("only 1-D and 2-D stacks can be written as a program")
-    lines, values, h = [], {}, "x"
-    for i, lay in enumerate(layers, start=1):
-        rows = [plain_axis([lay], a)[0] for a in range(nd)]
-        if any(r.pad_left[0] != r.pad_right[0] for r in rows):
-            raise GraphvizAdError(f"layer {i}: padding {lay.padding} is not the same on both "
-                                  "sides, which conv1d/conv2d's padding= cannot say")
-        kernel = tuple(r.kernel[0] for r in rows)
-        settings = {"stride": tuple(r.stride[0] for r in rows),
-                    "padding": tuple(r.pad_left[0] for r in rows),
-                    "dilation": tuple(r.dilation[0] for r in rows)}
-        defaults = {"stride": (kernel if lay.kind == "pool" else (1,) * nd),
-                    "padding": (0,) * nd, "dilation": (1,) * nd}
-        if lay.kind == "pool":
-            del settings["dilation"]
-            settings["kernel"] = kernel
-            defaults["kernel"] = ()
-        given = "".join(f", {k}={_param(v)}" for k, v in settings.items()
-                        if v != defaults[k])
-        if lay.kind == "pool":
-            lines.append(f"h{i} = maxpool{nd}d({h}{given})")
-        else:
-            lines.append(f"h{i} = relu(conv{nd}d({h}, w{i}{given}))")
-            values[f"w{i}"] = np.ones((1, 1, *kernel))
-        h = f"h{i}"
-    return "\n".join(lines), values
-
-
-def _param(value: tuple[int, ...]) -> str:
-    return str(value[0]) if len(value) == 1 else "(" + ", ".join(map(str, value)) + ")"
-
-
-def signal_of(G: nx.DiGraph) -> str:
-    """The program's signal: the first input that a conv or pool reads as its first
-    operand (``conv1d(x, w)``: x)."""
-    nodes = graph_dicts(G).nodes
-    inputs = set(program_of(G).inputs)
-    for n in program_of(G).order:
-        data = nodes[n]
-        if data["op"] in _CONV or data["op"] in _POOLS:
-            first = data["operands"][0]
-            if first in inputs:
-                return first
-    raise GraphvizAdError("no conv1d/conv2d or pooling reads an input directly: the "
-                          "receptive field needs a signal such as conv1d(x, w)")
-
-
-def program_layers(G: nx.DiGraph, values: Mapping[str, Any], output: str
-                   ) -> list[Layer]:
-    """The layers on the path from the signal to ``output`` with the largest receptive
-    field (elementwise ops pass fields through; at ``a + b`` the larger wins)."""
-    signal = signal_of(G)
-    nodes = graph_dicts(G).nodes
-    paths: dict[str, tuple[Layer, ...]] = {signal: ()}
-    sizes: dict[str, int] = {signal: 1}
-    shapes = {n: np.shape(v) for n, v in values.items()}
-    wanted = nx.ancestors(G, output) | {output}
-    for n in program_of(G).order:
-        if n not in wanted:
-            continue
-        data = nodes[n]
-        op, operands = data["op"], data["operands"]
-        reached = [o for o in operands if o in paths]
-        if n in paths or not reached:
-            continue
-        params = dict(data.get("params") or ())
-        if op in _CONV:
-            if operands[0] not in paths or operands[1] in paths:
-                raise GraphvizAdError(f"{_named(G, n)}: the signal must be the first "
-                                      "operand of a convolution, not its weights")
-            kernel = shapes.get(operands[1], ())[2:]
-            if not kernel:
-                raise GraphvizAdError(f"{_named(G, n)}: the weights' shape is not known; "
-                                      "give their value in the graph file")
-            layer = conv(kernel, params.get("stride", 1), params.get("dilation", 1),
-                         params.get("padding", 0), name=_label(G, n))
-        elif op in _POOLS:
-            kernel = params.get("kernel", 2)
-            layer = pool(kernel, params.get("stride", kernel), params.get("padding", 0),
-                         name=_label(G, n))
-        elif op in ("input", "const") or not _elementwise(op):
-            raise GraphvizAdError(f"{_named(G, n)}: the receptive field is defined for "
-                                  "convolutions, pooling and elementwise ops, not "
-                                  f"{op}")
-        else:
-            best = max(reached, key=lambda o: sizes[o])
-            paths[n], sizes[n] = paths[best], sizes[best]
-            continue
-        source = operands[0]
-        paths[n] = (*paths[source], layer)
-        sizes[n] = _field_size(paths[n])
-    if output not in paths:
-        raise GraphvizAdError(f"{output} does not depend on the signal {signal}")
-    if not paths[output]:
-        raise GraphvizAdError(f"no convolution or pooling between {signal} and {output}")
-    return list(paths[output])
-
-
-def _field_size(layers: Sequence[Layer]) -> int:
-    r, jump = 1, 1
-    for lay in layers:
-        k, s, d, _ = lay.axis(0)
-        r += d * (k - 1) * jump
-        jump *= s
-    return r
-
-
-def _elementwise(op: str) -> bool:
-    from ..core.shapes import RULES  # deferred: the shape rules, only for programs
-
-    return op not in RULES
-
-
-def _label(G: nx.DiGraph, n: str) -> str:
-    from ..core.formula import node_label  # deferred: display, for names
-
-    return node_label(G, n)
-
-
-def _named(G: nx.DiGraph, n: str) -> str:
-    from ..core.formula import definition, node_label  # deferred: display, for errors
-
-    return f"{node_label(G, n)} = {definition(G, n)}"
-
-
 def connectivity_graph(G: nx.DiGraph, output: str) -> nx.DiGraph:
     """The part of G that ``output`` depends on, with max-pooling read as average
     pooling: the same windows, but the gradient reaches every cell of a window instead
     of one argmax."""
     keep = nx.ancestors(G, output) | {output}
     H = G.subgraph(keep).copy()
-    for n, data in H.nodes(data=True):
-        if data.get("op", "").startswith("maxpool") and data["op"] in _POOLS:
-            H.nodes[n].update(data | {"op": data["op"].replace("max", "avg")})
+    for data in node_data(H).values():
+        if data["op"].startswith("maxpool") and data["op"] in POOL_NDIM:
+            data["op"] = data["op"].replace("max", "avg")
     meta = program_of(G)
     attach(H, replace(meta, inputs=tuple(n for n in meta.inputs if n in keep),
                       order=tuple(n for n in meta.order if n in keep), outputs=(output,)))
@@ -249,9 +107,9 @@ def _supports(G: nx.DiGraph, values: Mapping[str, Any], output: str,
     signal = signal_of(G)
     H = connectivity_graph(G, output)
     ones = {n: np.ones(np.shape(values.get(n, 1.0))) for n in program_of(H).inputs}
-    nodes = graph_dicts(G).nodes
+    nodes = node_data(G)
     pool_cells = math.prod(math.prod(_window(nodes[n])) for n in program_of(G).order
-                           if nodes[n]["op"] in _POOLS and _on_every_path(G, signal, n, output))
+                           if nodes[n]["op"] in POOL_NDIM and _on_every_path(G, signal, n, output))
     out_shape = np.shape(reverse_mode(H, ones, of=output, wrt=[signal]).value(output))
     nd = len(units[0])
     if len(out_shape) < nd + 1:
@@ -310,10 +168,10 @@ def gradient_jumps(G: nx.DiGraph, values: Mapping[str, Any], output: str,
     return jumps
 
 
-def _window(data: dict) -> tuple[int, ...]:
+def _window(data: NodeData) -> tuple[int, ...]:
     params = dict(data.get("params") or ())
     kernel = params.get("kernel", 2)
-    nd = _POOLS[data["op"]]
+    nd = POOL_NDIM[data["op"]]
     return kernel if isinstance(kernel, tuple) else (kernel,) * nd
 
 
@@ -351,10 +209,10 @@ def compare(G: nx.DiGraph, values: Mapping[str, Any], output: str,
 
 
 def _first_channels(G: nx.DiGraph, values: Mapping[str, Any], signal: str) -> int:
-    nodes = graph_dicts(G).nodes
+    nodes = node_data(G)
     for n in program_of(G).order:
         data = nodes[n]
-        if data["op"] in _CONV and data["operands"][0] == signal:
+        if data["op"] in CONV_NDIM and data["operands"][0] == signal:
             return int(np.shape(values[data["operands"][1]])[1])
     return 1
 
@@ -374,8 +232,9 @@ def output_of(G: nx.DiGraph, of: str | None) -> str:
         from ..core.autodiff import choose_of  # deferred: resolves a user's name
 
         return choose_of(G, of)
-    nodes = graph_dicts(G).nodes
-    maps = [n for n in program_of(G).order if nodes[n]["op"] in _CONV or nodes[n]["op"] in _POOLS]
+    nodes = node_data(G)
+    maps = [n for n in program_of(G).order
+            if nodes[n]["op"] in CONV_NDIM or nodes[n]["op"] in POOL_NDIM]
     if not maps:
         raise GraphvizAdError("the program has no conv1d/conv2d or pooling: no receptive field")
     return maps[-1]

@@ -1,7 +1,7 @@
 """The derivative rules of :mod:`graphviz_ad.core.ops`, compiled once and put to every use.
 
 A rule text such as ``"-a/b^2"`` is parsed by the language's own parser and compiled
-into a :class:`Program`: straight-line code over named inputs (``a``, ``b``, the
+into a :class:`RuleProgram`: straight-line code over named inputs (``a``, ``b``, the
 adjoint ``g`` or tangent ``da``/``db``, the op's result ``out``).  Each primitive has
 three kinds of rule per operand position:
 
@@ -14,7 +14,7 @@ three kinds of rule per operand position:
 Elementwise ops write only their partial P; their maps are *derived*:
 ``vjp = sum_like(g·P, a)`` and ``jvp = sum_like(P·da, out)`` (the un-broadcast sum,
 omitted for one-operand elementwise ops, whose shapes always agree).  Linear-map ops
-write ``jvp``/``vjp`` themselves.  One interpreter, :meth:`Program.run`, evaluates a
+write ``jvp``/``vjp`` themselves.  One interpreter, :meth:`RuleProgram.run`, evaluates a
 program over any *algebra* (an object with ``apply(op, args, params)`` and
 ``const(value)``): numbers, display trees, graph nodes or operation counts.
 
@@ -77,7 +77,7 @@ Line = tuple[str, str, tuple[str, ...], Any]
 
 
 @dataclass(frozen=True)
-class Program:
+class RuleProgram:
     """Straight-line code: each line defines a name from earlier names or the inputs."""
 
     inputs: tuple[str, ...]
@@ -100,14 +100,14 @@ class Program:
         """The primitives applied, in order (constants not counted)."""
         return [op for _, op, _, _ in self.lines if op != "const"]
 
-    def then(self, op: str, args: tuple[str, ...], params: Any = ()) -> Program:
+    def then(self, op: str, args: tuple[str, ...], params: Any = ()) -> RuleProgram:
         """This program followed by one more line, which becomes the result
         (``"@"`` in ``args`` stands for the current result)."""
         name = f"t{len(self.lines)}"
         args = tuple(self.result if a == "@" else a for a in args)
         inputs = self.inputs + tuple(a for a in args if a not in self.inputs
                                      and all(a != line[0] for line in self.lines))
-        return Program(inputs, self.lines + ((name, op, args, params),), name)
+        return RuleProgram(inputs, self.lines + ((name, op, args, params),), name)
 
 
 def bind(params: tuple, env: Mapping[str, Any]) -> tuple:
@@ -119,12 +119,12 @@ def bind(params: tuple, env: Mapping[str, Any]) -> tuple:
                  if not isinstance(v, str) or v in env)
 
 
-def _compile_text(text: str, root: str | None = None) -> Program:
+def _compile_text(text: str, root: str | None = None) -> RuleProgram:
     """Parse a rule text; with ``root``, keep only the lines that ``root`` depends on."""
     return _from_graph(parse_rule(text), root)
 
 
-def _from_graph(G: nx.DiGraph, root: str | None = None) -> Program:
+def _from_graph(G: nx.DiGraph, root: str | None = None) -> RuleProgram:
     root = root or program_of(G).outputs[0]
     keep = nx.ancestors(G, root) | {root}
     alias: dict[str, str] = {}
@@ -141,7 +141,7 @@ def _from_graph(G: nx.DiGraph, root: str | None = None) -> Program:
             args = tuple(alias.get(o, o) for o in d["operands"])
             lines.append((n, d["op"], args, tuple(d.get("params", ()))))
     inputs = tuple(n for n in program_of(G).inputs if n in keep)
-    return Program(inputs, tuple(lines), alias.get(root, root))
+    return RuleProgram(inputs, tuple(lines), alias.get(root, root))
 
 
 def promoted(text: str, position: int) -> str:
@@ -184,7 +184,7 @@ def _partial_text(op: str, position: int) -> str:
 
 
 @cache
-def rule_program(op: str, kind: str, position: int) -> Program:
+def rule_program(op: str, kind: str, position: int) -> RuleProgram:
     """The compiled ``kind`` rule ("partial", "vjp" or "jvp") of ``op`` for operand
     ``position``: written in the table, or derived from the elementwise partial."""
     prim = PRIMITIVES[op]
@@ -240,7 +240,7 @@ class _Trees:
 NUMBERS, TREES = _Numbers(), _Trees()
 
 
-def rule_tree(program: Program, leaves: Mapping[str, Tree]) -> Tree:
+def rule_tree(program: RuleProgram, leaves: Mapping[str, Tree]) -> Tree:
     """The display tree of a program with its inputs shown as ``leaves``, simplified."""
     return simplify(program.run(TREES, leaves))
 
@@ -268,7 +268,7 @@ def local_function(op: str, position: int) -> Callable[..., Any]:
     return lambda operands, result: compiled((*operands, result))
 
 
-def _closure(program: Program, reuse: str | None = None
+def _closure(program: RuleProgram, reuse: str | None = None
              ) -> Callable[[Sequence[object]], object]:
     """Nested closures evaluating a partial's program from the operand tuple (the fast
     path of numbers); with ``reuse=op`` the tuple ends with op's result, read for any

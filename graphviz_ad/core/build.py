@@ -18,10 +18,9 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import networkx as nx
-import numpy as np
 
-from .ops import PRIMITIVES
 from .program import Program, attach, program_of
+from .simplify import Apply, Number, Operand, rewrite
 
 
 class GraphBuilder:
@@ -127,27 +126,19 @@ class GraphBuilder:
 
     def _fold(self, op: str, args: tuple[int, ...], pos: tuple[int, int],
               params: tuple) -> int | None:
-        numbers = [self.value_of(a) for a in args]
-        if op == "mul":
-            if numbers[0] == 1:
-                return args[1]
-            if numbers[1] == 1:
-                return args[0]
-        if op == "add":
-            if numbers[0] == 0:
-                return args[1]
-            if numbers[1] == 0:
-                return args[0]
-        if op in ("sub", "div", "pow") and len(numbers) > 1 and numbers[1] == (
-                0 if op == "sub" else 1):
-            return args[0]
-        if numbers and all(v is not None for v in numbers) and not PRIMITIVES[op].shaping:
-            with np.errstate(all="ignore"):
-                value = float(PRIMITIVES[op].fn(*[np.float64(v) for v in numbers],
-                                                **dict(params)))
-            if np.isfinite(value):
-                return self.const(value, None, pos)
-        return None
+        """The handle ``op(*args)`` simplifies to (:func:`~graphviz_ad.core.simplify.rewrite`,
+        the rewrites that keep values and shapes), or None to make the node.  Operands'
+        ops are not passed: −(−x) → x would leave the inner −x behind, a node nobody reads."""
+        done = rewrite(op, [self.value_of(a) for a in args], params)
+        if done is None:
+            return None
+        if isinstance(done, Operand):
+            return args[done.operand]
+        if isinstance(done, Number):
+            return self.const(done.value, None, pos)
+        if isinstance(done, Apply):
+            return self.node(done.op, tuple(args[i] for i in done.operands), pos)
+        raise AssertionError(f"{done!r} needs operands' ops or a display")
 
     # -- naming ---------------------------------------------------------------------------
     def to_graph(self, prefix: str = "f", outputs: list[int] | None = None,

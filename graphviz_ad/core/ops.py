@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -44,6 +44,23 @@ from .reductions import (  # noqa: F401  (grid_axes, reduced_axes: public here t
 
 # Display precedence: higher binds tighter.
 PREC_ADD, PREC_MUL, PREC_NEG, PREC_POW, PREC_POSTFIX, PREC_ATOM = 1, 2, 3, 4, 5, 10
+
+
+class Identity(NamedTuple):
+    """The op with ``constant`` at operand ``position`` is ``result``: ``"other"`` (its other
+    operand), ``"-other"`` (minus it), ``"ones"`` (an array of ones, shown 𝟙) or a number.
+    ``display``: true of how the formula reads only, not of the values (``x·0`` is an array
+    of zeros, not the number 0), so a computed graph never applies it."""
+
+    position: int
+    constant: float
+    result: str | float
+    display: bool = False
+
+
+def _units(*constants: float | None) -> tuple[Identity, ...]:
+    """The op with ``constants[i]`` at operand i is its other operand (×1, +0, x−0, x/1)."""
+    return tuple(Identity(i, c, "other") for i, c in enumerate(constants) if c is not None)
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,11 @@ class Primitive:
     # a JVP/VJP op that is not a linear map of its operands (softmax, logsumexp): computed
     # stably, its value carries only its own relative rounding (see core/noise.py)
     nonlinear: bool = False
+    # simplifying rewrites (core/simplify.py): a constant at one operand that makes the op
+    # something simpler, the op undoing itself (−(−x) is x), numbers shown first (2·x)
+    identities: tuple[Identity, ...] = ()
+    involution: bool = False
+    numbers_first: bool = False
 
     @property
     def linear(self) -> bool:
@@ -234,18 +256,23 @@ def _f(name: str, fn, partials, latex: str | None = None, text: str | None = Non
 
 _TABLE = [
     # operators
-    Primitive("add", 2, np.add, ("1", "1"), "{a} + {b}", "{a} + {b}", PREC_ADD, "both", False),
+    Primitive("add", 2, np.add, ("1", "1"), "{a} + {b}", "{a} + {b}", PREC_ADD, "both", False,
+              identities=_units(0, 0)),
     Primitive("sub", 2, np.subtract, ("1", "-1"), "{a} − {b}", "{a} - {b}", PREC_ADD, "left",
-              False),
+              False, identities=(*_units(None, 0), Identity(0, 0, "-other"))),
     Primitive("mul", 2, np.multiply, ("b", "a"), "{a}·{b}", r"{a} \cdot {b}", PREC_MUL, "both",
-              False),
+              False, numbers_first=True,
+              identities=(*_units(1, 1), Identity(0, 0, 0.0, True), Identity(1, 0, 0.0, True),
+                          Identity(0, -1, "-other"), Identity(1, -1, "-other"))),
     Primitive("hadamard", 2, np.multiply, ("b", "a"), "{a} ⊙ {b}", r"{a} \odot {b}", PREC_MUL,
               "both", False, helper=True),  # mul as shown in matrix form
     Primitive("div", 2, np.divide, ("1/b", "-a/b^2"), "{a}/{b}", r"\frac{{{a}}}{{{b}}}",
-              PREC_MUL, "left", False),
-    Primitive("neg", 1, np.negative, ("-1",), "−{a}", "-{a}", PREC_NEG, "none", False),
+              PREC_MUL, "left", False, identities=_units(None, 1)),
+    Primitive("neg", 1, np.negative, ("-1",), "−{a}", "-{a}", PREC_NEG, "none", False,
+              involution=True),
     Primitive("pow", 2, np.power, ("b*a^(b - 1)", "log(a)*a^b"), "{a}^{b}", "{a}^{{{b}}}",
-              PREC_POW, "right", False),
+              PREC_POW, "right", False,
+              identities=(*_units(None, 1), Identity(1, 0, 1.0, True))),
     Primitive("id", 1, _identity, ("1",), "{a}", "{a}", PREC_ATOM, "none", False),
     # functions
     _f("exp", np.exp, ["exp(a)"], r"e^{{{a}}}"),
@@ -283,7 +310,9 @@ _TABLE = [
     # matrices
     Primitive("matmul", 2, _matmul, None, "{a} · {b}", "{a} {b}", PREC_MUL, "left", False,
               jvp="da @ b + a @ db", vjp=("g @ b.T", "a.T @ g"), promote=True,
-              source="{a} @ {b}", matrix=True, example=((2, 3), (3,))),
+              source="{a} @ {b}", matrix=True, example=((2, 3), (3,)),
+              # the seed g = 1 of a pullback, shown as the other operand
+              identities=(Identity(0, 1, "other", True), Identity(1, 1, "other", True))),
     Primitive("transpose", 1, _transpose, None, "{a}ᵀ", r"{a}^\top", PREC_POSTFIX, "none",
               jvp="da.T", vjp=("g.T",), keep=True, matrix=True, example=((2, 3),)),
     Primitive("outer", 2, _outer, None, "{a} · {b}ᵀ", r"{a} {b}^\top", PREC_MUL, "none",
@@ -304,7 +333,7 @@ _TABLE = [
               vjp=("out*(g - spread(sum(g*out, axis=axis), a, axis=axis))",), nonlinear=True),
     Primitive("spread", 2, spread, None, "{a}·𝟙", r"{a} \cdot \mathbf{{1}}", PREC_MUL, "none",
               params=("axis",), jvp="spread(da, b, axis=axis)", vjp=("sum(g, axis=axis)", "0"),
-              helper=True, shaping=True),
+              helper=True, shaping=True, identities=(Identity(0, 1, "ones", True),)),
     Primitive("size", 1, reduced_size, ("0",), "size({a})", r"\operatorname{{size}}({a})",
               reduces=True, helper=True, params=("axis",)),
     Primitive("targets_times", 2, targets_times, ("b", "a"), "{a} ⊙ {b}", r"{a} \odot {b}",

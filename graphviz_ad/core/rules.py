@@ -39,6 +39,7 @@ import numpy as np
 from .ops import PRIMITIVES
 from .parse import parse, parse_rule
 from .program import program_of
+from .simplify import Apply, Inner, Number, Operand, rewrite
 
 OPERAND_NAMES = ("a", "b")
 TANGENT_NAMES = ("da", "db")
@@ -321,49 +322,31 @@ def _number(tree: Leaf | OpTree) -> float | None:
 
 
 def simplify(tree: Tree) -> Leaf | OpTree:
-    """Fold constant subtrees and drop identities, so ∂(f1^2)/∂f1 shows as 2·f1."""
+    """Fold constant subtrees and drop identities, so ∂(f1^2)/∂f1 shows as 2·f1 (the
+    rewrites of :mod:`graphviz_ad.core.simplify`, display ones included)."""
     if isinstance(tree, Leaf):
         return tree
-    op, children = tree.op, tuple(simplify(c) for c in tree.children)
-    numbers = [_number(c) for c in children]
-    if op == "spread" and numbers[0] == 1:
-        return ONES
-    if all(n is not None for n in numbers) and not PRIMITIVES[op].shaping:
-        with np.errstate(all="ignore"):
-            value = float(PRIMITIVES[op].fn(*numbers, **dict(tree.params)))
-        if np.isfinite(value):
-            return number_leaf(value)
-    a = numbers[0]
-    b = numbers[1] if len(numbers) > 1 else None
-    if op == "mul":
-        if a == 1 or children[0] == ONES:
-            return children[1]
-        if b == 1 or children[1] == ONES:
-            return children[0]
-        if a == 0 or b == 0:
-            return number_leaf(0.0)
-        if a == -1:
-            return simplify(op_tree("neg", (children[1],)))
-        if b is not None:  # numbers first: 2·f1, not f1·2
-            return op_tree("mul", (children[1], children[0]))
-    if op == "matmul" and (a == 1 or b == 1):  # g = 1 in a pullback's display
-        return children[1] if a == 1 else children[0]
-    if op in ("add", "sub") and b == 0:
-        return children[0]
-    if op == "add" and a == 0:
-        return children[1]
-    if op == "sub" and a == 0:
-        return simplify(op_tree("neg", (children[1],)))
-    if op == "div" and b == 1:
-        return children[0]
-    if op == "pow" and b == 1:
-        return children[0]
-    if op == "pow" and b == 0:
-        return number_leaf(1.0)
-    inner = children[0]
-    if op == "neg" and inner.kind == "op" and inner.op == "neg":
-        return inner.children[0]
-    return tree._replace(children=children)
+    return _simplified(tree.op, tuple(simplify(c) for c in tree.children), tree.params)
+
+
+def _simplified(op: str, children: tuple[Leaf | OpTree, ...], params: Any) -> Leaf | OpTree:
+    """``op`` over already simplified ``children``, simplified."""
+    done = rewrite(op, [_number(c) for c in children], params, display=True,
+                   ops=[c.op if c.kind == "op" else None for c in children],
+                   ones=[c == ONES for c in children])
+    if done is None:
+        return OpTree("op", op, children, tuple(params))
+    if isinstance(done, Operand):
+        return children[done.operand]
+    if isinstance(done, Number):
+        return number_leaf(done.value)
+    if isinstance(done, Apply):
+        return _simplified(done.op, tuple(children[i] for i in done.operands), ())
+    if isinstance(done, Inner):
+        inner = children[done.operand]
+        assert inner.kind == "op"
+        return inner.children[done.position]
+    return ONES
 
 
 def check_table() -> None:

@@ -6,7 +6,10 @@ derivatives written once *in the expression language itself* (operands are ``a``
 derived from the partials: the numbers in forward and reverse mode, the formula shown
 on a slide (``∂f4/∂f3 = exp(f3)``) and, by differentiating them again, Hessians.
 
-Adding a primitive is adding one entry to :data:`PRIMITIVES`.
+Adding a primitive is adding one entry to :data:`PRIMITIVES`.  The record of an entry is
+:class:`~graphviz_ad.core.primitive.Primitive`; the convolution, pooling and reshaping
+entries, generated per dimension, sit in :mod:`graphviz_ad.core.ops_conv`.  What callers
+need to know about an op (a leaf, a reduction, a pooling, …) they ask here.
 
 >>> PRIMITIVES["sin"].partials
 ('cos(a)',)
@@ -17,16 +20,23 @@ Adding a primitive is adding one entry to :data:`PRIMITIVES`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
-from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import convolution as cv
 from .convolution import ShapeError
 from .errors import InputError
+from .ops_conv import ARRAY_ENTRIES
+from .primitive import (  # noqa: F401  (the record and precedences: public here too)
+    PREC_ADD,
+    PREC_ATOM,
+    PREC_MUL,
+    PREC_NEG,
+    PREC_POSTFIX,
+    PREC_POW,
+    Identity,
+    Primitive,
+    units,
+)
 from .reductions import (  # noqa: F401  (grid_axes, reduced_axes: public here too)
     TARGET_TOLERANCE,
     argmax_share,
@@ -41,79 +51,6 @@ from .reductions import (  # noqa: F401  (grid_axes, reduced_axes: public here t
     spread,
     targets_times,
 )
-
-# Display precedence: higher binds tighter.
-PREC_ADD, PREC_MUL, PREC_NEG, PREC_POW, PREC_POSTFIX, PREC_ATOM = 1, 2, 3, 4, 5, 10
-
-
-class Identity(NamedTuple):
-    """The op with ``constant`` at operand ``position`` is ``result``: ``"other"`` (its other
-    operand), ``"-other"`` (minus it), ``"ones"`` (an array of ones, shown 𝟙) or a number.
-    ``display``: true of how the formula reads only, not of the values (``x·0`` is an array
-    of zeros, not the number 0), so a computed graph never applies it."""
-
-    position: int
-    constant: float
-    result: str | float
-    display: bool = False
-
-
-def _units(*constants: float | None) -> tuple[Identity, ...]:
-    """The op with ``constants[i]`` at operand i is its other operand (×1, +0, x−0, x/1)."""
-    return tuple(Identity(i, c, "other") for i, c in enumerate(constants) if c is not None)
-
-
-@dataclass(frozen=True)
-class Primitive:
-    """One operation of the language.
-
-    ``text``/``latex`` are templates over ``{a}`` and ``{b}``; ``prec`` is the binding
-    strength of the displayed form and ``assoc`` says which operand may sit beside an
-    equal-precedence op without parentheses (``"left"``, ``"right"`` or ``"both"``).
-    ``functional`` ops are written ``name(a, …)`` in the language; the others come from
-    operators.  ``reduces`` ops give a result smaller than their operand (``dot``, ``size``):
-    their local partial has the operand's shape, and a forward contribution
-    ``local·tangent`` is summed down to the result's shape (reverse mode broadcasts
-    ``adjoint·local`` up to the operand's shape): one rule, :func:`fit`, for both.
-    """
-
-    name: str
-    arity: int
-    fn: Callable[..., Any]
-    partials: tuple[str, ...] | None
-    text: str
-    latex: str
-    prec: int = PREC_ATOM
-    assoc: str = "none"
-    functional: bool = True
-    reduces: bool = False
-    helper: bool = False  # used by other ops' partials; callable, but not advertised
-    # Linear-map rules, for ops whose derivative is not elementwise (see rules.py): the
-    # tangent as ONE expression over a, b, da, db, out and the params (split at its
-    # top-level + into one term per operand), and one adjoint per operand over a, b, g,
-    # out.  Elementwise ops leave them None: their JVP/VJP are derived from ``partials``.
-    jvp: str | None = None
-    vjp: tuple[str, ...] | None = None
-    params: tuple[str, ...] = ()  # constant keyword arguments accepted, e.g. ("axis",)
-    promote: bool = False  # numpy matmul's 1-D promotion around the VJP
-    source: str | None = None  # how error messages spell it ("{a} @ {b}"); default: text
-    example: tuple[tuple[int, ...], ...] | None = None  # operand shapes for generic tests
-    shaping: bool = False  # the result takes an operand's shape: never folded from numbers
-    keep: bool = False  # shown, never computed, in a step's numbers (xᵀ stays xᵀ)
-    matrix: bool = False  # its steps are always written in matrix form (from its VJP/JVP)
-    # a JVP/VJP op that is not a linear map of its operands (softmax, logsumexp): computed
-    # stably, its value carries only its own relative rounding (see core/noise.py)
-    nonlinear: bool = False
-    # simplifying rewrites (core/simplify.py): a constant at one operand that makes the op
-    # something simpler, the op undoing itself (−(−x) is x), numbers shown first (2·x)
-    identities: tuple[Identity, ...] = ()
-    involution: bool = False
-    numbers_first: bool = False
-
-    @property
-    def linear(self) -> bool:
-        """True when the op's derivative is given by its own JVP/VJP, not by partials."""
-        return self.vjp is not None
 
 
 def _step(a):
@@ -257,22 +194,22 @@ def _f(name: str, fn, partials, latex: str | None = None, text: str | None = Non
 _TABLE = [
     # operators
     Primitive("add", 2, np.add, ("1", "1"), "{a} + {b}", "{a} + {b}", PREC_ADD, "both", False,
-              identities=_units(0, 0)),
+              identities=units(0, 0)),
     Primitive("sub", 2, np.subtract, ("1", "-1"), "{a} − {b}", "{a} - {b}", PREC_ADD, "left",
-              False, identities=(*_units(None, 0), Identity(0, 0, "-other"))),
+              False, identities=(*units(None, 0), Identity(0, 0, "-other"))),
     Primitive("mul", 2, np.multiply, ("b", "a"), "{a}·{b}", r"{a} \cdot {b}", PREC_MUL, "both",
               False, numbers_first=True,
-              identities=(*_units(1, 1), Identity(0, 0, 0.0, True), Identity(1, 0, 0.0, True),
+              identities=(*units(1, 1), Identity(0, 0, 0.0, True), Identity(1, 0, 0.0, True),
                           Identity(0, -1, "-other"), Identity(1, -1, "-other"))),
     Primitive("hadamard", 2, np.multiply, ("b", "a"), "{a} ⊙ {b}", r"{a} \odot {b}", PREC_MUL,
               "both", False, helper=True),  # mul as shown in matrix form
     Primitive("div", 2, np.divide, ("1/b", "-a/b^2"), "{a}/{b}", r"\frac{{{a}}}{{{b}}}",
-              PREC_MUL, "left", False, identities=_units(None, 1)),
+              PREC_MUL, "left", False, identities=units(None, 1)),
     Primitive("neg", 1, np.negative, ("-1",), "−{a}", "-{a}", PREC_NEG, "none", False,
               involution=True),
     Primitive("pow", 2, np.power, ("b*a^(b - 1)", "log(a)*a^b"), "{a}^{b}", "{a}^{{{b}}}",
               PREC_POW, "right", False,
-              identities=(*_units(None, 1), Identity(1, 0, 1.0, True))),
+              identities=(*units(None, 1), Identity(1, 0, 1.0, True))),
     Primitive("id", 1, _identity, ("1",), "{a}", "{a}", PREC_ATOM, "none", False),
     # functions
     _f("exp", np.exp, ["exp(a)"], r"e^{{{a}}}"),
@@ -348,87 +285,7 @@ _TABLE = [
 ]
 
 
-
-def _keywords(*names: str) -> str:
-    """``, stride=stride, …``: a rule's call passing the op's own params on."""
-    return "".join(f", {n}={n}" for n in names)
-
-
-def _convolutions(nd: int) -> list[Primitive]:
-    """conv{nd}d and its two adjoints, each bilinear: the VJP wrt the input is the full
-    convolution with the flipped kernel (``⊛ flip(W)``), wrt the weights the correlation
-    of the input with the gradient (``⋆``); ``fit_to`` trims each to its operand.  The
-    helpers here and in :func:`_poolings` are ``shaping``: never folded from numbers, and
-    shown by their template (the lecture's notation; the settings are the op's own)."""
-    name, kw = f"conv{nd}d", _keywords("stride", "padding", "dilation")
-    dx, dw = f"{name}_dx", f"{name}_dw"
-    settings = ("stride", "padding", "dilation")
-    return [
-        Primitive(name, 2, partial(cv.conv, nd=nd), None, f"{name}({{a}}, {{b}})",
-                  rf"\operatorname{{{{{name}}}}}({{a}}, {{b}})", params=settings,
-                  jvp=f"{name}(da, b{kw}) + {name}(a, db{kw})",
-                  vjp=(f"fit_to({dx}(g, b{kw}), a)", f"fit_to({dw}(a, g{kw}), b)"),
-                  matrix=True, source=f"{name}({{a}}, {{b}})",
-                  example=((1, 5), (1, 1, 3)) if nd == 1 else ((1, 4, 4), (1, 1, 3, 3))),
-        Primitive(dx, 2, partial(cv.conv_dx, nd=nd), None, "{a} ⊛ flip({b})",
-                  r"{a} \circledast \operatorname{{flip}}({b})", PREC_MUL, "none",
-                  params=settings, helper=True, matrix=True, shaping=True,
-                  jvp=f"{dx}(da, b{kw}) + {dx}(a, db{kw})",
-                  vjp=(f"fit_to({name}(g, b{kw}), a)", f"fit_to({dw}(g, a{kw}), b)")),
-        Primitive(dw, 2, partial(cv.conv_dw, nd=nd), None, "{a} ⋆ {b}", r"{a} \star {b}",
-                  PREC_MUL, "none", params=settings, helper=True, matrix=True, shaping=True,
-                  jvp=f"{dw}(da, b{kw}) + {dw}(a, db{kw})",
-                  vjp=(f"fit_to({dx}(b, g{kw}), a)", f"fit_to({name}(a, g{kw}), b)")),
-    ]
-
-
-def _poolings(nd: int) -> list[Primitive]:
-    """maxpool{nd}d (the gradient routed to each window's argmax) and avgpool{nd}d
-    (shared equally), with the helpers that are their tangent and adjoint maps."""
-    settings = ("kernel", "stride", "padding")
-    kw = _keywords(*settings)
-    mx, av = f"maxpool{nd}d", f"avgpool{nd}d"
-    pick, route, share = f"{mx}_pick", f"{mx}_route", f"{av}_t"
-    example = ((1, 4),) if nd == 1 else ((1, 4, 4),)
-    return [
-        Primitive(mx, 1, partial(cv.maxpool, nd=nd), None, f"{mx}({{a}})",
-                  rf"\operatorname{{{{{mx}}}}}({{a}})", params=settings,
-                  jvp=f"{pick}(da, a{kw})", vjp=(f"{route}(g, a{kw})",), nonlinear=True,
-                  matrix=True, example=example, source=f"{mx}({{a}})"),
-        Primitive(pick, 2, partial(cv.pool_pick, nd=nd), None, "{a}[argmax {b}]",
-                  r"{{{a}}}_{{[\arg\max {b}]}}", params=settings, helper=True, shaping=True,
-                  jvp=f"{pick}(da, b{kw})", vjp=(f"{route}(g, b{kw})", "0")),
-        Primitive(route, 2, partial(cv.pool_route, nd=nd), None, "{a} → argmax {b}",
-                  r"{a} \to \arg\max {b}", PREC_MUL, "none", params=settings, helper=True,
-                  shaping=True,
-                  jvp=f"{route}(da, b{kw})", vjp=(f"{pick}(g, b{kw})", "0")),
-        Primitive(av, 1, partial(cv.avgpool, nd=nd), None, f"{av}({{a}})",
-                  rf"\operatorname{{{{{av}}}}}({{a}})", params=settings,
-                  jvp=f"{av}(da{kw})", vjp=(f"{share}(g, a{kw})",), matrix=True,
-                  example=example, source=f"{av}({{a}})"),
-        Primitive(share, 2, partial(cv.avgpool_t, nd=nd), None, "{a} → mean {b}",
-                  r"{a} \to \operatorname{{mean}} {b}", PREC_MUL, "none", params=settings,
-                  helper=True, shaping=True, jvp=f"{share}(da, b{kw})", vjp=(f"{av}(g{kw})", "0")),
-    ]
-
-
-_TABLE += [
-    *_convolutions(1), *_convolutions(2), *_poolings(1), *_poolings(2),
-    # shown as its operand, which keeps its own precedence (PREC_ADD: never parenthesized)
-    Primitive("fit_to", 2, cv.fit_to, None, "{a}", "{a}", PREC_ADD, "both", helper=True,
-              shaping=True,
-              jvp="fit_to(da, b)", vjp=("fit_to(g, a)", "0")),
-    Primitive("flatten", 1, cv.flatten, None, "flatten({a})",
-              r"\operatorname{{flatten}}({a})", params=("start",),
-              jvp="flatten(da, start=start)", vjp=("reshape_like(g, a)",), matrix=True,
-              example=((2, 3),), source="flatten({a})"),
-    Primitive("reshape", 1, cv.reshape, None, "reshape({a})",
-              r"\operatorname{{reshape}}({a})", params=("shape",),
-              jvp="reshape(da, shape=shape)", vjp=("reshape_like(g, a)",), matrix=True,
-              example=((2, 3),), source="reshape({a})"),
-    Primitive("reshape_like", 2, cv.reshape_like, None, "{a}", "{a}", helper=True,
-              shaping=True, jvp="reshape_like(da, b)", vjp=("reshape_like(g, a)", "0")),
-]
+_TABLE += ARRAY_ENTRIES
 
 PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
 

@@ -15,9 +15,9 @@ reads (``x·0`` shows as 0 although it is an array of zeros; ``1 @ x`` is the se
 of a pullback, shown as ``x``).
 
 >>> rewrite("mul", (None, 1.0))
-Operand(index=0)
->>> rewrite("mul", (None, 0.0)) is None, rewrite("mul", (None, 0.0), display=True)
-(True, Number(value=0.0))
+Operand(operand=0)
+>>> rewrite("pow", (None, 0.0)) is None, rewrite("pow", (None, 0.0), display=True)
+(True, Number(value=1.0))
 >>> rewrite("mul", (None, 2.0))
 Apply(op='mul', operands=(1, 0))
 """

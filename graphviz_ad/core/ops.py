@@ -20,6 +20,8 @@ need to know about an op (a leaf, a reduction, a pooling, …) they ask here.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +37,7 @@ from .primitive import (  # noqa: F401  (the record and precedences: public here
     PREC_POW,
     Identity,
     Primitive,
+    Singular,
     units,
 )
 from .reductions import (  # noqa: F401  (grid_axes, reduced_axes: public here too)
@@ -185,47 +188,51 @@ def fit(value, like):
     return value[()] if value.ndim == 0 else value
 
 
-def _f(name: str, fn, partials, latex: str | None = None, text: str | None = None) -> Primitive:
-    """A one-argument function ``name(a)``."""
+def _f(name: str, fn, partials, latex: str | None = None, text: str | None = None,
+       singular: Singular | None = None) -> Primitive:
+    """A one-argument function ``name(a)`` (``singular``: where it is not differentiable)."""
     return Primitive(name, 1, fn, tuple(partials), text or f"{name}({{a}})",
-                     latex or rf"\operatorname{{{{{name}}}}}({{a}})")  # braces doubled for .format
+                     latex or rf"\operatorname{{{{{name}}}}}({{a}})",  # braces doubled: .format
+                     singular=singular)
 
 
 _TABLE = [
     # operators
     Primitive("add", 2, np.add, ("1", "1"), "{a} + {b}", "{a} + {b}", PREC_ADD, "both", False,
-              identities=units(0, 0)),
+              identities=units(0, 0), operator="+"),
     Primitive("sub", 2, np.subtract, ("1", "-1"), "{a} − {b}", "{a} - {b}", PREC_ADD, "left",
-              False, identities=(*units(None, 0), Identity(0, 0, "-other"))),
+              False, identities=(*units(None, 0), Identity(0, 0, "-other")), operator="-"),
     Primitive("mul", 2, np.multiply, ("b", "a"), "{a}·{b}", r"{a} \cdot {b}", PREC_MUL, "both",
-              False, numbers_first=True,
+              False, numbers_first=True, operator="*",
               identities=(*units(1, 1), Identity(0, 0, 0.0, True), Identity(1, 0, 0.0, True),
                           Identity(0, -1, "-other"), Identity(1, -1, "-other"))),
     Primitive("hadamard", 2, np.multiply, ("b", "a"), "{a} ⊙ {b}", r"{a} \odot {b}", PREC_MUL,
               "both", False, helper=True),  # mul as shown in matrix form
     Primitive("div", 2, np.divide, ("1/b", "-a/b^2"), "{a}/{b}", r"\frac{{{a}}}{{{b}}}",
-              PREC_MUL, "left", False, identities=units(None, 1)),
+              PREC_MUL, "left", False, identities=units(None, 1), operator="/",
+              singular=Singular("pole", "b")),
     Primitive("neg", 1, np.negative, ("-1",), "−{a}", "-{a}", PREC_NEG, "none", False,
               involution=True),
     Primitive("pow", 2, np.power, ("b*a^(b - 1)", "log(a)*a^b"), "{a}^{b}", "{a}^{{{b}}}",
               PREC_POW, "right", False,
-              identities=(*units(None, 1), Identity(1, 0, 1.0, True))),
+              identities=(*units(None, 1), Identity(1, 0, 1.0, True)), operator="^"),
     Primitive("id", 1, _identity, ("1",), "{a}", "{a}", PREC_ATOM, "none", False),
     # functions
     _f("exp", np.exp, ["exp(a)"], r"e^{{{a}}}"),
-    _f("log", np.log, ["1/a"], r"\log({a})"),
+    _f("log", np.log, ["1/a"], r"\log({a})", singular=Singular("pole")),
     _f("sin", np.sin, ["cos(a)"], r"\sin({a})"),
     _f("cos", np.cos, ["-sin(a)"], r"\cos({a})"),
     _f("tan", np.tan, ["1 + tan(a)^2"], r"\tan({a})"),
     _f("tanh", np.tanh, ["1 - tanh(a)^2"], r"\tanh({a})"),
-    _f("sqrt", np.sqrt, ["1/(2*sqrt(a))"], r"\sqrt{{{a}}}", "√({a})"),
-    _f("abs", np.abs, ["sign(a)"], r"\left|{a}\right|", "|{a}|"),
+    _f("sqrt", np.sqrt, ["1/(2*sqrt(a))"], r"\sqrt{{{a}}}", "√({a})",
+       singular=Singular("branch point")),
+    _f("abs", np.abs, ["sign(a)"], r"\left|{a}\right|", "|{a}|", singular=Singular("kink")),
     _f("sigmoid", _sigmoid, ["sigmoid(a)*(1 - sigmoid(a))"], r"\sigma({a})", "σ({a})"),
-    _f("relu", lambda a: np.maximum(a, 0.0), ["step(a)"]),
+    _f("relu", lambda a: np.maximum(a, 0.0), ["step(a)"], singular=Singular("kink")),
     _f("softplus", _softplus, ["sigmoid(a)"]),
     _f("square", np.square, ["2*a"], "{a}^{{2}}", "({a})²"),
-    _f("sign", np.sign, ["0"]),
-    _f("step", _step, ["0"]),
+    _f("sign", np.sign, ["0"], singular=Singular("jump")),
+    _f("step", _step, ["0"], singular=Singular("jump")),
     Primitive("index", 2, _index, None, "{a}[{b}]", "{a}_{{[{b}]}}", PREC_ATOM, "none",
               False, jvp="da[b]", vjp=("g*onehot(a, b)", "0")),  # b: a constant index
     # arrays: reductions (over every axis unless axis= says), written as linear maps
@@ -247,14 +254,16 @@ _TABLE = [
     # matrices
     Primitive("matmul", 2, _matmul, None, "{a} · {b}", "{a} {b}", PREC_MUL, "left", False,
               jvp="da @ b + a @ db", vjp=("g @ b.T", "a.T @ g"), promote=True,
-              source="{a} @ {b}", matrix=True, example=((2, 3), (3,)),
+              source="{a} @ {b}", matrix=True, example=((2, 3), (3,)), operator="@",
+              last_axes=True,
               # the seed g = 1 of a pullback, shown as the other operand
               identities=(Identity(0, 1, "other", True), Identity(1, 1, "other", True))),
     Primitive("transpose", 1, _transpose, None, "{a}ᵀ", r"{a}^\top", PREC_POSTFIX, "none",
-              jvp="da.T", vjp=("g.T",), keep=True, matrix=True, example=((2, 3),)),
+              jvp="da.T", vjp=("g.T",), keep=True, matrix=True, example=((2, 3),),
+              last_axes=True),
     Primitive("outer", 2, _outer, None, "{a} · {b}ᵀ", r"{a} {b}^\top", PREC_MUL, "none",
               jvp="outer(da, b) + outer(a, db)", vjp=("g @ b", "g.T @ a"), matrix=True,
-              source="outer({a}, {b})",
+              source="outer({a}, {b})", last_axes=True,
               example=((2,), (3,))),
     *(Primitive(name, 2, fn, None, "{a}", "{a}", helper=True, jvp=f"{name}(da, b)",
                 vjp=(f"{inverse}(g, b)", "0"))
@@ -279,9 +288,9 @@ _TABLE = [
     Primitive("sum_like", 2, fit, ("1", "0"), "Σ→{b}({a})", r"\Sigma_{{\to {b}}}({a})",
               reduces=True, helper=True, shaping=True),
     Primitive("max", 2, np.maximum, ("step(a - b)", "1 - step(a - b)"), "max({a}, {b})",
-              r"\max({a}, {b})"),
+              r"\max({a}, {b})", singular=Singular("kink", "a - b")),
     Primitive("min", 2, np.minimum, ("1 - step(a - b)", "step(a - b)"), "min({a}, {b})",
-              r"\min({a}, {b})"),
+              r"\min({a}, {b})", singular=Singular("kink", "a - b")),
 ]
 
 
@@ -326,9 +335,55 @@ def function_names() -> list[str]:
     return sorted(set(names) | set(ALIASES))
 
 
-LEAF_OPS = frozenset({"input", "const"})  # the ops of nodes that compute nothing
+INPUT, CONSTANT, ALIAS = "input", "const", "id"  # the ops of nodes that are no primitive call
+LEAF_OPS = frozenset({INPUT, CONSTANT})  # the ops of nodes that compute nothing
 
 
 def is_leaf(op: str) -> bool:
     """Whether a node of this op is an input or a constant (no primitive, no operands)."""
     return op in LEAF_OPS
+
+
+def is_input(op: str) -> bool:
+    """Whether a node of this op is one of the program's inputs."""
+    return op == INPUT
+
+
+def is_constant(op: str) -> bool:
+    """Whether a node of this op is a constant (its number in ``value``)."""
+    return op == CONSTANT
+
+
+def is_alias(op: str) -> bool:
+    """Whether a node of this op only names its one operand (``b = a``; ``id`` in the table)."""
+    return op == ALIAS
+
+
+def singular_spot(op: str, operands: Sequence[Any]) -> Any:
+    """Where ``op`` is not differentiable, the number that is 0 there (the op's
+    :class:`~graphviz_ad.core.primitive.Singular` ``at``: the first operand, the second, or
+    their difference) at these operand values; None for an op smooth everywhere."""
+    prim = PRIMITIVES.get(op)
+    rule = prim.singular if prim is not None else None
+    if rule is None:
+        return None
+    if rule.at == "a - b":
+        return np.subtract(operands[0], operands[1])
+    return operands[1] if rule.at == "b" else operands[0]
+
+
+def pooling(op: str) -> tuple[str, int] | None:
+    """A pooling op's ``(kind, spatial dimensions)`` (``("max", 2)`` for maxpool2d), else None."""
+    prim = PRIMITIVES.get(op)
+    return (prim.pool, prim.spatial) if prim is not None and prim.pool else None
+
+
+def convolution_dims(op: str) -> int | None:
+    """A convolution's spatial dimensions (1 for conv1d), else None (its adjoints included)."""
+    prim = PRIMITIVES.get(op)
+    return prim.spatial if prim is not None and prim.convolution else None
+
+
+def operator_ops() -> dict[str, str]:
+    """Each infix operator symbol of the language and its op: ``{"+": "add", …}``."""
+    return {p.operator: p.name for p in _TABLE if p.operator}

@@ -4,6 +4,7 @@ the rest.  The numbers are :mod:`graphviz_ad.core.convolution`'s."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from . import convolution as cv
@@ -24,7 +25,7 @@ def _convolutions(nd: int) -> list[Primitive]:
     name, kw = f"conv{nd}d", _keywords("stride", "padding", "dilation")
     dx, dw = f"{name}_dx", f"{name}_dw"
     settings = ("stride", "padding", "dilation")
-    return [
+    entries = [
         Primitive(name, 2, partial(cv.conv, nd=nd), None, f"{name}({{a}}, {{b}})",
                   rf"\operatorname{{{{{name}}}}}({{a}}, {{b}})", params=settings,
                   jvp=f"{name}(da, b{kw}) + {name}(a, db{kw})",
@@ -41,6 +42,7 @@ def _convolutions(nd: int) -> list[Primitive]:
                   jvp=f"{dw}(da, b{kw}) + {dw}(a, db{kw})",
                   vjp=(f"fit_to({dx}(b, g{kw}), a)", f"fit_to({name}(a, g{kw}), b)")),
     ]
+    return [replace(p, spatial=nd, convolution=p.name == name) for p in entries]
 
 
 def _poolings(nd: int) -> list[Primitive]:
@@ -51,7 +53,7 @@ def _poolings(nd: int) -> list[Primitive]:
     mx, av = f"maxpool{nd}d", f"avgpool{nd}d"
     pick, route, share = f"{mx}_pick", f"{mx}_route", f"{av}_t"
     example = ((1, 4),) if nd == 1 else ((1, 4, 4),)
-    return [
+    entries = [
         Primitive(mx, 1, partial(cv.maxpool, nd=nd), None, f"{mx}({{a}})",
                   rf"\operatorname{{{{{mx}}}}}({{a}})", params=settings,
                   jvp=f"{pick}(da, a{kw})", vjp=(f"{route}(g, a{kw})",), nonlinear=True,
@@ -71,6 +73,8 @@ def _poolings(nd: int) -> list[Primitive]:
                   r"{a} \to \operatorname{{mean}} {b}", PREC_MUL, "none", params=settings,
                   helper=True, shaping=True, jvp=f"{share}(da, b{kw})", vjp=(f"{av}(g{kw})", "0")),
     ]
+    kinds = {mx: "max", av: "avg"}
+    return [replace(p, spatial=nd, pool=kinds.get(p.name)) for p in entries]
 
 
 ARRAY_ENTRIES: list[Primitive] = [

@@ -29,6 +29,14 @@ def units(*constants: float | None) -> tuple[Identity, ...]:
     return tuple(Identity(i, c, "other") for i, c in enumerate(constants) if c is not None)
 
 
+class Singular(NamedTuple):
+    """Where an op is not differentiable: a ``kind`` ("kink", "jump", "pole", "branch
+    point") where ``at`` is 0: ``"a"`` (its operand), ``"b"`` (the second) or ``"a - b"``."""
+
+    kind: str
+    at: str = "a"
+
+
 @dataclass(frozen=True)
 class Primitive:
     """One operation of the language.
@@ -75,6 +83,13 @@ class Primitive:
     identities: tuple[Identity, ...] = ()
     involution: bool = False
     numbers_first: bool = False
+    operator: str | None = None  # its infix symbol in source text ("+", "@", …)
+    singular: Singular | None = None  # where it has a kink, jump, pole or branch point
+    last_axes: bool = False  # reads its operands' last axes (a matrix's rows and columns)
+    # convolutions and poolings (and their adjoint helpers): spatial dimensions, the kind
+    spatial: int = 0
+    convolution: bool = False
+    pool: str | None = None  # "max" or "avg", on maxpool{n}d / avgpool{n}d themselves
 
     @property
     def linear(self) -> bool:

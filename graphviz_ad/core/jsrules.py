@@ -24,7 +24,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .ops import PRIMITIVES
+from .ops import PRIMITIVES, is_constant
 from .rules import RuleProgram, rule_program
 
 #: the primitives whose forward function the page's JavaScript runtime implements
@@ -74,7 +74,7 @@ def compile_program(program: RuleProgram) -> str:
 
     lines = ["function (e) {", "  var v = {};"]
     for name, op, args, params in program.lines:
-        if op == "const":
+        if is_constant(op):
             expr = _literal(params)
         else:
             expr = (f"R.call({json.dumps(op)}, [{', '.join(ref(a) for a in args)}], "

@@ -384,6 +384,5 @@ def convolution_dims(op: str) -> int | None:
     return prim.spatial if prim is not None and prim.convolution else None
 
 
-def operator_ops() -> dict[str, str]:
-    """Each infix operator symbol of the language and its op: ``{"+": "add", …}``."""
-    return {p.operator: p.name for p in _TABLE if p.operator}
+#: Each infix operator symbol of the language and its op: ``{"+": "add", …}``.
+OPERATORS: dict[str, str] = {p.operator: p.name for p in _TABLE if p.operator}

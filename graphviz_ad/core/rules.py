@@ -36,7 +36,8 @@ from typing import Any, Literal, NamedTuple
 import networkx as nx
 import numpy as np
 
-from .ops import PRIMITIVES
+from .nodes import node
+from .ops import CONSTANT, OPERATORS, PRIMITIVES, is_alias, is_constant, is_input
 from .parse import parse, parse_rule
 from .program import program_of
 from .simplify import Apply, Inner, Number, Operand, rewrite
@@ -89,7 +90,7 @@ class RuleProgram:
         """The result, with ``env`` giving the inputs, each line applied by ``algebra``."""
         values = dict(env)
         for name, op, args, params in self.lines:
-            if op == "const":
+            if is_constant(op):
                 values[name] = algebra.const(params)
             else:
                 values[name] = algebra.apply(op, [values[a] for a in args],
@@ -99,7 +100,7 @@ class RuleProgram:
     @property
     def ops(self) -> list[str]:
         """The primitives applied, in order (constants not counted)."""
-        return [op for _, op, _, _ in self.lines if op != "const"]
+        return [op for _, op, _, _ in self.lines if not is_constant(op)]
 
     def then(self, op: str, args: tuple[str, ...], params: Any = ()) -> RuleProgram:
         """This program followed by one more line, which becomes the result
@@ -133,12 +134,12 @@ def _from_graph(G: nx.DiGraph, root: str | None = None) -> RuleProgram:
     for n in program_of(G).order:
         if n not in keep:
             continue
-        d = G.nodes[n]
-        if d["op"] == "id":
+        d = node(G, n)
+        if is_alias(d["op"]):
             alias[n] = alias.get(d["operands"][0], d["operands"][0])
-        elif d["op"] == "const":
-            lines.append((n, "const", (), np.float64(d["value"])))
-        elif d["op"] != "input":
+        elif is_constant(d["op"]):
+            lines.append((n, CONSTANT, (), np.float64(d["value"])))
+        elif not is_input(d["op"]):
             args = tuple(alias.get(o, o) for o in d["operands"])
             lines.append((n, d["op"], args, tuple(d.get("params", ()))))
     inputs = tuple(n for n in program_of(G).inputs if n in keep)
@@ -162,8 +163,8 @@ def _jvp_terms(text: str) -> dict[str, str]:
     terms, todo = [], [program_of(G).outputs[0]]
     while todo:
         n = todo.pop()
-        d = G.nodes[n]
-        if d["op"] in ("add", "id"):
+        d = node(G, n)
+        if d["op"] == OPERATORS["+"] or is_alias(d["op"]):
             todo.extend(reversed(d["operands"]))
         else:
             terms.append(n)
@@ -282,7 +283,7 @@ def _closure(program: RuleProgram, reuse: str | None = None
             index = OPERAND_NAMES.index(name)
             return lambda v: v[index]
         _, op, args, params = lines[name]
-        if op == "const":
+        if is_constant(op):
             return lambda v: params
         if op == reuse and args == own:
             return lambda v: v[-1]

@@ -199,23 +199,23 @@ def _f(name: str, fn, partials, latex: str | None = None, text: str | None = Non
 _TABLE = [
     # operators
     Primitive("add", 2, np.add, ("1", "1"), "{a} + {b}", "{a} + {b}", PREC_ADD, "both", False,
-              identities=units(0, 0), operator="+"),
+              identities=units(0, 0), syntax="{a} + {b}"),
     Primitive("sub", 2, np.subtract, ("1", "-1"), "{a} − {b}", "{a} - {b}", PREC_ADD, "left",
-              False, identities=(*units(None, 0), Identity(0, 0, "-other")), operator="-"),
+              False, identities=(*units(None, 0), Identity(0, 0, "-other")), syntax="{a} - {b}"),
     Primitive("mul", 2, np.multiply, ("b", "a"), "{a}·{b}", r"{a} \cdot {b}", PREC_MUL, "both",
-              False, numbers_first=True, operator="*",
+              False, numbers_first=True, syntax="{a}*{b}",
               identities=(*units(1, 1), Identity(0, 0, 0.0, True), Identity(1, 0, 0.0, True),
                           Identity(0, -1, "-other"), Identity(1, -1, "-other"))),
     Primitive("hadamard", 2, np.multiply, ("b", "a"), "{a} ⊙ {b}", r"{a} \odot {b}", PREC_MUL,
               "both", False, helper=True),  # mul as shown in matrix form
     Primitive("div", 2, np.divide, ("1/b", "-a/b^2"), "{a}/{b}", r"\frac{{{a}}}{{{b}}}",
-              PREC_MUL, "left", False, identities=units(None, 1), operator="/",
+              PREC_MUL, "left", False, identities=units(None, 1), syntax="{a}/{b}",
               singular=Singular("pole", "b")),
     Primitive("neg", 1, np.negative, ("-1",), "−{a}", "-{a}", PREC_NEG, "none", False,
-              involution=True),
+              involution=True, syntax="-{a}"),
     Primitive("pow", 2, np.power, ("b*a^(b - 1)", "log(a)*a^b"), "{a}^{b}", "{a}^{{{b}}}",
               PREC_POW, "right", False,
-              identities=(*units(None, 1), Identity(1, 0, 1.0, True)), operator="^"),
+              identities=(*units(None, 1), Identity(1, 0, 1.0, True)), syntax="{a}^{b}"),
     Primitive("id", 1, _identity, ("1",), "{a}", "{a}", PREC_ATOM, "none", False),
     # functions
     _f("exp", np.exp, ["exp(a)"], r"e^{{{a}}}"),
@@ -234,7 +234,8 @@ _TABLE = [
     _f("sign", np.sign, ["0"], singular=Singular("jump")),
     _f("step", _step, ["0"], singular=Singular("jump")),
     Primitive("index", 2, _index, None, "{a}[{b}]", "{a}_{{[{b}]}}", PREC_ATOM, "none",
-              False, jvp="da[b]", vjp=("g*onehot(a, b)", "0")),  # b: a constant index
+              False, jvp="da[b]", vjp=("g*onehot(a, b)", "0"),  # b: a constant index
+              syntax="{a}[{b}]"),
     # arrays: reductions (over every axis unless axis= says), written as linear maps
     Primitive("sum", 1, reduce_sum, None, "Σ{a}", r"\sum {a}", params=("axis",),
               jvp="sum(da, axis=axis)", vjp=("spread(g, a, axis=axis)",)),
@@ -254,13 +255,13 @@ _TABLE = [
     # matrices
     Primitive("matmul", 2, _matmul, None, "{a} · {b}", "{a} {b}", PREC_MUL, "left", False,
               jvp="da @ b + a @ db", vjp=("g @ b.T", "a.T @ g"), promote=True,
-              source="{a} @ {b}", matrix=True, example=((2, 3), (3,)), operator="@",
+              source="{a} @ {b}", matrix=True, example=((2, 3), (3,)), syntax="{a} @ {b}",
               last_axes=True,
               # the seed g = 1 of a pullback, shown as the other operand
               identities=(Identity(0, 1, "other", True), Identity(1, 1, "other", True))),
     Primitive("transpose", 1, _transpose, None, "{a}ᵀ", r"{a}^\top", PREC_POSTFIX, "none",
               jvp="da.T", vjp=("g.T",), keep=True, matrix=True, example=((2, 3),),
-              last_axes=True),
+              last_axes=True, syntax="{a}.T"),
     Primitive("outer", 2, _outer, None, "{a} · {b}ᵀ", r"{a} {b}^\top", PREC_MUL, "none",
               jvp="outer(da, b) + outer(a, db)", vjp=("g @ b", "g.T @ a"), matrix=True,
               source="outer({a}, {b})", last_axes=True,
@@ -385,4 +386,6 @@ def convolution_dims(op: str) -> int | None:
 
 
 #: Each infix operator symbol of the language and its op: ``{"+": "add", …}``.
-OPERATORS: dict[str, str] = {p.operator: p.name for p in _TABLE if p.operator}
+OPERATORS: dict[str, str] = {
+    p.syntax[3:-3].strip(): p.name for p in _TABLE
+    if p.syntax and p.syntax.startswith("{a}") and p.syntax.endswith("{b}")}

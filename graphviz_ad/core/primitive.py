@@ -83,7 +83,8 @@ class Primitive:
     identities: tuple[Identity, ...] = ()
     involution: bool = False
     numbers_first: bool = False
-    operator: str | None = None  # its infix symbol in source text ("+", "@", …)
+    # how source text writes an operator ("{a} + {b}", "-{a}", "{a}.T"); None: name(a, …)
+    syntax: str | None = None
     singular: Singular | None = None  # where it has a kink, jump, pole or branch point
     last_axes: bool = False  # reads its operands' last axes (a matrix's rows and columns)
     # convolutions and poolings (and their adjoint helpers): spatial dimensions, the kind

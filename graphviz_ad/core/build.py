@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import networkx as nx
 
+from .nodes import node_data
 from .ops import ALIAS, CONSTANT, is_constant, is_input
 from .program import Program, attach, program_of
 from .simplify import Apply, Number, Operand, rewrite
@@ -53,7 +54,7 @@ class GraphBuilder:
         """A builder holding G's nodes (in graph order, ids kept) to add nodes to."""
         b = cls(cse=True, fold=fold)
         b.base = G
-        nodes, order = graph_dicts(G).nodes, program_of(G).order
+        nodes, order = node_data(G), program_of(G).order
         handles = b.handles = {n: h for h, n in enumerate(order)}
         b.op = [nodes[n]["op"] for n in order]
         handle = handles.__getitem__

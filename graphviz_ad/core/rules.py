@@ -318,23 +318,20 @@ def name_leaf(name: str) -> Leaf:
 ONES = name_leaf("𝟙")
 
 
-def _number(tree: Leaf | OpTree) -> float | None:
-    return tree.text if tree.kind == "leaf" and tree.is_number else None
-
-
 def simplify(tree: Tree) -> Leaf | OpTree:
     """Fold constant subtrees and drop identities, so ∂(f1^2)/∂f1 shows as 2·f1 (the
     rewrites of :mod:`graphviz_ad.core.simplify`, display ones included)."""
     if isinstance(tree, Leaf):
         return tree
-    return _simplified(tree.op, tuple(simplify(c) for c in tree.children), tree.params)
+    return _simplified(tree.op, tuple([simplify(c) for c in tree.children]), tree.params)
 
 
 def _simplified(op: str, children: tuple[Leaf | OpTree, ...], params: Any) -> Leaf | OpTree:
     """``op`` over already simplified ``children``, simplified."""
-    done = rewrite(op, [_number(c) for c in children], params, display=True,
-                   ops=[c.op if c.kind == "op" else None for c in children],
-                   ones=[c == ONES for c in children])
+    first = children[0]
+    done = rewrite(op, [c.text if c.kind == "leaf" and c.is_number else None for c in children],
+                   params, display=True, inner=first.op if first.kind == "op" else None,
+                   ones=[c == ONES for c in children] if ONES in children else ())
     if done is None:
         return OpTree("op", op, children, tuple(params))
     if isinstance(done, Operand):

@@ -69,7 +69,7 @@ def fold(op: str, numbers: Sequence[float | None], params: Any = ()) -> float | 
     """``op`` computed from constant operands, or None: when an operand is not a number,
     when the op is ``shaping`` (its result takes an operand's shape, which a number has
     not) or when the result is not finite (``1/0`` stays written)."""
-    if not numbers or any(v is None for v in numbers) or PRIMITIVES[op].shaping:
+    if not numbers or None in numbers or PRIMITIVES[op].shaping:
         return None
     with np.errstate(all="ignore"):
         value = float(PRIMITIVES[op].fn(*[np.float64(v) for v in numbers], **dict(params)))
@@ -77,19 +77,20 @@ def fold(op: str, numbers: Sequence[float | None], params: Any = ()) -> float | 
 
 
 def rewrite(op: str, numbers: Sequence[float | None], params: Any = (), *,
-            ops: Sequence[str | None] = (), ones: Sequence[bool] = (),
+            inner: str | None = None, ones: Sequence[bool] = (),
             display: bool = False) -> Rewrite | None:
     """What ``op`` over operands with these ``numbers`` simplifies to, or None to keep it:
     constants folded, then the table's :attr:`~graphviz_ad.core.ops.Primitive.identities`,
     ``involution`` and ``numbers_first``.
 
-    ``ops`` are the operands' own ops (None for a leaf), ``ones`` marks operands that are
+    ``inner`` is the first operand's own op (None for a leaf), ``ones`` marks operands that are
     the display's 𝟙 (an elementwise op meets it as the number 1); ``display`` allows the
     rewrites that hold only for reading (see the module)."""
     prim = PRIMITIVES[op]
-    value = fold(op, numbers, params)
-    if value is not None:
-        return Number(value)
+    if None not in numbers:
+        value = fold(op, numbers, params)
+        if value is not None:
+            return Number(value)
     for rule in prim.identities:
         if rule.display and not display:
             continue
@@ -102,7 +103,7 @@ def rewrite(op: str, numbers: Sequence[float | None], params: Any = (), *,
             if rule.result == "-other":
                 return Apply("neg", (other,))
             return Ones() if rule.result == "ones" else Number(float(rule.result))
-    if prim.involution and ops and ops[0] == op:
+    if prim.involution and inner == op:
         return Inner(0, 0)
     if prim.numbers_first and numbers[0] is None and numbers[1] is not None:
         return Apply(op, (1, 0))  # 2·f1, not f1·2

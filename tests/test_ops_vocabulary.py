@@ -94,6 +94,9 @@ def test_convolutions_and_poolings_as_the_receptive_tables_had_them(op):
     assert ops.convolution_dims(op) == OLD_CONV.get(op)
     expected = (op[:3], OLD_POOLS[op]) if op in OLD_POOLS else None
     assert ops.pooling(op) == expected
+    if op.startswith("maxpool") and op in OLD_POOLS:  # receptive/gradient.py's max → avg swap
+        assert ops.pooling_op("avg", OLD_POOLS[op]) == op.replace("max", "avg")
+        assert ops.pooling_op("max", OLD_POOLS[op]) == op
 
 
 @pytest.mark.parametrize("op", EVERY_OP)

@@ -379,6 +379,12 @@ def pooling(op: str) -> tuple[str, int] | None:
     return (prim.pool, prim.spatial) if prim is not None and prim.pool else None
 
 
+def pooling_op(kind: str, spatial: int) -> str:
+    """The pooling op of this kind ("max" or "avg") and dimension: ``avgpool2d`` for
+    ``("avg", 2)``."""
+    return next(p.name for p in _TABLE if p.pool == kind and p.spatial == spatial)
+
+
 def convolution_dims(op: str) -> int | None:
     """A convolution's spatial dimensions (1 for conv1d), else None (its adjoints included)."""
     prim = PRIMITIVES.get(op)

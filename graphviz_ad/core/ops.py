@@ -201,11 +201,11 @@ _TABLE = [
     Primitive("add", 2, np.add, ("1", "1"), "{a} + {b}", "{a} + {b}", PREC_ADD, "both", False,
               identities=units(0, 0), syntax="{a} + {b}"),
     Primitive("sub", 2, np.subtract, ("1", "-1"), "{a} − {b}", "{a} - {b}", PREC_ADD, "left",
-              False, identities=(*units(None, 0), Identity(0, 0, "-other")), syntax="{a} - {b}"),
+              False, identities=(*units(None, 0), Identity(0, 0, "neg")), syntax="{a} - {b}"),
     Primitive("mul", 2, np.multiply, ("b", "a"), "{a}·{b}", r"{a} \cdot {b}", PREC_MUL, "both",
               False, numbers_first=True, syntax="{a}*{b}",
               identities=(*units(1, 1), Identity(0, 0, 0.0, True), Identity(1, 0, 0.0, True),
-                          Identity(0, -1, "-other"), Identity(1, -1, "-other"))),
+                          Identity(0, -1, "neg"), Identity(1, -1, "neg"))),
     Primitive("hadamard", 2, np.multiply, ("b", "a"), "{a} ⊙ {b}", r"{a} \odot {b}", PREC_MUL,
               "both", False, helper=True),  # mul as shown in matrix form
     Primitive("div", 2, np.divide, ("1/b", "-a/b^2"), "{a}/{b}", r"\frac{{{a}}}{{{b}}}",

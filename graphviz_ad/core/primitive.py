@@ -14,7 +14,8 @@ PREC_ADD, PREC_MUL, PREC_NEG, PREC_POW, PREC_POSTFIX, PREC_ATOM = 1, 2, 3, 4, 5,
 
 class Identity(NamedTuple):
     """The op with ``constant`` at operand ``position`` is ``result``: ``"other"`` (its other
-    operand), ``"-other"`` (minus it), ``"ones"`` (an array of ones, shown 𝟙) or a number.
+    operand), ``"ones"`` (an array of ones, shown 𝟙), a number, or the name of a one-operand
+    op applied to the other operand (``"neg"``: 0 − x is −x).
     ``display``: true of how the formula reads only, not of the values (``x·0`` is an array
     of zeros, not the number 0), so a computed graph never applies it."""
 

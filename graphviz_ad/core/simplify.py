@@ -5,9 +5,9 @@ Two representations apply them: display trees (:func:`graphviz_ad.core.rules.sim
 so ∂(f1^2)/∂f1 shows as 2·f1) and the graph builder
 (:class:`graphviz_ad.core.build.GraphBuilder` with ``fold``, so a gradient graph stays
 readable).  Each asks :func:`rewrite` about one operation whose operands are already
-simplified, describing them by their numbers (None for anything else), their ops and
-whether they are the display's array of ones 𝟙, and carries out the answer in its own
-representation.
+simplified, describing them by their numbers (None for anything else), the first one's
+op and whether they are the display's array of ones 𝟙, and carries out the answer in its
+own representation.
 
 A graph's nodes are computed, so it takes only the rewrites that keep a value *and its
 shape* (``x·1`` is ``x``); a display also takes those that hold only for how a formula
@@ -100,9 +100,11 @@ def rewrite(op: str, numbers: Sequence[float | None], params: Any = (), *,
             other = 1 - at
             if rule.result == "other":
                 return Operand(other)
-            if rule.result == "-other":
-                return Apply("neg", (other,))
-            return Ones() if rule.result == "ones" else Number(float(rule.result))
+            if rule.result == "ones":
+                return Ones()
+            if isinstance(rule.result, str):  # a one-operand op over the other (−x)
+                return Apply(rule.result, (other,))
+            return Number(float(rule.result))
     if prim.involution and inner == op:
         return Inner(0, 0)
     if prim.numbers_first and numbers[0] is None and numbers[1] is not None:

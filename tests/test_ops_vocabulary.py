@@ -133,3 +133,10 @@ def test_side_tables_name_only_ops_of_the_table():
     name only entries of the table."""
     for table in (shapes.RULES, shapes.SCRATCH, shapes.WORK, RUNTIME_OPS):
         assert set(table) <= set(PRIMITIVES)
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "amax"])
+def test_joint_reductions_as_the_numpy_tracer_had_them(op):
+    """numpy_trace records a reduction over several axes as one node when it is nonlinear
+    (was: ``op == "amax"``) for every reduction it maps numpy's to."""
+    assert PRIMITIVES[op].nonlinear == (op == "amax")

@@ -15,7 +15,7 @@ from graphviz_ad.core.ops import PRIMITIVES, Primitive, fit
 from graphviz_ad.core.program import program_of
 from graphviz_ad.core.rules import (
     NUMBERS,
-    Program,
+    RuleProgram,
     name_leaf,
     partial_graph,
     rule_program,
@@ -195,7 +195,7 @@ def test_every_rule_compiles_and_uses_only_ops_with_rules():
     for op, prim in PRIMITIVES.items():
         for kind in ("vjp", "jvp"):
             for p in range(prim.arity):
-                assert isinstance(rule_program(op, kind, p), Program)
+                assert isinstance(rule_program(op, kind, p), RuleProgram)
 
 
 @pytest.fixture

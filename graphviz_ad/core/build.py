@@ -18,10 +18,11 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import networkx as nx
-import numpy as np
 
-from .ops import PRIMITIVES
+from .nodes import node_data
+from .ops import ALIAS, CONSTANT, is_constant, is_input
 from .program import Program, attach, program_of
+from .simplify import Apply, Number, Operand, rewrite
 
 
 class GraphBuilder:
@@ -53,7 +54,7 @@ class GraphBuilder:
         """A builder holding G's nodes (in graph order, ids kept) to add nodes to."""
         b = cls(cse=True, fold=fold)
         b.base = G
-        nodes, order = graph_dicts(G).nodes, program_of(G).order
+        nodes, order = node_data(G), program_of(G).order
         handles = b.handles = {n: h for h, n in enumerate(order)}
         b.op = [nodes[n]["op"] for n in order]
         handle = handles.__getitem__
@@ -63,10 +64,10 @@ class GraphBuilder:
         for h, n in enumerate(order):
             d = nodes[n]
             op = d["op"]
-            if op == "const":
+            if is_constant(op):
                 b.constants[h] = (float(d["value"]), d["name"])
                 memo.setdefault(const_key(d["value"]), h)
-            elif op != "input":
+            elif not is_input(op):
                 params = d.get("params", ())
                 if params:
                     b.params[h] = params
@@ -104,7 +105,7 @@ class GraphBuilder:
         key = const_key(value)
         if self.cse and key in self.memo:
             return self.memo[key]
-        handle = self.new("const", (), pos)
+        handle = self.new(CONSTANT, (), pos)
         if text is None:
             text = _const_text(float(value))
         self.constants[handle] = (float(value), text)
@@ -120,50 +121,60 @@ class GraphBuilder:
     def named(self, handle: int, name: str, pos: tuple[int, int]) -> int:
         """A node called ``name`` holding ``handle``'s value (an ``id`` node, as for an
         alias ``b = a`` in source text)."""
-        new = self.new("id", (handle,), pos)
+        new = self.new(ALIAS, (handle,), pos)
         self.user_name[new] = name
         self.names.append((name, new))
         return new
 
     def _fold(self, op: str, args: tuple[int, ...], pos: tuple[int, int],
               params: tuple) -> int | None:
-        numbers = [self.value_of(a) for a in args]
-        if op == "mul":
-            if numbers[0] == 1:
-                return args[1]
-            if numbers[1] == 1:
-                return args[0]
-        if op == "add":
-            if numbers[0] == 0:
-                return args[1]
-            if numbers[1] == 0:
-                return args[0]
-        if op in ("sub", "div", "pow") and len(numbers) > 1 and numbers[1] == (
-                0 if op == "sub" else 1):
-            return args[0]
-        if numbers and all(v is not None for v in numbers) and not PRIMITIVES[op].shaping:
-            with np.errstate(all="ignore"):
-                value = float(PRIMITIVES[op].fn(*[np.float64(v) for v in numbers],
-                                                **dict(params)))
-            if np.isfinite(value):
-                return self.const(value, None, pos)
-        return None
+        """The handle ``op(*args)`` simplifies to (:func:`~graphviz_ad.core.simplify.rewrite`,
+        the rewrites that keep values and shapes), or None to make the node.  Operands'
+        ops are not passed: −(−x) → x would leave the inner −x behind, a node nobody reads."""
+        done = rewrite(op, [self.value_of(a) for a in args], params)
+        if done is None:
+            return None
+        if isinstance(done, Operand):
+            return args[done.operand]
+        if isinstance(done, Number):
+            return self.const(done.value, None, pos)
+        if isinstance(done, Apply):
+            return self.node(done.op, tuple(args[i] for i in done.operands), pos)
+        raise AssertionError(f"{done!r} needs operands' ops or a display")
 
     # -- naming ---------------------------------------------------------------------------
     def to_graph(self, prefix: str = "f", outputs: list[int] | None = None,
                  source: str | None = None, drop_unused: bool = True) -> nx.DiGraph:
         """Name the nodes and build the networkx DiGraph (from a copy of the base graph,
         if any): ``drop_unused`` drops constants nobody uses and nobody named."""
+        keep = self._kept(drop_unused)
+        ids = self.ids = self._node_ids(prefix, keep)
+        G = self.base.copy() if self.base is not None else nx.DiGraph()
+        self._fill(G, ids, keep)
+        order = [ids[h] for h in range(len(self.op)) if keep[h]]
+        attach(G, Program(inputs=tuple(ids[h] for h in self.inputs.values()), order=tuple(order),
+                          outputs=tuple(ids[h] for h in outputs or []), source=source))
+        return G
+
+    def _kept(self, drop_unused: bool) -> list[bool]:
+        """Per handle, whether its node goes into the graph."""
         count = len(self.op)
         keep = [h not in self.dropped for h in range(count)]
-        if drop_unused:
-            used = [False] * count
-            for args in self.operands:
-                for a in args:
-                    used[a] = True
-            keep = [k and (used[h] or self.op[h] != "const" or h in self.user_name)
-                    for h, k in enumerate(keep)]
-        first = len(self.handles)  # the base graph's nodes keep their ids and attributes
+        if not drop_unused:
+            return keep
+        used = [False] * count
+        for args in self.operands:
+            for a in args:
+                used[a] = True
+        return [k and (used[h] or not is_constant(self.op[h]) or h in self.user_name)
+                for h, k in enumerate(keep)]
+
+    def _node_ids(self, prefix: str, keep: list[bool]) -> list[str]:
+        """Per handle, its node id.  One name, one node: a name's LAST binding gets the plain
+        id (c), earlier ones are numbered in statement order (c#1, c#2, shown c⁽¹⁾, c⁽²⁾); an
+        input re-bound by an assignment is its name's first binding (x#1), as a Python
+        parameter would be.  Constants are named by their number, the rest ``prefix``1, 2, …"""
+        count, first = len(self.op), len(self.handles)  # base nodes keep their ids
         ids: list[str] = list(self.handles) + [""] * (count - first)
         taken: set[str] = set(self.handles)
         versions: dict[str, int] = {}  # name -> last version handed out, so claims stay O(1)
@@ -177,9 +188,6 @@ class GraphBuilder:
             taken.add(node_id)
             return node_id
 
-        # One name, one node: a name's LAST binding gets the plain id (c), earlier ones are
-        # numbered in statement order (c#1, c#2, shown c⁽¹⁾, c⁽²⁾); an input re-bound by an
-        # assignment is its name's first binding (x#1), as a Python parameter would be.
         last = {name: h for name, h in self.names}
         for name, h in self.inputs.items():
             if not ids[h]:
@@ -194,7 +202,7 @@ class GraphBuilder:
         for h in range(first, count):
             if ids[h] or not keep[h]:
                 continue
-            if self.op[h] == "const":
+            if is_constant(self.op[h]):
                 ids[h] = claim(_const_id(self.constants[h]))
                 continue
             while True:
@@ -202,26 +210,24 @@ class GraphBuilder:
                 if f"{prefix}{counter}" not in user_names and f"{prefix}{counter}" not in taken:
                     break
             ids[h] = claim(f"{prefix}{counter}")
-        self.ids = ids
+        return ids
 
-        G = self.base.copy() if self.base is not None else nx.DiGraph()
-        # networkx's own dicts, filled directly (add_node/add_edges_from check and copy
-        # per call): node attributes, successors and predecessors sharing each edge's dict
+    def _fill(self, G: nx.DiGraph, ids: list[str], keep: list[bool]) -> None:
+        """The new nodes and their edges added to ``G``, through networkx's own dicts
+        (add_node/add_edges_from check and copy per call)."""
         nodes, succ, pred = graph_dicts(G)
-        order = [ids[h] for h in range(count) if keep[h]]
         op, operands, pos, user_name = self.op, self.operands, self.pos, self.user_name
-        for h in range(first, count):
-            if not keep[h]:
-                continue
+        new = [h for h in range(len(self.handles), len(op)) if keep[h]]
+        for h in new:
             node_id = ids[h]
             line, column = pos[h]
             kind = op[h]
             name = user_name.get(h) or (node_id.split("#")[0] if "#" in node_id else node_id)
-            attrs = {"op": kind, "operands": tuple([ids[a] for a in operands[h]]),
-                     "name": name, "line": line, "column": column}
+            attrs: dict[str, Any] = {"op": kind, "operands": tuple([ids[a] for a in operands[h]]),
+                                     "name": name, "line": line, "column": column}
             if h in self.params:
                 attrs["params"] = self.params[h]
-            if kind == "const":
+            if is_constant(kind):
                 attrs["value"] = self.constants[h][0]
                 attrs["name"] = name = node_id.split("#")[0] if "#" in node_id else node_id
                 attrs["label"] = name  # shown as its number: duplicates need no version
@@ -230,18 +236,14 @@ class GraphBuilder:
             nodes[node_id] = attrs
             succ[node_id] = {}
             pred[node_id] = {}
-        for h in range(first, count):
-            if keep[h]:
-                v = ids[h]
-                into = pred[v]
-                for position, a in enumerate(operands[h]):
-                    u = ids[a]
-                    edge = into.get(u)
-                    positions = (position,) if edge is None else edge["positions"] + (position,)
-                    into[u] = succ[u][v] = edge_data(positions)
-        attach(G, Program(inputs=tuple(ids[h] for h in self.inputs.values()), order=tuple(order),
-                          outputs=tuple(ids[h] for h in outputs or []), source=source))
-        return G
+        for h in new:
+            v = ids[h]
+            into = pred[v]
+            for position, a in enumerate(operands[h]):
+                u = ids[a]
+                edge = into.get(u)
+                positions = (position,) if edge is None else edge["positions"] + (position,)
+                into[u] = succ[u][v] = edge_data(positions)
 
 
 class GraphDicts(NamedTuple):
@@ -305,7 +307,7 @@ class LocalEdge(Mapping):
 
 def const_key(value: float) -> tuple:
     """The sharing key of a constant: -0.0 == 0.0, but 1/-0.0 = -inf."""
-    return ("const", float(value), math.copysign(1.0, value))
+    return (CONSTANT, float(value), math.copysign(1.0, value))
 
 
 def version_label(name: str, node_id: str) -> str:

@@ -24,8 +24,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .ops import PRIMITIVES
-from .rules import Program, rule_program
+from .ops import PRIMITIVES, is_constant
+from .rules import RuleProgram, rule_program
 
 #: the primitives whose forward function the page's JavaScript runtime implements
 #: (``graphviz_ad/draw/explorer.js``, ``R.fn``; a browser test checks the two agree)
@@ -65,7 +65,7 @@ def _params(params: Any) -> str:
     return "[" + ", ".join(items) + "]"
 
 
-def compile_program(program: Program) -> str:
+def compile_program(program: RuleProgram) -> str:
     """One rule program as a JavaScript function expression ``function (e) {…}``."""
     defined: set[str] = set()
 
@@ -74,7 +74,7 @@ def compile_program(program: Program) -> str:
 
     lines = ["function (e) {", "  var v = {};"]
     for name, op, args, params in program.lines:
-        if op == "const":
+        if is_constant(op):
             expr = _literal(params)
         else:
             expr = (f"R.call({json.dumps(op)}, [{', '.join(ref(a) for a in args)}], "

@@ -6,7 +6,10 @@ derivatives written once *in the expression language itself* (operands are ``a``
 derived from the partials: the numbers in forward and reverse mode, the formula shown
 on a slide (``∂f4/∂f3 = exp(f3)``) and, by differentiating them again, Hessians.
 
-Adding a primitive is adding one entry to :data:`PRIMITIVES`.
+Adding a primitive is adding one entry to :data:`PRIMITIVES`.  The record of an entry is
+:class:`~graphviz_ad.core.primitive.Primitive`; the convolution, pooling and reshaping
+entries, generated per dimension, sit in :mod:`graphviz_ad.core.ops_conv`.  What callers
+need to know about an op (a leaf, a reduction, a pooling, …) they ask here.
 
 >>> PRIMITIVES["sin"].partials
 ('cos(a)',)
@@ -17,16 +20,26 @@ Adding a primitive is adding one entry to :data:`PRIMITIVES`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from . import convolution as cv
 from .convolution import ShapeError
 from .errors import InputError
+from .ops_conv import ARRAY_ENTRIES
+from .primitive import (  # noqa: F401  (the record and precedences: public here too)
+    PREC_ADD,
+    PREC_ATOM,
+    PREC_MUL,
+    PREC_NEG,
+    PREC_POSTFIX,
+    PREC_POW,
+    Identity,
+    Primitive,
+    Singular,
+    units,
+)
 from .reductions import (  # noqa: F401  (grid_axes, reduced_axes: public here too)
     TARGET_TOLERANCE,
     argmax_share,
@@ -41,57 +54,6 @@ from .reductions import (  # noqa: F401  (grid_axes, reduced_axes: public here t
     spread,
     targets_times,
 )
-
-# Display precedence: higher binds tighter.
-PREC_ADD, PREC_MUL, PREC_NEG, PREC_POW, PREC_POSTFIX, PREC_ATOM = 1, 2, 3, 4, 5, 10
-
-
-@dataclass(frozen=True)
-class Primitive:
-    """One operation of the language.
-
-    ``text``/``latex`` are templates over ``{a}`` and ``{b}``; ``prec`` is the binding
-    strength of the displayed form and ``assoc`` says which operand may sit beside an
-    equal-precedence op without parentheses (``"left"``, ``"right"`` or ``"both"``).
-    ``functional`` ops are written ``name(a, …)`` in the language; the others come from
-    operators.  ``reduces`` ops give a result smaller than their operand (``dot``, ``size``):
-    their local partial has the operand's shape, and a forward contribution
-    ``local·tangent`` is summed down to the result's shape (reverse mode broadcasts
-    ``adjoint·local`` up to the operand's shape): one rule, :func:`fit`, for both.
-    """
-
-    name: str
-    arity: int
-    fn: Callable[..., Any]
-    partials: tuple[str, ...] | None
-    text: str
-    latex: str
-    prec: int = PREC_ATOM
-    assoc: str = "none"
-    functional: bool = True
-    reduces: bool = False
-    helper: bool = False  # used by other ops' partials; callable, but not advertised
-    # Linear-map rules, for ops whose derivative is not elementwise (see rules.py): the
-    # tangent as ONE expression over a, b, da, db, out and the params (split at its
-    # top-level + into one term per operand), and one adjoint per operand over a, b, g,
-    # out.  Elementwise ops leave them None: their JVP/VJP are derived from ``partials``.
-    jvp: str | None = None
-    vjp: tuple[str, ...] | None = None
-    params: tuple[str, ...] = ()  # constant keyword arguments accepted, e.g. ("axis",)
-    promote: bool = False  # numpy matmul's 1-D promotion around the VJP
-    source: str | None = None  # how error messages spell it ("{a} @ {b}"); default: text
-    example: tuple[tuple[int, ...], ...] | None = None  # operand shapes for generic tests
-    shaping: bool = False  # the result takes an operand's shape: never folded from numbers
-    keep: bool = False  # shown, never computed, in a step's numbers (xᵀ stays xᵀ)
-    matrix: bool = False  # its steps are always written in matrix form (from its VJP/JVP)
-    # a JVP/VJP op that is not a linear map of its operands (softmax, logsumexp): computed
-    # stably, its value carries only its own relative rounding (see core/noise.py)
-    nonlinear: bool = False
-
-    @property
-    def linear(self) -> bool:
-        """True when the op's derivative is given by its own JVP/VJP, not by partials."""
-        return self.vjp is not None
 
 
 def _step(a):
@@ -226,44 +188,54 @@ def fit(value, like):
     return value[()] if value.ndim == 0 else value
 
 
-def _f(name: str, fn, partials, latex: str | None = None, text: str | None = None) -> Primitive:
-    """A one-argument function ``name(a)``."""
+def _f(name: str, fn, partials, latex: str | None = None, text: str | None = None,
+       singular: Singular | None = None) -> Primitive:
+    """A one-argument function ``name(a)`` (``singular``: where it is not differentiable)."""
     return Primitive(name, 1, fn, tuple(partials), text or f"{name}({{a}})",
-                     latex or rf"\operatorname{{{{{name}}}}}({{a}})")  # braces doubled for .format
+                     latex or rf"\operatorname{{{{{name}}}}}({{a}})",  # braces doubled: .format
+                     singular=singular)
 
 
 _TABLE = [
     # operators
-    Primitive("add", 2, np.add, ("1", "1"), "{a} + {b}", "{a} + {b}", PREC_ADD, "both", False),
+    Primitive("add", 2, np.add, ("1", "1"), "{a} + {b}", "{a} + {b}", PREC_ADD, "both", False,
+              identities=units(0, 0), syntax="{a} + {b}"),
     Primitive("sub", 2, np.subtract, ("1", "-1"), "{a} − {b}", "{a} - {b}", PREC_ADD, "left",
-              False),
+              False, identities=(*units(None, 0), Identity(0, 0, "neg")), syntax="{a} - {b}"),
     Primitive("mul", 2, np.multiply, ("b", "a"), "{a}·{b}", r"{a} \cdot {b}", PREC_MUL, "both",
-              False),
+              False, numbers_first=True, syntax="{a}*{b}",
+              identities=(*units(1, 1), Identity(0, 0, 0.0, True), Identity(1, 0, 0.0, True),
+                          Identity(0, -1, "neg"), Identity(1, -1, "neg"))),
     Primitive("hadamard", 2, np.multiply, ("b", "a"), "{a} ⊙ {b}", r"{a} \odot {b}", PREC_MUL,
               "both", False, helper=True),  # mul as shown in matrix form
     Primitive("div", 2, np.divide, ("1/b", "-a/b^2"), "{a}/{b}", r"\frac{{{a}}}{{{b}}}",
-              PREC_MUL, "left", False),
-    Primitive("neg", 1, np.negative, ("-1",), "−{a}", "-{a}", PREC_NEG, "none", False),
+              PREC_MUL, "left", False, identities=units(None, 1), syntax="{a}/{b}",
+              singular=Singular("pole", "b")),
+    Primitive("neg", 1, np.negative, ("-1",), "−{a}", "-{a}", PREC_NEG, "none", False,
+              involution=True, syntax="-{a}"),
     Primitive("pow", 2, np.power, ("b*a^(b - 1)", "log(a)*a^b"), "{a}^{b}", "{a}^{{{b}}}",
-              PREC_POW, "right", False),
+              PREC_POW, "right", False,
+              identities=(*units(None, 1), Identity(1, 0, 1.0, True)), syntax="{a}^{b}"),
     Primitive("id", 1, _identity, ("1",), "{a}", "{a}", PREC_ATOM, "none", False),
     # functions
     _f("exp", np.exp, ["exp(a)"], r"e^{{{a}}}"),
-    _f("log", np.log, ["1/a"], r"\log({a})"),
+    _f("log", np.log, ["1/a"], r"\log({a})", singular=Singular("pole")),
     _f("sin", np.sin, ["cos(a)"], r"\sin({a})"),
     _f("cos", np.cos, ["-sin(a)"], r"\cos({a})"),
     _f("tan", np.tan, ["1 + tan(a)^2"], r"\tan({a})"),
     _f("tanh", np.tanh, ["1 - tanh(a)^2"], r"\tanh({a})"),
-    _f("sqrt", np.sqrt, ["1/(2*sqrt(a))"], r"\sqrt{{{a}}}", "√({a})"),
-    _f("abs", np.abs, ["sign(a)"], r"\left|{a}\right|", "|{a}|"),
+    _f("sqrt", np.sqrt, ["1/(2*sqrt(a))"], r"\sqrt{{{a}}}", "√({a})",
+       singular=Singular("branch point")),
+    _f("abs", np.abs, ["sign(a)"], r"\left|{a}\right|", "|{a}|", singular=Singular("kink")),
     _f("sigmoid", _sigmoid, ["sigmoid(a)*(1 - sigmoid(a))"], r"\sigma({a})", "σ({a})"),
-    _f("relu", lambda a: np.maximum(a, 0.0), ["step(a)"]),
+    _f("relu", lambda a: np.maximum(a, 0.0), ["step(a)"], singular=Singular("kink")),
     _f("softplus", _softplus, ["sigmoid(a)"]),
     _f("square", np.square, ["2*a"], "{a}^{{2}}", "({a})²"),
-    _f("sign", np.sign, ["0"]),
-    _f("step", _step, ["0"]),
+    _f("sign", np.sign, ["0"], singular=Singular("jump")),
+    _f("step", _step, ["0"], singular=Singular("jump")),
     Primitive("index", 2, _index, None, "{a}[{b}]", "{a}_{{[{b}]}}", PREC_ATOM, "none",
-              False, jvp="da[b]", vjp=("g*onehot(a, b)", "0")),  # b: a constant index
+              False, jvp="da[b]", vjp=("g*onehot(a, b)", "0"),  # b: a constant index
+              syntax="{a}[{b}]"),
     # arrays: reductions (over every axis unless axis= says), written as linear maps
     Primitive("sum", 1, reduce_sum, None, "Σ{a}", r"\sum {a}", params=("axis",),
               jvp="sum(da, axis=axis)", vjp=("spread(g, a, axis=axis)",)),
@@ -283,12 +255,16 @@ _TABLE = [
     # matrices
     Primitive("matmul", 2, _matmul, None, "{a} · {b}", "{a} {b}", PREC_MUL, "left", False,
               jvp="da @ b + a @ db", vjp=("g @ b.T", "a.T @ g"), promote=True,
-              source="{a} @ {b}", matrix=True, example=((2, 3), (3,))),
+              source="{a} @ {b}", matrix=True, example=((2, 3), (3,)), syntax="{a} @ {b}",
+              last_axes=True,
+              # the seed g = 1 of a pullback, shown as the other operand
+              identities=(Identity(0, 1, "other", True), Identity(1, 1, "other", True))),
     Primitive("transpose", 1, _transpose, None, "{a}ᵀ", r"{a}^\top", PREC_POSTFIX, "none",
-              jvp="da.T", vjp=("g.T",), keep=True, matrix=True, example=((2, 3),)),
+              jvp="da.T", vjp=("g.T",), keep=True, matrix=True, example=((2, 3),),
+              last_axes=True, syntax="{a}.T"),
     Primitive("outer", 2, _outer, None, "{a} · {b}ᵀ", r"{a} {b}^\top", PREC_MUL, "none",
               jvp="outer(da, b) + outer(a, db)", vjp=("g @ b", "g.T @ a"), matrix=True,
-              source="outer({a}, {b})",
+              source="outer({a}, {b})", last_axes=True,
               example=((2,), (3,))),
     *(Primitive(name, 2, fn, None, "{a}", "{a}", helper=True, jvp=f"{name}(da, b)",
                 vjp=(f"{inverse}(g, b)", "0"))
@@ -304,7 +280,7 @@ _TABLE = [
               vjp=("out*(g - spread(sum(g*out, axis=axis), a, axis=axis))",), nonlinear=True),
     Primitive("spread", 2, spread, None, "{a}·𝟙", r"{a} \cdot \mathbf{{1}}", PREC_MUL, "none",
               params=("axis",), jvp="spread(da, b, axis=axis)", vjp=("sum(g, axis=axis)", "0"),
-              helper=True, shaping=True),
+              helper=True, shaping=True, identities=(Identity(0, 1, "ones", True),)),
     Primitive("size", 1, reduced_size, ("0",), "size({a})", r"\operatorname{{size}}({a})",
               reduces=True, helper=True, params=("axis",)),
     Primitive("targets_times", 2, targets_times, ("b", "a"), "{a} ⊙ {b}", r"{a} \odot {b}",
@@ -313,93 +289,13 @@ _TABLE = [
     Primitive("sum_like", 2, fit, ("1", "0"), "Σ→{b}({a})", r"\Sigma_{{\to {b}}}({a})",
               reduces=True, helper=True, shaping=True),
     Primitive("max", 2, np.maximum, ("step(a - b)", "1 - step(a - b)"), "max({a}, {b})",
-              r"\max({a}, {b})"),
+              r"\max({a}, {b})", singular=Singular("kink", "a - b")),
     Primitive("min", 2, np.minimum, ("1 - step(a - b)", "step(a - b)"), "min({a}, {b})",
-              r"\min({a}, {b})"),
+              r"\min({a}, {b})", singular=Singular("kink", "a - b")),
 ]
 
 
-
-def _keywords(*names: str) -> str:
-    """``, stride=stride, …``: a rule's call passing the op's own params on."""
-    return "".join(f", {n}={n}" for n in names)
-
-
-def _convolutions(nd: int) -> list[Primitive]:
-    """conv{nd}d and its two adjoints, each bilinear: the VJP wrt the input is the full
-    convolution with the flipped kernel (``⊛ flip(W)``), wrt the weights the correlation
-    of the input with the gradient (``⋆``); ``fit_to`` trims each to its operand.  The
-    helpers here and in :func:`_poolings` are ``shaping``: never folded from numbers, and
-    shown by their template (the lecture's notation; the settings are the op's own)."""
-    name, kw = f"conv{nd}d", _keywords("stride", "padding", "dilation")
-    dx, dw = f"{name}_dx", f"{name}_dw"
-    settings = ("stride", "padding", "dilation")
-    return [
-        Primitive(name, 2, partial(cv.conv, nd=nd), None, f"{name}({{a}}, {{b}})",
-                  rf"\operatorname{{{{{name}}}}}({{a}}, {{b}})", params=settings,
-                  jvp=f"{name}(da, b{kw}) + {name}(a, db{kw})",
-                  vjp=(f"fit_to({dx}(g, b{kw}), a)", f"fit_to({dw}(a, g{kw}), b)"),
-                  matrix=True, source=f"{name}({{a}}, {{b}})",
-                  example=((1, 5), (1, 1, 3)) if nd == 1 else ((1, 4, 4), (1, 1, 3, 3))),
-        Primitive(dx, 2, partial(cv.conv_dx, nd=nd), None, "{a} ⊛ flip({b})",
-                  r"{a} \circledast \operatorname{{flip}}({b})", PREC_MUL, "none",
-                  params=settings, helper=True, matrix=True, shaping=True,
-                  jvp=f"{dx}(da, b{kw}) + {dx}(a, db{kw})",
-                  vjp=(f"fit_to({name}(g, b{kw}), a)", f"fit_to({dw}(g, a{kw}), b)")),
-        Primitive(dw, 2, partial(cv.conv_dw, nd=nd), None, "{a} ⋆ {b}", r"{a} \star {b}",
-                  PREC_MUL, "none", params=settings, helper=True, matrix=True, shaping=True,
-                  jvp=f"{dw}(da, b{kw}) + {dw}(a, db{kw})",
-                  vjp=(f"fit_to({dx}(b, g{kw}), a)", f"fit_to({name}(a, g{kw}), b)")),
-    ]
-
-
-def _poolings(nd: int) -> list[Primitive]:
-    """maxpool{nd}d (the gradient routed to each window's argmax) and avgpool{nd}d
-    (shared equally), with the helpers that are their tangent and adjoint maps."""
-    settings = ("kernel", "stride", "padding")
-    kw = _keywords(*settings)
-    mx, av = f"maxpool{nd}d", f"avgpool{nd}d"
-    pick, route, share = f"{mx}_pick", f"{mx}_route", f"{av}_t"
-    example = ((1, 4),) if nd == 1 else ((1, 4, 4),)
-    return [
-        Primitive(mx, 1, partial(cv.maxpool, nd=nd), None, f"{mx}({{a}})",
-                  rf"\operatorname{{{{{mx}}}}}({{a}})", params=settings,
-                  jvp=f"{pick}(da, a{kw})", vjp=(f"{route}(g, a{kw})",), nonlinear=True,
-                  matrix=True, example=example, source=f"{mx}({{a}})"),
-        Primitive(pick, 2, partial(cv.pool_pick, nd=nd), None, "{a}[argmax {b}]",
-                  r"{{{a}}}_{{[\arg\max {b}]}}", params=settings, helper=True, shaping=True,
-                  jvp=f"{pick}(da, b{kw})", vjp=(f"{route}(g, b{kw})", "0")),
-        Primitive(route, 2, partial(cv.pool_route, nd=nd), None, "{a} → argmax {b}",
-                  r"{a} \to \arg\max {b}", PREC_MUL, "none", params=settings, helper=True,
-                  shaping=True,
-                  jvp=f"{route}(da, b{kw})", vjp=(f"{pick}(g, b{kw})", "0")),
-        Primitive(av, 1, partial(cv.avgpool, nd=nd), None, f"{av}({{a}})",
-                  rf"\operatorname{{{{{av}}}}}({{a}})", params=settings,
-                  jvp=f"{av}(da{kw})", vjp=(f"{share}(g, a{kw})",), matrix=True,
-                  example=example, source=f"{av}({{a}})"),
-        Primitive(share, 2, partial(cv.avgpool_t, nd=nd), None, "{a} → mean {b}",
-                  r"{a} \to \operatorname{{mean}} {b}", PREC_MUL, "none", params=settings,
-                  helper=True, shaping=True, jvp=f"{share}(da, b{kw})", vjp=(f"{av}(g{kw})", "0")),
-    ]
-
-
-_TABLE += [
-    *_convolutions(1), *_convolutions(2), *_poolings(1), *_poolings(2),
-    # shown as its operand, which keeps its own precedence (PREC_ADD: never parenthesized)
-    Primitive("fit_to", 2, cv.fit_to, None, "{a}", "{a}", PREC_ADD, "both", helper=True,
-              shaping=True,
-              jvp="fit_to(da, b)", vjp=("fit_to(g, a)", "0")),
-    Primitive("flatten", 1, cv.flatten, None, "flatten({a})",
-              r"\operatorname{{flatten}}({a})", params=("start",),
-              jvp="flatten(da, start=start)", vjp=("reshape_like(g, a)",), matrix=True,
-              example=((2, 3),), source="flatten({a})"),
-    Primitive("reshape", 1, cv.reshape, None, "reshape({a})",
-              r"\operatorname{{reshape}}({a})", params=("shape",),
-              jvp="reshape(da, shape=shape)", vjp=("reshape_like(g, a)",), matrix=True,
-              example=((2, 3),), source="reshape({a})"),
-    Primitive("reshape_like", 2, cv.reshape_like, None, "{a}", "{a}", helper=True,
-              shaping=True, jvp="reshape_like(da, b)", vjp=("reshape_like(g, a)", "0")),
-]
+_TABLE += ARRAY_ENTRIES
 
 PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
 
@@ -440,9 +336,62 @@ def function_names() -> list[str]:
     return sorted(set(names) | set(ALIASES))
 
 
-LEAF_OPS = frozenset({"input", "const"})  # the ops of nodes that compute nothing
+INPUT, CONSTANT, ALIAS = "input", "const", "id"  # the ops of nodes that are no primitive call
+LEAF_OPS = frozenset({INPUT, CONSTANT})  # the ops of nodes that compute nothing
 
 
 def is_leaf(op: str) -> bool:
     """Whether a node of this op is an input or a constant (no primitive, no operands)."""
     return op in LEAF_OPS
+
+
+def is_input(op: str) -> bool:
+    """Whether a node of this op is one of the program's inputs."""
+    return op == INPUT
+
+
+def is_constant(op: str) -> bool:
+    """Whether a node of this op is a constant (its number in ``value``)."""
+    return op == CONSTANT
+
+
+def is_alias(op: str) -> bool:
+    """Whether a node of this op only names its one operand (``b = a``; ``id`` in the table)."""
+    return op == ALIAS
+
+
+def singular_spot(op: str, operands: Sequence[Any]) -> Any:
+    """Where ``op`` is not differentiable, the number that is 0 there (the op's
+    :class:`~graphviz_ad.core.primitive.Singular` ``at``: the first operand, the second, or
+    their difference) at these operand values; None for an op smooth everywhere."""
+    prim = PRIMITIVES.get(op)
+    rule = prim.singular if prim is not None else None
+    if rule is None:
+        return None
+    if rule.at == "a - b":
+        return np.subtract(operands[0], operands[1])
+    return operands[1] if rule.at == "b" else operands[0]
+
+
+def pooling(op: str) -> tuple[str, int] | None:
+    """A pooling op's ``(kind, spatial dimensions)`` (``("max", 2)`` for maxpool2d), else None."""
+    prim = PRIMITIVES.get(op)
+    return (prim.pool, prim.spatial) if prim is not None and prim.pool else None
+
+
+def pooling_op(kind: str, spatial: int) -> str:
+    """The pooling op of this kind ("max" or "avg") and dimension: ``avgpool2d`` for
+    ``("avg", 2)``."""
+    return next(p.name for p in _TABLE if p.pool == kind and p.spatial == spatial)
+
+
+def convolution_dims(op: str) -> int | None:
+    """A convolution's spatial dimensions (1 for conv1d), else None (its adjoints included)."""
+    prim = PRIMITIVES.get(op)
+    return prim.spatial if prim is not None and prim.convolution else None
+
+
+#: Each infix operator symbol of the language and its op: ``{"+": "add", …}``.
+OPERATORS: dict[str, str] = {
+    p.syntax[3:-3].strip(): p.name for p in _TABLE
+    if p.syntax and p.syntax.startswith("{a}") and p.syntax.endswith("{b}")}

@@ -1,7 +1,7 @@
 """The derivative rules of :mod:`graphviz_ad.core.ops`, compiled once and put to every use.
 
 A rule text such as ``"-a/b^2"`` is parsed by the language's own parser and compiled
-into a :class:`Program`: straight-line code over named inputs (``a``, ``b``, the
+into a :class:`RuleProgram`: straight-line code over named inputs (``a``, ``b``, the
 adjoint ``g`` or tangent ``da``/``db``, the op's result ``out``).  Each primitive has
 three kinds of rule per operand position:
 
@@ -14,7 +14,7 @@ three kinds of rule per operand position:
 Elementwise ops write only their partial P; their maps are *derived*:
 ``vjp = sum_like(g·P, a)`` and ``jvp = sum_like(P·da, out)`` (the un-broadcast sum,
 omitted for one-operand elementwise ops, whose shapes always agree).  Linear-map ops
-write ``jvp``/``vjp`` themselves.  One interpreter, :meth:`Program.run`, evaluates a
+write ``jvp``/``vjp`` themselves.  One interpreter, :meth:`RuleProgram.run`, evaluates a
 program over any *algebra* (an object with ``apply(op, args, params)`` and
 ``const(value)``): numbers, display trees, graph nodes or operation counts.
 
@@ -36,9 +36,11 @@ from typing import Any, Literal, NamedTuple
 import networkx as nx
 import numpy as np
 
-from .ops import PRIMITIVES
+from .nodes import node
+from .ops import CONSTANT, OPERATORS, PRIMITIVES, is_alias, is_constant, is_input
 from .parse import parse, parse_rule
 from .program import program_of
+from .simplify import Apply, Inner, Number, Operand, rewrite
 
 OPERAND_NAMES = ("a", "b")
 TANGENT_NAMES = ("da", "db")
@@ -77,7 +79,7 @@ Line = tuple[str, str, tuple[str, ...], Any]
 
 
 @dataclass(frozen=True)
-class Program:
+class RuleProgram:
     """Straight-line code: each line defines a name from earlier names or the inputs."""
 
     inputs: tuple[str, ...]
@@ -88,7 +90,7 @@ class Program:
         """The result, with ``env`` giving the inputs, each line applied by ``algebra``."""
         values = dict(env)
         for name, op, args, params in self.lines:
-            if op == "const":
+            if is_constant(op):
                 values[name] = algebra.const(params)
             else:
                 values[name] = algebra.apply(op, [values[a] for a in args],
@@ -98,16 +100,16 @@ class Program:
     @property
     def ops(self) -> list[str]:
         """The primitives applied, in order (constants not counted)."""
-        return [op for _, op, _, _ in self.lines if op != "const"]
+        return [op for _, op, _, _ in self.lines if not is_constant(op)]
 
-    def then(self, op: str, args: tuple[str, ...], params: Any = ()) -> Program:
+    def then(self, op: str, args: tuple[str, ...], params: Any = ()) -> RuleProgram:
         """This program followed by one more line, which becomes the result
         (``"@"`` in ``args`` stands for the current result)."""
         name = f"t{len(self.lines)}"
         args = tuple(self.result if a == "@" else a for a in args)
         inputs = self.inputs + tuple(a for a in args if a not in self.inputs
                                      and all(a != line[0] for line in self.lines))
-        return Program(inputs, self.lines + ((name, op, args, params),), name)
+        return RuleProgram(inputs, self.lines + ((name, op, args, params),), name)
 
 
 def bind(params: tuple, env: Mapping[str, Any]) -> tuple:
@@ -119,12 +121,12 @@ def bind(params: tuple, env: Mapping[str, Any]) -> tuple:
                  if not isinstance(v, str) or v in env)
 
 
-def _compile_text(text: str, root: str | None = None) -> Program:
+def _compile_text(text: str, root: str | None = None) -> RuleProgram:
     """Parse a rule text; with ``root``, keep only the lines that ``root`` depends on."""
     return _from_graph(parse_rule(text), root)
 
 
-def _from_graph(G: nx.DiGraph, root: str | None = None) -> Program:
+def _from_graph(G: nx.DiGraph, root: str | None = None) -> RuleProgram:
     root = root or program_of(G).outputs[0]
     keep = nx.ancestors(G, root) | {root}
     alias: dict[str, str] = {}
@@ -132,16 +134,16 @@ def _from_graph(G: nx.DiGraph, root: str | None = None) -> Program:
     for n in program_of(G).order:
         if n not in keep:
             continue
-        d = G.nodes[n]
-        if d["op"] == "id":
+        d = node(G, n)
+        if is_alias(d["op"]):
             alias[n] = alias.get(d["operands"][0], d["operands"][0])
-        elif d["op"] == "const":
-            lines.append((n, "const", (), np.float64(d["value"])))
-        elif d["op"] != "input":
+        elif is_constant(d["op"]):
+            lines.append((n, CONSTANT, (), np.float64(d["value"])))
+        elif not is_input(d["op"]):
             args = tuple(alias.get(o, o) for o in d["operands"])
             lines.append((n, d["op"], args, tuple(d.get("params", ()))))
     inputs = tuple(n for n in program_of(G).inputs if n in keep)
-    return Program(inputs, tuple(lines), alias.get(root, root))
+    return RuleProgram(inputs, tuple(lines), alias.get(root, root))
 
 
 def promoted(text: str, position: int) -> str:
@@ -161,8 +163,8 @@ def _jvp_terms(text: str) -> dict[str, str]:
     terms, todo = [], [program_of(G).outputs[0]]
     while todo:
         n = todo.pop()
-        d = G.nodes[n]
-        if d["op"] in ("add", "id"):
+        d = node(G, n)
+        if d["op"] == OPERATORS["+"] or is_alias(d["op"]):
             todo.extend(reversed(d["operands"]))
         else:
             terms.append(n)
@@ -184,7 +186,7 @@ def _partial_text(op: str, position: int) -> str:
 
 
 @cache
-def rule_program(op: str, kind: str, position: int) -> Program:
+def rule_program(op: str, kind: str, position: int) -> RuleProgram:
     """The compiled ``kind`` rule ("partial", "vjp" or "jvp") of ``op`` for operand
     ``position``: written in the table, or derived from the elementwise partial."""
     prim = PRIMITIVES[op]
@@ -240,7 +242,7 @@ class _Trees:
 NUMBERS, TREES = _Numbers(), _Trees()
 
 
-def rule_tree(program: Program, leaves: Mapping[str, Tree]) -> Tree:
+def rule_tree(program: RuleProgram, leaves: Mapping[str, Tree]) -> Tree:
     """The display tree of a program with its inputs shown as ``leaves``, simplified."""
     return simplify(program.run(TREES, leaves))
 
@@ -268,7 +270,7 @@ def local_function(op: str, position: int) -> Callable[..., Any]:
     return lambda operands, result: compiled((*operands, result))
 
 
-def _closure(program: Program, reuse: str | None = None
+def _closure(program: RuleProgram, reuse: str | None = None
              ) -> Callable[[Sequence[object]], object]:
     """Nested closures evaluating a partial's program from the operand tuple (the fast
     path of numbers); with ``reuse=op`` the tuple ends with op's result, read for any
@@ -281,7 +283,7 @@ def _closure(program: Program, reuse: str | None = None
             index = OPERAND_NAMES.index(name)
             return lambda v: v[index]
         _, op, args, params = lines[name]
-        if op == "const":
+        if is_constant(op):
             return lambda v: params
         if op == reuse and args == own:
             return lambda v: v[-1]
@@ -316,54 +318,33 @@ def name_leaf(name: str) -> Leaf:
 ONES = name_leaf("𝟙")
 
 
-def _number(tree: Leaf | OpTree) -> float | None:
-    return tree.text if tree.kind == "leaf" and tree.is_number else None
-
-
 def simplify(tree: Tree) -> Leaf | OpTree:
-    """Fold constant subtrees and drop identities, so ∂(f1^2)/∂f1 shows as 2·f1."""
+    """Fold constant subtrees and drop identities, so ∂(f1^2)/∂f1 shows as 2·f1 (the
+    rewrites of :mod:`graphviz_ad.core.simplify`, display ones included)."""
     if isinstance(tree, Leaf):
         return tree
-    op, children = tree.op, tuple(simplify(c) for c in tree.children)
-    numbers = [_number(c) for c in children]
-    if op == "spread" and numbers[0] == 1:
-        return ONES
-    if all(n is not None for n in numbers) and not PRIMITIVES[op].shaping:
-        with np.errstate(all="ignore"):
-            value = float(PRIMITIVES[op].fn(*numbers, **dict(tree.params)))
-        if np.isfinite(value):
-            return number_leaf(value)
-    a = numbers[0]
-    b = numbers[1] if len(numbers) > 1 else None
-    if op == "mul":
-        if a == 1 or children[0] == ONES:
-            return children[1]
-        if b == 1 or children[1] == ONES:
-            return children[0]
-        if a == 0 or b == 0:
-            return number_leaf(0.0)
-        if a == -1:
-            return simplify(op_tree("neg", (children[1],)))
-        if b is not None:  # numbers first: 2·f1, not f1·2
-            return op_tree("mul", (children[1], children[0]))
-    if op == "matmul" and (a == 1 or b == 1):  # g = 1 in a pullback's display
-        return children[1] if a == 1 else children[0]
-    if op in ("add", "sub") and b == 0:
-        return children[0]
-    if op == "add" and a == 0:
-        return children[1]
-    if op == "sub" and a == 0:
-        return simplify(op_tree("neg", (children[1],)))
-    if op == "div" and b == 1:
-        return children[0]
-    if op == "pow" and b == 1:
-        return children[0]
-    if op == "pow" and b == 0:
-        return number_leaf(1.0)
-    inner = children[0]
-    if op == "neg" and inner.kind == "op" and inner.op == "neg":
-        return inner.children[0]
-    return tree._replace(children=children)
+    return _simplified(tree.op, tuple([simplify(c) for c in tree.children]), tree.params)
+
+
+def _simplified(op: str, children: tuple[Leaf | OpTree, ...], params: Any) -> Leaf | OpTree:
+    """``op`` over already simplified ``children``, simplified."""
+    first = children[0]
+    done = rewrite(op, [c.text if c.kind == "leaf" and c.is_number else None for c in children],
+                   params, display=True, inner=first.op if first.kind == "op" else None,
+                   ones=[c == ONES for c in children] if ONES in children else ())
+    if done is None:
+        return OpTree("op", op, children, tuple(params))
+    if isinstance(done, Operand):
+        return children[done.operand]
+    if isinstance(done, Number):
+        return number_leaf(done.value)
+    if isinstance(done, Apply):
+        return _simplified(done.op, tuple(children[i] for i in done.operands), ())
+    if isinstance(done, Inner):
+        inner = children[done.operand]
+        assert inner.kind == "op"
+        return inner.children[done.position]
+    return ONES
 
 
 def check_table() -> None:

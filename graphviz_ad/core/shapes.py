@@ -38,9 +38,10 @@ import networkx as nx
 import numpy as np
 
 from . import convolution as cv
-from .build import graph_dicts
 from .errors import InputError
 from .formula import definition, node_label
+from .nodes import node, node_data
+from .ops import is_constant, is_input
 from .program import program_of
 from .reductions import reduced_axes
 
@@ -280,17 +281,17 @@ _PASSED: weakref.WeakKeyDictionary[nx.DiGraph, tuple[Any, ...]] = weakref.WeakKe
 def walk_sizes(G: nx.DiGraph, values: Mapping[str, Any], limit: int) -> None:
     """:func:`check_sizes`'s walk over every node, never skipped (what it costs)."""
     program = program_of(G)
-    nodes = graph_dicts(G).nodes
+    nodes = node_data(G)
     shapes: dict[str, Shape] = {}
     total = work = 0
     for n in program.order:
         data = nodes[n]
         op = data["op"]
-        if op == "const":
+        if is_constant(op):
             shapes[n] = ()
             total += 1
             continue
-        if op == "input":
+        if is_input(op):
             shape: Shape = np.shape(values[n]) if n in values else ()
         else:
             operands = data["operands"]
@@ -318,7 +319,7 @@ def walk_sizes(G: nx.DiGraph, values: Mapping[str, Any], limit: int) -> None:
                               f"of {limit:,} ({LIMIT_HINT})")
         if size > limit:
             held = f"{_dims(shape)} = {size:,}" if len(shape) > 1 else f"{size:,}"
-            verb = "has" if op == "input" else "would hold"
+            verb = "has" if is_input(op) else "would hold"
             _refuse(G, n, f"{verb} {held} elements, over the limit of {limit:,} "
                           f"({LIMIT_HINT})")
         if total > TOTAL_FACTOR * limit:
@@ -334,8 +335,8 @@ def walk_sizes(G: nx.DiGraph, values: Mapping[str, Any], limit: int) -> None:
 
 
 def _refuse(G: nx.DiGraph, n: str, reason: str) -> None:
-    data = G.nodes[n]
-    what = (f"input {node_label(G, n)}" if data["op"] == "input"
+    data = node(G, n)
+    what = (f"input {node_label(G, n)}" if is_input(data["op"])
             else f"{node_label(G, n)} = {definition(G, n)}")
     raise InputError(f"{what} {reason}", source=program_of(G).source,
                      line=data.get("line"), column=data.get("column"))

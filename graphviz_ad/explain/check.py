@@ -30,6 +30,8 @@ from ..core.autodiff import Inputs, choose_of, choose_wrt, forward_mode, reverse
 from ..core.errors import GraphvizAdError
 from ..core.formula import definition, fmt_number, node_label
 from ..core.modes import Mode
+from ..core.nodes import node
+from ..core.ops import PRIMITIVES, is_input, is_leaf, singular_spot
 from ..core.program import program_of
 
 DEFAULT_TOLERANCE = 1e-6
@@ -166,11 +168,11 @@ def _step_size(base: Any, index: tuple[int, ...], target: Any) -> float:
     return float(h)
 
 
-def _nudged(G: nx.DiGraph, inputs: dict[str, Any], node: str, delta: Any) -> dict[str, Any]:
-    """Every node's value with ``delta`` added to ``node``'s value (an input or not)."""
-    if G.nodes[node]["op"] == "input":
-        return values_at(G, {**inputs, node: inputs[node] + delta})
-    return values_at(G, inputs, (node, delta))
+def _nudged(G: nx.DiGraph, inputs: dict[str, Any], n: str, delta: Any) -> dict[str, Any]:
+    """Every node's value with ``delta`` added to node ``n``'s value (an input or not)."""
+    if is_input(node(G, n)["op"]):
+        return values_at(G, {**inputs, n: inputs[n] + delta})
+    return values_at(G, inputs, (n, delta))
 
 
 class _Worst:
@@ -298,13 +300,6 @@ def check_derivatives(G: nx.DiGraph, inputs: Inputs,
 
 # Where finite differences cannot see a derivative: op -> (the expression that is 0 at the
 # trouble spot, given the operand values; what the spot is).
-SINGULAR: dict[str, tuple[Any, str]] = {
-    "relu": (lambda a: a, "kink"), "abs": (lambda a: a, "kink"),
-    "max": (lambda a, b: a - b, "kink"), "min": (lambda a, b: a - b, "kink"),
-    "step": (lambda a: a, "jump"), "sign": (lambda a: a, "jump"),
-    "div": (lambda a, b: b, "pole"), "log": (lambda a: a, "pole"),
-    "sqrt": (lambda a: a, "branch point"),
-}
 NEAR = 1e-4  # |argument| within this (absolute) counts as "at" the trouble spot
 
 
@@ -319,30 +314,34 @@ def singularities(G: nx.DiGraph, inputs: Inputs) -> list[str]:
     values = values_at(G, inputs)
     reasons = []
     for n in program_of(G).order:
-        data = G.nodes[n]
+        data = node(G, n)
         shown = f"{node_label(G, n)} = {definition(G, n)}"
-        if data["op"] not in ("input", "const") and not np.all(np.isfinite(values[n])):
+        if not is_leaf(data["op"]) and not np.all(np.isfinite(values[n])):
             reasons.append(f"{shown} is not finite here ({fmt_number(values[n])}): no derivative "
                            "to compare")
             continue
-        rule = SINGULAR.get(data["op"])
+        prim = PRIMITIVES.get(data["op"])
+        rule = prim.singular if prim is not None else None
         if rule is None:
             continue
-        spot, kind = rule
-        operands = [values[o] for o in data["operands"]]
+        operands = data["operands"]
         with np.errstate(all="ignore"):
-            signed = np.ravel(np.asarray(spot(*operands), dtype=float))
+            spot = singular_spot(data["op"], [values[o] for o in operands])
+            signed = np.ravel(np.asarray(spot, dtype=float))
         if signed.size and np.nanmin(np.abs(signed)) <= NEAR:
             nearest = float(signed[np.nanargmin(np.abs(signed))])
-            where = (definition(G, data["operands"][0]) if data["op"] not in ("max", "min")
-                     else f"{node_label(G, data['operands'][0])} − "
-                          f"{node_label(G, data['operands'][1])}")
-            if data["op"] == "div":
-                where = node_label(G, data["operands"][1])
-            reasons.append(f"{shown} has a {kind} where {where} = 0, and {where} is "
+            where = _spot_name(G, operands, rule.at)
+            reasons.append(f"{shown} has a {rule.kind} where {where} = 0, and {where} is "
                            f"{fmt_number(nearest)} here: finite differences "
-                           f"{_WHY[kind]}, so they are not its derivative")
+                           f"{_WHY[rule.kind]}, so they are not its derivative")
     return reasons
+
+
+def _spot_name(G: nx.DiGraph, operands: Sequence[str], at: str) -> str:
+    """How a reason names the quantity that is 0 at a trouble spot (a Singular's ``at``)."""
+    if at == "a - b":
+        return f"{node_label(G, operands[0])} − {node_label(G, operands[1])}"
+    return node_label(G, operands[1]) if at == "b" else definition(G, operands[0])
 
 
 _WHY = {"kink": "average the two one-sided slopes there",

@@ -79,21 +79,7 @@ def from_micrograd(value: Any, inputs: Mapping[str, Any] | Iterable[Any] | None 
             handles[id(v)] = (recorder.input(name, data) if name else recorder.const(data))
             continue
         op = str(v._op)
-        args = {k: handles[id(c)] for k, c in zip("ab", children)}
-        if op.startswith("**"):
-            try:
-                exponent = float(op[2:])
-            except ValueError:
-                raise TraceError(f"micrograd op {op!r}: the exponent is not a number") from None
-            handle = recorder.apply("a^b", {"a": args["a"], "b": recorder.const(exponent)})
-        elif op in ("+", "*") and len(children) == 1:  # a + a, a*a: _prev holds a once
-            handle = recorder.apply(OPS[op], {"a": args["a"], "b": args["a"]})
-        elif op in OPS and len(children) == (2 if op in ("+", "*") else 1):
-            handle = recorder.apply(OPS[op], args)
-        else:
-            raise TraceError(f"micrograd op {op!r} with {len(children)} operand(s) has no rule "
-                             f"(known: {', '.join(OPS)}, **k); an operation whose operand "
-                             "order matters cannot be read from the set _prev")
+        handle = _operation(recorder, op, [handles[id(c)] for c in children])
         computed = float(np.asarray(recorder.values[handle]))
         if not math.isclose(computed, data, rel_tol=1e-9, abs_tol=1e-12) and math.isfinite(data):
             raise TraceError(f"micrograd value {name_of(v) or op!r} holds {data:g}, but "
@@ -102,6 +88,24 @@ def from_micrograd(value: Any, inputs: Mapping[str, Any] | Iterable[Any] | None 
             recorder.name(handle, name_of(v))
         handles[id(v)] = handle
     return recorder.finish([handles[id(value)]], name_of(value) or "y")
+
+
+def _operation(recorder: Recorder, op: str, children: list[int]) -> int:
+    """The nodes of micrograd's ``op`` over its operands' handles (in ``_prev`` order)."""
+    args = dict(zip("ab", children))
+    if op.startswith("**"):
+        try:
+            exponent = float(op[2:])
+        except ValueError:
+            raise TraceError(f"micrograd op {op!r}: the exponent is not a number") from None
+        return recorder.apply("a^b", {"a": args["a"], "b": recorder.const(exponent)})
+    if op in ("+", "*") and len(children) == 1:  # a + a, a*a: _prev holds a once
+        return recorder.apply(OPS[op], {"a": args["a"], "b": args["a"]})
+    if op in OPS and len(children) == (2 if op in ("+", "*") else 1):
+        return recorder.apply(OPS[op], args)
+    raise TraceError(f"micrograd op {op!r} with {len(children)} operand(s) has no rule "
+                     f"(known: {', '.join(OPS)}, **k); an operation whose operand "
+                     "order matters cannot be read from the set _prev")
 
 
 def _heights(root: Any) -> dict[int, int]:

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.ops import PRIMITIVES
 from .naming import BindingWatcher, position, user_frame
 from .record import Recorder, Traced, TraceError
 
@@ -283,10 +284,10 @@ def _reduction(op: str) -> Callable[..., Tracer]:
         if out is not None or keepdims or rest:
             raise session.error(f"np.{op}(…, {'keepdims' if keepdims else 'out'}=…)",
                                 "is not supported")
-        if op == "amax" and isinstance(axis, (tuple, list)) and len(set(axis)) > 1:
-            # one node over all the axes: tied maxima share the gradient jointly (one
-            # amax per axis would split it row by row first)
-            return session.call("amax(a, axis=axis)", f"np.{op}", a,
+        if PRIMITIVES[op].nonlinear and isinstance(axis, (tuple, list)) and len(set(axis)) > 1:
+            # a nonlinear reduction is one node over all the axes: amax's tied maxima share
+            # the gradient jointly (one amax per axis would split it row by row first)
+            return session.call(f"{op}(a, axis=axis)", f"np.{op}", a,
                                 axis=tuple(int(k) for k in axis))
         return session.reduce(op, a, axis, f"np.{op}")
     return handler

@@ -23,7 +23,8 @@ import numpy as np
 
 from ..core.build import GraphBuilder
 from ..core.errors import GraphvizAdError, InputError
-from ..core.ops import PRIMITIVES
+from ..core.nodes import node
+from ..core.ops import INPUT, PRIMITIVES, is_constant, is_input, is_leaf
 from ..core.parse import parse, parse_rule
 from ..core.program import attach, program_of
 from .writer import bindable, graph_file_text, program_text
@@ -89,7 +90,7 @@ class Recorder:
         """A new input called ``name`` (made bindable and unique) holding ``value``."""
         name = self.fresh(name)
         b = self.builder
-        handle = b.inputs[name] = b.new("input", (), (0, 0))
+        handle = b.inputs[name] = b.new(INPUT, (), (0, 0))
         self.values[handle] = value
         self.given[name] = value
         self.label[handle] = name
@@ -123,10 +124,10 @@ class Recorder:
         G = rule_graph(rule)
         handles: dict[str, int] = {}
         for n in program_of(G).order:
-            data = G.nodes[n]
-            if data["op"] == "input":
+            data = node(G, n)
+            if is_input(data["op"]):
                 handles[n] = operands[n]
-            elif data["op"] == "const":
+            elif is_constant(data["op"]):
                 handles[n] = self.const(data["value"])
             else:
                 own = tuple((k, params[v] if isinstance(v, str) else v)
@@ -189,7 +190,7 @@ class Recorder:
         """Call the node ``name`` (a binding in the traced code).  Inputs, constants and
         nodes named already keep their name: an alias adds no node."""
         b = self.builder
-        if (not bindable(name) or b.op[handle] in ("input", "const")
+        if (not bindable(name) or is_leaf(b.op[handle])
                 or handle in b.user_name):
             return
         b.user_name[handle] = name
@@ -206,7 +207,7 @@ class Recorder:
         outputs: list[int] = []
         for k, h in enumerate(returned):
             own = name if len(returned) == 1 else f"{name}{k + 1}"
-            if b.op[h] in ("input", "const"):
+            if is_leaf(b.op[h]):
                 h = b.named(h, own, (0, 0))
                 self.values[h] = self.values[b.operands[h][0]]
             else:

@@ -31,7 +31,17 @@ import numpy as np
 
 from ..core.build import graph_dicts
 from ..core.errors import GraphvizAdError
-from ..core.ops import PRIMITIVES
+from ..core.nodes import NodeData, node, node_data
+from ..core.ops import (
+    PREC_ATOM,
+    PREC_NEG,
+    PREC_POSTFIX,
+    PRIMITIVES,
+    Primitive,
+    is_alias,
+    is_constant,
+    is_input,
+)
 from ..core.parse import parse
 from ..core.program import program_of
 
@@ -39,10 +49,8 @@ _AUTO = re.compile(r"f\d+")  # the names the parser gives unnamed intermediates
 # Inline expressions stay readable: nested at most so deep, at most so long; a subexpression
 # used more than once (shared again by the parser) is written inline only while it is short.
 MAX_NESTING, MAX_INLINE_CHARS, MAX_SHARED_CHARS = 24, 160, 40
-# how each operator is written, and how tightly it binds (the grammar's precedence levels)
-_SUM, _PRODUCT, _UNARY, _POWER, _POSTFIX, _ATOM = 1, 2, 3, 4, 5, 10
-_INFIX = {"add": ("+", _SUM), "sub": ("-", _SUM), "mul": ("*", _PRODUCT),
-          "div": ("/", _PRODUCT), "matmul": ("@", _PRODUCT), "pow": ("^", _POWER)}
+# how tightly a form binds (the grammar's levels, the table's ``prec``): postfix and atoms
+_UNARY, _POSTFIX, _ATOM = PREC_NEG, PREC_POSTFIX, PREC_ATOM
 
 
 @functools.lru_cache(maxsize=4096)
@@ -66,7 +74,7 @@ def bindable(name: str, input: bool = False) -> bool:
     program = program_of(G)
     if input:
         return program.inputs == (name,)
-    return [G.nodes[n]["name"] for n in program.outputs] == [name]
+    return [node(G, n)["name"] for n in program.outputs] == [name]
 
 
 def _number(value: float) -> tuple[str, int]:
@@ -78,7 +86,7 @@ def _number(value: float) -> tuple[str, int]:
 
 def program_text(G: nx.DiGraph) -> str:
     """The program of G in the language, one statement per named node (see the module)."""
-    nodes, succ, _ = graph_dicts(G)
+    nodes, succ = node_data(G), graph_dicts(G).succ
     program = program_of(G)
     outputs = set(program.outputs)
     for n in program.inputs:
@@ -90,10 +98,10 @@ def program_text(G: nx.DiGraph) -> str:
     statements: list[tuple[str, str, frozenset[str]]] = []  # (node, text, nodes it names)
     for n in program.order:
         data = nodes[n]
-        if data["op"] == "const":
+        if is_constant(data["op"]):
             form[n] = (*_number(float(data["value"])), 0, frozenset())
             continue
-        if data["op"] == "input":
+        if is_input(data["op"]):
             form[n] = (n, _ATOM, 0, frozenset([n]))
             continue
         args = [form[a] for a in data["operands"]]
@@ -101,7 +109,7 @@ def program_text(G: nx.DiGraph) -> str:
         depth = 1 + max((d for _, _, d, _ in args), default=0)
         refs = frozenset().union(*(r for _, _, _, r in args))
         uses = sum(len(e["positions"]) for e in succ[n].values())
-        own = (n in outputs or data["op"] == "id" or not _AUTO.fullmatch(data["name"])
+        own = (n in outputs or is_alias(data["op"]) or not _AUTO.fullmatch(data["name"])
                or len(text) > MAX_INLINE_CHARS or depth > MAX_NESTING
                or (uses != 1 and len(text) > MAX_SHARED_CHARS))
         if own:
@@ -113,7 +121,7 @@ def program_text(G: nx.DiGraph) -> str:
     lines = []
     for n, text, refs in statements:
         for r in refs:
-            name = nodes[r]["name"] if nodes[r]["op"] != "input" else r
+            name = nodes[r]["name"] if not is_input(nodes[r]["op"]) else r
             if current.get(name) != r:
                 raise GraphvizAdError(f"cannot write the program as text: {nodes[r]['label']} "
                                       f"is used after {name} is bound again")
@@ -126,33 +134,39 @@ def program_text(G: nx.DiGraph) -> str:
     return "\n".join(lines)
 
 
-def _expression(data: Mapping[str, Any], args: list[tuple[str, int]]) -> tuple[str, int]:
+def _expression(data: NodeData, args: list[tuple[str, int]]) -> tuple[str, int]:
     """A node's expression over its operands' forms (text, precedence), with the fewest
     parentheses that parse back to the same tree."""
     op = data["op"]
-    if op in _INFIX:
-        symbol, prec = _INFIX[op]
-        (left, lp), (right, rp) = args
-        right_assoc = op == "pow"
-        if lp < prec or (lp == prec and right_assoc):
-            left = f"({left})"
-        if rp < prec or (rp == prec and not right_assoc):
-            right = f"({right})"
-        spaced = f" {symbol} " if op in ("add", "sub", "matmul") else symbol
-        return f"{left}{spaced}{right}", prec
-    if op == "neg":
-        (text, prec), = args
-        return f"-({text})" if prec < _UNARY else f"-{text}", _UNARY
-    if op in ("transpose", "index"):
-        text, prec = args[0]
-        text = f"({text})" if prec < _POSTFIX else text
-        return (f"{text}.T" if op == "transpose" else f"{text}[{args[1][0]}]"), _POSTFIX
-    if op == "id":
+    if is_alias(op):
         return args[0]
-    if op not in PRIMITIVES:
+    prim = PRIMITIVES.get(op)
+    if prim is None:
         raise GraphvizAdError(f"cannot write the operation {op!r} as a program")
+    if prim.syntax is not None:
+        return _operator(prim, args)
     params = [f"{k}={v}" for k, v in data.get("params", ())]
     return f"{op}({', '.join([a for a, _ in args] + params)})", _ATOM
+
+
+def _operator(prim: Primitive, args: list[tuple[str, int]]) -> tuple[str, int]:
+    """An operator's text from the table's ``syntax``: infix ``{a} + {b}`` (parenthesized
+    by ``prec`` and ``assoc``), prefix ``-{a}`` or postfix ``{a}.T``, ``{a}[{b}]``."""
+    syntax = prim.syntax or ""
+    if not syntax.startswith("{a}"):  # prefix
+        (text, prec), = args
+        return syntax.format(a=f"({text})" if prec < prim.prec else text), prim.prec
+    (left, lp), *rest = args
+    if not syntax.endswith("{b}"):  # postfix: binds tightest; an index's b is a number
+        left = f"({left})" if lp < _POSTFIX else left
+        return syntax.format(a=left, b=rest[0][0] if rest else ""), _POSTFIX
+    (right, rp), = rest
+    prec, right_assoc = prim.prec, prim.assoc == "right"
+    if lp < prec or (lp == prec and right_assoc):
+        left = f"({left})"
+    if rp < prec or (rp == prec and not right_assoc):
+        right = f"({right})"
+    return syntax.format(a=left, b=right), prec
 
 
 def _toml_string(text: str) -> str:

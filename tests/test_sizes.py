@@ -18,7 +18,6 @@ SPLITTING = "being split (issue 20)"
 #: module (relative to graphviz_ad/) -> why it is over MODULE_LINES
 LONG_MODULES = {
     "core/autodiff.py": SPLITTING,
-    "core/ops.py": SPLITTING,
     "explain/report.py": SPLITTING,
     "draw/derivative_story.py": SPLITTING,
     "draw/legibility.py": SPLITTING,
@@ -29,13 +28,9 @@ LONG_MODULES = {
 }
 #: "module:Qualified.name" -> why it is over FUNCTION_LINES
 LONG_FUNCTIONS = {
-    "core/build.py:GraphBuilder.to_graph": SPLITTING,
     "draw/legibility.py:measure": SPLITTING,
     "cli/teach.py:grade": "a command whose 20-line docstring is its --help text; its body "
                           "checks option combinations (cli/ is being thinned, issue 20)",
-    "frontends/micrograd.py:from_micrograd": "5 lines over and not split in issue 20: the "
-                                             "naming rules are closures over the caller's "
-                                             "variables, used by the one loop",
 }
 
 

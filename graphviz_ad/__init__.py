@@ -28,7 +28,6 @@ if TYPE_CHECKING:  # what a type checker sees; at run time __getattr__ imports t
     from .core.program import Program as Program
     from .core.program import program_of as program_of
     from .core.shapes import element_limit as element_limit
-    from .core.source import load as load
     from .core.trace import Contribution as Contribution
     from .core.trace import Step as Step
     from .core.trace import Trace as Trace
@@ -40,6 +39,7 @@ if TYPE_CHECKING:  # what a type checker sees; at run time __getattr__ imports t
     from .frontends.numpy_trace import trace_function as trace_function
     from .frontends.numpy_trace import traceable as traceable
     from .frontends.record import Traced as Traced
+    from .frontends.sources import load as load
 
 # The public API, imported on first use (PEP 562), so `graphviz-ad --version` and every CLI
 # command import only what they need.
@@ -60,7 +60,7 @@ _EXPORTS = {
     "derivative_frames": "draw.animate",
     "render": "draw.animate",
     "explorer": "draw.explorer",
-    "load": "core.source",
+    "load": "frontends.sources",
     "Contribution": "core.trace",
     "Step": "core.trace",
     "Trace": "core.trace",

@@ -28,9 +28,7 @@ MAIN = 8  # graphviz_ad/__main__.py
 # method that needs it), so importing the lower module never loads the higher one.
 _SHOWS_ITSELF = "a Trace shows itself (Jupyter, the player) through the drawing layer, when asked"
 _PRINTS_ITSELF = "a Trace prints itself (table, JSON) and finds nodes through explain/, when asked"
-_RUNS_USER_CODE = "a FILE.py:NAME source is traced by the front ends, only when given one"
 ALLOWED_UPWARD = {
-    ("graphviz_ad.core.source", "graphviz_ad.frontends.python_file"): _RUNS_USER_CODE,
     ("graphviz_ad.core.trace", "graphviz_ad.draw.animate"): _SHOWS_ITSELF,
     ("graphviz_ad.core.trace", "graphviz_ad.draw.player"): _SHOWS_ITSELF,
     ("graphviz_ad.core.trace", "graphviz_ad.draw.output"): _SHOWS_ITSELF,

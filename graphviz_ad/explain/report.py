@@ -172,7 +172,7 @@ def _head(trace: Trace) -> dict[str, Any]:
 # function giving a node's or step's values in their order.  trace_dict makes dicts of
 # them, the streamed text writes the same members directly.
 
-def _number(key: str, optional: bool = False) -> Member:
+def _number(key: str) -> Member:
     """A number or array: floats and nested lists, nan and ±inf as strings (:func:`_plain`)."""
     def writer(at: Layout) -> Callable[[Any], str]:
         def text(value: Any) -> str:  # a finite float (numpy's included) directly
@@ -180,7 +180,7 @@ def _number(key: str, optional: bool = False) -> Member:
                 return float.__repr__(value)
             return value_text(_plain(value), at)
         return text
-    return Member(key, _plain, writer, optional)
+    return Member(key, _plain, writer)
 
 
 def _shape(key: str) -> Member:

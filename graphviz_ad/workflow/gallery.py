@@ -85,8 +85,8 @@ class GalleryResult:
 TaskDone = Callable[[GalleryTask, "str | None"], None]
 
 
-def plan_gallery(directory: Path, out: Path, formats: Sequence[str], slide: str | None,
-                 max_elements: int | None = None) -> GalleryPlan:
+def plan_gallery(directory: str | Path, out: str | Path, formats: Sequence[str],
+                 slide: str | None, max_elements: int | None = None) -> GalleryPlan:
     """The tasks for every ``*.toml`` in ``directory`` (a bad ``slide`` fails here, once,
     before any graph file is read)."""
     slide_canvas(slide)

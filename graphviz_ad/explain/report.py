@@ -24,6 +24,7 @@ from ..core._gc import gc_paused
 from ..core.errors import GraphvizAdError
 from ..core.formula import definition, fmt_number, node_label, seeded_symbol
 from ..core.modes import Mode
+from ..core.nodes import node, node_data, quantity
 from ..core.noise import noise_flags
 from ..core.program import program_of
 from ..core.trace import Deferred
@@ -115,12 +116,13 @@ def json_numbers(trace: Trace) -> int:
     """How many numbers the JSON form of ``trace`` holds (every node's value and
     derivative, every step's result and each contribution's local, carried and product),
     counted from shapes before anything is written."""
-    nodes = trace.graph.nodes
+    nodes = node_data(trace.graph)
     attribute = trace.derivative_attribute
     count = sum(int(np.size(v)) for v in trace.inputs.values())
     for n in program_of(trace.graph).order:
         d = nodes[n]
-        count += int(np.size(d["value"])) + (int(np.size(d[attribute])) if attribute else 0)
+        count += int(np.size(d["value"])) + (int(np.size(quantity(d, attribute)))
+                                             if attribute else 0)
     for s in trace.steps:
         count += int(np.size(s.result))
         for c in s.contributions:  # a linear map's local (not computed yet) has its source's shape
@@ -217,11 +219,12 @@ _STEP = Record([integer("index"), string("node"), string("kind"), string("deriva
 def _node_values(trace: Trace, n: str, attribute: str | None) -> tuple[Any, ...]:
     """Node ``n``'s values in :func:`_node_record`'s order (None: member left out)."""
     G = trace.graph
-    d = G.nodes[n]
+    d = node(G, n)
     value = d["value"]
     return (d["name"], d.get("label") or d["name"], d["op"], d["operands"], definition(G, n),
             value, value, dict(d["params"]) if d.get("params") else None,
-            *((d[attribute],) if attribute else ()), True if d.get("nonfinite") else None,
+            *((quantity(d, attribute),) if attribute else ()),
+            True if d.get("nonfinite") else None,
             _noise(trace, n, attribute) or None)
 
 
@@ -289,7 +292,7 @@ def _rows(trace: Trace) -> tuple[list[str], list[list[str]], list[list[Any]]]:
     rows, numbers = [], []
     skipped = trace.skipped
     for n in program_of(G).order:
-        d = G.nodes[n]
+        d = node(G, n)
         if d["op"] == "const":
             continue
         kind = "input" if d["op"] == "input" else definition(G, n)

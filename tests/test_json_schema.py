@@ -17,6 +17,7 @@ from test_properties import programs
 
 from graphviz_ad import GraphvizAdError, evaluate, forward_mode, parse, reverse_mode
 from graphviz_ad.core.program import program_of
+from graphviz_ad.explain.jsontext import Layout, Record, plain, string
 from graphviz_ad.explain.report import trace_dict, trace_json_chunks
 from graphviz_ad.frontends.sources import load
 
@@ -97,3 +98,22 @@ def test_every_optional_member_is_written_as_described():
                if not isinstance(entry.get(key), list | None)}
     assert {"nan", "inf"} <= scalars
     assert any("seed" in d for d in documents) and any("skipped" in d for d in documents)
+
+
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=5, unique=True),
+       st.lists(st.one_of(st.none(), st.text(max_size=8)), min_size=5, max_size=5),
+       st.sampled_from([2, None, 0]))
+def test_a_generated_writer_is_json_dumps_whatever_the_keys(keys, values, indent):
+    """Any key (quotes, braces, ``{__import__('os')}``) is written as json.dumps writes it:
+    keys reach the generated writer as values, never as source text."""
+    members = [string(keys[0])] + [plain(k, optional=True) for k in keys[1:]]
+    row = ["first", *values[:len(keys) - 1]]
+    record = Record(members)
+    step = None if indent is None else " " * indent
+    text = record.writer(Layout(step, None if step is None else "\n"))(row)
+    assert text == json.dumps(record.to_dict(row), indent=indent, ensure_ascii=False)
+
+
+def test_a_record_opens_with_a_required_member():
+    with pytest.raises(ValueError):
+        Record([plain("noise", optional=True), string("name")])

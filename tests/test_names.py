@@ -7,6 +7,8 @@ import ast
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[1] / "graphviz_ad"
 GENERATED = {"_parser_standalone.py"}
 
@@ -35,10 +37,15 @@ def test_each_renamed_name_has_one_home():
     assert {name: found[name] for name in GONE if found[name]} == {}
 
 
-def test_load_is_the_front_ends_dispatch():
-    """``ad.load`` is the one loader, above core (it may run a FILE.py:NAME)."""
+def test_load_is_the_front_ends_dispatch(tmp_path):
+    """``ad.load`` is the one loader, above core, and still traces a FILE.py:NAME."""
     import graphviz_ad as ad
     from graphviz_ad.frontends.sources import load
 
     assert ad.load is load
     assert definitions()["load"] == ["frontends/sources.py"]
+    model = tmp_path / "model.py"
+    model.write_text("def f(x):\n    return x*x + 3*x\n", encoding="utf-8")
+    src, G, inputs = ad.load(f"{model}:f", values={"x": 2.0})
+    assert inputs == {"x": 2.0} and src.name == "model-f"
+    assert ad.reverse_mode(G, inputs).derivative("x") == pytest.approx(2 * 2.0 + 3)

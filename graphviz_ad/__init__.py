@@ -29,7 +29,6 @@ if TYPE_CHECKING:  # what a type checker sees; at run time __getattr__ imports t
     from .core.program import Program as Program
     from .core.program import program_of as program_of
     from .core.shapes import element_limit as element_limit
-    from .core.source import load as load
     from .core.trace import Contribution as Contribution
     from .core.trace import Step as Step
     from .core.trace import Trace as Trace
@@ -46,6 +45,7 @@ if TYPE_CHECKING:  # what a type checker sees; at run time __getattr__ imports t
     from .frontends.numpy_trace import trace_function as trace_function
     from .frontends.numpy_trace import traceable as traceable
     from .frontends.record import Traced as Traced
+    from .frontends.sources import load as load
 
     to_dict, to_json, latex, markdown, table = (  # exported under shorter names
         trace_dict, trace_json, trace_latex, trace_markdown, trace_table)
@@ -80,7 +80,7 @@ _EXPORTS = {
     "markdown": "explain.report:trace_markdown",
     "table": "explain.report:trace_table",
     "explain_step": "explain.steps:texts",
-    "load": "core.source",
+    "load": "frontends.sources",
     "Contribution": "core.trace",
     "Step": "core.trace",
     "Trace": "core.trace",

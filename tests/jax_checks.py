@@ -95,7 +95,7 @@ def check_a_broadcast_the_language_cannot_write_is_refused_not_wrong():
 
 
 def check_round_trip_through_a_graph_file():
-    from graphviz_ad.core.source import load
+    from graphviz_ad.frontends.sources import load
 
     traced = ad.from_jax(mlp, *_mlp_args())
     with tempfile.TemporaryDirectory() as folder:

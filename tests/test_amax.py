@@ -209,7 +209,7 @@ def test_numpy_max_with_keepdims_is_one_line():
 
 
 def test_a_traced_max_round_trips_through_a_graph_file(tmp_path):
-    from graphviz_ad.core.source import load
+    from graphviz_ad.frontends.sources import load
 
     def f(X):
         return np.sum(np.max(X, axis=(0, 1)) + np.max(X, axis=-1))

@@ -16,7 +16,7 @@ import graphviz_ad as ad
 from graphviz_ad.cli import main
 from graphviz_ad.core.passes import run_passes
 from graphviz_ad.core.program import program_of
-from graphviz_ad.core.source import load
+from graphviz_ad.frontends.sources import load
 
 MLP = "graphs/mlp.toml"
 

@@ -21,7 +21,7 @@ from graphviz_ad.core.program import program_of
 from graphviz_ad.receptive.fields import conv, pool, receptive_fields
 from graphviz_ad.receptive.gradient import Comparison, compare, compare_stack, stack_program
 from graphviz_ad.receptive.networks import NETWORKS
-from graphviz_ad.receptive.spec import load_toml
+from graphviz_ad.receptive.spec import load_stack_spec
 from graphviz_ad.receptive.units import cone, plain_axis
 
 GRAPHS = Path(__file__).resolve().parents[1] / "graphs"
@@ -51,7 +51,7 @@ def _paths_agree(layers, c):
     ("problem4", (7, 1, 0, 6)), ("problem5", (19, 1, 0, 18)), ("problem6", (25, 2, 0, 24)),
     ("dilation-holes", None)])
 def test_homework_stacks_agree_both_ways(name, expected):
-    spec = load_toml(GRAPHS / f"{name}.toml")
+    spec = load_stack_spec(GRAPHS / f"{name}.toml")
     c = compare_stack(spec.layers, spec.unit, spec.input_size)
     arithmetic, gradient = _numbers(c)
     assert c.agree() and arithmetic == gradient

@@ -20,9 +20,9 @@ from graphviz_ad import parse
 from graphviz_ad.core.formula import node_label
 from graphviz_ad.core.ops import PRIMITIVES
 from graphviz_ad.core.passes import run_passes
-from graphviz_ad.core.source import load
 from graphviz_ad.draw.derivative_story import DerivativeStory, edge_key
 from graphviz_ad.explain import edges as edge_text
+from graphviz_ad.frontends.sources import load
 
 GRAPHS = Path(__file__).resolve().parent.parent / "graphs"
 MATRIX_FILES = ["mlp.toml", "linear-layer.toml", "problem7-matrix.toml", "problem8-matrix.toml"]

@@ -15,9 +15,9 @@ import pytest
 
 from graphviz_ad.core import jsrules
 from graphviz_ad.core.passes import run_passes
-from graphviz_ad.core.source import load
 from graphviz_ad.draw.explorer import explorer_html
 from graphviz_ad.explain import steps as step_text
+from graphviz_ad.frontends.sources import load
 from graphviz_ad.workflow.render_file import graph_file_kind
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -90,11 +90,11 @@ def random_point(inputs: dict[str, Any], parameters: list[str], src: Any,
 
 
 def _ranges(src: Any) -> list[tuple[str, tuple[float, float]]]:
-    from graphviz_ad.teach.variants import parse_range
+    from graphviz_ad.teach.variants import parse_input_range
 
     out = []
     for text in src.variants.get("vary", []):
-        r = parse_range(text)
+        r = parse_input_range(text)
         out.append((r.name, (r.low, r.high)))
     return out
 

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 import graphviz_ad as ad
 from graphviz_ad.cli import main
-from graphviz_ad.core.source import load
 from graphviz_ad.explain import steps as step_text
+from graphviz_ad.frontends.sources import load
 
 MODEL = '''
 import numpy as np

@@ -19,8 +19,8 @@ except ImportError:  # scipy is a test extra: problem 8's spellings then skip
 import graphviz_ad as ad
 from graphviz_ad.core.errors import GraphvizAdError
 from graphviz_ad.core.program import attach
-from graphviz_ad.core.source import load
 from graphviz_ad.explain import steps as step_text
+from graphviz_ad.frontends.sources import load
 
 
 def problem9(x):

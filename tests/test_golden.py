@@ -111,7 +111,7 @@ def _gradient_nodes(G, of: str) -> list[str]:
 def build() -> dict[str, dict[str, list[str]]]:
     """Today's texts, keyed by program then pass."""
     from graphviz_ad.core.parse import parse
-    from graphviz_ad.core.source import load
+    from graphviz_ad.frontends.sources import load
 
     golden: dict[str, dict[str, list[str]]] = {}
     for path in sorted((ROOT / "graphs").glob("*.toml")):

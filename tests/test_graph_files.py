@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 import graphviz_ad as ad
-from graphviz_ad.core.source import load_toml
+from graphviz_ad.core.source import read_toml_table
 from graphviz_ad.explain.check import check_derivatives
 from graphviz_ad.receptive.fields import receptive_fields
-from graphviz_ad.receptive.spec import load_toml as load_stack
+from graphviz_ad.receptive.spec import load_stack_spec
 
 GRAPHS = sorted((Path(__file__).resolve().parents[1] / "graphs").glob("*.toml"))
-PROGRAMS = [p for p in GRAPHS if "program" in load_toml(p)]
+PROGRAMS = [p for p in GRAPHS if "program" in read_toml_table(p)]
 STACKS = [p for p in GRAPHS if p not in PROGRAMS]
 
 
@@ -35,7 +35,7 @@ def test_program_files_differentiate_correctly(path):
 
 @pytest.mark.parametrize("path", STACKS, ids=lambda p: p.stem)
 def test_conv_stack_files_compute(path):
-    spec = load_stack(path)
+    spec = load_stack_spec(path)
     assert spec.title
     fields = receptive_fields(spec.layers, spec.unit, spec.input_size)
     assert all(f.receptive_field >= 1 for f in fields)

@@ -131,8 +131,8 @@ def test_slides_show_noise_as_zero():
     """Node labels, edge labels and captions of every frame: the ±10⁻¹⁶ of softmax's
     cancelling adjoints and of the MLP's forward W2 pass read 0."""
     from graphviz_ad.core.passes import run_passes
-    from graphviz_ad.core.source import load
     from graphviz_ad.draw.animate import derivative_frames
+    from graphviz_ad.frontends.sources import load
 
     cases = [(parse("y = softmax(x*w)[1]"), {"x": np.array([0.5, -1.0, 2.0]), "w": 1.5},
               "reverse", ())]

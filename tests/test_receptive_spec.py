@@ -9,7 +9,7 @@ import pytest
 
 from graphviz_ad.core.errors import GraphvizAdError
 from graphviz_ad.receptive.fields import conv, pool, receptive_fields
-from graphviz_ad.receptive.spec import PRESETS, load_toml, parse_layer, parse_toml, preset
+from graphviz_ad.receptive.spec import PRESETS, load_stack_spec, parse_layer, parse_toml, preset
 from graphviz_ad.receptive.text import TEXT_FORMATS, to_json
 
 GRAPHS = Path(__file__).resolve().parent.parent / "graphs"
@@ -44,7 +44,7 @@ def test_bad_layer_strings(text, message):
 
 def test_graph_files_parse_with_titles_and_hints():
     for n, answer in [(4, 7), (5, 19), (6, 25)]:
-        spec = load_toml(GRAPHS / f"problem{n}.toml")
+        spec = load_stack_spec(GRAPHS / f"problem{n}.toml")
         assert spec.title.startswith(f"Problem {n}") and spec.name == f"problem{n}"
         assert spec.render["slide"] == "16:9"
         assert receptive_fields(spec.layers)[0].receptive_field == answer

@@ -237,14 +237,14 @@ def test_cli_scale_sets_the_png_size(tmp_path):
 
 
 def test_gallery_splits_files_into_drawing_and_plot_tasks(tmp_path):
-    from graphviz_ad.cli.render import _gallery_tasks
+    from graphviz_ad.workflow.gallery import gallery_tasks
 
     graphs = tmp_path / "graphs"
     graphs.mkdir()
     for name in ("problem4.toml", "problem9.toml", "problem8.toml"):
         (graphs / name).write_text((GRAPHS / name).read_text())
     files = sorted(graphs.glob("*.toml"))
-    tasks, skipped = _gallery_tasks(files, tmp_path / "out", ["png"], "16:9")
+    tasks, skipped = gallery_tasks(files, tmp_path / "out", ["png"], "16:9")
     assert skipped == []
     pieces = [(t.path.name, t.plot) for t in tasks]
     plots = sum(1 for line in (graphs / "problem8.toml").read_text().splitlines()

@@ -238,14 +238,14 @@ PROGRAM = 'program = "y = sin(x)*x"\n[inputs]\nx = 1.0\n'
 
 @needs_dot
 def test_gallery_survives_one_files_failure(tmp_path, monkeypatch):
-    from graphviz_ad.cli import render as render_cli
+    from graphviz_ad.workflow import gallery as gallery_work
 
     graphs = tmp_path / "graphs"
     graphs.mkdir()
     for name in ("a.toml", "b.toml", "c.toml"):
         (graphs / name).write_text(PROGRAM)
     (graphs / "huge.toml").write_text(OUTER)
-    real = render_cli.render_graph_file
+    real = gallery_work.render_graph_file
 
     def flaky(path, *args, **kwargs):
         if path.name == "a.toml":
@@ -254,7 +254,7 @@ def test_gallery_survives_one_files_failure(tmp_path, monkeypatch):
             raise RecursionError("maximum recursion depth exceeded")
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(render_cli, "render_graph_file", flaky)
+    monkeypatch.setattr(gallery_work, "render_graph_file", flaky)
     result = run("gallery", graphs, "--out", tmp_path / "out", "--format", "svg", "--jobs", "1")
     assert result.exit_code == 1, (result.output, result.exception)
     assert "Traceback" not in result.output
@@ -294,8 +294,8 @@ def test_written_lines_escape_control_characters(capsys):
 def test_a_dead_gallery_worker_is_one_line(tmp_path):
     from concurrent.futures.process import BrokenProcessPool
 
-    from graphviz_ad.cli.render import GalleryTask, TaskOutcome, _outcomes
     from graphviz_ad.core.errors import GraphvizAdError
+    from graphviz_ad.workflow.gallery import GalleryTask, TaskOutcome, _outcomes
 
     def results():
         yield TaskOutcome()
@@ -310,10 +310,10 @@ def test_a_dead_gallery_worker_is_one_line(tmp_path):
 
 
 def test_gallery_passes_its_limit_to_every_task(tmp_path):
-    from graphviz_ad.cli.render import _gallery_tasks
+    from graphviz_ad.workflow.gallery import gallery_tasks
 
     (tmp_path / "p.toml").write_text(PROGRAM)
-    tasks, _ = _gallery_tasks([tmp_path / "p.toml"], tmp_path / "out", ["svg"], None, 7)
+    tasks, _ = gallery_tasks([tmp_path / "p.toml"], tmp_path / "out", ["svg"], None, 7)
     assert [t.max_elements for t in tasks] == [7]
 
 

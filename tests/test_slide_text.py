@@ -24,13 +24,13 @@ from graphviz_ad import parse
 from graphviz_ad.core.errors import GraphvizAdError
 from graphviz_ad.core.formula import fmt_number
 from graphviz_ad.core.passes import run_passes
-from graphviz_ad.core.source import load
 from graphviz_ad.draw.animate import derivative_frames
 from graphviz_ad.draw.fonts import FAMILY, font_file, missing_glyphs
 from graphviz_ad.draw.legibility import measure
 from graphviz_ad.draw.legibility import missing_glyphs as frame_missing_glyphs
+from graphviz_ad.frontends.sources import load
 from graphviz_ad.receptive.drawing import rf_frames
-from graphviz_ad.receptive.spec import load_toml as load_stack
+from graphviz_ad.receptive.spec import load_stack_spec
 from graphviz_ad.workflow.render_file import graph_file_kind
 
 GRAPHS = sorted((Path(__file__).resolve().parent.parent / "graphs").glob("*.toml"))
@@ -83,7 +83,7 @@ def frame_texts(svg: str) -> list[tuple[str, str, bool]]:
 
 def _frames(path: Path, mode: str, slide: str | None) -> list[str]:
     if graph_file_kind(path) == "conv":
-        spec = load_stack(path)
+        spec = load_stack_spec(path)
         first = (lambda values: values[0] if values else None)  # noqa: E731 (axis 0)
         try:
             frames, _, _ = rf_frames(spec.layers, first(spec.unit), first(spec.input_size), 0,

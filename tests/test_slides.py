@@ -14,13 +14,13 @@ from click.testing import CliRunner
 
 import graphviz_ad as ad
 from graphviz_ad.cli import main
-from graphviz_ad.core.source import load_toml
+from graphviz_ad.core.source import read_toml_table
 from graphviz_ad.draw.derivatives import EDGE, DerivativeFrames
 from graphviz_ad.draw.legibility import below_floor, edges_through_text, measure
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' missing")
 GRAPHS = Path(__file__).resolve().parents[1] / "graphs"
-PROGRAMS = sorted(p.name for p in GRAPHS.glob("*.toml") if "program" in load_toml(p))
+PROGRAMS = sorted(p.name for p in GRAPHS.glob("*.toml") if "program" in read_toml_table(p))
 CASES = [(name, mode) for name in PROGRAMS for mode in (None, "both")]
 BELOW_FLOOR = {("mlp.toml", "both")}  # 24.5 px: the forward half's captions take the room
 SVG = "{http://www.w3.org/2000/svg}"

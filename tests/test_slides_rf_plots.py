@@ -18,7 +18,7 @@ from graphviz_ad.core.errors import GraphvizAdError
 from graphviz_ad.draw.legibility import FLOOR_PX, Metrics, measure
 from graphviz_ad.receptive import drawing as draw
 from graphviz_ad.receptive.fields import conv
-from graphviz_ad.receptive.spec import load_toml as load_stack
+from graphviz_ad.receptive.spec import load_stack_spec
 
 GRAPHS = Path(__file__).resolve().parent.parent / "graphs"
 UNIT_FLOOR = 24.0  # rf unit labels (issue 10, item 6)
@@ -43,7 +43,7 @@ def stack_frames(request):
     """Frames as ``rf FILE --slide 16:9 [--paths]`` draws them (the legend and the last
     frame differ with --paths)."""
     name, paths = request.param
-    spec = load_stack(GRAPHS / f"{name}.toml")
+    spec = load_stack_spec(GRAPHS / f"{name}.toml")
     try:
         frames, _, field = draw.rf_frames(spec.layers, spec.unit, spec.input_size,
                                           paths=paths, title=spec.title, aspect=16 / 9)
@@ -136,7 +136,7 @@ def test_path_counts_get_one_swatch_each_on_a_purple_ramp(problem5):
 
 
 def test_dilation_holes_are_marked_as_holes():
-    spec = load_stack(GRAPHS / "dilation-holes.toml")
+    spec = load_stack_spec(GRAPHS / "dilation-holes.toml")
     frames, _, field = draw.rf_frames(spec.layers, paths=True, aspect=16 / 9)
     last = fills(frames[-2].svg)
     holes = {k for k, (f, s) in last.items() if s == draw.HOLE and k.startswith("u0_")}

@@ -16,8 +16,8 @@ from graphviz_ad.core.ops import PRIMITIVES
 from graphviz_ad.core.parse import parse_rule
 from graphviz_ad.core.program import attach, program_of
 from graphviz_ad.core.rules import partial_graph
-from graphviz_ad.core.source import load
 from graphviz_ad.core.sweep import CountAlgebra, GraphAlgebra, reverse_sweep
+from graphviz_ad.frontends.sources import load
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAPHS = sorted(p for p in (ROOT / "graphs").glob("*.toml")

@@ -23,7 +23,7 @@ from graphviz_ad.explain import steps as step_text
 from graphviz_ad.teach.build import Options, load_sheets, one_sheet
 from graphviz_ad.teach.grade import Tolerance, grade, parse_answer, read_answers
 from graphviz_ad.teach.sheet import shown
-from graphviz_ad.teach.variants import draw_variants, parse_range
+from graphviz_ad.teach.variants import draw_variants, parse_input_range
 from graphviz_ad.teach.worksheet import BLANK, html_page, latex, markdown, pdf, tex
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +59,7 @@ def test_a_key_grades_full_marks(path: Path) -> None:
 
 
 def test_variants_are_reproducible_and_distinct() -> None:
-    ranges = [parse_range("x=0.1:1.5")]
+    ranges = [parse_input_range("x=0.1:1.5")]
     first, again = draw_variants(ranges, 30, seed=7), draw_variants(ranges, 30, seed=7)
     assert [v.values for v in first] == [v.values for v in again]
     assert len({v.values["x"] for v in first}) == 30
@@ -67,10 +67,10 @@ def test_variants_are_reproducible_and_distinct() -> None:
                for v in first)
     assert [v.values for v in draw_variants(ranges, 10, seed=7)] == [v.values for v in first[:10]]
     assert [v.values for v in draw_variants(ranges, 30, seed=8)] != [v.values for v in first]
-    ints = draw_variants([parse_range("unit=0:9")], 10, seed=1, decimals=0)
+    ints = draw_variants([parse_input_range("unit=0:9")], 10, seed=1, decimals=0)
     assert sorted(v.values["unit"] for v in ints) == list(range(10))
     with pytest.raises(GraphvizAdError, match="only 10 distinct"):
-        draw_variants([parse_range("unit=0:9")], 11, seed=1, decimals=0)
+        draw_variants([parse_input_range("unit=0:9")], 11, seed=1, decimals=0)
 
 
 def test_sheets_of_a_variant_use_its_numbers() -> None:

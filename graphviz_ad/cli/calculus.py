@@ -18,6 +18,7 @@ from ..core.formula import node_label
 from ..core.modes import SWEEPS, Mode
 from ..core.program import program_of
 from ..explain.calculus_text import cost_text, element_labels, hessian_text, jacobian_text
+from ..explain.documents import hessian_document, jacobian_document
 from .common import (
     at_option,
     check_names,
@@ -96,10 +97,8 @@ def jacobian(source, at, data, wrt, of, format_, max_elements, sweep):
         if k:
             click.echo()
         if format_name == "json":
-            click.echo(json.dumps({"of": ofs[0] if len(ofs) == 1 else ofs, "wrt": names,
-                                   "rows": element_labels(graph, ofs, values),
-                                   "columns": element_labels(graph, names, values),
-                                   "jacobian": J.tolist()}, indent=2, ensure_ascii=False))
+            click.echo(json.dumps(jacobian_document(graph, J, ofs, names, values), indent=2,
+                                  ensure_ascii=False))
         else:
             _echo_lines(jacobian_text(graph, J, ofs, names, values, used))
 
@@ -127,10 +126,7 @@ def hessian(source, at, data, wrt, of, format_, max_elements):
         size = len(element_labels(graph, names, values))
         H = H.reshape(size, size)  # a matrix input's w.shape*2 as a square table
         shape = convexity(H)
-        docs.append({"of": o, "wrt": names, "labels": element_labels(graph, names, values),
-                     "hessian": H.tolist(), "eigenvalues": shape.eigenvalues.tolist(),
-                     "trace": float(np.trace(H)), "determinant": float(np.linalg.det(H)),
-                     "convex": shape.convex})
+        docs.append(hessian_document(graph, H, o, names, values, shape))
         texts.append(hessian_text(graph, H, o, names, values, shape))
     for k, format_name in enumerate(format_):
         if k:

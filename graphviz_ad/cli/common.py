@@ -29,10 +29,10 @@ from ..core.shapes import (
     WORK_FACTOR,
     element_limit,
 )
-from ..core.source import load
 from ..draw.frames import STEP_MS
+from ..frontends.sources import load
 from .messages import MAX_MESSAGE_LINE, BadInput, fail, note, shown_message, warn
-from .params import Assignment, Formats, Point, Range, Slide
+from .params import Assignment, Formats, Point, RangeParam, Slide
 from .streams import tolerant_streams
 
 __all__ = ["MAX_MESSAGE_LINE", "BadInput", "fail", "note", "shown_message", "warn"]
@@ -101,7 +101,7 @@ def load_program(source_arg: str, at: Iterable[tuple[str, Any]], cse: bool = Tru
     """Resolve SOURCE, ``--data`` and ``--at`` (pairs from :class:`params.Assignment`):
     returns ``(source, graph, inputs)``.
 
-    :func:`graphviz_ad.core.source.load` reads the program and its data; ``--at`` (strict:
+    :func:`graphviz_ad.frontends.sources.load` reads the program and its data; ``--at`` (strict:
     every name must be an input, given once) overrides both, and is what a ``FILE.py:NAME``
     SOURCE is traced at."""
     given: dict[str, Any] = {}
@@ -227,7 +227,7 @@ start_option = click.option(
     help="Where gradient descent starts, per --over input (default: a fifth in from the "
          "grid's top-left corner).")
 over_option = click.option(
-    "--over", multiple=True, type=Range(101), metavar="NAME=LOW:HIGH[:COUNT]",
+    "--over", multiple=True, type=RangeParam(101), metavar="NAME=LOW:HIGH[:COUNT]",
     help="A grid axis: an input and its range (give two; COUNT defaults to 101).")
 def max_elements_option(func: F) -> F:
     """``--max-elements N`` (the one definition): the command runs with arrays bounded by

@@ -53,7 +53,7 @@ class Point(_Text):
         return assignments.parse_point(text, option)
 
 
-class Range(_Text):
+class RangeParam(_Text):
     """``NAME=LOW:HIGH[:COUNT]`` → ``(name, COUNT evenly spaced values)``."""
 
     name = "range"

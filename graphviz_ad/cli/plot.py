@@ -31,7 +31,7 @@ from .common import (
     warn,
     wrt_option,
 )
-from .params import Descent, Range, ValueList
+from .params import Descent, RangeParam, ValueList
 
 __all__ = ["KINDS", "plot"]
 
@@ -82,7 +82,7 @@ def plot() -> None:
 
 @plot.command()
 @_shared
-@click.option("--x", "x", type=Range(201), metavar="NAME=LOW:HIGH[:COUNT]",
+@click.option("--x", "x", type=RangeParam(201), metavar="NAME=LOW:HIGH[:COUNT]",
               help="The horizontal axis: an input and its range (COUNT defaults to 201).")
 @click.option("--each", multiple=True, type=ValueList(), metavar="NAME=V1,V2,…",
               help="One curve for each value of an input (repeatable: every combination "

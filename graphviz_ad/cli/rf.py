@@ -20,7 +20,7 @@ from ..receptive.gradient import (
     comparison_markdown,
     comparison_text,
 )
-from ..receptive.spec import PRESETS, Spec, load_toml, parse_layer, preset
+from ..receptive.spec import PRESETS, Spec, load_stack_spec, parse_layer, preset
 from ..receptive.text import TEXT_FORMATS
 from ..workflow.render_file import StackDrawing, draw_stack
 from .common import (
@@ -43,7 +43,7 @@ def load_spec(spec_file: str | None, layers: tuple[str, ...], preset_name: str |
         raise GraphvizAdError("give exactly one of: a SPEC.toml file, --layer options, --preset"
                               + ("" if sum(given) else " (try: --layer k=3 --layer k=3)"))
     if spec_file:
-        return load_toml(spec_file)
+        return load_stack_spec(spec_file)
     if preset_name:
         return preset(preset_name)
     check_layer_count(len(layers))
@@ -74,7 +74,7 @@ _PROGRAM_KEY = re.compile(r"""\s*["']?program["']?\s*=""")
 
 def program_comparison(spec_file: str, of: str | None, unit, size) -> tuple[Spec, Comparison]:
     """A conv program's stack (for the table and drawings) and its field both ways."""
-    from ..core.source import load  # deferred: the parser, for programs only
+    from ..frontends.sources import load  # deferred: the parser, for programs only
     from ..receptive.gradient import compare, output_of, program_layers
 
     src, G, inputs = load(spec_file)

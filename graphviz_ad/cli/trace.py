@@ -13,6 +13,7 @@ from ..core.formats import DATA_FORMATS, TEXT_FORMATS
 from ..core.passes import run_passes
 from ..core.program import program_of
 from ..explain.check import DEFAULT_TOLERANCE, check_derivatives, singularities
+from ..explain.documents import check_document, check_table
 from ..explain.nonfinite import nonfinite_warnings
 from ..explain.report import (
     trace_json_chunks,
@@ -158,37 +159,15 @@ def check(source, at, data, wrt, of, tolerance, format_, no_cse):
     _, graph, inputs = load_program(source, at, cse=not no_cse, data=data)
     report = check_derivatives(graph, inputs, tolerance, wrt=list(wrt) or None,
                                of=list(of) or None)
-    worst = report.worst
     reasons = [] if report.ok else singularities(graph, inputs)
     for k, format_name in enumerate(format_):
         if k:
             click.echo()
         if format_name == "json":
-            click.echo(json.dumps({
-                "ok": report.ok, "tolerance": tolerance, "worst_error": worst.error,
-                "comparisons": [c.__dict__ for c in report.comparisons],
-                "checked": [{"array": s.array, "size": s.size,
-                             "elements": [list(i) for i in s.probed]}
-                            for s in report.samples],
-                "explanations": reasons}, indent=2, ensure_ascii=False))
+            click.echo(json.dumps(check_document(report, reasons), indent=2,
+                                  ensure_ascii=False))
         else:
-            _print_check(report, tolerance, reasons)
+            click.echo(check_table(report, reasons))
     if not report.ok:
         raise SystemExit(1)
 
-
-def _print_check(report, tolerance: float, reasons: list[str]) -> None:
-    worst = report.worst
-    width = max(len(c.derivative) for c in report.comparisons)
-    click.echo(f"{'mode':8} {'derivative':{width}}  {'automatic':>14}  "
-               f"{'finite diff.':>14}  error")
-    for c in report.comparisons:
-        click.echo(f"{c.mode:8} {c.derivative:{width}}  {c.automatic:>14.8g}  "
-                   f"{c.finite_difference:>14.8g}  {c.error:.1e}")
-    for line in report.notes():
-        click.echo(f"  note: {line}")
-    verdict = "OK" if report.ok else f"FAILED (tolerance {tolerance:g})"
-    click.echo(f"worst error: {worst.error:.2e} at {worst.derivative} ({worst.mode}) "
-               f"— {verdict}")
-    for reason in reasons:
-        click.echo(f"  why: {reason}")

@@ -50,17 +50,15 @@ from __future__ import annotations
 import hashlib
 import sys
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from . import files
-from .data import as_array, data_table, load_data
+from .data import as_array, data_table
 from .errors import GraphvizAdError, quoted
 from .files import read_text
 from .modes import Mode
-from .program import program_of
 
 GRAPH_FILE_SUFFIXES = (".toml",)
 PROGRAM_FILE_SUFFIXES = (".txt", ".ad", ".gad")
@@ -81,8 +79,8 @@ class Source:
     plots: list[dict[str, Any]] = field(default_factory=list)  # [[plots]] tables
     description: str = ""  # the question text a worksheet prints
     variants: dict[str, Any] = field(default_factory=dict)  # [variants]: checked VARIANTS
-    # Inputs given as data ([data] and --data files), filled by :func:`load`: what a
-    # Jacobian is not taken by default, and what an animation spends no frames on.
+    # Inputs given as data ([data] and --data files), filled by frontends.sources.load:
+    # what a Jacobian is not taken by default, and what an animation spends no frames on.
     data_inputs: set[str] = field(default_factory=set)
 
 
@@ -95,8 +93,9 @@ def read_stdin() -> str:
     return files.decode_text(data, "stdin")
 
 
-def load_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; syntax errors become one line with the position."""
+def read_toml_table(path: Path) -> dict[str, Any]:
+    """A TOML file as its top-level table (a dict); syntax errors become one line with the
+    position."""
     text = read_text(path)
     try:
         return tomllib.loads(text)
@@ -107,33 +106,10 @@ def load_toml(path: Path) -> dict[str, Any]:
         raise GraphvizAdError(f"{path}: invalid TOML: {reason}") from None
 
 
-PYTHON_SUFFIX = ".py"
-
-
-def python_target(arg: str) -> tuple[Path, str] | None:
-    """``model.py:loss`` → ``(Path("model.py"), "loss")``: a Python file and a name in it;
-    None for any other SOURCE.  Only such a SOURCE runs code (the user's own file)."""
-    path, sep, name = arg.rpartition(":")
-    if sep and path.lower().endswith(PYTHON_SUFFIX) and name.replace(".", "_").isidentifier():
-        return Path(path), name
-    return None
-
-
-def load_source(arg: str, values: dict[str, Any] | None = None,
-                data: dict[str, Any] | None = None) -> Source:
-    """Resolve a SOURCE argument: ``-`` (stdin), a graph/program file, program text, or
-    ``FILE.py:NAME`` (the file is run and NAME traced at ``values``, and at the ``data``
-    arrays its parameters name)."""
-    target = python_target(arg)
-    if target is not None:
-        if not target[0].is_file():
-            raise GraphvizAdError(f"{target[0]}: no such file")
-        # deferred: the front ends sit above core, and only FILE.py:NAME runs Python
-        from ..frontends.python_file import python_source
-        return python_source(*target, values or {}, data or {})
-    if arg.lower().endswith(PYTHON_SUFFIX):
-        raise GraphvizAdError(f"{arg} is Python: name the function to trace, as in "
-                              f"{arg}:loss")
+def read_source(arg: str) -> Source:
+    """A SOURCE that is text, never code: ``-`` (stdin), a graph file, a program file or
+    program text.  (``FILE.py:NAME``, which runs Python, is the front ends':
+    :func:`graphviz_ad.frontends.sources.load_source`.)"""
     if arg == "-":
         text = read_stdin()
         return Source(text, name=_text_name("stdin", text))
@@ -264,7 +240,7 @@ _FILE_KEYS = {"title", "program", "inputs", "render", "data", "plots", "descript
 
 def graph_file(path: Path) -> Source:
     """Load a graph file (see the module docstring for the format)."""
-    data = load_toml(path)
+    data = read_toml_table(path)
     program = data.get("program")
     if not isinstance(program, str):
         raise GraphvizAdError(f"{path}: a graph file needs a string 'program' "
@@ -298,30 +274,3 @@ def graph_file(path: Path) -> Source:
 def _input_value(value: Any) -> Any:
     """A 0-d array becomes a plain float (what ``--at x=1`` gives)."""
     return float(value) if getattr(value, "ndim", 1) == 0 else value
-
-
-def load(source: str | Path, *, data: Iterable[str] = (), cse: bool = True,
-         values: dict[str, Any] | None = None) -> tuple[Source, Any, dict[str, Any]]:
-    """A graph file, program file, program text or ``-`` ready for the passes.
-
-    Returns ``(source, graph, inputs)``: the parsed DAG and its input values from
-    ``[inputs]``, ``[data]`` and the ``data`` files (``--data`` specs).  Data fills only
-    inputs the program has, so a CSV file may carry columns it does not use.  ``values``
-    (``--at``) are what a ``FILE.py:NAME`` SOURCE is traced at, with the data files.
-
-    >>> src, G, inputs = load("graphs/problem9.toml")      # doctest: +SKIP
-    >>> inputs                                              # doctest: +SKIP
-    {'x': 0.5}
-    """
-    from .parse import parse  # deferred: the parser; conv stacks (rf) never load it
-
-    files = {}
-    for spec in data:
-        files.update(load_data(spec))
-    loaded = load_source(str(source), values, files)
-    graph = parse(loaded.program, cse=cse and loaded.settings.get("cse", True))
-    arrays = {**loaded.data, **files}
-    loaded.data_inputs = set(arrays)
-    used = set(program_of(graph).inputs)
-    inputs = {**loaded.inputs, **{k: v for k, v in arrays.items() if k in used}}
-    return loaded, graph, inputs

@@ -11,9 +11,10 @@ and ``null`` would not tell them apart).  A node entry has ``name`` (as written)
 
 from __future__ import annotations
 
+import functools
 import math
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring as encode
 from typing import TYPE_CHECKING, Any
 
@@ -23,18 +24,32 @@ from ..core._gc import gc_paused
 from ..core.errors import GraphvizAdError
 from ..core.formula import definition, fmt_number, node_label, seeded_symbol
 from ..core.modes import Mode
+from ..core.nodes import node, node_data, quantity
 from ..core.noise import noise_flags
 from ..core.program import program_of
 from ..core.trace import Deferred
 from .edges import local_formula
-from .jsontext import Entries, Layout, Written, json_chunks, value_text
+from .jsontext import (
+    Entries,
+    Layout,
+    Member,
+    Record,
+    Written,
+    integer,
+    json_chunks,
+    plain,
+    records,
+    string,
+    strings,
+    value_text,
+)
 from .nonfinite import nonfinite_warnings
 from .steps import equation as step_equation
 from .steps import latex as step_latex
 from .steps import texts as step_texts
 
 if TYPE_CHECKING:
-    from ..core.trace import Trace
+    from ..core.trace import Step, Trace
 
 TABLE_DIGITS = 6
 #: The most numbers a JSON report writes (every array element is one): 10 M is ~200 MB.
@@ -106,12 +121,13 @@ def json_numbers(trace: Trace) -> int:
     """How many numbers the JSON form of ``trace`` holds (every node's value and
     derivative, every step's result and each contribution's local, carried and product),
     counted from shapes before anything is written."""
-    nodes = trace.graph.nodes
+    nodes = node_data(trace.graph)
     attribute = trace.derivative_attribute
     count = sum(int(np.size(v)) for v in trace.inputs.values())
     for n in program_of(trace.graph).order:
         d = nodes[n]
-        count += int(np.size(d["value"])) + (int(np.size(d[attribute])) if attribute else 0)
+        count += int(np.size(d["value"])) + (int(np.size(quantity(d, attribute)))
+                                             if attribute else 0)
     for s in trace.steps:
         count += int(np.size(s.result))
         for c in s.contributions:  # a linear map's local (not computed yet) has its source's shape
@@ -160,44 +176,83 @@ def _head(trace: Trace) -> dict[str, Any]:
     return out
 
 
-def _node_entries(trace: Trace) -> Iterator[tuple[str, dict[str, Any]]]:
+# The nodes and steps, described once: each record's members (jsontext.Record) and a
+# function giving a node's or step's values in their order.  trace_dict makes dicts of
+# them, the streamed text writes the same members directly.
+
+def _number(key: str) -> Member:
+    """A number or array: floats and nested lists, nan and ±inf as strings (:func:`_plain`)."""
+    def writer(at: Layout) -> Callable[[Any], str]:
+        def text(value: Any) -> str:  # a finite float (numpy's included) directly
+            if isinstance(value, float) and math.isfinite(value):
+                return float.__repr__(value)
+            return value_text(_plain(value), at)
+        return text
+    return Member(key, _plain, writer)
+
+
+def _shape(key: str) -> Member:
+    """A number's or array's shape (``[]`` for a scalar)."""
+    def writer(at: Layout) -> Callable[[Any], str]:
+        return lambda value: ("[]" if isinstance(value, float)
+                              else value_text(list(np.shape(value)), at))
+    return Member(key, _shape_of, writer)
+
+
+def _shape_of(value: Any) -> list[int]:
+    return [] if isinstance(value, float) else list(np.shape(value))
+
+
+@functools.cache
+def _node_record(attribute: str | None) -> Record:
+    """A node's members; ``attribute`` (tangent, adjoint) names its derivative's (an
+    evaluation has none)."""
+    derivative = [_number(attribute)] if attribute else []
+    return Record([string("name"), string("label"), string("op"), strings("operands"),
+                   string("definition"), _shape("shape"), _number("value"),
+                   plain("params", optional=True), *derivative,
+                   plain("nonfinite", optional=True), plain("noise", optional=True)])
+
+
+_CONTRIBUTION = Record([strings("edge"), string("local_formula"), _number("local"),
+                        _number("carried"), _number("product")])
+_STEP = Record([integer("index"), string("node"), string("kind"), string("derivative"),
+                string("formula"), string("equation"), string("latex"), _shape("shape"),
+                _number("value"), records("contributions", _CONTRIBUTION),
+                plain("noise", optional=True)])
+
+
+def _node_values(trace: Trace, n: str, attribute: str | None) -> tuple[Any, ...]:
+    """Node ``n``'s values in :func:`_node_record`'s order (None: member left out)."""
     G = trace.graph
-    nodes = G.nodes
+    d = node(G, n)
+    value = d["value"]
+    return (d["name"], d.get("label") or d["name"], d["op"], d["operands"], definition(G, n),
+            value, value, dict(d["params"]) if d.get("params") else None,
+            *((quantity(d, attribute),) if attribute else ()),
+            True if d.get("nonfinite") else None,
+            _noise(trace, n, attribute) or None)
+
+
+def _step_values(s: Step) -> tuple[Any, ...]:
+    """A step's values in :data:`_STEP`'s order (None: member left out)."""
+    derivative, formula, equation, latex = step_texts(s)
+    return (s.index, s.node, s.kind, derivative, formula, equation, latex, s.result,
+            s.result, [((c.source, c.target), local_formula(c, kind=s.kind), c.local,
+                        c.carried, c.product) for c in s.contributions],
+            noise_flags(s.result, s.scale()))
+
+
+def _node_entries(trace: Trace) -> Iterator[tuple[str, dict[str, Any]]]:
     attribute = trace.derivative_attribute
-    for n in program_of(G).order:
-        d = nodes[n]
-        value = d["value"]
-        entry = {"name": d["name"], "label": d.get("label") or d["name"], "op": d["op"],
-                 "operands": list(d["operands"]), "definition": definition(G, n),
-                 "shape": [] if isinstance(value, float) else list(np.shape(value)),
-                 "value": _plain(value)}
-        if d.get("params"):
-            entry["params"] = dict(d["params"])
-        if attribute:
-            entry[attribute] = _plain(d[attribute])
-        if d.get("nonfinite"):
-            entry["nonfinite"] = True
-        noise = _noise(trace, n, attribute)
-        if noise:
-            entry["noise"] = noise
-        yield n, entry
+    record = _node_record(attribute)
+    for n in program_of(trace.graph).order:
+        yield n, record.to_dict(_node_values(trace, n, attribute))
 
 
 def _step_entries(trace: Trace) -> Iterator[dict[str, Any]]:
     for s in trace.steps:
-        derivative, formula, equation, latex = step_texts(s)
-        yield {
-            "index": s.index, "node": s.node, "kind": s.kind, "derivative": derivative,
-            "formula": formula, "equation": equation, "latex": latex,
-            "shape": [] if isinstance(s.result, float) else list(np.shape(s.result)),
-            "value": _plain(s.result),
-            "contributions": [{"edge": [c.source, c.target],
-                               "local_formula": local_formula(c, kind=s.kind),
-                               "local": _plain(c.local), "carried": _plain(c.carried),
-                               "product": _plain(c.product)} for c in s.contributions],
-            **({"noise": flags} if (flags := noise_flags(s.result, s.scale())) is not None
-               else {}),
-        }
+        yield _STEP.to_dict(_step_values(s))
 
 
 def _noise(trace: Trace, node: str, attribute: str | None) -> dict[str, Any]:
@@ -211,87 +266,23 @@ def _noise(trace: Trace, node: str, attribute: str | None) -> dict[str, Any]:
     return flags
 
 
-# The JSON text of the nodes and steps, written here in their fixed shape (the same
-# text as json_text of _node_entries and _step_entries: tests/test_reports.py checks).
-
-def _number_text(value: Any, at: Layout) -> str:
-    """``_plain(value)``'s JSON text (a finite float, numpy's included, directly)."""
-    if isinstance(value, float) and math.isfinite(value):
-        return float.__repr__(value)
-    return value_text(_plain(value), at)
-
-
-def _shape_text(value: Any, at: Layout) -> str:
-    return "[]" if isinstance(value, float) else value_text(list(np.shape(value)), at)
-
-
 def _nodes_text(trace: Trace, at: Layout) -> Iterator[str]:
     """The ``nodes`` object, a node at a time."""
-    G = trace.graph
-    nodes = G.nodes
     attribute = trace.derivative_attribute
-    entry = at.inner
-    key = f"{entry.between}{encode(attribute)}: " if attribute else ""
-    members = entry.inner
+    write = _node_record(attribute).writer(at.inner)
     opening = "{" + at.first
-    for n in program_of(G).order:
-        d = nodes[n]
-        value = d["value"]
-        operands = d["operands"]
-        listed = ("[" + members.first + members.between.join(map(encode, operands))
-                  + members.last + "]") if operands else "[]"
-        text = (f'{opening}{encode(n)}: {{{entry.first}"name": {encode(d["name"])}'
-                f'{entry.between}"label": {encode(d.get("label") or d["name"])}'
-                f'{entry.between}"op": {encode(d["op"])}{entry.between}"operands": {listed}'
-                f'{entry.between}"definition": {encode(definition(G, n))}'
-                f'{entry.between}"shape": {_shape_text(value, members)}'
-                f'{entry.between}"value": {_number_text(value, members)}')
-        if d.get("params"):
-            text += f'{entry.between}"params": {value_text(dict(d["params"]), members)}'
-        if attribute:
-            text += key + _number_text(d[attribute], members)
-        if d.get("nonfinite"):
-            text += f'{entry.between}"nonfinite": true'
-        noise = _noise(trace, n, attribute)
-        if noise:
-            text += f'{entry.between}"noise": {value_text(noise, members)}'
-        yield text + entry.last + "}"
+    for n in program_of(trace.graph).order:
+        yield f"{opening}{encode(n)}: {write(_node_values(trace, n, attribute))}"
         opening = at.between
     yield "{}" if opening != at.between else at.last + "}"
 
 
 def _steps_text(trace: Trace, at: Layout) -> Iterator[str]:
     """The ``steps`` list, a step at a time."""
-    entry = at.inner  # a step's members
-    terms = entry.inner  # its contributions
-    term = terms.inner  # a contribution's members
-    edge = term.inner  # its edge
+    write = _STEP.writer(at.inner)
     opening = "[" + at.first
     for s in trace.steps:
-        derivative, formula, equation, latex = step_texts(s)
-        result = s.result
-        if s.contributions:
-            contributions = "[" + terms.first + terms.between.join([
-                f'{{{term.first}"edge": [{edge.first}{encode(c.source)}{edge.between}'
-                f'{encode(c.target)}{edge.last}]{term.between}"local_formula": '
-                f'{encode(local_formula(c, kind=s.kind))}{term.between}"local": '
-                f'{_number_text(c.local, edge)}{term.between}"carried": '
-                f'{_number_text(c.carried, edge)}{term.between}"product": '
-                f'{_number_text(c.product, edge)}{term.last}}}'
-                for c in s.contributions]) + terms.last + "]"
-        else:
-            contributions = "[]"
-        flags = noise_flags(result, s.scale())
-        noise = "" if flags is None else f'{entry.between}"noise": {value_text(flags, terms)}'
-        yield (f'{opening}{{{entry.first}"index": {int.__repr__(s.index)}'
-               f'{entry.between}"node": {encode(s.node)}{entry.between}"kind": {encode(s.kind)}'
-               f'{entry.between}"derivative": {encode(derivative)}'
-               f'{entry.between}"formula": {encode(formula)}'
-               f'{entry.between}"equation": {encode(equation)}'
-               f'{entry.between}"latex": {encode(latex)}'
-               f'{entry.between}"shape": {_shape_text(result, terms)}'
-               f'{entry.between}"value": {_number_text(result, terms)}'
-               f'{entry.between}"contributions": {contributions}{noise}{entry.last}}}')
+        yield opening + write(_step_values(s))
         opening = at.between
     yield "[]" if opening != at.between else at.last + "]"
 
@@ -307,7 +298,7 @@ def _rows(trace: Trace) -> tuple[list[str], list[list[str]], list[list[Any]]]:
     rows, numbers = [], []
     skipped = trace.skipped
     for n in program_of(G).order:
-        d = G.nodes[n]
+        d = node(G, n)
         if d["op"] == "const":
             continue
         kind = "input" if d["op"] == "input" else definition(G, n)

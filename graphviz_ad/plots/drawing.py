@@ -20,8 +20,9 @@ from ..core.assignments import parse_assignment, parse_point, parse_range, parse
 from ..core.errors import GraphvizAdError
 from ..core.formats import PLOT_FORMATS
 from ..core.program import program_of
-from ..core.source import Source, load
+from ..core.source import Source
 from ..draw.names import confine, safe_stem
+from ..frontends.sources import load
 from . import charts as plots
 from .style import PlotOut
 

@@ -277,7 +277,7 @@ def parse_toml(source: str, path: str = "<spec>") -> Spec:
     return spec
 
 
-def load_toml(path: str | Path) -> Spec:
+def load_stack_spec(path: str | Path) -> Spec:
     """Read (bounded, regular files only: see :mod:`graphviz_ad.core.files`) and parse a TOML
     conv-stack file."""
     source = read_text(path)

@@ -10,15 +10,23 @@ from typing import Any
 
 from ..core.errors import GraphvizAdError
 from ..core.program import program_of
-from ..core.source import load, load_toml
+from ..core.source import read_toml_table
 from ..draw.compose import check_title
 from ..draw.derivative_story import MAX_DRAWN_NODES
-from ..receptive.spec import load_toml as load_stack
+from ..frontends.sources import load
+from ..receptive.spec import load_stack_spec
 from .pass_sheet import pass_sheet
 from .record import Record, make_record
 from .sheet import Sheet
 from .stack_sheet import stack_sheet
-from .variants import MAX_VARIANTS, Variant, draw_variants, name_variants, parse_range, read_roster
+from .variants import (
+    MAX_VARIANTS,
+    Variant,
+    draw_variants,
+    name_variants,
+    parse_input_range,
+    read_roster,
+)
 
 MAX_DESCRIPTION = 20_000  # characters of a sheet's question (a page of prose)
 
@@ -40,7 +48,7 @@ def _is_stack(source: str) -> bool:
     path = Path(source)
     if path.suffix.lower() != ".toml" or not path.is_file():
         return False
-    return "program" not in load_toml(path)
+    return "program" not in read_toml_table(path)
 
 
 def sheet_maker(source: str, blanks: Sequence[str] = ()
@@ -48,7 +56,7 @@ def sheet_maker(source: str, blanks: Sequence[str] = ()
     """(variant → its sheet, the file's ``[variants]`` table, default decimals): the
     source is read once, each sheet costs one pass."""
     if _is_stack(source):
-        spec = load_stack(source)
+        spec = load_stack_spec(source)
         check_limits(spec.title or spec.name, "", len(spec.layers))
         return (lambda v: stack_sheet(spec, v, blanks)), spec.variants, 0
     src, graph, inputs = load(source)
@@ -84,7 +92,7 @@ def drawn(source: str, options: Options = Options()
     """The variants of ``source`` drawn (no sheet made yet) and the sheet maker."""
     make, table, default_decimals = sheet_maker(source, options.blanks)
     vary = list(options.vary) or [str(t) for t in table.get("vary", [])]
-    ranges = [parse_range(t, "--vary" if options.vary else "[variants] vary") for t in vary]
+    ranges = [parse_input_range(t, "--vary" if options.vary else "[variants] vary") for t in vary]
     names = [r.name for r in ranges]
     if len(set(names)) != len(names):
         raise GraphvizAdError(f"--vary: {next(n for n in names if names.count(n) > 1)} "

@@ -5,7 +5,7 @@ Variant ``k`` (1-based) of seed ``s`` is always the same numbers: variants are d
 order from one generator seeded with ``s``, a draw equal to an earlier variant is skipped,
 so variants are distinct and ``--variants 30`` starts with the 10 of ``--variants 10``.
 
->>> [v.values for v in draw_variants([parse_range("x=0.1:1.5")], 3, seed=7, decimals=2)]
+>>> [v.values for v in draw_variants([parse_input_range("x=0.1:1.5")], 3, seed=7, decimals=2)]
 [{'x': 0.98}, {'x': 1.36}, {'x': 1.19}]
 """
 
@@ -31,7 +31,7 @@ PATIENCE = 1000
 
 
 @dataclass(frozen=True)
-class Range:
+class InputRange:
     """Draw ``name`` uniformly from [low, high], rounded to the variant's decimals."""
 
     name: str
@@ -53,8 +53,8 @@ class Variant:
         return f"variant {self.number}" + (f" ({self.student})" if self.student else "")
 
 
-def parse_range(text: str, where: str = "--vary") -> Range:
-    """``"x=0.1:1.5"`` → ``Range("x", 0.1, 1.5)``; anything else is one clear error."""
+def parse_input_range(text: str, where: str = "--vary") -> InputRange:
+    """``"x=0.1:1.5"`` → ``InputRange("x", 0.1, 1.5)``; anything else is one clear error."""
     name, eq, span = (part.strip() for part in text.partition("="))
     low, colon, high = (part.strip() for part in span.partition(":"))
     if not eq or not colon or not name.replace("_", "a").replace(".", "a").isalnum():
@@ -68,10 +68,10 @@ def parse_range(text: str, where: str = "--vary") -> Range:
     if max(abs(lo), abs(hi)) > MAX_MAGNITUDE:
         raise GraphvizAdError(f"{where} {text!r}: LOW and HIGH must lie within "
                               f"±{MAX_MAGNITUDE:g}")
-    return Range(name, lo, hi)
+    return InputRange(name, lo, hi)
 
 
-def draw_variants(ranges: Sequence[Range], count: int, seed: int = 0, decimals: int = 2,
+def draw_variants(ranges: Sequence[InputRange], count: int, seed: int = 0, decimals: int = 2,
                   ) -> list[Variant]:
     """``count`` distinct variants; ``decimals=0`` draws integers (both ends included)."""
     if not 1 <= count <= MAX_VARIANTS:
@@ -104,7 +104,7 @@ def draw_variants(ranges: Sequence[Range], count: int, seed: int = 0, decimals: 
     return variants
 
 
-def _draw(rng: np.random.Generator, r: Range, decimals: int) -> float:
+def _draw(rng: np.random.Generator, r: InputRange, decimals: int) -> float:
     if decimals == 0:
         return int(rng.integers(math.ceil(r.low), math.floor(r.high) + 1))
     u = float(rng.random())

@@ -17,7 +17,7 @@ import numpy as np
 from ..core.errors import GraphvizAdError
 from ..core.modes import Mode
 from ..core.passes import names_or_setting, run_passes
-from ..core.source import RANKDIRS, Source, load, load_toml
+from ..core.source import RANKDIRS, Source, read_toml_table
 from ..core.trace import Trace
 from ..draw.animate import derivative_frames, render
 from ..draw.explorer import explorer_html
@@ -26,10 +26,10 @@ from ..draw.names import safe_stem
 from ..draw.output import write_drawing, write_text_atomic
 from ..draw.player import player_html
 from ..draw.writers import slide_aspect
+from ..frontends.sources import load
 from ..receptive.drawing import rf_frames
 from ..receptive.fields import stack_ndim
-from ..receptive.spec import Spec
-from ..receptive.spec import load_toml as load_stack
+from ..receptive.spec import Spec, load_stack_spec
 
 
 @dataclass(frozen=True)
@@ -108,14 +108,14 @@ def _explorer(src: Source, graph: Any, inputs: dict[str, Any], drawing: ProgramD
               options: dict[str, Any], mode: str) -> str:
     """The explorer page (one pass of each kind: the first ``wrt`` and ``of``), its
     sliders' ranges from the graph file's [variants] and then ``drawing.ranges``."""
-    from ..teach.variants import parse_range  # deferred: the teaching kit, explorer only
+    from ..teach.variants import parse_input_range  # deferred: the teaching kit, explorer only
 
     ranges = {}
     for text in src.variants.get("vary", []):
-        r = parse_range(text, "[variants] vary")
+        r = parse_input_range(text, "[variants] vary")
         ranges[r.name] = (r.low, r.high)
     for text in drawing.ranges:
-        r = parse_range(text, "--slider")
+        r = parse_input_range(text, "--slider")
         if r.name not in inputs or np.ndim(inputs[r.name]) != 0:
             raise GraphvizAdError(f"--slider {text}: {r.name} is not a scalar input")
         ranges[r.name] = (r.low, r.high)
@@ -196,7 +196,7 @@ def draw_stack(spec: Spec, formats: Sequence[str], out_dir: str | Path | None,
 
 def graph_file_kind(path: Path) -> str:
     """``program`` or ``conv``: what a graph file holds."""
-    data = load_toml(path)
+    data = read_toml_table(path)
     if "program" in data:
         return "program"
     if "layers" in data or "preset" in data:
@@ -218,7 +218,7 @@ def render_graph_file(path: Path, target: Path, formats: Sequence[str], slide: s
     formats = [f for f in formats if f != "explorer"]  # a stack has no program to explore
     if not formats:
         raise GraphvizAdError(f"{path}: a conv stack has no program for the explorer format")
-    spec = load_stack(path)
+    spec = load_stack_spec(path)
     drawing = StackDrawing(unit=spec.unit, input_size=spec.input_size,
                            paths=bool(spec.render.get("paths", False)),
                            slide=slide or spec.render.get("slide"),

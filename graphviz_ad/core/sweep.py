@@ -30,13 +30,13 @@ op's JVP or VJP programs (:mod:`graphviz_ad.core.rules`).  An algebra
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
-from .algebra import D, L, SweepAlgebra
+from .algebra import D, L, RuleAlgebra, SweepAlgebra
 from .build import GraphBuilder, graph_dicts
 from .modes import Mode
 from .ops import PRIMITIVES, fit, is_leaf
@@ -114,7 +114,7 @@ def _env(G: nx.DiGraph, consumer: str, handles: Mapping[str, int], **extra: Any
             "out": handles[consumer], **dict(d.get("params", ())), **extra}
 
 
-class NumberAlgebra:
+class NumberAlgebra(SweepAlgebra[Any, Any]):
     """The numbers of forward or reverse mode: each edge's term is recorded as a
     :class:`~graphviz_ad.core.trace.Contribution` and each node's as a
     :class:`~graphviz_ad.core.trace.Step` (0 when no edge carries a derivative).
@@ -215,7 +215,7 @@ def ones_like(value: Any) -> Any:
     return np.ones_like(value, dtype=float) if np.ndim(value) else np.float64(1.0)
 
 
-class GraphAlgebra:
+class GraphAlgebra(SweepAlgebra[int, int], RuleAlgebra[int]):
     """Derivatives as nodes of a growing graph (a :class:`~graphviz_ad.core.build.GraphBuilder`
     made ``from_graph(G)``, sharing identical nodes and folding ×1, +0): forward or reverse
     mode written out in the language.  Derivatives are the builder's handles; each new
@@ -229,7 +229,7 @@ class GraphAlgebra:
         self.pos: tuple[int, int] = (0, 0)
 
     # the RuleAlgebra of rules.Program: lines become nodes at the current position
-    def apply(self, op: str, args: Sequence[int], params: Any) -> int:
+    def apply(self, op: str, args: list[int], params: Any) -> int:
         return self.w.node(op, tuple(args), self.pos, params)
 
     def const(self, value: Any) -> int:
@@ -281,7 +281,7 @@ class GraphAlgebra:
         return total
 
 
-class CountAlgebra:
+class CountAlgebra(SweepAlgebra[int, None]):
     """Counts primitive evaluations: the ops of every rule applied, one product per
     elementwise edge, one addition wherever terms meet.  Every visited node gets a
     derivative (a placeholder 0)."""

@@ -1,8 +1,9 @@
 """The passes: evaluate, forward mode and reverse mode, each returning a :class:`Trace`.
 
-Each pass is a small interpreter over the DAG in ``program_of(G).order`` using the one
-table of primitives (numbers from :mod:`graphviz_ad.core.ops`, local partials from
-:mod:`graphviz_ad.core.rules`).  Reverse mode *pulls*: the step for node n sums
+Evaluation runs the one table of primitives (:mod:`graphviz_ad.core.ops`) over the DAG in
+``program_of(G).order``; forward and reverse mode are the one sweep of
+:mod:`graphviz_ad.core.sweep` over numbers.  Forward mode *pushes*: the step for node n sums
+``∂n/∂a · ∂a/∂wrt`` over n's operands a.  Reverse mode *pulls*: the step for node n sums
 ``∂of/∂c · ∂c/∂n`` over n's consumers c, exactly as a student writes it.
 
 >>> import graphviz_ad as ad

@@ -230,7 +230,10 @@ class Cost:
 
     One sweep evaluates every op once (``values``) and, along every edge, the local
     partial (the primitives of its inlined partial graph) and one chain-rule product,
-    plus one addition wherever contributions meet: ``per_sweep`` primitive evaluations.
+    plus one addition wherever contributions meet: ``per_sweep`` primitive evaluations,
+    counted on the reverse sweep and used for both modes.  (A forward sweep's own count,
+    ``CountAlgebra(G, Mode.FORWARD)``, adds where terms meet at a node's operands rather
+    than at its consumers and runs a linear map's JVP, so it can differ by a few.)
     Forward mode needs one sweep per input element, reverse mode one per output element.
     """
 

@@ -48,7 +48,7 @@ def evaluate(G: nx.DiGraph, inputs: Inputs) -> Trace:
     with np.errstate(all="ignore"):
         _run_values(G, values)
     shown: nx.DiGraph = nx.DiGraph()  # the annotated copy the steps point to, filled by _finish
-    steps = [Step(i, Kind.VALUE, n, values[n], (), shown) for i, n in enumerate(_op_nodes(G))]
+    steps = [Step(i, Kind.VALUE, n, values[n], (), shown) for i, n in enumerate(op_nodes(G))]
     return _finish(G, shown, Mode.EVALUATE, values, steps)
 
 
@@ -125,7 +125,8 @@ def _between(G: nx.DiGraph, wrt: list[str], of: str) -> set[str]:
     return after & before
 
 
-def _op_nodes(G: nx.DiGraph) -> list[str]:
+def op_nodes(G: nx.DiGraph) -> list[str]:
+    """The nodes that compute something (neither input nor constant), in graph order."""
     nodes = graph_dicts(G).nodes
     return [n for n in program_of(G).order if not is_leaf(nodes[n]["op"])]
 

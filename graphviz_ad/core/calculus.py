@@ -23,12 +23,19 @@ from dataclasses import dataclass, replace
 import networkx as nx
 import numpy as np
 
-from .autodiff import Inputs, choose_of, choose_wrt, forward_mode, reverse_mode, values_at
+from .autodiff import (
+    Inputs,
+    choose_of,
+    choose_wrt,
+    forward_mode,
+    op_nodes,
+    reverse_mode,
+    values_at,
+)
 from .build import GraphBuilder
 from .errors import GraphvizAdError, InputError
 from .formula import node_label
 from .modes import SWEEPS, Mode
-from .ops import is_leaf
 from .program import attach, program_of
 from .shapes import MAX_MATRIX_ELEMENTS
 from .sweep import CountAlgebra, GraphAlgebra, sweep
@@ -276,8 +283,7 @@ def cost(G: nx.DiGraph, inputs: Inputs | None = None, wrt: Wrt = None,
     ofs = [choose_of(G, o) for o in ofs]
     values = values_at(G, inputs) if inputs is not None else None
     size = (lambda n: int(np.size(values[n]))) if values is not None else (lambda n: 1)
-    nodes = G.nodes
-    ops = [n for n in program_of(G).order if not is_leaf(nodes[n]["op"])]
+    ops = op_nodes(G)
     counter = CountAlgebra(G, Mode.REVERSE)
     sweep(G, {}, counter)
     per_sweep = len(ops) + counter.count

@@ -105,13 +105,13 @@ def shaped(op: str) -> bool:
     return prim.arity > 1 or prim.reduces
 
 
-def _env(G: nx.DiGraph, consumer: str, handles: Mapping[str, int], **extra: Any
-         ) -> dict[str, Any]:
-    """A rule's inputs as builder handles: the consumer's operands, its result ``out``
-    and its params."""
+def rule_env(G: nx.DiGraph, consumer: str, of: Mapping[str, Any], **extra: Any
+             ) -> dict[str, Any]:
+    """A rule's inputs for ``consumer``: its operands and its result ``out`` looked up in
+    ``of`` (numbers, or builder handles), and its params."""
     d = G.nodes[consumer]
-    return {**dict(zip(OPERAND_NAMES, (handles[o] for o in d["operands"]))),
-            "out": handles[consumer], **dict(d.get("params", ())), **extra}
+    return {**dict(zip(OPERAND_NAMES, (of[o] for o in d["operands"]))), "out": of[consumer],
+            **dict(d.get("params", ())), **extra}
 
 
 class NumberAlgebra(SweepAlgebra[Any, Any]):
@@ -192,13 +192,11 @@ def linear_map(G: nx.DiGraph, node: str, values: Mapping[str, Any], kind: str,
                positions: tuple[int, ...], carried: Any) -> Any:
     """A linear-map op's ``"vjp"`` (``carried`` is node's adjoint) or ``"jvp"`` (the
     operand's tangent) in numbers, summed over the operand's positions."""
-    d = G.nodes[node]
-    env = {**dict(zip(OPERAND_NAMES, (values[o] for o in d["operands"]))),
-           "out": values[node], **dict(d.get("params", ()))}
+    op, env = G.nodes[node]["op"], rule_env(G, node, values)
     total = None
     for p in positions:
         env["g" if kind == "vjp" else TANGENT_NAMES[p]] = carried
-        part = rule_program(d["op"], kind, p).run(NUMBERS, env)
+        part = rule_program(op, kind, p).run(NUMBERS, env)
         total = part if total is None else total + part
     return total
 
@@ -254,7 +252,7 @@ class GraphAlgebra(SweepAlgebra[int, int], RuleAlgebra[int]):
 
     def local(self, operand: str, consumer: str, positions: tuple[int, ...]) -> int:
         self._at(operand, consumer)
-        return self._rules("partial", consumer, positions, _env(self.G, consumer, self.h))
+        return self._rules("partial", consumer, positions, rule_env(self.G, consumer, self.h))
 
     def chain(self, operand: str, consumer: str, positions: tuple[int, ...], carried: int,
               local: int) -> int:
@@ -269,10 +267,10 @@ class GraphAlgebra(SweepAlgebra[int, int], RuleAlgebra[int]):
                carried: int) -> int:
         self._at(operand, consumer)
         if self.forward:
-            return self._rules("jvp", consumer, positions, _env(self.G, consumer, self.h),
+            return self._rules("jvp", consumer, positions, rule_env(self.G, consumer, self.h),
                                carried)
         return self._rules("vjp", consumer, positions,
-                           _env(self.G, consumer, self.h, g=carried))
+                           rule_env(self.G, consumer, self.h, g=carried))
 
     def add(self, n: str, total: int, term: int) -> int:
         return self.w.node("add", (total, term), self.pos)

@@ -120,8 +120,8 @@ class NumberAlgebra(SweepAlgebra[Any, Any]):
     :class:`~graphviz_ad.core.trace.Step` (0 when no edge carries a derivative).
 
     ``seeded`` is the node the pass starts from (``wrt`` forward, ``of`` in reverse) and
-    ``seed_label`` how its seed is labelled (:func:`seed_label`); the steps point to
-    ``shown``."""
+    ``seed_label`` how its seed is labelled (:func:`~graphviz_ad.core.autodiff.seed_label`);
+    the steps point to ``shown``."""
 
     def __init__(self, G: nx.DiGraph, values: dict[str, Any], direction: Mode, seeded: str,
                  seed_label: str | None, shown: nx.DiGraph | None = None) -> None:

@@ -27,10 +27,10 @@ import numpy as np
 
 from ._gc import gc_paused
 from .annotated import annotate
-from .build import graph_dicts
 from .errors import GraphvizAdError, InputError
 from .formula import definition, node_label
 from .modes import Kind, Mode
+from .nodes import node, node_data, quantity
 from .ops import PRIMITIVES, ShapeError, is_leaf
 from .program import program_of
 from .rules import OPERAND_NAMES
@@ -102,7 +102,7 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
     trace = _finish(G, shown, Mode.REVERSE, values, numbers.steps, adjoints)
     trace.of, trace.seed = of, numbers.seed_label
     if needed is not None:
-        nodes = graph_dicts(G).nodes
+        nodes = node_data(G)
         trace.skipped = frozenset(n for n in program_of(G).order
                                   if n not in needed and nodes[n]["op"] != "const")
     return trace
@@ -113,7 +113,7 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
 def _between(G: nx.DiGraph, wrt: list[str], of: str) -> set[str]:
     """The nodes on a path from one of ``wrt`` to ``of`` (both ends included): one sweep
     forward over the graph order, one back."""
-    nodes, order = graph_dicts(G).nodes, program_of(G).order
+    nodes, order = node_data(G), program_of(G).order
     after = set(wrt)
     for n in order:
         if n not in after and any(o in after for o in nodes[n]["operands"]):
@@ -127,7 +127,7 @@ def _between(G: nx.DiGraph, wrt: list[str], of: str) -> set[str]:
 
 def op_nodes(G: nx.DiGraph) -> list[str]:
     """The nodes that compute something (neither input nor constant), in graph order."""
-    nodes = graph_dicts(G).nodes
+    nodes = node_data(G)
     return [n for n in program_of(G).order if not is_leaf(nodes[n]["op"])]
 
 
@@ -138,7 +138,7 @@ def _run_values(G: nx.DiGraph, values: dict[str, Any],
     ``offset=(node, h)`` adds h to that node's value as soon as it is computed, which is
     how finite differences probe ∂output/∂node for an intermediate node.  Shape errors
     (vectors of different lengths, an index out of range) name the node's position."""
-    nodes = graph_dicts(G).nodes
+    nodes = node_data(G)
     for n in program_of(G).order:
         try:  # free in Python 3.11 unless raised
             data = nodes[n]
@@ -156,8 +156,8 @@ def _run_values(G: nx.DiGraph, values: dict[str, Any],
             raise InputError(_shape_message(G, n, values, err), **_where(G, n)) from None
 
 
-def _shape_message(G: nx.DiGraph, node: str, values: dict[str, Any], err: Exception) -> str:
-    data = G.nodes[node]
+def _shape_message(G: nx.DiGraph, n: str, values: dict[str, Any], err: Exception) -> str:
+    data = node(G, n)
     labels = [node_label(G, o) for o in data["operands"]]
     if isinstance(err, ShapeError):  # name the operands: "inner sizes differ (W is 2×3, …)"
         reason = err.message.format(**dict(zip(OPERAND_NAMES, labels)))
@@ -170,7 +170,7 @@ def _shape_message(G: nx.DiGraph, node: str, values: dict[str, Any], err: Except
         shapes = " and ".join("×".join(map(str, np.shape(values[o]))) or "scalar"
                               for o in data["operands"] if o in values)
         reason = f"operand shapes {shapes} do not broadcast"
-    return f"{node_label(G, node)} = {definition(G, node)}: {reason}"
+    return f"{node_label(G, n)} = {definition(G, n)}: {reason}"
 
 
 def _seed(value: Any, seed: Any, what: str) -> Any:
@@ -224,7 +224,7 @@ def _finish(G: nx.DiGraph, shown: nx.DiGraph, mode: Mode, values: dict[str, Any]
     ``local`` derivative (:mod:`graphviz_ad.core.annotated`).  Flag non-finite numbers."""
     annotate(shown, G, values, steps,
              None if derived is None else (mode.kind, derived, zero_like), mode == Mode.FORWARD)
-    nodes = graph_dicts(shown).nodes
+    nodes = node_data(shown)
     for numbers in (values, derived) if derived is not None else (values,):
         for n, number in numbers.items():
             if not (math.isfinite(number) if type(number) is np.float64 else _finite(number)):
@@ -242,8 +242,8 @@ def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: Mode) -> None:
     if mode == Mode.EVALUATE:
         return
     kind = mode.kind
-    nodes = G.nodes
-    undefined = {n for n, data in graph_dicts(G).nodes.items() if not _finite(data["value"])}
+    nodes = node_data(G)
+    undefined = {n for n, data in node_data(G).items() if not _finite(data["value"])}
     if not undefined:
         return
 
@@ -267,7 +267,7 @@ def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: Mode) -> None:
                     break
     for n, where in through.items():
         data = nodes[n]
-        if kind in data and _finite(data[kind]):
+        if kind in data and _finite(quantity(data, kind)):
             data["through"] = where
             data["nonfinite"] = True
 
@@ -299,9 +299,9 @@ def _check_inputs(G: nx.DiGraph, inputs: Inputs) -> dict[str, Any]:
     return values
 
 
-def _where(G: nx.DiGraph, node: str) -> dict[str, Any]:
-    """Source position of ``node`` (an input's first use) for an error's caret line."""
-    data = G.nodes[node]
+def _where(G: nx.DiGraph, n: str) -> dict[str, Any]:
+    """Source position of ``n`` (an input's first use) for an error's caret line."""
+    data = node(G, n)
     return {"source": program_of(G).source, "line": data.get("line"),
             "column": data.get("column")}
 
@@ -336,7 +336,7 @@ def choose_wrt(G: nx.DiGraph, wrt: str | None) -> str:
 def input_names(G: nx.DiGraph) -> dict[str, str]:
     """Name → id of the inputs whose id is not their name (``x`` → ``x#1`` in
     ``x += 1``): the name a caller gives a value for still means the input."""
-    nodes = graph_dicts(G).nodes
+    nodes = node_data(G)
     return {nodes[n]["name"]: n for n in program_of(G).inputs if nodes[n]["name"] != n}
 
 
@@ -348,10 +348,10 @@ def choose_of(G: nx.DiGraph, of: str | None) -> str:
     outputs = program_of(G).outputs
     if of is None:
         return outputs[0]
-    if of in G and G.nodes[of]["op"] != "const":
+    if of in G and node(G, of)["op"] != "const":
         return of
     labelled: list[str] = [n for n in G
-                           if G.nodes[n].get("label") == of and G.nodes[n]["op"] != "const"]
+                           if node(G, n).get("label") == of and node(G, n)["op"] != "const"]
     if len(labelled) == 1:  # `c⁽²⁾`, as the displays write it
         return labelled[0]
     raise InputError(f"of {of!r} names no node (outputs: {', '.join(outputs)})")

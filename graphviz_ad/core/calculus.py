@@ -36,6 +36,7 @@ from .build import GraphBuilder
 from .errors import GraphvizAdError, InputError
 from .formula import node_label
 from .modes import SWEEPS, Mode
+from .nodes import node, node_data
 from .program import attach, program_of
 from .shapes import MAX_MATRIX_ELEMENTS
 from .sweep import CountAlgebra, GraphAlgebra, sweep
@@ -167,7 +168,7 @@ def gradient_graph(G: nx.DiGraph, of: str | None = None, wrt: Wrt = None) -> nx.
     names, _ = _wrt_list(G, wrt)
     of = choose_of(G, of)
     b = GraphBuilder.from_graph(G, fold=True)
-    nodes = G.nodes
+    nodes = node_data(G)
     of_name = node_label(G, of)
     seed = b.const(1.0, None, (nodes[of]["line"], nodes[of]["column"]))
     needed = set(names).union(*(nx.descendants(G, name) for name in names))
@@ -200,7 +201,7 @@ def hessian(G: nx.DiGraph, inputs: Inputs, of: str | None = None, wrt: Wrt = Non
     of = choose_of(G, of)
     values = values_at(G, inputs)
     if np.ndim(values[of]):
-        raise InputError(f"the Hessian needs a scalar output; {G.nodes[of]['name']} has shape "
+        raise InputError(f"the Hessian needs a scalar output; {node(G, of)['name']} has shape "
                          f"{np.shape(values[of])} (reduce it with sum(...) or mean(...))")
     n = sum(int(np.size(values[w])) for w in names)
     check_size("Hessian", n, n, n, max_elements, names)

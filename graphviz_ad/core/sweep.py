@@ -39,6 +39,7 @@ import numpy as np
 from .algebra import D, L, RuleAlgebra, SweepAlgebra
 from .build import GraphBuilder, graph_dicts
 from .modes import Mode
+from .nodes import node, node_data
 from .ops import PRIMITIVES, fit, is_leaf
 from .program import program_of
 from .rules import NUMBERS, OPERAND_NAMES, TANGENT_NAMES, local_function, rule_program
@@ -57,7 +58,7 @@ def sweep(G: nx.DiGraph, seeds: Mapping[str, D], algebra: SweepAlgebra[D, L],
     given, nodes outside it are skipped.  Edges are taken in operand order (forward) or
     in graph order of the consumers (reverse), their terms added left to right."""
     derived = dict(seeds)
-    nodes, successors, _ = graph_dicts(G)
+    nodes, successors = node_data(G), graph_dicts(G).succ
     order = program_of(G).order
     forward = algebra.direction is Mode.FORWARD
     local_of, chain, mapped, add, finish = (algebra.local, algebra.chain, algebra.mapped,
@@ -109,7 +110,7 @@ def rule_env(G: nx.DiGraph, consumer: str, of: Mapping[str, Any], **extra: Any
              ) -> dict[str, Any]:
     """A rule's inputs for ``consumer``: its operands and its result ``out`` looked up in
     ``of`` (numbers, or builder handles), and its params."""
-    d = G.nodes[consumer]
+    d = node(G, consumer)
     return {**dict(zip(OPERAND_NAMES, (of[o] for o in d["operands"]))), "out": of[consumer],
             **dict(d.get("params", ())), **extra}
 
@@ -127,7 +128,7 @@ class NumberAlgebra(SweepAlgebra[Any, Any]):
                  seed_label: str | None, shown: nx.DiGraph | None = None) -> None:
         self.G, self.values, self.direction = G, values, direction
         self.seeded, self.seed_label = seeded, seed_label
-        self.nodes = graph_dicts(G).nodes
+        self.nodes = node_data(G)
         self.shown = G if shown is None else shown
         self.kind = direction.kind
         self.forward = direction is Mode.FORWARD
@@ -188,11 +189,11 @@ def local_partial(op: str, positions: tuple[int, ...], args: list[Any], out: Any
     return total
 
 
-def linear_map(G: nx.DiGraph, node: str, values: Mapping[str, Any], kind: str,
+def linear_map(G: nx.DiGraph, consumer: str, values: Mapping[str, Any], kind: str,
                positions: tuple[int, ...], carried: Any) -> Any:
-    """A linear-map op's ``"vjp"`` (``carried`` is node's adjoint) or ``"jvp"`` (the
+    """A linear-map op's ``"vjp"`` (``carried`` is its adjoint) or ``"jvp"`` (the
     operand's tangent) in numbers, summed over the operand's positions."""
-    op, env = G.nodes[node]["op"], rule_env(G, node, values)
+    op, env = node(G, consumer)["op"], rule_env(G, consumer, values)
     total = None
     for p in positions:
         env["g" if kind == "vjp" else TANGENT_NAMES[p]] = carried
@@ -201,11 +202,11 @@ def linear_map(G: nx.DiGraph, node: str, values: Mapping[str, Any], kind: str,
     return total
 
 
-def linear_local(G: nx.DiGraph, node: str, values: Mapping[str, Any],
+def linear_local(G: nx.DiGraph, consumer: str, values: Mapping[str, Any],
                  positions: tuple[int, ...] = (0,)) -> Any:
     """What a linear-map op shows as its local derivative: the VJP of ones (for a
     reduction, each element's weight: 𝟙 for sum, 𝟙/n for mean, softmax for logsumexp)."""
-    return linear_map(G, node, values, "vjp", positions, ones_like(values[node]))
+    return linear_map(G, consumer, values, "vjp", positions, ones_like(values[consumer]))
 
 
 def ones_like(value: Any) -> Any:
@@ -234,14 +235,14 @@ class GraphAlgebra(SweepAlgebra[int, int], RuleAlgebra[int]):
         return self.w.const(float(value), None, self.pos)
 
     def _at(self, operand: str, consumer: str) -> None:
-        d = self.G.nodes[consumer if self.forward else operand]
+        d = node(self.G, consumer if self.forward else operand)
         self.pos = (d["line"], d["column"])
 
     def _rules(self, kind: str, consumer: str, positions: tuple[int, ...],
                env: dict[str, Any], carried: int | None = None) -> int:
         """The sum over ``positions`` of the consumer's ``kind`` rule (a JVP reads the
         carried tangent as its position's ``da``/``db``)."""
-        op, total = self.G.nodes[consumer]["op"], None
+        op, total = node(self.G, consumer)["op"], None
         for p in positions:
             if carried is not None and kind == "jvp":
                 env = {**env, TANGENT_NAMES[p]: carried}
@@ -259,7 +260,7 @@ class GraphAlgebra(SweepAlgebra[int, int], RuleAlgebra[int]):
         formed = consumer if self.forward else operand
         factors = (local, carried) if self.forward else (carried, local)  # as written: P·da, g·P
         term = self.w.node("mul", factors, self.pos)
-        if shaped(self.G.nodes[consumer]["op"]):  # shapes may differ: fit to formed's shape
+        if shaped(node(self.G, consumer)["op"]):  # shapes may differ: fit to formed's shape
             term = self.w.node("sum_like", (term, self.h[formed]), self.pos)
         return term
 
@@ -291,7 +292,7 @@ class CountAlgebra(SweepAlgebra[int, None]):
         self.rule = "jvp" if direction is Mode.FORWARD else "show"
 
     def _ops(self, consumer: str, kind: str, positions: tuple[int, ...]) -> None:
-        op = self.G.nodes[consumer]["op"]
+        op = node(self.G, consumer)["op"]
         self.count += sum(len(rule_program(op, kind, p).ops) for p in positions)
 
     def local(self, operand: str, consumer: str, positions: tuple[int, ...]) -> None:

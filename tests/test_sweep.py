@@ -1,4 +1,4 @@
-"""The one reverse sweep: its three algebras (numbers, graph nodes, counts) agree."""
+"""The one sweep in reverse: its three algebras (numbers, graph nodes, counts) agree."""
 
 from __future__ import annotations
 

@@ -220,8 +220,7 @@ class GraphAlgebra(SweepAlgebra[int, int], RuleAlgebra[int]):
     mode written out in the language.  Derivatives are the builder's handles; each new
     node sits at the source position of the node whose derivative it forms."""
 
-    def __init__(self, G: nx.DiGraph, builder: GraphBuilder,
-                 direction: Mode = Mode.REVERSE) -> None:
+    def __init__(self, G: nx.DiGraph, builder: GraphBuilder, direction: Mode) -> None:
         self.G, self.w, self.direction = G, builder, direction
         self.forward = direction is Mode.FORWARD
         self.h = builder.handles  # G's node id -> handle

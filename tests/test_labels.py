@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import graphviz_ad as ad
-import graphviz_ad.core.autodiff as autodiff_module
+import graphviz_ad.core.sweep as sweep_module
 from graphviz_ad import evaluate, forward_mode, parse, reverse_mode
 from graphviz_ad.core.formula import fmt_name, fmt_number, node_label, seeded_symbol
 from graphviz_ad.explain import steps as step_text
@@ -144,7 +144,7 @@ def test_check_rows_name_the_element():
 def test_check_catches_a_permuted_gradient(monkeypatch):
     """A rule whose elements are swapped passes an all-ones check (the sums agree) but
     not an element-by-element one."""
-    real = autodiff_module.local_function
+    real = sweep_module.local_function
 
     def permuted(op, position):
         rule = real(op, position)
@@ -152,7 +152,7 @@ def test_check_catches_a_permuted_gradient(monkeypatch):
             return rule
         return lambda operands, out: np.flip(rule(operands, out))
 
-    monkeypatch.setattr(autodiff_module, "local_function", permuted)
+    monkeypatch.setattr(sweep_module, "local_function", permuted)
     G = parse("y = sum(z*w)")
     inputs = {"z": [1.0, 2.0], "w": [3.0, 5.0]}
     assert float(np.sum(reverse_mode(G, inputs).derivative("z"))) == 8.0  # sum still right

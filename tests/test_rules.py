@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 from graphviz_ad.core import ops, rules
-from graphviz_ad.core.autodiff import _local
 from graphviz_ad.core.ops import PRIMITIVES, Primitive, fit
 from graphviz_ad.core.program import program_of
 from graphviz_ad.core.rules import (
@@ -21,6 +20,7 @@ from graphviz_ad.core.rules import (
     rule_program,
     rule_tree,
 )
+from graphviz_ad.core.sweep import local_partial as _local
 
 #: elementwise ops that broadcast their operands (helpers with index operands excluded)
 ELEMENTWISE = sorted(n for n, p in PRIMITIVES.items()

@@ -17,7 +17,6 @@ MODULE_LINES, FUNCTION_LINES = 400, 60
 SPLITTING = "being split (issue 20)"
 #: module (relative to graphviz_ad/) -> why it is over MODULE_LINES
 LONG_MODULES = {
-    "core/autodiff.py": SPLITTING,
     "explain/report.py": SPLITTING,
     "draw/derivative_story.py": SPLITTING,
     "draw/legibility.py": SPLITTING,

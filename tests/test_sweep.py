@@ -1,4 +1,4 @@
-"""The one reverse sweep: its three algebras (numbers, graph nodes, counts) agree."""
+"""The one sweep in reverse: its three algebras (numbers, graph nodes, counts) agree."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from graphviz_ad import parse, reverse_mode
 from graphviz_ad.core.autodiff import values_at
 from graphviz_ad.core.build import GraphBuilder
 from graphviz_ad.core.calculus import cost
+from graphviz_ad.core.modes import Mode
 from graphviz_ad.core.ops import PRIMITIVES
 from graphviz_ad.core.parse import parse_rule
 from graphviz_ad.core.program import attach, program_of
 from graphviz_ad.core.rules import partial_graph
-from graphviz_ad.core.sweep import CountAlgebra, GraphAlgebra, reverse_sweep
+from graphviz_ad.core.sweep import CountAlgebra, GraphAlgebra, sweep
 from graphviz_ad.frontends.sources import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +49,7 @@ def test_graph_algebra_evaluates_to_the_number_algebra(G, inputs, of):
     b = GraphBuilder.from_graph(G)
     d = G.nodes[of]
     seed = b.const(1.0, None, (d["line"], d["column"]))
-    written = reverse_sweep(G, {of: seed}, GraphAlgebra(G, b))
+    written = sweep(G, {of: seed}, GraphAlgebra(G, b, Mode.REVERSE))
     H = b.to_graph("g", drop_unused=False)
     attach(H, replace(program_of(H), inputs=program_of(G).inputs))
     values = values_at(H, inputs)
@@ -77,8 +78,8 @@ def test_count_algebra_counts_the_rules_products_and_sums(G, inputs, of):
             for p in edge["positions"]:
                 P = parse_rule(prim.vjp[p]) if prim.linear else partial_graph(prim.name, p)
                 want += sum(P.nodes[m]["op"] not in ("input", "const", "id") for m in P)
-    counter = CountAlgebra(G)
-    reverse_sweep(G, {}, counter)
+    counter = CountAlgebra(G, Mode.REVERSE)
+    sweep(G, {}, counter)
     assert counter.count == want
     ops = sum(nodes[n]["op"] not in ("input", "const") for n in G)
     assert cost(G).per_sweep == ops + want

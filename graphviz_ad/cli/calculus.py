@@ -8,14 +8,14 @@ import click
 import numpy as np
 
 from ..core.autodiff import choose_of, values_at
-from ..core.calculus import MAX_ELEMENTS, convexity
+from ..core.calculus import MAX_ELEMENTS, convexity, sweep_for
 from ..core.calculus import cost as count
 from ..core.calculus import hessian as hessian_matrix
 from ..core.calculus import jacobian as jacobian_matrix
 from ..core.data import parameters
 from ..core.formats import DATA_FORMATS
 from ..core.formula import node_label
-from ..core.modes import SWEEPS, Mode
+from ..core.modes import SWEEPS
 from ..core.program import program_of
 from ..explain.calculus_text import cost_text, element_labels, hessian_text, jacobian_text
 from ..explain.documents import hessian_document, jacobian_document
@@ -91,8 +91,7 @@ def jacobian(source, at, data, wrt, of, format_, max_elements, sweep):
     J = jacobian_matrix(graph, inputs, of=ofs, wrt=names, mode=sweep,
                         max_elements=max_elements or MAX_ELEMENTS)
     J = J.reshape(sum(int(np.size(values[o])) for o in ofs), -1)
-    used = sweep if sweep != "auto" else (Mode.REVERSE if J.shape[0] <= J.shape[1]
-                                          else Mode.FORWARD)
+    used = sweep_for(J.shape[0], J.shape[1], sweep)
     for k, format_name in enumerate(format_):
         if k:
             click.echo()

@@ -1,8 +1,9 @@
 """The passes: evaluate, forward mode and reverse mode, each returning a :class:`Trace`.
 
-Each pass is a small interpreter over the DAG in ``program_of(G).order`` using the one
-table of primitives (numbers from :mod:`graphviz_ad.core.ops`, local partials from
-:mod:`graphviz_ad.core.rules`).  Reverse mode *pulls*: the step for node n sums
+Evaluation runs the one table of primitives (:mod:`graphviz_ad.core.ops`) over the DAG in
+``program_of(G).order``; forward and reverse mode are the one sweep of
+:mod:`graphviz_ad.core.sweep` over numbers.  Forward mode *pushes*: the step for node n sums
+``∂n/∂a · ∂a/∂wrt`` over n's operands a.  Reverse mode *pulls*: the step for node n sums
 ``∂of/∂c · ∂c/∂n`` over n's consumers c, exactly as a student writes it.
 
 >>> import graphviz_ad as ad
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from functools import partial
 from numbers import Real
 from typing import Any
 
@@ -27,23 +27,16 @@ import numpy as np
 
 from ._gc import gc_paused
 from .annotated import annotate
-from .build import graph_dicts
 from .errors import GraphvizAdError, InputError
 from .formula import definition, node_label
-from .modes import Mode
-from .ops import PRIMITIVES, ShapeError, fit
+from .modes import Kind, Mode
+from .nodes import node, node_data, quantity
+from .ops import PRIMITIVES, ShapeError, is_leaf
 from .program import program_of
-from .rules import OPERAND_NAMES, local_function
+from .rules import OPERAND_NAMES
 from .shapes import check_sizes
-from .sweep import (
-    NumberAlgebra,
-    _zero_like,
-    linear_local,
-    linear_map,
-    reverse_sweep,
-    unbroadcast,
-)
-from .trace import Contribution, Deferred, Step, Trace
+from .sweep import NumberAlgebra, ones_like, sweep, zero_like
+from .trace import Step, Trace
 
 Inputs = Mapping[str, Any]
 
@@ -55,7 +48,7 @@ def evaluate(G: nx.DiGraph, inputs: Inputs) -> Trace:
     with np.errstate(all="ignore"):
         _run_values(G, values)
     shown: nx.DiGraph = nx.DiGraph()  # the annotated copy the steps point to, filled by _finish
-    steps = [Step(i, "value", n, values[n], (), shown) for i, n in enumerate(_op_nodes(G))]
+    steps = [Step(i, Kind.VALUE, n, values[n], (), shown) for i, n in enumerate(op_nodes(G))]
     return _finish(G, shown, Mode.EVALUATE, values, steps)
 
 
@@ -69,36 +62,14 @@ def forward_mode(G: nx.DiGraph, inputs: Inputs, wrt: str | None = None,
     vector for one column of a Jacobian."""
     values = _check_inputs(G, inputs)
     wrt = choose_wrt(G, wrt)
-    nodes = G.nodes
-    tangents: dict[str, Any] = {wrt: _seed(values[wrt], seed, f"seed for {wrt}")}
-    kind = seed_kind(tangents[wrt])
-    steps: list[Step] = []
+    seed = _seed(values[wrt], seed, f"seed for {wrt}")
     shown: nx.DiGraph = nx.DiGraph()
     with np.errstate(all="ignore"):
         _run_values(G, values)
-        for n in _op_nodes(G):
-            data = nodes[n]
-            operands = data["operands"]
-            args = [values[o] for o in operands]
-            contributions = []
-            linear = PRIMITIVES[data["op"]].linear
-            for source, positions in _distinct(operands):
-                if source not in tangents:
-                    continue
-                carried = tangents[source]
-                if linear:  # the JVP programs; the local shown is the pullback of 𝟙
-                    local = Deferred(partial(linear_local, G, n, values, positions))
-                    prod = unbroadcast(linear_map(G, n, values, "jvp", positions, carried),
-                                       values[n])
-                else:
-                    local = _local(data["op"], positions, args, values[n])
-                    prod = _forward_product(local, carried, values[n])
-                contributions.append(Contribution(source, n, positions, local, carried, prod,
-                                                  shown, trivial=source == wrt and kind is None))
-            _record(steps, "tangent", n, contributions, tangents, values, shown, wrt=wrt,
-                    seed=kind)
-    trace = _finish(G, shown, Mode.FORWARD, values, steps, ("tangent", tangents))
-    trace.wrt, trace.seed = wrt, kind
+        numbers = NumberAlgebra(G, values, Mode.FORWARD, wrt, seed_label(seed), shown)
+        tangents = sweep(G, {wrt: seed}, numbers)
+    trace = _finish(G, shown, Mode.FORWARD, values, numbers.steps, tangents)
+    trace.wrt, trace.seed = wrt, numbers.seed_label
     return trace
 
 
@@ -126,12 +97,12 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
     with np.errstate(all="ignore"):
         _run_values(G, values)
         seed = _seed(values[of], seed, f"seed for {of}")
-        numbers = NumberAlgebra(G, values, of, seed_kind(seed), _local, shown)
-        adjoints = reverse_sweep(G, {of: seed}, numbers, needed)
-    trace = _finish(G, shown, Mode.REVERSE, values, numbers.steps, ("adjoint", adjoints))
-    trace.of, trace.seed = of, numbers.kind
+        numbers = NumberAlgebra(G, values, Mode.REVERSE, of, seed_label(seed), shown)
+        adjoints = sweep(G, {of: seed}, numbers, needed)
+    trace = _finish(G, shown, Mode.REVERSE, values, numbers.steps, adjoints)
+    trace.of, trace.seed = of, numbers.seed_label
     if needed is not None:
-        nodes = graph_dicts(G).nodes
+        nodes = node_data(G)
         trace.skipped = frozenset(n for n in program_of(G).order
                                   if n not in needed and nodes[n]["op"] != "const")
     return trace
@@ -142,7 +113,7 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
 def _between(G: nx.DiGraph, wrt: list[str], of: str) -> set[str]:
     """The nodes on a path from one of ``wrt`` to ``of`` (both ends included): one sweep
     forward over the graph order, one back."""
-    nodes, order = graph_dicts(G).nodes, program_of(G).order
+    nodes, order = node_data(G), program_of(G).order
     after = set(wrt)
     for n in order:
         if n not in after and any(o in after for o in nodes[n]["operands"]):
@@ -154,21 +125,10 @@ def _between(G: nx.DiGraph, wrt: list[str], of: str) -> set[str]:
     return after & before
 
 
-def _record(steps: list[Step], kind: str, n: str, contributions: list[Contribution],
-            derived: dict[str, Any], values: dict[str, Any], G: nx.DiGraph, **who: Any) -> None:
-    """Sum a step's contributions into ``derived[n]`` and append the step (0 if none)."""
-    if contributions:
-        total = contributions[0].product
-        for c in contributions[1:]:
-            total = total + c.product
-        derived[n] = total
-    result = derived[n] if n in derived else _zero_like(values[n])
-    steps.append(Step(len(steps), kind, n, result, tuple(contributions), G, **who))
-
-
-def _op_nodes(G: nx.DiGraph) -> list[str]:
-    nodes = G.nodes
-    return [n for n in program_of(G).order if nodes[n]["op"] not in ("input", "const")]
+def op_nodes(G: nx.DiGraph) -> list[str]:
+    """The nodes that compute something (neither input nor constant), in graph order."""
+    nodes = node_data(G)
+    return [n for n in program_of(G).order if not is_leaf(nodes[n]["op"])]
 
 
 def _run_values(G: nx.DiGraph, values: dict[str, Any],
@@ -178,7 +138,7 @@ def _run_values(G: nx.DiGraph, values: dict[str, Any],
     ``offset=(node, h)`` adds h to that node's value as soon as it is computed, which is
     how finite differences probe ∂output/∂node for an intermediate node.  Shape errors
     (vectors of different lengths, an index out of range) name the node's position."""
-    nodes = graph_dicts(G).nodes
+    nodes = node_data(G)
     for n in program_of(G).order:
         try:  # free in Python 3.11 unless raised
             data = nodes[n]
@@ -196,8 +156,8 @@ def _run_values(G: nx.DiGraph, values: dict[str, Any],
             raise InputError(_shape_message(G, n, values, err), **_where(G, n)) from None
 
 
-def _shape_message(G: nx.DiGraph, node: str, values: dict[str, Any], err: Exception) -> str:
-    data = G.nodes[node]
+def _shape_message(G: nx.DiGraph, n: str, values: dict[str, Any], err: Exception) -> str:
+    data = node(G, n)
     labels = [node_label(G, o) for o in data["operands"]]
     if isinstance(err, ShapeError):  # name the operands: "inner sizes differ (W is 2×3, …)"
         reason = err.message.format(**dict(zip(OPERAND_NAMES, labels)))
@@ -210,20 +170,20 @@ def _shape_message(G: nx.DiGraph, node: str, values: dict[str, Any], err: Except
         shapes = " and ".join("×".join(map(str, np.shape(values[o]))) or "scalar"
                               for o in data["operands"] if o in values)
         reason = f"operand shapes {shapes} do not broadcast"
-    return f"{node_label(G, node)} = {definition(G, node)}: {reason}"
+    return f"{node_label(G, n)} = {definition(G, n)}: {reason}"
 
 
 def _seed(value: Any, seed: Any, what: str) -> Any:
     """The starting tangent/adjoint: ones of ``value``'s shape, or ``seed`` checked."""
     if seed is None:
-        return np.ones_like(value, dtype=float) if np.ndim(value) else np.float64(1.0)
+        return ones_like(value)
     seed = np.asarray(seed, dtype=float)
     if seed.shape != np.shape(value):
         raise InputError(f"{what} has shape {seed.shape}, expected {np.shape(value)}")
     return seed[()] if seed.ndim == 0 else seed
 
 
-def seed_kind(seed: Any) -> str | None:
+def seed_label(seed: Any) -> str | None:
     """How a seed is labelled (see :func:`graphviz_ad.core.formula.seeded_symbol`): None for
     the scalar 1, ``"1"`` for an array of ones, ``"[i]"`` (``"[i, j]"``) for a one-hot
     array and ``"v"`` for anything else."""
@@ -247,34 +207,6 @@ def values_at(G: nx.DiGraph, inputs: Inputs, offset: tuple[str, float] | None = 
     return values
 
 
-def _distinct(operands: tuple[str, ...]) -> list[tuple[str, tuple[int, ...]]]:
-    """Group argument positions by operand: x·x → [("x", (0, 1))]."""
-    if len(operands) == 1:
-        return [(operands[0], (0,))]
-    grouped: dict[str, tuple[int, ...]] = {}
-    for position, operand in enumerate(operands):
-        grouped[operand] = grouped.get(operand, ()) + (position,)
-    return list(grouped.items())
-
-
-def _local(op: str, positions: tuple[int, ...], args: list[Any], out: Any) -> Any:
-    """∂op/∂operand at ``args`` (``out`` is op's result), summed over the positions that
-    operand fills."""
-    total = local_function(op, positions[0])(args, out)
-    for p in positions[1:]:
-        total = total + local_function(op, p)(args, out)
-    return total
-
-
-def _forward_product(local: Any, carried: Any, out: Any) -> Any:
-    """local·tangent with the result's shape: summed for reductions (sum, dot, a[i]),
-    broadcast up when a scalar feeds an array."""
-    product = local * carried
-    if type(product) is np.float64 and type(out) is np.float64:
-        return product
-    return fit(product, out)
-
-
 def _finite(value: Any) -> bool:
     if type(value) is np.float64:
         return math.isfinite(value)
@@ -285,15 +217,15 @@ def _finite(value: Any) -> bool:
 
 
 def _finish(G: nx.DiGraph, shown: nx.DiGraph, mode: Mode, values: dict[str, Any],
-            steps: list[Step], derived: tuple[str, dict[str, Any]] | None = None) -> Trace:
+            steps: list[Step], derived: dict[str, Any] | None = None) -> Trace:
     """Fill ``shown`` (the graph the steps point to) as G annotated with every node's
-    ``value`` and, given ``derived`` = (attribute, numbers), its tangent or adjoint (zeros
-    of the node's shape where none was computed); each edge a step used reads its
+    ``value`` and, given ``derived``, its tangent or adjoint (the mode's kind; zeros of
+    the node's shape where none was computed); each edge a step used reads its
     ``local`` derivative (:mod:`graphviz_ad.core.annotated`).  Flag non-finite numbers."""
     annotate(shown, G, values, steps,
-             None if derived is None else (*derived, _zero_like), mode == Mode.FORWARD)
-    nodes = graph_dicts(shown).nodes
-    for numbers in (values, derived[1]) if derived else (values,):
+             None if derived is None else (mode.kind, derived, zero_like), mode == Mode.FORWARD)
+    nodes = node_data(shown)
+    for numbers in (values, derived) if derived is not None else (values,):
         for n, number in numbers.items():
             if not (math.isfinite(number) if type(number) is np.float64 else _finite(number)):
                 nodes[n]["nonfinite"] = True
@@ -310,8 +242,8 @@ def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: Mode) -> None:
     if mode == Mode.EVALUATE:
         return
     kind = mode.kind
-    nodes = G.nodes
-    undefined = {n for n, data in graph_dicts(G).nodes.items() if not _finite(data["value"])}
+    nodes = node_data(G)
+    undefined = {n for n, data in node_data(G).items() if not _finite(data["value"])}
     if not undefined:
         return
 
@@ -335,7 +267,7 @@ def _mark_derivatives_through_nonfinite(G: nx.DiGraph, mode: Mode) -> None:
                     break
     for n, where in through.items():
         data = nodes[n]
-        if kind in data and _finite(data[kind]):
+        if kind in data and _finite(quantity(data, kind)):
             data["through"] = where
             data["nonfinite"] = True
 
@@ -367,9 +299,9 @@ def _check_inputs(G: nx.DiGraph, inputs: Inputs) -> dict[str, Any]:
     return values
 
 
-def _where(G: nx.DiGraph, node: str) -> dict[str, Any]:
-    """Source position of ``node`` (an input's first use) for an error's caret line."""
-    data = G.nodes[node]
+def _where(G: nx.DiGraph, n: str) -> dict[str, Any]:
+    """Source position of ``n`` (an input's first use) for an error's caret line."""
+    data = node(G, n)
     return {"source": program_of(G).source, "line": data.get("line"),
             "column": data.get("column")}
 
@@ -404,7 +336,7 @@ def choose_wrt(G: nx.DiGraph, wrt: str | None) -> str:
 def input_names(G: nx.DiGraph) -> dict[str, str]:
     """Name → id of the inputs whose id is not their name (``x`` → ``x#1`` in
     ``x += 1``): the name a caller gives a value for still means the input."""
-    nodes = graph_dicts(G).nodes
+    nodes = node_data(G)
     return {nodes[n]["name"]: n for n in program_of(G).inputs if nodes[n]["name"] != n}
 
 
@@ -416,10 +348,10 @@ def choose_of(G: nx.DiGraph, of: str | None) -> str:
     outputs = program_of(G).outputs
     if of is None:
         return outputs[0]
-    if of in G and G.nodes[of]["op"] != "const":
+    if of in G and node(G, of)["op"] != "const":
         return of
     labelled: list[str] = [n for n in G
-                           if G.nodes[n].get("label") == of and G.nodes[n]["op"] != "const"]
+                           if node(G, n).get("label") == of and node(G, n)["op"] != "const"]
     if len(labelled) == 1:  # `c⁽²⁾`, as the displays write it
         return labelled[0]
     raise InputError(f"of {of!r} names no node (outputs: {', '.join(outputs)})")

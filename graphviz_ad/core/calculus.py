@@ -23,14 +23,23 @@ from dataclasses import dataclass, replace
 import networkx as nx
 import numpy as np
 
-from .autodiff import Inputs, choose_of, choose_wrt, forward_mode, reverse_mode, values_at
+from .autodiff import (
+    Inputs,
+    choose_of,
+    choose_wrt,
+    forward_mode,
+    op_nodes,
+    reverse_mode,
+    values_at,
+)
 from .build import GraphBuilder
 from .errors import GraphvizAdError, InputError
 from .formula import node_label
 from .modes import SWEEPS, Mode
+from .nodes import node, node_data
 from .program import attach, program_of
 from .shapes import MAX_MATRIX_ELEMENTS
-from .sweep import CountAlgebra, GraphAlgebra, reverse_sweep
+from .sweep import CountAlgebra, GraphAlgebra, sweep
 
 Wrt = str | Sequence[str] | None
 #: default cap on Jacobian/Hessian entries (rows × columns), checked before any sweep
@@ -80,6 +89,22 @@ def _one_hots(shape: tuple[int, ...]) -> Iterator[np.ndarray]:
         yield seed
 
 
+def sweep_for(n_out: int, n_in: int, requested: str = "auto") -> Mode:
+    """The sweeps a Jacobian with ``n_out`` output and ``n_in`` input elements is taken
+    by: ``requested`` (forward or reverse), or for ``"auto"`` whichever needs fewer
+    sweeps (one reverse sweep per output element, one forward sweep per input element;
+    reverse on a tie).
+
+    >>> [str(sweep_for(*shape)) for shape in [(1, 3), (3, 1), (2, 2)]]
+    ['reverse', 'forward', 'reverse']
+    """
+    if requested == "auto":
+        return Mode.REVERSE if n_out <= n_in else Mode.FORWARD
+    if requested not in SWEEPS:
+        raise GraphvizAdError(f"mode {requested!r}: choose forward, reverse or auto")
+    return Mode(requested)
+
+
 def jacobian(G: nx.DiGraph, inputs: Inputs, of: str | Sequence[str] | None = None,
              wrt: Wrt = None, mode: str = "auto", max_elements: int = MAX_ELEMENTS
              ) -> np.ndarray:
@@ -89,7 +114,7 @@ def jacobian(G: nx.DiGraph, inputs: Inputs, of: str | Sequence[str] | None = Non
     axis: ``wrt=["phi0", "phi1"]`` gives a length-2 last axis); default: every input.
     ``of`` is a node name or a list of them (flattened likewise); default: the first output.
     ``mode`` ``"reverse"`` runs one reverse sweep per output element, ``"forward"`` one
-    forward sweep per input element, ``"auto"`` whichever needs fewer sweeps.
+    forward sweep per input element, ``"auto"`` whichever needs fewer (:func:`sweep_for`).
     More than ``max_elements`` entries (or none) is refused before the first sweep.
 
     >>> import graphviz_ad as ad
@@ -105,10 +130,7 @@ def jacobian(G: nx.DiGraph, inputs: Inputs, of: str | Sequence[str] | None = Non
     in_shapes = [np.shape(values[w]) for w in names]
     n_out = sum(int(np.prod(s)) for s in out_shapes)
     n_in = sum(int(np.prod(s)) for s in in_shapes)
-    if mode == "auto":
-        mode = Mode.REVERSE if n_out <= n_in else Mode.FORWARD
-    if mode not in SWEEPS:
-        raise GraphvizAdError(f"mode {mode!r}: choose forward, reverse or auto")
+    mode = sweep_for(n_out, n_in, mode)
     check_size("Jacobian", n_out, n_in, n_out if mode == Mode.REVERSE else n_in, max_elements,
                names)
     rows = np.zeros((n_out, n_in))
@@ -146,12 +168,12 @@ def gradient_graph(G: nx.DiGraph, of: str | None = None, wrt: Wrt = None) -> nx.
     names, _ = _wrt_list(G, wrt)
     of = choose_of(G, of)
     b = GraphBuilder.from_graph(G, fold=True)
-    nodes = G.nodes
+    nodes = node_data(G)
     of_name = node_label(G, of)
     seed = b.const(1.0, None, (nodes[of]["line"], nodes[of]["column"]))
     needed = set(names).union(*(nx.descendants(G, name) for name in names))
     # only adjoints on a path from wrt are written
-    adjoint = reverse_sweep(G, {of: seed}, GraphAlgebra(G, b), needed)
+    adjoint = sweep(G, {of: seed}, GraphAlgebra(G, b, Mode.REVERSE), needed)
     outputs = []
     for name in names:
         pos = (nodes[name]["line"], nodes[name]["column"])
@@ -179,7 +201,7 @@ def hessian(G: nx.DiGraph, inputs: Inputs, of: str | None = None, wrt: Wrt = Non
     of = choose_of(G, of)
     values = values_at(G, inputs)
     if np.ndim(values[of]):
-        raise InputError(f"the Hessian needs a scalar output; {G.nodes[of]['name']} has shape "
+        raise InputError(f"the Hessian needs a scalar output; {node(G, of)['name']} has shape "
                          f"{np.shape(values[of])} (reduce it with sum(...) or mean(...))")
     n = sum(int(np.size(values[w])) for w in names)
     check_size("Hessian", n, n, n, max_elements, names)
@@ -216,7 +238,10 @@ class Cost:
 
     One sweep evaluates every op once (``values``) and, along every edge, the local
     partial (the primitives of its inlined partial graph) and one chain-rule product,
-    plus one addition wherever contributions meet: ``per_sweep`` primitive evaluations.
+    plus one addition wherever contributions meet: ``per_sweep`` primitive evaluations,
+    counted on the reverse sweep and used for both modes.  (A forward sweep's own count,
+    ``CountAlgebra(G, Mode.FORWARD)``, adds where terms meet at a node's operands rather
+    than at its consumers and runs a linear map's JVP, so it can differ by a few.)
     Forward mode needs one sweep per input element, reverse mode one per output element.
     """
 
@@ -259,10 +284,9 @@ def cost(G: nx.DiGraph, inputs: Inputs | None = None, wrt: Wrt = None,
     ofs = [choose_of(G, o) for o in ofs]
     values = values_at(G, inputs) if inputs is not None else None
     size = (lambda n: int(np.size(values[n]))) if values is not None else (lambda n: 1)
-    nodes = G.nodes
-    ops = [n for n in program_of(G).order if nodes[n]["op"] not in ("input", "const")]
-    counter = CountAlgebra(G)
-    reverse_sweep(G, {}, counter)
+    ops = op_nodes(G)
+    counter = CountAlgebra(G, Mode.REVERSE)
+    sweep(G, {}, counter)
     per_sweep = len(ops) + counter.count
     return Cost(inputs=sum(size(w) for w in names), outputs=sum(size(o) for o in ofs),
                 values=len(ops), per_sweep=per_sweep)

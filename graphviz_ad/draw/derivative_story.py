@@ -267,8 +267,8 @@ class DerivativeStory:
             for n in self.nodes:  # after a forward pass, "done" meant tangents: start afresh
                 _node_state(picture, n, "value")
             for key in picture.colors:  # ... and its used edges are not this pass's
-                if key.endswith(".color"):
-                    picture.colors[key] = EDGE["idle"]
+                if key.endswith((".color", ".back")):
+                    picture.colors[key] = EDGE["idle"] if key.endswith(".color") else NO_COLOUR
             for key in picture.texts:  # ... nor its tangents and edge labels
                 if any(part in key for part in (".tangent", ".derivative", ".label")):
                     picture.texts[key] = ""

@@ -104,7 +104,9 @@ def test_big_programs_never_cut_a_node_and_show_the_step(program):
     assert [f.svg for f in frames] == svgs
     for svg in svgs:  # the build-up's pages and the camera's windows alike
         metrics = measure(svg)
-        assert metrics.cut == [] and metrics.clipped == [] and not below_floor(metrics)
+        assert metrics.cut == [] and metrics.clipped == []
+        if '<svg id="scene"' in svg:  # a page of the build-up: whole, at the floor
+            assert below_floor(metrics) == []
     states, j = [], 1  # the opening and closing are built up (or toured) around the steps
     for frame in frames:  # the story's step frames, in order, among the others
         if j < len(builder.states) - 1 and frame.caption == builder.captions[j]:

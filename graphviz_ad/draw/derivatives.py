@@ -260,7 +260,7 @@ class DerivativeFrames(StoryDot):
         trace = self.traces[-1]
         opening = [f"The computational graph, part {k + 2} of {len(program)}: " + "; ".join(
             f"{self.label(n)} = {self.definition(n)}" for n in c
-            if self.graph.nodes[n]["op"] not in ("input", "const"))
+            if not self._is_leaf(n))
             for k, c in enumerate(program[1:])]
         closing = [f"Done, part {k + 2} of {len(results)}: " + ", ".join(
             f"{trace.symbol(n)} = {self._number(trace.derivative(n))}" for n in c)

@@ -94,21 +94,30 @@ class DerivativeFrames(StoryDot):
         legible_width = SLIDE_WIDTH * min(NODE_FONT / FLOOR_PX["node"],
                                           EDGE_FONT / FLOOR_PX["edge"])
 
-        def largest(candidates: list) -> tuple:
-            """Of the candidates that reach the floor (and, if any does, run no edge
-            through a label) the roomiest within 3 % of the largest (tried first); if
-            none does, the largest."""
-            legible = [c for c in candidates if 1 / c[0] <= legible_width]
-            if not legible:  # ... or nearly the largest (5 %) without such a line
-                top = max(candidates, key=lambda c: c[0])
-                near = [c for c in candidates if c[0] >= 0.95 * top[0]] if self.compact else []
-                return max([c for c in near if _clear(c[-1])] or [top], key=lambda c: c[0])
-            if self.compact:  # slides: a line across a label is worse than a tighter fit
-                legible = [c for c in legible if _clear(c[-1])] or legible
-            best = legible[0]
-            for candidate in legible[1:]:
+        clear: dict[int, bool] = {}  # id(template) → whether no edge runs through a label
+
+        def crosses(candidate: tuple) -> bool:
+            if id(candidate[-1]) not in clear:
+                clear[id(candidate[-1])] = _clear(candidate[-1])
+            return self.compact and not clear[id(candidate[-1])]
+
+        def roomiest(pool: list) -> tuple:
+            best = pool[0]
+            for candidate in pool[1:]:
                 if candidate[0] > 1.03 * best[0]:
                     best = candidate
+            return best
+
+        def largest(candidates: list) -> tuple:
+            """Of the candidates that reach the floor the roomiest within 3 % of the
+            largest (tried first), unless an edge runs through a label in it and not in
+            another; if none reaches the floor, the largest."""
+            legible = [c for c in candidates if 1 / c[0] <= legible_width]
+            if not legible:
+                return max(candidates, key=lambda c: c[0])
+            best = roomiest(legible)
+            if crosses(best):  # slides: a line across a label is worse than a tighter fit
+                best = roomiest([c for c in legible if not crosses(c)] or [best])
             return best
 
         directions = ["LR", "TB"] if self.rankdir == "auto" else [self.rankdir]

@@ -345,14 +345,18 @@ def edges_through_text(metrics: Metrics, kinds: tuple[str, ...] = ("node", "edge
     [('e_a~b', 'label')]
     """
     found = []
+    paths = [(group, points, union([(x, y, x, y) for x, y in points]))
+             for group, points in metrics.edge_paths]
     for text in metrics.texts:
         if text.kind not in kinds:
             continue
         x0, y0, x1, y1 = text.box
         inset = 0.1 * (y1 - y0)
         box = (x0 + inset, y0 + inset, x1 - inset, y1 - inset)
-        for group, points in metrics.edge_paths:
-            if any(segment_meets_box(p, q, box) for p, q in zip(points, points[1:])):
+        for group, points, span in paths:
+            if span[0] <= box[2] and box[0] <= span[2] and span[1] <= box[3] \
+                    and box[1] <= span[3] and any(segment_meets_box(p, q, box)
+                                                  for p, q in zip(points, points[1:])):
                 found.append((group, text.text))
     return found
 

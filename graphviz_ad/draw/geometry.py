@@ -88,3 +88,8 @@ def share_inside(box: Box, clip: Box, eps: float = 0.5) -> float:
         return 0.0
     area = max(box[2] - box[0], 1e-9) * max(box[3] - box[1], 1e-9)
     return min(1.0, max(ix, 1e-9) * max(iy, 1e-9) / area)
+
+
+def boxes_meet(a: Box, b: Box) -> bool:
+    """Whether two boxes (x0, y0, x1, y1) overlap or touch."""
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 from .fonts import FAMILY, font_file
 from .fonts import missing_glyphs as glyphs_missing
-from .geometry import path_points, segment_meets_box, share_inside, union
+from .geometry import boxes_meet, path_points, segment_meets_box, share_inside, union
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 SLIDE_WIDTH = 1920
@@ -354,9 +354,8 @@ def edges_through_text(metrics: Metrics, kinds: tuple[str, ...] = ("node", "edge
         inset = 0.1 * (y1 - y0)
         box = (x0 + inset, y0 + inset, x1 - inset, y1 - inset)
         for group, points, span in paths:
-            if span[0] <= box[2] and box[0] <= span[2] and span[1] <= box[3] \
-                    and box[1] <= span[3] and any(segment_meets_box(p, q, box)
-                                                  for p, q in zip(points, points[1:])):
+            if boxes_meet(span, box) and any(segment_meets_box(p, q, box)
+                                             for p, q in zip(points, points[1:])):
                 found.append((group, text.text))
     return found
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from graphviz_ad.draw.legibility import below_floor, measure, parse_transform
+from graphviz_ad.draw.legibility import below_floor, edges_through_text, measure, parse_transform
 
 NS = 'xmlns="http://www.w3.org/2000/svg"'
 
@@ -112,3 +112,16 @@ def test_cut_and_hidden_agree_with_the_lecturers_tool(tmp_path):
     theirs, ours = module.measure(str(path), 1920), measure(CAMERA)
     assert (theirs["cut"], theirs["hidden"], theirs["nodes"], theirs["clipped"]) == \
         (ours.cut, ours.hidden, ours.nodes, ours.clipped)
+
+
+def test_an_edge_through_an_edge_label_is_seen():
+    # the oracle: an edge label at (100, 50) and a second edge drawn straight through it
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100">'
+           '<g id="e_a~b" class="edge"><path d="M20,0C20,30 20,60 20,100"/>'
+           '<text x="100" y="50" text-anchor="middle" font-size="14">0.25</text></g>'
+           '<g id="e_c~d" class="edge"><path d="M0,46C60,46 140,46 200,46"/></g></svg>')
+    metrics = measure(svg)
+    assert edges_through_text(metrics) == [("e_c~d", "0.25")]
+    assert edges_through_text(metrics, ("node",)) == []  # node text only: not seen
+    beside = svg.replace("M0,46C60,46 140,46 200,46", "M0,80C60,80 140,80 200,80")
+    assert edges_through_text(measure(beside)) == []  # below the label: clear

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import graphviz_ad as ad
 from graphviz_ad.core.program import program_of
 from graphviz_ad.draw.derivatives import EDGE, FILL, DerivativeFrames, edge_key
-from graphviz_ad.draw.legibility import edges_through_text, measure
+from graphviz_ad.draw.legibility import below_floor, edges_through_text, measure
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' missing")
 FEW = settings(max_examples=6, deadline=None,
@@ -101,17 +101,20 @@ def test_big_programs_never_cut_a_node_and_show_the_step(program):
     builder, svgs = _frames(program, INPUTS)
     assume(20 <= len(builder.nodes) <= 40)
     frames = builder.frames(aspect=16 / 9, view="auto")
-    tour = len(frames) - len(builder.states)  # the camera's opening and closing tours
-    assert tour >= 0 and [f.svg for f in frames] == svgs
-    states, j = [], 0
-    for frame in frames:  # the story's frames, in order, among the tours' ones
-        if j < len(builder.states) and frame.caption == builder.captions[j]:
+    assert [f.svg for f in frames] == svgs
+    for svg in svgs:  # the build-up's pages and the camera's windows alike
+        metrics = measure(svg)
+        assert metrics.cut == [] and metrics.clipped == []
+        if '<svg id="scene"' in svg:  # a page of the build-up: whole, at the floor
+            assert below_floor(metrics) == []
+    states, j = [], 1  # the opening and closing are built up (or toured) around the steps
+    for frame in frames:  # the story's step frames, in order, among the others
+        if j < len(builder.states) - 1 and frame.caption == builder.captions[j]:
             states.append((builder.states[j], frame.svg))
             j += 1
-    assert j == len(builder.states)
+    assert j == len(builder.states) - 1
     for state, svg in states:
         metrics = measure(svg)
-        assert metrics.cut == []
         drawn = set(re.findall(r'<g id="n_([^"]+)" class="node">', svg))
         step = {n for n in builder.nodes if state[f"{n}.fill"] == FILL["active"]}
         step |= {n for u, v in builder.edges if state[edge_key(u, v) + ".color"] == EDGE["active"]

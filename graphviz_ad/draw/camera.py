@@ -20,6 +20,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .geometry import path_points, segment_meets_box
 from .palette import BACKGROUND, CAMERA_WINDOW, INK, OVERVIEW_FRAME
 from .template import FONT_FAMILY, text_width, xml_escape
 
@@ -256,10 +257,12 @@ def stub_svg(body: str, window: Box, offset: tuple[float, float, float],
              inside: set[str], stubs: Stubs, boxes: Mapping[str, Box]) -> str:
     """A dot where every edge from a node shown to one left out stops (the window's edge,
     or the place of the node left out) and a label there naming that node; labels keep
-    clear of every text shown and of one another."""
+    clear of every text and node shown, of one another and of every edge's line."""
     s, tx, ty = offset
     size = stubs.font_size * s
     placed = _text_boxes(body, offset)
+    shapes = [boxes[n] for n in inside if n in boxes]
+    lines = _edge_lines(body, offset)
     out = []
     for m in _EDGE_RE.finditer(body):
         ends = stubs.edges.get(html.unescape(m.group(1)))
@@ -274,7 +277,8 @@ def stub_svg(body: str, window: Box, offset: tuple[float, float, float],
             continue
         text = stubs.names.get(outside, outside.removeprefix("n_"))
         tw = text_width(text, size)
-        x, base = _free_spot(hit, tw, size, window, placed)
+        x, base = _free_spot(hit, tw, size, window,  # off nodes and lines if it can be
+                             [(placed + shapes, lines), (placed, lines), (placed, [])])
         placed.append((x, base - 0.8 * size, x + tw, base + 0.3 * size))
         out.append(f'<g id="stub_{xml_escape(m.group(1))}" class="edge">'
                    f'<circle cx="{hit[0]:.2f}" cy="{hit[1]:.2f}" r="{0.22 * size:.2f}" '
@@ -284,25 +288,47 @@ def stub_svg(body: str, window: Box, offset: tuple[float, float, float],
     return "".join(out)
 
 
+Segment = tuple[tuple[float, float], tuple[float, float]]
+
+
+def _edge_lines(body: str, offset: tuple[float, float, float]) -> list[Segment]:
+    """Every edge path of ``body`` as straight pieces (viewBox units)."""
+    s, tx, ty = offset
+    out = []
+    for m in _EDGE_RE.finditer(body):
+        for d in _PATH_D_RE.findall(m.group(2)):
+            points = [(s * (x + tx), s * (y + ty)) for x, y in path_points(d)]
+            out += list(zip(points, points[1:]))
+    return out
+
+
 def _free_spot(at: tuple[float, float], width: float, size: float, window: Box,
-               placed: Sequence[Box]) -> tuple[float, float]:
+               obstacles: Sequence[tuple[Sequence[Box], Sequence[Segment]]],
+               ) -> tuple[float, float]:
     """The left end and baseline of a stub text next to the point ``at``, inside the
-    window: the nearest place that keeps half an em clear of every placed text (the
-    first place tried if none does)."""
+    window: the nearest place that keeps half an em clear of the boxes and off the lines
+    of the first of ``obstacles`` (boxes, lines) that leaves one (else the first place)."""
     x0, y0, w, h = window
     px, py = at
-    first = None
+    reach = 13 * 0.6 * size + width  # the farthest a tried place reaches from ``at``
+    places = []
     for dx, dy in _OFFSETS:
         cx = min(max(px + 0.4 * size + dx * 0.6 * size, x0 + 0.2 * size),
                  x0 + w - 0.2 * size - width)
         cb = min(max(py + 0.35 * size + dy * 0.6 * size, y0 + 0.9 * size),
                  y0 + h - 0.35 * size)
-        first = first or (cx, cb)
-        box = (cx, cb - 0.8 * size, cx + width, cb + 0.3 * size)
-        if not any(b[0] - 0.5 * size < box[2] and box[0] < b[2] + 0.5 * size
-                   and b[1] - 0.3 * size < box[3] and box[1] < b[3] + 0.3 * size for b in placed):
-            return cx, cb
-    return first or at
+        places.append((cx, cb))
+    for boxes, lines in obstacles:
+        near = [(p, q) for p, q in lines if min(p[0], q[0]) < px + reach and max(p[0], q[0])
+                > px - reach and min(p[1], q[1]) < py + reach and max(p[1], q[1]) > py - reach]
+        for cx, cb in places:
+            box = (cx, cb - 0.8 * size, cx + width, cb + 0.3 * size)
+            if not any(b[0] - 0.5 * size < box[2] and box[0] < b[2] + 0.5 * size
+                       and b[1] - 0.3 * size < box[3] and box[1] < b[3] + 0.3 * size
+                       for b in boxes) and not any(segment_meets_box(p, q, box)
+                                                   for p, q in near):
+                return cx, cb
+    return places[0]
 
 
 _OFFSETS = sorted(((dx, dy) for dx in range(-12, 13) for dy in range(-8, 9)),

@@ -82,6 +82,23 @@ def _cut(words: list[str], long_enough: Callable[[int], bool], equation: bool) -
 
 
 @dataclass(frozen=True)
+class Scene:
+    """A drawing of its own shown in a frame's graph area instead of the animation's
+    layout (e.g. one program line of a graph too big to show whole): a Graphviz SVG body,
+    its viewBox, and the size (points) it takes, centred in the graph area."""
+
+    body: str
+    view_box: tuple[float, float, float, float]
+    size: tuple[float, float]
+
+    def svg(self, area_xy: tuple[float, float], area: tuple[float, float]) -> str:
+        (x, y), (w, h) = area_xy, self.size
+        x, y = x + (area[0] - w) / 2, y + (area[1] - h) / 2
+        return (f'<svg id="scene" x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" height="{h:.2f}" '
+                f'viewBox="{" ".join(f"{v:g}" for v in self.view_box)}">{self.body}</svg>\n')
+
+
+@dataclass(frozen=True)
 class _Band:
     """Geometry shared by every frame of one animation (fixed so frames never jump)."""
 
@@ -97,13 +114,15 @@ def compose_frames(template: SvgTemplate, frame_values: Sequence[Mapping[str, st
                    captions: Sequence[str], durations: int | Sequence[int] = 1500, *,
                    caption_font_size: float | None = None, title: str | None = None,
                    legend: Sequence[tuple[str, str]] = (), aspect: float | None = None,
-                   camera: Camera | None = None) -> list:  # list[Frame]
+                   camera: Camera | None = None,
+                   scenes: Sequence[Scene | None] = ()) -> list:  # list[Frame]
     """Fill ``template`` once per frame and wrap each graph in a fixed-size canvas.
 
     Below the graph sits a caption band tall enough for the longest wrapped caption
     (and an optional legend row of ``(colour, text)`` swatches); a title goes on
     top.  Every frame has identical width, height and viewBox.  With a ``camera`` each
-    frame shows its window of the graph, beside an overview.  ``aspect`` (e.g.
+    frame shows its window of the graph, beside an overview; a frame with a
+    :class:`Scene` (``scenes``, one or None per frame) shows that instead.  ``aspect`` (e.g.
     ``16/9``) widens or heightens the canvas to that ratio so captions use the whole
     slide width.  The caption size defaults to 1/45 of the content width, at least
     14 pt: big enough for the back row once the frame is scaled to a slide.
@@ -130,7 +149,15 @@ def compose_frames(template: SvgTemplate, frame_values: Sequence[Mapping[str, st
     width, height = camera.window if camera else (template.width, template.height)
     wx, wy = camera.window_at(gx, gy) if camera else (gx, gy)
     frames = []
-    for values, caption, dur, window in zip(frame_values, captions, durs, windows):
+    scenes = list(scenes) or [None] * len(frame_values)
+    if len(scenes) != len(frame_values):
+        raise ValueError(f"{len(frame_values)} frames but {len(scenes)} scenes")
+    for values, caption, dur, window, scene in zip(frame_values, captions, durs, windows,
+                                                   scenes):
+        if scene is not None:
+            svg = f"{prefix}{scene.svg((gx, gy), graph)}{_caption_svg(caption, band)}</svg>\n"
+            frames.append(Frame(svg=svg, caption=caption, duration_ms=int(dur)))
+            continue
         body = svg_body(template.fill(values))
         view = (f'<svg x="{wx:.2f}" y="{wy:.2f}" width="{width:g}" height="{height:g}" '
                 f'viewBox="{" ".join(f"{v:g}" for v in window)}">')

@@ -9,14 +9,14 @@ plain dicts (slot → text or colour); :mod:`graphviz_ad.draw.derivatives` lays 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from ..core.errors import GraphvizAdError
 from ..core.formula import definition, fmt_number, node_label, without_noise
 from ..core.modes import Mode
+from ..core.nodes import node, node_data
+from ..core.ops import is_leaf
 from ..core.program import program_of
 from ..core.trace import Contribution, Step, Trace
 from ..explain.steps import node_symbol, symbol
@@ -32,24 +32,15 @@ from .derivative_text import (
 from .frames import STEP_MS
 from .layers import fold_lines, line_definitions
 from .matrix_cells import (
-    cell_colours,
     cell_key,
-    cell_number,
-    cell_values,
-    channel_indices,
-    grid_indices,
-    is_grid,
-    number_key,
-    numbered,
-    scale_of,
-    tint_key,
 )
 from .node_labels import ShortNames
-from .palette import BORDER_OF, EDGE_OF, FILL_OF, NO_COLOUR, NUMBERED_STRENGTH
+from .palette import BORDER_OF, EDGE_OF, FILL_OF, NO_COLOUR
+from .story_cells import GridNodes
 
 FILL, BORDER, EDGE = FILL_OF, BORDER_OF, EDGE_OF  # a node's state / an edge's use → colour
 DONE_LABEL = {("tangent",): "tangent known", ("adjoint",): "adjoint known",
-              ("tangent", "adjoint"): "derivative of this pass known"}
+              ("tangent", "adjoint"): "derivative known"}
 
 MAX_DRAWN_NODES = 150
 
@@ -58,7 +49,7 @@ def legend(kinds: Sequence[str]) -> list[tuple[str, str]]:
     """The colour key; "derivative known" says which derivative the passes compute."""
     done = DONE_LABEL.get(tuple(kinds), "value computed")
     return [(FILL["value"], "value known"), (FILL["active"], "computing now"),
-            (FILL["done"], done), (EDGE["active"], "edges used in this step"),
+            (FILL["done"], done), (EDGE["active"], "edges used now"),
             (EDGE["used"], "edges used before")]
 
 
@@ -80,7 +71,8 @@ def _node_state(picture: _Picture, node: str, state: str) -> None:
 
 def visible_nodes(trace: Trace, show_constants: bool) -> list[str]:
     G = trace.graph
-    return [n for n in program_of(G).order if show_constants or G.nodes[n]["op"] != "const"]
+    data = node_data(G)
+    return [n for n in program_of(G).order if show_constants or data[n]["op"] != "const"]
 
 
 def edge_key(u: str, v: str) -> str:
@@ -90,6 +82,7 @@ def edge_key(u: str, v: str) -> str:
 class DerivativeStory:
     """What each frame of one or more passes (``forward`` then ``reverse``) over one graph
     shows: every slot's value (colour or text), a caption and a duration per frame.
+    ``only`` restricts the drawing to those nodes (one program line and what it reads).
 
     >>> import graphviz_ad as ad
     >>> G = ad.parse("y = sin(x)*x")
@@ -100,7 +93,8 @@ class DerivativeStory:
 
     def __init__(self, traces: Sequence[Trace], *, show_constants: bool = False,
                  quiet: Iterable[str] = (), step_ms: int = STEP_MS,
-                 compact: bool = False, fold: bool = False) -> None:
+                 compact: bool = False, fold: bool = False,
+                 only: Collection[str] | None = None) -> None:
         if not traces:
             raise ValueError("no traces to draw")
         self.traces = list(traces)
@@ -116,6 +110,8 @@ class DerivativeStory:
         self.definitions = line_definitions(self.graph) if self.folded else {}
         self.quiet |= set(self.folded)
         self.nodes = [n for n in self.nodes if n not in self.folded]
+        if only is not None:  # a part of the graph (one program line and what it reads)
+            self.nodes = [n for n in self.nodes if n in only]
         if len(self.nodes) > MAX_DRAWN_NODES:
             raise GraphvizAdError(
                 f"the graph has {len(self.nodes)} nodes; drawings stop at {MAX_DRAWN_NODES} to "
@@ -126,74 +122,27 @@ class DerivativeStory:
             if u in shown and self.folded.get(v, v) in shown and self.folded.get(v, v) != u))
         self.kinds = [t.derivative_attribute for t in self.traces if t.derivative_attribute]
         self.names = ShortNames(self.traces, enabled=compact)  # x̅, ẋ on slide nodes
-        self.grids = self._grid_nodes() if compact else {}  # matrix nodes drawn as cells
-        #: grid nodes small enough to show their numbers in their cells (if the layout allows)
-        self.numbered = {n for n in self.grids if numbered(np.shape(self.traces[0].value(n)))}
+        self.grid_nodes = GridNodes(self.traces, self.nodes, enabled=compact)
+        self.grids = self.grid_nodes.grids  # matrix nodes drawn as cells
+        self.numbered = self.grid_nodes.numbered  # ... with their numbers, if the layout allows
         self.states: list[dict[str, str]] = []  # every slot's value (colour or text) per frame
         self.text_keys: set[str] = set()  # which of those slots are texts (_Picture.texts)
         self.captions: list[str] = []
         self.durations: list[int] = []
         self._build()
 
-    def _grid_nodes(self) -> dict[str, tuple[bool, float, float]]:
-        """The nodes whose value is an array, drawn as cells: whether a vector is a row,
-        and the colour scales of its value and of its derivative over all passes."""
-        first = self.traces[0]
-        out = {}
-        for n in self.nodes:
-            value = first.shown(n)
-            if not is_grid(value):
-                continue
-            size = np.size(value)
-            row = np.ndim(value) == 1 and any(
-                np.ndim(first.value(v)) == 2 and np.shape(first.value(v))[1] == size
-                and np.shape(first.value(v))[0] != size
-                for v in self.graph.successors(n) if v in first.graph)
-            derivatives = [t.shown_derivative(n) for t in self.traces if t.derivative_attribute]
-            out[n] = (row, scale_of([value]), scale_of(derivatives))
-        return out
-
     def cells(self, node: str) -> tuple[list[int], list[int]]:
         """The rows and columns of a grid node's cells."""
-        return grid_indices(np.shape(self.traces[0].value(node)), self.grids[node][0])
+        return self.grid_nodes.cells(node)
 
     def cell_keys(self, node: str, which: str,
                   key: Callable[[str, str, int, int, int], str] = cell_key) -> list[str]:
-        """The slots (``key``: :func:`cell_key`, :func:`tint_key`, :func:`number_key`) of
-        every cell a grid node shows of its value (``which="v"``) or derivative (``"d"``),
-        every grid of a stack."""
-        rows, cols = self.cells(node)
-        stack = channel_indices(np.shape(self.traces[0].value(node)))
-        return [key(node, which, k, i, j) for k in range(len(stack))
-                for i in range(len(rows)) for j in range(len(cols))]
-
-    def _clear_cells(self, picture: _Picture, node: str, which: str) -> None:
-        """Lay out a grid node's value or derivative cells without drawing them."""
-        for key in self.cell_keys(node, which):
-            picture.colors[key] = NO_COLOUR
-        if node in self.numbered:
-            for key in self.cell_keys(node, which, tint_key):
-                picture.colors[key] = NO_COLOUR
-            for key in self.cell_keys(node, which, number_key):
-                picture.texts[key] = ""
-
-    def _colour_cells(self, picture: _Picture, node: str, which: str, value: object) -> None:
-        """Colour a grid node's value (``which="v"``) or derivative (``"d"``) cells."""
-        if node not in self.grids:
-            return
-        row, value_scale, derivative_scale = self.grids[node]
-        scale = value_scale if which == "v" else derivative_scale
-        for (k, i, j), colour in cell_colours(value, scale, row).items():
-            picture.colors[cell_key(node, which, k, i, j)] = colour
-        if node in self.numbered:  # the same cells lighter, under their numbers
-            tints = cell_colours(value, scale, row, NUMBERED_STRENGTH)
-            for (k, i, j), x in cell_values(value, row).items():
-                picture.colors[tint_key(node, which, k, i, j)] = tints[k, i, j]
-                picture.texts[number_key(node, which, k, i, j)] = cell_number(x)
+        """The slots of a grid node's cells (see :meth:`GridNodes.keys`)."""
+        return self.grid_nodes.keys(node, which, key)
 
     def _write_value(self, picture: _Picture, trace: Trace, n: str) -> None:
         picture.texts[f"{n}.value"] = self._value_text(trace, n)
-        self._colour_cells(picture, n, "v", trace.shown(n))
+        self.grid_nodes.colour(picture.colors, picture.texts, n, "v", trace.shown(n))
 
     def _write_derivative(self, picture: _Picture, trace: Trace, n: str, value: object,
                           kind: str) -> None:
@@ -201,7 +150,7 @@ class DerivativeStory:
         symbol = self.names.symbol(trace, n)
         text = f"{symbol} =" if n in self.grids else f"{symbol} = {short(value)}"
         picture.texts[self._slot(n, kind)] = text
-        self._colour_cells(picture, n, "d", value)
+        self.grid_nodes.colour(picture.colors, picture.texts, n, "d", value)
 
     def definition(self, node: str) -> str:
         """What ``node`` is: its definition, or for a folded line, the line as written."""
@@ -232,8 +181,8 @@ class DerivativeStory:
                 for i in range(self._node_lines):
                     picture.texts[f"{n}.{kind}{i}"] = ""
             if n in self.grids:  # cells not known yet are laid out but not drawn
-                self._clear_cells(picture, n, "v")
-                self._clear_cells(picture, n, "d")
+                self.grid_nodes.clear(picture.colors, picture.texts, n, "v")
+                self.grid_nodes.clear(picture.colors, picture.texts, n, "d")
         for u, v in self.edges:
             picture.colors[edge_key(u, v) + ".color"] = EDGE["idle"]
             picture.colors[edge_key(u, v) + ".back"] = NO_COLOUR
@@ -264,7 +213,7 @@ class DerivativeStory:
 
     def _is_leaf(self, n: str) -> bool:
         """Whether ``n`` is an input or a constant (no definition to show)."""
-        return self.graph.nodes[n]["op"] in ("input", "const")
+        return is_leaf(node(self.graph, n)["op"])
 
     def _value_text(self, trace: Trace, n: str) -> str:
         """The value line: ``= 4.367``; a compact input's ``x = 0.5`` (its only line)."""
@@ -319,13 +268,13 @@ class DerivativeStory:
             for n in self.nodes:  # after a forward pass, "done" meant tangents: start afresh
                 _node_state(picture, n, "value")
             for key in picture.colors:  # ... and its used edges are not this pass's
-                if key.endswith(".color"):
-                    picture.colors[key] = EDGE["idle"]
+                if key.endswith((".color", ".back")):
+                    picture.colors[key] = EDGE["idle"] if key.endswith(".color") else NO_COLOUR
             for key in picture.texts:  # ... nor its tangents and edge labels
                 if any(part in key for part in (".tangent", ".derivative", ".label")):
                     picture.texts[key] = ""
             for n in self.grids:  # ... nor its derivative cells
-                self._clear_cells(picture, n, "d")
+                self.grid_nodes.clear(picture.colors, picture.texts, n, "d")
             seed = f"{node_symbol(trace, trace.of)} = {fmt_number(trace.derivative(trace.of))}"
             self._write_derivative(picture, trace, trace.of, trace.derivative(trace.of),
                                    "adjoint")
@@ -367,7 +316,7 @@ class DerivativeStory:
             caption = f"{value_step} = {fmt_number(trace.shown(n))}"
             if step.kind == "tangent":
                 caption += "\n" + step_equation(step)
-        elif self.compact and self.graph.nodes[n]["op"] not in ("input", "const"):
+        elif self.compact and not self._is_leaf(n):
             caption = f"{value_step}\n{caption}"  # the formula the node no longer shows
         if step.kind != "value":
             self._derivative(picture, trace, step)

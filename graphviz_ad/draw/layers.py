@@ -18,6 +18,8 @@ import re
 import networkx as nx
 
 from ..core.formula import node_label
+from ..core.nodes import node_data
+from ..core.ops import is_leaf
 from ..core.program import program_of
 
 _ASSIGNMENT = re.compile(r"^\s*([^\W\d]\w*)\s*=(?!=)\s*(.+?)\s*(?:#.*)?$")
@@ -37,7 +39,8 @@ def fold_lines(G: nx.DiGraph, drawn: set[str]) -> dict[str, str]:
     """Intermediate node → the line's node it is drawn inside, for every line whose
     intermediates are each read once, inside that line."""
     lines = line_definitions(G)
-    targets = {n for n in drawn if G.nodes[n]["op"] not in ("input", "const")
+    data = node_data(G)
+    targets = {n for n in drawn if not is_leaf(data[n]["op"])
                and node_label(G, n) in lines}
     folded: dict[str, str] = {}
     for target in targets:
@@ -47,7 +50,7 @@ def fold_lines(G: nx.DiGraph, drawn: set[str]) -> dict[str, str]:
         while stack:
             p = stack.pop()
             if p in inside or p not in drawn or p in targets \
-                    or G.nodes[p]["op"] in ("input", "const"):
+                    or is_leaf(data[p]["op"]):
                 continue
             if G.out_degree(p) != 1:
                 ok = False

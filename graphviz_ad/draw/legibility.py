@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 from .fonts import FAMILY, font_file
 from .fonts import missing_glyphs as glyphs_missing
+from .geometry import boxes_meet, path_points, segment_meets_box, share_inside, union
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 SLIDE_WIDTH = 1920
@@ -169,77 +170,23 @@ def measure(svg: str, width: float = SLIDE_WIDTH) -> Metrics:
     vb = _viewbox(root)
     cw, ch = (vb[2], vb[3]) if vb else (_number(root.get("width")), _number(root.get("height")))
     k = width / cw
-    texts: list[TextBox] = []
-    shapes: dict[int, tuple[str, Box, list[Box]]] = {}  # node group → id, viewport, shape boxes
-    edge_paths: list[tuple[str, list[tuple[float, float]]]] = []
-
-    def walk(el: ET.Element, m: Affine, group: str | None, kind: str,
-             style: tuple[float, bool, str], clip: Box) -> None:
-        tag = el.tag.replace(SVG_NS, "")
-        size, bold, anchor = style
-        css = el.get("style") or ""
-        found = re.search(r"text-anchor:\s*(\w+)", css)
-        anchor = el.get("text-anchor") or (found.group(1) if found else anchor)
-        size = _number(el.get("font-size"), size) if el.get("font-size") else size
-        found = re.search(r"font-size:\s*([0-9.]+)", css)
-        if found:
-            size = float(found.group(1))
-        bold = bold or "bold" in (el.get("font-weight") or "") + css
-        if tag == "svg" and el is not root:
-            clip = _clip(el, m, clip)
-            m = _mul(m, _viewport(el))
-        if el.get("transform"):
-            m = _mul(m, parse_transform(el.get("transform")))
-        cls = el.get("class") or ""
-        if tag == "g" and cls in ("node", "edge", "cluster"):
-            group, kind = el.get("id") or str(id(el)), cls
-            if cls == "node":
-                shapes[id(el)] = (el.get("id") or "", clip, [])
-        elif tag == "g" and el.get("id") and kind == "other":
-            group = el.get("id")
-        if kind == "node" and tag in _SHAPES:
-            points = [_apply(m, x, y) for x, y in _shape_points(el, tag)]
-            owner = next(reversed(shapes)) if shapes else None
-            if points and owner is not None:
-                shapes[owner][2].append((min(p[0] for p in points), min(p[1] for p in points),
-                                         max(p[0] for p in points), max(p[1] for p in points)))
-        if kind == "edge" and tag == "path" and group is not None:
-            points = [_apply(m, x, y) for x, y in path_points(el.get("d") or "")]
-            if len(points) > 1:
-                edge_paths.append((group, points))
-        if tag == "text":
-            text = " ".join("".join(el.itertext()).split())
-            for span in el.iter(SVG_NS + "tspan"):  # e.g. a superscript: its own, smaller size
-                found = re.search(r"font-size:\s*([0-9.]+)", span.get("style") or "")
-                size = min(size, float(found.group(1)) if found else size,
-                           _number(span.get("font-size"), size) or size)
-            if text:
-                px = size * abs(m[0] * m[3] - m[1] * m[2]) ** 0.5
-                x, y = _number(el.get("x")), _number(el.get("y"))
-                w = text_width(text, size, bold)  # in the text's own units, then mapped
-                x0 = x - w / 2 if anchor == "middle" else (x - w if anchor == "end" else x)
-                corners = [_apply(m, cx, cy) for cx in (x0, x0 + w)
-                           for cy in (y - 0.78 * size, y + 0.22 * size)]
-                xs, ys = [c[0] for c in corners], [c[1] for c in corners]
-                texts.append(TextBox(text[:60], px * k, kind, group,
-                                     (min(xs), min(ys), max(xs), max(ys)), clip))
-        for child in el:
-            walk(child, m, group, kind, (size, bold, anchor), clip)
-
-    walk(root, _viewport(root, outer=True), None, "other", (16.0, False, "start"),
-         (0.0, 0.0, cw, ch))
-    out = Metrics(canvas_px=(round(width), round(ch * k)), texts=texts, edge_paths=edge_paths)
+    walk = _Walk(root, k)
+    walk.visit(root, _viewport(root, outer=True), None, "other", (16.0, False, "start"),
+               (0.0, 0.0, cw, ch))
+    texts = walk.texts
+    out = Metrics(canvas_px=(round(width), round(ch * k)), texts=texts,
+                  edge_paths=walk.edge_paths)
     for t in texts:
         out.min_px[t.kind] = round(min(out.min_px.get(t.kind, 1e9), t.px), 1)
     eps = 0.5
     out.clipped = [t.text for t in texts if t.box[0] < -eps or t.box[1] < -eps
                    or t.box[2] > cw + eps or t.box[3] > ch + eps
                    or (t.clip is not None and 0 < share_inside(t.box, t.clip) < 0.999)]
-    for node_id, clip, boxes in shapes.values():
+    for node_id, clip, boxes in walk.shapes.values():
         if not boxes:
             continue
         out.nodes += 1
-        share = share_inside(_union(boxes), clip, eps)
+        share = share_inside(union(boxes), clip, eps)
         if 0 < share < 0.999:
             out.cut.append(f"{node_id} ({share:.0%} in view)")
         elif share == 0:
@@ -250,6 +197,86 @@ def measure(svg: str, width: float = SLIDE_WIDTH) -> Metrics:
         out.fill = (round((max(b[2] for b in graph) - min(b[0] for b in graph)) / cw, 2),
                     round((max(b[3] for b in graph) - min(b[1] for b in graph)) / ch, 2))
     return out
+
+
+Style = tuple[float, bool, str]  # font size, bold, text-anchor (inherited down the tree)
+
+
+def _style(el: ET.Element, style: Style) -> Style:
+    """An element's font size, weight and anchor: its attributes or CSS, else inherited."""
+    size, bold, anchor = style
+    css = el.get("style") or ""
+    found = re.search(r"text-anchor:\s*(\w+)", css)
+    anchor = el.get("text-anchor") or (found.group(1) if found else anchor)
+    size = _number(el.get("font-size"), size) if el.get("font-size") else size
+    found = re.search(r"font-size:\s*([0-9.]+)", css)
+    if found:
+        size = float(found.group(1))
+    return size, bold or "bold" in (el.get("font-weight") or "") + css, anchor
+
+
+@dataclass
+class _Walk:
+    """One walk down an SVG tree (canvas shown ``k`` pixels per unit): every text's box,
+    every graph node's shape boxes (node group → id, viewport, boxes) and edge path."""
+
+    root: ET.Element
+    k: float
+    texts: list[TextBox] = field(default_factory=list)
+    shapes: dict[int, tuple[str, Box, list[Box]]] = field(default_factory=dict)
+    edge_paths: list[tuple[str, list[tuple[float, float]]]] = field(default_factory=list)
+
+    def visit(self, el: ET.Element, m: Affine, group: str | None, kind: str, style: Style,
+              clip: Box) -> None:
+        tag = el.tag.replace(SVG_NS, "")
+        style = _style(el, style)
+        if tag == "svg" and el is not self.root:
+            clip = _clip(el, m, clip)
+            m = _mul(m, _viewport(el))
+        if el.get("transform"):
+            m = _mul(m, parse_transform(el.get("transform")))
+        cls = el.get("class") or ""
+        if tag == "g" and cls in ("node", "edge", "cluster"):
+            group, kind = el.get("id") or str(id(el)), cls
+            if cls == "node":
+                self.shapes[id(el)] = (el.get("id") or "", clip, [])
+        elif tag == "g" and el.get("id") and kind == "other":
+            group = el.get("id")
+        if kind == "node" and tag in _SHAPES:
+            points = [_apply(m, x, y) for x, y in _shape_points(el, tag)]
+            owner = next(reversed(self.shapes)) if self.shapes else None
+            if points and owner is not None:
+                self.shapes[owner][2].append(
+                    (min(p[0] for p in points), min(p[1] for p in points),
+                     max(p[0] for p in points), max(p[1] for p in points)))
+        if kind == "edge" and tag == "path" and group is not None:
+            points = [_apply(m, x, y) for x, y in path_points(el.get("d") or "")]
+            if len(points) > 1:
+                self.edge_paths.append((group, points))
+        if tag == "text":
+            self._text(el, m, group, kind, style, clip)
+        for child in el:
+            self.visit(child, m, group, kind, style, clip)
+
+    def _text(self, el: ET.Element, m: Affine, group: str | None, kind: str, style: Style,
+              clip: Box) -> None:
+        size, bold, anchor = style
+        text = " ".join("".join(el.itertext()).split())
+        for span in el.iter(SVG_NS + "tspan"):  # e.g. a superscript: its own, smaller size
+            found = re.search(r"font-size:\s*([0-9.]+)", span.get("style") or "")
+            size = min(size, float(found.group(1)) if found else size,
+                       _number(span.get("font-size"), size) or size)
+        if not text:
+            return
+        px = size * abs(m[0] * m[3] - m[1] * m[2]) ** 0.5
+        x, y = _number(el.get("x")), _number(el.get("y"))
+        w = text_width(text, size, bold)  # in the text's own units, then mapped
+        x0 = x - w / 2 if anchor == "middle" else (x - w if anchor == "end" else x)
+        corners = [_apply(m, cx, cy) for cx in (x0, x0 + w)
+                   for cy in (y - 0.78 * size, y + 0.22 * size)]
+        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+        self.texts.append(TextBox(text[:60], px * self.k, kind, group,
+                                  (min(xs), min(ys), max(xs), max(ys)), clip))
 
 
 _SHAPES = ("ellipse", "polygon", "path", "rect", "polyline")
@@ -280,25 +307,6 @@ def _shape_points(el: ET.Element, tag: str) -> list[tuple[float, float]]:
     return list(zip(v[0::2], v[1::2]))
 
 
-def _union(boxes: list[Box]) -> Box:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
-
-
-def share_inside(box: Box, clip: Box, eps: float = 0.5) -> float:
-    """The share of ``box``'s area inside ``clip`` (1 for a degenerate box lying inside).
-
-    >>> share_inside((0, 0, 10, 10), (5, 0, 20, 20), eps=0)
-    0.5
-    """
-    ix = min(box[2], clip[2] + eps) - max(box[0], clip[0] - eps)
-    iy = min(box[3], clip[3] + eps) - max(box[1], clip[1] - eps)
-    if ix < 0 or iy < 0:
-        return 0.0
-    area = max(box[2] - box[0], 1e-9) * max(box[3] - box[1], 1e-9)
-    return min(1.0, max(ix, 1e-9) * max(iy, 1e-9) / area)
-
-
 def _collisions(texts: list[TextBox], k: float) -> list[tuple[str, str]]:
     """Pairs of texts from different groups closer than 0.4 em sideways while overlapping
     a quarter em vertically: a viewer reads them as one label.  Texts are swept in x order
@@ -322,68 +330,12 @@ def _collisions(texts: list[TextBox], k: float) -> list[tuple[str, str]]:
     return found
 
 
-_PATH_TOKEN = re.compile(r"[MCLmcl]|-?[0-9]*\.?[0-9]+(?:e-?[0-9]+)?")
-BEZIER_SAMPLES = 12  # points per cubic piece when a path is followed as a polyline
-
-
-def path_points(d: str) -> list[tuple[float, float]]:
-    """A Graphviz edge path (``M`` then absolute ``C`` cubic pieces or ``L`` lines) as a
-    polyline through points on the curve.
-
-    >>> path_points("M0,0C0,10 0,20 0,30")[-1], len(path_points("M0,0C0,10 0,20 0,30"))
-    ((0.0, 30.0), 13)
-    """
-    out: list[tuple[float, float]] = []
-    command, numbers = "M", list[float]()
-    tokens = _PATH_TOKEN.findall(d) + ["M"]
-    for token in tokens:
-        if token.isalpha():
-            _path_piece(command.upper(), numbers, out)
-            command, numbers = token, []
-        else:
-            numbers.append(float(token))
-    return out
-
-
-def _path_piece(command: str, numbers: list[float], out: list[tuple[float, float]]) -> None:
-    pairs = list(zip(numbers[::2], numbers[1::2]))
-    if command in ("M", "L"):
-        out.extend(pairs)
-        return
-    for i in range(0, len(pairs) - 2, 3):  # C: (control, control, end) after the last point
-        if not out:
-            return
-        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = out[-1], *pairs[i:i + 3]
-        for j in range(1, BEZIER_SAMPLES + 1):
-            t = j / BEZIER_SAMPLES
-            a, b, c, e = (1 - t) ** 3, 3 * t * (1 - t) ** 2, 3 * t * t * (1 - t), t ** 3
-            out.append((a * x0 + b * x1 + c * x2 + e * x3, a * y0 + b * y1 + c * y2 + e * y3))
-
-
-def _segment_meets_box(p: tuple[float, float], q: tuple[float, float], box: Box) -> bool:
-    """Whether the segment p–q passes through the box (Liang–Barsky clipping)."""
-    t0, t1 = 0.0, 1.0
-    dx, dy = q[0] - p[0], q[1] - p[1]
-    for edge_delta, distance in ((-dx, p[0] - box[0]), (dx, box[2] - p[0]),
-                                 (-dy, p[1] - box[1]), (dy, box[3] - p[1])):
-        if edge_delta == 0:
-            if distance < 0:
-                return False
-            continue
-        t = distance / edge_delta
-        if edge_delta < 0:
-            t0 = max(t0, t)
-        else:
-            t1 = min(t1, t)
-        if t0 > t1:
-            return False
-    return True
-
-
-def edges_through_text(metrics: Metrics) -> list[tuple[str, str]]:
-    """(edge id, text) for every edge path that runs through a node's text: a line drawn
-    across a label a viewer has to read.  Each text's box is its glyphs' (cap height to
-    descender), taken in by a tenth of an em so a path that grazes a box's corner passes.
+def edges_through_text(metrics: Metrics, kinds: tuple[str, ...] = ("node", "edge"),
+                       ) -> list[tuple[str, str]]:
+    """(edge id, text) for every edge path that runs through a node's text or an edge
+    label (``kinds``): a line drawn across a label a viewer has to read.  Each text's box
+    is its glyphs' (cap height to descender), taken in by a tenth of an em so a path that
+    grazes a box's corner passes.
 
     >>> m = measure('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100">'
     ...             '<g id="n_a" class="node"><text x="100" y="50" text-anchor="middle" '
@@ -393,14 +345,17 @@ def edges_through_text(metrics: Metrics) -> list[tuple[str, str]]:
     [('e_a~b', 'label')]
     """
     found = []
+    paths = [(group, points, union([(x, y, x, y) for x, y in points]))
+             for group, points in metrics.edge_paths]
     for text in metrics.texts:
-        if text.kind != "node":
+        if text.kind not in kinds:
             continue
         x0, y0, x1, y1 = text.box
         inset = 0.1 * (y1 - y0)
         box = (x0 + inset, y0 + inset, x1 - inset, y1 - inset)
-        for group, points in metrics.edge_paths:
-            if any(_segment_meets_box(p, q, box) for p, q in zip(points, points[1:])):
+        for group, points, span in paths:
+            if boxes_meet(span, box) and any(segment_meets_box(p, q, box)
+                                             for p, q in zip(points, points[1:])):
                 found.append((group, text.text))
     return found
 

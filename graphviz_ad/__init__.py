@@ -38,8 +38,9 @@ if TYPE_CHECKING:  # what a type checker sees; at run time __getattr__ imports t
     from .draw.notebook import player as player
     from .explain.edges import local_formula as local_formula
     from .explain.nonfinite import nonfinite_warnings as nonfinite_warnings
-    from .explain.report import trace_dict, trace_json, trace_latex, trace_markdown, trace_table
+    from .explain.report import trace_latex, trace_markdown, trace_table
     from .explain.steps import texts
+    from .explain.trace_json import trace_dict, trace_json
     from .frontends.jaxpr import from_jax as from_jax
     from .frontends.micrograd import from_micrograd as from_micrograd
     from .frontends.numpy_trace import trace_function as trace_function
@@ -74,8 +75,8 @@ _EXPORTS = {
     "player": "draw.notebook",
     "local_formula": "explain.edges",
     "nonfinite_warnings": "explain.nonfinite",
-    "to_dict": "explain.report:trace_dict",
-    "to_json": "explain.report:trace_json",
+    "to_dict": "explain.trace_json:trace_dict",
+    "to_json": "explain.trace_json:trace_json",
     "latex": "explain.report:trace_latex",
     "markdown": "explain.report:trace_markdown",
     "table": "explain.report:trace_table",

@@ -1,5 +1,5 @@
 """One JSON schema (issue 20, item 3): a trace's JSON is described once (the records in
-graphviz_ad/explain/report.py); its dict form (``Trace.to_dict``) and its fast streamed
+graphviz_ad/explain/trace_json.py); its dict form (``Trace.to_dict``) and its fast streamed
 text (``trace_json_chunks``) are both made from that description.  Checked equal, text for
 text, on random programs (scalars and arrays, values that give nan and ±inf), every graph
 file, and every kind of pass."""
@@ -18,7 +18,7 @@ from test_properties import programs
 from graphviz_ad import GraphvizAdError, evaluate, forward_mode, parse, reverse_mode
 from graphviz_ad.core.program import program_of
 from graphviz_ad.explain.jsontext import Layout, Record, plain, string
-from graphviz_ad.explain.report import trace_dict, trace_json_chunks
+from graphviz_ad.explain.trace_json import trace_dict, trace_json_chunks
 from graphviz_ad.frontends.sources import load
 
 GRAPHS = Path(__file__).resolve().parent.parent / "graphs"

@@ -20,7 +20,7 @@ from graphviz_ad.core.program import program_of
 from graphviz_ad.explain import edges as edge_text
 from graphviz_ad.explain import steps as step_text
 from graphviz_ad.explain.jsontext import Entries, json_chunks, json_text
-from graphviz_ad.explain.report import trace_json_chunks
+from graphviz_ad.explain.trace_json import trace_json_chunks
 
 # ------------------------------------------------------------------ the JSON writer
 

@@ -28,7 +28,7 @@ from graphviz_ad.core.autodiff import values_at
 from graphviz_ad.core.errors import InputError
 from graphviz_ad.core.ops import PRIMITIVES
 from graphviz_ad.core.passes import run_passes
-from graphviz_ad.explain import report
+from graphviz_ad.explain import trace_json
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' missing")
@@ -199,7 +199,7 @@ def test_json_numbers_counts_what_json_writes(mode):
     rng = np.random.default_rng(1)
     inputs = {"W": rng.normal(size=(4, 3)), "x": rng.normal(size=3), "t": rng.normal(size=4)}
     trace = run_passes(G, inputs, mode, wrt=["x"])[0]
-    doc = json.loads(report.trace_json(trace))
+    doc = json.loads(trace_json.trace_json(trace))
     written = sum(_numbers(v) for v in doc["inputs"].values())
     attribute = trace.derivative_attribute
     for node in doc["nodes"].values():
@@ -208,11 +208,11 @@ def test_json_numbers_counts_what_json_writes(mode):
         written += _numbers(step["value"]) + sum(
             _numbers(c[k]) for c in step["contributions"] for k in ("local", "carried",
                                                                    "product"))
-    assert report.json_numbers(trace) == written
+    assert trace_json.json_numbers(trace) == written
 
 
 def test_json_is_refused_before_anything_is_printed(monkeypatch):
-    monkeypatch.setattr(report, "MAX_JSON_NUMBERS", 100)
+    monkeypatch.setattr(trace_json, "MAX_JSON_NUMBERS", 100)
     result = run("trace", "y = sum(x*x)", "--at", "x=" + json.dumps(list(range(40))),
                  "--format", "table,json")
     refused(result, "JSON report", "over the limit of 100", "--format table")

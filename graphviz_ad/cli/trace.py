@@ -15,13 +15,8 @@ from ..core.program import program_of
 from ..explain.check import DEFAULT_TOLERANCE, check_derivatives, singularities
 from ..explain.documents import check_document, check_table
 from ..explain.nonfinite import nonfinite_warnings
-from ..explain.report import (
-    trace_json_chunks,
-    trace_latex,
-    trace_markdown,
-    trace_table,
-    traces_json_chunks,
-)
+from ..explain.report import trace_latex, trace_markdown, trace_table
+from ..explain.trace_json import trace_json_chunks, traces_json_chunks
 from ..frontends.writer import graph_file_text
 from .common import (
     at_option,

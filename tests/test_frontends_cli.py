@@ -4,6 +4,7 @@ and derivatives."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import textwrap
 
@@ -45,7 +46,7 @@ if __name__ == "__main__":
 
 def _run(*args, tmp_path):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
+    with contextlib.chdir(tmp_path):
         (tmp_path_model := __import__("pathlib").Path("model.py")).write_text(MODEL)
         result = runner.invoke(main, list(args), catch_exceptions=False)
         main_ran = __import__("pathlib").Path("MAIN_RAN").exists()
@@ -106,7 +107,7 @@ def test_errors_are_one_line_with_exit_code_2(tmp_path, args, expected):
 
 def test_a_syntax_error_names_file_line_and_column(tmp_path):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
+    with contextlib.chdir(tmp_path):
         open("bad.py", "w").write("def f(x):\n    return x +\n")
         result = runner.invoke(main, ["trace", "bad.py:f", "--at", "x=1"])
     assert result.exit_code == 2
@@ -123,7 +124,7 @@ def test_help_says_a_python_file_is_run_and_graph_files_never(tmp_path):
 def test_a_graph_file_naming_python_never_runs_it(tmp_path):
     """A program that mentions a .py file is text to parse, not a file to run."""
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
+    with contextlib.chdir(tmp_path):
         open("evil.py", "w").write("open('RAN', 'w').write('x')\ndef f(x):\n    return x\n")
         open("g.toml", "w").write('program = "y = evil.py:f"\n')
         result = runner.invoke(main, ["trace", "g.toml"])
@@ -183,7 +184,7 @@ def test_round_trip_micrograd(tmp_path):
 def test_a_micrograd_value_in_a_file_is_read(tmp_path):
     pytest.importorskip("micrograd")
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
+    with contextlib.chdir(tmp_path):
         open("chain.py", "w").write(textwrap.dedent("""
             from micrograd.engine import Value
             a = Value(2.0)
@@ -219,7 +220,7 @@ def test_render_draws_a_traced_function(tmp_path):
 
 def test_a_worksheet_of_a_traced_function_varies_its_defaults(tmp_path):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
+    with contextlib.chdir(tmp_path):
         open("p9.py", "w").write(textwrap.dedent("""
             import numpy as np
 

@@ -14,10 +14,10 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "graphviz_ad"
 MODULE_LINES, FUNCTION_LINES = 400, 60
 
-SPLITTING = "being split (issue 20)"
 #: module (relative to graphviz_ad/) -> why it is over MODULE_LINES
 LONG_MODULES = {
-    "draw/legibility.py": "split in issue 20 (geometry.py took its paths and boxes, measure went from 87 to 33 lines); one line over",
+    "draw/legibility.py": "split in issue 20 (geometry.py took its paths and boxes, measure "
+                          "went from 87 to 33 lines); one line over",
     "frontends/numpy_trace.py": "7 lines over and not split in issue 20; its seam is the "
                                 "Tracer (numpy's dispatch protocols) vs the handlers of the "
                                 "numpy functions it intercepts",

@@ -2,8 +2,9 @@
 
 A step holds its numbers and its terms (one :class:`Contribution` per edge of the chain
 rule), no text: its formulas and equations are built from these records by
-:mod:`graphviz_ad.explain.steps`, a whole trace's table, Markdown, LaTeX and JSON by
-:mod:`graphviz_ad.explain.report`, its drawings by :mod:`graphviz_ad.draw`.  So a
+:mod:`graphviz_ad.explain.steps`, a whole trace's table, Markdown and LaTeX by
+:mod:`graphviz_ad.explain.report`, its JSON by :mod:`graphviz_ad.explain.trace_json`, its
+drawings by :mod:`graphviz_ad.draw`.  So a
 100,000-step trace costs little until it is shown, and showing it does not make it bigger.
 """
 

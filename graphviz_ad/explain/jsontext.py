@@ -153,31 +153,24 @@ class Record:
         return write
 
     def _writer(self, at: Layout) -> Callable[[Sequence[Any]], str]:
-        """The writer, generated from the members as one function (as fast as writing the
-        record out by hand: one f-string of the heads and member texts).  Its source holds
-        only generated names (``h3``, ``t3``, ``v[3]``); the keys and writers reach it as
-        values, so no text from the members or a user is ever compiled."""
+        """The writer: each member's head (its key, after the right separator) and text
+        writer made once, so writing a record is one pass over its values."""
         inner = at.inner
-        scope: dict[str, Any] = {"close": at.last + "}"}
-        lines = ["def write(v):"]
-        required: list[str] = []  # the f-string's pieces so far
-        for k, m in enumerate(self.members):
-            head = ("{" + at.first if k == 0 else at.between) + encode_basestring(m.key) + ": "
-            scope[f"h{k}"], scope[f"t{k}"] = head, m.writer(inner)
-            if not m.optional:
-                required.append(f"{{h{k}}}{{t{k}(v[{k}])}}")
-                continue
-            lines.append(f'    text = f"{"".join(required)}"' if k == len(required)
-                         else f'    text += f"{"".join(required)}"' if required else "")
-            required = []
-            lines.append(f"    if v[{k}] is not None:\n        text += h{k} + t{k}(v[{k}])")
-        if len(lines) == 1:
-            lines.append(f'    return f"{"".join(required)}{{close}}"')
-        else:
-            lines.append(f'    return text + f"{"".join(required)}{{close}}"')
-        exec(compile("\n".join(line for line in lines if line), "<jsontext.Record>", "exec"),
-             scope)
-        write: Callable[[Sequence[Any]], str] = scope["write"]
+        heads = [("{" + at.first if k == 0 else at.between) + encode_basestring(m.key) + ": "
+                 for k, m in enumerate(self.members)]
+        writers = [m.writer(inner) for m in self.members]
+        close = at.last + "}"
+        if not any(m.optional for m in self.members):
+            members = list(zip(heads, writers))
+
+            def write_all(v: Sequence[Any]) -> str:
+                return "".join([h + w(x) for (h, w), x in zip(members, v)]) + close
+            return write_all
+        parts = list(zip(heads, writers, [m.optional for m in self.members]))
+
+        def write(v: Sequence[Any]) -> str:
+            return "".join([h + w(x) for (h, w, optional), x in zip(parts, v)
+                            if x is not None or not optional]) + close
         return write
 
 

@@ -123,9 +123,9 @@ class _PassSheet:
         rows, blanks, formulas = [], [], []
         value_blanks = {}
         for n in self.nodes:
-            given = is_input(node(G, n)["op"])
-            row: list[Cell] = [self.name(n), INPUT_CELL if given else self.definition(n)]
-            if given or "values" not in self.kinds:
+            an_input = is_input(node(G, n)["op"])
+            row: list[Cell] = [self.name(n), INPUT_CELL if an_input else self.definition(n)]
+            if an_input or "values" not in self.kinds:
                 row.append(number(self.values.shown(n)))
             else:
                 value_blanks[n] = self._value_blank(n)
@@ -261,7 +261,7 @@ def _local_at(G: Any, target: str, source: str, values: dict[str, Any]) -> float
     operands = list(dict.fromkeys(data["operands"]))
     for o in operands:
         d = dict(node(G, o))
-        if not is_constant(d["op"]):
+        if not is_constant(node(G, o)["op"]):
             d.update(op=INPUT, operands=())
         H.add_node(o, **d)
         H.add_edge(o, target, **G.edges[o, target])

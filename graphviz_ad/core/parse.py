@@ -322,7 +322,6 @@ class _Builder(GraphBuilder):
         self.names.append((name, handle))
 
 
-
 def parse_rule(text: str) -> nx.DiGraph:
     """Parse a rule text of :mod:`graphviz_ad.core.ops` (``"sum(da, axis=axis)"``): as
     :func:`parse`, except that a keyword's value may name the op's own parameter, kept
@@ -391,8 +390,6 @@ def did_you_mean(name: str) -> str:
     """
     close = difflib.get_close_matches(name, function_names(), n=1, cutoff=0.6)
     return f" (did you mean {close[0]}()?)" if close else ""
-
-
 
 
 assert set(PRIMITIVES) >= {"add", "sub", "mul", "div", "neg", "pow", ALIAS}

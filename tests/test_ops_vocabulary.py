@@ -4,13 +4,16 @@ answer the caller's own special case gave (the old literals are the oracles here
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import graphviz_ad
 from graphviz_ad import parse
-from graphviz_ad.core import ops, shapes
+from graphviz_ad.core import ops, parse_walk, shapes
 from graphviz_ad.core.jsrules import RUNTIME_OPS
 from graphviz_ad.core.ops import PRIMITIVES
 from graphviz_ad.core.primitive import Identity, Singular
@@ -140,3 +143,83 @@ def test_joint_reductions_as_the_numpy_tracer_had_them(op):
     """numpy_trace records a reduction over several axes as one node when it is nonlinear
     (was: ``op == "amax"``) for every reduction it maps numpy's to."""
     assert PRIMITIVES[op].nonlinear == (op == "amax")
+
+
+# -- no op name spelt outside the table ------------------------------------------------------
+
+PACKAGE = Path(graphviz_ad.__file__).parent
+LEAF_NAMES = {ops.INPUT, ops.CONSTANT, ops.ALIAS}  # "input", "const", "id"
+VOCABULARY_HOMES = {"core/ops.py", "core/ops_conv.py", "core/primitive.py", "core/nodes.py"}
+# (file, the expression as ast.unparse writes it): why the literal stays
+ALLOWED_LITERALS: dict[tuple[str, str], str] = {}
+
+
+def _literals(node: ast.AST) -> set[str]:
+    """The leaf op names among ``node``'s string constants (itself or a tuple/set/list's)."""
+    items = node.elts if isinstance(node, (ast.Tuple, ast.Set, ast.List)) else [node]
+    return {i.value for i in items if isinstance(i, ast.Constant) and i.value in LEAF_NAMES}
+
+
+def spelt_op_names(source: str) -> list[tuple[int, str]]:
+    """Where ``source`` spells an input/constant/alias op as a string: compared with
+    something (``op == "const"``, ``op in ("input", "const")``), given as ``op=`` or as a
+    dict's ``"op"``, or passed first to a builder's ``new``/``node``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare):
+            hit = any(_literals(side) for side in (node.left, *node.comparators))
+        elif isinstance(node, ast.keyword):
+            hit = node.arg == "op" and bool(_literals(node.value))
+        elif isinstance(node, ast.Dict):
+            hit = any(isinstance(k, ast.Constant) and k.value == "op" and _literals(v)
+                      for k, v in zip(node.keys, node.values))
+        elif isinstance(node, ast.Call):
+            hit = (isinstance(node.func, ast.Attribute) and node.func.attr in ("new", "node")
+                   and bool(node.args) and bool(_literals(node.args[0])))
+        else:
+            continue
+        if hit:
+            found.append((getattr(node, "lineno", 0), ast.unparse(node)))
+    return found
+
+
+@pytest.mark.parametrize("snippet", [
+    'if data["op"] == "const": pass', 'ok = op != "input"',
+    'ok = node(G, n)["op"] in ("input", "const")', 'd.update(op="input")',
+    'b.new("id", (h,), pos)', 'x = {"op": "const", "value": 1.0}', 'ok = "input" == self.op[k]',
+])
+def test_the_scan_finds_an_op_name_spelt_out(snippet):
+    assert len(spelt_op_names(snippet)) == 1
+
+
+@pytest.mark.parametrize("snippet", [
+    'if is_constant(data["op"]): pass', 'ok = op != INPUT', 'ok = el.get("id") or ""',
+    'cell = "input" if given else text', 'row = ["x", "input"]', 'ok = kind == "inputs"',
+])
+def test_the_scan_passes_the_vocabulary_and_other_strings(snippet):
+    assert spelt_op_names(snippet) == []
+
+
+def test_no_module_spells_an_input_constant_or_alias_op_outside_the_table():
+    """ops.py says what an op is (is_leaf, is_input, is_constant, is_alias, INPUT, …);
+    nothing else spells those ops as strings, so renaming one is a change in one place."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel in VOCABULARY_HOMES:
+            continue
+        for line, expr in spelt_op_names(path.read_text(encoding="utf-8")):
+            if (rel, expr) not in ALLOWED_LITERALS:
+                found.append(f"{rel}:{line}: {expr}")
+    assert not found, "use ops.is_input/is_constant/is_leaf/is_alias or INPUT/CONSTANT/ALIAS:\n" \
+        + "\n".join(found)
+
+
+def test_the_parser_reads_its_binary_operators_off_the_table():
+    """parse_walk's operator table (was a literal of its own): the same symbols, binding
+    strengths of language.lark (sum 1 < product 2 < power 4) and only ^ right associative."""
+    assert {s: (p, op, right) for s, (p, op, right) in parse_walk._BINARY.items()} == {
+        "+": (1, "add", False), "-": (1, "sub", False), "*": (2, "mul", False),
+        "/": (2, "div", False), "@": (2, "matmul", False), "^": (4, "pow", True),
+        "**": (4, "pow", True)}
+    assert parse_walk._UNARY == 3

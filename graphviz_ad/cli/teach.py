@@ -19,7 +19,7 @@ from ..teach.build import Options, drawn, sheet_maker, varies, worksheet_run
 from ..teach.escape import one_line
 from ..teach.grade import Tolerance, read_answers
 from ..teach.grade import grade as grade_sheet
-from ..teach.record import read_record
+from ..teach.record import Record, read_record
 from ..teach.sheet import parse_blanks
 from ..teach.variants import MAX_VARIANTS
 from ..teach.worksheet import sheet_stem_of, write_sheets
@@ -152,26 +152,8 @@ def grade(source, vary, seed, decimals, roster, blank, sheets, number, student, 
     """
     _printable_anywhere()
     tolerance = Tolerance(rtol, sig_figs)
-    options = _options(vary, seed, decimals, roster, blank)
-    if sheets is not None:
-        if vary or seed is not None or decimals is not None or roster or blank:
-            raise GraphvizAdError("--sheets gives the variants' inputs; leave out --vary, "
-                                  "--seed, --decimals, --roster and --blank")
-        record = read_record(sheets, source)
-    else:
-        if not (vary or seed is not None or roster) and varies(source):
-            raise GraphvizAdError(
-                "which inputs? the file's [variants] draws a variant per student: give "
-                "--sheets DIR (the worksheets' variants.json) or the --vary/--seed/--roster "
-                "the worksheets were made with")
-        if student is not None and not roster:
-            raise GraphvizAdError("--student needs --sheets or --roster")
-        if (number or 1) > MAX_VARIANTS:
-            raise GraphvizAdError(f"--variant {number}: worksheets have at most "
-                                  f"{MAX_VARIANTS} variants")
-        record = drawn(source, Options(options.vary, options.seed, options.decimals,
-                                       None if roster else number or 1, roster,
-                                       options.blanks))[1]
+    record = _graded_variants(source, sheets, vary, seed, decimals, roster, blank, number,
+                              student)
     if Path(answers).is_dir() or _is_class_csv(answers):
         if sheets is None and not roster and record.variants[0].values:
             raise GraphvizAdError("grading a class needs the roster: give --sheets DIR (or "
@@ -190,6 +172,31 @@ def grade(source, vary, seed, decimals, roster, blank, sheets, number, student, 
             click.echo(json.dumps(result.gradescope(), indent=2, ensure_ascii=True))
         else:
             click.echo(result.report())
+
+
+def _graded_variants(source, sheets, vary, seed, decimals, roster, blank, number, student
+                     ) -> Record:
+    """The variants answers are graded against: the worksheet run's record (``--sheets``),
+    else drawn again from the options the worksheets were made with; a combination of
+    options that says neither (or both) is one error."""
+    options = _options(vary, seed, decimals, roster, blank)
+    if sheets is not None:
+        if vary or seed is not None or decimals is not None or roster or blank:
+            raise GraphvizAdError("--sheets gives the variants' inputs; leave out --vary, "
+                                  "--seed, --decimals, --roster and --blank")
+        return read_record(sheets, source)
+    if not (vary or seed is not None or roster) and varies(source):
+        raise GraphvizAdError(
+            "which inputs? the file's [variants] draws a variant per student: give "
+            "--sheets DIR (the worksheets' variants.json) or the --vary/--seed/--roster "
+            "the worksheets were made with")
+    if student is not None and not roster:
+        raise GraphvizAdError("--student needs --sheets or --roster")
+    if (number or 1) > MAX_VARIANTS:
+        raise GraphvizAdError(f"--variant {number}: worksheets have at most "
+                              f"{MAX_VARIANTS} variants")
+    return drawn(source, Options(options.vary, options.seed, options.decimals,
+                                 None if roster else number or 1, roster, options.blanks))[1]
 
 
 def _is_class_csv(path: str) -> bool:

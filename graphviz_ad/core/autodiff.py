@@ -31,7 +31,7 @@ from .errors import GraphvizAdError, InputError
 from .formula import definition, node_label
 from .modes import Kind, Mode
 from .nodes import node, node_data, quantity
-from .ops import PRIMITIVES, ShapeError, is_leaf
+from .ops import CONSTANT, INPUT, PRIMITIVES, ShapeError, is_constant, is_leaf
 from .program import program_of
 from .rules import OPERAND_NAMES
 from .shapes import check_sizes
@@ -104,7 +104,7 @@ def reverse_mode(G: nx.DiGraph, inputs: Inputs, of: str | None = None,
     if needed is not None:
         nodes = node_data(G)
         trace.skipped = frozenset(n for n in program_of(G).order
-                                  if n not in needed and nodes[n]["op"] != "const")
+                                  if n not in needed and not is_constant(nodes[n]["op"]))
     return trace
 
 
@@ -143,9 +143,9 @@ def _run_values(G: nx.DiGraph, values: dict[str, Any],
         try:  # free in Python 3.11 unless raised
             data = nodes[n]
             op = data["op"]
-            if op == "const":
+            if op == CONSTANT:  # the names, not is_constant/is_input: a call per node here
                 values[n] = np.float64(data["value"])
-            elif op != "input":
+            elif op != INPUT:
                 params = data.get("params")
                 args = [values[o] for o in data["operands"]]
                 values[n] = (PRIMITIVES[op].fn(*args, **dict(params)) if params
@@ -348,10 +348,10 @@ def choose_of(G: nx.DiGraph, of: str | None) -> str:
     outputs = program_of(G).outputs
     if of is None:
         return outputs[0]
-    if of in G and node(G, of)["op"] != "const":
+    if of in G and not is_constant(node(G, of)["op"]):
         return of
-    labelled: list[str] = [n for n in G
-                           if node(G, n).get("label") == of and node(G, n)["op"] != "const"]
+    labelled: list[str] = [n for n in G if node(G, n).get("label") == of
+                           and not is_constant(node(G, n)["op"])]
     if len(labelled) == 1:  # `c⁽²⁾`, as the displays write it
         return labelled[0]
     raise InputError(f"of {of!r} names no node (outputs: {', '.join(outputs)})")

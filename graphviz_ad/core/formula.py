@@ -28,7 +28,16 @@ from .nodes import node_data
 from .number_format import SUPERSCRIPTS, fmt_number, product
 from .number_format import fmt_shape as fmt_shape  # re-exported, as the displays import it
 from .number_format import without_noise as without_noise  # re-exported, as fmt_shape
-from .ops import CONSTANTS, PREC_ATOM, PREC_MUL, PREC_NEG, PREC_POW, PRIMITIVES
+from .ops import (
+    CONSTANTS,
+    PREC_ATOM,
+    PREC_MUL,
+    PREC_NEG,
+    PREC_POW,
+    PRIMITIVES,
+    is_constant,
+    is_input,
+)
 from .rules import ONES, Leaf, OpTree, Tree, name_leaf, number_leaf, op_tree
 
 GREEK = {
@@ -188,8 +197,8 @@ def definition_leaves(G, node: str) -> tuple[Leaf, ...]:
     leaves = []
     for operand in nodes[node]["operands"]:
         od = nodes[operand]
-        named = od["op"] == "const" and od["name"] in NAMED_CONSTANTS  # e, π
-        leaves.append(number_leaf(od["value"]) if od["op"] == "const" and not named
+        number = is_constant(od["op"]) and od["name"] not in NAMED_CONSTANTS  # e, π: named
+        leaves.append(number_leaf(od["value"]) if number
                       else name_leaf(od.get("label") or od["name"]))
     return tuple(leaves)
 
@@ -259,9 +268,9 @@ def hadamard_tree(tree: Tree) -> Tree:
 def definition(G, node: str, style: str = "text") -> str:
     """``f1²`` for node f2 of problem 9; an input or constant shows its own name."""
     data = node_data(G)[node]
-    if data["op"] == "input":
+    if is_input(data["op"]):
         return fmt_name(node_label(G, node), style)
-    if data["op"] == "const":
+    if is_constant(data["op"]):
         return fmt_number(data["value"], style)
     tree = definition_tree(G, node)
     op, params = tree.op, tree.params

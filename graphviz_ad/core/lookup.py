@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import GraphvizAdError
 from .nodes import node_data
-from .ops import is_leaf
+from .ops import CONSTANT, INPUT, is_alias, is_constant, is_input, is_leaf
 from .parse import parse
 from .program import program_of
 
@@ -38,11 +38,11 @@ def _keys(G: nx.DiGraph, names: dict[str, Key] | None = None) -> dict[str, Key]:
     for n in program_of(G).order:
         data = nodes[n]
         op = data["op"]
-        if op == "input":
-            keys[n] = (names or {}).get(n, ("input", n))
-        elif op == "const":
-            keys[n] = ("const", float(data["value"]))
-        elif op == "id":
+        if is_input(op):
+            keys[n] = (names or {}).get(n, (INPUT, n))
+        elif is_constant(op):
+            keys[n] = (CONSTANT, float(data["value"]))
+        elif is_alias(op):
             keys[n] = keys[data["operands"][0]]
         else:
             keys[n] = (op, tuple(data.get("params") or ()),

@@ -30,7 +30,7 @@ import numpy as np
 
 from .nodes import NodeData, node_data, quantity
 from .number_format import NOISE, without_noise
-from .ops import PRIMITIVES
+from .ops import PRIMITIVES, is_leaf
 from .program import program_of
 from .rules import local_function
 
@@ -143,7 +143,7 @@ def _value_scales(G: nx.DiGraph) -> dict[str, Any]:
         value = data["value"]
         scale = _magnitude(value)
         op, operands = data["op"], data["operands"]
-        if op not in ("input", "const"):
+        if not is_leaf(op):
             try:
                 scale = _op_value_scale(op, operands, data, value, scale, nodes, scales)
             except _FAILURES:

@@ -37,11 +37,16 @@ from .errors import GraphvizAdError
 from .names import as_name, name_problem  # noqa: F401  (as_name: public here too)
 from .nodes import node
 from .ops import (
+    ALIAS,
     CONSTANTS,
+    INPUT,
     MACRO_PARAMS,
     MACROS,
+    OPERATORS,
     PRIMITIVES,
     function_names,
+    is_constant,
+    is_input,
     is_leaf,
     lookup_function,
 )
@@ -150,7 +155,7 @@ class _Builder(GraphBuilder):
                              f"{text} = … first to use the name for a value", *pos)
         if text in CONSTANTS and not self.rule:  # e, pi (a binding shadows them)
             return self.const(*CONSTANTS[text], pos)
-        handle = self.inputs[text] = self.new("input", (), pos)
+        handle = self.inputs[text] = self.new(INPUT, (), pos)
         return handle
 
     def call(self, name: str, pos: tuple[int, int], items: list | None) -> int:
@@ -199,7 +204,7 @@ class _Builder(GraphBuilder):
         if k.value in self.nones:
             self.nones.discard(k.value)
             return None
-        if self.rule and self.op[k.value] == "input":
+        if self.rule and is_input(self.op[k.value]):
             return self._input_name(k.value)
         return self._integer(k.name, k.value)
 
@@ -259,7 +264,7 @@ class _Builder(GraphBuilder):
         handles = dict(zip(("a", "b"), args))
         for n in program_of(G).order:
             data = node(G, n)
-            if data["op"] == "const":
+            if is_constant(data["op"]):
                 handles[n] = self.const(data["value"], data["name"], pos)
             elif not is_leaf(data["op"]):
                 own = tuple((k, given[v] if isinstance(v, str) else v)
@@ -272,7 +277,7 @@ class _Builder(GraphBuilder):
     def index(self, a: int, i: int) -> int:
         """``s[0]``: a constant integer index into a vector (its adjoint scatters back)."""
         line, column = self.pos[i]
-        if self.rule and self.op[i] == "input":  # "da[b]": the consumer's own index
+        if self.rule and is_input(self.op[i]):  # "da[b]": the consumer's own index
             return self.node("index", (a, i), self.at(a))
         if i not in self.constants:
             raise self.error("an index must be a constant integer such as s[0]", line, column)
@@ -288,7 +293,7 @@ class _Builder(GraphBuilder):
     def augassign(self, name: str, pos: tuple[int, int], augop: str, handle: int) -> None:
         name = self.identifier(name, pos)
         current = self.name(name, pos)
-        op = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}[augop]
+        op = OPERATORS[augop[:-1]]  # "+=" is "+"
         self._bind(name, self.node(op, (current, handle), pos), pos)
 
     def bare(self, handle: int) -> None:
@@ -309,13 +314,12 @@ class _Builder(GraphBuilder):
         # the value, and dot(u, v) is still the function, as the grammar tells them apart
         taken = is_leaf(self.op[handle]) or handle in self.user_name
         if taken:  # an alias such as `b = a`: give the new name a node of its own
-            handle = self.new("id", (handle,), pos)
+            handle = self.new(ALIAS, (handle,), pos)
         self.user_name[handle] = name
         binding = _Binding(name, handle)
         self.env[name] = binding
         self.bindings.append(binding)
         self.names.append((name, handle))
-
 
 
 def parse_rule(text: str) -> nx.DiGraph:
@@ -388,9 +392,7 @@ def did_you_mean(name: str) -> str:
     return f" (did you mean {close[0]}()?)" if close else ""
 
 
-
-
-assert set(PRIMITIVES) >= {"add", "sub", "mul", "div", "neg", "pow", "id"}
+assert set(PRIMITIVES) >= {"add", "sub", "mul", "div", "neg", "pow", ALIAS}
 # parsed at import
 _MACROS.update({(name, False): parse(text) for name, text in MACROS.items()})
 _MACROS.update({(name, True): parse_rule(text) for name, (_, text) in MACRO_PARAMS.items()})

@@ -9,17 +9,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .errors import GraphvizAdError, source_lines
+from .ops import OPERATORS, PRIMITIVES
 from .parse_tokens import NUMBER, TERMINALS, tokens, unexpected_token
 
 if TYPE_CHECKING:
     from .parse import _Builder
 
-# Binding strength as in language.lark: sum < product < unary minus < power (right
-# associative; its exponent is a unary, so 2^-x is fine); postfix [i] and .T bind tightest.
-_SUM, _PRODUCT, _UNARY, _POWER = 1, 2, 3, 4
-_BINARY = {"+": (_SUM, "add"), "-": (_SUM, "sub"), "*": (_PRODUCT, "mul"),
-           "/": (_PRODUCT, "div"), "@": (_PRODUCT, "matmul"), "^": (_POWER, "pow"),
-           "**": (_POWER, "pow")}
+# Binding strength as in language.lark, which is each op's display precedence: sum <
+# product < unary minus < power (right associative; its exponent is a unary, so 2^-x is
+# fine); postfix [i] and .T bind tightest.  Each binary operator: (strength, op, right
+# associative); ** is a second spelling of ^.
+_UNARY = PRIMITIVES["neg"].prec
+_BINARY = {symbol: (PRIMITIVES[op].prec, op, PRIMITIVES[op].assoc == "right")
+           for symbol, op in {**OPERATORS, "**": OPERATORS["^"]}.items()}
 _AUGOPS = ("+=", "-=", "*=", "/=")
 _STATEMENT_END = ("NL", ";", "END")
 _BARRIER = (0, None, None)  # an open (, call( or [ on the operator stack
@@ -50,7 +52,7 @@ class _Walk:
     def __init__(self, b: _Builder, source: str) -> None:
         self.b, self.source = b, source
         self.next = tokens(source).__next__
-        self.binary = {k: (prec, getattr(b, op), op == "pow") for k, (prec, op) in _BINARY.items()}
+        self.binary = {k: (prec, getattr(b, op), right) for k, (prec, op, right) in _BINARY.items()}
         self.vals: list = []  # operand handles
         self.ops: list = [_BARRIER]  # (strength, callback, position) and barriers
         self.groups: list[_Group] = []

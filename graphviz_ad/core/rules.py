@@ -36,6 +36,7 @@ from typing import Any, Literal, NamedTuple
 import networkx as nx
 import numpy as np
 
+from .algebra import RuleAlgebra, V
 from .nodes import node
 from .ops import CONSTANT, OPERATORS, PRIMITIVES, is_alias, is_constant, is_input
 from .parse import parse, parse_rule
@@ -86,9 +87,9 @@ class RuleProgram:
     lines: tuple[Line, ...]
     result: str
 
-    def run(self, algebra: Any, env: Mapping[str, Any]) -> Any:
+    def run(self, algebra: RuleAlgebra[V], env: Mapping[str, Any]) -> V:
         """The result, with ``env`` giving the inputs, each line applied by ``algebra``."""
-        values = dict(env)
+        values: dict[str, Any] = dict(env)
         for name, op, args, params in self.lines:
             if is_constant(op):
                 values[name] = algebra.const(params)

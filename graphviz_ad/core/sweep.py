@@ -40,7 +40,7 @@ from .algebra import D, L, RuleAlgebra, SweepAlgebra
 from .build import GraphBuilder, graph_dicts
 from .modes import Mode
 from .nodes import node, node_data
-from .ops import PRIMITIVES, fit, is_leaf
+from .ops import PRIMITIVES, fit, is_constant, is_leaf
 from .program import program_of
 from .rules import NUMBERS, OPERAND_NAMES, TANGENT_NAMES, local_function, rule_program
 from .trace import Contribution, Deferred, Step
@@ -65,7 +65,7 @@ def sweep(G: nx.DiGraph, seeds: Mapping[str, D], algebra: SweepAlgebra[D, L],
                                             algebra.add, algebra.finish)
     for n in order if forward else reversed(order):
         op = nodes[n]["op"]
-        if (n in seeds or (is_leaf(op) if forward else op == "const")
+        if (n in seeds or (is_leaf(op) if forward else is_constant(op))
                 or (needed is not None and n not in needed)):
             continue
         total = None

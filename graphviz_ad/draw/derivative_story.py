@@ -16,7 +16,7 @@ from ..core.errors import GraphvizAdError
 from ..core.formula import definition, fmt_number, node_label, without_noise
 from ..core.modes import Mode
 from ..core.nodes import node, node_data
-from ..core.ops import is_leaf
+from ..core.ops import is_constant, is_leaf
 from ..core.program import program_of
 from ..core.trace import Contribution, Step, Trace
 from ..explain.steps import node_symbol, symbol
@@ -72,7 +72,7 @@ def _node_state(picture: _Picture, node: str, state: str) -> None:
 def visible_nodes(trace: Trace, show_constants: bool) -> list[str]:
     G = trace.graph
     data = node_data(G)
-    return [n for n in program_of(G).order if show_constants or data[n]["op"] != "const"]
+    return [n for n in program_of(G).order if show_constants or not is_constant(data[n]["op"])]
 
 
 def edge_key(u: str, v: str) -> str:

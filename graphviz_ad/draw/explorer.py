@@ -29,7 +29,7 @@ from ..core.formula import definition, node_label
 from ..core.jsrules import compile_rules, unsupported_ops
 from ..core.modes import Mode
 from ..core.nodes import node_data
-from ..core.ops import LEAF_OPS, is_leaf
+from ..core.ops import LEAF_OPS, is_constant, is_leaf
 from ..core.passes import run_passes
 from ..core.program import program_of
 from ..core.trace import Contribution, Step, Trace
@@ -229,7 +229,7 @@ def _node_table(graph: nx.DiGraph, order: list[str]) -> dict[str, Any]:
                     "operands": list(d["operands"]), "params": _params(d.get("params")),
                     "groups": [[o, ps] for o, ps in groups.items()], "consumers": consumers,
                     "def": "" if is_leaf(d["op"]) else definition(graph, n)}
-        if d["op"] == "const":
+        if is_constant(d["op"]):
             nodes[n]["value"] = float(d["value"])
     return nodes
 

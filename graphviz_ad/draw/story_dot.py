@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.formula import fmt_shape, node_label
 from ..core.nodes import node
-from ..core.ops import is_leaf
+from ..core.ops import is_input, is_leaf
 from ..core.program import program_of
 from .derivative_story import DerivativeStory, edge_key
 from .derivative_text import padded
@@ -140,7 +140,7 @@ class StoryDot(DerivativeStory):
                                      for i in range(self._node_lines)]
             lines += [(key, variants[key]) for key in keys if any(variants.get(key, [""]))]
             shape = ""
-            if data["op"] == "input":
+            if is_input(data["op"]):
                 shape = ", shape=ellipse, style=filled, margin=0.02"
             if n in program_of(G).outputs:
                 shape += ", peripheries=2"

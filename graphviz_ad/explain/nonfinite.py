@@ -14,6 +14,7 @@ import numpy as np
 from ..core.formula import definition, node_label
 from ..core.nodes import node_data, quantity
 from ..core.number_format import fmt_number
+from ..core.ops import is_input
 
 if TYPE_CHECKING:
     from ..core.trace import Trace
@@ -36,7 +37,7 @@ def nonfinite_warnings(trace: Trace) -> list[str]:
                 f"{kind} = {fmt_number(quantity(d, kind))} (meaningless: computed through "
                 f"{node_label(G, origin)} = {definition(G, origin)}, "
                 f"which is {fmt_number(nodes[origin]['value'])} here)")
-        shown = (f"{node_label(G, n)} (input)" if d["op"] == "input"  # not "x = x"
+        shown = (f"{node_label(G, n)} (input)" if is_input(d["op"])  # not "x = x"
                  else f"{node_label(G, n)} = {definition(G, n)}")
         lines.append(f"{d['line']}:{d['column']}: {shown} gives {what}")
     return lines

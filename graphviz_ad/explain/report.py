@@ -16,6 +16,7 @@ from ..core._gc import gc_paused
 from ..core.formula import definition, fmt_number, node_label, seeded_symbol
 from ..core.modes import Mode
 from ..core.nodes import node
+from ..core.ops import is_constant, is_input
 from ..core.program import program_of
 from .steps import equation as step_equation
 from .steps import latex as step_latex
@@ -55,9 +56,9 @@ def _rows(trace: Trace) -> tuple[list[str], list[list[str]], list[list[Any]]]:
     skipped = trace.skipped
     for n in program_of(G).order:
         d = node(G, n)
-        if d["op"] == "const":
+        if is_constant(d["op"]):
             continue
-        kind = "input" if d["op"] == "input" else definition(G, n)
+        kind = "input" if is_input(d["op"]) else definition(G, n)
         row = [node_label(G, n), kind, fmt_number(trace.shown(n), digits=TABLE_DIGITS)]
         shown = [trace.shown(n)]
         if derivative and trace.derivative_attribute:

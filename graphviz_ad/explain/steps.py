@@ -36,7 +36,7 @@ from ..core.formula import (
 from ..core.modes import Mode
 from ..core.nodes import NodeData, node_data
 from ..core.number_format import fmt_number, parenthesize_negative, product, without_noise
-from ..core.ops import PRIMITIVES
+from ..core.ops import PRIMITIVES, is_input
 from ..core.rules import (
     OPERAND_NAMES,
     TANGENT_NAMES,
@@ -254,7 +254,7 @@ def _value_numeric(step: Step, style: str) -> str:
     """A value step's numbers: its op over its operands' (shown) values."""
     nodes = node_data(step.graph)
     data = nodes[step.node]
-    if data["op"] == "input":
+    if is_input(data["op"]):
         return fmt_number(step.result, style, scale=step.scale())
     leaves = tuple(value_leaf(without_noise(nodes[o]["value"], step.value_scale(o)), style)
                    for o in data["operands"])

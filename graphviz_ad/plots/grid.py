@@ -18,7 +18,7 @@ from ..core.autodiff import choose_of, reverse_mode, values_at
 from ..core.calculus import hessian_on_grid
 from ..core.errors import InputError
 from ..core.nodes import node
-from ..core.ops import grid_axes
+from ..core.ops import PRIMITIVES, grid_axes
 from ..core.parse import parse
 from ..core.program import program_of
 
@@ -33,23 +33,26 @@ def check_names(G: nx.DiGraph, names: Sequence[str], option: str) -> None:
                              f"{', '.join(program_of(G).inputs)})")
 
 
-GRID_UNSAFE_OPS = {"matmul", "transpose", "outer"}  # they read the last axes, which the grid owns
-
-
 def check_grid_safe(G: nx.DiGraph) -> None:
     """Plots evaluate many points at once by giving every array a trailing grid axis, so a
     program may only reduce over leading (data) axes: a negative ``axis`` or a matrix
-    product would act on the grid instead.  Refuse such programs with one line."""
+    product (an op reading its operands' last axes, ``Primitive.last_axes``) would act on
+    the grid instead.  Refuse such programs with one line."""
     for n in program_of(G).order:
         data = node(G, n)
         axis = dict(data.get("params") or ()).get("axis")
         axes = axis if isinstance(axis, tuple) else () if axis is None else (axis,)
         what = (f"axis={axis}" if any(k < 0 for k in axes)
-                else data["op"] if data["op"] in GRID_UNSAFE_OPS else None)
+                else data["op"] if _reads_last_axes(data["op"]) else None)
         if what:
             raise InputError(f"{data['line']}:{data['column']}: {data['label']} uses {what}; "
                              "plots need reductions over leading axes only (write a "
                              "non-negative axis; matrix programs cannot be plotted yet)")
+
+
+def _reads_last_axes(op: str) -> bool:
+    prim = PRIMITIVES.get(op)  # None: an input or a constant
+    return prim is not None and prim.last_axes
 
 
 def _fixed_inputs(inputs: Mapping[str, Any], varied: Iterable[str]

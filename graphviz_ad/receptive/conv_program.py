@@ -23,14 +23,15 @@ import numpy as np
 
 from ..core.errors import GraphvizAdError
 from ..core.nodes import node_data
-from ..core.ops import is_leaf
+from ..core.ops import convolution_dims, is_leaf, pooling, pooling_op
 from ..core.program import program_of
 from .fields import Layer, conv, pool
 from .units import plain_axis
 
-#: the convolutions and poolings, by op name: their number of spatial axes
-CONV_NDIM = {"conv1d": 1, "conv2d": 2}
-POOL_NDIM = {"maxpool1d": 1, "maxpool2d": 2, "avgpool1d": 1, "avgpool2d": 2}
+
+def feature_map(op: str) -> bool:
+    """Whether ``op`` is a convolution or a pooling (its adjoint helpers are neither)."""
+    return convolution_dims(op) is not None or pooling(op) is not None
 
 
 def stack_program(layers: Sequence[Layer]) -> tuple[str, dict[str, np.ndarray]]:
@@ -59,7 +60,7 @@ def stack_program(layers: Sequence[Layer]) -> tuple[str, dict[str, np.ndarray]]:
         given = "".join(f", {k}={_param(v)}" for k, v in settings.items()
                         if v != defaults[k])
         if lay.kind == "pool":
-            lines.append(f"h{i} = maxpool{nd}d({h}{given})")
+            lines.append(f"h{i} = {pooling_op('max', nd)}({h}{given})")
         else:
             lines.append(f"h{i} = relu(conv{nd}d({h}, w{i}{given}))")
             values[f"w{i}"] = np.ones((1, 1, *kernel))
@@ -78,7 +79,7 @@ def signal_of(G: nx.DiGraph) -> str:
     inputs = set(program_of(G).inputs)
     for n in program_of(G).order:
         data = nodes[n]
-        if data["op"] in CONV_NDIM or data["op"] in POOL_NDIM:
+        if feature_map(data["op"]):
             first = data["operands"][0]
             if first in inputs:
                 return first
@@ -105,7 +106,7 @@ def program_layers(G: nx.DiGraph, values: Mapping[str, Any], output: str
         if n in paths or not reached:
             continue
         params = dict(data.get("params") or ())
-        if op in CONV_NDIM:
+        if convolution_dims(op) is not None:
             if operands[0] not in paths or operands[1] in paths:
                 raise GraphvizAdError(f"{_named(G, n)}: the signal must be the first "
                                       "operand of a convolution, not its weights")
@@ -115,7 +116,7 @@ def program_layers(G: nx.DiGraph, values: Mapping[str, Any], output: str
                                       "give their value in the graph file")
             layer = conv(kernel, params.get("stride", 1), params.get("dilation", 1),
                          params.get("padding", 0), name=_label(G, n))
-        elif op in POOL_NDIM:
+        elif pooling(op) is not None:
             kernel = params.get("kernel", 2)
             layer = pool(kernel, params.get("stride", kernel), params.get("padding", 0),
                          name=_label(G, n))

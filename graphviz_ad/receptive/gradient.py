@@ -26,9 +26,10 @@ import numpy as np
 from ..core.autodiff import reverse_mode
 from ..core.errors import GraphvizAdError
 from ..core.nodes import NodeData, node_data
+from ..core.ops import PRIMITIVES, convolution_dims, pooling, pooling_op
 from ..core.parse import parse
 from ..core.program import attach, program_of
-from .conv_program import CONV_NDIM, POOL_NDIM, program_layers, signal_of, stack_program
+from .conv_program import feature_map, program_layers, signal_of, stack_program
 from .fields import Layer, StackField, receptive_fields
 
 
@@ -79,8 +80,9 @@ def connectivity_graph(G: nx.DiGraph, output: str) -> nx.DiGraph:
     keep = nx.ancestors(G, output) | {output}
     H = G.subgraph(keep).copy()
     for data in node_data(H).values():
-        if data["op"].startswith("maxpool") and data["op"] in POOL_NDIM:
-            data["op"] = data["op"].replace("max", "avg")
+        pool = pooling(data["op"])
+        if pool is not None and pool[0] == "max":
+            data["op"] = pooling_op("avg", pool[1])
     meta = program_of(G)
     attach(H, replace(meta, inputs=tuple(n for n in meta.inputs if n in keep),
                       order=tuple(n for n in meta.order if n in keep), outputs=(output,)))
@@ -109,7 +111,7 @@ def _supports(G: nx.DiGraph, values: Mapping[str, Any], output: str,
     ones = {n: np.ones(np.shape(values.get(n, 1.0))) for n in program_of(H).inputs}
     nodes = node_data(G)
     pool_cells = math.prod(math.prod(_window(nodes[n])) for n in program_of(G).order
-                           if nodes[n]["op"] in POOL_NDIM and _on_every_path(G, signal, n, output))
+                           if pooling(nodes[n]["op"]) and _on_every_path(G, signal, n, output))
     out_shape = np.shape(reverse_mode(H, ones, of=output, wrt=[signal]).value(output))
     nd = len(units[0])
     if len(out_shape) < nd + 1:
@@ -171,7 +173,7 @@ def gradient_jumps(G: nx.DiGraph, values: Mapping[str, Any], output: str,
 def _window(data: NodeData) -> tuple[int, ...]:
     params = dict(data.get("params") or ())
     kernel = params.get("kernel", 2)
-    nd = POOL_NDIM[data["op"]]
+    nd = PRIMITIVES[data["op"]].spatial
     return kernel if isinstance(kernel, tuple) else (kernel,) * nd
 
 
@@ -212,7 +214,7 @@ def _first_channels(G: nx.DiGraph, values: Mapping[str, Any], signal: str) -> in
     nodes = node_data(G)
     for n in program_of(G).order:
         data = nodes[n]
-        if data["op"] in CONV_NDIM and data["operands"][0] == signal:
+        if convolution_dims(data["op"]) and data["operands"][0] == signal:
             return int(np.shape(values[data["operands"][1]])[1])
     return 1
 
@@ -233,8 +235,7 @@ def output_of(G: nx.DiGraph, of: str | None) -> str:
 
         return choose_of(G, of)
     nodes = node_data(G)
-    maps = [n for n in program_of(G).order
-            if nodes[n]["op"] in CONV_NDIM or nodes[n]["op"] in POOL_NDIM]
+    maps = [n for n in program_of(G).order if feature_map(nodes[n]["op"])]
     if not maps:
         raise GraphvizAdError("the program has no conv1d/conv2d or pooling: no receptive field")
     return maps[-1]

@@ -20,12 +20,23 @@ from ..core.errors import GraphvizAdError
 from ..core.formula import definition, fmt_name, node_label
 from ..core.modes import Mode
 from ..core.nodes import node
-from ..core.ops import PRIMITIVES
+from ..core.ops import INPUT, PRIMITIVES, is_constant, is_input
 from ..core.program import Program, attach, program_of
 from ..core.trace import Trace
 from ..explain.edges import local_formula
 from ..explain.steps import equation, latex, node_symbol, symbol
-from .sheet import BLANK_KINDS, STACK_BLANKS, Blank, Cell, Look, Math, Path_, Sheet, number
+from .sheet import (
+    BLANK_KINDS,
+    INPUT_CELL,
+    STACK_BLANKS,
+    Blank,
+    Cell,
+    Look,
+    Math,
+    Path_,
+    Sheet,
+    number,
+)
 from .variants import Variant
 
 MAX_CELL_ELEMENTS = 200  # numbers in one cell of a worksheet (every one is printed)
@@ -80,7 +91,7 @@ class _PassSheet:
         self.source, self.G, self.variant, self.kinds = source, graph, variant, kinds
         self.values, self.traces = values, traces
         self.data = set(getattr(source, "data_inputs", ()) or ())
-        self.nodes = [n for n in program_of(graph).order if node(graph, n)["op"] != "const"]
+        self.nodes = [n for n in program_of(graph).order if not is_constant(node(graph, n)["op"])]
         self.truth: dict[str, Any] = {}
         for n in program_of(graph).order:
             self.truth[self.vid(n)] = values.value(n)
@@ -112,9 +123,9 @@ class _PassSheet:
         rows, blanks, formulas = [], [], []
         value_blanks = {}
         for n in self.nodes:
-            op = node(G, n)["op"]
-            row: list[Cell] = [self.name(n), "input" if op == "input" else self.definition(n)]
-            if op == "input" or "values" not in self.kinds:
+            an_input = is_input(node(G, n)["op"])
+            row: list[Cell] = [self.name(n), INPUT_CELL if an_input else self.definition(n)]
+            if an_input or "values" not in self.kinds:
                 row.append(number(self.values.shown(n)))
             else:
                 value_blanks[n] = self._value_blank(n)
@@ -250,12 +261,12 @@ def _local_at(G: Any, target: str, source: str, values: dict[str, Any]) -> float
     operands = list(dict.fromkeys(data["operands"]))
     for o in operands:
         d = dict(node(G, o))
-        if d["op"] != "const":
-            d.update(op="input", operands=())
+        if not is_constant(node(G, o)["op"]):
+            d.update(op=INPUT, operands=())
         H.add_node(o, **d)
         H.add_edge(o, target, **G.edges[o, target])
     H.add_node(target, **data)
-    inputs = [o for o in operands if node(H, o)["op"] == "input"]
+    inputs = [o for o in operands if is_input(node(H, o)["op"])]
     attach(H, Program(inputs=tuple(inputs), order=(*operands, target), outputs=(target,)))
     with np.errstate(all="ignore"):
         trace = forward_mode(H, {o: float(values[o]) for o in inputs}, wrt=source)

@@ -51,6 +51,7 @@ MISTAKES = {
 BLANK_KINDS = ("values", "tangents", "adjoints", "steps")
 STACK_BLANKS = ("r", "j", "interval")
 KEY_DIGITS = 6
+INPUT_CELL = "input"  # an input's definition cell: the word, not a formula
 
 
 @dataclass(frozen=True)

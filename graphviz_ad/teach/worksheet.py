@@ -30,7 +30,7 @@ from ..draw.template import dot_quote
 from .build import variant_rows
 from .escape import csv_cell, markdown_text, one_line
 from .record import RECORD, Record
-from .sheet import Blank, Cell, Math, Sheet, Text, shown
+from .sheet import INPUT_CELL, Blank, Cell, Math, Sheet, Text, shown
 from .variants import Variant
 
 BLANK = "______"
@@ -72,7 +72,7 @@ def dot(sheet: Sheet, key: bool) -> str:
            f'  edge [color="{SHEET_EDGE}"];']
     for i, row in enumerate(sheet.rows):
         if head[1] == "definition":
-            first = cell_text(row[0], key) + (" (input)" if row[1] == "input"
+            first = cell_text(row[0], key) + (" (input)" if row[1] == INPUT_CELL
                                               else f" = {cell_text(row[1])}")
             rest = range(2, len(row))
         else:

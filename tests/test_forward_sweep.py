@@ -4,7 +4,6 @@ central finite differences, sympy, direct counts of the rule texts and reverse m
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -13,6 +12,8 @@ import sympy as sp
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_sweep import GRAPHS  # the graph files with a program
+from test_sweep import PROGRAMS as SWEEP_PROGRAMS
 
 from graphviz_ad import forward_mode, parse
 from graphviz_ad.cli import main as cli
@@ -28,15 +29,7 @@ from graphviz_ad.core.rules import partial_graph
 from graphviz_ad.core.sweep import CountAlgebra, GraphAlgebra, sweep
 from graphviz_ad.frontends.sources import load
 
-ROOT = Path(__file__).resolve().parent.parent
-GRAPHS = sorted(p for p in (ROOT / "graphs").glob("*.toml")
-                if "program" in p.read_text(encoding="utf-8"))
-PROGRAMS = [
-    ("c = x + 1; c = c*c; c *= 2", {"x": 3.0}),
-    ("y = sum(x*x) + x[1]*w", {"x": np.array([1.0, -2.0, 0.5]), "w": 2.0}),
-    ("s = softmax(z*w); y = s[0] + mean(z)/w", {"z": np.array([0.3, -1.0, 2.0]), "w": 1.5}),
-    ("y = sum(sum(a*b + c))", {"a": np.array([[1.0], [2.0]]), "b": np.array([[0.5, -1.0, 3.0]]),
-                               "c": 0.25}),
+PROGRAMS = [*SWEEP_PROGRAMS,  # the reverse sweep's programs, and one layer
     ("h = tanh(W @ x + b); L = sum(h*h)", {"W": np.array([[0.2, -0.4], [0.7, 0.1], [0.3, 0.5]]),
                                           "x": np.array([1.0, -2.0]),
                                           "b": np.array([0.1, 0.0, -0.3])}),

@@ -11,7 +11,8 @@ import pytest
 import graphviz_ad as ad
 import graphviz_ad.core.sweep as sweep_module
 from graphviz_ad import evaluate, forward_mode, parse, reverse_mode
-from graphviz_ad.core.formula import fmt_name, fmt_number, node_label, seeded_symbol
+from graphviz_ad.core.formula import fmt_name, node_label, seeded_symbol
+from graphviz_ad.core.number_format import fmt_number
 from graphviz_ad.explain import steps as step_text
 from graphviz_ad.explain.check import MAX_PROBES, check_derivatives
 

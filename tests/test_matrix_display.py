@@ -9,7 +9,7 @@ import numpy as np
 
 import graphviz_ad as ad
 from graphviz_ad import evaluate, forward_mode, parse, reverse_mode
-from graphviz_ad.core.formula import fmt_number, fmt_shape
+from graphviz_ad.core.number_format import fmt_number, fmt_shape
 from graphviz_ad.explain import steps as step_text
 
 W = [[1.0, -1.0, 2.0], [0.5, 2.0, 3.0]]

@@ -62,7 +62,7 @@ def test_a_plotted_node_value_is_formatted_like_every_other_value():
     """The grid minimum's legend shows the loss the way traces and reports do (fmt_number)."""
     import matplotlib.pyplot as plt
 
-    from graphviz_ad.core.formula import fmt_number
+    from graphviz_ad.core.number_format import fmt_number
     from graphviz_ad.plots.charts import _mark_minimum
 
     fig, ax = plt.subplots()

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 import graphviz_ad as ad
 from graphviz_ad import evaluate, forward_mode, parse, reverse_mode
-from graphviz_ad.core.formula import definition, definition_tree, fmt_number, show
+from graphviz_ad.core.formula import definition, definition_tree, show
+from graphviz_ad.core.number_format import fmt_number
 from graphviz_ad.core.program import program_of
 from graphviz_ad.explain import edges as edge_text
 from graphviz_ad.explain import steps as step_text

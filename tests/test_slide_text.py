@@ -22,7 +22,7 @@ from test_one_name import MICROGRAD  # micrograd's README example (a = −4, b =
 
 from graphviz_ad import parse
 from graphviz_ad.core.errors import GraphvizAdError
-from graphviz_ad.core.formula import fmt_number
+from graphviz_ad.core.number_format import fmt_number
 from graphviz_ad.core.passes import run_passes
 from graphviz_ad.draw.animate import derivative_frames
 from graphviz_ad.draw.fonts import FAMILY, font_file, missing_glyphs

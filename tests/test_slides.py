@@ -210,7 +210,7 @@ def test_a_fan_in_past_three_terms_is_collapsed():
     last = trace.steps[-1]
     caption = builder.captions[-2]
     assert caption.startswith("∂y/∂w = Σ of 30 terms = ")
-    assert caption.endswith(f"= {ad.core.formula.fmt_number(last.result)}")
+    assert caption.endswith(f"= {ad.core.number_format.fmt_number(last.result)}")
     assert caption.count(" + ") + caption.count(" − ") == 29  # every term, in the caption
     assert builder.states[-1]["w.adjoint1"] == "= Σ of 30 terms"
 

@@ -3,8 +3,7 @@
 One printer serves node definitions (``f3 = f1 + f2``), local partials
 (``∂f4/∂f3 = exp(f3)``) and chain-rule lines, in both styles, with the fewest
 parentheses that keep the meaning.  Numbers are formatted by
-:mod:`graphviz_ad.core.number_format` (its names are re-exported here, where the
-displays have always found them).
+:mod:`graphviz_ad.core.number_format`.
 
 >>> from graphviz_ad.core.rules import name_leaf, number_leaf
 >>> show(op_tree("pow", (name_leaf("f1"), number_leaf(2))))
@@ -26,8 +25,6 @@ import numpy as np
 
 from .nodes import node_data
 from .number_format import SUPERSCRIPTS, fmt_number, product
-from .number_format import fmt_shape as fmt_shape  # re-exported, as the displays import it
-from .number_format import without_noise as without_noise  # re-exported, as fmt_shape
 from .ops import (
     CONSTANTS,
     PREC_ATOM,

@@ -13,9 +13,10 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..core.errors import GraphvizAdError
-from ..core.formula import definition, fmt_number, node_label, without_noise
+from ..core.formula import definition, node_label
 from ..core.modes import Mode
 from ..core.nodes import node, node_data
+from ..core.number_format import fmt_number, without_noise
 from ..core.ops import is_constant, is_leaf
 from ..core.program import program_of
 from ..core.trace import Contribution, Step, Trace

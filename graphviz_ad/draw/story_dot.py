@@ -14,8 +14,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..core.formula import fmt_shape, node_label
+from ..core.formula import node_label
 from ..core.nodes import node
+from ..core.number_format import fmt_shape
 from ..core.ops import is_input, is_leaf
 from ..core.program import program_of
 from .derivative_story import DerivativeStory, edge_key

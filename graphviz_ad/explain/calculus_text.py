@@ -10,7 +10,8 @@ import networkx as nx
 import numpy as np
 
 from ..core.calculus import Convexity, Cost
-from ..core.formula import fmt_number, fmt_shape, node_label
+from ..core.formula import node_label
+from ..core.number_format import fmt_number, fmt_shape
 
 DIGITS = 6  # significant digits of a matrix entry
 

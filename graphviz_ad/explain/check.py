@@ -28,9 +28,10 @@ import numpy as np
 
 from ..core.autodiff import Inputs, choose_of, choose_wrt, forward_mode, reverse_mode, values_at
 from ..core.errors import GraphvizAdError
-from ..core.formula import definition, fmt_number, node_label
+from ..core.formula import definition, node_label
 from ..core.modes import Mode
 from ..core.nodes import node
+from ..core.number_format import fmt_number
 from ..core.ops import PRIMITIVES, is_input, is_leaf, singular_spot
 from ..core.program import program_of
 

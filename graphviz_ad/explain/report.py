@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core._gc import gc_paused
-from ..core.formula import definition, fmt_number, node_label, seeded_symbol
+from ..core.formula import definition, node_label, seeded_symbol
 from ..core.modes import Mode
 from ..core.nodes import node
+from ..core.number_format import fmt_number
 from ..core.ops import is_constant, is_input
 from ..core.program import program_of
 from .steps import equation as step_equation

@@ -18,8 +18,8 @@ from matplotlib.ticker import FuncFormatter
 from ..core.autodiff import choose_of, values_at
 from ..core.calculus import Cost, jacobian
 from ..core.errors import InputError
-from ..core.formula import fmt_number
 from ..core.nodes import node
+from ..core.number_format import fmt_number
 from ..draw.palette import (
     COMPARED_PATH,
     CURVE_COLOURS,

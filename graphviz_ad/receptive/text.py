@@ -31,7 +31,7 @@ def _minus(text: str) -> str:
 
 def recurrence(row: LayerField, previous_r: int, previous_j: int, style: str = "text") -> str:
     """The size recurrence of one layer with its numbers, in ``style`` ``"text"`` or
-    ``"latex"`` (as :func:`graphviz_ad.core.formula.fmt_number`):
+    ``"latex"`` (as :func:`graphviz_ad.core.number_format.fmt_number`):
     ``r₃ = r₂ + (k₃−1)·d₃·j₂ = 9 + (5−1)·2·2 = 25`` or
     ``r_{3} = r_{2} + (k_{3} - 1) \\cdot d_{3} \\cdot j_{2} = 9 + (5 - 1) \\cdot 2 …``."""
     if style == "latex":

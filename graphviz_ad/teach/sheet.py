@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import GraphvizAdError
-from ..core.formula import fmt_number
+from ..core.number_format import fmt_number
 from .variants import Variant
 
 Look = Callable[[str], Any]
